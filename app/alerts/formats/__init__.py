@@ -1,0 +1,1 @@
+"""Parsers for the alert webhook formats the intake accepts, one module per format."""

@@ -1,0 +1,32 @@
+"""The alert table: every alert received, its raw payload kept verbatim."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index
+from sqlmodel import Field, SQLModel
+
+from app.timeutil import utcnow
+
+
+class Alert(SQLModel, table=True):
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_incident_received", "incident_id", "received_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int | None = Field(default=None, foreign_key="incidents.id")
+    source: str
+    kind: str
+    title: str
+    description: str = ""
+    severity: str | None = None
+    status: str = "firing"
+    dedup_key: str = Field(index=True)
+    url: str | None = None
+    labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    metrics: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+    posted: bool = False  # whether the room has been told about it (repeats are counted, not posted)

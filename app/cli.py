@@ -1,0 +1,124 @@
+"""The ``warroom`` command line: serve, demo, database, playbooks, export, report, stats, bench."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import typer
+
+from app.config import ConfigError, load_settings
+
+cli = typer.Typer(help="A Slack war room for crisis communication teams.", no_args_is_help=True,
+                  pretty_exceptions_enable=False, add_completion=False)
+db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
+playbooks_cli = typer.Typer(help="Playbooks.", no_args_is_help=True)
+cli.add_typer(db_cli, name="db")
+cli.add_typer(playbooks_cli, name="playbooks")
+
+
+def fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(2)
+
+
+def settings_or_exit(**overrides):
+    try:
+        return load_settings(**overrides)
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def core_or_exit(settings, **kwargs):
+    from app.core import build_core
+    from app.playbooks.loader import PlaybookError
+    from app.roles.roster import RosterError
+
+    try:
+        return build_core(settings, **kwargs)
+    except PlaybookError as exc:
+        fail("invalid playbooks:\n" + "\n".join(f"  {p}" for p in exc.problems))
+    except RosterError as exc:
+        fail(f"invalid roster: {exc}")
+
+
+@cli.command()
+def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+          port: int = typer.Option(None, help="Port (default: $PORT or 3000).")) -> None:
+    """Run the bot for a Slack workspace: Slack events, alert intake, /healthz and /metrics."""
+    import uvicorn
+
+    from app.server import create_app
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    settings = settings_or_exit()
+    if settings.sandbox:
+        typer.echo("SLACK_BOT_TOKEN is not set: serving against the built-in sandbox token. "
+                   "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for a real workspace (see README).", err=True)
+    core = core_or_exit(settings)
+    app = create_app(core, socket_mode=bool(settings.slack_app_token))
+    uvicorn.run(app, host=host, port=port or settings.port, log_level="info", access_log=False)
+
+
+@cli.command()
+def demo(directory: Path = typer.Option(Path("warroom-demo"), "--dir", help="Where the demo keeps its files."),
+         quiet: bool = typer.Option(False, help="Print only where the files are.")) -> None:
+    """Run a whole crisis against the built-in Slack sandbox and print the war room's transcript."""
+    from app.demo import run_demo
+
+    run_demo(directory, out=(lambda _s: None) if quiet else typer.echo)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply schema migrations to DATABASE_URL (also done on every start)."""
+    from app import migrate
+    from app.db import make_engine
+
+    settings = settings_or_exit()
+    engine = make_engine(settings.database_url)
+    migrate.upgrade(engine)
+    typer.echo(f"database at revision {migrate.current_revision(engine)}")
+
+
+@playbooks_cli.command("validate")
+def playbooks_validate(
+    directory: Path = typer.Argument(None, help="Playbook folder (default: WARROOM_PLAYBOOKS)."),
+) -> None:
+    """Check every playbook; print each problem with file and field, exit non-zero on any."""
+    from app.playbooks.loader import validate_directory
+
+    directory = directory or settings_or_exit().warroom_playbooks
+    problems = validate_directory(directory)
+    for problem in problems:
+        typer.echo(str(problem), err=True)
+    if problems:
+        raise typer.Exit(1)
+    count = len(list(Path(directory).glob("*.y*ml")))
+    typer.echo(f"{count} playbooks in {directory}: all valid")
+
+
+@cli.command()
+def export(incident_id: int, fmt: str = typer.Option("json", "--format", help="json or md")) -> None:
+    """Print an incident's full record."""
+    from app.db import make_engine
+    from app.incidents.service import IncidentError
+    from app.reports.export import export as render
+
+    settings = settings_or_exit()
+    try:
+        typer.echo(render(make_engine(settings.database_url), incident_id, fmt))
+    except (IncidentError, ValueError) as exc:
+        fail(str(exc))
+
+
+def main() -> None:
+    try:
+        cli()
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

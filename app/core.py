@@ -1,0 +1,80 @@
+"""The domain core's runtime: settings, database, playbooks, roster, Slack client, scheduler, workers.
+
+The same Core runs in the server, the demo and the tests; Slack is one adapter around it.
+"""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+
+from app import migrate
+from app.config import Settings
+from app.db import make_engine
+from app.playbooks.loader import PlaybookSet, load_playbooks
+from app.roles.directory import Directory
+from app.roles.roster import Roster, load_roster
+from app.slack.client import make_client
+
+if TYPE_CHECKING:
+    from app.scheduling.scheduler import Scheduler
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: Engine
+    playbooks: PlaybookSet
+    roster: Roster
+    slack: WebClient
+    directory: Directory
+    workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, thread_name_prefix="warroom"))
+    scheduler: Scheduler | None = None
+    alert_updates: Any = None
+    _bot_user_id: str | None = None
+
+    @property
+    def bot_user_id(self) -> str:
+        if self._bot_user_id is None:
+            self._bot_user_id = self.slack.auth_test()["user_id"]
+        return self._bot_user_id
+
+    def submit(self, fn, *args, **kwargs):
+        """Run slow work off the request path; failures are logged, never lost silently."""
+        future = self.workers.submit(fn, *args, **kwargs)
+        future.add_done_callback(_log_failure)
+        return future
+
+    def shutdown(self) -> None:
+        if self.alert_updates is not None:
+            self.alert_updates.cancel()
+        if self.scheduler is not None:
+            self.scheduler.shutdown()
+        self.workers.shutdown(wait=True, cancel_futures=False)
+        self.engine.dispose()
+
+
+def _log_failure(future) -> None:
+    if not future.cancelled() and future.exception() is not None:
+        log.error("background work failed", exc_info=future.exception())
+
+
+def build_core(settings: Settings, *, slack: WebClient | None = None, roster: Roster | None = None,
+               migrate_db: bool = True) -> Core:
+    """Load and validate everything the bot needs; raises with a clear message on bad playbooks or roster."""
+    playbooks = load_playbooks(Path(settings.warroom_playbooks))
+    roster = roster if roster is not None else load_roster(Path(settings.warroom_roster))
+    engine = make_engine(settings.database_url)
+    if migrate_db:
+        migrate.upgrade(engine)
+    client = slack or make_client(settings.slack_bot_token, settings.slack_api_url)
+    return Core(settings=settings, engine=engine, playbooks=playbooks, roster=roster, slack=client,
+                directory=Directory(client))

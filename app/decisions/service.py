@@ -1,0 +1,57 @@
+"""Decisions (append-only) and confirmed facts of an incident."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.decisions.models import Decision
+from app.incidents import timeline
+from app.incidents.models import Fact
+
+
+class RecordError(ValueError):
+    """A decision or fact that cannot be recorded as given."""
+
+
+def log_decision(
+    session: Session, incident_id: int, text: str, *, by: str, permalink: str | None = None, source: str = "command"
+) -> Decision:
+    text = text.strip()
+    if not text:
+        raise RecordError("a decision needs its text, e.g. `/warroom decision Pause all paid promotion`")
+    decision = Decision(incident_id=incident_id, text=text[:4000], decided_by=by, permalink=permalink, source=source)
+    session.add(decision)
+    session.flush()
+    timeline.record(session, incident_id, "decision", decision.text, actor=by, decision_id=decision.id,
+                    permalink=permalink)
+    return decision
+
+
+def decisions(session: Session, incident_id: int, *, limit: int | None = None) -> list[Decision]:
+    query = select(Decision).where(Decision.incident_id == incident_id)
+    if limit:
+        return list(session.exec(query.order_by(col(Decision.id).desc()).limit(limit)))
+    return list(session.exec(query.order_by(col(Decision.id))))
+
+
+def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
+    """``private <detail>`` records a private fact (e.g. a victim's name) that statements must never contain."""
+    text = text.strip()
+    private = False
+    if text.lower().startswith("private "):
+        private, text = True, text[len("private "):].strip()
+    if not text:
+        raise RecordError("a fact needs its text, e.g. `/warroom fact 1,200 customer records were exposed`")
+    fact = Fact(incident_id=incident_id, text=text[:2000], private=private, added_by=by)
+    session.add(fact)
+    session.flush()
+    timeline.record(session, incident_id, "fact", "(private)" if private else fact.text, actor=by,
+                    fact_id=fact.id, private=private)
+    return fact
+
+
+def facts(session: Session, incident_id: int, *, private: bool | None = None) -> list[Fact]:
+    query = select(Fact).where(Fact.incident_id == incident_id)
+    if private is not None:
+        query = query.where(Fact.private == private)
+    return list(session.exec(query.order_by(col(Fact.id))))

@@ -1,0 +1,61 @@
+"""Gathers the headline message's content from the database and keeps the posted message up to date."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col, select
+
+from app.core import Core
+from app.incidents import service
+from app.incidents.clocks import clocks_for, first_labels
+from app.incidents.views import Briefing, briefing_message
+from app.roles import service as roles
+from app.statements.models import Statement
+from app.tasks import service as tasks
+from app.timeutil import local_clock
+
+log = logging.getLogger(__name__)
+
+
+def statement_state(session: Session, incident_id: int, tz: str) -> str | None:
+    statement = session.exec(
+        select(Statement).where(Statement.incident_id == incident_id).order_by(col(Statement.id).desc())
+    ).first()
+    if statement is None:
+        return None
+    if statement.status == "approved" and statement.approved_at:
+        return f"approved v{statement.current_version} at {local_clock(statement.approved_at, tz)}"
+    return {"drafting": "drafting…", "pending": f"v{statement.current_version} awaiting approval",
+            "changes_requested": "changes requested"}.get(statement.status, statement.status)
+
+
+def gather(core: Core, session: Session, incident_id: int) -> Briefing:
+    incident = service.get(session, incident_id)
+    playbook = core.playbooks.get(incident.playbook_id)
+    return Briefing(
+        incident=incident,
+        playbook_title=playbook.title,
+        holders=roles.holders(session, incident_id),
+        staffed_roles=list(playbook.staffed_roles(incident.severity)),
+        tasks=tasks.for_incident(session, incident_id),
+        clocks=clocks_for(incident, playbook, first_labels(session, incident_id)),
+        alert_count=incident.alert_count,
+        statement_state=statement_state(session, incident_id, core.settings.warroom_timezone),
+        tz=core.settings.warroom_timezone,
+        language=incident.language,
+    )
+
+
+def refresh(core: Core, incident_id: int) -> None:
+    """Update the posted briefing in place (no-op until it has been posted)."""
+    with Session(core.engine) as session:
+        briefing = gather(core, session, incident_id)
+    incident = briefing.incident
+    if not (incident.channel_id and incident.briefing_ts):
+        return
+    try:
+        core.slack.chat_update(channel=incident.channel_id, ts=incident.briefing_ts, **briefing_message(briefing))
+    except SlackApiError as exc:
+        log.warning("could not update the briefing of incident %s: %s", incident_id, exc.response.get("error"))

@@ -1,0 +1,121 @@
+"""Incident flows that combine the domain service with Slack: declare, change severity, assign, close."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.core import Core
+from app.db import transaction
+from app.incidents import briefing, service, timeline
+from app.incidents.setup import run_setup
+from app.incidents.views import topic
+from app.roles import service as roles
+from app.roles.keys import ROLES, role_title
+from app.severity import Severity
+from app.slack.text import escape, mention
+from app.timeutil import parse_duration, utcnow
+
+log = logging.getLogger(__name__)
+
+# Called with (core, incident_id) after an incident is closed (e.g. the post-incident report).
+CLOSE_HOOKS: list[Callable[[Core, int], None]] = []
+
+
+def declare(core: Core, *, title: str, playbook_id: str, severity: str, description: str, by: str) -> int:
+    """Open an incident by hand and set up its room (runs the whole set-up before returning)."""
+    playbook = core.playbooks.get(playbook_id)
+    with transaction(core.engine) as session:
+        incident = service.open_incident(session, playbook, title=title, kind=playbook.id, severity=severity,
+                                         source="declared", description=description, declared_by=by,
+                                         language=core.settings.warroom_language)
+        incident_id = incident.id
+    if core.scheduler is not None:
+        core.scheduler.schedule_incident(incident_id)
+    run_setup(core, incident_id)
+    return incident_id
+
+
+def say(core: Core, channel_id: str | None, text: str) -> None:
+    if not channel_id:
+        return
+    try:
+        core.slack.chat_postMessage(channel=channel_id, text=text)
+    except SlackApiError as exc:
+        log.warning("could not post in %s: %s", channel_id, exc.response.get("error"))
+
+
+def _refresh_topic(core: Core, incident_id: int) -> None:
+    with Session(core.engine) as session:
+        b = briefing.gather(core, session, incident_id)
+    if b.incident.channel_id:
+        try:
+            core.slack.conversations_setTopic(channel=b.incident.channel_id, topic=topic(b))
+        except SlackApiError as exc:
+            log.warning("topic update failed: %s", exc.response.get("error"))
+
+
+def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> bool:
+    with transaction(core.engine) as session:
+        incident = service.get(session, incident_id)
+        playbook = core.playbooks.get(incident.playbook_id)
+        old = incident.severity
+        changed = service.change_severity(session, incident, level, by=by, playbook=playbook)
+        channel_id, next_update = incident.channel_id, incident.next_update_at
+    if not changed:
+        return False
+    if core.scheduler is not None:
+        from app.scheduling.reminders import schedule_status
+
+        schedule_status(core.scheduler, incident_id, next_update)
+    new = Severity.parse(level)
+    say(core, channel_id, f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
+        f"*{new.value.upper()}*.")
+    briefing.refresh(core, incident_id)
+    _refresh_topic(core, incident_id)
+    return True
+
+
+def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) -> bool:
+    role = role.lower()
+    if role not in ROLES:
+        raise ValueError(f"unknown role `{escape(role)}`: use one of {', '.join(ROLES)}")
+    with transaction(core.engine) as session:
+        incident = service.get(session, incident_id)
+        changed = roles.assign(session, incident_id, role, user_id, by=by)
+    if not changed:
+        return False
+    if incident.channel_id:
+        try:
+            core.slack.conversations_invite(channel=incident.channel_id, users=user_id)
+        except SlackApiError as exc:
+            if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
+                raise ValueError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
+    say(core, incident.channel_id, f":bust_in_silhouette: {mention(user_id)} is now "
+        f"{role_title(role, incident.language)} (assigned by {mention(by)}).")
+    briefing.refresh(core, incident_id)
+    if role == "lead":
+        _refresh_topic(core, incident_id)
+    return True
+
+
+def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
+    with transaction(core.engine) as session:
+        incident = service.close(session, service.get(session, incident_id), summary, by=by)
+    if core.scheduler is not None:
+        core.scheduler.cancel_incident(incident_id)
+        delay = parse_duration(core.settings.warroom_archive_after)
+        core.scheduler.at(f"inc{incident_id}:archive", utcnow() + delay, "archive", incident_id=incident_id)
+    say(core, incident.channel_id, f":checkered_flag: *Incident closed* by {mention(by)}.\n"
+        f">{escape(incident.summary)}\nThe channel will be archived in {core.settings.warroom_archive_after}.")
+    briefing.refresh(core, incident_id)
+    for hook in CLOSE_HOOKS:
+        try:
+            hook(core, incident_id)
+        except Exception:
+            log.exception("close hook %s failed for incident %s", hook.__name__, incident_id)
+            with transaction(core.engine) as session:
+                timeline.record(session, incident_id, "error", f"{hook.__name__} failed", actor="warroom")

@@ -1,0 +1,97 @@
+"""Tables of an incident: the incident itself, its timeline, its facts and its room set-up steps."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from app.timeutil import utcnow
+
+
+class Incident(SQLModel, table=True):
+    __tablename__ = "incidents"
+    __table_args__ = (
+        # At most one open incident per dedup key: concurrent identical alerts collide here.
+        Index(
+            "uq_incidents_open_dedup_key",
+            "dedup_key",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+        Index("ix_incidents_status_severity", "status", "severity"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    title: str
+    kind: str
+    description: str = ""
+    source: str = "manual"
+    url: str | None = None
+    status: str = Field(default="open")  # open | closed
+    phase: str = Field(default="setup")  # setup | active | closed
+    severity: str
+    playbook_id: str
+    language: str = "en"
+    confidential: bool = False
+    private: bool = False
+    dedup_key: str | None = None
+    channel_id: str | None = Field(default=None, unique=True)
+    channel_name: str | None = None
+    briefing_ts: str | None = None
+    declared_by: str | None = None
+    alert_count: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    room_ready_at: datetime | None = None
+    next_update_at: datetime | None = None
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    summary: str | None = None
+
+
+class TimelineEvent(SQLModel, table=True):
+    """Everything that happens to an incident, append-only."""
+
+    __tablename__ = "timeline_events"
+    __table_args__ = (Index("ix_timeline_incident_at", "incident_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    at: datetime = Field(default_factory=utcnow)
+    kind: str
+    actor: str | None = None
+    text: str = ""
+    data: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Fact(SQLModel, table=True):
+    """A confirmed fact. Private facts (e.g. names of affected people) never go into statements."""
+
+    __tablename__ = "facts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    text: str
+    private: bool = False
+    added_by: str | None = None
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class SetupStep(SQLModel, table=True):
+    """One recorded step of a room's set-up, so an interrupted set-up resumes where it stopped."""
+
+    __tablename__ = "setup_steps"
+    __table_args__ = (Index("uq_setup_steps_incident_step", "incident_id", "step", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    step: str
+    position: int
+    status: str = "pending"  # pending | done | failed
+    attempts: int = 0
+    detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = None
+    done_at: datetime | None = None

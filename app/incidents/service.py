@@ -1,0 +1,106 @@
+"""Incident lifecycle as pure domain logic over the database: open, change severity, close, look up."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from app.incidents import timeline
+from app.incidents.models import Incident, SetupStep
+from app.severity import Severity
+from app.tasks import service as tasks
+from app.timeutil import as_utc, parse_duration, utcnow
+
+SETUP_STEPS = [
+    "create_channel", "resolve_roles", "invite", "set_topic", "post_briefing", "pin_briefing", "bookmark", "announce",
+]
+
+
+class IncidentError(ValueError):
+    """An incident operation that is not allowed in the incident's current state."""
+
+
+def as_timedelta(value: Any) -> timedelta:
+    """Playbook durations may arrive parsed or as their YAML strings."""
+    return value if isinstance(value, timedelta) else parse_duration(str(value))
+
+
+def open_incident(
+    session: Session, playbook, *, title: str, kind: str, severity: Severity | str | None = None,
+    source: str = "manual", description: str = "", url: str | None = None, dedup_key: str | None = None,
+    declared_by: str | None = None, language: str = "en", now: datetime | None = None,
+) -> Incident:
+    """Create the incident, its first-hour tasks and its pending set-up steps in the caller's transaction."""
+    now = now or utcnow()
+    level = Severity.parse(severity) if severity else Severity.parse(playbook.default_severity)
+    incident = Incident(
+        title=title.strip()[:500] or "Untitled incident", kind=kind, description=description[:10000], source=source,
+        url=url, severity=level.value, playbook_id=playbook.id,
+        language=getattr(playbook, "language", None) or language,
+        confidential=playbook.confidential, private=playbook.private or playbook.confidential, dedup_key=dedup_key,
+        declared_by=declared_by, created_at=now, next_update_at=now + as_timedelta(playbook.cadence_for(level)),
+    )
+    session.add(incident)
+    session.flush()
+    for position, step in enumerate(SETUP_STEPS):
+        session.add(SetupStep(incident_id=incident.id, step=step, position=position))
+    for spec in playbook.tasks:
+        tasks.add(session, incident.id, spec.title, role=spec.role, due_at=now + as_timedelta(spec.due),
+                  source="playbook")
+    timeline.record(session, incident.id, "opened", incident.title, actor=declared_by or source, at=now,
+                    playbook=playbook.id, severity=level.value, source=source)
+    return incident
+
+
+def get(session: Session, incident_id: int) -> Incident:
+    incident = session.get(Incident, incident_id)
+    if incident is None:
+        raise IncidentError(f"incident {incident_id} does not exist")
+    return incident
+
+
+def by_channel(session: Session, channel_id: str | None) -> Incident | None:
+    if not channel_id:
+        return None
+    return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
+
+
+def open_incidents(session: Session) -> list[Incident]:
+    query = select(Incident).where(Incident.status == "open")
+    incidents = list(session.exec(query.order_by(col(Incident.id))))
+    return sorted(incidents, key=lambda i: (-Severity(i.severity).rank, i.created_at))
+
+
+def pending_setups(session: Session) -> list[int]:
+    query = select(Incident.id).where(Incident.phase == "setup", Incident.status == "open")
+    return list(session.exec(query.order_by(col(Incident.id))))
+
+
+def change_severity(session: Session, incident: Incident, level: str, *, by: str, playbook) -> bool:
+    new = Severity.parse(level)
+    if incident.status != "open":
+        raise IncidentError("the incident is closed; its severity can no longer change")
+    if new.value == incident.severity:
+        return False
+    old = incident.severity
+    incident.severity = new.value
+    incident.next_update_at = min(
+        as_utc(incident.next_update_at or utcnow()), utcnow() + as_timedelta(playbook.cadence_for(new))
+    )
+    session.add(incident)
+    timeline.record(session, incident.id, "severity", f"{old} -> {new.value}", actor=by, old=old, new=new.value)
+    return True
+
+
+def close(session: Session, incident: Incident, summary: str, *, by: str) -> Incident:
+    if incident.status == "closed":
+        raise IncidentError(f"incident {incident.id} is already closed")
+    if not summary.strip():
+        raise IncidentError("closing needs a summary, e.g. `/warroom close Account recovered, statement published`")
+    incident.status, incident.phase = "closed", "closed"
+    incident.closed_at, incident.closed_by, incident.summary = utcnow(), by, summary.strip()[:3000]
+    session.add(incident)
+    timeline.record(session, incident.id, "closed", incident.summary, actor=by)
+    return incident

@@ -1,0 +1,43 @@
+"""Writing to and reading an incident's timeline: everything that happens is recorded here."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, col, func, select
+
+from app.incidents.models import TimelineEvent
+from app.timeutil import utcnow
+
+
+def record(
+    session: Session, incident_id: int, kind: str, text: str = "", *, actor: str | None = None,
+    at: datetime | None = None, **data: Any,
+) -> TimelineEvent:
+    """Append an event; it is committed with the surrounding transaction."""
+    event = TimelineEvent(incident_id=incident_id, kind=kind, text=text, actor=actor, at=at or utcnow(), data=data)
+    session.add(event)
+    return event
+
+
+def latest(session: Session, incident_id: int, *, limit: int = 20, kinds: Sequence[str] = ()) -> list[TimelineEvent]:
+    """The newest events first, bounded (uses the (incident_id, at) index)."""
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    if kinds:
+        query = query.where(col(TimelineEvent.kind).in_(kinds))
+    query = query.order_by(col(TimelineEvent.at).desc(), col(TimelineEvent.id).desc()).limit(limit)
+    return list(session.exec(query))
+
+
+def all_events(session: Session, incident_id: int) -> list[TimelineEvent]:
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    return list(session.exec(query.order_by(col(TimelineEvent.at), col(TimelineEvent.id))))
+
+
+def count(session: Session, incident_id: int, kind: str | None = None) -> int:
+    query = select(func.count()).select_from(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    if kind:
+        query = query.where(TimelineEvent.kind == kind)
+    return session.exec(query).one()

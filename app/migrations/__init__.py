@@ -1,0 +1,1 @@
+"""Alembic migrations: the schema's history, applied on start and by ``warroom db upgrade``."""

@@ -1,0 +1,18 @@
+"""Imports every table so that metadata (and migrations) see the whole schema."""
+
+from sqlmodel import SQLModel
+
+from app.alerts.models import Alert
+from app.decisions.models import Decision
+from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
+from app.roles.models import RoleAssignment
+from app.scheduling.models import ProcessedEvent, SentReminder
+from app.statements.models import Approval, Statement, StatementVersion
+from app.tasks.models import Task
+
+metadata = SQLModel.metadata
+
+__all__ = [
+    "Alert", "Approval", "Decision", "Fact", "Incident", "ProcessedEvent", "RoleAssignment",
+    "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
+]

@@ -1,0 +1,68 @@
+"""Resolves roster entries (user ids and ``@usergroup`` handles) to Slack users, caching lookups."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from slack_sdk import WebClient
+
+
+class Directory:
+    """Usergroup and user lookups, cached for ``ttl`` seconds so a room set-up never repeats them."""
+
+    def __init__(self, client: WebClient, *, ttl: float = 300.0) -> None:
+        self.client = client
+        self.ttl = ttl
+        self._lock = threading.Lock()
+        self._groups: tuple[float, dict[str, str]] | None = None  # handle -> usergroup id
+        self._members: dict[str, tuple[float, list[str]]] = {}
+        self._names: dict[str, str] = {}
+
+    def _fresh(self, stamp: float) -> bool:
+        return time.monotonic() - stamp < self.ttl
+
+    def group_ids(self) -> dict[str, str]:
+        with self._lock:
+            if self._groups and self._fresh(self._groups[0]):
+                return self._groups[1]
+        response = self.client.usergroups_list()
+        groups = {g["handle"].lower(): g["id"] for g in response.get("usergroups", [])}
+        with self._lock:
+            self._groups = (time.monotonic(), groups)
+        return groups
+
+    def group_members(self, handle: str) -> list[str]:
+        handle = handle.lstrip("@").lower()
+        with self._lock:
+            cached = self._members.get(handle)
+            if cached and self._fresh(cached[0]):
+                return cached[1]
+        group_id = self.group_ids().get(handle)
+        if group_id is None:
+            return []
+        users = list(self.client.usergroups_users_list(usergroup=group_id).get("users", []))
+        with self._lock:
+            self._members[handle] = (time.monotonic(), users)
+        return users
+
+    def resolve(self, entries: list[str]) -> list[str]:
+        """User ids for roster entries, in order, without duplicates; unknown handles resolve to nobody."""
+        users: list[str] = []
+        for entry in entries:
+            for user in self.group_members(entry) if entry.startswith("@") else [entry]:
+                if user not in users:
+                    users.append(user)
+        return users
+
+    def name(self, user_id: str) -> str:
+        """A display name for reports (one users.info call per user, cached)."""
+        if user_id in self._names:
+            return self._names[user_id]
+        try:
+            user = self.client.users_info(user=user_id)["user"]
+            name = user.get("real_name") or user.get("profile", {}).get("real_name") or user.get("name") or user_id
+        except Exception:
+            name = user_id
+        self._names[user_id] = name
+        return name

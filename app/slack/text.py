@@ -1,0 +1,96 @@
+"""Safe mrkdwn: escaping outside text, truncating without breaking entities, mentions and links."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from urllib.parse import urlparse
+
+from app.timeutil import as_utc, local_datetime
+
+ELLIPSIS = "…"
+ZERO_WIDTH_JOINER = "\u200d"
+
+_BROADCAST_WORD = re.compile(r"(?<![\w.+-])@(channel|here|everyone)\b(?![.-]\w)", re.IGNORECASE)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_ENTITY_TAIL = re.compile(r"&[a-z]{0,3}$")
+
+
+def escape(text: str | None) -> str:
+    """Make text that did not come from the bot inert in mrkdwn.
+
+    ``&``, ``<`` and ``>`` become entities, so ``<!channel>``, ``<@U123>`` or ``<https://x|label>``
+    show as typed instead of pinging or disguising a link; a zero-width joiner after the ``@`` of a
+    bare ``@channel``, ``@here`` or ``@everyone`` keeps those from ever being read as broadcasts.
+    """
+    if text is None:
+        return ""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _BROADCAST_WORD.sub(lambda match: f"@{ZERO_WIDTH_JOINER}{match.group(1)}", value)
+
+
+def truncate(text: str | None, limit: int) -> str:
+    """At most ``limit`` characters, ending in "…" when cut.
+
+    The cut never splits an entity such as ``&amp;`` nor leaves a ``<...>`` mention or link unclosed.
+    """
+    value = text or ""
+    if len(value) <= limit:
+        return value
+    if limit <= 0:
+        return ""
+    kept = value[: limit - 1]
+    entity = _ENTITY_TAIL.search(kept)
+    if entity:
+        kept = kept[: entity.start()]
+    opening = kept.rfind("<")
+    if opening != -1 and ">" not in kept[opening:]:
+        kept = kept[:opening]
+    return kept + ELLIPSIS
+
+
+def plain(text: str | None, limit: int | None = None) -> str:
+    """Text for plain_text fields (shown literally, so no escaping), cut to ``limit`` when given."""
+    value = "" if text is None else str(text)
+    if limit is None or len(value) <= limit:
+        return value
+    if limit <= 0:
+        return ""
+    return value[: limit - 1] + ELLIPSIS
+
+
+def mention(user_id: str) -> str:
+    """``<@U123>`` for a Slack user id; anything else is returned as escaped plain text."""
+    value = (user_id or "").strip()
+    return f"<@{value}>" if _USER_ID.match(value) else escape(value)
+
+
+def mentions(user_ids: list[str] | tuple[str, ...]) -> str:
+    """Several users, comma-separated."""
+    return ", ".join(mention(user_id) for user_id in user_ids)
+
+
+def channel_link(channel_id: str) -> str:
+    """``<#C123>`` for a channel id; anything else is returned as escaped plain text."""
+    value = (channel_id or "").strip()
+    return f"<#{value}>" if _CHANNEL_ID.match(value) else escape(value)
+
+
+def link(url: str | None, label: str | None = None) -> str:
+    """``<url|label>`` for http(s) URLs; other schemes are not linked and come back as escaped text."""
+    target = (url or "").strip()
+    parsed = urlparse(target)
+    if parsed.scheme.lower() not in ("http", "https") or not parsed.netloc:
+        return escape(label or target)
+    clean = re.sub(r"[|<>\s]", "", target).replace("&", "&amp;")
+    if not label:
+        return f"<{clean}>"
+    return f"<{clean}|{escape(label)}>"
+
+
+def date(value: datetime, tz_name: str | None = None) -> str:
+    """A time every reader sees in their own zone; the fallback text uses the team's zone."""
+    moment = as_utc(value)
+    fallback = local_datetime(moment, tz_name)
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"

@@ -1,0 +1,56 @@
+"""Tasks of an incident: created from the playbook or in the room, completed with a button."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from app.incidents import timeline
+from app.tasks.models import Task
+from app.timeutil import as_utc, utcnow
+
+
+class TaskError(ValueError):
+    """A task that does not exist or cannot change as asked."""
+
+
+def add(
+    session: Session, incident_id: int, title: str, *, owner_id: str | None = None, role: str | None = None,
+    due_at: datetime | None = None, by: str | None = None, source: str = "manual",
+) -> Task:
+    title = title.strip()
+    if not title:
+        raise TaskError("a task needs a title, e.g. `/warroom task Call the regulator @dana in 30m`")
+    task = Task(incident_id=incident_id, title=title[:500], owner_id=owner_id, role=role, due_at=due_at,
+                created_by=by, source=source)
+    session.add(task)
+    session.flush()
+    timeline.record(session, incident_id, "task_added", title, actor=by, task_id=task.id, owner=owner_id,
+                    due_at=due_at.isoformat() if due_at else None)
+    return task
+
+
+def complete(session: Session, task_id: int, *, by: str, incident_id: int | None = None) -> Task:
+    task = session.get(Task, task_id)
+    if task is None or (incident_id is not None and task.incident_id != incident_id):
+        raise TaskError(f"task {task_id} does not exist in this incident")
+    if task.done_at is not None:
+        raise TaskError(f"task “{task.title}” was already done by <@{task.done_by}>")
+    task.done_by, task.done_at = by, utcnow()
+    session.add(task)
+    timeline.record(session, task.incident_id, "task_done", task.title, actor=by, task_id=task.id)
+    return task
+
+
+def for_incident(session: Session, incident_id: int) -> list[Task]:
+    query = select(Task).where(Task.incident_id == incident_id).order_by(col(Task.id))
+    return list(session.exec(query))
+
+
+def is_overdue(task: Task, now: datetime | None = None) -> bool:
+    return task.done_at is None and task.due_at is not None and as_utc(task.due_at) < (now or utcnow())
+
+
+def due_in(offset: timedelta, start: datetime) -> datetime:
+    return as_utc(start) + offset

@@ -1,0 +1,149 @@
+"""manifest.yml is a valid Slack app manifest and asks for exactly the access the bot uses."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+MANIFEST = REPO / "manifest.yml"
+SCHEMA_NAME = "manifest.schema.1.0.0.json"
+VENDORED_SCHEMA = Path(__file__).parent / "data" / "slack-manifest.schema.1.0.0.json"
+SIBLING_SCHEMA = REPO.parent / "shared" / "slack" / SCHEMA_NAME
+REQUEST_URL = "https://warroom.example.com/slack/events"
+SUBCOMMANDS = [
+    "help",
+    "declare",
+    "status",
+    "brief",
+    "decision",
+    "fact",
+    "task",
+    "assign",
+    "statement",
+    "severity",
+    "close",
+    "report",
+]
+
+EXPECTED_BOT_SCOPES = {
+    "channels:manage",
+    "groups:write",
+    "channels:read",
+    "groups:read",
+    "channels:join",
+    "chat:write",
+    "chat:write.public",
+    "commands",
+    "pins:write",
+    "bookmarks:write",
+    "users:read",
+    "users:read.email",
+    "usergroups:read",
+    "reactions:read",
+    "reactions:write",
+    "files:write",
+    "app_mentions:read",
+    "im:write",
+}
+
+# The scope Slack requires before it delivers each bot event.
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "reaction_added": "reactions:read",
+    "reaction_removed": "reactions:read",
+    "member_joined_channel": "channels:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict:
+    return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+
+def load_schema(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def validate(manifest: dict, schema: dict) -> None:
+    assert schema.get("$schema") == "http://json-schema.org/draft-07/schema#"
+    validator_class = jsonschema.validators.validator_for(schema)
+    assert validator_class is jsonschema.Draft7Validator
+    validator_class.check_schema(schema)
+    errors = sorted(validator_class(schema).iter_errors(manifest), key=lambda error: list(error.path))
+    assert not errors, "\n".join(f"{'/'.join(map(str, e.path))}: {e.message}" for e in errors)
+
+
+def test_vendored_schema_ships_with_its_license():
+    assert VENDORED_SCHEMA.is_file()
+    license_text = (VENDORED_SCHEMA.parent / "LICENSE.manifest-schema").read_text(encoding="utf-8")
+    assert "MIT License" in license_text
+
+
+def test_manifest_matches_vendored_schema(manifest):
+    validate(manifest, load_schema(VENDORED_SCHEMA))
+
+
+@pytest.mark.skipif(not SIBLING_SCHEMA.is_file(), reason="shared/ folder not checked out beside the repository")
+def test_manifest_matches_shared_schema(manifest):
+    validate(manifest, load_schema(SIBLING_SCHEMA))
+
+
+def test_schema_rejects_a_broken_manifest(manifest):
+    broken = json.loads(json.dumps(manifest))
+    broken["features"]["slash_commands"][0]["command"] = "warroom"
+    broken["display_information"]["name"] = "x" * 36
+    schema = load_schema(VENDORED_SCHEMA)
+    assert len(list(jsonschema.Draft7Validator(schema).iter_errors(broken))) == 2
+
+
+def test_slash_command(manifest):
+    (command,) = manifest["features"]["slash_commands"]
+    assert command["command"] == "/warroom"
+    assert command["url"] == REQUEST_URL
+    assert command["should_escape"] is True
+    for word in SUBCOMMANDS:
+        assert word in command["usage_hint"]
+
+
+def test_message_shortcut(manifest):
+    (shortcut,) = manifest["features"]["shortcuts"]
+    assert shortcut["callback_id"] == "log_decision"
+    assert shortcut["type"] == "message"
+
+
+def test_bot_user(manifest):
+    bot = manifest["features"]["bot_user"]
+    assert bot == {"display_name": "warroom", "always_online": True}
+    assert manifest["display_information"]["name"] == "War Room"
+
+
+def test_bot_scopes_are_exactly_the_needed_ones(manifest):
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert len(scopes) == len(set(scopes))
+    assert set(scopes) == EXPECTED_BOT_SCOPES
+    assert "user" not in manifest["oauth_config"]["scopes"]
+
+
+def test_every_bot_event_has_its_scope(manifest):
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    assert set(events) == {"app_mention", "reaction_added"}
+    for event in events:
+        assert event in EVENT_SCOPES, f"add the scope for {event} to EVENT_SCOPES"
+        assert EVENT_SCOPES[event] in scopes
+
+
+def test_settings(manifest):
+    settings = manifest["settings"]
+    assert settings["event_subscriptions"]["request_url"] == REQUEST_URL
+    assert settings["interactivity"] == {"is_enabled": True, "request_url": REQUEST_URL}
+    assert settings["socket_mode_enabled"] is False
+    assert settings["org_deploy_enabled"] is False
+    assert settings["token_rotation_enabled"] is False
