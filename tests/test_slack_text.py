@@ -93,6 +93,12 @@ def test_plain_truncates_without_escaping():
     assert plain(None) == ""
 
 
+def test_plain_makes_control_sequences_inert():
+    for raw in ("<!channel>", "<!here> now", "<@U0CEO>", "<https://evil.example|official>"):
+        assert "<" + raw[1] not in plain(raw)
+        assert plain(raw).replace("\u200b", "") == raw
+
+
 def test_mention_and_mentions():
     assert mention("U12345") == "<@U12345>"
     assert mention("W0ABCDE") == "<@W0ABCDE>"

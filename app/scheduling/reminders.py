@@ -124,7 +124,8 @@ def status_due(core, incident_id: int, due: str) -> None:
     when = local_clock(incident.next_update_at, tz)
     post(core, incident, f":mega: {who} the next status update is due now ({when}). "
          "Share one with `/warroom status share` or get a statement approved.", kind="status_due")
-    core.scheduler.at(f"inc{incident_id}:status-nudge", utcnow() + OVERDUE_NUDGE, "status_overdue",
+    nudge_at = max(utcnow(), as_utc(incident.next_update_at)) + OVERDUE_NUDGE
+    core.scheduler.at(f"inc{incident_id}:status-nudge", nudge_at, "status_overdue",
                       incident_id=incident_id, due=due)
 
 

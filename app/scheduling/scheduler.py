@@ -6,11 +6,13 @@ incident (``inc12:...``) so closing an incident cancels all of its jobs.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 from datetime import datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlmodel import Session
@@ -22,18 +24,30 @@ log = logging.getLogger(__name__)
 JOB_FUNC = "app.scheduling.jobs:run"
 
 
+class JobStore(SQLAlchemyJobStore):
+    """APScheduler's SQL job store, tolerant of a finished job that another scheduler removed first.
+
+    Two processes on one database (a rolling deploy, a restart that overlaps) may both finish the same
+    date job; APScheduler would then raise in its main loop and stop scheduling. Handlers are idempotent
+    (jobs.claim), so a job that is already gone is simply done."""
+
+    def remove_job(self, job_id: str) -> None:
+        with contextlib.suppress(JobLookupError):
+            super().remove_job(job_id)
+
+
 class Scheduler:
     def __init__(self, core, *, start: bool = True) -> None:
         self.core = core
         self.aps = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename="apscheduler_jobs")},
+            jobstores={"default": JobStore(engine=core.engine, tablename="apscheduler_jobs")},
             executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "misfire_grace_time": 7 * 24 * 3600, "max_instances": 1},
             timezone="UTC",
         )
         core.scheduler = self
         jobs.bind(core)
-        _load_handlers()
+        load_handlers()
         if start:
             self.aps.start()
 
@@ -76,7 +90,7 @@ class Scheduler:
 HANDLER_MODULES = ("app.scheduling.reminders", "app.statements.reminders", "app.status.digests")
 
 
-def _load_handlers() -> None:
+def load_handlers() -> None:
     """Import the modules whose handlers jobs may name."""
     for name in HANDLER_MODULES:
         try:

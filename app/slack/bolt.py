@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 from slack_bolt import App, BoltResponse
@@ -32,14 +33,10 @@ def _dedupe_events(core: Core):
 
 
 def build_bolt(core: Core) -> App:
-    from app.decisions import listeners as decisions
-    from app.incidents import listeners as incidents
     from app.slack import commands
-    from app.tasks import listeners as tasks
 
     app = App(
         client=core.slack,
-        token=core.settings.slack_bot_token,
         signing_secret=core.settings.slack_signing_secret,
         token_verification_enabled=False,
         process_before_response=False,
@@ -47,17 +44,19 @@ def build_bolt(core: Core) -> App:
     )
     app.use(_dedupe_events(core))
     commands.register(app, core)
-    for module in (incidents, tasks, decisions, *_optional_listeners()):
+    for module in listener_modules():
         module.register(app, core)
     return app
 
 
-def _optional_listeners():
-    """Listener modules of domains that add their own subcommands and actions."""
-    import importlib
+LISTENER_MODULES = ("app.incidents.listeners", "app.tasks.listeners", "app.decisions.listeners",
+                    "app.statements.listeners", "app.status.listeners", "app.reports.listeners")
 
+
+def listener_modules():
+    """Each domain's Slack listeners (importing one registers its /warroom subcommands)."""
     modules = []
-    for name in ("app.statements.listeners", "app.status.listeners", "app.reports.listeners"):
+    for name in LISTENER_MODULES:
         try:
             modules.append(importlib.import_module(name))
         except ModuleNotFoundError as exc:

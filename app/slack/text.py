@@ -50,9 +50,15 @@ def truncate(text: str | None, limit: int) -> str:
     return kept + ELLIPSIS
 
 
+_CONTROL_SEQUENCE = re.compile(r"<(?=[^\s\u200b])")
+
+
 def plain(text: str | None, limit: int | None = None) -> str:
-    """Text for plain_text fields (shown literally, so no escaping), cut to ``limit`` when given."""
-    value = "" if text is None else str(text)
+    """Text for plain_text fields (shown literally, so no escaping), cut to ``limit`` when given.
+
+    Anything that would be special in mrkdwn (``<!channel>``, ``<@U…>``, ``<https://…|…>``) gets a
+    zero-width space after the ``<`` so they stay inert wherever the text ends up."""
+    value = "" if text is None else _CONTROL_SEQUENCE.sub("<\u200b", str(text))
     if limit is None or len(value) <= limit:
         return value
     if limit <= 0:

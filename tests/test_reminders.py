@@ -1,0 +1,115 @@
+"""Persistent reminders with freezegun: task due, legal clocks, status cadence; once only, across restarts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from freezegun import freeze_time
+from sqlmodel import Session, select
+
+from app.alerts.flows import receive
+from app.alerts.parsers import parse_generic
+from app.incidents.models import Incident
+from app.incidents.setup import run_setup
+from app.sandbox.harness import Sandbox
+from app.scheduling.models import SentReminder
+from app.scheduling.scheduler import Scheduler
+from tests.conftest import social_alert
+
+START = "2026-11-20 09:00:00"
+
+
+def open_room(box, **alert) -> Incident:
+    result = receive(box.core, parse_generic(social_alert(**alert)))
+    assert run_setup(box.core, result.incident_id)
+    with Session(box.core.engine) as session:
+        return session.get(Incident, result.incident_id)
+
+
+def texts(box, channel_id):
+    return [m.text or "" for m in box.fake.messages(channel_id)]
+
+
+def overdue_tasks(box, incident_id: int) -> int:
+    from app.tasks import service as tasks
+
+    with Session(box.core.engine) as session:
+        return sum(tasks.is_overdue(t) for t in tasks.for_incident(session, incident_id))
+
+
+def reminders_sent(box) -> list[str]:
+    with Session(box.core.engine) as session:
+        return sorted(r.key for r in session.exec(select(SentReminder)))
+
+
+def test_task_due_reminder_fires_once_and_not_again_after_restart(tmp_path):
+    with freeze_time(START) as clock:
+        box = Sandbox(tmp_path / "box", serve=False)
+        Scheduler(box.core)
+        incident = open_room(box)
+        clock.tick(timedelta(minutes=16))  # "Pause scheduled posts" and other 15m tasks are now overdue
+        box.core.scheduler.wake()
+        overdue = overdue_tasks(box, incident.id)
+        assert overdue >= 3
+        first = box.fake.wait_for(
+            lambda: len(r := [t for t in texts(box, incident.channel_id) if "is still open" in t]) == overdue and r)
+
+        box.core.scheduler.shutdown()
+        Scheduler(box.core)  # a restart: the job store is read back from the database
+        box.core.scheduler.wake()
+        clock.tick(timedelta(minutes=1))
+        box.core.scheduler.wake()
+        again = [t for t in texts(box, incident.channel_id) if "is still open" in t]
+        assert len(again) == len(first)
+        assert len(set(again)) == len(again)
+        box.close()
+
+
+def test_gdpr_clock_reminds_before_and_at_the_deadline(tmp_path):
+    with freeze_time(START) as clock:
+        box = Sandbox(tmp_path / "box", serve=False)
+        Scheduler(box.core)
+        incident = open_room(box, kind="data-leak", title="Customer list offered on a leak site", dedup_key="leak-1")
+        jobs = box.core.scheduler.job_ids(f"inc{incident.id}:clock:")
+        assert len(jobs) >= 4  # 24h, 4h, 1h before, and at the deadline
+        clock.tick(timedelta(hours=48, minutes=1))
+        box.core.scheduler.wake()
+        box.fake.wait_for(lambda: any("1d 0h left" in t for t in texts(box, incident.channel_id)))
+        clock.tick(timedelta(hours=24))
+        box.core.scheduler.wake()
+        box.fake.wait_for(lambda: any("is due *now*" in t for t in texts(box, incident.channel_id)))
+        assert len([k for k in reminders_sent(box) if k.startswith("clock:")]) == 4  # missed ones run once
+        box.close()
+
+
+def test_status_cadence_reminds_comms_then_nudges(tmp_path):
+    with freeze_time(START) as clock:
+        box = Sandbox(tmp_path / "box", serve=False)
+        Scheduler(box.core)
+        incident = open_room(box, severity="critical", dedup_key="crit")
+        clock.tick(timedelta(minutes=16))
+        box.core.scheduler.wake()
+        box.fake.wait_for(lambda: any("next status update is due now" in t for t in texts(box, incident.channel_id)))
+        assert any("<@U0COMMS>" in t for t in texts(box, incident.channel_id) if "status update" in t)
+        box.fake.wait_for(lambda: box.core.scheduler.job_ids(f"inc{incident.id}:status-nudge"))
+        clock.tick(timedelta(minutes=6))
+        box.core.scheduler.wake()
+        box.fake.wait_for(lambda: any("overdue" in t for t in texts(box, incident.channel_id)))
+        box.close()
+
+
+def test_closing_cancels_reminders(tmp_path):
+    from app.incidents import flows
+
+    with freeze_time(START) as clock:
+        box = Sandbox(tmp_path / "box", serve=False)
+        Scheduler(box.core)
+        incident = open_room(box)
+        assert box.core.scheduler.job_ids(f"inc{incident.id}:task")
+        flows.close(box.core, incident.id, "Resolved", by="U0LEAD")
+        assert box.core.scheduler.job_ids(f"inc{incident.id}:") == [f"inc{incident.id}:archive"]
+        clock.tick(timedelta(hours=25))
+        box.core.scheduler.wake()
+        box.fake.wait_for(lambda: box.fake.channel(incident.channel_id).is_archived)
+        assert not any("is still open" in t for t in texts(box, incident.channel_id))
+        box.close()

@@ -1,0 +1,168 @@
+"""Working in the room: /warroom subcommands, buttons, the decision shortcut, reactions, retried events."""
+
+from __future__ import annotations
+
+import json
+
+from sqlmodel import Session, select
+
+from app.decisions.models import Decision
+from app.incidents import timeline
+from app.incidents.models import Fact, Incident
+from app.roles import service as roles
+from app.tasks.models import Task
+from tests.conftest import social_alert
+from tests.test_intake import wait_ready
+
+
+def room(box):
+    return wait_ready(box, box.alert(social_alert()).json()["incident_id"])
+
+
+def ephemeral_texts(box, user):
+    return [r.text or "" for r in box.fake.responses(user=user)]
+
+
+def wait_text(box, channel_id, needle):
+    return box.fake.wait_for(lambda: [m for m in box.fake.messages(channel_id) if needle in (m.text or "")])
+
+
+def test_commands_are_acknowledged_at_once(sandbox):
+    incident = room(sandbox)
+    answer = sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
+    assert answer.status_code == 200 and answer.text == ""
+
+
+def test_decision_is_logged_with_who_when_and_permalink(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion <!channel>")
+    wait_text(sandbox, incident.channel_id, "Decision")
+    with Session(sandbox.core.engine) as session:
+        decision = sandbox.fake.wait_for(lambda: session.exec(select(Decision)).first())
+    assert decision.decided_by == "U0LEAD" and decision.permalink.startswith("http")
+    assert sandbox.fake.pings() == []
+
+
+def test_facts_public_and_private(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact The ad ran from 1 to 20 November")
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact private Jane Doe")
+    wait_text(sandbox, incident.channel_id, "Confirmed fact")
+    sandbox.fake.wait_for(lambda: any("Private fact" in t for t in ephemeral_texts(sandbox, "U0COMMS")))
+    with Session(sandbox.core.engine) as session:
+        facts = session.exec(select(Fact).order_by(Fact.id)).all()
+    assert [(f.text, f.private) for f in facts] == [("The ad ran from 1 to 20 November", False), ("Jane Doe", True)]
+    assert not any("Jane Doe" in (m.text or "") for m in sandbox.fake.messages(incident.channel_id))
+
+
+def test_task_with_owner_and_due_time_and_done_button(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0LEAD", incident.channel_id, "task Call the agency <@U0SOCIAL|lea> in 30m")
+    wait_text(sandbox, incident.channel_id, "New task")
+    with Session(sandbox.core.engine) as session:
+        task = session.exec(select(Task).where(Task.title == "Call the agency")).one()
+    assert task.owner_id == "U0SOCIAL" and task.due_at is not None
+    sandbox.fake.wait_for(lambda: f"task-{task.id}" in json.dumps(
+        sandbox.fake.message(incident.channel_id, incident.briefing_ts).blocks))
+    sandbox.driver.click("U0SOCIAL", incident.channel_id, incident.briefing_ts, "task_done", value=str(task.id))
+    wait_text(sandbox, incident.channel_id, "completed")
+    with Session(sandbox.core.engine) as session:
+        done = session.get(Task, task.id)
+    assert done.done_by == "U0SOCIAL" and done.done_at is not None
+    sandbox.fake.wait_for(lambda: "done by <@U0SOCIAL>" in json.dumps(
+        sandbox.fake.message(incident.channel_id, incident.briefing_ts).blocks))
+
+
+def test_assign_by_lead_and_refusal_for_others(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0SUPPORT", incident.channel_id, "assign legal <@U0LEGAL2|sara>")
+    sandbox.fake.wait_for(lambda: any("Only the lead or scribe" in t for t in ephemeral_texts(sandbox, "U0SUPPORT")))
+    sandbox.driver.command("U0LEAD", incident.channel_id, "assign legal <@U0LEGAL2|sara>")
+    wait_text(sandbox, incident.channel_id, "is now Legal counsel")
+    assert "U0LEGAL2" in sandbox.fake.channel(incident.channel_id).members
+    with Session(sandbox.core.engine) as session:
+        assert roles.holder(session, incident.id, "legal") == "U0LEGAL2"
+
+
+def test_severity_change_is_logged_and_shown(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0LEAD", incident.channel_id, "severity critical")
+    wait_text(sandbox, incident.channel_id, "to *CRITICAL*")
+    with Session(sandbox.core.engine) as session:
+        assert session.get(Incident, incident.id).severity == "critical"
+        assert timeline.count(session, incident.id, "severity") == 1
+    sandbox.driver.command("U0LEAD", incident.channel_id, "severity apocalyptic")
+    sandbox.fake.wait_for(lambda: any("unknown severity" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
+
+
+def test_close_is_for_the_lead_only(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0COMMS", incident.channel_id, "close All good")
+    sandbox.fake.wait_for(lambda: any("Only the lead" in t for t in ephemeral_texts(sandbox, "U0COMMS")))
+    sandbox.driver.command("U0LEAD", incident.channel_id, "close Campaign withdrawn, statement published")
+    wait_text(sandbox, incident.channel_id, "Incident closed")
+    with Session(sandbox.core.engine) as session:
+        closed = session.get(Incident, incident.id)
+    assert closed.status == "closed" and closed.closed_by == "U0LEAD"
+    assert sandbox.core.scheduler.job_ids(f"inc{incident.id}:") == [f"inc{incident.id}:archive"]
+
+
+def test_commands_outside_an_incident_channel_say_so(sandbox):
+    general = sandbox.fake.add_channel("general", members=["U0LEAD"])
+    sandbox.driver.command("U0LEAD", general.id, "decision Something")
+    sandbox.fake.wait_for(lambda: any("works inside an incident channel" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
+    sandbox.driver.command("U0LEAD", general.id, "frobnicate")
+    sandbox.fake.wait_for(lambda: any("Unknown subcommand" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
+
+
+def test_log_as_decision_shortcut(sandbox):
+    incident = room(sandbox)
+    message = sandbox.fake.post_as("U0LEGAL", incident.channel_id, "We will not delete the original post.")
+    sandbox.driver.message_shortcut("U0LEAD", incident.channel_id, message.ts, "log_decision")
+    with Session(sandbox.core.engine) as session:
+        decision = sandbox.fake.wait_for(lambda: session.exec(select(Decision)).first())
+    assert decision.source == "shortcut" and decision.text == "We will not delete the original post."
+
+
+def test_pushpin_reaction_adds_to_timeline_and_retries_are_handled_once(sandbox):
+    incident = room(sandbox)
+    message = sandbox.fake.post_as("U0SOCIAL", incident.channel_id, "Screenshot of the original post")
+    event = {"type": "reaction_added", "user": "U0SOCIAL", "reaction": "pushpin",
+             "item": {"type": "message", "channel": incident.channel_id, "ts": message.ts},
+             "item_user": "U0SOCIAL", "event_ts": message.ts}
+    first = sandbox.driver.event(event, event_id="Ev0PIN1")
+    retry = sandbox.driver.event(event, event_id="Ev0PIN1", retry_num=1)
+    assert first.status_code == 200 and retry.status_code == 200
+
+    def pinned():
+        with Session(sandbox.core.engine) as session:
+            return timeline.count(session, incident.id, "pinned_message")
+
+    sandbox.fake.wait_for(lambda: pinned() == 1)
+    sandbox.driver.event(event, event_id="Ev0PIN1", retry_num=2)
+    assert pinned() == 1
+
+
+def test_declare_opens_a_room_through_the_modal(sandbox):
+    general = sandbox.fake.add_channel("general", members=["U0LEAD"])
+    sandbox.driver.command("U0LEAD", general.id, "declare Hacked X account posting crypto scams")
+    view = sandbox.fake.wait_for(lambda: sandbox.fake.latest_view(user_id="U0LEAD", callback_id="declare"))
+    sandbox.driver.submit_view("U0LEAD", view.id, {
+        "title": {"value": "Hacked X account posting crypto scams"},
+        "playbook": {"value": "account-compromise"},
+        "severity": {"value": "critical"},
+        "description": {"value": "Unauthorised posts since 09:12"},
+    })
+    with Session(sandbox.core.engine) as session:
+        incident = sandbox.fake.wait_for(lambda: session.exec(
+            select(Incident).where(Incident.playbook_id == "account-compromise", Incident.phase == "active")).first(),
+            timeout=10)
+    assert incident.severity == "critical" and incident.declared_by == "U0LEAD"
+    sandbox.fake.wait_for(lambda: any("is open" in (e.text or "") for e in sandbox.fake.ephemerals(user="U0LEAD")))
+
+
+def test_help_lists_subcommands(sandbox):
+    sandbox.driver.command("U0LEAD", "C0NONE", "help")
+    text = sandbox.fake.wait_for(lambda: "".join(ephemeral_texts(sandbox, "U0LEAD")))
+    for name in ("declare", "decision", "fact", "task", "assign", "severity", "close"):
+        assert f"/warroom {name}" in text
