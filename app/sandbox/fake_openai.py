@@ -1,0 +1,343 @@
+"""A local OpenAI-compatible chat completions server for tests and the offline demo.
+
+By default it answers a drafting request with a plausible holding statement per requested channel,
+built from the marker lines of the user prompt (``Channels:``, ``Language:``, ``Company:``,
+``Next update:``, ``More information:``) and the numbered facts inside ``<facts>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Reply = str | Callable[[list[dict[str, Any]]], str]
+
+X_LIMIT = 280
+
+
+class FakeOpenAI:
+    """Serve ``POST /v1/chat/completions`` and ``GET /v1/models`` on 127.0.0.1 in a background thread."""
+
+    def __init__(
+        self,
+        reply: Reply | None = None,
+        *,
+        delay: float = 0.0,
+        fail_status: int | None = None,
+        fail_times: int = 0,
+        model: str = "fake-model",
+        port: int = 0,
+    ) -> None:
+        self.reply = reply
+        self.delay = delay
+        self.fail_status = fail_status
+        self.fail_times = fail_times
+        self.model = model
+        self.port = port
+        self._requests: list[dict[str, Any]] = []
+        self._failures = 0
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def base_url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("the fake OpenAI server is not started")
+        return f"http://127.0.0.1:{self._server.server_address[1]}/v1"
+
+    @property
+    def requests(self) -> list[dict[str, Any]]:
+        """The parsed JSON bodies of the chat completion requests received so far."""
+        with self._lock:
+            return list(self._requests)
+
+    def start(self) -> FakeOpenAI:
+        self._stopping.clear()
+        self._server = _Server(("127.0.0.1", self.port), _Handler)
+        self._server.fake = self
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving; requests still waiting out their delay are dropped without an answer."""
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = None
+        self._thread = None
+
+    def __enter__(self) -> FakeOpenAI:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def _record(self, body: dict[str, Any]) -> None:
+        with self._lock:
+            self._requests.append(body)
+
+    def _should_fail(self) -> bool:
+        with self._lock:
+            if self.fail_status is None or (self.fail_times and self._failures >= self.fail_times):
+                return False
+            self._failures += 1
+            return True
+
+    def _answer(self, messages: list[dict[str, Any]]) -> str:
+        if self.reply is None:
+            return default_reply(messages)
+        if callable(self.reply):
+            return self.reply(messages)
+        return self.reply
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeOpenAI
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Keep test output quiet."""
+
+    def do_GET(self) -> None:
+        if self._path() not in ("/v1/models", "/models"):
+            self._error(404, f"Unknown path {self.path}")
+            return
+        model = {"id": self.server.fake.model, "object": "model", "created": 1700000000, "owned_by": "fake"}
+        self._json(200, {"object": "list", "data": [model]})
+
+    def do_POST(self) -> None:
+        fake = self.server.fake
+        if self._path() not in ("/v1/chat/completions", "/chat/completions"):
+            self._error(404, f"Unknown path {self.path}")
+            return
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("Bearer ") or not auth[len("Bearer "):].strip():
+            self._error(401, "Incorrect API key provided.", code="invalid_api_key")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"null")
+        except ValueError:
+            self._error(400, "The request body is not valid JSON.")
+            return
+        if not isinstance(body, dict):
+            self._error(400, "The request body must be a JSON object.")
+            return
+        fake._record(body)
+        problem = _validate(body)
+        if problem:
+            self._error(400, problem[1], param=problem[0])
+            return
+        if fake.delay and fake._stopping.wait(fake.delay):
+            self.close_connection = True
+            return
+        if fake._should_fail():
+            self._error(fake.fail_status or 500, "The fake server was told to fail this request.")
+            return
+        try:
+            content = fake._answer(body["messages"])
+        except Exception as exc:  # a broken reply callable should show up as a server error
+            self._error(500, f"The reply callable failed: {exc}")
+            return
+        self._json(200, _completion(body, content))
+
+    def _path(self) -> str:
+        return self.path.split("?", 1)[0].rstrip("/")
+
+    def _json(self, status: int, payload: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("x-request-id", f"req_{uuid.uuid4().hex[:16]}")
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:  # the client gave up (timeout) before the answer
+            self.close_connection = True
+
+    def _error(self, status: int, message: str, *, param: str | None = None, code: str | None = None) -> None:
+        kind = "server_error" if status >= 500 else "invalid_request_error"
+        if status == 429:
+            kind, code = "requests", code or "rate_limit_exceeded"
+        error = {"message": message, "type": kind, "param": param, "code": code}
+        # a short retry-after keeps the client's retries fast in tests
+        self._json(status, {"error": error}, headers={"retry-after-ms": "10"})
+
+
+def _validate(body: dict[str, Any]) -> tuple[str, str] | None:
+    """(param, message) for an invalid chat completion request, else None."""
+    model = body.get("model")
+    if not isinstance(model, str) or not model.strip():
+        return "model", "you must provide a model parameter"
+    messages = body.get("messages")
+    if not isinstance(messages, list) or not messages:
+        return "messages", "'messages' must be a non-empty array"
+    for index, message in enumerate(messages):
+        if not isinstance(message, dict) or not isinstance(message.get("role"), str):
+            return f"messages.[{index}]", f"messages[{index}] must be an object with a role"
+    if body.get("stream"):
+        return "stream", "streaming is not supported by this server"
+    return None
+
+
+def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
+    prompt_words = sum(len(str(m.get("content") or "").split()) for m in body["messages"])
+    answer_words = len(content.split())
+    return {
+        "id": f"chatcmpl-{uuid.uuid4().hex[:24]}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": body["model"],
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": content, "refusal": None},
+                "logprobs": None,
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {
+            "prompt_tokens": prompt_words,
+            "completion_tokens": answer_words,
+            "total_tokens": prompt_words + answer_words,
+        },
+    }
+
+
+def _marker(text: str, name: str, default: str = "") -> str:
+    match = re.search(rf"^{re.escape(name)}:[ \t]*(.*)$", text, re.MULTILINE)
+    return match.group(1).strip() if match else default
+
+
+def read_request(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """The drafting parameters found in the user prompt's marker lines and <facts> block."""
+    user = next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
+    block = re.search(r"<facts>(.*?)</facts>", user, re.DOTALL)
+    facts = re.findall(r"^\s*\d+\.\s+(.+?)\s*$", block.group(1), re.MULTILINE) if block else []
+    channels = [c.strip().lower() for c in _marker(user, "Channels", "press").split(",") if c.strip()]
+    return {
+        "company": _marker(user, "Company", "The company"),
+        "language": _marker(user, "Language", "en").lower(),
+        "channels": channels,
+        "next_update": _marker(user, "Next update", "the top of the hour"),
+        "info_source": _marker(user, "More information", ""),
+        "facts": facts,
+    }
+
+
+def default_reply(messages: list[dict[str, Any]]) -> str:
+    """A JSON object with a six-part holding statement per requested channel."""
+    request = read_request(messages)
+    write = _german if request["language"] == "de" else _english
+    variants = {channel: write(channel, request) for channel in request["channels"]}
+    return json.dumps(variants, ensure_ascii=False)
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _short_post(lead: str, tail: str) -> str:
+    """``lead`` shortened at a word boundary so that ``lead + tail`` fits on X."""
+    room = X_LIMIT - len(tail)
+    if room <= 1:
+        lead = ""
+    elif len(lead) > room:
+        lead = lead[: room - 1].rsplit(" ", 1)[0] + "…"
+    return (lead + tail).strip()[:X_LIMIT]
+
+
+def _english(channel: str, req: dict[str, Any]) -> str:
+    company, nu, source, facts = req["company"], req["next_update"], req["info_source"], req["facts"]
+    empathy = ("We know this situation is worrying for the people affected, and we are treating it "
+               "with the highest priority.")
+    confirmed = (
+        "What we can confirm: " + " ".join(_sentence(f) for f in facts)
+        if facts else "We are verifying the facts and will share them as soon as they are confirmed."
+    )
+    unknown = "We do not yet know the full extent, and we will share details only once they are confirmed."
+    action = f"Our teams are working on this now. The next update will follow at {nu}."
+    commitment = "We will keep you informed openly and promptly."
+    more = f"More information: {source}" if source else ""
+    body = f"{empathy} {confirmed}\n\n{unknown} {action} {commitment}"
+    if channel == "x":
+        lead = _sentence(facts[0]) if facts else "We are aware of the situation and treating it with priority."
+        return _short_post(lead, f" We are working on it. Next update at {nu}. {more}")
+    if channel == "staff":
+        return (f"Dear colleagues,\n\n{body}\n\nPlease do not comment publicly; refer all media and social "
+                f"media enquiries to the communications team.\n\n{more}").strip()
+    if channel == "email":
+        return f"Dear customer,\n\n{body}\n\n{more}\n\nKind regards,\n{company}".strip()
+    if channel in ("press", "website"):
+        return f"Statement from {company}\n\n{body}\n\n{more}".strip()
+    return f"{body}\n\n{more}".strip()
+
+
+def _german(channel: str, req: dict[str, Any]) -> str:
+    company, nu, source, facts = req["company"], req["next_update"], req["info_source"], req["facts"]
+    empathy = ("Wir wissen, dass diese Situation für die Betroffenen beunruhigend ist, und behandeln sie "
+               "mit höchster Priorität.")
+    confirmed = (
+        "Bestätigt ist: " + " ".join(_sentence(f) for f in facts)
+        if facts else "Wir prüfen die Fakten und teilen sie, sobald sie bestätigt sind."
+    )
+    unknown = "Das volle Ausmaß ist noch nicht bekannt; Einzelheiten nennen wir, sobald sie bestätigt sind."
+    action = f"Unsere Teams arbeiten mit Hochdruck daran. Das nächste Update folgt um {nu}."
+    commitment = "Wir informieren offen und zeitnah."
+    more = f"Weitere Informationen: {source}" if source else ""
+    body = f"{empathy} {confirmed}\n\n{unknown} {action} {commitment}"
+    if channel == "x":
+        lead = _sentence(facts[0]) if facts else "Wir kennen die Lage und behandeln sie mit Priorität."
+        return _short_post(lead, f" Wir arbeiten daran. Nächstes Update um {nu}. {more}")
+    if channel == "staff":
+        return (f"Liebe Kolleginnen und Kollegen,\n\n{body}\n\nBitte äußern Sie sich nicht öffentlich und "
+                f"leiten Sie Anfragen von Medien an die Kommunikationsabteilung weiter.\n\n{more}").strip()
+    if channel == "email":
+        return (f"Sehr geehrte Kundin, sehr geehrter Kunde,\n\n{body}\n\n{more}\n\n"
+                f"Mit freundlichen Grüßen\n{company}").strip()
+    if channel in ("press", "website"):
+        return f"Stellungnahme von {company}\n\n{body}\n\n{more}".strip()
+    return f"{body}\n\n{more}".strip()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the fake server in the foreground until interrupted."""
+    parser = argparse.ArgumentParser(description="Local OpenAI-compatible server for the offline demo.")
+    parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--delay", type=float, default=0.0)
+    args = parser.parse_args(argv)
+    fake = FakeOpenAI(delay=args.delay, port=args.port).start()
+    print(f"fake OpenAI server at {fake.base_url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        fake.stop()
+
+
+if __name__ == "__main__":
+    main()
