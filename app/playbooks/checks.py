@@ -1,0 +1,92 @@
+"""Checks that need more than one field: role staffing, reminders, fallback rules, and the set as a whole."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from app.playbooks.errors import Problem
+from app.playbooks.matching import ambiguous_kinds
+from app.playbooks.schema import Playbook
+from app.timeutil import parse_duration
+
+
+def check_playbook(playbook: Playbook) -> list[tuple[str, str]]:
+    """Problems inside one valid playbook, as (field path, message) pairs."""
+    problems: list[tuple[str, str]] = []
+    if playbook.fallback and playbook.match.kinds:
+        problems.append((
+            "match.kinds",
+            "the fallback playbook catches every alert no other playbook matches: leave kinds empty",
+        ))
+    if not playbook.fallback and not playbook.match.kinds:
+        problems.append(("match.kinds", "list at least one alert kind (only the fallback playbook has none)"))
+
+    seen: set[str] = set()
+    for index, role in enumerate(playbook.roles):
+        if role in seen:
+            problems.append((f"roles[{index}]", f"role {role!r} is listed twice"))
+        seen.add(role)
+
+    staffed = ", ".join(playbook.roles)
+    for index, task in enumerate(playbook.tasks):
+        if task.role not in playbook.roles:
+            problems.append((
+                f"tasks[{index}].role",
+                f"role {task.role!r} is not in roles: add it to roles or use one of {staffed}",
+            ))
+
+    keys: set[str] = set()
+    for index, deadline in enumerate(playbook.deadlines):
+        if deadline.role not in playbook.roles:
+            problems.append((
+                f"deadlines[{index}].role",
+                f"role {deadline.role!r} is not in roles: add it to roles or use one of {staffed}",
+            ))
+        if deadline.key in keys:
+            problems.append((f"deadlines[{index}].key", f"deadline key {deadline.key!r} is used twice"))
+        keys.add(deadline.key)
+        for position, reminder in enumerate(deadline.remind_before):
+            if parse_duration(reminder) >= deadline.after_delta:
+                problems.append((
+                    f"deadlines[{index}].remind_before[{position}]",
+                    f"reminder {reminder} before the deadline must be shorter than after ({deadline.after})",
+                ))
+
+    channels: set[str] = set()
+    for index, channel in enumerate(playbook.statement.channels):
+        if channel in channels:
+            problems.append((f"statement.channels[{index}]", f"channel {channel!r} is listed twice"))
+        channels.add(channel)
+    return problems
+
+
+def check_set(entries: Sequence[tuple[str, Playbook]]) -> list[Problem]:
+    """Problems across valid playbooks: ids vs file names, duplicate ids, ambiguous match rules."""
+    problems: list[Problem] = []
+    first_file: dict[str, str] = {}
+    for file, playbook in entries:
+        stem = file.rsplit(".", 1)[0]
+        if playbook.id != stem:
+            problems.append(Problem(
+                file, "id", f"id {playbook.id!r} must equal the file name {stem!r}: rename one of them"
+            ))
+        if playbook.id in first_file:
+            problems.append(Problem(
+                file, "id", f"duplicate id {playbook.id!r}: also defined in {first_file[playbook.id]}"
+            ))
+        else:
+            first_file[playbook.id] = file
+
+    rules = [(file, playbook) for file, playbook in entries if not playbook.fallback]
+    for position, (file, playbook) in enumerate(rules):
+        for other_file, other in rules[:position]:
+            kinds = ambiguous_kinds(other.match, playbook.match)
+            if kinds:
+                problems.append(Problem(
+                    file,
+                    "match",
+                    f"ambiguous: an alert of kind {kinds[0]!r} can match both {playbook.id!r} and "
+                    f"{other.id!r} ({other_file}) with equal specificity; add a label or narrow the "
+                    "severity range so that one is more specific",
+                ))
+    return problems

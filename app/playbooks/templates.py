@@ -1,0 +1,148 @@
+"""Statement templates: a sandboxed Jinja2 environment, rendering to plain text, and template checks."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment
+
+CHANNELS: tuple[str, ...] = ("press", "x", "linkedin", "website", "staff", "email")
+LANGUAGES: tuple[str, ...] = ("en", "de")
+CONTEXT_VARIABLES: tuple[str, ...] = (
+    "company",
+    "facts",
+    "severity",
+    "next_update",
+    "info_source",
+    "channel",
+    "language",
+)
+X_LIMIT = 280
+
+SAMPLE_CONTEXT: dict[str, Any] = {
+    "company": "Northwind Foods",
+    "facts": [
+        "We became aware of the issue at 09:10 CET today.",
+        "Our response team has been working on it since 09:25 CET.",
+    ],
+    "severity": "high",
+    "next_update": "14:30 CET",
+    "info_source": "https://northwind.example/news",
+    "channel": "press",
+    "language": "en",
+}
+
+SAMPLE_CONTEXT_DE: dict[str, Any] = {
+    "company": "Nordwind Lebensmittel",
+    "facts": [
+        "Der Vorfall ist uns seit heute 09:10 Uhr bekannt.",
+        "Unser Krisenteam arbeitet seit 09:25 Uhr daran.",
+    ],
+    "severity": "high",
+    "next_update": "14:30 CET",
+    "info_source": "https://nordwind.example/aktuell",
+    "channel": "press",
+    "language": "de",
+}
+
+
+class StatementTemplateError(ValueError):
+    """A statement template that does not compile or does not render with the given context."""
+
+
+def sample_context(language: str = "en", channel: str = "press", with_facts: bool = True) -> dict[str, Any]:
+    """Realistic values for checking a template, in ``language``, for ``channel``; optionally with no facts."""
+    base = SAMPLE_CONTEXT_DE if language == "de" else SAMPLE_CONTEXT
+    context = {**base, "channel": channel, "language": language}
+    context["facts"] = list(base["facts"]) if with_facts else []
+    return context
+
+
+def sentence(value: Any) -> str:
+    """Jinja filter: the text stripped and ending with a full stop (unless it already ends a sentence)."""
+    text = str(value).strip()
+    if text and text[-1] not in ".!?":
+        text += "."
+    return text
+
+
+@lru_cache(maxsize=1)
+def environment() -> SandboxedEnvironment:
+    """The shared environment: plain text, strict about unknown variables, tidy whitespace."""
+    env = SandboxedEnvironment(
+        autoescape=False,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+    )
+    env.filters["sentence"] = sentence
+    return env
+
+
+@lru_cache(maxsize=256)
+def compile_template(source: str) -> Template:
+    """Compile ``source`` once; raises StatementTemplateError naming the line of a syntax error."""
+    try:
+        return environment().from_string(source)
+    except TemplateSyntaxError as exc:
+        raise StatementTemplateError(f"template syntax error at line {exc.lineno}: {exc.message}") from exc
+
+
+def tidy(text: str) -> str:
+    """Strip trailing spaces, collapse runs of blank lines to one empty line, strip the whole text."""
+    lines = [line.rstrip() for line in text.splitlines()]
+    collapsed = re.sub(r"\n{3,}", "\n\n", "\n".join(lines))
+    return collapsed.strip()
+
+
+def render(source: str, context: dict[str, Any]) -> str:
+    """Render a statement template with ``context``; raises StatementTemplateError with a clear reason."""
+    template = compile_template(source)
+    try:
+        return tidy(template.render(**context))
+    except UndefinedError as exc:
+        message = exc.message or "undefined value"
+        if "is undefined" in message:
+            hint = f"templates can use {', '.join(CONTEXT_VARIABLES)}"
+        else:
+            hint = "guard it, e.g. {% if facts %}{{ facts[0] }}{% endif %}"
+        raise StatementTemplateError(f"{message}: {hint}") from exc
+    except TemplateError as exc:
+        raise StatementTemplateError(f"template error: {exc.message}") from exc
+    except Exception as exc:  # an expression inside a template can raise anything
+        raise StatementTemplateError(f"template error: {type(exc).__name__}: {exc}") from exc
+
+
+def template_problems(source: str, language: str) -> list[str]:
+    """Check a template against the sample context for every channel, with and without facts.
+
+    Returns messages for: syntax errors, render failures (e.g. unknown variables, ``facts[0]`` without a
+    guard), and an ``x`` variant longer than 280 characters.
+    """
+    try:
+        compile_template(source)
+    except StatementTemplateError as exc:
+        return [str(exc)]
+    problems: list[str] = []
+    for channel in CHANNELS:
+        for with_facts in (True, False):
+            context = sample_context(language, channel, with_facts)
+            try:
+                text = render(source, context)
+            except StatementTemplateError as exc:
+                facts_note = "" if with_facts else " and no facts"
+                problems.append(f"fails for channel {channel!r}{facts_note}: {exc}")
+                return problems
+            if channel == "x" and len(text) > X_LIMIT:
+                problems.append(
+                    f"the x variant has {len(text)} characters with the sample values (limit {X_LIMIT})"
+                )
+                return problems
+            if not text:
+                problems.append(f"renders empty text for channel {channel!r}")
+                return problems
+    return problems
