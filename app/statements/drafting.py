@@ -9,24 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
-import jinja2
-from jinja2.sandbox import SandboxedEnvironment
-
+from app.playbooks.templates import StatementTemplateError, tidy
+from app.playbooks.templates import render as render_template
 from app.statements.channels import CHANNELS, channel_label, parse_channels
 from app.statements.lint import LANGUAGES, has_contact, has_time
 from app.statements.llm import LLMSettings, ModelError, build_messages, parse_reply, request_draft
 
 TemplateSource = Callable[[str, dict[str, Any]], str] | str
 
-_ENV = SandboxedEnvironment(
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    autoescape=False,
-)
 _SENTENCE_BREAK = re.compile(r"((?<=[.!?])\s+|\n+)")
 
 __all__ = ["DraftContext", "DraftResult", "LLMSettings", "draft_statement"]
@@ -117,25 +109,17 @@ def _short_name(channel: str) -> str:
 
 
 def _renderer(template: TemplateSource) -> Callable[[str, dict[str, Any]], str]:
+    """A playbook template source is rendered by the playbooks' own (sandboxed, strict) environment."""
     if not isinstance(template, str):
         return template
-    try:
-        compiled = _compile(template)
-    except jinja2.TemplateError as exc:
-        raise ValueError(f"playbook template error: {exc}") from None
 
     def render(channel: str, context: dict[str, Any]) -> str:
         try:
-            return compiled.render(**context)
-        except jinja2.TemplateError as exc:
+            return render_template(template, context)
+        except StatementTemplateError as exc:
             raise ValueError(f"playbook template error ({channel}): {exc}") from None
 
     return render
-
-
-@lru_cache(maxsize=64)
-def _compile(source: str) -> jinja2.Template:
-    return _ENV.from_string(source)
 
 
 def _context(ctx: DraftContext, channel: str, facts: list[str]) -> dict[str, Any]:
@@ -150,20 +134,15 @@ def _context(ctx: DraftContext, channel: str, facts: list[str]) -> dict[str, Any
     }
 
 
-def _tidy(text: str) -> str:
-    lines = [line.rstrip() for line in str(text).strip().splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
-
-
 def _fit(channel: str, ctx: DraftContext, render: Callable[[str, dict[str, Any]], str]) -> tuple[str, bool]:
     """Render a channel's text within its limit: drop facts from the end, then cut whole sentences."""
     facts = [fact.strip() for fact in ctx.facts if fact.strip()]
-    text = _tidy(render(channel, _context(ctx, channel, facts)))
+    text = tidy(render(channel, _context(ctx, channel, facts)))
     limit = CHANNELS[channel]
     if limit is None or len(text) <= limit:
         return text, False
     for count in range(len(facts) - 1, -1, -1):
-        shorter = _tidy(render(channel, _context(ctx, channel, facts[:count])))
+        shorter = tidy(render(channel, _context(ctx, channel, facts[:count])))
         if len(shorter) <= limit:
             return shorter, True
         text = shorter
