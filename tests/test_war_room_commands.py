@@ -110,7 +110,8 @@ def test_close_is_for_the_lead_only(sandbox):
 def test_commands_outside_an_incident_channel_say_so(sandbox):
     general = sandbox.fake.add_channel("general", members=["U0LEAD"])
     sandbox.driver.command("U0LEAD", general.id, "decision Something")
-    sandbox.fake.wait_for(lambda: any("works inside an incident channel" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
+    sandbox.fake.wait_for(
+        lambda: any("works inside an incident channel" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
     sandbox.driver.command("U0LEAD", general.id, "frobnicate")
     sandbox.fake.wait_for(lambda: any("Unknown subcommand" in t for t in ephemeral_texts(sandbox, "U0LEAD")))
 
