@@ -95,3 +95,23 @@ def test_slack_requests_with_bad_signatures_are_refused(sandbox):
                                  headers={"X-Slack-Request-Timestamp": "1", "X-Slack-Signature": "v0=bad",
                                           "Content-Type": "application/x-www-form-urlencoded"})
     assert response.status_code == 401
+
+
+def test_serve_refuses_invalid_playbooks_and_a_missing_roster(tmp_path, monkeypatch):
+    broken = tmp_path / "playbooks"
+    shutil.copytree(PLAYBOOKS, broken)
+    shitstorm = broken / "shitstorm.yml"
+    shitstorm.write_text(shitstorm.read_text().replace("role: social", "role: wizard", 1))
+    roster = tmp_path / "roster.yml"
+    roster.write_text("roles:\n  lead: [U0LEAD]\n")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("WARROOM_PLAYBOOKS", str(broken))
+    monkeypatch.setenv("WARROOM_ROSTER", str(roster))
+    result = runner.invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2
+    assert "invalid playbooks" in result.output and "shitstorm.yml" in result.output and "wizard" in result.output
+
+    monkeypatch.setenv("WARROOM_PLAYBOOKS", str(PLAYBOOKS))
+    monkeypatch.setenv("WARROOM_ROSTER", str(tmp_path / "missing.yml"))
+    result = runner.invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2 and "roster" in result.output
