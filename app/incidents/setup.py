@@ -94,6 +94,8 @@ def _adoptable(core: Core, name: str) -> str | None:
 
 
 def create_channel(core: Core, incident: Incident, step: SetupStep) -> dict:
+    if incident.channel_id:  # recorded before an interruption, but the step was not yet marked done
+        return {"channel_id": incident.channel_id, "name": incident.channel_name}
     playbook = core.playbooks.get(incident.playbook_id)
     tried_before = set(step.detail.get("tried", []))
     for suffix in range(1, MAX_NAME_SUFFIX + 1):
@@ -160,6 +162,8 @@ def set_topic(core: Core, incident: Incident, step: SetupStep) -> dict:
 
 
 def post_briefing(core: Core, incident: Incident, step: SetupStep) -> dict:
+    if incident.briefing_ts:  # posted before an interruption: never post a second headline
+        return {"ts": incident.briefing_ts}
     message = briefing_message(_briefing(core, incident.id))
     response = core.slack.chat_postMessage(channel=incident.channel_id, **message)
     with transaction(core.engine) as session:
