@@ -6,6 +6,7 @@ The same Core runs in the server, the demo and the tests; Slack is one adapter a
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,12 +40,16 @@ class Core:
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, thread_name_prefix="warroom"))
     scheduler: Scheduler | None = None
     alert_updates: Any = None
+    alert_intake: Any = None
     _bot_user_id: str | None = None
+    _bot_user_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def bot_user_id(self) -> str:
         if self._bot_user_id is None:
-            self._bot_user_id = self.slack.auth_test()["user_id"]
+            with self._bot_user_lock:  # one auth.test, however many threads ask at once
+                if self._bot_user_id is None:
+                    self._bot_user_id = self.slack.auth_test()["user_id"]
         return self._bot_user_id
 
     def submit(self, fn, *args, **kwargs):
@@ -54,6 +59,8 @@ class Core:
         return future
 
     def shutdown(self) -> None:
+        if self.alert_intake is not None:
+            self.alert_intake.stop()
         if self.alert_updates is not None:
             self.alert_updates.cancel()
         if self.scheduler is not None:

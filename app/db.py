@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -24,17 +26,91 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
 
+        _write_locks[engine] = WriteLock()
         return engine
     return create_engine(url, pool_pre_ping=True)
 
 
+class WriteLock:
+    """A re-entrant lock on which urgent writers (the alert intake) go before the others waiting."""
+
+    def __init__(self) -> None:
+        self._state = threading.Condition()
+        self._owner: int | None = None
+        self._depth = 0
+        self._urgent_waiting = 0
+
+    def acquire(self, urgent: bool = False) -> None:
+        me = threading.get_ident()
+        with self._state:
+            if self._owner == me:
+                self._depth += 1
+                return
+            self._urgent_waiting += urgent
+            try:
+                while self._owner is not None or (self._urgent_waiting and not urgent):
+                    self._state.wait()
+            finally:
+                self._urgent_waiting -= urgent
+            self._owner, self._depth = me, 1
+
+    def release(self) -> None:
+        with self._state:
+            self._depth -= 1
+            if self._depth == 0:
+                self._owner = None
+                self._state.notify_all()
+
+    def __enter__(self) -> WriteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *_exc) -> None:
+        self.release()
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        self.acquire(urgent=True)
+        try:
+            yield
+        finally:
+            self.release()
+
+
+# SQLite has one writer at a time, and a writer that finds the file locked sleeps in growing steps (up
+# to 100 ms) before it looks again. Under load those sleeps, not the writes, made the wait. Writers of
+# one process therefore queue on a lock of their own and take turns without sleeping: the transactions
+# below and the scheduler's job store.
+_write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
+_writing = threading.local()
+
+
+def write_lock(engine: Engine):
+    """The lock this process's writers to ``engine`` take turns on (none for server databases)."""
+    return _write_locks.get(engine) or nullcontext()
+
+
+def in_transaction() -> bool:
+    """True inside ``transaction()`` on this thread (where scheduling a job could deadlock)."""
+    return getattr(_writing, "depth", 0) > 0
+
+
 @contextmanager
-def transaction(engine: Engine) -> Iterator[Session]:
-    """A session whose work is committed together at the end, or rolled back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+def transaction(engine: Engine, *, urgent: bool = False) -> Iterator[Session]:
+    """A session whose work is committed together at the end, or rolled back on any error.
+
+    ``urgent`` writers (whose caller is waiting, like a monitoring tool on the alert intake) get the write
+    lock before the others waiting for it.
+    """
+    lock = _write_locks.get(engine)
+    turn = (lock.urgent() if urgent else lock) if lock is not None else nullcontext()
+    with turn, Session(engine, expire_on_commit=False) as session:
+        _writing.depth = getattr(_writing, "depth", 0) + 1
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
+        finally:
+            _writing.depth -= 1

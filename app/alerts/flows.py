@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+
 from app.alerts import service
+from app.alerts.batcher import IntakeBatcher
 from app.alerts.parsers import AlertIn
 from app.alerts.updates import AlertUpdates
 from app.core import Core
 from app.incidents.setup import run_setup
+
+log = logging.getLogger(__name__)
+_batcher_lock = threading.Lock()
 
 
 def updates(core: Core) -> AlertUpdates:
@@ -15,17 +22,31 @@ def updates(core: Core) -> AlertUpdates:
     return core.alert_updates
 
 
+def batcher(core: Core) -> IntakeBatcher:
+    """The intake's writer thread (created on first use)."""
+    with _batcher_lock:
+        if core.alert_intake is None:
+            core.alert_intake = IntakeBatcher(lambda alerts: receive_many(core, alerts))
+        return core.alert_intake
+
+
 def start_incident(core: Core, incident_id: int) -> None:
-    """Schedule the incident's reminders and clocks, then set up its room off the request path."""
-    if core.scheduler is not None:
-        core.scheduler.schedule_incident(incident_id)
+    """Set up the incident's room (and schedule its reminders and clocks) off the request path."""
     core.submit(run_setup, core, incident_id)
 
 
+def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:
+    results = service.ingest_many(core, alerts)
+    for result in results:
+        try:
+            if result.status == "opened":
+                start_incident(core, result.incident_id)
+            elif result.status == "attached":
+                updates(core).attached(result.incident_id)
+        except Exception:  # the alerts are stored: never fail (and so resend) them for what follows
+            log.exception("after storing alert %s", result.alert_id)
+    return results
+
+
 def receive(core: Core, alert: AlertIn) -> service.IntakeResult:
-    result = service.ingest(core, alert)
-    if result.status == "opened":
-        start_incident(core, result.incident_id)
-    elif result.status == "attached":
-        updates(core).attached(result.incident_id)
-    return result
+    return receive_many(core, [alert])[0]

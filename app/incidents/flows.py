@@ -33,9 +33,7 @@ def declare(core: Core, *, title: str, playbook_id: str, severity: str, descript
                                          source="declared", description=description, declared_by=by,
                                          language=core.settings.warroom_language)
         incident_id = incident.id
-    if core.scheduler is not None:
-        core.scheduler.schedule_incident(incident_id)
-    run_setup(core, incident_id)
+    run_setup(core, incident_id)  # also plans the reminders and clocks
     return incident_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, insert, select
 
 from app.incidents import timeline
 from app.incidents.models import Incident, SetupStep
@@ -44,11 +44,10 @@ def open_incident(
     )
     session.add(incident)
     session.flush()
-    for position, step in enumerate(SETUP_STEPS):
-        session.add(SetupStep(incident_id=incident.id, step=step, position=position))
-    for spec in playbook.tasks:
-        tasks.add(session, incident.id, spec.title, role=spec.role, due_at=now + as_timedelta(spec.due),
-                  source="playbook")
+    session.execute(insert(SetupStep), [{"incident_id": incident.id, "step": step, "position": position, "detail": {}}
+                                        for position, step in enumerate(SETUP_STEPS)])
+    tasks.add_many(session, incident.id, [{"title": spec.title, "role": spec.role,
+                                           "due_at": now + as_timedelta(spec.due)} for spec in playbook.tasks])
     timeline.record(session, incident.id, "opened", incident.title, actor=declared_by or source, at=now,
                     playbook=playbook.id, severity=level.value, source=source)
     return incident

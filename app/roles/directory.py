@@ -15,6 +15,7 @@ class Directory:
         self.client = client
         self.ttl = ttl
         self._lock = threading.Lock()
+        self._fetching: dict[str, threading.Lock] = {}  # one look-up in flight per key; others wait for it
         self._groups: tuple[float, dict[str, str]] | None = None  # handle -> usergroup id
         self._members: dict[str, tuple[float, list[str]]] = {}
         self._names: dict[str, str] = {}
@@ -22,28 +23,46 @@ class Directory:
     def _fresh(self, stamp: float) -> bool:
         return time.monotonic() - stamp < self.ttl
 
+    def _single_flight(self, key: str) -> threading.Lock:
+        with self._lock:
+            return self._fetching.setdefault(key, threading.Lock())
+
+    def _cached_groups(self) -> dict[str, str] | None:
+        with self._lock:
+            return self._groups[1] if self._groups and self._fresh(self._groups[0]) else None
+
+    def _cached_members(self, handle: str) -> list[str] | None:
+        with self._lock:
+            cached = self._members.get(handle)
+            return cached[1] if cached and self._fresh(cached[0]) else None
+
     def group_ids(self) -> dict[str, str]:
-        with self._lock:
-            if self._groups and self._fresh(self._groups[0]):
-                return self._groups[1]
-        response = self.client.usergroups_list()
-        groups = {g["handle"].lower(): g["id"] for g in response.get("usergroups", [])}
-        with self._lock:
-            self._groups = (time.monotonic(), groups)
+        groups = self._cached_groups()
+        if groups is not None:
+            return groups
+        with self._single_flight("\x00groups"):
+            groups = self._cached_groups()
+            if groups is None:
+                response = self.client.usergroups_list()
+                groups = {g["handle"].lower(): g["id"] for g in response.get("usergroups", [])}
+                with self._lock:
+                    self._groups = (time.monotonic(), groups)
         return groups
 
     def group_members(self, handle: str) -> list[str]:
         handle = handle.lstrip("@").lower()
-        with self._lock:
-            cached = self._members.get(handle)
-            if cached and self._fresh(cached[0]):
-                return cached[1]
-        group_id = self.group_ids().get(handle)
-        if group_id is None:
-            return []
-        users = list(self.client.usergroups_users_list(usergroup=group_id).get("users", []))
-        with self._lock:
-            self._members[handle] = (time.monotonic(), users)
+        users = self._cached_members(handle)
+        if users is not None:
+            return users
+        with self._single_flight(handle):
+            users = self._cached_members(handle)
+            if users is None:
+                group_id = self.group_ids().get(handle)
+                if group_id is None:
+                    return []
+                users = list(self.client.usergroups_users_list(usergroup=group_id).get("users", []))
+                with self._lock:
+                    self._members[handle] = (time.monotonic(), users)
         return users
 
     def resolve(self, entries: list[str]) -> list[str]:

@@ -45,3 +45,29 @@ def assign(session: Session, incident_id: int, role: str, user_id: str, *, by: s
         session.add(task)
     timeline.record(session, incident_id, "role_assigned", f"{role} -> {user_id}", actor=by, role=role, user=user_id)
     return True
+
+
+def assign_many(session: Session, incident_id: int, assignments: dict[str, str], *, by: str | None = None) -> None:
+    """``assign`` for several roles at once (a room's first staffing), with one query per table."""
+    if not assignments:
+        return
+    current: dict[str, list[RoleAssignment]] = {}
+    for held in session.exec(select(RoleAssignment).where(
+            RoleAssignment.incident_id == incident_id, col(RoleAssignment.role).in_(assignments),
+            RoleAssignment.active)):
+        current.setdefault(held.role, []).append(held)
+    tasks = session.exec(select(Task).where(Task.incident_id == incident_id, col(Task.role).in_(assignments),
+                                            col(Task.done_at).is_(None))).all()
+    for role, user_id in assignments.items():
+        if any(a.user_id == user_id for a in current.get(role, [])):
+            continue
+        for previous in current.get(role, []):
+            previous.active = False
+            session.add(previous)
+        session.add(RoleAssignment(incident_id=incident_id, role=role, user_id=user_id, assigned_by=by))
+        for task in tasks:
+            if task.role == role:
+                task.owner_id = user_id
+                session.add(task)
+        timeline.record(session, incident_id, "role_assigned", f"{role} -> {user_id}", actor=by, role=role,
+                        user=user_id)

@@ -24,22 +24,27 @@ log = logging.getLogger(__name__)
 OVERDUE_NUDGE = timedelta(minutes=5)
 
 
-def plan(scheduler, session: Session, incident_id: int) -> None:
+def plan(core, session: Session, incident_id: int) -> list[tuple[str, datetime, str, dict]]:
+    """The reminders of a new incident as (job id, when, kind, arguments), for Scheduler.schedule_incident."""
     incident = service.get(session, incident_id)
-    playbook = scheduler.core.playbooks.get(incident.playbook_id)
+    playbook = core.playbooks.get(incident.playbook_id)
     now = utcnow()
+    planned = []
     for task in tasks.for_incident(session, incident_id):
         if task.due_at and task.done_at is None:
-            scheduler.at(f"inc{incident_id}:task{task.id}", task.due_at, "task_due", incident_id=incident_id,
-                         task_id=task.id)
+            planned.append((f"inc{incident_id}:task{task.id}", task.due_at, "task_due",
+                            {"incident_id": incident_id, "task_id": task.id}))
     for clock in clocks_for(incident, playbook, first_labels(session, incident_id)):
         for before in (*clock.remind_before, timedelta(0)):
             when = clock.due_at - before
             if when > now:
-                scheduler.at(f"inc{incident_id}:clock:{clock.key}:{int(before.total_seconds())}", when, "clock",
-                             incident_id=incident_id, key=clock.key, before=int(before.total_seconds()))
+                planned.append((f"inc{incident_id}:clock:{clock.key}:{int(before.total_seconds())}", when, "clock",
+                                {"incident_id": incident_id, "key": clock.key, "before": int(before.total_seconds())}))
     if incident.next_update_at:
-        schedule_status(scheduler, incident_id, incident.next_update_at)
+        due = incident.next_update_at
+        planned.append((f"inc{incident_id}:status", due, "status_due",
+                        {"incident_id": incident_id, "due": as_utc(due).isoformat()}))
+    return planned
 
 
 def schedule_status(scheduler, incident_id: int, due: datetime) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, insert, select
 
 from app.incidents import timeline
+from app.incidents.models import TimelineEvent
 from app.tasks.models import Task
 from app.timeutil import as_utc, utcnow
 
@@ -29,6 +30,22 @@ def add(
     timeline.record(session, incident_id, "task_added", title, actor=by, task_id=task.id, owner=owner_id,
                     due_at=due_at.isoformat() if due_at else None)
     return task
+
+
+def add_many(session: Session, incident_id: int, specs: list[dict], *, source: str = "playbook") -> list[int]:
+    """Add several tasks as ``add`` does each (keys title, role, due_at), in two bulk inserts; their ids."""
+    rows = [{"incident_id": incident_id, "title": spec["title"].strip()[:500], "role": spec.get("role"),
+             "due_at": spec.get("due_at"), "source": source} for spec in specs if spec["title"].strip()]
+    if not rows:
+        return []
+    ids = list(session.execute(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).scalars())
+    now = utcnow()
+    session.execute(insert(TimelineEvent), [
+        {"incident_id": incident_id, "kind": "task_added", "text": row["title"], "actor": None, "at": now,
+         "data": {"task_id": task_id, "owner": None,
+                  "due_at": row["due_at"].isoformat() if row["due_at"] else None}}
+        for task_id, row in zip(ids, rows, strict=True)])
+    return ids
 
 
 def complete(session: Session, task_id: int, *, by: str, incident_id: int | None = None) -> Task:

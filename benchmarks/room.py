@@ -1,0 +1,101 @@
+"""Scenario 1: from POST /alerts to a ready room, with every Slack call answered after a fixed latency."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from pathlib import Path
+
+from benchmarks.database import wait_ready
+from benchmarks.stage import Stage
+from benchmarks.stats import figure
+
+CHAIN = 3  # conversations.create -> chat.postMessage (briefing) -> pins.add
+LOOKUPS = ("usergroups.list", "usergroups.users.list", "users.info", "users.list", "auth.test", "users.lookupByEmail")
+
+
+def alert_body(number: int) -> dict:
+    return {
+        "source": "social-listening", "kind": "shitstorm", "severity": "high",
+        "title": f"Backlash over campaign {number}", "dedup_key": f"bench-room-{number}",
+        "description": "Mentions of the brand jumped to 6x the hourly baseline; negative share 58%.",
+        "labels": {"platform": "x"}, "url": f"https://listening.example.com/alerts/{number}",
+        "metrics": {"mentions_per_hour": 4200, "negative_share": 0.58},
+    }
+
+
+def _key(call) -> tuple:
+    params = call.params
+    return call.method, params.get("usergroup") or params.get("user") or params.get("email") or ""
+
+
+def redundant_calls(calls, seen: set[tuple], briefing_ts: str | None) -> list[str]:
+    """Calls the room did not need: a look-up already made earlier, or an edit of a message just posted."""
+    extra = []
+    for call in calls:
+        if call.method in LOOKUPS:
+            if _key(call) in seen:
+                extra.append(f"{call.method} repeated")
+            seen.add(_key(call))
+        elif call.method == "chat.update" and call.params.get("ts") == briefing_ts:
+            extra.append("chat.update of the briefing during set-up")
+    return extra
+
+
+def quiet(stage: Stage, calm: float = 0.5, timeout: float = 15.0) -> None:
+    """Wait until the server's start-up look-ups are over (no Slack call for ``calm`` seconds)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        calls = stage.fake.calls
+        if (not calls or time.time() - calls[-1].at > calm) and time.time() - stage.started_at > calm:
+            return
+        time.sleep(0.05)
+
+
+def measure_room(stage: Stage, number: int, seen: set[tuple]) -> dict:
+    stage.fake.reset_calls()
+    started = time.time()
+    response = stage.alert(alert_body(number))
+    intake = time.time() - started
+    incident_id = response.json()["incident_id"]
+    channel_id, ready_at = wait_ready(stage.database_url, [incident_id], timeout=30)[incident_id]
+    time.sleep(0.3)  # let anything the set-up sends late show up in the fake's log
+    calls = [c for c in stage.fake.calls if c.at <= ready_at + 0.3]
+    room_calls = [c for c in calls if c.at <= ready_at]
+    last_answer = max(c.at for c in room_calls)
+    briefing = next((c for c in room_calls if c.method == "chat.postMessage" and c.params.get("blocks")), None)
+    briefing_ts = None
+    if briefing is not None:
+        message = next((m for m in stage.fake.messages(channel_id) if m.blocks), None)
+        briefing_ts = message.ts if message else None
+    pinned = stage.fake.pins(channel_id)
+    return {
+        "incident_id": incident_id, "intake_s": intake, "ready_s": last_answer - started,
+        "db_ready_s": ready_at - started, "calls": len(room_calls),
+        "methods": dict(Counter(c.method for c in room_calls)),
+        "redundant": redundant_calls(calls, seen, briefing_ts),
+        "pinned": bool(pinned), "invited": len(stage.fake.channel(channel_id).members),
+    }
+
+
+def run(directory: Path, *, rooms: int, latency: float = 0.1) -> dict:
+    """Set up ``rooms`` rooms one after the other against a fake Slack that answers after ``latency``."""
+    with Stage(directory, latency=latency) as stage:
+        quiet(stage)
+        seen: set[tuple] = set()
+        results = [measure_room(stage, number, seen) for number in range(rooms)]
+    chain = CHAIN * latency
+    ready = [r["ready_s"] for r in results]
+    return {
+        "figures": [
+            figure("room.ready_ms", "Alert to room ready", "ms", [s * 1000 for s in ready],
+                   target=f"<= {chain * 1500:.0f} (1.5 x chain)", check=lambda v: v <= chain * 1500),
+            figure("room.ratio", "Room ready / dependent chain", "x", [s / chain for s in ready],
+                   target="<= 1.5", check=lambda v: v <= 1.5),
+            figure("room.calls", "Slack calls per room", "calls", [r["calls"] for r in results]),
+            figure("room.redundant_calls", "Redundant Slack calls per room", "calls",
+                   [len(r["redundant"]) for r in results], target="0", check=lambda v: v == 0),
+            figure("room.intake_ms", "Intake answer (POST /alerts)", "ms", [r["intake_s"] * 1000 for r in results]),
+        ],
+        "details": {"latency_s": latency, "chain_s": chain, "rooms": results},
+    }
