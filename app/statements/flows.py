@@ -1,0 +1,468 @@
+"""Statement flows with Slack: draft into a placeholder, sign-offs, change requests, edits, final text, webhook."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.core import Core
+from app.db import transaction
+from app.decisions import service as decisions
+from app.incidents import briefing, timeline
+from app.incidents import service as incidents
+from app.incidents.models import Incident
+from app.incidents.service import as_timedelta
+from app.roles import service as roles
+from app.roles.keys import role_title
+from app.scheduling.reminders import mark_update
+from app.slack.text import escape, link, mention, mentions
+from app.statements import publish, reminders, service
+from app.statements.channels import channel_label, channel_limit, parse_channels
+from app.statements.drafting import DraftContext, draft_statement
+from app.statements.lint import lint_variants
+from app.statements.llm import LLMSettings
+from app.statements.service import StatementError, StepPeople
+from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
+from app.timeutil import as_utc, local_clock, utcnow
+
+log = logging.getLogger(__name__)
+Reply = Callable[[str], None]
+EDITOR_ROLES = ("comms", "lead")
+_draft_lock = threading.Lock()  # one open statement per incident: check and create together
+_decide_lock = threading.Lock()  # two clicks at once never sign the same step twice
+
+
+# --- people -------------------------------------------------------------------------------------
+
+def chain_people(core: Core, incident_id: int, chain: Iterable[str]) -> dict[str, StepPeople]:
+    """Who signs each role: the incident's holder, else the roster's first holder; then the role's backups.
+
+    Backups may sign too, so an unreachable approver never stalls the chain. A role nobody holds or
+    backs up falls to the crisis lead.
+    """
+    with Session(core.engine) as session:
+        holders = roles.holders(session, incident_id)
+    people: dict[str, StepPeople] = {}
+    for role in dict.fromkeys(chain):
+        approver = holders.get(role) or next(iter(core.directory.resolve(core.roster.holders(role))), None)
+        backups = tuple(user for user in core.directory.resolve(core.roster.backups_for(role)) if user != approver)
+        if approver is None and not backups:
+            approver = holders.get("lead")
+        people[role] = StepPeople(approver, backups)
+    return people
+
+
+def may_edit(core: Core, incident_id: int, chain: list[str], user_id: str) -> bool:
+    """The comms lead, the crisis lead and anyone who may sign a step of the chain may edit."""
+    with Session(core.engine) as session:
+        holders = roles.holders(session, incident_id)
+    if any(holders.get(role) == user_id for role in EDITOR_ROLES):
+        return True
+    return any(user_id in people.allowed for people in chain_people(core, incident_id, chain).values())
+
+
+def _staff_chain(core: Core, incident_id: int, chain: list[str]) -> None:
+    """Roles added to the chain that nobody holds in this incident (e.g. legal for liability) get their
+    roster holder assigned and invited, so the approver sees the statement."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+        holders = roles.holders(session, incident_id)
+    for role in chain:
+        if role in holders:
+            continue
+        users = core.directory.resolve(core.roster.holders(role))
+        if not users:
+            continue
+        with transaction(core.engine) as session:
+            roles.assign(session, incident_id, role, users[0], by="warroom")
+        if incident.channel_id:
+            try:
+                core.slack.conversations_invite(channel=incident.channel_id, users=users[0])
+            except SlackApiError as exc:
+                if exc.response.get("error") != "already_in_channel":
+                    log.warning("could not invite the %s approver: %s", role, exc.response.get("error"))
+
+
+# --- drafting -----------------------------------------------------------------------------------
+
+def llm_settings(core: Core) -> LLMSettings | None:
+    settings = core.settings
+    if not settings.openai_api_key:
+        return None
+    return LLMSettings(api_key=settings.openai_api_key, model=settings.warroom_llm_model,
+                       base_url=settings.openai_base_url, timeout=settings.warroom_llm_timeout, max_retries=1)
+
+
+def next_update_clock(core: Core, incident: Incident) -> str:
+    due = incident.next_update_at
+    if due is None:
+        cadence = core.playbooks.get(incident.playbook_id).cadence_for(incident.severity)
+        due = utcnow() + as_timedelta(cadence)
+    return local_clock(due, core.settings.warroom_timezone)
+
+
+def statement_language(core: Core, incident: Incident) -> str:
+    return incident.language or core.settings.warroom_language
+
+
+def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, list[str]]:
+    """The incident, what the draft is built from (public facts only), and the private terms it must not name."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+        public = [fact.text for fact in decisions.facts(session, incident_id, private=False)]
+        private = [fact.text for fact in decisions.facts(session, incident_id, private=True)]
+    playbook = core.playbooks.get(incident.playbook_id)
+    situation = "\n".join(part for part in (incident.title, incident.description) if part)
+    ctx = DraftContext(company=core.settings.warroom_company_name, facts=public, severity=incident.severity,
+                       next_update=next_update_clock(core, incident), info_source=core.settings.warroom_info_source,
+                       language=statement_language(core, incident), playbook_title=playbook.title,
+                       situation=situation)
+    return incident, ctx, private
+
+
+def check(ctx: DraftContext, variants: dict[str, str], private: list[str]) -> list[dict]:
+    findings = lint_variants(variants, language=ctx.language, next_update=ctx.next_update,
+                             info_source=ctx.info_source, private_terms=private)
+    return service.findings_as_dicts(findings)
+
+
+def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list[str]:
+    base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
+    return service.approval_chain(base, findings)[0]
+
+
+def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | None, reply: Reply) -> int | None:
+    """Post the placeholder, create the statement and draft it; answers ``reply`` when one is already open."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+    if incident.status != "open" or not incident.channel_id:
+        raise StatementError("statements are drafted in the room of an open incident")
+    playbook = core.playbooks.get(incident.playbook_id)
+    wanted = parse_channels(channels) if channels else list(playbook.statement.channels)
+    with _draft_lock:
+        with Session(core.engine) as session:
+            existing = service.open_statement(session, incident_id)
+        if existing is not None:
+            reply(f"A holding statement is already {_state_words(existing.status)}: "
+                  f"{_where(core, incident, existing)}. Work on that one: one open statement per incident.")
+            return None
+        posted = core.slack.chat_postMessage(channel=incident.channel_id, **placeholder_message())
+        with transaction(core.engine) as session:
+            statement = service.create(session, incident_id, language=statement_language(core, incident),
+                                       channels=wanted, requested_by=by, message_ts=posted["ts"])
+            statement_id = statement.id
+    try:
+        finish_draft(core, statement_id, by=by)
+    except Exception as exc:  # the placeholder must never stay forever
+        log.exception("drafting statement %s failed", statement_id)
+        reason = str(exc) if isinstance(exc, ValueError) else f"an unexpected {type(exc).__name__}"
+        with transaction(core.engine) as session:
+            service.discard(session, statement_id, reason)
+        try:
+            core.slack.chat_update(channel=incident.channel_id, ts=posted["ts"], **failed_message(reason))
+        except SlackApiError:
+            log.warning("could not show the failed draft of statement %s", statement_id)
+        briefing.refresh(core, incident_id)
+        return None
+    return statement_id
+
+
+def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
+    """Draft (model or template), check, save version 1 and show it in place of the placeholder."""
+    with Session(core.engine) as session:
+        statement = service.get(session, statement_id)
+    incident, ctx, private = draft_inputs(core, statement.incident_id)
+    playbook = core.playbooks.get(incident.playbook_id)
+    language = ctx.language
+    result = draft_statement(ctx, template=lambda channel, values: playbook.render_statement(language, channel, values),
+                             channels=list(statement.channels), llm=llm_settings(core))
+    findings = check(ctx, result.variants, private)
+    chain = chain_for(core, incident, findings)
+    _staff_chain(core, incident.id, chain)
+    with transaction(core.engine) as session:
+        row = service.get(session, statement_id)
+        ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
+                                  note=result.note, findings=findings, approvers=chain, created_by=by)
+        number, started = ver.number, row.step_started_at
+    _after_new_version(core, statement_id, incident.id, number, started)
+
+
+def _after_new_version(core: Core, statement_id: int, incident_id: int, number: int, started: datetime) -> None:
+    render(core, statement_id)
+    reminders.schedule_step(core, incident_id, statement_id, number, 0, started)
+    _ask_next(core, statement_id)
+    briefing.refresh(core, incident_id)
+
+
+# --- showing ------------------------------------------------------------------------------------
+
+def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
+    with Session(core.engine) as session:
+        statement, ver = service.current(session, statement_id)
+        incident = incidents.get(session, statement.incident_id)
+        rows = service.approvals(session, ver.id)
+    people = chain_people(core, incident.id, ver.approvers)
+    deadline = reminders.deadline_for(core, incident.id)
+    signed = {row.step: row for row in service.approved(rows)}
+    started = as_utc(statement.step_started_at) if statement.step_started_at else None
+    steps = []
+    for index, role in enumerate(ver.approvers):
+        steps.append(Step(index, role, people[role], signed.get(index), waiting_since=started,
+                          due_at=started + deadline if started else None))
+    base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
+    legal_added = service.LEGAL in ver.approvers and service.LEGAL not in base and requires_legal_dicts(ver.findings)
+    changes = [row for row in rows if row.decision == "changes_requested"]
+    return incident, Card(statement, ver, steps, changes, legal_added, core.settings.warroom_timezone)
+
+
+def requires_legal_dicts(findings: list[dict]) -> bool:
+    return any(item.get("requires_legal") for item in findings)
+
+
+def render(core: Core, statement_id: int) -> None:
+    """Show the statement's current state in its message (in place)."""
+    incident, shown = card(core, statement_id)
+    if not (incident.channel_id and shown.statement.message_ts):
+        return
+    core.slack.chat_update(channel=incident.channel_id, ts=shown.statement.message_ts, **statement_message(shown))
+
+
+def _where(core: Core, incident: Incident, statement) -> str:
+    if not (incident.channel_id and statement.message_ts):
+        return "in this room"
+    try:
+        answer = core.slack.chat_getPermalink(channel=incident.channel_id, message_ts=statement.message_ts)
+        return link(answer.get("permalink"), "see it here")
+    except SlackApiError:
+        return "in this room"
+
+
+def _state_words(status: str) -> str:
+    return {"drafting": "being drafted", "pending": "waiting for approval",
+            "changes_requested": "waiting for changes"}.get(status, status)
+
+
+def _thread(core: Core, incident: Incident, statement, text: str) -> None:
+    """A reply under the statement message (notifies those mentioned without filling the room)."""
+    if not incident.channel_id:
+        return
+    try:
+        core.slack.chat_postMessage(channel=incident.channel_id, text=text, thread_ts=statement.message_ts)
+    except SlackApiError as exc:
+        log.warning("could not post under statement %s: %s", statement.id, exc.response.get("error"))
+
+
+def _ask_next(core: Core, statement_id: int) -> None:
+    """Tell the approver of the waiting step that it is their turn."""
+    incident, shown = card(core, statement_id)
+    waiting = next((step for step in shown.steps if step.approval is None), None)
+    if waiting is None or shown.statement.status != "pending":
+        return
+    who = mention(waiting.people.approver) if waiting.people.approver else "Nobody holds this role:"
+    due = f", due {local_clock(waiting.due_at, shown.tz)}" if waiting.due_at else ""
+    _thread(core, incident, shown.statement,
+            f":inbox_tray: {who} your sign-off is needed on v{shown.version.number}: step {waiting.index + 1}/"
+            f"{len(shown.steps)} ({role_title(waiting.role, shown.statement.language)}){due}.")
+
+
+# --- sign-offs ----------------------------------------------------------------------------------
+
+def _people_for_current(core: Core, statement_id: int) -> tuple[int, dict[str, StepPeople]]:
+    with Session(core.engine) as session:
+        statement, ver = service.current(session, statement_id)
+    return statement.incident_id, chain_people(core, statement.incident_id, ver.approvers)
+
+
+def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: Reply) -> str:
+    """A click on Approve: sign the waiting step, or refuse (recorded) and say who may."""
+    incident_id, people = _people_for_current(core, statement_id)
+    with _decide_lock, transaction(core.engine) as session:
+        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved", people=people)
+        step, started = outcome.step, outcome.statement.step_started_at
+    if outcome.status == "refused":
+        reply(refusal_text(outcome))
+        return outcome.status
+    if outcome.status in ("outdated", "closed", "blocked"):
+        reply(f":warning: {outcome.message}")
+        return outcome.status
+    if outcome.status == "final":
+        finalize(core, statement_id, by=user_id)
+        return outcome.status
+    render(core, statement_id)
+    reminders.schedule_step(core, incident_id, statement_id, number, step + 1, started)
+    _ask_next(core, statement_id)
+    return outcome.status
+
+
+def refusal_text(outcome: service.Outcome) -> str:
+    if outcome.role is None:
+        who = mentions(outcome.allowed) if outcome.allowed else "nobody"
+        return f":no_entry: {outcome.message or 'You may not do that.'} The approvers are {who}."
+    step = f"Step {outcome.step + 1} ({role_title(outcome.role, outcome.statement.language)})"
+    who = mentions(outcome.allowed) if outcome.allowed else "nobody yet (ask the crisis lead to assign the role)"
+    extra = f" {outcome.message}" if outcome.message else ""
+    return f":no_entry: {step} is next: only {who} may approve it.{extra} Your attempt was recorded."
+
+
+def request_changes(core: Core, statement_id: int, number: int, *, user_id: str, comment: str, reply: Reply) -> str:
+    incident_id, people = _people_for_current(core, statement_id)
+    with _decide_lock, transaction(core.engine) as session:
+        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="changes_requested",
+                                 people=people, comment=comment)
+    if outcome.status == "refused":
+        reply(refusal_text(outcome))
+        return outcome.status
+    if outcome.status != "changes_requested":
+        reply(f":warning: {outcome.message}")
+        return outcome.status
+    reminders.cancel(core, incident_id, statement_id)
+    render(core, statement_id)
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+        comms = roles.holder(session, incident_id, "comms")
+    editors = f" {mention(comms)}" if comms and comms != user_id else ""
+    _thread(core, incident, outcome.statement, f":memo: {mention(user_id)} requested changes on v{number}: "
+            f"{escape(comment)}{editors} use Edit to save a new version.")
+    briefing.refresh(core, incident_id)
+    return outcome.status
+
+
+def edit_problems(variants: dict[str, str]) -> dict[str, str]:
+    """Input errors of the Edit modal by block id: empty texts and texts over the channel's limit."""
+    problems = {}
+    for channel, text in variants.items():
+        limit = channel_limit(channel)
+        name = channel_label(channel)
+        if not text.strip():
+            problems[f"variant-{channel}"] = f"The {name} text must not be empty."
+        elif limit is not None and len(text) > limit:
+            problems[f"variant-{channel}"] = (f"{name} allows at most {limit:,} characters: this text has "
+                                              f"{len(text):,}. Shorten it by {len(text) - limit:,}.")
+    return problems
+
+
+def edit_refusal(core: Core, statement_id: int, number: int, user_id: str) -> str | None:
+    """Why ``user_id`` may not edit version ``number`` now, or None when they may."""
+    with Session(core.engine) as session:
+        statement, ver = service.current(session, statement_id)
+    if statement.status == "approved":
+        return f"v{ver.number} is approved and locked: it cannot be edited."
+    if number != ver.number:
+        return f"A newer version (v{ver.number}) exists: edit that one."
+    if not may_edit(core, statement.incident_id, ver.approvers, user_id):
+        return "Only the communications lead, the crisis lead or an approver of this statement may edit it."
+    return None
+
+
+def may_request_changes(core: Core, statement_id: int, number: int, user_id: str) -> bool:
+    """True when the dialog may open: the version is current and open, and the user signs a step of it."""
+    with Session(core.engine) as session:
+        statement, ver = service.current(session, statement_id)
+    if statement.status == "approved" or number != ver.number:
+        return False
+    people = chain_people(core, statement.incident_id, ver.approvers)
+    return any(user_id in step.allowed for step in people.values())
+
+
+def record_refusal(core: Core, statement_id: int, number: int, user_id: str, reason: str, *, action: str) -> None:
+    with transaction(core.engine) as session:
+        statement = service.get(session, statement_id)
+        timeline.record(session, statement.incident_id, "statement_refused", reason, actor=user_id,
+                        statement_id=statement_id, version=number, action=action)
+
+
+def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, variants: dict[str, str], note: str,
+              reply: Reply) -> int | None:
+    """Save the edited texts as the next version, check them again and restart the approvals."""
+    refusal = edit_refusal(core, statement_id, number, user_id)
+    problems = edit_problems(variants)
+    if refusal or problems:
+        record_refusal(core, statement_id, number, user_id, refusal or "; ".join(problems.values()), action="edit")
+        reply(f":no_entry: {refusal or ' '.join(problems.values())}")
+        return None
+    with Session(core.engine) as session:
+        statement = service.get(session, statement_id)
+    incident, ctx, private = draft_inputs(core, statement.incident_id)
+    findings = check(ctx, variants, private)
+    chain = chain_for(core, incident, findings)
+    _staff_chain(core, incident.id, chain)
+    with _decide_lock, transaction(core.engine) as session:
+        row = service.get(session, statement_id)
+        ver = service.add_version(session, row, variants=variants, method="edit", model=None,
+                                  note=note.strip()[:300], findings=findings, approvers=chain, created_by=user_id,
+                                  replaces=number)
+        row.channels = list(variants)
+        session.add(row)
+        new_number, started = ver.number, row.step_started_at
+    _after_new_version(core, statement_id, incident.id, new_number, started)
+    return new_number
+
+
+# --- approved -----------------------------------------------------------------------------------
+
+def finalize(core: Core, statement_id: int, *, by: str) -> None:
+    """Every step signed: show the approved state, post the final text for copying, count it as an update."""
+    incident, shown = card(core, statement_id)
+    reminders.cancel(core, incident.id, statement_id)
+    render(core, statement_id)
+    for channel, text in shown.version.variants.items():
+        _thread(core, incident, shown.statement, copy_text(channel, text, shown.statement.language,
+                                                           shown.version.number))
+    with transaction(core.engine) as session:
+        timeline.record(session, incident.id, "statement_final_text", f"v{shown.version.number} posted for copying",
+                        actor="warroom", statement_id=statement_id, version=shown.version.number,
+                        channels=list(shown.version.variants))
+    mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
+    briefing.refresh(core, incident.id)
+    send_webhook(core, statement_id)
+
+
+def webhook_payload(core: Core, statement_id: int) -> dict:
+    """The approved statement as the publish webhook receives it."""
+    with Session(core.engine) as session:
+        statement, ver = service.current(session, statement_id)
+        rows = service.approved(service.approvals(session, ver.id))
+    if statement.status != "approved" or not ver.locked:
+        raise StatementError("only approved statements are sent to the publish webhook")
+    return {
+        "incident_id": statement.incident_id,
+        "statement_id": statement.id,
+        "version": ver.number,
+        "language": statement.language,
+        "variants": dict(ver.variants),
+        "approvers": [{"role": row.role, "user": row.user_id, "at": as_utc(row.at).isoformat()} for row in rows],
+        "approved_at": as_utc(statement.approved_at).isoformat() if statement.approved_at else None,
+    }
+
+
+def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
+    """POST the approved statement to WARROOM_PUBLISH_WEBHOOK (signed) and record how it went."""
+    url = core.settings.warroom_publish_webhook
+    if not url:
+        return None
+    payload = webhook_payload(core, statement_id)
+    secret = core.settings.warroom_publish_secret
+    if secret:
+        delivery = publish.deliver(url, secret, payload)
+    else:
+        delivery = publish.Delivery(False, None, 0, "not sent: WARROOM_PUBLISH_SECRET is not set")
+    target = urlsplit(url)
+    with transaction(core.engine) as session:
+        text = (f"v{payload['version']} delivered ({delivery.status})" if delivery.ok
+                else f"v{payload['version']} not delivered: {delivery.error}")
+        timeline.record(session, payload["incident_id"], "statement_webhook", text, actor="warroom",
+                        statement_id=statement_id, version=payload["version"], ok=delivery.ok, status=delivery.status,
+                        attempts=delivery.attempts, error=delivery.error, target=f"{target.scheme}://{target.netloc}")
+    if not delivery.ok:
+        with Session(core.engine) as session:
+            incident = incidents.get(session, payload["incident_id"])
+            statement = service.get(session, statement_id)
+        _thread(core, incident, statement, f":warning: The publish webhook did not take v{payload['version']}: "
+                f"{escape(delivery.error or 'unknown error')}. The approved text above is unaffected.")
+    return delivery

@@ -1,0 +1,134 @@
+"""Approval deadlines of holding statements: remind the step's approver, then the role's backups."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.incidents import service as incidents
+from app.roles.keys import role_title
+from app.scheduling.jobs import claim, handler
+from app.scheduling.reminders import post
+from app.slack.text import link, mention, mentions
+from app.statements import service
+from app.timeutil import as_utc, local_clock, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def job_prefix(incident_id: int, statement_id: int) -> str:
+    return f"inc{incident_id}:stmt{statement_id}:"
+
+
+def job_id(incident_id: int, statement_id: int, number: int, step: int) -> str:
+    return f"{job_prefix(incident_id, statement_id)}v{number}:s{step}"
+
+
+def deadline_for(core, incident_id: int) -> timedelta:
+    """The playbook's approval deadline per step (15 minutes unless the playbook says otherwise)."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+    return core.playbooks.get(incident.playbook_id).statement.approval_deadline_delta
+
+
+def schedule_step(core, incident_id: int, statement_id: int, number: int, step: int, started: datetime) -> None:
+    """Remind the approver of ``step`` when its deadline passes (the backups follow one deadline later)."""
+    if core.scheduler is None:
+        return
+    cancel(core, incident_id, statement_id)
+    when = as_utc(started) + deadline_for(core, incident_id)
+    core.scheduler.at(job_id(incident_id, statement_id, number, step), when, "approval_due",
+                      incident_id=incident_id, statement_id=statement_id, version=number, step=step)
+
+
+def cancel(core, incident_id: int, statement_id: int) -> None:
+    if core.scheduler is not None:
+        core.scheduler.cancel(job_prefix(incident_id, statement_id))
+
+
+def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
+    """(incident, statement, version) when ``step`` of version ``number`` still waits for a sign-off, else None."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+        if incident.status != "open":
+            return None
+        try:
+            statement, ver = service.current(session, statement_id)
+        except service.StatementError:
+            return None
+        rows = service.approvals(session, ver.id)
+    if statement.status != "pending" or ver.number != number or service.next_step(ver, rows) != step:
+        return None
+    return incident, statement, ver
+
+
+def _where(core, incident, statement) -> str:
+    if not (incident.channel_id and statement.message_ts):
+        return "the statement"
+    try:
+        permalink = core.slack.chat_getPermalink(channel=incident.channel_id, message_ts=statement.message_ts)
+        return link(permalink.get("permalink"), "the statement")
+    except SlackApiError:
+        return "the statement"
+
+
+@handler("approval_due")
+def approval_due(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
+    state = _waiting(core, incident_id, statement_id, version, step)
+    if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:due", incident_id):
+        return
+    incident, statement, ver = state
+    from app.statements.flows import chain_people
+
+    role = ver.approvers[step]
+    people = chain_people(core, incident_id, [role])[role]
+    tz = core.settings.warroom_timezone
+    who = mention(people.approver) if people.approver else "Nobody holds this role:"
+    since = local_clock(statement.step_started_at or utcnow(), tz)
+    post(core, incident, f":hourglass: {who} holding statement v{version} has waited for your approval since "
+         f"{since} (step {step + 1}/{len(ver.approvers)}, {role_title(role)}): {_where(core, incident, statement)}.",
+         kind="approval_due", statement_id=statement_id, version=version, step=step, user=people.approver)
+    if core.scheduler is not None:  # one more deadline for the approver, then the backups are asked
+        deadline = deadline_for(core, incident_id)
+        started = as_utc(statement.step_started_at) if statement.step_started_at else utcnow() - deadline
+        core.scheduler.at(f"{job_id(incident_id, statement_id, version, step)}:backup", started + 2 * deadline,
+                          "approval_backup", incident_id=incident_id, statement_id=statement_id, version=version,
+                          step=step)
+
+
+@handler("approval_backup")
+def approval_backup(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
+    state = _waiting(core, incident_id, statement_id, version, step)
+    if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:backup", incident_id):
+        return
+    incident, statement, ver = state
+    from app.roles import service as roles
+    from app.statements.flows import chain_people
+
+    role = ver.approvers[step]
+    people = chain_people(core, incident_id, [role])[role]
+    backups = list(people.backups)
+    if not backups:
+        with Session(core.engine) as session:
+            lead = roles.holder(session, incident_id, "lead")
+        backups = [lead] if lead and lead != people.approver else []
+    where = _where(core, incident, statement)
+    waiting = f"holding statement v{version} still waits for step {step + 1}/{len(ver.approvers)} ({role_title(role)})"
+    owner = mention(people.approver) if people.approver else "nobody"
+    dm_text = (f":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. "
+               f"You may approve it: {where}.")
+    sent = []
+    for user in backups:
+        try:
+            channel = core.slack.conversations_open(users=user)["channel"]["id"]
+            core.slack.chat_postMessage(channel=channel, text=dm_text)
+            sent.append(user)
+        except SlackApiError as exc:
+            log.warning("could not DM backup approver %s: %s", user, exc.response.get("error"))
+    who = mentions(backups) if backups else "Nobody is listed as a backup:"
+    post(core, incident, f":rotating_light: {who} {waiting}; {owner} has not answered. "
+         f"As backup you may approve it: {where}.", kind="approval_backup", statement_id=statement_id,
+         version=version, step=step, backups=backups, dms=sent)

@@ -1,0 +1,257 @@
+"""Block Kit for holding statements: the draft message with variants, findings and sign-offs, and its modals."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from app.roles.keys import role_title
+from app.slack import blocks as bk
+from app.slack.text import escape, mention, mentions
+from app.statements.channels import channel_label, channel_limit
+from app.statements.models import Approval, Statement, StatementVersion
+from app.statements.service import StepPeople
+from app.timeutil import local_clock
+
+PLACEHOLDER = ":hourglass_flowing_sand: Drafting a holding statement…"
+CHUNK = 2_800  # escaped characters per section, below Slack's 3,000
+MAX_CHUNKS = 3  # sections per variant before the rest is left to the Edit dialog
+MAX_FINDINGS = 20
+EDIT_CALLBACK = "statement_edit"
+CHANGES_CALLBACK = "statement_changes"
+LANGUAGE_NAMES = {"en": "English", "de": "German"}
+
+
+@dataclass
+class Step:
+    """One approval step as shown: its role, who may sign, and the sign-off if given."""
+
+    index: int
+    role: str
+    people: StepPeople
+    approval: Approval | None = None
+    waiting_since: datetime | None = None
+    due_at: datetime | None = None
+
+
+@dataclass
+class Card:
+    """Everything the statement message shows, gathered by the caller from the database."""
+
+    statement: Statement
+    version: StatementVersion
+    steps: list[Step]
+    changes: list[Approval] = field(default_factory=list)
+    legal_added: bool = False
+    tz: str = "UTC"
+
+    @property
+    def value(self) -> str:
+        """What the buttons carry: the statement and the version they act on."""
+        return f"{self.statement.id}:{self.version.number}"
+
+
+def parse_value(value: str) -> tuple[int, int]:
+    """``"12:3"`` -> (statement id 12, version 3)."""
+    statement, _, number = (value or "").partition(":")
+    if not statement.isdigit() or not number.isdigit():
+        raise ValueError(f"bad statement reference {value!r}")
+    return int(statement), int(number)
+
+
+def placeholder_message() -> dict[str, Any]:
+    return bk.message(PLACEHOLDER, [bk.section(PLACEHOLDER)])
+
+
+def failed_message(reason: str) -> dict[str, Any]:
+    text = f":warning: The holding statement could not be drafted: {escape(reason)}"
+    return bk.message(text, [bk.section(text), bk.context("Try again with `/warroom statement`.")])
+
+
+def split_text(text: str, limit: int = CHUNK) -> list[str]:
+    """Escaped pieces of at most ``limit`` characters, cut between paragraphs, lines or words where possible."""
+    pieces: list[str] = []
+    current = ""
+    for word in _tokens(text):
+        candidate = current + word
+        if len(escape(candidate)) <= limit:
+            current = candidate
+            continue
+        if current.strip():
+            pieces.append(escape(current.strip()))
+        current = word.lstrip()
+        while len(escape(current)) > limit:  # one "word" longer than a section: cut it hard
+            cut = limit
+            while len(escape(current[:cut])) > limit:
+                cut -= 1
+            pieces.append(escape(current[:cut]))
+            current = current[cut:]
+    if current.strip():
+        pieces.append(escape(current.strip()))
+    return pieces or [""]
+
+
+def _tokens(text: str) -> list[str]:
+    """Words with the whitespace before them, so joining them gives the text back."""
+    tokens: list[str] = []
+    word = ""
+    for char in text:
+        if char.isspace() and word.strip():
+            tokens.append(word)
+            word = ""
+        word += char
+    if word:
+        tokens.append(word)
+    return tokens
+
+
+def variant_blocks(channel: str, text: str, language: str) -> list[dict[str, Any]]:
+    limit = channel_limit(channel)
+    count = f" ({len(text)}/{limit})" if limit is not None and channel == "x" else ""
+    over = " :no_entry: over the limit" if limit is not None and len(text) > limit else ""
+    pieces = split_text(text)
+    shown = pieces[:MAX_CHUNKS]
+    blocks = [bk.section(f"*{escape(channel_label(channel, language))}*{count}{over}\n{shown[0]}")]
+    blocks += [bk.section(piece) for piece in shown[1:]]
+    if len(pieces) > len(shown):
+        blocks.append(bk.context(f"…{len(text):,} characters in all: the rest is shown in the Edit dialog "
+                                 "and in the final text."))
+    return blocks
+
+
+def finding_line(item: dict[str, Any], language: str) -> str:
+    icon = ":no_entry:" if item.get("severity") == "error" else ":warning:"
+    where = f" · {escape(channel_label(item['channel'], language))}" if item.get("channel") else ""
+    rule = escape(item.get("rule", ""))
+    return f"{icon} {item.get('severity', 'warning')} `{rule}`{where}: {escape(item.get('message', ''))}"
+
+
+def findings_blocks(card: Card) -> list[dict[str, Any]]:
+    findings = card.version.findings
+    if not findings:
+        lines = [":white_check_mark: No findings"]
+    else:
+        ordered = sorted(findings, key=lambda item: item.get("severity") != "error")
+        lines = [finding_line(item, card.statement.language) for item in ordered[:MAX_FINDINGS]]
+        if len(findings) > MAX_FINDINGS:
+            lines.append(f"…and {len(findings) - MAX_FINDINGS} more")
+    if card.legal_added:
+        lines.append(":scales: *Legal review added: liability wording*")
+    errors = sum(1 for item in findings if item.get("severity") == "error")
+    title = f"*Checks* ({errors} error(s), {len(findings) - errors} warning(s))" if findings else "*Checks*"
+    return [bk.section(title + "\n" + "\n".join(lines))]
+
+
+def step_line(step: Step, card: Card, waiting: int | None) -> str:
+    who = mention(step.people.approver) if step.people.approver else "_nobody in the roster_"
+    backups = f" (backup {mentions(list(step.people.backups))})" if step.people.backups else ""
+    label = f"{step.index + 1}. {role_title(step.role, card.statement.language)}: {who}{backups}"
+    if step.approval is not None:
+        by = "" if step.approval.user_id == step.people.approver else f" by {mention(step.approval.user_id)}"
+        return f":white_check_mark: {label} · approved{by} at {local_clock(step.approval.at, card.tz)}"
+    if waiting == step.index and card.statement.status == "pending" and step.waiting_since:
+        due = f", due {local_clock(step.due_at, card.tz)}" if step.due_at else ""
+        return f":hourglass_flowing_sand: {label} · waiting since {local_clock(step.waiting_since, card.tz)}{due}"
+    return f":white_small_square: {label} · pending"
+
+
+def progress_blocks(card: Card) -> list[dict[str, Any]]:
+    waiting = next((step.index for step in card.steps if step.approval is None), None)
+    lines = [step_line(step, card, waiting) for step in card.steps]
+    return [bk.section("*Approvals*\n" + "\n".join(lines))]
+
+
+def changes_blocks(card: Card) -> list[dict[str, Any]]:
+    if not card.changes:
+        return []
+    lines = [f":memo: {mention(row.user_id)} ({role_title(row.role, card.statement.language)}) at "
+             f"{local_clock(row.at, card.tz)}: {escape(row.comment or '')}" for row in card.changes[-5:]]
+    return [bk.section("*Changes requested*\n" + "\n".join(lines))]
+
+
+def buttons(card: Card) -> list[dict[str, Any]]:
+    elements = []
+    if card.statement.status == "pending":
+        elements.append(bk.button("Approve", "statement_approve", value=card.value, style="primary"))
+    elements.append(bk.button("Request changes", "statement_changes", value=card.value))
+    elements.append(bk.button("Edit", "statement_edit", value=card.value))
+    return [bk.actions(*elements, block_id="statement-actions")]
+
+
+def method_note(ver: StatementVersion) -> str:
+    if ver.method == "edit":
+        return f"Edited by {mention(ver.created_by or '')}" + (f": {escape(ver.note)}" if ver.note else "")
+    return escape(ver.note or ("Drafted by a model" if ver.method == "model" else "Filled from the playbook template"))
+
+
+def statement_message(card: Card) -> dict[str, Any]:
+    """The statement message: the draft awaiting sign-off, or its approved state without buttons."""
+    s, v = card.statement, card.version
+    language = LANGUAGE_NAMES.get(s.language, s.language)
+    variants = [block for channel, text in v.variants.items() for block in variant_blocks(channel, text, s.language)]
+    if s.status == "approved":
+        signed = [f"{role_title(step.role, s.language)}: {mention(step.approval.user_id)} at "
+                  f"{local_clock(step.approval.at, card.tz)}" for step in card.steps if step.approval]
+        approved_at = local_clock(s.approved_at, card.tz) if s.approved_at else ""
+        blocks = [bk.header(f"Holding statement — approved v{v.number}"),
+                  bk.section(f":white_check_mark: *Approved* · version {v.number} · {approved_at}\n"
+                             + "\n".join(signed)),
+                  bk.context(f"{method_note(v)} · {language} · locked: the final text is posted in the thread "
+                             "for copying"),
+                  bk.divider(), *variants]
+        return bk.message(f"Holding statement v{v.number} approved", blocks)
+    state = {"pending": "awaiting approval", "changes_requested": "changes requested"}.get(s.status, s.status)
+    blocks = [bk.header(f"Holding statement — draft v{v.number}"),
+              bk.context(f"{method_note(v)} · {language} · {state}"),
+              bk.divider(), *variants, bk.divider(), *findings_blocks(card), *progress_blocks(card),
+              *changes_blocks(card), *buttons(card)]
+    return bk.message(f"Holding statement draft v{v.number}: {state}", _fit(blocks))
+
+
+def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the buttons even when the variants fill the message."""
+    if len(blocks) <= bk.MESSAGE_BLOCKS_MAX:
+        return blocks
+    tail = blocks[-4:]
+    head = blocks[: bk.MESSAGE_BLOCKS_MAX - len(tail) - 1]
+    return [*head, bk.context("…some text is left out here: open Edit to see all of it"), *tail]
+
+
+def copy_text(channel: str, text: str, language: str, number: int) -> str:
+    """The approved text of one channel, in a code block for copying (escaped all the same)."""
+    body = escape(text).replace("```", "'''")
+    return f"*{escape(channel_label(channel, language))}* · approved v{number}, ready to copy:\n```{body}```"
+
+
+def metadata(card: Card, channel_id: str) -> str:
+    return json.dumps({"statement": card.statement.id, "version": card.version.number, "channel": channel_id})
+
+
+def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
+    """One text box per channel, limited to the channel's length; saving makes a new version."""
+    s, v = card.statement, card.version
+    blocks: list[dict[str, Any]] = [
+        bk.context(f"Editing v{v.number}. Saving creates v{v.number + 1} and restarts the approvals.")]
+    for channel, text in v.variants.items():
+        limit = channel_limit(channel)
+        hint = f"At most {limit:,} characters." if limit else None
+        if len(text) > bk.INPUT_MAX:
+            hint = (f"Slack's text box holds {bk.INPUT_MAX:,} characters: this {len(text):,}-character text was cut "
+                    "to fit. Check its end before saving.")
+        blocks.append(bk.plain_input(channel_label(channel, s.language), block_id=f"variant-{channel}",
+                                     action_id="text", multiline=True, initial=text,
+                                     max_length=limit or bk.INPUT_MAX, hint=hint))
+    blocks.append(bk.plain_input("What changed", block_id="note", action_id="text", optional=True, max_length=300))
+    return bk.modal("Edit statement", blocks, callback_id=EDIT_CALLBACK, submit="Save new version",
+                    private_metadata=metadata(card, channel_id))
+
+
+def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
+    blocks = [bk.context(f"Holding statement v{card.version.number}: say what must change before you can sign off."),
+              bk.plain_input("Changes needed", block_id="comment", action_id="text", multiline=True,
+                             max_length=3000)]
+    return bk.modal("Request changes", blocks, callback_id=CHANGES_CALLBACK, submit="Send",
+                    private_metadata=metadata(card, channel_id))
+
