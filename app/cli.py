@@ -113,6 +113,31 @@ def export(incident_id: int, fmt: str = typer.Option("json", "--format", help="j
         fail(str(exc))
 
 
+def _register_domain_commands() -> None:
+    """Commands whose code lives with their domain (reports) or beside the package (benchmarks)."""
+    from app.reports.commands import report_command, stats_command
+
+    cli.command("report", help="Write an incident's post-incident report (Markdown and timeline chart).")(
+        report_command)
+    cli.command("stats", help="Review figures across incidents, per playbook.")(stats_command)
+
+
+@cli.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def bench(ctx: typer.Context) -> None:
+    """Run the benchmark suite (options as for `python -m benchmarks --help`)."""
+    checkout = Path(__file__).resolve().parents[1]
+    if (checkout / "benchmarks" / "__init__.py").exists() and str(checkout) not in sys.path:
+        sys.path.insert(0, str(checkout))
+    try:
+        import benchmarks
+    except ImportError:
+        fail("the benchmark suite lives in the source checkout: run `warroom bench` from the repository root")
+    raise typer.Exit(benchmarks.main(list(ctx.args)))
+
+
+_register_domain_commands()
+
+
 def main() -> None:
     try:
         cli()

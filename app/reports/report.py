@@ -1,0 +1,154 @@
+"""The post-incident report: a bounded record of the incident, rendered to Markdown with its timeline chart."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+from sqlmodel import Session, col, func, select
+
+from app.alerts.models import Alert
+from app.decisions.models import Decision
+from app.incidents import service
+from app.incidents.models import Fact, Incident, TimelineEvent
+from app.reports import chart
+from app.reports.figures import Figures, duration_text, figures, rows, task_on_time, when
+from app.reports.record import statements_of
+from app.roles.models import RoleAssignment
+from app.tasks import service as tasks
+from app.timeutil import local_datetime
+
+TIMELINE_ROWS = 1000
+ALERT_ROWS = 50
+
+
+@dataclass
+class Report:
+    incident_id: int
+    markdown: str
+    png: bytes
+    figures: Figures
+
+    @property
+    def markdown_name(self) -> str:
+        return f"incident-{self.incident_id}-report.md"
+
+    @property
+    def chart_name(self) -> str:
+        return chart_name(self.incident_id)
+
+
+def chart_name(incident_id: int) -> str:
+    return f"incident-{incident_id}-timeline.png"
+
+
+def _row(obj) -> dict[str, Any]:
+    return obj.model_dump()
+
+
+def event_counts(session: Session, incident_id: int) -> dict[str, int]:
+    query = select(TimelineEvent.kind, func.count()).where(TimelineEvent.incident_id == incident_id)
+    return dict(session.exec(query.group_by(TimelineEvent.kind)).all())
+
+
+def report_record(session: Session, incident_id: int, *, light: bool = False) -> dict[str, Any]:
+    """The record a report needs, bounded: alert times (not rows), and a timeline of at most 1,000 rows.
+
+    ``light`` leaves out what only the rendered report needs (for `warroom stats` across many incidents).
+    """
+    incident = service.get(session, incident_id)
+    first_alert = session.exec(select(Alert).where(Alert.incident_id == incident_id)
+                               .order_by(col(Alert.received_at), col(Alert.id)).limit(1)).first()
+    counts = event_counts(session, incident_id)
+    record: dict[str, Any] = {
+        "incident": _row(incident),
+        "alerts": [_row(first_alert)] if first_alert else [],
+        "tasks": [_row(t) for t in tasks.for_incident(session, incident_id)],
+        "statements": statements_of(session, incident_id),
+        "counts": counts,
+    }
+    if light:
+        record["decision_count"] = session.exec(select(func.count()).select_from(Decision)
+                                                .where(Decision.incident_id == incident_id)).one()
+        return record
+    record["decisions"] = [_row(d) for d in session.exec(select(Decision).where(Decision.incident_id == incident_id)
+                                                         .order_by(col(Decision.id)))]
+    record["alert_times"] = list(session.exec(select(Alert.received_at).where(Alert.incident_id == incident_id)))
+    last_alert = session.exec(select(Alert).where(Alert.incident_id == incident_id)
+                              .order_by(col(Alert.received_at).desc(), col(Alert.id).desc()).limit(1)).first()
+    record["last_alert"] = _row(last_alert) if last_alert else None
+    record["roles"] = [_row(a) for a in session.exec(select(RoleAssignment).where(
+        RoleAssignment.incident_id == incident_id).order_by(col(RoleAssignment.id)))]
+    record["facts"] = [_row(f) for f in session.exec(select(Fact).where(Fact.incident_id == incident_id)
+                                                      .order_by(col(Fact.id)))]
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
+    record["alerts_in_timeline"] = counts.get("alert", 0) <= ALERT_ROWS
+    if not record["alerts_in_timeline"]:
+        query = query.where(TimelineEvent.kind != "alert")
+    events = list(session.exec(query.order_by(col(TimelineEvent.at), col(TimelineEvent.id)).limit(TIMELINE_ROWS)))
+    record["timeline"] = [_row(e) for e in events]
+    shown_total = sum(counts.values()) - (0 if record["alerts_in_timeline"] else counts.get("alert", 0))
+    record["timeline_omitted"] = max(0, shown_total - len(events))
+    return record
+
+
+def _md(text: Any) -> str:
+    """Text for one Markdown table cell."""
+    return str(text or "").replace("\\", "\\\\").replace("|", "\\|").replace("\r", " ").replace("\n", " ").strip()
+
+
+def _quote(text: Any) -> str:
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in str(text or "").splitlines())
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(loader=PackageLoader("app.reports", "templates"), undefined=StrictUndefined,
+                      trim_blocks=True, lstrip_blocks=True, autoescape=False, keep_trailing_newline=True)
+    env.filters["md"] = _md
+    env.filters["quote"] = _quote
+    env.filters["duration"] = duration_text
+    return env
+
+
+def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | None = None,
+           names: Callable[[str], str] | None = None) -> str:
+    """The report's Markdown; the chart is referenced as ``incident-<id>-timeline.png`` next to it."""
+    incident = record["incident"]
+    figs = figures(record)
+
+    def local(value: Any) -> str:
+        moment = when(value) if not isinstance(value, datetime) else value
+        return local_datetime(moment, tz) if moment else "-"
+
+    def who(user_id: Any) -> str:
+        if not user_id:
+            return "-"
+        name = names(str(user_id)) if names else str(user_id)
+        return _md(name if name == user_id else f"{name} ({user_id})")
+
+    return _environment().get_template("report.md.j2").render(
+        incident=incident, record=record, figures=figs, figure_rows=rows(figs),
+        playbook=playbook_title or incident["playbook_id"], chart=chart_name(incident["id"]),
+        local=local, who=who, on_time=task_on_time, tz=tz,
+    )
+
+
+def build(engine, incident_id: int, *, tz: str = "UTC", playbook_title: str | None = None,
+          names: Callable[[str], str] | None = None) -> Report:
+    """Read the record once and render the Markdown and the chart."""
+    with Session(engine) as session:
+        record = report_record(session, incident_id)
+    markdown = render(record, tz=tz, playbook_title=playbook_title, names=names)
+    return Report(incident_id, markdown, chart.timeline_png(record, tz), figures(record))
+
+
+def stats_records(engine) -> list[dict[str, Any]]:
+    """Light records of every incident, for `warroom stats`."""
+    with Session(engine) as session:
+        ids = list(session.exec(select(Incident.id).order_by(col(Incident.id))))
+        return [report_record(session, incident_id, light=True) for incident_id in ids]

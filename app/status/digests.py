@@ -1,0 +1,109 @@
+"""Scheduled executive digests: each open incident's status, at the playbook's cadence for its severity.
+
+Jobs are persistent like the other reminders (``inc{id}:digest:<epoch>``), sent once each (jobs.claim),
+and stop when the incident closes (its ``inc{id}:`` jobs are cancelled; the handler checks too).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.db import transaction
+from app.incidents import service as incidents
+from app.incidents import timeline
+from app.incidents.models import Incident
+from app.scheduling.jobs import claim, handler
+from app.status.service import executives, gather
+from app.status.views import digest_message
+from app.timeutil import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+
+def job_prefix(incident_id: int) -> str:
+    return f"inc{incident_id}:digest"
+
+
+def interval(core, incident: Incident) -> timedelta | None:
+    """The digest interval at the incident's severity (None: no digest at this severity)."""
+    return core.playbooks.get(incident.playbook_id).digest_for(incident.severity)
+
+
+def _at(scheduler, incident_id: int, when: datetime) -> None:
+    when = as_utc(when)
+    scheduler.at(f"{job_prefix(incident_id)}:{int(when.timestamp())}", when, "digest", incident_id=incident_id,
+                 due=when.isoformat())
+
+
+def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = None) -> datetime | None:
+    """(Re)plan the incident's next digest one interval from now; returns when, or None at no-digest severities."""
+    scheduler.cancel(job_prefix(incident.id) + ":")
+    if incident.status != "open":
+        return None
+    every = interval(scheduler.core, incident)
+    if every is None:
+        return None
+    when = (now or utcnow()) + every
+    _at(scheduler, incident.id, when)
+    return when
+
+
+def reschedule_digest(scheduler, incident_id: int) -> datetime | None:
+    """After a severity change: the next digest follows the new severity's interval."""
+    with Session(scheduler.core.engine) as session:
+        incident = incidents.get(session, incident_id)
+    return schedule_digest(scheduler, incident)
+
+
+def recipients(core, incident: Incident) -> list[str]:
+    """Where the digest goes: the executive channel, or (confidential incidents, or no channel) each executive."""
+    channel = core.settings.warroom_exec_channel
+    if channel and not incident.confidential:
+        return [channel]
+    return executives(core)
+
+
+def send(core, incident_id: int, next_at: datetime | None = None) -> int:
+    """Send the digest now; returns how many conversations received it."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+        status = gather(core, session, incident)
+    message = digest_message(status, core.settings.warroom_timezone, next_at)
+    sent = []
+    for target in recipients(core, incident):
+        try:
+            channel = target
+            if target.startswith(("U", "W")):
+                channel = core.slack.conversations_open(users=target)["channel"]["id"]
+            core.slack.chat_postMessage(channel=channel, **message)
+            sent.append(target)
+        except SlackApiError as exc:
+            log.warning("digest of incident %s to %s failed: %s", incident_id, target, exc.response.get("error"))
+    with transaction(core.engine) as session:
+        timeline.record(session, incident_id, "digest", f"executive digest to {len(sent)} recipient(s)",
+                        actor="warroom", recipients=sent)
+    return len(sent)
+
+
+@handler("digest")
+def digest(core, incident_id: int, due: str) -> None:
+    with Session(core.engine) as session:
+        incident = session.get(Incident, incident_id)
+    if incident is None or incident.status != "open":
+        return
+    if not claim(core, f"digest:{incident_id}:{due}", incident_id):
+        return
+    every = interval(core, incident)
+    next_at = None
+    if every is not None:
+        next_at = as_utc(datetime.fromisoformat(due)) + every
+        now = utcnow()
+        if next_at <= now:  # digests missed while the bot was down are sent once, not caught up
+            next_at = now + every
+        if core.scheduler is not None:
+            _at(core.scheduler, incident_id, next_at)
+    send(core, incident_id, next_at)
