@@ -117,27 +117,25 @@ def test_digest_goes_to_the_executive_channel_when_configured(tmp_path):
         box.close()
 
 
-def test_severity_decides_the_cadence(tmp_path):
+def test_opening_the_room_plans_the_first_digest_and_severity_changes_move_it(tmp_path):
     with freeze_time(START) as clock:
         box = Sandbox(tmp_path / "box", serve=False)
         Scheduler(box.core, start=False)
-        incident = open_room(box, severity="medium")
-        assert schedule_digest(box.core.scheduler, incident) is None  # no digest at medium
-        assert digest_jobs(box, incident.id) == []
+        incident = open_room(box)  # shitstorm at high: a digest every 2 hours from the alert
+        assert digest_jobs(box, incident.id) == [job(incident.id, T0 + timedelta(hours=2))]
 
         clock.tick(timedelta(minutes=10))
-        with transaction(box.core.engine) as session:
-            row = incidents.get(session, incident.id)
-            incidents.change_severity(session, row, "critical", by="U0LEAD",
-                                      playbook=box.core.playbooks.get(row.playbook_id))
-        later = T0 + timedelta(minutes=70)
-        assert reschedule_digest(box.core.scheduler, incident.id) == later
-        assert digest_jobs(box, incident.id) == [job(incident.id, later)]
+        assert flows.change_severity(box.core, incident.id, "medium", by="U0LEAD")
+        assert digest_jobs(box, incident.id) == []  # no digest at medium
+
+        clock.tick(timedelta(minutes=10))
+        assert flows.change_severity(box.core, incident.id, "critical", by="U0LEAD")
+        assert digest_jobs(box, incident.id) == [job(incident.id, T0 + timedelta(minutes=80))]
 
         with transaction(box.core.engine) as session:
             row = incidents.get(session, incident.id)
             incidents.change_severity(session, row, "high", by="U0LEAD",
                                       playbook=box.core.playbooks.get(row.playbook_id))
-        assert reschedule_digest(box.core.scheduler, incident.id) == T0 + timedelta(minutes=130)
-        assert digest_jobs(box, incident.id) == [job(incident.id, T0 + timedelta(minutes=130))]
+        assert reschedule_digest(box.core.scheduler, incident.id) == T0 + timedelta(minutes=140)
+        assert digest_jobs(box, incident.id) == [job(incident.id, T0 + timedelta(minutes=140))]
         box.close()

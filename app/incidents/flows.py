@@ -68,7 +68,10 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
     if core.scheduler is not None:
         from app.scheduling.reminders import schedule_status
 
+        from app.status.digests import reschedule_digest
+
         schedule_status(core.scheduler, incident_id, next_update)
+        reschedule_digest(core.scheduler, incident_id)
     new = Severity.parse(level)
     say(core, channel_id, f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
         f"*{new.value.upper()}*.")

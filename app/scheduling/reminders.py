@@ -44,7 +44,20 @@ def plan(core, session: Session, incident_id: int) -> list[tuple[str, datetime, 
         due = incident.next_update_at
         planned.append((f"inc{incident_id}:status", due, "status_due",
                         {"incident_id": incident_id, "due": as_utc(due).isoformat()}))
+    planned.extend(_first_digest(core, incident, now))
     return planned
+
+
+def _first_digest(core, incident, now: datetime) -> list[tuple[str, datetime, str, dict]]:
+    """The executives' first digest, one interval after the incident opened (none at quiet severities)."""
+    from app.status import digests
+
+    every = digests.interval(core, incident)
+    if every is None or incident.status != "open":
+        return []
+    when = max(as_utc(incident.created_at) + every, now)
+    return [(f"{digests.job_prefix(incident.id)}:{int(when.timestamp())}", when, "digest",
+             {"incident_id": incident.id, "due": when.isoformat()})]
 
 
 def schedule_status(scheduler, incident_id: int, due: datetime) -> None:

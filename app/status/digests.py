@@ -104,6 +104,7 @@ def digest(core, incident_id: int, due: str) -> None:
         now = utcnow()
         if next_at <= now:  # digests missed while the bot was down are sent once, not caught up
             next_at = now + every
-        if core.scheduler is not None:
+        if core.scheduler is not None:  # one upcoming digest per incident, whichever job ran
+            core.scheduler.cancel(job_prefix(incident_id) + ":")
             _at(core.scheduler, incident_id, next_at)
     send(core, incident_id, next_at)
