@@ -11,7 +11,10 @@ for proxy in ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PRO
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 # Import every module that defines pydantic/SQLModel classes before any test freezes time: classes first
-# built under freezegun would see its FakeDatetime instead of datetime.
+# built under freezegun would see its FakeDatetime instead of datetime. The same holds for matplotlib's
+# date converters, which the bot loads on the first report only.
+import matplotlib.dates  # noqa: E402,F401
+
 import app.sandbox.harness  # noqa: E402,F401
 import app.scheduling.scheduler  # noqa: E402
 import app.server  # noqa: E402,F401

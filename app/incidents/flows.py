@@ -67,7 +67,6 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
         return False
     if core.scheduler is not None:
         from app.scheduling.reminders import schedule_status
-
         from app.status.digests import reschedule_digest
 
         schedule_status(core.scheduler, incident_id, next_update)

@@ -5,17 +5,8 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib import dates as mdates  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-
-from app.reports.figures import when  # noqa: E402
-from app.timeutil import utcnow, zone  # noqa: E402
+from app.reports.figures import when
+from app.timeutil import utcnow, zone
 
 STEPS = [timedelta(minutes=m) for m in (1, 2, 5, 10, 15, 30, 60, 120, 360, 720, 1440)]
 TARGET_BARS = 40
@@ -55,6 +46,12 @@ def chart_events(record: dict) -> dict[str, list[datetime]]:
 
 def timeline_png(record: dict, tz: str = "UTC") -> bytes:
     """Render the chart of an incident's record as PNG bytes (thread-safe: no pyplot state)."""
+    # matplotlib is loaded on the first report, not with the bot: it is large and most processes never chart.
+    from matplotlib import dates as mdates
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     events = chart_events(record)
     incident = record["incident"]
     start = when(incident.get("created_at")) or utcnow()

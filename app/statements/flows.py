@@ -18,6 +18,7 @@ from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.incidents.service import as_timedelta
+from app.llm import LLMSettings
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.scheduling.reminders import mark_update
@@ -26,7 +27,6 @@ from app.statements import publish, reminders, service
 from app.statements.channels import channel_label, channel_limit, parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants
-from app.statements.llm import LLMSettings
 from app.statements.service import StatementError, StepPeople
 from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
 from app.timeutil import as_utc, local_clock, utcnow
@@ -34,7 +34,7 @@ from app.timeutil import as_utc, local_clock, utcnow
 log = logging.getLogger(__name__)
 Reply = Callable[[str], None]
 EDITOR_ROLES = ("comms", "lead")
-_draft_lock = threading.Lock()  # one open statement per incident: check and create together
+_draft_lock = threading.Lock()  # one open statement per incident: check and create in one go
 _decide_lock = threading.Lock()  # two clicks at once never sign the same step twice
 
 
@@ -92,11 +92,7 @@ def _staff_chain(core: Core, incident_id: int, chain: list[str]) -> None:
 # --- drafting -----------------------------------------------------------------------------------
 
 def llm_settings(core: Core) -> LLMSettings | None:
-    settings = core.settings
-    if not settings.openai_api_key:
-        return None
-    return LLMSettings(api_key=settings.openai_api_key, model=settings.warroom_llm_model,
-                       base_url=settings.openai_base_url, timeout=settings.warroom_llm_timeout, max_retries=1)
+    return LLMSettings.from_config(core.settings)
 
 
 def next_update_clock(core: Core, incident: Incident) -> str:
@@ -138,25 +134,30 @@ def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list[str]
 
 
 def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | None, reply: Reply) -> int | None:
-    """Post the placeholder, create the statement and draft it; answers ``reply`` when one is already open."""
+    """Create the statement, post its placeholder and draft it; answers ``reply`` when one is already open."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
     if incident.status != "open" or not incident.channel_id:
         raise StatementError("statements are drafted in the room of an open incident")
     playbook = core.playbooks.get(incident.playbook_id)
     wanted = parse_channels(channels) if channels else list(playbook.statement.channels)
-    with _draft_lock:
-        with Session(core.engine) as session:
-            existing = service.open_statement(session, incident_id)
-        if existing is not None:
-            reply(f"A holding statement is already {_state_words(existing.status)}: "
-                  f"{_where(core, incident, existing)}. Work on that one: one open statement per incident.")
-            return None
+    with _draft_lock, transaction(core.engine) as session:  # only the check and the insert: no Slack call here
+        existing = service.open_statement(session, incident_id)
+        if existing is None:
+            statement_id = service.create(session, incident_id, language=statement_language(core, incident),
+                                          channels=wanted, requested_by=by).id
+    if existing is not None:
+        reply(f"A holding statement is already {_state_words(existing.status)}: "
+              f"{_where(core, incident, existing)}. Work on that one: one open statement per incident.")
+        return None
+    try:
         posted = core.slack.chat_postMessage(channel=incident.channel_id, **placeholder_message())
+    except Exception:
         with transaction(core.engine) as session:
-            statement = service.create(session, incident_id, language=statement_language(core, incident),
-                                       channels=wanted, requested_by=by, message_ts=posted["ts"])
-            statement_id = statement.id
+            service.discard(session, statement_id, "the placeholder could not be posted in the room")
+        raise
+    with transaction(core.engine) as session:
+        service.get(session, statement_id).message_ts = posted["ts"]
     try:
         finish_draft(core, statement_id, by=by)
     except Exception as exc:  # the placeholder must never stay forever

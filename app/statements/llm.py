@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
-import openai
 
+from app.llm import LLMSettings, ModelError, complete
 from app.statements.channels import CHANNELS, channel_label, normalize_channel
 
 if TYPE_CHECKING:
@@ -38,21 +37,6 @@ _PROMPTS = jinja2.Environment(
     lstrip_blocks=True,
     autoescape=False,
 )
-
-
-@dataclass
-class LLMSettings:
-    """How to reach an OpenAI-compatible chat completions API."""
-
-    api_key: str
-    model: str
-    base_url: str | None = None
-    timeout: float = 20.0
-    max_retries: int = 1
-
-
-class ModelError(Exception):
-    """The model gave no usable draft; the message is the reason, worded for the draft's note."""
 
 
 def neutralise(text: str) -> str:
@@ -91,34 +75,8 @@ def build_messages(ctx: DraftContext, channels: list[str], reference: dict[str, 
 
 
 def request_draft(settings: LLMSettings, messages: list[dict[str, str]]) -> str:
-    """Ask the model and return its reply text; every failure becomes a ModelError with a short reason."""
-    try:
-        client = openai.OpenAI(
-            api_key=settings.api_key,
-            base_url=settings.base_url,
-            timeout=settings.timeout,
-            max_retries=settings.max_retries,
-        )
-        response = client.chat.completions.create(
-            model=settings.model,
-            messages=messages,  # type: ignore[arg-type]
-            temperature=0.2,
-            response_format={"type": "json_object"},
-        )
-    except openai.APITimeoutError:
-        raise ModelError(f"the model timed out after {settings.timeout:g} s") from None
-    except openai.APIStatusError as exc:
-        raise ModelError(f"the model answered HTTP {exc.status_code}") from None
-    except openai.APIConnectionError:
-        raise ModelError("the model could not be reached") from None
-    except Exception as exc:  # any other client failure must not break drafting
-        raise ModelError(f"the model call failed ({type(exc).__name__})") from None
-    if not response.choices:
-        raise ModelError("the model's reply had no choices")
-    content = response.choices[0].message.content
-    if not content or not content.strip():
-        raise ModelError("the model's reply was empty")
-    return content
+    """The model's reply (a JSON object of channel texts, see parse_reply)."""
+    return complete(settings, messages, json_reply=True)
 
 
 def parse_reply(content: str, channels: list[str]) -> dict[str, str]:

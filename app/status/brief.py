@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import openai
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
@@ -17,6 +16,7 @@ from app.decisions.models import Decision
 from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.models import Fact, TimelineEvent
+from app.llm import LLMSettings, ModelError, complete
 from app.roles.keys import role_title
 from app.slack import blocks as bk
 from app.slack.text import escape, mention, truncate
@@ -188,19 +188,9 @@ def model_brief(settings, r: BriefRecord) -> str:
                 {"role": "user", "content": "Write the situation report from this record.\n<record>\n"
                  f"{record_lines(r, settings.warroom_timezone)}\n</record>"}]
     try:
-        client = openai.OpenAI(api_key=settings.openai_api_key, base_url=settings.openai_base_url,
-                               timeout=settings.warroom_llm_timeout, max_retries=1)
-        response = client.chat.completions.create(model=settings.warroom_llm_model, messages=messages,
-                                                  temperature=0.2)
-    except openai.APITimeoutError:
-        raise BriefError(f"the model timed out after {settings.warroom_llm_timeout:g} s") from None
-    except openai.APIStatusError as exc:
-        raise BriefError(f"the model answered HTTP {exc.status_code}") from None
-    except Exception as exc:
-        raise BriefError(f"the model could not be used ({type(exc).__name__})") from None
-    content = response.choices[0].message.content if response.choices else None
-    if not content or not content.strip():
-        raise BriefError("the model's reply was empty")
+        content = complete(LLMSettings.from_config(settings), messages)
+    except ModelError as exc:
+        raise BriefError(str(exc)) from None
     return escape(truncate(content.strip(), REPORT_MAX))
 
 

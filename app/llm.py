@@ -1,0 +1,57 @@
+"""The model client shared by statement drafting and situation briefs: one OpenAI-compatible chat call.
+
+``openai`` is imported on first use, so a bot without a model never loads the client.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class LLMSettings:
+    """How to reach an OpenAI-compatible chat completions API."""
+
+    api_key: str
+    model: str
+    base_url: str | None = None
+    timeout: float = 20.0
+    max_retries: int = 1
+
+    @classmethod
+    def from_config(cls, settings) -> LLMSettings | None:
+        """From the bot's settings; None when no model is configured."""
+        if not settings.openai_api_key:
+            return None
+        return cls(api_key=settings.openai_api_key, model=settings.warroom_llm_model,
+                   base_url=settings.openai_base_url, timeout=settings.warroom_llm_timeout, max_retries=1)
+
+
+class ModelError(Exception):
+    """The model gave no usable answer; the message is the reason, short enough to show to people."""
+
+
+def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False) -> str:
+    """Ask the model and return its reply text; every failure becomes a ModelError with a short reason."""
+    import openai
+
+    extra = {"response_format": {"type": "json_object"}} if json_reply else {}
+    try:
+        client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
+                               max_retries=settings.max_retries)
+        response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]
+                                                  temperature=0.2, **extra)
+    except openai.APITimeoutError:
+        raise ModelError(f"the model timed out after {settings.timeout:g} s") from None
+    except openai.APIStatusError as exc:
+        raise ModelError(f"the model answered HTTP {exc.status_code}") from None
+    except openai.APIConnectionError:
+        raise ModelError("the model could not be reached") from None
+    except Exception as exc:  # any other client failure must not break the caller's fallback
+        raise ModelError(f"the model call failed ({type(exc).__name__})") from None
+    if not response.choices:
+        raise ModelError("the model's reply had no choices")
+    content = response.choices[0].message.content
+    if not content or not content.strip():
+        raise ModelError("the model's reply was empty")
+    return content
