@@ -11,9 +11,10 @@ import importlib
 import logging
 import pickle
 import threading
+from concurrent import futures
 from datetime import datetime, timedelta
 
-from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.executors.pool import BasePoolExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -77,6 +78,13 @@ class JobStore(SQLAlchemyJobStore):
             super().remove_all_jobs()
 
 
+class _Executor(BasePoolExecutor):
+    """APScheduler's pool executor around a thread pool we keep, so shutdown can wait for it alone."""
+
+    def __init__(self, pool: futures.ThreadPoolExecutor) -> None:
+        super().__init__(pool)
+
+
 def _outside_transaction() -> None:
     """The job store waits for the write lock while holding the scheduler's lock: the other way round deadlocks."""
     if in_transaction():
@@ -87,9 +95,10 @@ class Scheduler:
     def __init__(self, core, *, start: bool = True) -> None:
         self.core = core
         self.store = JobStore(engine=core.engine, tablename="apscheduler_jobs")
+        self._pool = futures.ThreadPoolExecutor(4, thread_name_prefix="warroom-jobs")
         self.aps = BackgroundScheduler(
             jobstores={"default": self.store},
-            executors={"default": ThreadPoolExecutor(4)},
+            executors={"default": _Executor(self._pool)},
             job_defaults={"coalesce": True, "misfire_grace_time": 7 * 24 * 3600, "max_instances": 1},
             timezone="UTC",
         )
@@ -119,8 +128,18 @@ class Scheduler:
         self.aps.wakeup()
 
     def shutdown(self) -> None:
-        if self.aps.running:
-            self.aps.shutdown(wait=True)
+        """Stop starting jobs, let the running ones finish, then stop.
+
+        APScheduler's own ``shutdown(wait=True)`` waits for running jobs while holding the job stores' lock,
+        so a job that schedules its successor (a digest, a nudge) would wait for it forever; and once the
+        scheduler is stopped, a job scheduled meanwhile is only kept in memory. Pausing first keeps the
+        store writable until every running job is done.
+        """
+        if not self.aps.running:
+            return
+        self.aps.pause()
+        self._pool.shutdown(wait=True)
+        self.aps.shutdown(wait=False)
 
     # Incident-level schedules -------------------------------------------------------------------------
     def retry_setup(self, incident_id: int, delay: timedelta = timedelta(seconds=30)) -> None:
