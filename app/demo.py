@@ -11,9 +11,12 @@ from sqlmodel import Session, col, select
 
 from app.incidents.models import Incident
 from app.reports.export import export
+from app.reports.listeners import build as build_report
 from app.sandbox.harness import Sandbox
 from app.sandbox.transcript import render_transcript
+from app.statements.models import Approval, Statement, StatementVersion
 from app.tasks.models import Task
+from app.timeutil import local_clock
 
 ALERT = {
     "source": "social-listening",
@@ -115,10 +118,87 @@ class Demo:
             scheduler.wake()
             self.wait_for_text("is still open")
 
+    # Holding statement --------------------------------------------------------------------------
+    def current_statement(self) -> tuple[Statement, StatementVersion] | None:
+        with Session(self.box.core.engine) as session:
+            statement = session.exec(select(Statement).where(Statement.incident_id == self.incident.id)
+                                     .order_by(col(Statement.id).desc())).first()
+            if statement is None or not statement.current_version:
+                return None
+            version = session.exec(select(StatementVersion).where(
+                StatementVersion.statement_id == statement.id,
+                StatementVersion.number == statement.current_version)).one()
+            return statement, version
+
+    def wait_statement(self, number: int, status: str) -> tuple[Statement, StatementVersion]:
+        def shown():
+            found = self.current_statement()
+            return found if found and found[1].number == number and found[0].status == status else None
+
+        return self.box.fake.wait_for(shown, timeout=20)
+
+    def click_statement(self, user: str, action_id: str) -> None:
+        statement, _ = self.current_statement()
+        self.box.driver.click(user, self.incident.channel_id, statement.message_ts, action_id)
+
+    def statement(self) -> None:
+        self.step("The communications lead asks for a holding statement")
+        self.command("U0COMMS", "statement")
+        self.wait_statement(1, "pending")
+        self.wait_for_text("sign-off is needed on v1: step 1/")  # the draft is shown with its buttons
+        self.flush()
+        self.out("\n--- The CEO tries to sign before communications has ---")
+        self.click_statement("U0CEO", "statement_approve")
+        self.box.fake.wait_for(lambda: self.box.fake.ephemerals(user="U0CEO"))
+
+    def edit_statement(self) -> None:
+        self.step("Communications shortens the X post: a new version, and the approvals start over")
+        self.click_statement("U0COMMS", "statement_edit")
+        view = self.box.fake.wait_for(lambda: self.box.fake.latest_view(user_id="U0COMMS",
+                                                                        callback_id="statement_edit"))
+        tz = self.box.core.settings.warroom_timezone
+        text = ("We know many of you are upset about our #WinterCampaign ad. We have paused it and are looking "
+                f"into it. Next update at {local_clock(self.reload().next_update_at, tz)}: "
+                "https://northwind.example/winter-campaign")
+        self.box.driver.submit_view("U0COMMS", view.id, {"variant-x": {"text": text},
+                                                         "note": {"text": "shorter, names the pause"}})
+        self.wait_statement(2, "pending")
+
+    def sign_off(self) -> None:
+        self.step("The approvers sign in order")
+        signers = {"comms": "U0COMMS", "legal": "U0LEGAL", "exec": "U0CEO", "lead": "U0LEAD", "dpo": "U0DPO",
+                   "hr": "U0HR", "security": "U0SEC"}
+        _, version = self.current_statement()
+        for n, role in enumerate(version.approvers, start=1):
+            self.wait_for_text(f"sign-off is needed on v{version.number}: step {n}/")
+            self.click_statement(signers[role], "statement_approve")
+            if n < len(version.approvers):
+                self.box.fake.wait_for(lambda n=n: self.signed(version.id) == n, timeout=20)
+        self.wait_statement(2, "approved")
+        channel = self.incident.channel_id
+
+        def copies() -> int:
+            return sum("ready to copy" in (m.text or "") for m in self.box.fake.messages(channel))
+
+        self.box.fake.wait_for(lambda: copies() == len(version.variants), timeout=20)
+
+    def signed(self, version_id: int) -> int:
+        with Session(self.box.core.engine) as session:
+            return len(session.exec(select(Approval).where(Approval.version_id == version_id,
+                                                           Approval.decision == "approved")).all())
+
+    # Executives ---------------------------------------------------------------------------------
+    def executive_status(self) -> None:
+        self.step("The CEO asks for the status")
+        before = len(self.box.fake.responses(user="U0CEO"))
+        self.box.driver.command("U0CEO", self.incident.channel_id, "status")
+        self.box.fake.wait_for(lambda: len(self.box.fake.responses(user="U0CEO")) > before, timeout=20)
+
     def close(self) -> None:
         self.step("The crisis lead closes the incident")
         self.command("U0LEAD", "close Campaign withdrawn, holding statement published, agency briefed.",
                      expect="Incident closed")
+        self.box.fake.wait_for(lambda: self.box.fake.files(self.incident.channel_id), timeout=30)  # the report
 
 
 def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
@@ -132,7 +212,8 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
                  warroom_info_source="https://northwind.example/winter-campaign") as box:
         demo = Demo(box, out)
         for story_step in (demo.alert_arrives, demo.more_alerts, demo.first_minutes, demo.escalate, demo.reminder,
-                           *extra_steps(demo), demo.close):
+                           demo.statement, demo.edit_statement, demo.sign_off,
+                           demo.executive_status, demo.close):
             story_step()
         demo.flush()
         incident = demo.reload()
@@ -140,14 +221,11 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
         record.write_text(export(box.core.engine, incident.id, "md"), encoding="utf-8")
         (directory / f"incident-{incident.id}.json").write_text(export(box.core.engine, incident.id, "json"),
                                                                 encoding="utf-8")
+        report = build_report(box.core, incident.id)
+        (directory / report.markdown_name).write_text(report.markdown, encoding="utf-8")
+        (directory / report.chart_name).write_bytes(report.png)
     out("\n=== Files ===")
     out(f"database:       {directory / 'warroom.db'}")
     out(f"full record:    {record} (and .json)")
-    for report in sorted(directory.glob("*report*")):
-        out(f"report:         {report}")
+    out(f"report:         {directory / report.markdown_name} (chart: {report.chart_name})")
     return directory
-
-
-def extra_steps(demo: Demo) -> list[Callable[[], None]]:
-    """Story steps of the statement and executive capabilities."""
-    return []

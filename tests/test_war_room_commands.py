@@ -106,6 +106,14 @@ def test_close_is_for_the_lead_only(sandbox):
     assert closed.status == "closed" and closed.closed_by == "U0LEAD"
     assert sandbox.core.scheduler.job_ids(f"inc{incident.id}:") == [f"inc{incident.id}:archive"]
 
+    def closed_headline():
+        message = sandbox.fake.message(incident.channel_id, incident.briefing_ts)
+        return message if message.text.startswith("CLOSED") or "Closed:" in json.dumps(message.blocks) else None
+
+    shown = json.dumps(sandbox.fake.wait_for(closed_headline).blocks)
+    assert "Campaign withdrawn, statement published" in shown and "_not done_" in shown
+    assert '"type": "button"' not in shown and "left)" not in shown  # no buttons, and the clocks have stopped
+
 
 def test_commands_outside_an_incident_channel_say_so(sandbox):
     general = sandbox.fake.add_channel("general", members=["U0LEAD"])

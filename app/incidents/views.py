@@ -73,7 +73,7 @@ def status_fields(b: Briefing) -> list[dict]:
     return [bk.fields_section(fields)]
 
 
-def task_row(task: Task, tz: str, now: datetime) -> dict:
+def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True) -> dict:
     owner = mention(task.owner_id) if task.owner_id else "_no owner_"
     if task.done_at:
         return bk.section(f":white_check_mark: ~{escape(task.title)}~ · done by {mention(task.done_by)} "
@@ -81,6 +81,9 @@ def task_row(task: Task, tz: str, now: datetime) -> dict:
     due = ""
     if task.due_at:
         due = f" · {'*overdue* since' if is_overdue(task, now) else 'due'} {local_clock(task.due_at, tz)}"
+    if not actionable:  # a closed incident's open tasks are shown as left, without buttons
+        return bk.section(f":white_large_square: {escape(task.title)} · {owner} · _not done_",
+                          block_id=f"task-{task.id}")
     return bk.section(f":white_large_square: {escape(task.title)} · {owner}{due}", block_id=f"task-{task.id}",
                       accessory=bk.button("Done", "task_done", value=str(task.id)))
 
@@ -90,7 +93,8 @@ def task_rows(b: Briefing) -> list[dict]:
         return []
     now = utcnow()
     open_first = sorted(b.tasks, key=lambda t: (t.done_at is not None, t.id))
-    rows = [task_row(t, b.tz, now) for t in open_first[:MAX_TASK_ROWS]]
+    actionable = b.incident.status == "open"
+    rows = [task_row(t, b.tz, now, actionable=actionable) for t in open_first[:MAX_TASK_ROWS]]
     done = sum(1 for t in b.tasks if t.done_at)
     blocks = [bk.section(f"*Tasks* ({done}/{len(b.tasks)} done)"), *rows]
     if len(b.tasks) > MAX_TASK_ROWS:
@@ -98,12 +102,18 @@ def task_rows(b: Briefing) -> list[dict]:
     return blocks
 
 
+def clock_line(clock, tz: str, now: datetime) -> str:
+    due = f":alarm_clock: *{escape(clock.title)}* · due {local_datetime(clock.due_at, tz)}"
+    if clock.due_at <= now:
+        return f"{due} (*passed* {format_duration(now - clock.due_at)} ago)"
+    return f"{due} ({format_duration(clock.due_at - now)} left)"
+
+
 def clock_rows(b: Briefing) -> list[dict]:
-    if not b.clocks:
+    if not b.clocks or b.incident.status != "open":  # clocks stop with the incident
         return []
     now = utcnow()
-    lines = [f":alarm_clock: *{escape(c.title)}* · due {local_datetime(c.due_at, b.tz)} "
-             f"({format_duration(c.due_at - now)} left)" for c in b.clocks]
+    lines = [clock_line(c, b.tz, now) for c in b.clocks]
     return [bk.section("*Clocks*\n" + "\n".join(lines))]
 
 

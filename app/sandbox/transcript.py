@@ -94,7 +94,8 @@ def _submitted_lines(entry: LogEntry, names: _Names) -> list[str]:
     for block in entry.blocks or []:
         for state in (values.get(block.get("block_id", "")) or {}).values():
             label = (block.get("label") or {}).get("text", block.get("block_id", ""))
-            lines.append(f"{label}: {_state_text(state, names)}")
+            first, *more = _state_text(state, names).splitlines() or [""]
+            lines.append(f"{label}: {first}" + (f" … ({len(more)} more lines)" if more else ""))
     return lines
 
 
@@ -158,16 +159,17 @@ def _said(prefix: str, lines: list[str], indent: str) -> list[str]:
     return [f"{indent}{prefix}{first}", *(pad + line for line in rest)]
 
 
-def _entry_lines(entry: LogEntry, names: _Names, indent: str) -> list[str]:
+def _entry_lines(entry: LogEntry, names: _Names, indent: str, *, new_headline: bool = False) -> list[str]:
+    """An entry as text; an updated message is shortened unless its first line (its headline) changed."""
     author = f"[{names.user(entry.user)}] "
     kind = entry.kind
     if kind in ("message", "dm"):
         return _said(author, _content(entry, names), indent)
     if kind == "updated":
         lines = _content(entry, names)
-        summary = lines[:1] + ([f"… ({len(lines) - 1} more lines, shown in full when first posted)"]
-                               if len(lines) > 3 else lines[1:])
-        return _said(author + "(updated message) ", summary, indent)
+        if not new_headline and len(lines) > 3:
+            lines = [lines[0], f"… ({len(lines) - 1} more lines, as shown before)"]
+        return _said(author + "(updated message) ", lines, indent)
     if kind == "ephemeral":
         to = names.user(entry.detail.get("to", ""))
         return _said(author + f"(only visible to {to}) ", _content(entry, names), indent)
@@ -200,7 +202,16 @@ def render_transcript(fake: FakeSlack, *, since: int = 0) -> str:
     names = _Names(fake)
     lines: list[str] = []
     current: str | None = None
-    for entry in fake.log[since:]:
+    headlines: dict[tuple[str | None, str], str] = {}  # (channel, ts) -> the message's first line so far
+    for index, entry in enumerate(fake.log):
+        new_headline = False
+        if entry.kind in ("message", "updated") and entry.detail.get("ts"):
+            key = (entry.channel, entry.detail["ts"])
+            first = _content(entry, names)[0]
+            new_headline = headlines.get(key) != first
+            headlines[key] = first
+        if index < since:
+            continue
         if entry.channel is None:
             current = None
             lines.extend(_entry_lines(entry, names, ""))
@@ -213,5 +224,5 @@ def render_transcript(fake: FakeSlack, *, since: int = 0) -> str:
         if entry.channel != current:
             lines.append(names.channel(entry.channel))
             current = entry.channel
-        lines.extend(_entry_lines(entry, names, "  "))
+        lines.extend(_entry_lines(entry, names, "  ", new_headline=new_headline))
     return "\n".join(lines) + ("\n" if lines else "")
