@@ -194,6 +194,12 @@ class Demo:
         self.box.driver.command("U0CEO", self.incident.channel_id, "status")
         self.box.fake.wait_for(lambda: len(self.box.fake.responses(user="U0CEO")) > before, timeout=20)
 
+    def executive_report(self) -> None:
+        self.step("From the leadership channel, the CEO asks for the report")
+        leadership = self.box.fake.add_channel("leadership", members=["U0CEO", "U0CFO"], is_private=True)
+        self.box.driver.command("U0CEO", leadership.id, f"report {self.incident.id}")
+        self.box.fake.wait_for(lambda: any(m.files for m in self.box.fake.dms("U0CEO")), timeout=30)
+
     def close(self) -> None:
         self.step("The crisis lead closes the incident")
         self.command("U0LEAD", "close Campaign withdrawn, holding statement published, agency briefed.",
@@ -213,7 +219,7 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
         demo = Demo(box, out)
         for story_step in (demo.alert_arrives, demo.more_alerts, demo.first_minutes, demo.escalate, demo.reminder,
                            demo.statement, demo.edit_statement, demo.sign_off,
-                           demo.executive_status, demo.close):
+                           demo.executive_status, demo.close, demo.executive_report):
             story_step()
         demo.flush()
         incident = demo.reload()
