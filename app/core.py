@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from app.scheduling.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
+DRAFTS_AT_ONCE = 8
 
 
 @dataclass
@@ -38,6 +39,10 @@ class Core:
     slack: WebClient
     directory: Directory
     workers: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(16, thread_name_prefix="warroom"))
+    # Drafts wait on the model (up to WARROOM_LLM_TIMEOUT each): a pool of their own, so that waiting never
+    # takes the threads that answer people, and at most this many model calls run at once.
+    drafting: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(DRAFTS_AT_ONCE, thread_name_prefix="warroom-draft"))
     scheduler: Scheduler | None = None
     alert_updates: Any = None
     alert_intake: Any = None
@@ -52,9 +57,9 @@ class Core:
                     self._bot_user_id = self.slack.auth_test()["user_id"]
         return self._bot_user_id
 
-    def submit(self, fn, *args, **kwargs):
-        """Run slow work off the request path; failures are logged, never lost silently."""
-        future = self.workers.submit(fn, *args, **kwargs)
+    def submit(self, fn, *args, pool: ThreadPoolExecutor | None = None, **kwargs):
+        """Run slow work off the request path (on ``pool``, default the workers); failures are logged."""
+        future = (pool or self.workers).submit(fn, *args, **kwargs)
         future.add_done_callback(_log_failure)
         return future
 
@@ -65,6 +70,7 @@ class Core:
             self.alert_updates.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        self.drafting.shutdown(wait=True, cancel_futures=False)
         self.workers.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()
 

@@ -22,6 +22,7 @@ from app.alerts.http import routes as alert_routes
 from app.core import Core
 from app.incidents.setup import resume_all, warm_up
 from app.scheduling.scheduler import Scheduler
+from app.statements.flows import resume_drafts
 
 log = logging.getLogger(__name__)
 
@@ -90,6 +91,9 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         resumed = resume_all(core)
         if resumed:
             log.info("resuming the set-up of incidents %s", resumed)
+        drafts = resume_drafts(core)
+        if drafts:
+            log.info("resuming the drafts of statements %s", drafts)
         # Everything loaded so far lives as long as the process: keep it out of the collector's full
         # passes, which otherwise stop every thread for 100 ms and more (the slowest acks).
         gc.collect()

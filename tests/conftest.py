@@ -65,3 +65,19 @@ def social_alert(**overrides) -> dict:
     }
     body.update(overrides)
     return body
+
+
+def open_room(box, **alert):
+    """A social alert received and its room set up directly on the core (no HTTP server, no listener threads):
+    for tests that drive the clock with freezegun."""
+    from sqlmodel import Session
+
+    from app.alerts.flows import receive
+    from app.alerts.parsers import parse_generic
+    from app.incidents.models import Incident
+    from app.incidents.setup import run_setup
+
+    result = receive(box.core, parse_generic(social_alert(**alert)))
+    assert run_setup(box.core, result.incident_id)
+    with Session(box.core.engine) as session:
+        return session.get(Incident, result.incident_id)

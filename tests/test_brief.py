@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from sqlmodel import Session, select
 
@@ -14,6 +15,7 @@ from app.status.brief import PLACEHOLDER
 from app.timeutil import local_clock
 from tests.conftest import social_alert
 from tests.test_intake import wait_ready
+from tests.test_status import waiting_for_exec
 
 MODEL_REPLY = """What happened
 - A campaign ad drew heavy criticism (09:00). <!channel> look
@@ -100,22 +102,8 @@ def test_model_failure_falls_back_to_the_template_with_a_note(make_sandbox):
 
 
 def test_leadership_needs_name_the_waiting_executive(sandbox):
-    from datetime import timedelta
-
-    from app.db import transaction
-    from app.statements.models import Approval, Statement, StatementVersion
-    from app.timeutil import utcnow
-
     incident = room(sandbox, severity="critical")
-    with transaction(sandbox.core.engine) as session:
-        statement = Statement(incident_id=incident.id, status="pending", current_version=1,
-                              step_started_at=utcnow() - timedelta(minutes=5))
-        session.add(statement)
-        session.flush()
-        version = StatementVersion(statement_id=statement.id, number=1, approvers=["comms", "exec"])
-        session.add(version)
-        session.flush()
-        session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS", decision="approved"))
+    waiting_for_exec(sandbox, incident, timedelta(minutes=5))
     sandbox.driver.command("U0LEAD", incident.channel_id, "brief")
     _message, blocks = report_message(sandbox, incident)
     needs = blocks.split("*What we need from leadership*")[1].split("*Next steps*")[0]

@@ -7,28 +7,18 @@ from datetime import UTC, datetime, timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from app.alerts.flows import receive
-from app.alerts.parsers import parse_generic
 from app.db import transaction
 from app.incidents import flows
 from app.incidents import service as incidents
-from app.incidents.models import Incident, TimelineEvent
-from app.incidents.setup import run_setup
+from app.incidents.models import TimelineEvent
 from app.sandbox.harness import Sandbox
 from app.scheduling.scheduler import Scheduler
 from app.slack.blocks import validate_blocks
 from app.status.digests import digest, reschedule_digest, schedule_digest
-from tests.conftest import social_alert
+from tests.conftest import open_room
 
 START = "2026-11-20 09:00:00"
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
-
-def open_room(box, **alert) -> Incident:
-    result = receive(box.core, parse_generic(social_alert(**alert)))
-    assert run_setup(box.core, result.incident_id)
-    with Session(box.core.engine) as session:
-        return session.get(Incident, result.incident_id)
 
 
 def digests_to(box, user_id):

@@ -8,23 +8,12 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlmodel import Session, select
 
-from app.alerts.flows import receive
-from app.alerts.parsers import parse_generic
-from app.incidents.models import Incident
-from app.incidents.setup import run_setup
 from app.sandbox.harness import Sandbox
 from app.scheduling.models import SentReminder
 from app.scheduling.scheduler import Scheduler
-from tests.conftest import social_alert
+from tests.conftest import open_room
 
 START = "2026-11-20 09:00:00"
-
-
-def open_room(box, **alert) -> Incident:
-    result = receive(box.core, parse_generic(social_alert(**alert)))
-    assert run_setup(box.core, result.incident_id)
-    with Session(box.core.engine) as session:
-        return session.get(Incident, result.incident_id)
 
 
 def texts(box, channel_id):

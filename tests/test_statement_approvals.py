@@ -10,15 +10,11 @@ from freezegun import freeze_time
 from sqlmodel import Session
 
 import app.models  # noqa: F401  (load every table before freezegun patches datetime)
-from app.alerts.flows import receive
-from app.alerts.parsers import parse_generic
-from app.incidents.models import Incident
-from app.incidents.setup import run_setup
 from app.reports.export import export
 from app.sandbox.harness import Sandbox
 from app.scheduling.scheduler import Scheduler
 from app.statements import flows
-from tests.conftest import social_alert
+from tests.conftest import open_room
 from tests.test_statement_flow import (
     approvals_of,
     blocks_text,
@@ -209,13 +205,6 @@ def test_export_has_versions_approvals_and_the_timeline(sandbox):
 # --- deadlines (freezegun: the core without the HTTP server) ------------------------------------
 
 START = "2026-11-20 09:00:00"
-
-
-def open_room(box, **alert) -> Incident:
-    result = receive(box.core, parse_generic(social_alert(**alert)))
-    assert run_setup(box.core, result.incident_id)
-    with Session(box.core.engine) as session:
-        return session.get(Incident, result.incident_id)
 
 
 def settle(box) -> None:

@@ -319,3 +319,26 @@ def test_long_variants_stay_within_block_kit_limits():
     assert all(len(piece) <= 2800 for piece in split_text(long_text))
     assert "".join(split_text("a " * 5000)).count("a") == 5000
     assert validate_blocks(edit_modal(Card(statement, version, steps), "C1")["blocks"], limit=100) == []
+
+
+def test_a_draft_left_behind_by_a_stopped_bot_is_finished_at_start(sandbox):
+    """The process died while the model was drafting: the next start drafts into the same placeholder."""
+    from app.db import transaction
+    from app.statements import flows, service
+    from app.statements.views import placeholder_message
+
+    incident = room(sandbox)
+    other = room(sandbox, dedup_key="other-incident", title="Second backlash")
+    posted = sandbox.core.slack.chat_postMessage(channel=incident.channel_id, **placeholder_message())
+    with transaction(sandbox.core.engine) as session:
+        waiting = service.create(session, incident.id, language="en", channels=["x"], requested_by="U0COMMS",
+                                 message_ts=posted["ts"]).id
+        never_posted = service.create(session, other.id, language="en", channels=["x"], requested_by="U0COMMS").id
+
+    assert flows.resume_drafts(sandbox.core) == [waiting]
+    statement, message = wait_version(sandbox, incident)
+    assert statement.id == waiting and message.ts == posted["ts"] and PLACEHOLDER not in (message.text or "")
+    assert statement_of(sandbox, other.id) is None  # nobody was waiting for it: dropped, and said so
+    [dropped] = events(sandbox, other.id, "statement_draft_failed")
+    assert dropped.data["statement_id"] == never_posted
+    assert flows.resume_drafts(sandbox.core) == []  # nothing twice

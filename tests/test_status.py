@@ -21,6 +21,19 @@ from tests.conftest import social_alert
 from tests.test_intake import wait_ready
 
 
+def waiting_for_exec(box, incident, since: timedelta) -> None:
+    """Statement v1 of the incident, signed by comms and waiting for the executive step for ``since``."""
+    with transaction(box.core.engine) as session:
+        statement = Statement(incident_id=incident.id, status="pending", current_version=1,
+                              step_started_at=utcnow() - since)
+        session.add(statement)
+        session.flush()
+        version = StatementVersion(statement_id=statement.id, number=1, approvers=["comms", "exec"])
+        session.add(version)
+        session.flush()
+        session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS", decision="approved"))
+
+
 def room(box, **alert):
     return wait_ready(box, box.alert(social_alert(**alert)).json()["incident_id"])
 
@@ -58,15 +71,7 @@ def general(box):
 
 def test_status_in_the_room_shows_the_incident_at_a_glance(sandbox):
     incident = room(sandbox, severity="critical")
-    with transaction(sandbox.core.engine) as session:  # statement v1 approved by comms, now waiting for exec
-        statement = Statement(incident_id=incident.id, status="pending", current_version=1,
-                              step_started_at=utcnow() - timedelta(minutes=12))
-        session.add(statement)
-        session.flush()
-        version = StatementVersion(statement_id=statement.id, number=1, approvers=["comms", "exec"])
-        session.add(version)
-        session.flush()
-        session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS", decision="approved"))
+    waiting_for_exec(sandbox, incident, timedelta(minutes=12))
     sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
     posted(sandbox, incident.channel_id, "Pause all")
     answer = ask(sandbox, "U0COMMS", incident.channel_id)

@@ -10,14 +10,9 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service
 from app.incidents import service as incidents
+from app.slack.client import permalink
 from app.slack.commands import Command, subcommand
 from app.slack.text import escape, mention
-
-
-def _permalink(core: Core, channel: str, ts: str | None) -> str | None:
-    if not ts:
-        return None
-    return core.slack.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
 
 
 def _announce(core: Core, channel: str, user: str, text: str) -> dict:
@@ -31,7 +26,7 @@ def decision(cmd: Command) -> None:
     posted = _announce(cmd.core, cmd.channel_id, cmd.user_id, cmd.args)
     with transaction(cmd.core.engine) as session:
         service.log_decision(session, cmd.incident.id, cmd.args, by=cmd.user_id,
-                             permalink=_permalink(cmd.core, cmd.channel_id, posted.get("ts")))
+                             permalink=permalink(cmd.core.slack, cmd.channel_id, posted.get("ts")))
 
 
 @subcommand("fact", usage="fact [private] <text>", summary="record a confirmed fact (private: never in statements)")
@@ -65,7 +60,7 @@ def register(app: App, core: Core) -> None:
             return
         with transaction(core.engine) as session:
             service.log_decision(session, incident.id, text, by=user, source="shortcut",
-                                 permalink=_permalink(core, channel, message.get("ts")))
+                                 permalink=permalink(core.slack, channel, message.get("ts")))
         _announce(core, channel, user, text)
 
     app.shortcut("log_decision")(ack=ack_now, lazy=[log_from_message])

@@ -15,6 +15,7 @@ from app.incidents import flows, service, timeline
 from app.roles import service as roles
 from app.severity import ORDER, Severity
 from app.slack import blocks as bk
+from app.slack.client import permalink
 from app.slack.commands import Command, subcommand, user_ids
 from app.slack.text import mention
 
@@ -123,10 +124,10 @@ def register(app: App, core: Core) -> None:
             incident = service.by_channel(session, item.get("channel"))
         if incident is None:
             return
-        permalink = client.chat_getPermalink(channel=item["channel"], message_ts=item["ts"]).get("permalink")
+        url = permalink(client, item["channel"], item["ts"])
         with transaction(core.engine) as session:
-            timeline.record(session, incident.id, "pinned_message", permalink or item["ts"], actor=event.get("user"),
-                            permalink=permalink, ts=item["ts"])
+            timeline.record(session, incident.id, "pinned_message", url or item["ts"], actor=event.get("user"),
+                            permalink=url, ts=item["ts"])
         with contextlib.suppress(SlackApiError):  # a visible receipt; already_reacted is fine
             client.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")
 

@@ -54,10 +54,6 @@ class Roster(BaseModel):
         """Who steps in when the holders of ``role`` do not respond."""
         return list(self.backups.get(check_role_key(role), []))
 
-    def is_executive(self, user_id: str) -> bool:
-        """True if ``user_id`` is listed among the executives."""
-        return user_id in self.executives
-
 
 def load_roster(path: str | Path) -> Roster:
     """Read and validate a roster file; raises RosterError naming the file and each bad field."""

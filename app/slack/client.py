@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -46,3 +47,13 @@ def make_client(token: str, api_url: str, *, max_retries: int = 3) -> WebClient:
             ServerErrorRetryHandler(max_retry_count=max_retries),
         ],
     )
+
+
+def permalink(client: WebClient, channel: str | None, ts: str | None) -> str | None:
+    """A message's permalink; None when there is no message or Slack cannot give one (never raises)."""
+    if not (channel and ts):
+        return None
+    try:
+        return client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
+    except SlackApiError:
+        return None

@@ -22,6 +22,7 @@ from app.llm import LLMSettings
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.scheduling.reminders import mark_update
+from app.slack.client import permalink
 from app.slack.text import escape, link, mention, mentions
 from app.statements import publish, reminders, service
 from app.statements.channels import channel_label, channel_limit, parse_channels
@@ -133,8 +134,12 @@ def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list[str]
     return service.approval_chain(base, findings)[0]
 
 
-def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | None, reply: Reply) -> int | None:
-    """Create the statement, post its placeholder and draft it; answers ``reply`` when one is already open."""
+def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | None, reply: Reply,
+                background: bool = False) -> int | None:
+    """Create the statement, post its placeholder and draft it; answers ``reply`` when one is already open.
+
+    ``background`` drafts on the core's drafting pool and returns once the placeholder is up.
+    """
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
     if incident.status != "open" or not incident.channel_id:
@@ -158,6 +163,14 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
         raise
     with transaction(core.engine) as session:
         service.get(session, statement_id).message_ts = posted["ts"]
+    if background:
+        core.submit(_draft, core, statement_id, incident, posted["ts"], by, pool=core.drafting)
+        return statement_id
+    return _draft(core, statement_id, incident, posted["ts"], by)
+
+
+def _draft(core: Core, statement_id: int, incident: Incident, placeholder_ts: str, by: str) -> int | None:
+    """Draft into the placeholder; on any failure the placeholder says why and the statement is dropped."""
     try:
         finish_draft(core, statement_id, by=by)
     except Exception as exc:  # the placeholder must never stay forever
@@ -166,12 +179,29 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
         try:
-            core.slack.chat_update(channel=incident.channel_id, ts=posted["ts"], **failed_message(reason))
+            core.slack.chat_update(channel=incident.channel_id, ts=placeholder_ts, **failed_message(reason))
         except SlackApiError:
             log.warning("could not show the failed draft of statement %s", statement_id)
-        briefing.refresh(core, incident_id)
+        briefing.refresh(core, incident.id)
         return None
     return statement_id
+
+
+def resume_drafts(core: Core) -> list[int]:
+    """At start: finish the drafts a stopped process left behind its "Drafting…" placeholder."""
+    with Session(core.engine) as session:
+        unfinished = [(s.id, s.incident_id, s.message_ts, s.requested_by) for s in service.unfinished_drafts(session)]
+    resumed = []
+    for statement_id, incident_id, placeholder_ts, by in unfinished:
+        if placeholder_ts is None:  # stopped before the placeholder was posted: nobody is waiting for it
+            with transaction(core.engine) as session:
+                service.discard(session, statement_id, "the bot stopped before the draft was started")
+            continue
+        with Session(core.engine) as session:
+            incident = incidents.get(session, incident_id)
+        core.submit(_draft, core, statement_id, incident, placeholder_ts, by or "warroom", pool=core.drafting)
+        resumed.append(statement_id)
+    return resumed
 
 
 def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
@@ -235,13 +265,8 @@ def render(core: Core, statement_id: int) -> None:
 
 
 def _where(core: Core, incident: Incident, statement) -> str:
-    if not (incident.channel_id and statement.message_ts):
-        return "in this room"
-    try:
-        answer = core.slack.chat_getPermalink(channel=incident.channel_id, message_ts=statement.message_ts)
-        return link(answer.get("permalink"), "see it here")
-    except SlackApiError:
-        return "in this room"
+    url = permalink(core.slack, incident.channel_id, statement.message_ts)
+    return link(url, "see it here") if url else "in this room"
 
 
 def _state_words(status: str) -> str:

@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
             summary="draft a holding statement (channels: press, x, linkedin, website, staff, email)")
 def statement(cmd: Command) -> None:
     channels = parse_channels(cmd.args) if cmd.args else None
-    flows.start_draft(cmd.core, cmd.incident.id, by=cmd.user_id, channels=channels, reply=cmd.reply)
+    flows.start_draft(cmd.core, cmd.incident.id, by=cmd.user_id, channels=channels, reply=cmd.reply,
+                      background=True)
 
 
 def _respond(respond) -> Callable[[str], None]:
@@ -64,7 +65,7 @@ def register(app: App, core: Core) -> None:
             reply(":warning: Draft holding statements from the incident's own room.")
             return
         try:
-            flows.start_draft(core, incident.id, by=body["user"]["id"], channels=None, reply=reply)
+            flows.start_draft(core, incident.id, by=body["user"]["id"], channels=None, reply=reply, background=True)
         except ValueError as exc:
             reply(f":warning: {exc}")
 

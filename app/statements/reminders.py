@@ -12,6 +12,7 @@ from app.incidents import service as incidents
 from app.roles.keys import role_title
 from app.scheduling.jobs import claim, handler
 from app.scheduling.reminders import post
+from app.slack.client import permalink
 from app.slack.text import link, mention, mentions
 from app.statements import service
 from app.timeutil import as_utc, local_clock, utcnow
@@ -66,13 +67,8 @@ def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
 
 
 def _where(core, incident, statement) -> str:
-    if not (incident.channel_id and statement.message_ts):
-        return "the statement"
-    try:
-        permalink = core.slack.chat_getPermalink(channel=incident.channel_id, message_ts=statement.message_ts)
-        return link(permalink.get("permalink"), "the statement")
-    except SlackApiError:
-        return "the statement"
+    url = permalink(core.slack, incident.channel_id, statement.message_ts)
+    return link(url, "the statement") if url else "the statement"
 
 
 @handler("approval_due")

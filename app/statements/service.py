@@ -10,6 +10,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from app.incidents import timeline
+from app.incidents.models import Incident
 from app.statements.lint import Finding
 from app.statements.models import Approval, Statement, StatementVersion
 from app.timeutil import as_utc, utcnow
@@ -95,6 +96,13 @@ def open_statement(session: Session, incident_id: int, *, now: datetime | None =
             continue
         return statement
     return None
+
+
+def unfinished_drafts(session: Session) -> list[Statement]:
+    """Statements a stopped process was still drafting (no version saved yet), in open incidents."""
+    query = (select(Statement).join(Incident, col(Incident.id) == Statement.incident_id)
+             .where(Statement.status == "drafting", Statement.current_version == 0, Incident.status == "open"))
+    return list(session.exec(query.order_by(col(Statement.id))))
 
 
 def create(session: Session, incident_id: int, *, language: str, channels: list[str], requested_by: str,
