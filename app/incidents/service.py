@@ -66,12 +66,6 @@ def by_channel(session: Session, channel_id: str | None) -> Incident | None:
     return session.exec(select(Incident).where(Incident.channel_id == channel_id)).first()
 
 
-def open_incidents(session: Session) -> list[Incident]:
-    query = select(Incident).where(Incident.status == "open")
-    incidents = list(session.exec(query.order_by(col(Incident.id))))
-    return sorted(incidents, key=lambda i: (-Severity(i.severity).rank, i.created_at))
-
-
 def pending_setups(session: Session) -> list[int]:
     query = select(Incident.id).where(Incident.phase == "setup", Incident.status == "open")
     return list(session.exec(query.order_by(col(Incident.id))))

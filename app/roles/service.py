@@ -19,10 +19,6 @@ def holder(session: Session, incident_id: int, role: str) -> str | None:
     return holders(session, incident_id).get(role)
 
 
-def roles_of(session: Session, incident_id: int, user_id: str) -> list[str]:
-    return [role for role, user in holders(session, incident_id).items() if user == user_id]
-
-
 def assign(session: Session, incident_id: int, role: str, user_id: str, *, by: str | None = None) -> bool:
     """Make ``user_id`` the holder of ``role``; returns False when they already hold it."""
     current = session.exec(

@@ -160,17 +160,7 @@ class SlackDriver:
     ) -> httpx.Response:
         """A click on a button (or a choice in a select) of a message; the element must exist."""
         stored, message = self._message(channel_id, message_ts)
-        found_block_id, element = find_element(message.get("blocks"), action_id, block_id)
-        if value is None and element.get("type") == "button":
-            value = element.get("value")
-        action = {
-            "action_id": action_id,
-            "block_id": found_block_id,
-            "action_ts": f"{time.time():.6f}",
-            **element_state(element, value),
-        }
-        if "text" in element:
-            action["text"] = element["text"]
+        element, action = _action(message.get("blocks"), action_id, block_id, value)
         is_ephemeral = stored is None
         payload: dict[str, Any] = {
             "type": "block_actions",
@@ -215,17 +205,7 @@ class SlackDriver:
         view = self.fake.view(view_id)
         if view is None:
             raise LookupError(f"no view {view_id}")
-        found_block_id, element = find_element(view.view.get("blocks"), action_id, block_id)
-        if value is None and element.get("type") == "button":
-            value = element.get("value")
-        action = {
-            "action_id": action_id,
-            "block_id": found_block_id,
-            "action_ts": f"{time.time():.6f}",
-            **element_state(element, value),
-        }
-        if "text" in element:
-            action["text"] = element["text"]
+        element, action = _action(view.view.get("blocks"), action_id, block_id, value)
         payload = {
             "type": "block_actions",
             "token": self.verification_token,
@@ -431,3 +411,16 @@ class SlackDriver:
         """The handshake Slack sends when the Request URL is saved."""
         body = {"token": self.verification_token, "challenge": challenge, "type": "url_verification"}
         return self.post(json.dumps(body), "application/json")
+
+
+def _action(blocks: list[dict[str, Any]] | None, action_id: str, block_id: str | None,
+            value: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The clicked element and the ``actions`` entry Slack sends for it (a button's own value by default)."""
+    found_block_id, element = find_element(blocks, action_id, block_id)
+    if value is None and element.get("type") == "button":
+        value = element.get("value")
+    action = {"action_id": action_id, "block_id": found_block_id, "action_ts": f"{time.time():.6f}",
+              **element_state(element, value)}
+    if "text" in element:
+        action["text"] = element["text"]
+    return element, action

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, insert, select
 
@@ -69,5 +69,3 @@ def is_overdue(task: Task, now: datetime | None = None) -> bool:
     return task.done_at is None and task.due_at is not None and as_utc(task.due_at) < (now or utcnow())
 
 
-def due_in(offset: timedelta, start: datetime) -> datetime:
-    return as_utc(start) + offset
