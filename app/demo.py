@@ -199,6 +199,8 @@ class Demo:
         leadership = self.box.fake.add_channel("leadership", members=["U0CEO", "U0CFO"], is_private=True)
         self.box.driver.command("U0CEO", leadership.id, f"report {self.incident.id}")
         self.box.fake.wait_for(lambda: any(m.files for m in self.box.fake.dms("U0CEO")), timeout=30)
+        self.box.fake.wait_for(lambda: any("direct messages" in (r.text or "")
+                                           for r in self.box.fake.responses(user="U0CEO")), timeout=30)
 
     def close(self) -> None:
         self.step("The crisis lead closes the incident")
