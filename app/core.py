@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class Core:
     drafting: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DRAFTS_AT_ONCE, thread_name_prefix="warroom-draft"))
     scheduler: Scheduler | None = None
+    # Called with (core, incident_id) after an incident is closed; filled by app/wiring.py.
+    close_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
     alert_updates: Any = None
     alert_intake: Any = None
     _bot_user_id: str | None = None
@@ -56,6 +59,10 @@ class Core:
                 if self._bot_user_id is None:
                     self._bot_user_id = self.slack.auth_test()["user_id"]
         return self._bot_user_id
+
+    def __deepcopy__(self, _memo) -> Core:
+        """Bolt copies a request's context for its lazy listeners: the core is shared, never copied."""
+        return self
 
     def submit(self, fn, *args, pool: ThreadPoolExecutor | None = None, **kwargs):
         """Run slow work off the request path (on ``pool``, default the workers); failures are logged."""

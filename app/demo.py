@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from app.incidents.models import Incident
 from app.reports.export import export
-from app.reports.listeners import build as build_report
+from app.reports.flows import build as build_report
 from app.sandbox.harness import Sandbox
 from app.sandbox.transcript import render_transcript
 from app.statements.models import Approval, Statement, StatementVersion

@@ -15,3 +15,6 @@ INTAKE_LATENCY = Histogram(
     "warroom_alert_intake_seconds", "Time to accept an alert",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
 )
+LISTENER_FAILURES = Counter("warroom_listener_failures_total", "Requests that failed with an unexpected error",
+                            ["listener"])
+REFUSALS = Counter("warroom_refusals_total", "Requests refused by the permission rules", ["action"])

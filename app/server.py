@@ -23,6 +23,7 @@ from app.core import Core
 from app.incidents.setup import resume_all, warm_up
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
+from app.wiring import build_bolt
 
 log = logging.getLogger(__name__)
 
@@ -73,8 +74,6 @@ async def metrics_endpoint(_request: Request) -> Response:
 
 def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False) -> Starlette:
     """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``."""
-    from app.slack.bolt import build_bolt
-
     bolt = bolt or build_bolt(core)
 
     @contextlib.asynccontextmanager

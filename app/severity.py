@@ -4,6 +4,12 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from app.errors import UserError
+
+
+class SeverityError(UserError, ValueError):
+    """An unknown severity level (a ValueError too, for the playbook schema's validators)."""
+
 
 class Severity(StrEnum):
     LOW = "low"
@@ -21,7 +27,7 @@ class Severity(StrEnum):
         try:
             return cls(str(value).strip().lower())
         except ValueError:
-            raise ValueError(
+            raise SeverityError(
                 f"unknown severity {value!r}: use one of {', '.join(s.value for s in ORDER)}"
             ) from None
 

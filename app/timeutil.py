@@ -6,10 +6,12 @@ import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from app.errors import UserError
+
 _DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
 
 
-class DurationError(ValueError):
+class DurationError(UserError, ValueError):
     """A duration string that is not of the form ``90s``, ``15m``, ``1h30m`` or ``3d``."""
 
 

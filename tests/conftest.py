@@ -18,9 +18,8 @@ import matplotlib.dates  # noqa: E402,F401
 import app.sandbox.harness  # noqa: E402,F401
 import app.scheduling.scheduler  # noqa: E402
 import app.server  # noqa: E402,F401
-import app.slack.bolt  # noqa: E402
+import app.wiring  # noqa: E402,F401
 
-app.slack.bolt.listener_modules()
 app.scheduling.scheduler.load_handlers()
 
 

@@ -122,13 +122,20 @@ def test_confidential_incident_is_shown_to_members_and_executives_only(sandbox):
     assert secret.title in content(ask(sandbox, "U0CFO", channel.id, f"status {secret.id}"))
 
 
-def test_someone_who_acted_in_a_confidential_incident_is_a_member(sandbox):
+def test_only_current_room_members_see_a_confidential_incident(sandbox):
     secret = scandal(sandbox)
     channel = general(sandbox)
     assert secret.title not in content(ask(sandbox, "U0SUPPORT", channel.id))
+    # Acting in the room no longer grants anything: someone outside it is refused and still sees nothing.
     sandbox.driver.command("U0SUPPORT", secret.channel_id, "fact Three journalists asked for comment")
-    posted(sandbox, secret.channel_id, "journalists")
-    assert secret.title in content(ask(sandbox, "U0SUPPORT", channel.id))
+    sandbox.fake.wait_for(lambda: any("may record a confirmed fact" in (r.text or "")
+                                      for r in answers(sandbox, "U0SUPPORT")))
+    assert secret.title not in content(ask(sandbox, "U0SUPPORT", channel.id))
+    # Joining the room shows it; leaving hides it again at once (Slack's member events drop the cache).
+    sandbox.driver.join("U0SUPPORT", secret.channel_id)
+    sandbox.fake.wait_for(lambda: secret.title in content(ask(sandbox, "U0SUPPORT", channel.id)))
+    sandbox.driver.leave("U0SUPPORT", secret.channel_id)
+    sandbox.fake.wait_for(lambda: secret.title not in content(ask(sandbox, "U0SUPPORT", channel.id)))
 
 
 def test_two_hundred_open_incidents_fit_in_one_message(sandbox):

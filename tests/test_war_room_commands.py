@@ -78,7 +78,8 @@ def test_task_with_owner_and_due_time_and_done_button(sandbox):
 def test_assign_by_lead_and_refusal_for_others(sandbox):
     incident = room(sandbox)
     sandbox.driver.command("U0SUPPORT", incident.channel_id, "assign legal <@U0LEGAL2|sara>")
-    sandbox.fake.wait_for(lambda: any("Only the lead or scribe" in t for t in ephemeral_texts(sandbox, "U0SUPPORT")))
+    sandbox.fake.wait_for(lambda: any("Only the crisis lead (<@U0LEAD>) may give a role" in t
+                                      for t in ephemeral_texts(sandbox, "U0SUPPORT")))
     sandbox.driver.command("U0LEAD", incident.channel_id, "assign legal <@U0LEGAL2|sara>")
     wait_text(sandbox, incident.channel_id, "is now Legal counsel")
     assert "U0LEGAL2" in sandbox.fake.channel(incident.channel_id).members
@@ -100,7 +101,8 @@ def test_severity_change_is_logged_and_shown(sandbox):
 def test_close_is_for_the_lead_only(sandbox):
     incident = room(sandbox)
     sandbox.driver.command("U0COMMS", incident.channel_id, "close All good")
-    sandbox.fake.wait_for(lambda: any("Only the lead" in t for t in ephemeral_texts(sandbox, "U0COMMS")))
+    sandbox.fake.wait_for(lambda: any("Only the crisis lead (<@U0LEAD>) may close" in t
+                                      for t in ephemeral_texts(sandbox, "U0COMMS")))
     sandbox.driver.command("U0LEAD", incident.channel_id, "close Campaign withdrawn, statement published")
     wait_text(sandbox, incident.channel_id, "Incident closed")
     with Session(sandbox.core.engine) as session:

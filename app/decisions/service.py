@@ -5,12 +5,21 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.decisions.models import Decision
+from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Fact
 
 
-class RecordError(ValueError):
+class RecordError(UserError):
     """A decision or fact that cannot be recorded as given."""
+
+
+def set_permalink(session: Session, decision_id: int, permalink: str | None) -> None:
+    """The link to the decision's message in Slack, once it is posted."""
+    decision = session.get(Decision, decision_id)
+    if decision is not None and permalink:
+        decision.permalink = permalink
+        session.add(decision)
 
 
 def log_decision(
@@ -38,10 +47,12 @@ def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
     """``private <detail>`` records a private fact (e.g. a victim's name) that statements must never contain."""
     text = text.strip()
     private = False
-    if text.lower().startswith("private "):
-        private, text = True, text[len("private "):].strip()
+    first, _, rest = text.partition(" ")
+    if first.lower() == "private":
+        private, text = True, rest.strip()
     if not text:
-        raise RecordError("a fact needs its text, e.g. `/warroom fact 1,200 customer records were exposed`")
+        example = "private Reported by customer Jane Doe" if private else "1,200 customer records were exposed"
+        raise RecordError(f"a fact needs its text, e.g. `/warroom fact {example}`")
     fact = Fact(incident_id=incident_id, text=text[:2000], private=private, added_by=by)
     session.add(fact)
     session.flush()

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from app.access.caller import roster_people
+from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
+from app.errors import UserError
 from app.incidents import briefing, service, timeline
 from app.incidents.setup import run_setup
 from app.incidents.views import topic
@@ -20,9 +22,6 @@ from app.slack.text import escape, mention
 from app.timeutil import parse_duration, utcnow
 
 log = logging.getLogger(__name__)
-
-# Called with (core, incident_id) after an incident is closed (e.g. the post-incident report).
-CLOSE_HOOKS: list[Callable[[Core, int], None]] = []
 
 
 def declare(core: Core, *, title: str, playbook_id: str, severity: str, description: str, by: str) -> int:
@@ -82,9 +81,13 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
 def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) -> bool:
     role = role.lower()
     if role not in ROLES:
-        raise ValueError(f"unknown role `{escape(role)}`: use one of {', '.join(ROLES)}")
+        raise UserError(f"unknown role `{escape(role)}`: use one of {', '.join(ROLES)}")
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
+        if policy_for(core, incident).roster_only(role) and user_id not in roster_people(core, role):
+            listed = ", ".join(mention(u) for u in roster_people(core, role)) or "nobody yet"
+            raise UserError(f"The {role_title(role).lower()} signs statements, so the role goes only to people the "
+                            f"roster lists for it: {listed}.")
         changed = roles.assign(session, incident_id, role, user_id, by=by)
     if not changed:
         return False
@@ -93,7 +96,7 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
             core.slack.conversations_invite(channel=incident.channel_id, users=user_id)
         except SlackApiError as exc:
             if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
-                raise ValueError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
+                raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
     say(core, incident.channel_id, f":bust_in_silhouette: {mention(user_id)} is now "
         f"{role_title(role, incident.language)} (assigned by {mention(by)}).")
     briefing.refresh(core, incident_id)
@@ -112,10 +115,21 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
     say(core, incident.channel_id, f":checkered_flag: *Incident closed* by {mention(by)}.\n"
         f">{escape(incident.summary)}\nThe channel will be archived in {core.settings.warroom_archive_after}.")
     briefing.refresh(core, incident_id)
-    for hook in CLOSE_HOOKS:
+    for hook in core.close_hooks:
         try:
             hook(core, incident_id)
         except Exception:
             log.exception("close hook %s failed for incident %s", hook.__name__, incident_id)
             with transaction(core.engine) as session:
                 timeline.record(session, incident_id, "error", f"{hook.__name__} failed", actor="warroom")
+
+
+def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
+    with transaction(core.engine) as session:
+        incident = service.reopen(session, service.get(session, incident_id), by=by, reason=reason)
+    if core.scheduler is not None:
+        core.scheduler.cancel(f"inc{incident_id}:archive")
+    why = f"\n>{escape(reason)}" if reason.strip() else ""
+    say(core, incident.channel_id, f":arrows_counterclockwise: *Incident reopened* by {mention(by)}.{why}")
+    briefing.refresh(core, incident_id)
+

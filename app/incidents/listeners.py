@@ -1,45 +1,39 @@
-"""Slack surface of incidents: declare (modal), severity, assign, close, and :pushpin: reactions."""
+"""Slack surface of incidents: declare (modal), severity, assign, close, reopen, :pushpin: reactions.
+
+Each listener is a top-level function of one request (app/slack/pipeline.Request) that calls one flow;
+app/wiring.py says which action each one is and registers it.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
 
-from slack_bolt import App
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from app.core import Core
+from app.access import guard
 from app.db import transaction
+from app.errors import UserError
 from app.incidents import flows, service, timeline
-from app.roles import service as roles
 from app.severity import ORDER, Severity
 from app.slack import blocks as bk
 from app.slack.client import permalink
-from app.slack.commands import Command, subcommand, user_ids
-from app.slack.text import mention
+from app.slack.commands import user_ids
+from app.slack.ids import CallbackId
+from app.slack.pipeline import Request
+from app.slack.text import from_slack, mention
+
+DECLARE_FIELDS = ("title", "playbook", "severity", "description")
 
 
-def _may(cmd: Command, *allowed: str) -> bool:
-    """Holders of ``allowed`` roles may; while nobody holds the lead role, anyone in the room may."""
-    with Session(cmd.core.engine) as session:
-        holders = roles.holders(session, cmd.incident.id)
-    if "lead" not in holders:
-        return True
-    if any(holders.get(role) == cmd.user_id for role in allowed):
-        return True
-    who = ", ".join(f"{r}: {mention(holders[r])}" for r in allowed if r in holders)
-    cmd.reply(f":no_entry: Only the {' or '.join(allowed)} may do that ({who}).")
-    return False
-
-
-@subcommand("declare", usage="declare <title>", summary="open an incident by hand (pick playbook and severity)",
-            needs_incident=False)
-def declare(cmd: Command) -> None:
-    core = cmd.core
+def declare(req: Request) -> None:
+    """Open the declare modal at once: the trigger is valid for three seconds only."""
+    core = req.core
     options = [(p.id, p.title[:75]) for p in core.playbooks.all()][:100]
     blocks = [
-        bk.plain_input("Title", block_id="title", action_id="value", initial=cmd.args[:150] or None, max_length=150),
+        bk.plain_input("Title", block_id="title", action_id="value", initial=from_slack(req.args)[:150] or None,
+                       max_length=150),
         bk.static_select_input("Playbook", block_id="playbook", action_id="value", options=options,
                                initial=core.playbooks.fallback.id),
         bk.static_select_input("Severity", block_id="severity", action_id="value",
@@ -47,9 +41,9 @@ def declare(cmd: Command) -> None:
         bk.plain_input("What happened", block_id="description", action_id="value", multiline=True, optional=True,
                        max_length=3000),
     ]
-    view = bk.modal("Declare an incident", blocks, callback_id="declare", submit="Open war room",
-                    private_metadata=json.dumps({"channel": cmd.channel_id}))
-    core.slack.views_open(trigger_id=cmd.trigger_id, view=view)
+    view = bk.modal("Declare an incident", blocks, callback_id=CallbackId.DECLARE, submit="Open war room",
+                    private_metadata=json.dumps({"channel": req.channel_id}))
+    core.slack.views_open(trigger_id=req.trigger_id, view=view)
 
 
 def _selected(values: dict, block: str) -> str | None:
@@ -57,81 +51,83 @@ def _selected(values: dict, block: str) -> str | None:
     return (value.get("selected_option") or {}).get("value") or value.get("value")
 
 
-@subcommand("severity", usage="severity <low|medium|high|critical>", summary="change the incident's severity")
-def severity(cmd: Command) -> None:
-    level = Severity.parse(cmd.args)
-    if not flows.change_severity(cmd.core, cmd.incident.id, level.value, by=cmd.user_id):
-        cmd.reply(f"The severity is already {level.value}.")
+def declare_values(view: dict) -> dict[str, str]:
+    values = view["state"]["values"]
+    return {name: (_selected(values, name) or "").strip() for name in DECLARE_FIELDS}
 
 
-@subcommand("assign", usage="assign <role> @user", summary="give a role to someone (lead or scribe)")
-def assign(cmd: Command) -> None:
-    role, _, rest = cmd.args.partition(" ")
+def declare_errors(view: dict) -> dict[str, str]:
+    """Field errors of the declare modal (empty when it may be accepted)."""
+    values = declare_values(view)
+    errors = {}
+    if not values["title"]:
+        errors["title"] = "Give the incident a title."
+    return errors
+
+
+def declared(req: Request) -> None:
+    """The declare modal was submitted (and accepted): open the incident and its room."""
+    values = declare_values(req.body["view"])
+    origin = json.loads(req.body["view"].get("private_metadata") or "{}").get("channel")
+    req.channel_id = origin
+    playbook = req.core.playbooks.get(values["playbook"])
+    req.require(guard.declare_action(playbook, values["severity"] or "high"))
+    incident_id = flows.declare(req.core, title=values["title"], playbook_id=playbook.id,
+                                severity=values["severity"] or "high", description=values["description"],
+                                by=req.user_id)
+    with Session(req.core.engine) as session:
+        channel = service.get(session, incident_id).channel_id
+    req.reply(f"Incident #{incident_id} is open: <#{channel}>" if channel else f"Incident #{incident_id} is open.")
+
+
+def severity(req: Request) -> None:
+    level = Severity.parse(req.args)
+    if not flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id):
+        req.reply(f"The severity is already {level.value}.")
+
+
+def assign(req: Request) -> None:
+    role, _, rest = req.args.partition(" ")
     users = user_ids(rest)
     if not role or len(users) != 1:
-        cmd.reply("Usage: `/warroom assign <role> @user`, e.g. `/warroom assign legal @dana`")
-        return
-    if _may(cmd, "lead", "scribe") and not flows.assign(cmd.core, cmd.incident.id, role, users[0], by=cmd.user_id):
-        cmd.reply(f"{mention(users[0])} already holds that role.")
+        raise UserError("Usage: `/warroom assign <role> @user`, e.g. `/warroom assign legal @dana`")
+    if not flows.assign(req.core, req.incident_id, role, users[0], by=req.user_id):
+        req.reply(f"{mention(users[0])} already holds that role.")
 
 
-@subcommand("close", usage="close <summary>", summary="close the incident (crisis lead)")
-def close(cmd: Command) -> None:
-    if not cmd.args:
-        cmd.reply("Closing needs a summary: `/warroom close <what happened and how it ended>`")
-        return
-    if _may(cmd, "lead"):
-        flows.close(cmd.core, cmd.incident.id, cmd.args, by=cmd.user_id)
+def close(req: Request) -> None:
+    if not req.args:
+        raise UserError("Closing needs a summary: `/warroom close <what happened and how it ended>`")
+    flows.close(req.core, req.incident_id, from_slack(req.args), by=req.user_id)
 
 
-def register(app: App, core: Core) -> None:
-    def ack_declare(ack, view) -> None:
-        values = view["state"]["values"]
-        title = (_selected(values, "title") or "").strip()
-        if not title:
-            ack(response_action="errors", errors={"title": "Give the incident a title."})
-            return
-        ack()
+def reopen(req: Request) -> None:
+    flows.reopen(req.core, req.incident_id, from_slack(req.args), by=req.user_id)
 
-    def run_declare(body, view, client) -> None:
-        values = view["state"]["values"]
-        user = body["user"]["id"]
-        origin = json.loads(view.get("private_metadata") or "{}").get("channel")
-        incident_id = flows.declare(core, title=_selected(values, "title"), playbook_id=_selected(values, "playbook"),
-                                    severity=_selected(values, "severity"),
-                                    description=_selected(values, "description") or "", by=user)
-        with Session(core.engine) as session:
-            channel = service.get(session, incident_id).channel_id
-        text = f"Incident #{incident_id} is open: <#{channel}>" if channel else f"Incident #{incident_id} is open."
-        if origin:
-            try:
-                client.chat_postEphemeral(channel=origin, user=user, text=text)
-                return
-            except SlackApiError:
-                pass  # not a channel the user is in: tell them by DM instead
-        client.chat_postMessage(channel=user, text=text)
 
-    app.view("declare")(ack=ack_declare, lazy=[run_declare])
+def pinned(req: Request) -> None:
+    """A :pushpin: on a message in the room adds it to the timeline (with a :memo: receipt)."""
+    item = req.body["event"].get("item") or {}
+    url = permalink(req.core.slack, item["channel"], item["ts"])
+    with transaction(req.core.engine) as session:
+        timeline.record(session, req.incident_id, "pinned_message", url or item["ts"], actor=req.user_id,
+                        permalink=url, ts=item["ts"])
+    with contextlib.suppress(SlackApiError):  # a visible receipt; already_reacted is fine
+        req.core.slack.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")
 
-    def ack_event(ack) -> None:
-        ack()
 
-    def pushpin(event, client) -> None:
-        item = event.get("item") or {}
-        if event.get("reaction") != "pushpin" or item.get("type") != "message":
-            return
-        with Session(core.engine) as session:
-            incident = service.by_channel(session, item.get("channel"))
-        if incident is None:
-            return
-        url = permalink(client, item["channel"], item["ts"])
-        with transaction(core.engine) as session:
-            timeline.record(session, incident.id, "pinned_message", url or item["ts"], actor=event.get("user"),
-                            permalink=url, ts=item["ts"])
-        with contextlib.suppress(SlackApiError):  # a visible receipt; already_reacted is fine
-            client.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")
+def is_pushpin(body: dict) -> bool:
+    event = body.get("event") or {}
+    return event.get("reaction") == "pushpin" and (event.get("item") or {}).get("type") == "message"
 
-    app.event("reaction_added")(ack=ack_event, lazy=[pushpin])
-    app.event("app_mention")(ack=ack_event, lazy=[lambda event, say: say(
-        text=f"Hi {mention(event.get('user', ''))}: use `/warroom help` to see what I can do.")])
 
+def mentioned(req: Request) -> None:
+    req.core.slack.chat_postMessage(channel=req.body["event"]["channel"],
+                                    text=f"Hi {mention(req.user_id)}: use `/warroom help` to see what I can do.")
+
+
+def membership_changed(req: Request) -> None:
+    """Someone joined or left a channel: who may see its incident is looked up afresh."""
+    channel = req.body["event"].get("channel")
+    if channel:
+        req.core.directory.forget_room(channel)

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlmodel import Session, col, insert, select
 
+from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Incident, SetupStep
 from app.severity import Severity
@@ -18,7 +19,7 @@ SETUP_STEPS = [
 ]
 
 
-class IncidentError(ValueError):
+class IncidentError(UserError):
     """An incident operation that is not allowed in the incident's current state."""
 
 
@@ -97,3 +98,18 @@ def close(session: Session, incident: Incident, summary: str, *, by: str) -> Inc
     session.add(incident)
     timeline.record(session, incident.id, "closed", incident.summary, actor=by)
     return incident
+
+
+def reopen(session: Session, incident: Incident, *, by: str, reason: str = "") -> Incident:
+    """Open a closed incident again; refused while another open incident holds its dedup key."""
+    if incident.status != "closed":
+        raise IncidentError(f"incident {incident.id} is not closed")
+    if incident.dedup_key and session.exec(select(Incident.id).where(
+            Incident.dedup_key == incident.dedup_key, Incident.status == "open")).first() is not None:
+        raise IncidentError(f"incident {incident.id} cannot reopen: a newer open incident tracks the same alerts")
+    incident.status, incident.phase = "open", "active"
+    incident.closed_at = incident.closed_by = None
+    session.add(incident)
+    timeline.record(session, incident.id, "reopened", reason.strip()[:3000], actor=by)
+    return incident
+

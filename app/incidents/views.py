@@ -10,6 +10,7 @@ from app.incidents.models import Incident
 from app.roles.keys import role_title
 from app.severity import EMOJI, Severity
 from app.slack import blocks as bk
+from app.slack.ids import ActionId
 from app.slack.text import escape, link, mention
 from app.tasks.models import Task
 from app.tasks.service import is_overdue
@@ -85,7 +86,7 @@ def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True) -> 
         return bk.section(f":white_large_square: {escape(task.title)} · {owner} · _not done_",
                           block_id=f"task-{task.id}")
     return bk.section(f":white_large_square: {escape(task.title)} · {owner}{due}", block_id=f"task-{task.id}",
-                      accessory=bk.button("Done", "task_done", value=str(task.id)))
+                      accessory=bk.button("Done", ActionId.TASK_DONE, value=str(task.id)))
 
 
 def task_rows(b: Briefing) -> list[dict]:
@@ -120,9 +121,10 @@ def clock_rows(b: Briefing) -> list[dict]:
 def buttons(b: Briefing) -> list[dict]:
     if b.incident.status != "open":
         return []
-    return [bk.actions(bk.button("Draft holding statement", "statement_draft", value=str(b.incident.id),
+    return [bk.actions(bk.button("Draft holding statement", ActionId.STATEMENT_DRAFT, value=str(b.incident.id),
                                  style="primary"),
-                       bk.button("Status", "status_show", value=str(b.incident.id)), block_id="briefing-actions")]
+                       bk.button("Status", ActionId.STATUS_SHOW, value=str(b.incident.id)),
+                       block_id="briefing-actions")]
 
 
 def closing(b: Briefing) -> list[dict]:

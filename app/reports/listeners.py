@@ -1,111 +1,24 @@
-"""Slack surface of reports: `/warroom report [incident id]`, and the report uploaded to the room on close."""
+"""Slack surface of reports: `/warroom report [incident id]`."""
 
 from __future__ import annotations
 
-import logging
-
-from slack_bolt import App
-from sqlmodel import Session
-
-from app.core import Core
-from app.db import transaction
-from app.incidents import flows, timeline
-from app.incidents.models import Incident
-from app.reports import report
-from app.reports.figures import rows
-from app.slack.commands import Command, subcommand
-from app.slack.text import escape
-from app.status.service import executives, may_see
-
-log = logging.getLogger(__name__)
+from app.access.actions import Action
+from app.errors import UserError
+from app.reports import flows
+from app.slack.pipeline import Request
+from app.status.listeners import visible
 
 
-def build(core: Core, incident_id: int) -> report.Report:
-    with Session(core.engine) as session:
-        incident = session.get(Incident, incident_id)
-        playbook_id = incident.playbook_id if incident else None
-    title = core.playbooks.get(playbook_id).title if playbook_id in core.playbooks else None
-    return report.build(core.engine, incident_id, tz=core.settings.warroom_timezone, playbook_title=title,
-                        names=core.directory.name)
-
-
-def upload(core: Core, channel_id: str, built: report.Report, comment: str) -> None:
-    """Both files in one message: the Markdown report and its chart."""
-    core.slack.files_upload_v2(
-        channel=channel_id, initial_comment=comment,
-        file_uploads=[
-            {"content": built.markdown.encode("utf-8"), "filename": built.markdown_name,
-             "title": f"Incident #{built.incident_id}: post-incident report"},
-            {"content": built.png, "filename": built.chart_name,
-             "title": f"Incident #{built.incident_id}: timeline", "alt_txt": "Alerts per interval, decisions and "
-             "statement events on a time axis"},
-        ],
-    )
-
-
-def summary(built: report.Report) -> str:
-    lines = [f"• {name}: {escape(value)}" for name, value in rows(built.figures)[:7]]
-    return f":bookmark_tabs: *Post-incident report of incident #{built.incident_id}*\n" + "\n".join(lines)
-
-
-def upload_report(core: Core, incident_id: int) -> None:
-    """Render the report and upload it to the incident's room; a failure is written to the timeline."""
-    with Session(core.engine) as session:
-        incident = session.get(Incident, incident_id)
-    if incident is None or not incident.channel_id:
-        return
-    try:
-        built = build(core, incident_id)
-        upload(core, incident.channel_id, built, summary(built))
-    except Exception:
-        log.exception("the report of incident %s could not be uploaded", incident_id)
-        with transaction(core.engine) as session:
-            timeline.record(session, incident_id, "error", "post-incident report upload failed", actor="warroom")
-        return
-    with transaction(core.engine) as session:
-        timeline.record(session, incident_id, "report", built.markdown_name, actor="warroom")
-
-
-def publish_report(core: Core, incident_id: int) -> None:
-    """Close hook: the report is rendered and uploaded off the closing path (shutdown waits for it)."""
-    core.submit(upload_report, core, incident_id)
-
-
-if publish_report not in flows.CLOSE_HOOKS:
-    flows.CLOSE_HOOKS.append(publish_report)
-
-
-@subcommand("report", usage="report [incident id]", summary="the post-incident report (Markdown and timeline chart)",
-            needs_incident=False)
-def report_command(cmd: Command) -> None:
-    core = cmd.core
-    arg = cmd.args.strip().lstrip("#")
+def report_command(req: Request) -> None:
+    arg = req.args.strip().lstrip("#")
     if arg:
         if not arg.isdigit():
-            cmd.reply("Usage: `/warroom report` in an incident's room, or `/warroom report <incident id>`.")
-            return
-        with Session(core.engine) as session:
-            incident = session.get(Incident, int(arg))
-            visible = incident is not None and may_see(session, incident, cmd.user_id, executives(core))
-        if not visible:
-            cmd.reply(f"There is no incident #{escape(arg)} you can see.")
-            return
-    elif cmd.incident is not None:
-        incident = cmd.incident
+            raise UserError("Usage: `/warroom report` in an incident's room, or `/warroom report <incident id>`.")
+        incident = visible(req.core, int(arg), req.user_id, Action.REPORT)
+    elif req.incident is not None:
+        incident = visible(req.core, req.incident_id, req.user_id, Action.REPORT)
     else:
-        cmd.reply("Run `/warroom report` in an incident's room, or name one: `/warroom report <incident id>`.")
-        return
-    built = build(core, incident.id)
-    if incident.channel_id and incident.channel_id == cmd.channel_id:
-        target = cmd.channel_id
-    else:  # elsewhere the report goes to the person who asked, not to a channel others read
-        target = core.slack.conversations_open(users=cmd.user_id)["channel"]["id"]
-    upload(core, target, built, summary(built))
-    if target != cmd.channel_id:
-        cmd.reply(f"The report of incident #{incident.id} is in your direct messages with me.")
-    with transaction(core.engine) as session:
-        timeline.record(session, incident.id, "report", built.markdown_name, actor=cmd.user_id)
-
-
-def register(app: App, core: Core) -> None:
-    """The subcommand registers itself on import; nothing else to listen to."""
+        raise UserError("Run `/warroom report` in an incident's room, or name one: `/warroom report <incident id>`.")
+    target = flows.deliver(req.core, incident, user_id=req.user_id, channel_id=req.channel_id)
+    if target != req.channel_id:
+        req.reply(f"The report of incident #{incident.id} is in your direct messages with me.")

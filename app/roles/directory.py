@@ -7,6 +7,9 @@ import time
 
 from slack_sdk import WebClient
 
+# How long a channel's member list is trusted without an event saying it changed.
+ROOM_TTL = 30.0
+
 
 class Directory:
     """Usergroup and user lookups, cached for ``ttl`` seconds so a room set-up never repeats them."""
@@ -19,6 +22,8 @@ class Directory:
         self._groups: tuple[float, dict[str, str]] | None = None  # handle -> usergroup id
         self._members: dict[str, tuple[float, list[str]]] = {}
         self._names: dict[str, str] = {}
+        self._rooms: dict[str, tuple[float, frozenset[str]]] = {}  # channel -> its members now
+
 
     def _fresh(self, stamp: float) -> bool:
         return time.monotonic() - stamp < self.ttl
@@ -73,6 +78,32 @@ class Directory:
                 if user not in users:
                     users.append(user)
         return users
+
+    def room_members(self, channel_id: str) -> frozenset[str]:
+        """Who is in the channel now (conversations.members, every page), cached for ``ROOM_TTL`` seconds.
+
+        Joins and leaves reported by Slack's events drop the channel from the cache at once."""
+        with self._lock:
+            cached = self._rooms.get(channel_id)
+        if cached and time.monotonic() - cached[0] < ROOM_TTL:
+            return cached[1]
+        members: set[str] = set()
+        cursor = None
+        while True:
+            page = self.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
+            members.update(page.get("members", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        found = frozenset(members)
+        with self._lock:
+            self._rooms[channel_id] = (time.monotonic(), found)
+        return found
+
+    def forget_room(self, channel_id: str) -> None:
+        """Someone joined or left: look the members up again next time."""
+        with self._lock:
+            self._rooms.pop(channel_id, None)
 
     def name(self, user_id: str) -> str:
         """A display name for reports (one users.info call per user, cached)."""

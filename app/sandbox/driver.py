@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 import time
 from typing import Any
@@ -16,6 +17,17 @@ from app.sandbox.fake_slack_store import Message
 from app.sandbox.interaction_state import element_state, find_element, view_state
 
 FORM = "application/x-www-form-urlencoded"
+
+
+_TOKEN = re.compile(r"(<(?:[@#!][^<>]*|https?://[^<>]*|mailto:[^<>]*)>)")
+
+
+def as_slack_sends(text: str) -> str:
+    """Text as Slack delivers what a person typed: ``&``, ``<`` and ``>`` as entities, except in the
+    ``<…>`` tokens Slack makes of mentions, broadcasts and links (written as tokens in the tests)."""
+    parts = _TOKEN.split(text)
+    return "".join(part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                   for i, part in enumerate(parts))
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -134,7 +146,7 @@ class SlackDriver:
             "user_id": user_id,
             "user_name": self._user(user_id)["name"],
             "command": command,
-            "text": text,
+            "text": as_slack_sends(text),
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
             "response_url": self.fake.new_response_url(user_id, channel_id),
@@ -352,6 +364,20 @@ class SlackDriver:
         if retry_num is not None:
             headers = {"X-Slack-Retry-Num": str(retry_num), "X-Slack-Retry-Reason": retry_reason}
         return self.post(json.dumps(envelope), "application/json", headers=headers)
+
+    def join(self, user_id: str, channel_id: str) -> httpx.Response:
+        """``user_id`` joins the channel, and Slack tells the bot (member_joined_channel)."""
+        self.fake.set_member(channel_id, user_id, True)
+        self.fake.note("join", user_id, f"{self._name(user_id)} joined <#{channel_id}>", channel=channel_id)
+        return self.event({"type": "member_joined_channel", "user": user_id, "channel": channel_id,
+                           "channel_type": self._channel_type(channel_id)})
+
+    def leave(self, user_id: str, channel_id: str) -> httpx.Response:
+        """``user_id`` leaves (or is removed from) the channel, and Slack tells the bot (member_left_channel)."""
+        self.fake.set_member(channel_id, user_id, False)
+        self.fake.note("leave", user_id, f"{self._name(user_id)} left <#{channel_id}>", channel=channel_id)
+        return self.event({"type": "member_left_channel", "user": user_id, "channel": channel_id,
+                           "channel_type": self._channel_type(channel_id)})
 
     def reaction_added(
         self, user_id: str, channel_id: str, message_ts: str, reaction: str = "pushpin"

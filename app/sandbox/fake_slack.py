@@ -167,6 +167,17 @@ class FakeSlack:
             self.store.messages[channel.id] = []
             return copy.deepcopy(channel)
 
+    def set_member(self, channel_id: str, user_id: str, member: bool) -> None:
+        """A person joins or leaves a channel on their own (test setup; the driver sends Slack's event)."""
+        with self.store.lock:
+            channel = self.store.channel(channel_id)
+            if channel is None:
+                raise SlackError("channel_not_found")
+            if member and user_id not in channel.members:
+                channel.members.append(user_id)
+            elif not member and user_id in channel.members:
+                channel.members.remove(user_id)
+
     def post_as(self, user_id: str, channel_id: str, text: str, *, thread_ts: str | None = None) -> Message:
         """A message written by a person (the driver sends the matching event)."""
         with self.store.lock:

@@ -1,8 +1,10 @@
-"""Builds the Bolt app: request verification, event de-duplication, and every domain's listeners."""
+"""The Bolt app itself: request verification, the shared core in every context, event de-duplication.
+
+What it listens to is wired in app/wiring.py.
+"""
 
 from __future__ import annotations
 
-import importlib
 import logging
 from concurrent.futures import ThreadPoolExecutor
 
@@ -17,7 +19,7 @@ log = logging.getLogger(__name__)
 LAZY_WORKERS = 32
 
 
-def _dedupe_events(core: Core):
+def dedupe_events(core: Core):
     """Slack retries events it thinks were not acknowledged; act on each event_id once."""
 
     def middleware(body: dict, next) -> BoltResponse | None:
@@ -34,9 +36,8 @@ def _dedupe_events(core: Core):
     return middleware
 
 
-def build_bolt(core: Core) -> App:
-    from app.slack import commands
-
+def new_app(core: Core) -> App:
+    """A Bolt app that acks in the request's thread and runs follow-up work on threads of its own."""
     # Every listener acks at once and does its work lazily: ack in the request's own thread
     # (process_before_response) so that acks never queue behind slow lazy work (a 20 s model call) in
     # Bolt's executor, and give the lazy work enough threads of its own.
@@ -48,24 +49,5 @@ def build_bolt(core: Core) -> App:
         ignoring_self_events_enabled=True,
         listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="warroom-lazy"),
     )
-    app.use(_dedupe_events(core))
-    commands.register(app, core)
-    for module in listener_modules():
-        module.register(app, core)
+    app.use(dedupe_events(core))
     return app
-
-
-LISTENER_MODULES = ("app.incidents.listeners", "app.tasks.listeners", "app.decisions.listeners",
-                    "app.statements.listeners", "app.status.listeners", "app.reports.listeners")
-
-
-def listener_modules():
-    """Each domain's Slack listeners (importing one registers its /warroom subcommands)."""
-    modules = []
-    for name in LISTENER_MODULES:
-        try:
-            modules.append(importlib.import_module(name))
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-    return modules

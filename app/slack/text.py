@@ -100,3 +100,38 @@ def date(value: datetime, tz_name: str | None = None) -> str:
     moment = as_utc(value)
     fallback = local_datetime(moment, tz_name)
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+_SLACK_TOKEN = re.compile(r"<([^<>]*)>")
+_KEPT_MENTION = re.compile(r"&lt;([@#])([UWC][A-Z0-9]{2,})&gt;")
+
+
+def _plain_token(match: re.Match[str]) -> str:
+    inner = match.group(1)
+    target, _, label = inner.partition("|")
+    if target.startswith("@") and _USER_ID.match(target[1:]):
+        return f"<{target}>"
+    if target.startswith("#") and _CHANNEL_ID.match(target[1:]):
+        return f"<{target}>"
+    if target.startswith("!subteam^"):
+        return label or "@team"
+    if target.startswith("!"):  # <!channel>, <!here>, <!everyone>, <!date^…|fallback>
+        return label or "@" + target[1:].split("^")[0]
+    if label:
+        return f"{label} ({target.removeprefix('mailto:')})"
+    return target.removeprefix("mailto:")
+
+
+def from_slack(text: str | None) -> str:
+    """Text as a person typed it in Slack, from the mrkdwn Slack sends (commands, shortcuts, events).
+
+    Slack sends ``&``, ``<`` and ``>`` as entities and mentions and links as ``<…>`` tokens. What is stored
+    is plain text in which only user and channel mentions stay tokens; broadcasts become plain words and
+    links show their address. ``said`` renders it back, once."""
+    value = _SLACK_TOKEN.sub(_plain_token, text or "")
+    return value.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def said(text: str | None) -> str:
+    """mrkdwn for text a person typed in the room: escaped, but their mentions of people and channels kept."""
+    return _KEPT_MENTION.sub(lambda m: f"<{m.group(1)}{m.group(2)}>", escape(text))

@@ -5,6 +5,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from app.errors import UserError
+
+
+class ChannelError(UserError, ValueError):
+    """An unknown or missing statement channel."""
+
+
 # Character limit per channel; None means no hard limit.
 CHANNELS: dict[str, int | None] = {
     "press": None,
@@ -41,7 +48,7 @@ def normalize_channel(name: str) -> str:
     key = str(name).strip().lower()
     key = ALIASES.get(key, key)
     if key not in CHANNELS:
-        raise ValueError(f"unknown channel {name!r}: use one of {', '.join(CHANNELS)}")
+        raise ChannelError(f"unknown channel {name!r}: use one of {', '.join(CHANNELS)}")
     return key
 
 
@@ -52,7 +59,7 @@ def parse_channels(text_or_list: str | Iterable[str]) -> list[str]:
     else:
         names = [str(part) for part in text_or_list if str(part).strip()]
     if not names:
-        raise ValueError(f"no channel given: use one or more of {', '.join(CHANNELS)}")
+        raise ChannelError(f"no channel given: use one or more of {', '.join(CHANNELS)}")
     keys: list[str] = []
     for name in names:
         key = normalize_channel(name)

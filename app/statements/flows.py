@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
@@ -50,8 +51,13 @@ def chain_people(core: Core, incident_id: int, chain: Iterable[str]) -> dict[str
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
     people: dict[str, StepPeople] = {}
+    policy = policy_for(core)
     for role in dict.fromkeys(chain):
-        approver = holders.get(role) or next(iter(core.directory.resolve(core.roster.holders(role))), None)
+        listed = core.directory.resolve(core.roster.holders(role))
+        holder = holders.get(role)
+        if policy.roster_only(role) and holder not in listed:
+            holder = None  # e.g. the executive step: only people the roster lists for it ever sign it
+        approver = holder or next(iter(listed), None)
         backups = tuple(user for user in core.directory.resolve(core.roster.backups_for(role)) if user != approver)
         if approver is None and not backups:
             approver = holders.get("lead")
@@ -416,7 +422,10 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
     findings = check(ctx, variants, private)
-    chain = chain_for(core, incident, findings)
+    with Session(core.engine) as session:
+        _, previous = service.current(session, statement_id)
+    # A severity lowered since the last version never drops a step from a chain that is already running.
+    chain = list(dict.fromkeys([*previous.approvers, *chain_for(core, incident, findings)]))
     _staff_chain(core, incident.id, chain)
     with _decide_lock, transaction(core.engine) as session:
         row = service.get(session, statement_id)

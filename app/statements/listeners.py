@@ -1,50 +1,36 @@
-"""Slack surface of holding statements: ``/warroom statement``, the draft button, sign-off buttons and modals."""
+"""Slack surface of holding statements: ``/warroom statement``, the draft button, sign-off buttons and modals.
+
+Who signs which step is the approval chain's own rule (app/statements/service.decide); the permission
+rules decide who may take part at all (app/wiring.py declares each listener's action).
+"""
 
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Callable
 
-from slack_bolt import App
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.core import Core
-from app.incidents import service as incidents
-from app.slack.commands import Command, subcommand
+from app.errors import UserError
+from app.incidents.models import Incident
+from app.slack.pipeline import Request
 from app.statements import flows, service
 from app.statements.channels import parse_channels
-from app.statements.views import CHANGES_CALLBACK, EDIT_CALLBACK, changes_modal, edit_modal, parse_value
-
-log = logging.getLogger(__name__)
+from app.statements.views import changes_modal, edit_modal, parse_value
 
 
-@subcommand("statement", usage="statement [channel...]",
-            summary="draft a holding statement (channels: press, x, linkedin, website, staff, email)")
-def statement(cmd: Command) -> None:
-    channels = parse_channels(cmd.args) if cmd.args else None
-    flows.start_draft(cmd.core, cmd.incident.id, by=cmd.user_id, channels=channels, reply=cmd.reply,
-                      background=True)
+def incident_of_statement(core: Core, session: Session, body: dict) -> Incident | None:
+    """The incident of the statement a button or modal is about."""
+    if body.get("type") == "view_submission":
+        statement_id = int(json.loads(body["view"].get("private_metadata") or "{}").get("statement") or 0)
+    else:
+        statement_id, _ = parse_value((body.get("actions") or [{}])[0].get("value", ""))
+    statement = service.find(session, statement_id)
+    return session.get(Incident, statement.incident_id) if statement is not None else None
 
 
-def _respond(respond) -> Callable[[str], None]:
-    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
-
-
-def _ephemeral(core: Core, channel: str | None, user: str) -> Callable[[str], None]:
-    """Answer one person in the room; by DM when the room does not take it."""
-
-    def reply(text: str) -> None:
-        try:
-            if channel:
-                core.slack.chat_postEphemeral(channel=channel, user=user, text=text)
-                return
-        except SlackApiError:
-            pass
-        core.slack.chat_postMessage(channel=user, text=text)
-
-    return reply
+def _button(req: Request) -> tuple[int, int]:
+    return parse_value((req.body.get("actions") or [{}])[0].get("value", ""))
 
 
 def _values(view: dict) -> dict[str, str]:
@@ -52,113 +38,82 @@ def _values(view: dict) -> dict[str, str]:
     return {block: (actions.get("text") or {}).get("value") or "" for block, actions in values.items()}
 
 
-def register(app: App, core: Core) -> None:
-    def ack_now(ack) -> None:
-        ack()
+def _variants(view: dict) -> dict[str, str]:
+    return {block.removeprefix("variant-"): text.strip() for block, text in _values(view).items()
+            if block.startswith("variant-")}
 
-    def draft(body, action, respond) -> None:
-        reply = _respond(respond)
-        channel = (body.get("channel") or {}).get("id")
-        with Session(core.engine) as session:
-            incident = incidents.by_channel(session, channel)
-        if incident is None or str(incident.id) != str(action.get("value")):
-            reply(":warning: Draft holding statements from the incident's own room.")
-            return
-        try:
-            flows.start_draft(core, incident.id, by=body["user"]["id"], channels=None, reply=reply, background=True)
-        except ValueError as exc:
-            reply(f":warning: {exc}")
 
-    def approve(body, action, respond) -> None:
-        reply = _respond(respond)
-        try:
-            statement_id, number = parse_value(action.get("value", ""))
-            flows.approve(core, statement_id, number, user_id=body["user"]["id"], reply=reply)
-        except ValueError as exc:
-            reply(f":warning: {exc}")
+def statement(req: Request) -> None:
+    channels = parse_channels(req.args) if req.args else None
+    flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=channels, reply=req.reply, background=True)
 
-    def open_modal(body, action, respond, build) -> None:
-        reply = _respond(respond)
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id", "")
-        try:
-            statement_id, number = parse_value(action.get("value", ""))
-            if build is edit_modal:
-                refusal = flows.edit_refusal(core, statement_id, number, user)
-                if refusal:
-                    flows.record_refusal(core, statement_id, number, user, refusal, action="edit")
-                    reply(f":no_entry: {refusal}")
-                    return
-            elif not flows.may_request_changes(core, statement_id, number, user):
-                # records the refused attempt and says who may
-                flows.request_changes(core, statement_id, number, user_id=user, comment="", reply=reply)
-                return
-            _, shown = flows.card(core, statement_id)
-            core.slack.views_open(trigger_id=body["trigger_id"], view=build(shown, channel))
-        except ValueError as exc:
-            reply(f":warning: {exc}")
 
-    def edit(body, action, respond) -> None:
-        open_modal(body, action, respond, edit_modal)
+def draft(req: Request) -> None:
+    """The briefing's "Draft holding statement" button."""
+    if str(req.incident_id) != str((req.body.get("actions") or [{}])[0].get("value")):
+        raise UserError("Draft holding statements from the incident's own room.")
+    flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply, background=True)
 
-    def changes(body, action, respond) -> None:
-        open_modal(body, action, respond, changes_modal)
 
-    app.action("statement_draft")(ack=ack_now, lazy=[draft])
-    app.action("statement_approve")(ack=ack_now, lazy=[approve])
-    app.action("statement_edit")(ack=ack_now, lazy=[edit])
-    app.action("statement_changes")(ack=ack_now, lazy=[changes])
+def approve(req: Request) -> None:
+    statement_id, number = _button(req)
+    flows.approve(req.core, statement_id, number, user_id=req.user_id, reply=req.reply)
 
-    def ack_edit(ack, view) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        values = _values(view)
-        variants = {block.removeprefix("variant-"): text for block, text in values.items()
-                    if block.startswith("variant-")}
-        problems = flows.edit_problems(variants)
-        if not problems:
-            with Session(core.engine) as session:
-                try:
-                    current = service.get(session, int(meta.get("statement", 0)))
-                except service.StatementError:
-                    current = None
-            first = next(iter(variants), "")
-            if current is None or current.status == "approved" or current.current_version != meta.get("version"):
-                problems = {f"variant-{first}": "This version can no longer be edited: a newer version exists or "
-                                                "the statement is approved. Close this dialog and reload."}
-        if problems:
-            ack(response_action="errors", errors=problems)
-            return
-        ack()
 
-    def run_edit(body, view) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
-        values = _values(view)
-        variants = {block.removeprefix("variant-"): text.strip() for block, text in values.items()
-                    if block.startswith("variant-")}
-        reply = _ephemeral(core, meta.get("channel"), user)
-        try:
-            flows.save_edit(core, int(meta["statement"]), int(meta["version"]), user_id=user, variants=variants,
-                            note=values.get("note", ""), reply=reply)
-        except ValueError as exc:
-            reply(f":warning: {exc}")
+def edit(req: Request) -> None:
+    statement_id, number = _button(req)
+    refusal = flows.edit_refusal(req.core, statement_id, number, req.user_id)
+    if refusal:
+        flows.record_refusal(req.core, statement_id, number, req.user_id, refusal, action="edit")
+        req.reply(f":no_entry: {refusal}")
+        return
+    _, shown = flows.card(req.core, statement_id)
+    req.core.slack.views_open(trigger_id=req.trigger_id, view=edit_modal(shown, req.channel_id or ""))
 
-    def ack_changes(ack, view) -> None:
-        if not _values(view).get("comment", "").strip():
-            ack(response_action="errors", errors={"comment": "Say what should change."})
-            return
-        ack()
 
-    def run_changes(body, view) -> None:
-        meta = json.loads(view.get("private_metadata") or "{}")
-        user = body["user"]["id"]
-        reply = _ephemeral(core, meta.get("channel"), user)
-        try:
-            flows.request_changes(core, int(meta["statement"]), int(meta["version"]), user_id=user,
-                                  comment=_values(view).get("comment", "").strip(), reply=reply)
-        except ValueError as exc:
-            reply(f":warning: {exc}")
+def changes(req: Request) -> None:
+    statement_id, number = _button(req)
+    if not flows.may_request_changes(req.core, statement_id, number, req.user_id):
+        # records the refused attempt and says who may
+        flows.request_changes(req.core, statement_id, number, user_id=req.user_id, comment="", reply=req.reply)
+        return
+    _, shown = flows.card(req.core, statement_id)
+    req.core.slack.views_open(trigger_id=req.trigger_id, view=changes_modal(shown, req.channel_id or ""))
 
-    app.view(EDIT_CALLBACK)(ack=ack_edit, lazy=[run_edit])
-    app.view(CHANGES_CALLBACK)(ack=ack_changes, lazy=[run_changes])
 
+def _meta(req: Request) -> dict:
+    meta = json.loads(req.body["view"].get("private_metadata") or "{}")
+    req.channel_id = meta.get("channel") or req.channel_id
+    return meta
+
+
+def edit_errors(core: Core, view: dict) -> dict[str, str]:
+    """Field errors of the Edit modal: empty or too long texts, or a version that can no longer be edited."""
+    meta = json.loads(view.get("private_metadata") or "{}")
+    variants = _variants(view)
+    problems = flows.edit_problems(variants)
+    if problems:
+        return problems
+    with Session(core.engine) as session:
+        current = service.find(session, int(meta.get("statement") or 0))
+    if current is None or current.status == "approved" or current.current_version != meta.get("version"):
+        return {f"variant-{next(iter(variants), '')}": "This version can no longer be edited: a newer version exists "
+                "or the statement is approved. Close this dialog and reload."}
+    return {}
+
+
+def edited(req: Request) -> None:
+    meta = _meta(req)
+    flows.save_edit(req.core, int(meta["statement"]), int(meta["version"]), user_id=req.user_id,
+                    variants=_variants(req.body["view"]), note=_values(req.body["view"]).get("note", ""),
+                    reply=req.reply)
+
+
+def changes_errors(view: dict) -> dict[str, str]:
+    return {} if _values(view).get("comment", "").strip() else {"comment": "Say what should change."}
+
+
+def changes_requested(req: Request) -> None:
+    meta = _meta(req)
+    flows.request_changes(req.core, int(meta["statement"]), int(meta["version"]), user_id=req.user_id,
+                          comment=_values(req.body["view"]).get("comment", "").strip(), reply=req.reply)

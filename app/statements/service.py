@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Incident
 from app.statements.lint import Finding
@@ -21,7 +22,7 @@ STALE_DRAFTING = timedelta(minutes=5)
 LEGAL = "legal"
 
 
-class StatementError(ValueError):
+class StatementError(UserError):
     """A statement operation that is not allowed; the message is meant for the user."""
 
 
@@ -79,6 +80,10 @@ def get(session: Session, statement_id: int) -> Statement:
     if statement is None:
         raise StatementError(f"statement {statement_id} does not exist")
     return statement
+
+
+def find(session: Session, statement_id: int) -> Statement | None:
+    return session.get(Statement, statement_id) if statement_id else None
 
 
 def latest(session: Session, incident_id: int) -> Statement | None:

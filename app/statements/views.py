@@ -7,8 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from app.errors import UserError
 from app.roles.keys import role_title
 from app.slack import blocks as bk
+from app.slack.ids import ActionId, CallbackId
 from app.slack.text import escape, mention, mentions
 from app.statements.channels import channel_label, channel_limit
 from app.statements.models import Approval, Statement, StatementVersion
@@ -19,8 +21,8 @@ PLACEHOLDER = ":hourglass_flowing_sand: Drafting a holding statement…"
 CHUNK = 2_800  # escaped characters per section, below Slack's 3,000
 MAX_CHUNKS = 3  # sections per variant before the rest is left to the Edit dialog
 MAX_FINDINGS = 20
-EDIT_CALLBACK = "statement_edit"
-CHANGES_CALLBACK = "statement_changes"
+EDIT_CALLBACK = CallbackId.STATEMENT_EDIT
+CHANGES_CALLBACK = CallbackId.STATEMENT_CHANGES
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 
@@ -57,7 +59,7 @@ def parse_value(value: str) -> tuple[int, int]:
     """``"12:3"`` -> (statement id 12, version 3)."""
     statement, _, number = (value or "").partition(":")
     if not statement.isdigit() or not number.isdigit():
-        raise ValueError(f"bad statement reference {value!r}")
+        raise UserError(f"bad statement reference {value!r}")
     return int(statement), int(number)
 
 
@@ -174,9 +176,9 @@ def changes_blocks(card: Card) -> list[dict[str, Any]]:
 def buttons(card: Card) -> list[dict[str, Any]]:
     elements = []
     if card.statement.status == "pending":
-        elements.append(bk.button("Approve", "statement_approve", value=card.value, style="primary"))
-    elements.append(bk.button("Request changes", "statement_changes", value=card.value))
-    elements.append(bk.button("Edit", "statement_edit", value=card.value))
+        elements.append(bk.button("Approve", ActionId.STATEMENT_APPROVE, value=card.value, style="primary"))
+    elements.append(bk.button("Request changes", ActionId.STATEMENT_CHANGES, value=card.value))
+    elements.append(bk.button("Edit", ActionId.STATEMENT_EDIT, value=card.value))
     return [bk.actions(*elements, block_id="statement-actions")]
 
 

@@ -1,23 +1,25 @@
-"""Slack surface of status: `/warroom status`, `/warroom status share`, `/warroom brief` and the Status button."""
+"""Slack surface of status: `/warroom status`, `/warroom status share`, `/warroom brief` and the Status button.
+
+Private and confidential incidents are shown only to the people the permission rules let see them; to
+anyone else they do not exist ("no incident #12 you can see", whether or not it exists).
+"""
 
 from __future__ import annotations
 
-import logging
-
-from slack_bolt import App
 from sqlmodel import Session
 
+from app.access import guard
+from app.access.actions import Action
 from app.core import Core
+from app.errors import UserError
 from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.scheduling.reminders import mark_update
 from app.severity import Severity
-from app.slack.commands import Command, subcommand
+from app.slack.pipeline import Request
 from app.status import brief, views
-from app.status.service import executives, gather, may_see, visible_open
+from app.status.service import gather
 from app.timeutil import utcnow
-
-log = logging.getLogger(__name__)
 
 USAGE = "status [share | all | <severity> | page <n> | <incident id>]"
 
@@ -34,7 +36,7 @@ def portfolio(core: Core, user_id: str, *, severity: str | None = None, page: in
     now = utcnow()
     page = max(page, 1)
     with Session(core.engine) as session:
-        visible = visible_open(session, user_id, executives(core), severity)
+        visible = guard.visible_open(core, session, user_id, severity)
         chunk = visible[(page - 1) * views.PER_PAGE: page * views.PER_PAGE]
         detailed = [gather(core, session, i, now) for i in chunk[: views.DETAILED_PER_PAGE]]
     return views.portfolio_message(detailed, chunk[views.DETAILED_PER_PAGE:], total=visible, page=page,
@@ -59,61 +61,42 @@ def parse_args(args: str) -> tuple[str, str | None, int]:
     return "all", severity, page
 
 
-def _visible(core: Core, incident_id: int, user_id: str) -> Incident | None:
-    with Session(core.engine) as session:
+def visible(core: Core, incident_id: int, user_id: str, action: Action = Action.VIEW_STATUS) -> Incident:
+    """The incident, if ``user_id`` may see it; otherwise the same answer as for one that does not exist."""
+    with Session(core.engine, expire_on_commit=False) as session:
         incident = session.get(Incident, incident_id)
-        if incident is None or not may_see(session, incident, user_id, executives(core)):
-            return None
+        if incident is None or not guard.may_see(core, session, incident, user_id, action=action):
+            raise UserError(f"There is no incident #{incident_id} you can see.")
         return incident
 
 
-@subcommand("status", usage=USAGE, summary="where the incident stands (here), or every open incident you may see",
-            needs_incident=False)
-def status(cmd: Command) -> None:
-    mode, severity, page = parse_args(cmd.args)
-    core = cmd.core
+def status(req: Request) -> None:
+    mode, severity, page = parse_args(req.args)
+    core = req.core
     if mode == "share":
-        if cmd.incident is None:
-            cmd.reply("`/warroom status share` posts the status in an incident's room: run it there.")
-            return
-        core.slack.chat_postMessage(channel=cmd.channel_id, **incident_status(core, cmd.incident.id))
-        mark_update(core, cmd.incident.id, by=cmd.user_id, what="status shared")
+        if req.incident is None:
+            raise UserError("`/warroom status share` posts the status in an incident's room: run it there.")
+        req.require(Action.SHARE_STATUS)
+        core.slack.chat_postMessage(channel=req.incident.channel_id, **incident_status(core, req.incident_id))
+        mark_update(core, req.incident_id, by=req.user_id, what="status shared")
         return
-    if mode == "here" and cmd.incident is not None:
-        cmd.reply(**incident_status(core, cmd.incident.id))
+    if mode == "here" and req.incident is not None:
+        req.reply(**incident_status(core, visible(core, req.incident_id, req.user_id).id))
         return
     if mode == "id":
-        if _visible(core, page, cmd.user_id) is None:
-            cmd.reply(f"There is no incident #{page} you can see.")
-            return
-        cmd.reply(**incident_status(core, page))
+        req.reply(**incident_status(core, visible(core, page, req.user_id).id))
         return
-    cmd.reply(**portfolio(core, cmd.user_id, severity=severity, page=page))
+    req.reply(**portfolio(core, req.user_id, severity=severity, page=page))
 
 
-@subcommand("brief", usage="brief", summary="a short situation report for leadership, citing the timeline")
-def brief_command(cmd: Command) -> None:
-    brief.deliver(cmd.core, cmd.incident.id, cmd.channel_id, by=cmd.user_id)
+def brief_command(req: Request) -> None:
+    brief.deliver(req.core, req.incident_id, req.incident.channel_id or req.channel_id or "", by=req.user_id)
 
 
-def register(app: App, core: Core) -> None:
-    def ack_now(ack) -> None:
-        ack()
-
-    def show(body, action, respond) -> None:
-        user = body["user"]["id"]
-        channel = (body.get("channel") or {}).get("id")
-        try:
-            incident_id = int(action.get("value") or 0)
-        except ValueError:
-            return
-        with Session(core.engine) as session:
-            incident = session.get(Incident, incident_id)
-            allowed = incident is not None and (incident.channel_id == channel or
-                                                may_see(session, incident, user, executives(core)))
-        if not allowed:
-            respond(text="That incident is not one you can see.", response_type="ephemeral", replace_original=False)
-            return
-        respond(response_type="ephemeral", replace_original=False, **incident_status(core, incident_id))
-
-    app.action("status_show")(ack=ack_now, lazy=[show])
+def show(req: Request) -> None:
+    """The briefing's Status button."""
+    try:
+        incident_id = int((req.body.get("actions") or [{}])[0].get("value") or 0)
+    except ValueError:
+        raise UserError("That button does not name an incident.") from None
+    req.reply(**incident_status(req.core, visible(req.core, incident_id, req.user_id).id))

@@ -8,15 +8,14 @@ from datetime import datetime
 from sqlalchemy import and_, case
 from sqlmodel import Session, col, func, select
 
+from app.access.caller import executives  # noqa: F401  (re-exported for digests and briefs)
 from app.alerts.models import Alert
 from app.decisions import service as decisions
 from app.decisions.models import Decision
 from app.incidents import timeline
 from app.incidents.clocks import Clock, clocks_for, first_labels
-from app.incidents.models import Incident, TimelineEvent
+from app.incidents.models import Incident
 from app.roles import service as roles
-from app.roles.models import RoleAssignment
-from app.severity import Severity
 from app.statements.models import Approval, Statement, StatementVersion
 from app.tasks.models import Task
 from app.timeutil import utcnow
@@ -72,55 +71,6 @@ class IncidentStatus:
     @property
     def comms(self) -> str | None:
         return self.holders.get("comms")
-
-
-def executives(core) -> list[str]:
-    """The roster's executives as user ids (usergroup handles resolved)."""
-    entries = list(core.roster.executives)
-    if any(entry.startswith("@") for entry in entries):
-        return core.directory.resolve(entries)
-    return entries
-
-
-def member_incidents(session: Session, incident_ids: list[int], user_id: str) -> set[int]:
-    """Which of these incidents ``user_id`` belongs to: declared it, holds a role in it, or acted in it."""
-    if not incident_ids:
-        return set()
-    found = set(session.exec(select(Incident.id).where(col(Incident.id).in_(incident_ids),
-                                                       Incident.declared_by == user_id)))
-    found |= set(session.exec(select(RoleAssignment.incident_id).where(
-        col(RoleAssignment.incident_id).in_(incident_ids), RoleAssignment.user_id == user_id,
-        RoleAssignment.active).distinct()))
-    rest = [i for i in incident_ids if i not in found]
-    if rest:
-        found |= set(session.exec(select(TimelineEvent.incident_id).where(
-            col(TimelineEvent.incident_id).in_(rest), TimelineEvent.actor == user_id).distinct()))
-    return found
-
-
-def may_see(session: Session, incident: Incident, user_id: str, execs: list[str]) -> bool:
-    """Confidential incidents are shown only to their members and the executives; others to everyone."""
-    if not incident.confidential or user_id in execs:
-        return True
-    return incident.id in member_incidents(session, [incident.id], user_id)
-
-
-def by_severity(incidents: list[Incident]) -> list[Incident]:
-    """Most severe first, then oldest first."""
-    return sorted(incidents, key=lambda i: (-Severity(i.severity).rank, i.created_at, i.id))
-
-
-def visible_open(session: Session, user_id: str, execs: list[str], severity: str | None = None) -> list[Incident]:
-    """The open incidents ``user_id`` may see, most severe first."""
-    query = select(Incident).where(Incident.status == "open")
-    if severity:
-        query = query.where(Incident.severity == Severity.parse(severity).value)
-    incidents = list(session.exec(query))
-    if user_id not in execs:
-        secret = [i.id for i in incidents if i.confidential]
-        allowed = member_incidents(session, secret, user_id)
-        incidents = [i for i in incidents if not i.confidential or i.id in allowed]
-    return by_severity(incidents)
 
 
 def statement_state(session: Session, incident_id: int, holders: dict[str, str]) -> StatementState:

@@ -6,13 +6,14 @@ from datetime import datetime
 
 from sqlmodel import Session, col, insert, select
 
+from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import TimelineEvent
 from app.tasks.models import Task
 from app.timeutil import as_utc, utcnow
 
 
-class TaskError(ValueError):
+class TaskError(UserError):
     """A task that does not exist or cannot change as asked."""
 
 

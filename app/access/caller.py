@@ -1,0 +1,75 @@
+"""Who is asking: the kinds of person a user is for one incident (or for none), from the record and the roster."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.access.actions import Kind, role_kind
+from app.incidents.models import Incident
+from app.roles import service as roles
+
+
+@dataclass(frozen=True)
+class Caller:
+    """A person and what they are, for the incident at hand."""
+
+    user_id: str
+    kinds: frozenset[str]
+    holders: dict[str, str] = field(default_factory=dict, compare=False)
+
+    def has(self, kind: str) -> bool:
+        return kind in self.kinds
+
+    @property
+    def in_room(self) -> bool:
+        return Kind.MEMBER.value in self.kinds
+
+
+def roster_people(core, role: str) -> list[str]:
+    """The roster's holders and backups of ``role``, usergroups resolved."""
+    return core.directory.resolve([*core.roster.holders(role), *core.roster.backups_for(role)])
+
+
+def executives(core) -> list[str]:
+    """The roster's executives as user ids (usergroup handles resolved)."""
+    return core.directory.resolve(list(core.roster.executives))
+
+
+def crisis_team(core) -> set[str]:
+    entries = [e for people in (*core.roster.roles.values(), *core.roster.backups.values()) for e in people]
+    return set(core.directory.resolve(entries))
+
+
+def in_room(core, incident: Incident | None, user_id: str) -> bool:
+    """Whether ``user_id`` is a member of the incident's channel now (False when Slack cannot tell)."""
+    if incident is None or not incident.channel_id:
+        return False
+    try:
+        return user_id in core.directory.room_members(incident.channel_id)
+    except SlackApiError:
+        return False
+
+
+def identify(core, session: Session, incident: Incident | None, user_id: str) -> Caller:
+    """The kinds of person ``user_id`` is for ``incident`` (or, with none, in the workspace)."""
+    kinds = {Kind.ANYONE.value}
+    if user_id in executives(core):
+        kinds.add(Kind.EXECUTIVE.value)
+    if user_id in crisis_team(core):
+        kinds.add(Kind.CRISIS_TEAM.value)
+    holders: dict[str, str] = {}
+    if incident is not None and incident.id is not None:
+        holders = roles.holders(session, incident.id)
+        for role, holder in holders.items():
+            if holder == user_id:
+                kinds.update({role_kind(role), Kind.ROLE_HOLDER.value})
+        if holders.get("lead") == user_id or ("lead" not in holders and user_id in roster_people(core, "lead")):
+            kinds.add(Kind.LEAD.value)
+        if holders.get("scribe") == user_id:
+            kinds.add(Kind.DEPUTY.value)
+        if in_room(core, incident, user_id):
+            kinds.add(Kind.MEMBER.value)
+    return Caller(user_id, frozenset(kinds), holders)

@@ -1,0 +1,102 @@
+"""The one place that decides: may this person do this action on this incident, and may they see it.
+
+Every Slack entry point passes through ``check`` (app/slack/pipeline.py calls it with the action each
+listener declares); a refusal names who may, and is written to the incident's timeline.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from app.access.actions import Action, Kind
+from app.access.caller import Caller, identify, in_room
+from app.access.policy import Policy, default_policy
+from app.errors import Refused
+from app.incidents import timeline
+from app.incidents.models import Incident
+from app.roles.keys import role_title
+from app.severity import Severity
+from app.slack.text import mention
+
+
+def policy_for(core, incident: Incident | None = None) -> Policy:
+    """The default rules with the roster's overrides, then the incident's playbook's."""
+    playbook = core.playbooks.get(incident.playbook_id) if incident is not None else None
+    return default_policy().overridden(getattr(core.roster, "permissions", None),
+                                       getattr(playbook, "permissions", None))
+
+
+def _people(kind: str, caller: Caller) -> str:
+    holders = caller.holders
+    if kind == Kind.LEAD:
+        return f"the crisis lead ({mention(holders['lead'])})" if "lead" in holders else "the crisis lead"
+    if kind == Kind.DEPUTY:
+        return f"the scribe ({mention(holders['scribe'])})" if "scribe" in holders else "the scribe"
+    if kind.startswith("role:"):
+        role = kind.removeprefix("role:")
+        title = role_title(role).lower()
+        return f"the {title} ({mention(holders[role])})" if role in holders else f"the {title}"
+    return {Kind.ROLE_HOLDER: "anyone holding a role", Kind.MEMBER: "members of the room",
+            Kind.EXECUTIVE: "the executives", Kind.CRISIS_TEAM: "the crisis team in the roster",
+            Kind.ANYONE: "anyone"}[Kind(kind)]
+
+
+def who_may(policy: Policy, action: Action, caller: Caller) -> str:
+    names = [_people(kind, caller) for kind in policy.rule(action).who]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident | None) -> str | None:
+    """Why ``caller`` may not do ``action`` (None when they may)."""
+    if incident is not None and incident.status == "closed" and not policy.open_when_closed(action):
+        return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status` and "
+                "`report`.")
+    if policy.allows(action, caller.kinds):
+        return None
+    return f"Only {who_may(policy, action, caller)} may {policy.rule(action).summary}."
+
+
+def check(core, session: Session, incident: Incident | None, caller: Caller, action: Action) -> None:
+    """Raise Refused (recorded on the incident's timeline) unless ``caller`` may do ``action``."""
+    reason = refusal(policy_for(core, incident), action, caller, incident)
+    if reason is None:
+        return
+    if incident is not None and incident.id is not None:
+        timeline.record(session, incident.id, "refused", reason, actor=caller.user_id, action=action.value)
+        session.commit()
+    raise Refused(reason)
+
+
+def declare_action(playbook, severity: str) -> Action:
+    """Confidential playbooks and critical incidents need more than a plain declaration."""
+    if getattr(playbook, "confidential", False) or Severity.parse(severity) == Severity.CRITICAL:
+        return Action.DECLARE_RESTRICTED
+    return Action.DECLARE
+
+
+def restricted(incident: Incident) -> bool:
+    """Private and confidential incidents are seen only by their room's members and the executives."""
+    return bool(incident.private or incident.confidential)
+
+
+def may_see(core, session: Session, incident: Incident | None, user_id: str, *, action: Action = Action.VIEW_STATUS,
+            ) -> bool:
+    if incident is None:
+        return False
+    if not restricted(incident):
+        return True
+    return policy_for(core, incident).allows(action, identify(core, session, incident, user_id).kinds)
+
+
+def visible_open(core, session: Session, user_id: str, severity: str | None = None) -> list[Incident]:
+    """The open incidents ``user_id`` may see, most severe first, then oldest."""
+    query = select(Incident).where(Incident.status == "open")
+    if severity:
+        query = query.where(Incident.severity == Severity.parse(severity).value)
+    incidents = [i for i in session.exec(query.order_by(col(Incident.id)))
+                 if not restricted(i) or may_see(core, session, i, user_id)]
+    return sorted(incidents, key=lambda i: (-Severity(i.severity).rank, i.created_at, i.id))
+
+
+__all__ = ["check", "declare_action", "identify", "in_room", "may_see", "policy_for", "refusal", "restricted",
+           "visible_open", "who_may"]

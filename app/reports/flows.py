@@ -1,0 +1,81 @@
+"""Post-incident reports: rendered from the record and uploaded to the room on close, or to whoever asks."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session
+
+from app.core import Core
+from app.db import transaction
+from app.incidents import timeline
+from app.incidents.models import Incident
+from app.reports import report
+from app.reports.figures import rows
+from app.slack.text import escape
+
+log = logging.getLogger(__name__)
+
+
+def build(core: Core, incident_id: int) -> report.Report:
+    with Session(core.engine) as session:
+        incident = session.get(Incident, incident_id)
+        playbook_id = incident.playbook_id if incident else None
+    title = core.playbooks.get(playbook_id).title if playbook_id in core.playbooks else None
+    return report.build(core.engine, incident_id, tz=core.settings.warroom_timezone, playbook_title=title,
+                        names=core.directory.name)
+
+
+def upload(core: Core, channel_id: str, built: report.Report, comment: str) -> None:
+    """Both files in one message: the Markdown report and its chart."""
+    core.slack.files_upload_v2(
+        channel=channel_id, initial_comment=comment,
+        file_uploads=[
+            {"content": built.markdown.encode("utf-8"), "filename": built.markdown_name,
+             "title": f"Incident #{built.incident_id}: post-incident report"},
+            {"content": built.png, "filename": built.chart_name,
+             "title": f"Incident #{built.incident_id}: timeline", "alt_txt": "Alerts per interval, decisions and "
+             "statement events on a time axis"},
+        ],
+    )
+
+
+def summary(built: report.Report) -> str:
+    lines = [f"• {name}: {escape(value)}" for name, value in rows(built.figures)[:7]]
+    return f":bookmark_tabs: *Post-incident report of incident #{built.incident_id}*\n" + "\n".join(lines)
+
+
+def upload_report(core: Core, incident_id: int) -> None:
+    """Render the report and upload it to the incident's room; a failure is written to the timeline."""
+    with Session(core.engine) as session:
+        incident = session.get(Incident, incident_id)
+    if incident is None or not incident.channel_id:
+        return
+    try:
+        built = build(core, incident_id)
+        upload(core, incident.channel_id, built, summary(built))
+    except Exception:
+        log.exception("the report of incident %s could not be uploaded", incident_id)
+        with transaction(core.engine) as session:
+            timeline.record(session, incident_id, "error", "post-incident report upload failed", actor="warroom")
+        return
+    with transaction(core.engine) as session:
+        timeline.record(session, incident_id, "report", built.markdown_name, actor="warroom")
+
+
+def publish_report(core: Core, incident_id: int) -> None:
+    """Close hook: the report is rendered and uploaded off the closing path (shutdown waits for it)."""
+    core.submit(upload_report, core, incident_id)
+
+
+def deliver(core: Core, incident: Incident, *, user_id: str, channel_id: str | None) -> str:
+    """The report in the incident's room when asked there, else in the person's direct messages; where it went."""
+    built = build(core, incident.id)
+    if incident.channel_id and incident.channel_id == channel_id:
+        target = channel_id
+    else:  # elsewhere the report goes to the person who asked, not to a channel others read
+        target = core.slack.conversations_open(users=user_id)["channel"]["id"]
+    upload(core, target, built, summary(built))
+    with transaction(core.engine) as session:
+        timeline.record(session, incident.id, "report", built.markdown_name, actor=user_id)
+    return target

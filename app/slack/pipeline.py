@@ -1,0 +1,170 @@
+"""One way through for every Slack request: context, permission, the listener, and one error path.
+
+Acks are sent at once by Bolt (see app/wiring.py). The follow-up work of every command, button, modal,
+shortcut and event runs through ``guarded``: it finds the incident and who is asking, asks the permission
+rules (app/access) for the action the listener declared, runs the listener, and answers the person
+whatever happens: the result, a refusal naming who may, their own mistake in plain words, or "that failed,
+nothing you entered was lost, reference X" with the traceback logged under the same reference.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app import metrics
+from app.access import guard
+from app.access.actions import Action
+from app.access.caller import Caller, identify
+from app.core import Core
+from app.db import transaction
+from app.errors import Refused, UserError
+from app.incidents import service as incidents
+from app.incidents import timeline
+from app.incidents.models import Incident
+
+log = logging.getLogger(__name__)
+
+# Finds the incident a request is about: by default the incident of the channel it came from.
+IncidentOf = Callable[[Core, Session, dict], Incident | None]
+
+
+def incident_of_channel(core: Core, session: Session, body: dict) -> Incident | None:
+    channel = body.get("channel_id") or (body.get("channel") or {}).get("id") or (body.get("item") or {}).get(
+        "channel") or (body.get("event") or {}).get("channel") or ((body.get("event") or {}).get("item") or {}).get(
+        "channel")
+    return incidents.by_channel(session, channel) if channel else None
+
+
+@dataclass
+class Request:
+    """What a listener gets: the core, who asked, where, about which incident, and how to answer them."""
+
+    core: Core
+    user_id: str
+    channel_id: str | None
+    body: dict
+    incident: Incident | None = None
+    caller: Caller | None = None
+    args: str = ""
+    respond: Callable[..., Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def trigger_id(self) -> str | None:
+        return self.body.get("trigger_id")
+
+    @property
+    def incident_id(self) -> int:
+        assert self.incident is not None and self.incident.id is not None
+        return self.incident.id
+
+    def reply(self, text: str, **kwargs: Any) -> None:
+        """Answer only the person who acted: in place of the command's answer, else ephemerally, else by DM."""
+        if self.respond is not None:
+            try:
+                self.respond(text=text, response_type="ephemeral", replace_original=False, **kwargs)
+                return
+            except Exception:  # an expired response_url: fall through to the Web API
+                log.warning("response_url answer failed; answering through the Web API instead")
+        slack = self.core.slack
+        try:
+            if self.channel_id:
+                slack.chat_postEphemeral(channel=self.channel_id, user=self.user_id, text=text, **kwargs)
+                return
+        except SlackApiError:
+            pass  # not a channel the person is in: a direct message instead
+        slack.chat_postMessage(channel=self.user_id, text=text, **kwargs)
+
+    def may(self, action: Action) -> bool:
+        """A second, finer question to the same rules (e.g. someone else's task), without refusing."""
+        assert self.caller is not None
+        return guard.refusal(guard.policy_for(self.core, self.incident), action, self.caller, self.incident) is None
+
+    def require(self, action: Action) -> None:
+        """Refuse (recorded, naming who may) unless the person may do ``action``."""
+        assert self.caller is not None
+        with Session(self.core.engine) as session:
+            guard.check(self.core, session, self.incident, self.caller, action)
+
+
+Listener = Callable[[Request], None]
+
+
+def _user(body: dict) -> str:
+    return body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user") or ""
+
+
+def _channel(body: dict) -> str | None:
+    return body.get("channel_id") or (body.get("channel") or {}).get("id") or None
+
+
+def prepare(core: Core, body: dict, respond, *, action: Action | None, needs_incident: bool,
+            incident_of: IncidentOf = incident_of_channel, args: str = "") -> Request | None:
+    """Context and permission: the request for the listener, or None when it was answered already."""
+    req = Request(core, _user(body), _channel(body), body, args=args, respond=respond)
+    with Session(core.engine, expire_on_commit=False) as session:
+        req.incident = incident_of(core, session, body)
+        if needs_incident and req.incident is None:
+            raise UserError("That works inside an incident channel: run it in the incident's room, or use "
+                            "`/warroom status` to list the open incidents you may see.")
+        req.caller = identify(core, session, req.incident, req.user_id)
+        if action is not None:
+            try:
+                guard.check(core, session, req.incident, req.caller, action)
+            except Refused:
+                metrics.REFUSALS.labels(action=action.value).inc()
+                raise
+    return req
+
+
+def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
+    """The one error path: a person's own mistake is told plainly, anything else gets a reference."""
+    if isinstance(exc, Refused):
+        req.reply(f":no_entry: {exc}")
+        return
+    if isinstance(exc, UserError):
+        req.reply(f":warning: {exc}")
+        return
+    reference = uuid.uuid4().hex[:10]
+    metrics.LISTENER_FAILURES.labels(listener=listener).inc()
+    log.error("%s failed (reference %s)", listener, reference, exc_info=exc)
+    if req.incident is not None and req.incident.id is not None:
+        try:
+            with transaction(req.core.engine) as session:
+                timeline.record(session, req.incident.id, "error", f"{listener} failed", actor=req.user_id,
+                                reference=reference)
+        except Exception:
+            log.exception("could not record failure %s on the timeline", reference)
+    try:
+        req.reply(f":x: That failed, and nothing you entered was lost. Reference `{reference}`: give it to "
+                  "whoever runs the bot.")
+    except Exception:
+        log.exception("could not tell %s that %s failed (reference %s)", req.user_id, listener, reference)
+
+
+def guarded(core: Core, listener: Listener, *, action: Action | None, needs_incident: bool = True,
+            incident_of: IncidentOf = incident_of_channel, skip: Callable[[dict], bool] | None = None):
+    """The lazy function Bolt runs after the ack: prepare, then the listener, all through the error path."""
+
+    def run(body: dict, respond=None) -> None:
+        if skip is not None and skip(body):
+            return
+        req = Request(core, _user(body), _channel(body), body, respond=respond)
+        try:
+            prepared = prepare(core, body, respond, action=action, needs_incident=needs_incident,
+                               incident_of=incident_of)
+            if prepared is not None:
+                req = prepared
+                listener(req)
+        except Exception as exc:
+            answer_failure(req, listener.__name__, exc)
+
+    run.__name__ = f"guarded_{listener.__name__}"
+    return run

@@ -1,0 +1,148 @@
+"""Everything the bot listens to, in one place: subcommands, buttons, modals, shortcuts, events, close hooks.
+
+Each entry names the action it is for the permission rules (app/access/rules.yml); every request goes
+through the one pipeline (app/slack/pipeline.py) into a top-level listener that calls one flow.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from slack_bolt import Ack, App
+from sqlmodel import Session
+
+from app.access.actions import Action
+from app.core import Core
+from app.decisions import listeners as decisions
+from app.incidents import listeners as incidents
+from app.reports import flows as report_flows
+from app.reports import listeners as reports
+from app.slack.bolt import new_app
+from app.slack.commands import CommandRouter, Subcommand
+from app.slack.ids import ActionId, CallbackId
+from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
+from app.statements import listeners as statements
+from app.status import listeners as status
+from app.tasks import listeners as tasks
+
+
+def _no_listener(_req) -> None:  # `help` is answered by the router itself
+    return None
+
+
+SUBCOMMANDS: tuple[Subcommand, ...] = (
+    Subcommand("help", _no_listener, None, "help", "this list", needs_incident=False),
+    Subcommand("declare", incidents.declare, Action.DECLARE, "declare <title>",
+               "open an incident by hand (pick playbook and severity)", needs_incident=False),
+    Subcommand("status", status.status, None, status.USAGE,
+               "where the incident stands (here), or every open incident you may see", needs_incident=False),
+    Subcommand("brief", status.brief_command, Action.BRIEF, "brief",
+               "a short situation report for leadership, citing the timeline"),
+    Subcommand("decision", decisions.decision, Action.RECORD_DECISION, "decision <text>",
+               "log a decision (who, when, link)"),
+    Subcommand("fact", decisions.fact, Action.RECORD_FACT, "fact [private] <text>",
+               "record a confirmed fact (private: never in statements)"),
+    Subcommand("task", tasks.add_task, Action.ADD_TASK, "task <text> [@user] [in 30m]",
+               "add a task, optionally with owner and due time"),
+    Subcommand("assign", incidents.assign, Action.ASSIGN_ROLE, "assign <role> @user",
+               "give a role to someone (crisis lead)"),
+    Subcommand("severity", incidents.severity, Action.CHANGE_SEVERITY, "severity <low|medium|high|critical>",
+               "change the incident's severity (crisis lead)"),
+    Subcommand("statement", statements.statement, Action.DRAFT_STATEMENT, "statement [channel...]",
+               "draft a holding statement (channels: press, x, linkedin, website, staff, email)"),
+    Subcommand("report", reports.report_command, None, "report [incident id]",
+               "the post-incident report (Markdown and timeline chart)", needs_incident=False),
+    Subcommand("close", incidents.close, Action.CLOSE, "close <summary>", "close the incident (crisis lead)"),
+    Subcommand("reopen", incidents.reopen, Action.REOPEN, "reopen [reason]", "reopen a closed incident"),
+)
+
+
+def ack_now(ack: Ack) -> None:
+    ack()
+
+
+def _validated(errors: Callable[[dict], dict[str, str]]):
+    """A modal's ack: field errors keep the modal open, and then no follow-up work runs (see ``_invalid``)."""
+
+    def ack_view(ack: Ack, view: dict) -> None:
+        problems = errors(view)
+        if problems:
+            ack(response_action="errors", errors=problems)
+        else:
+            ack()
+
+    return ack_view
+
+
+def _invalid(errors: Callable[[dict], dict[str, str]]) -> Callable[[dict], bool]:
+    return lambda body: bool(errors(body["view"]))
+
+
+def _action(app: App, core: Core, action_id: str, listener: Listener, action: Action,
+            incident_of: IncidentOf = incident_of_channel) -> None:
+    app.action(action_id)(ack=ack_now, lazy=[guarded(core, listener, action=action, incident_of=incident_of)])
+
+
+def _view(app: App, core: Core, callback_id: str, listener: Listener, action: Action | None,
+          errors: Callable[[dict], dict[str, str]], *, incident_of: IncidentOf = incident_of_channel,
+          needs_incident: bool = True) -> None:
+    app.view(callback_id)(ack=_validated(errors), lazy=[guarded(
+        core, listener, action=action, incident_of=incident_of, needs_incident=needs_incident,
+        skip=_invalid(errors))])
+
+
+def _event(app: App, core: Core, event: str, listener: Listener, action: Action | None, *,
+           in_rooms_only: bool = True, only: Callable[[dict], bool] = lambda _body: True) -> None:
+    """Events outside incident rooms (and ones ``only`` does not want) are not ours to answer."""
+
+    def skip(body: dict) -> bool:
+        if not only(body):
+            return True
+        if not in_rooms_only:
+            return False
+        with Session(core.engine) as session:
+            return incident_of_channel(core, session, body) is None
+
+    app.event(event)(ack=ack_now, lazy=[guarded(core, listener, action=action, needs_incident=in_rooms_only,
+                                                skip=skip)])
+
+
+def build_bolt(core: Core) -> App:
+    """The Bolt app with every listener, and the core's close hooks."""
+    app = new_app(core)
+    router = CommandRouter(core, SUBCOMMANDS)
+    app.command("/warroom")(ack=ack_now, lazy=[router.run])
+
+    _action(app, core, ActionId.TASK_DONE, tasks.done, Action.COMPLETE_OWN_TASK)
+    _action(app, core, ActionId.STATUS_SHOW, status.show, None)  # visibility is the listener's own check
+    _action(app, core, ActionId.STATEMENT_DRAFT, statements.draft, Action.DRAFT_STATEMENT)
+    _action(app, core, ActionId.STATEMENT_APPROVE, statements.approve, Action.REVIEW_STATEMENT,
+            statements.incident_of_statement)
+    _action(app, core, ActionId.STATEMENT_EDIT, statements.edit, Action.REVIEW_STATEMENT,
+            statements.incident_of_statement)
+    _action(app, core, ActionId.STATEMENT_CHANGES, statements.changes, Action.REVIEW_STATEMENT,
+            statements.incident_of_statement)
+
+    _view(app, core, CallbackId.DECLARE, incidents.declared, None, incidents.declare_errors, needs_incident=False,
+          incident_of=lambda *_: None)
+    _view(app, core, CallbackId.STATEMENT_EDIT, statements.edited, Action.REVIEW_STATEMENT,
+          lambda view: statements.edit_errors(core, view), incident_of=statements.incident_of_statement)
+    _view(app, core, CallbackId.STATEMENT_CHANGES, statements.changes_requested, Action.REVIEW_STATEMENT,
+          statements.changes_errors, incident_of=statements.incident_of_statement)
+
+    app.shortcut(CallbackId.LOG_DECISION)(ack=ack_now, lazy=[guarded(core, decisions.log_from_message,
+                                                                      action=Action.RECORD_DECISION)])
+
+    _event(app, core, "reaction_added", incidents.pinned, Action.PIN_MESSAGE, only=incidents.is_pushpin)
+    _event(app, core, "app_mention", incidents.mentioned, None, in_rooms_only=False)
+    for event in ("member_joined_channel", "member_left_channel"):
+        _event(app, core, event, incidents.membership_changed, None, in_rooms_only=False)
+
+    wire_core(core)
+    return app
+
+
+def wire_core(core: Core) -> None:
+    """What the core does after closing an incident, registered once."""
+    if report_flows.publish_report not in core.close_hooks:
+        core.close_hooks.append(report_flows.publish_report)
