@@ -156,6 +156,8 @@ def guarded(core: Core, listener: Listener, *, action: Action | None, needs_inci
     def run(body: dict, respond=None) -> None:
         if skip is not None and skip(body):
             return
+        if body.get("type") == "view_submission" and not body.get("response_urls"):
+            respond = None  # a modal has no response_url unless it asks for one
         req = Request(core, _user(body), _channel(body), body, respond=respond)
         try:
             prepared = prepare(core, body, respond, action=action, needs_incident=needs_incident,
