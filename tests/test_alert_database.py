@@ -4,6 +4,7 @@ Retry-After, so the sender keeps the alert and sends it again; nothing half-stor
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import event, text
 from sqlmodel import Session, select
@@ -46,6 +47,21 @@ def test_a_database_locked_past_its_wait_gives_503_with_retry_after(sandbox):
     again = sandbox.alert(social_alert())  # the sender's retry
     assert again.status_code == 202 and again.json()["status"] == "opened"
     assert counts(sandbox) == (1, 1)
+
+
+def test_alerts_arriving_together_while_locked_all_get_503(sandbox):
+    on_every_new_connection(sandbox.core.engine, "PRAGMA busy_timeout=200")
+    holder = sqlite3.connect(sandbox.directory / "warroom.db", isolation_level=None)
+    try:
+        holder.execute("BEGIN IMMEDIATE")
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda n: sandbox.alert(social_alert(dedup_key=f"locked-{n}")), range(8)))
+    finally:
+        holder.rollback()
+        holder.close()
+    assert [a.status_code for a in answers] == [503] * 8
+    assert {a.headers["Retry-After"] for a in answers} == {"5"}
+    assert counts(sandbox) == (0, 0)
 
 
 def test_a_full_disk_gives_503_with_retry_after(sandbox):

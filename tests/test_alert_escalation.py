@@ -4,7 +4,9 @@ crisis lead is asked in the room, once per level, with a button that raises the 
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
+import pytest
 from sqlmodel import Session, select
 
 from app.alerts.escalations import RAISE_ACTION
@@ -87,3 +89,14 @@ def test_no_notice_when_the_incident_was_raised_meanwhile(sandbox):
     sandbox.core.alert_updates.flush(incident.id)
     assert notices(sandbox, incident.channel_id) == []
     assert escalations(sandbox, incident.id)[0].data["posted"] is True
+
+
+def test_the_button_value_reads_back():
+    from app.alerts.escalations import notice, parse_raise_value
+    from app.severity import Severity
+
+    button = raise_button(SimpleNamespace(**notice(42, "high", "critical", "title", "U0LEAD")))
+    assert parse_raise_value(button["value"]) == (42, Severity.CRITICAL)
+    for bad in ("", "x:critical", "42", "42:apocalyptic"):
+        with pytest.raises(ValueError):
+            parse_raise_value(bad)

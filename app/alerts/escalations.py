@@ -64,6 +64,14 @@ def notice(incident_id: int, current: str, level: str, alert_title: str, lead: s
     return message(text, [section(text), actions(raise_button)])
 
 
+def parse_raise_value(value: str) -> tuple[int, Severity]:
+    """The incident id and level of a *Raise* button's value ``"<incident_id>:<level>"``; ValueError if malformed."""
+    incident, _, level = (value or "").partition(":")
+    if not incident.isdigit():
+        raise ValueError(f"not an escalation button value: {value!r}")
+    return int(incident), Severity.parse(level)
+
+
 def _alert_title(session: Session, event: TimelineEvent) -> str:
     alert = session.get(Alert, event.data.get("alert_id") or 0)
     return alert.title if alert is not None else event.text
