@@ -23,7 +23,7 @@ EXAMPLES = 100  # per endpoint: bounded, so the suite stays quick
 
 text = st.text(st.characters(codec=None, exclude_categories=()), max_size=12) | st.sampled_from(
     ["", "firing", "resolved", "critical", "\x00", "\ud83d", "2026-03-14T09:00:00Z", "9999-12-31T23:59:59-01:00",
-     "https://example.com/x", "http://[::1", "<!channel>"])
+     "https://example.com/x", "http://[::1", "<!channel>", "__class__", "model_config", "__pydantic_extra__"])
 leaf = (st.none() | st.booleans() | st.integers(min_value=-(10**400), max_value=10**400)
         | st.floats(allow_nan=True, allow_infinity=True) | text)
 values = st.recursive(leaf, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(text, inner, max_size=4),

@@ -105,6 +105,7 @@ def _endpoint(core: Core, parse: Callable[[object], list[AlertIn]], *, pagerduty
         except BodyError as exc:
             return _error(400, str(exc))
         except AlertIgnored as exc:
+            metrics.ALERTS_RECEIVED.labels(source="pagerduty" if pagerduty else "alert", outcome="ignored").inc()
             return JSONResponse({"incident_id": None, "status": "ignored", "reason": exc.reason}, status_code=200)
         except AlertFormatError as exc:
             return _error(422, str(exc), field=exc.field, errors=exc.errors)
