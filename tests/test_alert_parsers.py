@@ -13,6 +13,7 @@ import pytest
 
 from app.alerts.parsers import (
     AlertFormatError,
+    AlertIgnored,
     normalise_kind,
     parse_alertmanager,
     parse_generic,
@@ -150,8 +151,6 @@ def test_generic_wrong_fields_are_named(name, value, expected):
 @pytest.mark.parametrize(
     ("name", "value"),
     [
-        ("title", "t" * 501),
-        ("description", "d" * 10_001),
         ("kind", "k" * 65),
         ("dedup_key", "x" * 256),
         ("labels", {f"l{i}": "v" for i in range(65)}),
@@ -161,6 +160,38 @@ def test_generic_length_caps(name, value):
     error = field_of(parse_generic, generic_body(**{name: value}))
     assert error.field == name
     assert "at most" in error.message
+
+
+def test_generic_long_texts_are_shortened_visibly_not_refused():
+    body = generic_body(title="t" * 501, description="d" * 12_345)
+    alert = parse_generic(body)
+    assert len(alert.title) == 500 and alert.title.endswith("…")
+    assert len(alert.description) == 10_000
+    assert alert.description.endswith("[shortened from 12,345 characters; the full text is kept with the alert]")
+    assert alert.raw["description"] == "d" * 12_345  # the raw payload keeps the full text
+
+
+def test_generic_and_alertmanager_shorten_descriptions_alike():
+    long = "word " * 3_000
+    generic = parse_generic(generic_body(description=long))
+    body = load("alertmanager-v4.json")
+    body["alerts"][0]["annotations"]["description"] = long
+    assert parse_alertmanager(body)[0].description == generic.description
+
+
+def test_generic_every_problem_is_listed():
+    error = field_of(parse_generic, generic_body(title=None, severity="urgent", metrics={"x": "1"}))
+    assert [problem["field"] for problem in error.errors] == ["title", "severity", "metrics"]
+    assert error.field == "title"
+
+
+def test_generic_integer_beyond_float_range_is_named():
+    error = field_of(parse_generic, generic_body(metrics={"mentions": 10**400}))
+    assert error.field == "metrics" and "'mentions' is not a number" in error.message
+
+
+def test_generic_time_out_of_range_after_offset_is_named():
+    assert field_of(parse_generic, generic_body(started_at="9999-12-31T23:59:59-01:00")).field == "started_at"
 
 
 def test_generic_length_caps_allow_the_limit():
@@ -433,8 +464,6 @@ def test_pagerduty_note_event_uses_incident_reference():
     ("change", "field", "text"),
     [
         (lambda b: b.pop("event"), "event", "object"),
-        (lambda b: b["event"].update(event_type="service.updated"), "event.event_type", "only incident events"),
-        (lambda b: b["event"].update(event_type="pagey.ping"), "event.event_type", "only incident events"),
         (lambda b: b["event"].pop("event_type"), "event.event_type", "required"),
         (lambda b: b["event"].update(data=None), "event.data", "object"),
         (lambda b: b["event"]["data"].pop("id"), "event.data.id", "required"),
@@ -449,10 +478,14 @@ def test_pagerduty_errors(change, field, text):
     assert text in error.message
 
 
-def test_pagerduty_only_incident_events_message():
+@pytest.mark.parametrize("event_type", ["service.created", "service.updated", "pagey.ping"])
+def test_pagerduty_other_events_are_ignored_not_refused(event_type):
     body = load("pagerduty-v3-triggered.json")
-    body["event"]["event_type"] = "service.created"
-    assert str(field_of(parse_pagerduty, body)) == "event.event_type: only incident events are handled"
+    body["event"]["event_type"] = event_type
+    body["event"]["data"] = None  # whatever such an event carries is not read
+    with pytest.raises(AlertIgnored) as caught:
+        parse_pagerduty(body)
+    assert event_type in caught.value.reason
 
 
 # --- signatures ---------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import queue
 import threading
 from concurrent.futures import Future
 
+from sqlalchemy.exc import OperationalError
+
 from app.alerts.parsers import AlertIn
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,11 @@ class IntakeBatcher:
         alerts = [alert for request, _ in batch for alert in request]
         try:
             results = self.write(alerts)
+        except OperationalError as exc:  # the database cannot take writes now (locked, full): each sender retries
+            log.warning("alert intake could not write %d alerts: %s", len(alerts), exc.orig)
+            for _request, future in batch:
+                future.set_exception(exc)
+            return
         except Exception as exc:
             if len(batch) > 1:  # one bad request must not fail the others: write them one by one
                 for item in batch:

@@ -42,7 +42,10 @@ def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult
             if result.status == "opened":
                 start_incident(core, result.incident_id)
             elif result.status == "attached":
-                updates(core).attached(result.incident_id)
+                if result.escalated_to:
+                    updates(core).escalated(result.incident_id)
+                else:
+                    updates(core).attached(result.incident_id)
         except Exception:  # the alerts are stored: never fail (and so resend) them for what follows
             log.exception("after storing alert %s", result.alert_id)
     return results

@@ -1,4 +1,4 @@
-"""The alert table: every alert received, its raw payload kept verbatim."""
+"""The alert table: every alert received, its raw payload kept (NUL removed, lone surrogates replaced)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,11 @@ from app.timeutil import utcnow
 
 class Alert(SQLModel, table=True):
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_incident_received", "incident_id", "received_at"),)
+    __table_args__ = (
+        Index("ix_alerts_incident_received", "incident_id", "received_at"),
+        # A sender's delivery id is stored once: a redelivery of the same webhook is recognised here.
+        Index("uq_alerts_delivery_id", "delivery_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int | None = Field(default=None, foreign_key="incidents.id")
@@ -30,3 +34,4 @@ class Alert(SQLModel, table=True):
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     received_at: datetime = Field(default_factory=utcnow)
     posted: bool = False  # whether the room has been told about it (repeats are counted, not posted)
+    delivery_id: str | None = None  # e.g. PagerDuty's X-Webhook-Id, the same for each redelivery

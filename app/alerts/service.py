@@ -1,7 +1,11 @@
-"""Alert intake: store every alert, open an incident or attach to the open one with the same dedup key.
+"""Alert intake: store every alert, open an incident or attach to the open one with the same incident key.
 
-"One incident per dedup key" is enforced by a partial unique index on open incidents, so two identical
-alerts arriving at the same instant (in threads or in separate processes) still make one incident.
+An alert's incident key is its group's key (an Alertmanager/Grafana ``groupKey``: one group, one
+incident), else its own dedup key. "One open incident per key" is enforced by a partial unique index,
+so two identical alerts arriving at the same instant (in threads or in separate processes) still make
+one incident. A sender's delivery id (PagerDuty's ``X-Webhook-Id``) is stored once: a redelivery is
+answered as a duplicate and stored no second time. An attached alert more severe than its incident is
+recorded as an ``escalation`` on the timeline, for the room to be told.
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from app.alerts.parsers import AlertIn
 from app.core import Core
 from app.db import transaction
 from app.incidents import service as incidents
+from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
+from app.severity import Severity
 from app.timeutil import utcnow
 
 
@@ -28,7 +34,8 @@ from app.timeutil import utcnow
 class IntakeResult:
     alert_id: int
     incident_id: int | None
-    status: str  # opened | attached | recorded
+    status: str  # opened | attached | recorded | duplicate
+    escalated_to: str | None = None  # the level an attached alert proposes raising its incident to
 
     def as_dict(self) -> dict:
         return {"alert_id": self.alert_id, "incident_id": self.incident_id, "status": self.status}
@@ -42,25 +49,42 @@ def dedup_key_for(alert: AlertIn) -> str:
     return "derived:" + hashlib.sha256(basis.encode()).hexdigest()[:32]
 
 
+def incident_key_for(alert: AlertIn) -> str:
+    """The key the alert's incident is found by: its group's, else its own."""
+    return alert.group_key or dedup_key_for(alert)
+
+
 def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: bool = False) -> dict:
     return {"incident_id": incident_id, "source": alert.source, "kind": alert.kind, "title": alert.title[:500],
             "description": alert.description, "severity": alert.severity.value if alert.severity else None,
             "status": alert.status, "dedup_key": key, "url": alert.url, "labels": alert.labels,
-            "metrics": alert.metrics, "raw": alert.raw, "posted": posted, "received_at": utcnow()}
+            "metrics": alert.metrics, "raw": alert.raw, "posted": posted, "received_at": utcnow(),
+            "delivery_id": alert.delivery_id}
 
 
 # Built once: the storm's hot path then skips building and caching a statement per batch.
-_OPEN_BY_KEY = select(Incident.dedup_key, Incident.id).where(
+_OPEN_BY_KEY = select(Incident.dedup_key, Incident.id, Incident.severity).where(
     col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == "open")
+_DELIVERED = select(Alert.delivery_id, Alert.id, Alert.incident_id).where(
+    col(Alert.delivery_id).in_(bindparam("ids", expanding=True)))
+_ESCALATIONS = select(TimelineEvent.incident_id, TimelineEvent.data).where(
+    col(TimelineEvent.incident_id).in_(bindparam("incident_ids", expanding=True)), TimelineEvent.kind == "escalation")
 _INSERT_ALERTS = insert(Alert).returning(Alert.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(TimelineEvent)
 _COUNT = Incident.__table__.update().where(Incident.__table__.c.id == bindparam("counted_id")).values(
     alert_count=Incident.__table__.c.alert_count + bindparam("added"))
 
 
-def _open_incidents_for(session: Session, keys: set[str]) -> dict[str, int]:
-    """The id of the open incident of each dedup key that has one, in one query."""
-    return dict(session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).all())
+@dataclass
+class _Open:
+    incident_id: int
+    severity: str
+
+
+def _open_incidents_for(session: Session, keys: set[str]) -> dict[str, _Open]:
+    """The open incident of each key that has one, in one query."""
+    return {key: _Open(incident_id, severity)
+            for key, incident_id, severity in session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).all()}
 
 
 @dataclass
@@ -71,21 +95,30 @@ class _Staged:
     status: str
     playbook_id: str | None = None
     alert_id: int = 0
+    escalated_to: str | None = None
 
 
 def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]:
-    """Store every alert (and each new incident); alerts with one key share one incident.
+    """Store every new alert (and each new incident); alerts with one incident key share one incident.
 
     Attaching is the hot path of a storm: plain bulk statements (alerts, their timeline entries, the
     incidents' counters), not one ORM object per alert.
     """
-    open_by_key: dict[str, int | None] = dict.fromkeys({dedup_key_for(alert) for alert in alerts})
-    open_by_key.update(_open_incidents_for(session, set(open_by_key)))
-    staged = [_stage_one(core, session, alert, open_by_key) for alert in alerts]
-    ids = session.execute(_INSERT_ALERTS, [item.row for item in staged]).scalars().all()
-    attached = [item for item in staged if item.incident_id is not None]
-    for item, alert_id in zip(staged, ids, strict=True):
-        item.alert_id = alert_id
+    staged: list[_Staged | None] = [None] * len(alerts)
+    fresh = _mark_redeliveries(session, alerts, staged)
+    open_by_key: dict[str, _Open | None] = dict.fromkeys({incident_key_for(alerts[i]) for i in fresh})
+    if open_by_key:
+        open_by_key.update(_open_incidents_for(session, set(open_by_key)))
+    # Firing alerts first, so that a group's resolved alert finds the incident its firing alerts open.
+    for index in sorted(fresh, key=lambda i: alerts[i].status == "resolved"):
+        staged[index] = _stage_one(core, session, alerts[index], open_by_key)
+    new = [staged[i] for i in fresh]
+    _propose_escalations(session, new, open_by_key)
+    if new:
+        ids = session.execute(_INSERT_ALERTS, [item.row for item in new]).scalars().all()
+        for item, alert_id in zip(new, ids, strict=True):
+            item.alert_id = alert_id
+    attached = [item for item in new if item.incident_id is not None]  # the opening alert counts too
     if attached:
         session.execute(_INSERT_EVENTS, [
             {"incident_id": item.incident_id, "kind": "alert", "text": item.alert.title[:500],
@@ -94,24 +127,84 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
             for item in attached])
         added = Counter(item.incident_id for item in attached)
         session.execute(_COUNT, [{"counted_id": incident_id, "added": n} for incident_id, n in added.items()])
+    for item in new:
+        if item.escalated_to:
+            _record_escalation(session, item, open_by_key[incident_key_for(item.alert)])
     return staged
 
 
-def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[str, int | None]) -> _Staged:
-    key = dedup_key_for(alert)
-    incident_id = open_by_key[key]
-    if incident_id is None and alert.status == "resolved":
-        return _Staged(alert, _alert_row(alert, key, None), None, "recorded")
-    if incident_id is not None:
-        return _Staged(alert, _alert_row(alert, key, incident_id), incident_id, "attached")
+def _mark_redeliveries(session: Session, alerts: list[AlertIn], staged: list) -> list[int]:
+    """Stage redeliveries (a delivery id seen before) as duplicates; the indexes of the other alerts."""
+    ids = sorted({alert.delivery_id for alert in alerts if alert.delivery_id})
+    seen = {delivery: (alert_id, incident_id)
+            for delivery, alert_id, incident_id in session.execute(_DELIVERED, {"ids": ids}).all()} if ids else {}
+    first_in_batch: dict[str, int] = {}
+    fresh = []
+    for index, alert in enumerate(alerts):
+        delivery = alert.delivery_id
+        if delivery and (delivery in seen or delivery in first_in_batch):
+            staged[index] = _Duplicate(alert, seen.get(delivery), first_in_batch.get(delivery))
+            continue
+        if delivery:
+            first_in_batch[delivery] = index
+        fresh.append(index)
+    return fresh
+
+
+class _Duplicate(_Staged):
+    """A redelivered alert: answered with the first delivery's alert and incident, stored no second time."""
+
+    def __init__(self, alert: AlertIn, stored: tuple[int, int | None] | None, batch_index: int | None) -> None:
+        super().__init__(alert, {}, stored[1] if stored else None, "duplicate", alert_id=stored[0] if stored else 0)
+        self.batch_index = batch_index  # set when the first delivery is in the same batch
+
+
+def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[str, _Open | None]) -> _Staged:
+    key = incident_key_for(alert)
+    own_key = dedup_key_for(alert)
+    found = open_by_key[key]
+    if found is None and alert.status == "resolved":
+        return _Staged(alert, _alert_row(alert, own_key, None), None, "recorded")
+    if found is not None:
+        return _Staged(alert, _alert_row(alert, own_key, found.incident_id), found.incident_id, "attached")
     playbook = core.playbooks.match(alert.kind, alert.labels, alert.severity)
     incident = incidents.open_incident(
         session, playbook, title=alert.title, kind=alert.kind, severity=alert.severity, source=alert.source,
         description=alert.description, url=alert.url, dedup_key=key, language=core.settings.warroom_language,
     )
-    open_by_key[key] = incident.id
+    open_by_key[key] = _Open(incident.id, incident.severity)
     # The briefing tells the room about the first alert.
-    return _Staged(alert, _alert_row(alert, key, incident.id, posted=True), incident.id, "opened", playbook.id)
+    return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, "opened", playbook.id)
+
+
+def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict[str, _Open | None]) -> None:
+    """Mark the most severe attached firing alert of each incident that it outranks, once per level."""
+    best: dict[int, _Staged] = {}
+    for item in new:
+        level = item.alert.severity
+        if item.status != "attached" or item.alert.status != "firing" or level is None:
+            continue
+        incident = open_by_key[incident_key_for(item.alert)]
+        if level.rank <= Severity.parse(incident.severity).rank:
+            continue
+        current = best.get(item.incident_id)
+        if current is None or level.rank > current.alert.severity.rank:
+            best[item.incident_id] = item
+    if not best:
+        return
+    proposed = {(incident_id, (data or {}).get("to"))
+                for incident_id, data in session.execute(_ESCALATIONS, {"incident_ids": sorted(best)}).all()}
+    for incident_id, item in best.items():
+        level = item.alert.severity.value
+        if (incident_id, level) not in proposed:
+            item.escalated_to = level
+            item.row["posted"] = True  # the escalation notice shows this alert
+
+
+def _record_escalation(session: Session, item: _Staged, incident: _Open) -> None:
+    timeline.record(session, item.incident_id, "escalation", f"{incident.severity} -> {item.escalated_to}: "
+                    f"{item.alert.title[:400]}", actor=item.alert.source, at=item.row["received_at"],
+                    alert_id=item.alert_id, posted=False, **{"from": incident.severity, "to": item.escalated_to})
 
 
 def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
@@ -121,16 +214,19 @@ def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
             with transaction(core.engine, urgent=True) as session:
                 staged = _stage(core, session, alerts)
         except IntegrityError:
-            continue  # a concurrent alert (another process) opened an incident first: attach to it
+            continue  # a concurrent alert (another process) opened an incident or stored a delivery first
         results = []
         for item in staged:
-            results.append(IntakeResult(item.alert_id, item.incident_id, item.status))
+            if isinstance(item, _Duplicate) and item.batch_index is not None:
+                first = staged[item.batch_index]
+                item.alert_id, item.incident_id = first.alert_id, first.incident_id
+            results.append(IntakeResult(item.alert_id, item.incident_id, item.status, item.escalated_to))
             metrics.ALERTS_RECEIVED.labels(source=item.alert.source, outcome=item.status).inc()
             if item.playbook_id:
                 metrics.INCIDENTS_OPENED.labels(playbook=item.playbook_id).inc()
         return results
-    keys = sorted({dedup_key_for(alert) for alert in alerts})
-    raise RuntimeError(f"could not store the alerts with dedup keys {keys!r} after 3 attempts")
+    keys = sorted({incident_key_for(alert) for alert in alerts})
+    raise RuntimeError(f"could not store the alerts with incident keys {keys!r} after 3 attempts")
 
 
 def ingest(core: Core, alert: AlertIn) -> IntakeResult:

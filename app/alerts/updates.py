@@ -1,4 +1,8 @@
-"""Tells a room about alerts attached to its incident: repeats are counted into one message per window."""
+"""Tells a room about alerts attached to its incident: repeats are counted into one message per window.
+
+Escalations (an alert more severe than its incident) are posted at once, before the summary. A room that
+is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +13,14 @@ import time
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select, update
 
+from app.alerts import escalations
+from app.alerts.formats.limits import GROUP_LISTED_MAX
 from app.alerts.models import Alert
 from app.db import transaction
 from app.incidents import service as incidents
-from app.slack.text import escape
+from app.slack.text import escape, truncate
+
+LISTED_TITLE_MAX = 150
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +42,18 @@ class AlertUpdates:
         self._thread.start()
 
     def attached(self, incident_id: int) -> None:
+        """Tell the room within a window (repeats arriving meanwhile join the same message)."""
+        self._plan(incident_id, time.monotonic() + self.window)
+
+    def escalated(self, incident_id: int) -> None:
+        """Tell the room now: an alert outranks its incident."""
+        self._plan(incident_id, time.monotonic())
+
+    def _plan(self, incident_id: int, due: float) -> None:
         with self._wake:
-            if incident_id in self._due or self._stopped:
+            if self._stopped or self._due.get(incident_id, due + 1) <= due:
                 return
-            self._due[incident_id] = time.monotonic() + self.window
+            self._due[incident_id] = due
             self._wake.notify()
 
     def _run(self) -> None:
@@ -60,16 +76,24 @@ class AlertUpdates:
                     return
 
     def flush(self, incident_id: int) -> int:
-        """Post one summary of the incident's unposted alerts; returns how many it covered."""
+        """Post pending escalations, then one summary of the incident's unposted alerts; returns how many
+        alerts the summary covered."""
         unposted = (Alert.incident_id == incident_id, Alert.posted == False)  # noqa: E712
         with Session(self.core.engine) as session:
             incident = incidents.get(session, incident_id)
-            # Only what the summary shows: each alert's status, and the latest alert in full.
-            statuses = list(session.exec(select(Alert.id, Alert.status).where(*unposted).order_by(col(Alert.id))))
-            latest = session.get(Alert, statuses[-1][0]) if statuses else None
-        if latest is None or not incident.channel_id:
+            # Only what the summary shows: each alert's status and key, and the latest alert in full.
+            rows = list(session.exec(select(Alert.id, Alert.status, Alert.dedup_key).where(*unposted)
+                                     .order_by(col(Alert.id))))
+            latest = session.get(Alert, rows[-1][0]) if rows else None
+            listed, more = _listed(session, rows)
+        if not incident.channel_id:
+            if incident.status == "open":
+                self.attached(incident_id)  # the room is still being set up: look again a window later
             return 0
-        message = summary([status for _, status in statuses], latest, incident.alert_count)
+        escalations.post_pending(self.core, incident)
+        if latest is None:
+            return 0
+        message = summary([status for _, status, _ in rows], latest, incident.alert_count, listed, more)
         try:
             self.core.slack.chat_postMessage(channel=incident.channel_id, **message)
         except SlackApiError as exc:
@@ -77,7 +101,7 @@ class AlertUpdates:
             return 0
         with transaction(self.core.engine) as session:
             session.execute(update(Alert).where(*unposted, col(Alert.id) <= latest.id).values(posted=True))
-        return len(statuses)
+        return len(rows)
 
     def cancel(self) -> None:
         """Drop the pending summaries and end the thread."""
@@ -87,8 +111,24 @@ class AlertUpdates:
             self._wake.notify()
 
 
-def summary(statuses: list[str], latest: Alert, total: int) -> dict:
-    """One room message for the alerts with these statuses (oldest first), showing the latest one."""
+def _listed(session: Session, rows: list) -> tuple[list[tuple[str, str]], int]:
+    """When the alerts have several distinct keys (a group's alerts): (title, status) of the latest alert
+    of at most GROUP_LISTED_MAX keys, newest first, and how many keys are left out."""
+    latest_by_key: dict[str, int] = {}
+    for alert_id, _status, key in rows:
+        latest_by_key[key] = alert_id
+    if len(latest_by_key) < 2:
+        return [], 0
+    ids = sorted(latest_by_key.values(), reverse=True)[:GROUP_LISTED_MAX]
+    found = {alert_id: (title, status) for alert_id, title, status in
+             session.exec(select(Alert.id, Alert.title, Alert.status).where(col(Alert.id).in_(ids)))}
+    return [found[alert_id] for alert_id in ids], len(latest_by_key) - len(ids)
+
+
+def summary(statuses: list[str], latest: Alert, total: int, listed: list[tuple[str, str]] = (),
+            more: int = 0) -> dict:
+    """One room message for the alerts with these statuses (oldest first): the latest one, or the
+    distinct alerts of a group as ``listed`` (title, status) and how many ``more`` there are."""
     resolved = [status for status in statuses if status == "resolved"]
     firing = len(statuses) - len(resolved)
     parts = []
@@ -96,7 +136,14 @@ def summary(statuses: list[str], latest: Alert, total: int) -> dict:
         parts.append(f":repeat: {firing} more alert{'s' if firing != 1 else ''} attached")
     if resolved:
         parts.append(f":white_check_mark: {len(resolved)} resolved (the incident stays open until the lead closes it)")
-    metrics = ", ".join(f"{escape(k)} {v:g}" for k, v in list(latest.metrics.items())[:5])
-    text = " · ".join(parts) + f"\nLatest: {escape(latest.title)}" + (f" ({metrics})" if metrics else "")
+    text = " · ".join(parts)
+    if listed:
+        for title, status in listed:
+            text += f"\n• {truncate(escape(title), LISTED_TITLE_MAX)}" + (" (resolved)" if status == "resolved" else "")
+        if more:
+            text += f"\n…and {more} more distinct alert{'s' if more != 1 else ''}"
+    else:
+        metrics = ", ".join(f"{escape(k)} {v:g}" for k, v in list(latest.metrics.items())[:5])
+        text += f"\nLatest: {escape(latest.title)}" + (f" ({metrics})" if metrics else "")
     text += f"\n_{total} alerts in total_"
     return {"text": text}

@@ -1,18 +1,23 @@
-"""Prometheus Alertmanager (webhook v4) and Grafana alerting webhooks: one AlertIn per alert in the group."""
+"""Prometheus Alertmanager (webhook v4) and Grafana alerting webhooks: one AlertIn per alert in the group.
+
+All alerts of one ``groupKey`` belong to one incident (``AlertIn.group_key``); each alert keeps its own
+identity (``groupKey:fingerprint``) so that repeats of it are recognised.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+from datetime import datetime
+from typing import Annotated, Any
 
-from app.alerts.formats.model import KIND_MAX, AlertFormatError, AlertIn, normalise_kind
-from app.alerts.formats.values import clip, is_http_url, is_number, parse_time, require_object, string_map
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+from app.alerts.formats import values as check
+from app.alerts.formats.limits import DEDUP_KEY_MAX, DESCRIPTION_MAX, KIND_MAX, TITLE_MAX, URL_MAX
+from app.alerts.formats.model import AlertIn, normalise_kind, validate
 from app.severity import Severity
 
-TITLE_MAX = 500
-DESCRIPTION_MAX = 10_000
-DEDUP_KEY_MAX = 255
-URL_MAX = 3_000
 FALLBACK_KIND = "alert"
 
 SEVERITY_WORDS = {
@@ -31,14 +36,51 @@ SEVERITY_WORDS = {
 }
 
 
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise check.invalid("is required and must be an object of strings")
+    return check.string_map(value)
+
+
+def _alert_list(value: Any) -> Any:
+    if not isinstance(value, list) or not value:
+        raise check.invalid("must be a non-empty list of alert objects")
+    return value
+
+
+class AlertmanagerAlert(BaseModel):
+    """One alert of the group; fields other senders add are allowed and kept."""
+
+    model_config = ConfigDict(extra="allow")
+
+    labels: Annotated[dict[str, str], BeforeValidator(_labels)]
+    annotations: Annotated[dict[str, str], BeforeValidator(check.string_map)] = {}
+    status: Annotated[str | None, BeforeValidator(check.status)] = None
+    startsAt: Annotated[datetime | None, BeforeValidator(check.time)] = None  # noqa: N815 (the sender's names)
+    generatorURL: Annotated[str | None, BeforeValidator(lambda v: check.lenient_url(v, URL_MAX))] = None  # noqa: N815
+    fingerprint: Any = None
+    values: Annotated[dict[str, float], BeforeValidator(check.lenient_metrics)] = {}  # Grafana: query ref -> number
+
+
+class AlertmanagerBody(BaseModel):
+    """The group; only ``alerts`` is required, the rest is read leniently."""
+
+    model_config = ConfigDict(extra="allow")
+
+    alerts: Annotated[list[AlertmanagerAlert], BeforeValidator(_alert_list)]
+    groupKey: Any = None  # noqa: N815
+    status: Any = None
+    externalURL: Annotated[str | None, BeforeValidator(lambda v: check.lenient_url(v, URL_MAX))] = None  # noqa: N815
+    title: Any = None
+
+
 def parse_alertmanager(body: object) -> list[AlertIn]:
     """Parse an Alertmanager or Grafana webhook body into one alert per element of ``alerts``."""
-    body = require_object(body, "body")
-    alerts = body.get("alerts")
-    if not isinstance(alerts, list) or not alerts:
-        raise AlertFormatError("alerts", "must be a non-empty list of alert objects")
+    group = validate(AlertmanagerBody, body)
     source = "grafana" if is_grafana(body) else "alertmanager"
-    return [_parse_alert(body, alert, f"alerts[{index}]", source) for index, alert in enumerate(alerts)]
+    group_key = _group_key(group.groupKey)
+    pairs = zip(group.alerts, body["alerts"], strict=True)
+    return [_alert(group, alert, raw, source, group_key) for alert, raw in pairs]
 
 
 def is_grafana(body: dict) -> bool:
@@ -53,26 +95,22 @@ def map_severity(text: str | None) -> Severity | None:
     return SEVERITY_WORDS.get(text.strip().lower())
 
 
-def _parse_alert(body: dict, alert: object, path: str, source: str) -> AlertIn:
-    alert = require_object(alert, path)
-    if not isinstance(alert.get("labels"), dict):
-        raise AlertFormatError(f"{path}.labels", "is required and must be an object of strings")
-    labels = string_map(alert["labels"], f"{path}.labels")
-    annotations = string_map(alert.get("annotations"), f"{path}.annotations")
-    alertname = labels.get("alertname", "").strip()
+def _alert(group: AlertmanagerBody, alert: AlertmanagerAlert, raw: dict, source: str, group_key: str | None) -> AlertIn:
+    labels, annotations = alert.labels, alert.annotations
     return AlertIn(
         source=source,
         kind=_kind(labels),
-        title=clip(_title(annotations, alertname, body), TITLE_MAX),
-        description=clip(annotations.get("description") or annotations.get("message") or "", DESCRIPTION_MAX),
+        title=check.clip(_title(annotations, labels.get("alertname", "").strip(), group.title), TITLE_MAX),
+        description=check.shorten(annotations.get("description") or annotations.get("message") or "", DESCRIPTION_MAX),
         severity=map_severity(labels.get("severity")),
-        status=_status(alert, body, path),
-        dedup_key=_dedup_key(body.get("groupKey"), alert.get("fingerprint"), labels),
+        status=alert.status or _group_status(group.status),
+        dedup_key=_dedup_key(group.groupKey, alert.fingerprint, labels),
+        group_key=group_key,
         labels=labels,
-        url=_url(alert, body),
-        metrics=_metrics(alert.get("values")),
-        started_at=parse_time(alert.get("startsAt"), f"{path}.startsAt"),
-        raw=alert,
+        url=alert.generatorURL or group.externalURL,
+        metrics=alert.values,
+        started_at=alert.startsAt,
+        raw=raw,
     )
 
 
@@ -81,25 +119,30 @@ def _kind(labels: dict[str, str]) -> str:
     return kind[:KIND_MAX].rstrip("-") or FALLBACK_KIND
 
 
-def _title(annotations: dict[str, str], alertname: str, body: dict) -> str:
-    for candidate in (annotations.get("summary"), annotations.get("title"), alertname):
-        if candidate and candidate.strip():
+def _title(annotations: dict[str, str], alertname: str, group_title: Any) -> str:
+    for candidate in (annotations.get("summary"), annotations.get("title"), alertname, group_title):
+        if isinstance(candidate, str) and candidate.strip():
             return candidate.strip()
-    group_title = body.get("title")
-    if isinstance(group_title, str) and group_title.strip():
-        return group_title.strip()
     return "Alertmanager alert"
 
 
-def _status(alert: dict, body: dict, path: str) -> str:
-    value = alert.get("status", body.get("status", "firing"))
-    status = value.strip().lower() if isinstance(value, str) else value
-    if status not in ("firing", "resolved"):
-        raise AlertFormatError(f"{path}.status", f"must be firing or resolved (got {value!r})")
-    return status
+def _group_status(value: Any) -> str:
+    """The group's status stands in for an alert without one; anything unusual there counts as firing."""
+    status = value.strip().lower() if isinstance(value, str) else ""
+    return status if status in check.STATUSES else "firing"
 
 
-def _dedup_key(group_key: object, fingerprint: object, labels: dict[str, str]) -> str:
+def _group_key(group_key: Any) -> str | None:
+    """The incident key of the group: its ``groupKey``, hashed when too long to store."""
+    group = group_key.strip() if isinstance(group_key, str) else ""
+    if not group:
+        return None
+    if len(group) > DEDUP_KEY_MAX:
+        return "group-" + hashlib.sha256(group.encode()).hexdigest()[:32]
+    return group
+
+
+def _dedup_key(group_key: Any, fingerprint: Any, labels: dict[str, str]) -> str:
     """``groupKey:fingerprint``; groupKey alone; the fingerprint alone; else a hash of the labels."""
     group = group_key.strip() if isinstance(group_key, str) else ""
     finger = fingerprint.strip() if isinstance(fingerprint, str) else ""
@@ -111,17 +154,3 @@ def _dedup_key(group_key: object, fingerprint: object, labels: dict[str, str]) -
         return (group or finger)[:DEDUP_KEY_MAX]
     canonical = json.dumps(sorted(labels.items()), separators=(",", ":"))
     return "labels-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
-
-
-def _url(alert: dict, body: dict) -> str | None:
-    for candidate in (alert.get("generatorURL"), body.get("externalURL")):
-        if is_http_url(candidate) and len(candidate) <= URL_MAX:
-            return candidate.strip()
-    return None
-
-
-def _metrics(values: object) -> dict[str, float]:
-    """Grafana's per-alert ``values`` (query ref -> number); anything that is not a number is skipped."""
-    if not isinstance(values, dict):
-        return {}
-    return {str(name): float(number) for name, number in values.items() if is_number(number)}

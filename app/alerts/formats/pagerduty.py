@@ -1,14 +1,23 @@
-"""PagerDuty V3 webhooks: one incident event per request becomes one alert."""
+"""PagerDuty V3 webhooks: one event per request; an incident event becomes one alert, others are ignored.
+
+PagerDuty disables a subscription that keeps getting 4xx answers, so events about anything but
+incidents (``service.updated``, ``pagey.ping``, ...) are accepted and ignored rather than refused.
+"""
 
 from __future__ import annotations
 
-from app.alerts.formats.model import AlertFormatError, AlertIn
-from app.alerts.formats.values import clip, is_http_url, parse_time, require_object
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
+
+from app.alerts.formats import values as check
+from app.alerts.formats.limits import DEDUP_KEY_MAX, TITLE_MAX, URL_MAX
+from app.alerts.formats.model import AlertFormatError, AlertIgnored, AlertIn, validate
 from app.severity import Severity
 
 KIND = "service-outage"
-TITLE_MAX = 500
-URL_MAX = 3_000
+PREFIX = "pagerduty:"
 
 PRIORITIES = {
     "P1": Severity.CRITICAL,
@@ -20,16 +29,48 @@ PRIORITIES = {
 URGENCIES = {"high": Severity.HIGH, "low": Severity.MEDIUM}
 
 
+def _object(value: Any) -> Any:
+    if not isinstance(value, dict):
+        raise check.invalid("must be an object")
+    return value
+
+
+class EventHead(BaseModel):
+    """What every event has: its type decides whether the rest is read."""
+
+    model_config = ConfigDict(extra="allow")
+
+    event_type: Annotated[str, BeforeValidator(check.required_text)]
+    id: Any = None
+
+
+class Envelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    event: Annotated[EventHead, BeforeValidator(_object), Field(validate_default=True)] = None
+
+
+class IncidentEvent(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    event_type: str
+    occurred_at: Any = None
+    data: Annotated[dict[str, Any], BeforeValidator(_object)]
+
+
+class IncidentEnvelope(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    event: IncidentEvent
+
+
 def parse_pagerduty(body: object) -> AlertIn:
-    """Parse ``{"event": {...}}``; only ``incident.*`` events are accepted."""
-    body = require_object(body, "body")
-    event = require_object(body.get("event"), "event")
-    event_type = event.get("event_type")
-    if not isinstance(event_type, str) or not event_type.strip():
-        raise AlertFormatError("event.event_type", "is required and must be a string")
-    if not event_type.startswith("incident."):
-        raise AlertFormatError("event.event_type", "only incident events are handled")
-    data = require_object(event.get("data"), "event.data")
+    """Parse ``{"event": {...}}``; raises AlertIgnored for events that are not about an incident."""
+    head = validate(Envelope, body).event
+    if not head.event_type.startswith("incident."):
+        raise AlertIgnored(f"{head.event_type} events are not about an incident")
+    event = validate(IncidentEnvelope, body).event
+    data = event.data
     incident = _incident(data)
     incident_id = _text(incident.get("id"))
     if not incident_id:
@@ -40,18 +81,22 @@ def parse_pagerduty(body: object) -> AlertIn:
     priority = _summary(data.get("priority"))
     urgency = _text(data.get("urgency")).lower()
     service = _summary(data.get("service"))
-    labels = {"service": service, "urgency": urgency, "priority": priority, "event_type": event_type}
-    started = data.get("created_at") or event.get("occurred_at")
+    labels = {"service": service, "urgency": urgency, "priority": priority, "event_type": event.event_type}
+    started_field = "event.data.created_at" if data.get("created_at") else "event.occurred_at"
+    try:
+        started = check.time(data.get("created_at") or event.occurred_at)
+    except PydanticCustomError as exc:  # name the field the time came from
+        raise AlertFormatError(started_field, check.TIME_EXAMPLE) from exc
     return AlertIn(
         source="pagerduty",
         kind=KIND,
-        title=clip(title, TITLE_MAX),
+        title=check.clip(title, TITLE_MAX),
         severity=PRIORITIES.get(priority.upper()) or URGENCIES.get(urgency),
-        status="resolved" if event_type == "incident.resolved" else "firing",
-        dedup_key=f"pagerduty:{incident_id}",
+        status="resolved" if event.event_type == "incident.resolved" else "firing",
+        dedup_key=(PREFIX + incident_id)[:DEDUP_KEY_MAX],
         labels={key: value for key, value in labels.items() if value},
-        url=_url(incident.get("html_url")),
-        started_at=parse_time(started, "event.data.created_at" if data.get("created_at") else "event.occurred_at"),
+        url=check.lenient_url(incident.get("html_url"), URL_MAX),
+        started_at=started,
         raw=body,
     )
 
@@ -71,7 +116,3 @@ def _text(value: object) -> str:
 def _summary(value: object) -> str:
     """``priority`` and ``service`` are references whose readable name is ``summary``."""
     return _text(value.get("summary")) if isinstance(value, dict) else ""
-
-
-def _url(value: object) -> str | None:
-    return value.strip() if is_http_url(value) and len(value) <= URL_MAX else None

@@ -1,0 +1,84 @@
+"""Telling the crisis lead that an alert outranks its incident, with a one-click raise of the severity.
+
+The intake records the ``escalation`` on the timeline when it stores the alert; this module posts the
+notice afterwards and marks the entry as posted, so a notice is never lost nor sent twice by one process.
+The button's ``value`` is ``"<incident_id>:<level>"``; its listener runs the usual severity change.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col, select
+
+from app.alerts.models import Alert
+from app.db import transaction
+from app.incidents.models import Incident, TimelineEvent
+from app.roles import service as roles
+from app.severity import Severity
+from app.slack.blocks import actions, button, message, section
+from app.slack.text import escape, mention
+
+log = logging.getLogger(__name__)
+
+RAISE_ACTION = "incident_raise_severity"
+LEAD_ROLE = "lead"
+
+
+def unposted(session: Session, incident_id: int) -> list[TimelineEvent]:
+    """The incident's escalations whose notice has not been posted yet, oldest first."""
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "escalation")
+    return [event for event in session.exec(query.order_by(col(TimelineEvent.id))) if not event.data.get("posted")]
+
+
+def post_pending(core, incident: Incident) -> int:
+    """Post the notice of each unposted escalation that still outranks the incident; returns how many."""
+    with Session(core.engine) as session:
+        events = unposted(session, incident.id)
+        if not events:
+            return 0
+        lead = roles.holder(session, incident.id, LEAD_ROLE)
+        titles = {event.id: _alert_title(session, event) for event in events}
+    posted = 0
+    for event in events:
+        level = event.data.get("to")
+        if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
+            try:
+                core.slack.chat_postMessage(channel=incident.channel_id,
+                                            **notice(incident.id, incident.severity, level, titles[event.id], lead))
+            except SlackApiError as exc:
+                log.warning("escalation notice for incident %s failed: %s", incident.id, exc.response.get("error"))
+                return posted  # stays unposted: the next alert update tries again
+            posted += 1
+        _mark_posted(core, event.id)
+    return posted
+
+
+def notice(incident_id: int, current: str, level: str, alert_title: str, lead: str | None) -> dict:
+    """The room message: who should decide, what the alert says, and the button that raises the severity."""
+    who = mention(lead) if lead else "No crisis lead is assigned yet:"
+    text = (f"{who} :arrow_double_up: An alert for this incident is *{level}*, above the incident's *{current}*. "
+            f"Raise the severity to {level}?\n>{escape(alert_title)}")
+    raise_button = button(f"Raise to {level}", RAISE_ACTION, value=f"{incident_id}:{level}", style="danger")
+    return message(text, [section(text), actions(raise_button)])
+
+
+def parse_raise_value(value: str) -> tuple[int, Severity]:
+    """The incident id and level of a *Raise* button's value ``"<incident_id>:<level>"``; ValueError if malformed."""
+    incident, _, level = (value or "").partition(":")
+    if not incident.isdigit():
+        raise ValueError(f"not an escalation button value: {value!r}")
+    return int(incident), Severity.parse(level)
+
+
+def _alert_title(session: Session, event: TimelineEvent) -> str:
+    alert = session.get(Alert, event.data.get("alert_id") or 0)
+    return alert.title if alert is not None else event.text
+
+
+def _mark_posted(core, event_id: int) -> None:
+    with transaction(core.engine) as session:
+        event = session.get(TimelineEvent, event_id)
+        event.data = {**event.data, "posted": True}
+        session.add(event)
