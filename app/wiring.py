@@ -114,6 +114,7 @@ def build_bolt(core: Core) -> App:
     app.command("/warroom")(ack=ack_now, lazy=[router.run])
 
     _action(app, core, ActionId.TASK_DONE, tasks.done, Action.COMPLETE_OWN_TASK)
+    _action(app, core, ActionId.RAISE_SEVERITY, incidents.raise_severity, Action.CHANGE_SEVERITY)
     _action(app, core, ActionId.STATUS_SHOW, status.show, None)  # visibility is the listener's own check
     _action(app, core, ActionId.STATEMENT_DRAFT, statements.draft, Action.DRAFT_STATEMENT)
     _action(app, core, ActionId.STATEMENT_APPROVE, statements.approve, Action.REVIEW_STATEMENT,

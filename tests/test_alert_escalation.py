@@ -100,3 +100,20 @@ def test_the_button_value_reads_back():
     for bad in ("", "x:critical", "42", "42:apocalyptic"):
         with pytest.raises(ValueError):
             parse_raise_value(bad)
+
+
+def test_the_raise_button_raises_for_the_lead_and_refuses_others(sandbox):
+    incident = wait_ready(sandbox, sandbox.alert(social_alert(severity="high")).json()["incident_id"])
+    sandbox.alert(social_alert(severity="critical"))
+    [notice] = sandbox.fake.wait_for(lambda: notices(sandbox, incident.channel_id), timeout=10)
+    value = raise_button(notice)["value"]
+    sandbox.driver.click("U0SOCIAL", incident.channel_id, notice.ts, RAISE_ACTION, value=value)
+    sandbox.fake.wait_for(lambda: any("may change the severity" in (e.text or "")
+                                      for e in sandbox.fake.ephemerals(user="U0SOCIAL")))
+    sandbox.driver.click("U0LEAD", incident.channel_id, notice.ts, RAISE_ACTION, value=value)
+    sandbox.fake.wait_for(lambda: any("to *CRITICAL*" in (m.text or "")
+                                      for m in sandbox.fake.messages(incident.channel_id)))
+    with Session(sandbox.core.engine) as session:
+        severities = [e.actor for e in session.exec(select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "severity"))]
+    assert severities == ["U0LEAD"]

@@ -37,8 +37,12 @@ def test_decision_is_logged_with_who_when_and_permalink(sandbox):
     incident = room(sandbox)
     sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion <!channel>")
     wait_text(sandbox, incident.channel_id, "Decision")
-    with Session(sandbox.core.engine) as session:
-        decision = sandbox.fake.wait_for(lambda: session.exec(select(Decision)).first())
+
+    def linked():  # stored first, announced, then linked to the announcement
+        with Session(sandbox.core.engine) as session:
+            return session.exec(select(Decision).where(Decision.permalink.is_not(None))).first()
+
+    decision = sandbox.fake.wait_for(linked)
     assert decision.decided_by == "U0LEAD" and decision.permalink.startswith("http")
     assert sandbox.fake.pings() == []
 

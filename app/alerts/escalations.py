@@ -18,11 +18,12 @@ from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
 from app.severity import Severity
 from app.slack.blocks import actions, button, message, section
+from app.slack.ids import ActionId
 from app.slack.text import escape, mention
 
 log = logging.getLogger(__name__)
 
-RAISE_ACTION = "incident_raise_severity"
+RAISE_ACTION = ActionId.RAISE_SEVERITY
 LEAD_ROLE = "lead"
 
 

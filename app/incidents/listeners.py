@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.access import guard
+from app.alerts.escalations import parse_raise_value
 from app.db import transaction
 from app.errors import UserError
 from app.incidents import flows, service, timeline
@@ -84,6 +85,20 @@ def severity(req: Request) -> None:
     level = Severity.parse(req.args)
     if not flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id):
         req.reply(f"The severity is already {level.value}.")
+
+
+def raise_severity(req: Request) -> None:
+    """The one-click "Raise to <level>" on an escalation notice."""
+    try:
+        incident_id, level = parse_raise_value((req.body.get("actions") or [{}])[0].get("value", ""))
+    except ValueError:
+        raise UserError("That button does not name an incident and a severity.") from None
+    if incident_id != req.incident_id:
+        raise UserError("Raise the severity from the incident's own room.")
+    if Severity(req.incident.severity).rank >= level.rank:
+        req.reply(f"The severity is already {req.incident.severity}.")
+        return
+    flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id)
 
 
 def assign(req: Request) -> None:

@@ -6,31 +6,45 @@ What it listens to is wired in app/wiring.py.
 from __future__ import annotations
 
 import logging
+import threading
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App, BoltResponse
-from sqlalchemy.exc import IntegrityError
 
 from app.core import Core
-from app.db import transaction
-from app.scheduling.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 LAZY_WORKERS = 32
 
 
-def dedupe_events(core: Core):
-    """Slack retries events it thinks were not acknowledged; act on each event_id once."""
+class RecentEvents:
+    """The event ids this process acknowledged lately, so Slack's retries are answered without the database."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.size = size
+        self._seen: OrderedDict[str, None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def first_time(self, event_id: str) -> bool:
+        with self._lock:
+            if event_id in self._seen:
+                return False
+            self._seen[event_id] = None
+            if len(self._seen) > self.size:
+                self._seen.popitem(last=False)
+            return True
+
+
+def dedupe_events(recent: RecentEvents):
+    """Slack retries events it thinks were not acknowledged: a retry this process saw is acked and dropped here;
+    across processes and restarts the follow-up work claims the event id in the database (pipeline.claim_event)."""
 
     def middleware(body: dict, next) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
-        if event_id:
-            try:
-                with transaction(core.engine, urgent=True) as session:  # Slack waits on this write
-                    session.add(ProcessedEvent(event_id=event_id))
-            except IntegrityError:
-                log.info("event %s already handled; ignoring Slack's retry", event_id)
-                return BoltResponse(status=200, body="")
+        if event_id and not recent.first_time(event_id):
+            log.info("event %s already handled; ignoring Slack's retry", event_id)
+            return BoltResponse(status=200, body="")
         return next()
 
     return middleware
@@ -49,5 +63,5 @@ def new_app(core: Core) -> App:
         ignoring_self_events_enabled=True,
         listener_executor=ThreadPoolExecutor(LAZY_WORKERS, thread_name_prefix="warroom-lazy"),
     )
-    app.use(dedupe_events(core))
+    app.use(dedupe_events(RecentEvents()))
     return app

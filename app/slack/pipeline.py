@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app import metrics
@@ -28,6 +29,7 @@ from app.errors import Refused, UserError
 from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.models import Incident
+from app.scheduling.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
 
@@ -149,12 +151,26 @@ def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
         log.exception("could not tell %s that %s failed (reference %s)", req.user_id, listener, reference)
 
 
+def claim_event(core: Core, body: dict) -> bool:
+    """True the first time an Events API delivery is acted on, in any process (Slack retries arrive again)."""
+    event_id = body.get("event_id") if body.get("type") == "event_callback" else None
+    if not event_id:
+        return True
+    try:
+        with transaction(core.engine) as session:
+            session.add(ProcessedEvent(event_id=event_id))
+        return True
+    except IntegrityError:
+        log.info("event %s already handled elsewhere; ignoring Slack's retry", event_id)
+        return False
+
+
 def guarded(core: Core, listener: Listener, *, action: Action | None, needs_incident: bool = True,
             incident_of: IncidentOf = incident_of_channel, skip: Callable[[dict], bool] | None = None):
     """The lazy function Bolt runs after the ack: prepare, then the listener, all through the error path."""
 
     def run(body: dict, respond=None) -> None:
-        if skip is not None and skip(body):
+        if (skip is not None and skip(body)) or not claim_event(core, body):
             return
         if body.get("type") == "view_submission" and not body.get("response_urls"):
             respond = None  # a modal has no response_url unless it asks for one
