@@ -1,0 +1,84 @@
+"""The one way through: a person always gets an answer, and what they entered is kept when Slack fails."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlmodel import Session, select
+
+from app.decisions.models import Decision
+from app.incidents.models import Incident, TimelineEvent
+from app.tasks.models import Task
+from tests.conftest import social_alert
+from tests.test_intake import wait_ready
+
+
+def room(box):
+    return wait_ready(box, box.alert(social_alert()).json()["incident_id"])
+
+
+def told(box, user: str) -> list[str]:
+    return [e.text or "" for e in box.fake.ephemerals(user=user)] + [m.text or "" for m in box.fake.dms(user)]
+
+
+def test_a_decision_is_kept_when_slack_fails_to_announce_it_and_the_person_gets_a_reference(sandbox, caplog):
+    incident = room(sandbox)
+    sandbox.fake.fail_next("chat.postMessage", error="internal_error")  # Slack answers ok=false: not retried
+    with caplog.at_level(logging.ERROR, logger="app.slack.pipeline"):
+        sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
+        answer = sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "Reference" in t])[0]
+    assert "nothing you entered was lost" in answer
+    reference = answer.split("`")[1]
+    assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)  # the traceback, same reference
+    with Session(sandbox.core.engine) as session:
+        assert [d.text for d in session.exec(select(Decision))] == ["Pause all paid promotion"]
+        errors = session.exec(select(TimelineEvent).where(TimelineEvent.kind == "error")).all()
+    assert [e.data["reference"] for e in errors] == [reference]
+
+
+def test_a_task_is_kept_when_slack_fails(sandbox):
+    incident = room(sandbox)
+    sandbox.fake.fail_next("chat.postMessage", error="internal_error")
+    sandbox.driver.command("U0LEAD", incident.channel_id, "task Call the agency in 30m")
+    sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "Reference" in t])
+    with Session(sandbox.core.engine) as session:
+        assert [t.title for t in session.exec(select(Task).where(Task.title == "Call the agency"))] == [
+            "Call the agency"]
+
+
+def test_a_mistake_is_told_plainly_without_a_reference(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0LEAD", incident.channel_id, "fact private")
+    answer = sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "a fact needs its text" in t])[0]
+    assert answer.startswith(":warning:") and "Reference" not in answer
+    with Session(sandbox.core.engine) as session:
+        assert session.exec(select(TimelineEvent).where(TimelineEvent.kind == "fact")).all() == []
+
+
+def test_a_declare_modal_with_field_errors_runs_no_follow_up_work(sandbox):
+    general = sandbox.fake.add_channel("general", members=["U0LEAD"])
+    sandbox.driver.command("U0LEAD", general.id, "declare")
+    view = sandbox.fake.wait_for(lambda: sandbox.fake.latest_view("U0LEAD", "declare"))
+    answer = sandbox.driver.submit_view("U0LEAD", view.id, {"title": {"value": "   "}})
+    assert answer.json()["response_action"] == "errors" and "title" in answer.json()["errors"]
+    sandbox.driver.submit_view("U0LEAD", view.id, {"title": {"value": "Outage of the web shop"},
+                                                    "playbook": {"value": "service-outage"}})
+    sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "is open" in t], timeout=10)
+    with Session(sandbox.core.engine) as session:
+        titles = [i.title for i in session.exec(select(Incident))]
+    assert titles == ["Outage of the web shop"]  # no "Untitled incident" from the rejected submission
+
+
+def test_log_as_decision_keeps_slack_text_as_written(sandbox):
+    incident = room(sandbox)
+    # Slack sends message text with & < > as entities and mentions as tokens.
+    message = sandbox.fake.post_as("U0COMMS", incident.channel_id,
+                                   "Pause ads &amp; e-mails, <@U0SOCIAL> confirms &lt;today&gt; <!channel>")
+    sandbox.driver.message_shortcut("U0LEAD", incident.channel_id, message.ts, "log_decision")
+    announced = sandbox.fake.wait_for(lambda: [m for m in sandbox.fake.messages(incident.channel_id)
+                                               if (m.text or "").startswith(":scales:")])[0]
+    assert "Pause ads &amp; e-mails, <@U0SOCIAL> confirms &lt;today&gt;" in announced.text
+    assert "&amp;amp;" not in announced.text and "<!channel>" not in announced.text  # the broadcast is not repeated
+    with Session(sandbox.core.engine) as session:
+        [decision] = session.exec(select(Decision)).all()
+    assert decision.text.startswith("Pause ads & e-mails, <@U0SOCIAL> confirms <today>")
