@@ -21,6 +21,7 @@ from app.incidents import briefing, flows
 from app.incidents import service as incidents
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
+from app.roles.roster import RosterError, load_roster
 from app.sandbox.harness import Sandbox
 from app.sandbox.workspace import Member, Workspace
 from app.statements import flows as statement_flows
@@ -297,3 +298,26 @@ def test_a_downgrade_keeps_the_executive_step_of_a_running_chain_and_only_the_ro
 def _severity(box, incident_id: int) -> str:
     with Session(box.core.engine) as session:
         return incidents.get(session, incident_id).severity
+
+
+def test_the_roster_can_change_who_may_do_what(tmp_path):
+    directory = tmp_path / "override"
+    directory.mkdir()
+    roster = Workspace.demo_roster_yaml() + "permissions:\n  change_severity: [lead, deputy]\n  record_fact: [lead]\n"
+    (directory / "roster.yml").write_text(roster, encoding="utf-8")
+    with Sandbox(directory) as box:
+        incident = wait_ready(box, box.alert(social_alert()).json()["incident_id"])
+        box.driver.command("U0SCRIBE", incident.channel_id, "severity critical")
+        box.fake.wait_for(lambda: _severity(box, incident.id) == "critical")
+        box.driver.command("U0SOCIAL", incident.channel_id, "fact The ad ran for three days")
+        box.fake.wait_for(lambda: any("Only the crisis lead (<@U0LEAD>) may record a confirmed fact" in (e.text or "")
+                                      for e in box.fake.ephemerals(user="U0SOCIAL")))
+
+
+def test_a_roster_naming_an_unknown_action_or_kind_is_refused_with_both_named(tmp_path):
+    path = tmp_path / "roster.yml"
+    path.write_text(Workspace.demo_roster_yaml() + "permissions:\n  change_sev: [lead]\n  close: [boss]\n")
+    with pytest.raises(RosterError) as raised:
+        load_roster(path)
+    text = str(raised.value)
+    assert "change_sev" in text and "boss" in text and "roster.yml" in text

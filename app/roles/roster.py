@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from app.access.policy import Overrides
 from app.playbooks.errors import problems_from_validation
 from app.roles.keys import check_role_key
 
@@ -45,6 +46,8 @@ class Roster(BaseModel):
     roles: dict[RoleKey, list[Member]]
     backups: dict[RoleKey, list[Member]] = Field(default_factory=dict)
     executives: list[Member] = Field(default_factory=list)
+    # Who may do what, where the organisation wants other than app/access/rules.yml: action -> kinds of people.
+    permissions: Overrides = Field(default_factory=dict)
 
     def holders(self, role: str) -> list[str]:
         """Who holds ``role`` (empty if nobody is listed); raises ValueError for an unknown role key."""
