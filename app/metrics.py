@@ -18,3 +18,9 @@ INTAKE_LATENCY = Histogram(
 LISTENER_FAILURES = Counter("warroom_listener_failures_total", "Requests that failed with an unexpected error",
                             ["listener"])
 REFUSALS = Counter("warroom_refusals_total", "Requests refused by the permission rules", ["action"])
+
+
+def playbook_label(playbook) -> str:
+    """A playbook as a metric label: confidential ones are never named where /metrics is read."""
+    return "confidential" if getattr(playbook, "confidential", False) else playbook.id
+

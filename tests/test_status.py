@@ -205,3 +205,10 @@ def test_arguments_and_metrics():
 def test_unknown_severity_is_explained(sandbox):
     channel = general(sandbox)
     assert "unknown severity" in content(ask(sandbox, "U0CEO", channel.id, "status huge"))
+
+
+def test_metrics_never_name_a_confidential_playbook(sandbox):
+    secret = scandal(sandbox)
+    metrics = sandbox.http.get("/metrics").text
+    assert "executive-scandal" not in metrics and secret.title not in metrics
+    assert 'warroom_incidents_opened_total{playbook="confidential"}' in metrics

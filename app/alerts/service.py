@@ -223,7 +223,7 @@ def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
             results.append(IntakeResult(item.alert_id, item.incident_id, item.status, item.escalated_to))
             metrics.ALERTS_RECEIVED.labels(source=item.alert.source, outcome=item.status).inc()
             if item.playbook_id:
-                metrics.INCIDENTS_OPENED.labels(playbook=item.playbook_id).inc()
+                metrics.INCIDENTS_OPENED.labels(playbook=metrics.playbook_label(core.playbooks.get(item.playbook_id))).inc()
         return results
     keys = sorted({incident_key_for(alert) for alert in alerts})
     raise RuntimeError(f"could not store the alerts with incident keys {keys!r} after 3 attempts")

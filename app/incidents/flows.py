@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from app import metrics
 from app.access.caller import roster_people
 from app.access.guard import policy_for
 from app.core import Core
@@ -32,6 +33,7 @@ def declare(core: Core, *, title: str, playbook_id: str, severity: str, descript
                                          source="declared", description=description, declared_by=by,
                                          language=core.settings.warroom_language)
         incident_id = incident.id
+    metrics.INCIDENTS_OPENED.labels(playbook=metrics.playbook_label(playbook)).inc()
     run_setup(core, incident_id)  # also plans the reminders and clocks
     return incident_id
 
