@@ -88,3 +88,21 @@ class Policy:
 @cache
 def default_policy() -> Policy:
     return Policy(Rules.model_validate(yaml.safe_load(RULES_FILE.read_text(encoding="utf-8"))))
+
+
+MATRIX_KINDS = (("lead", "crisis lead"), ("deputy", "scribe"), ("role_holder", "other role holders"),
+                ("member", "room members"), ("executive", "roster executives"), ("crisis_team", "roster's crisis team"),
+                ("anyone", "anyone in the workspace"))
+
+
+def matrix_markdown(policy: Policy | None = None) -> str:
+    """The rules as the table README shows (a test keeps the two the same)."""
+    policy = policy or default_policy()
+    head = "| action | " + " | ".join(label for _, label in MATRIX_KINDS) + " | also | when closed |"
+    lines = [head, "|" + "---|" * (len(MATRIX_KINDS) + 3)]
+    for action, rule in policy.rules.actions.items():
+        marks = ["✓" if kind in rule.who else "" for kind, _ in MATRIX_KINDS]
+        also = ", ".join(k.removeprefix("role:") for k in rule.who if k.startswith("role:"))
+        lines.append(f"| `{action}`: {rule.summary} | " + " | ".join(marks) + f" | {also} | "
+                     f"{'✓' if rule.closed else ''} |")
+    return "\n".join(lines)
