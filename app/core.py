@@ -25,6 +25,7 @@ from app.roles.roster import Roster, load_roster
 from app.slack.client import make_client
 
 if TYPE_CHECKING:
+    from app.effects.delivery import Deliverer
     from app.scheduling.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Core:
     drafting: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(DRAFTS_AT_ONCE, thread_name_prefix="warroom-draft"))
     scheduler: Scheduler | None = None
+    effects: Deliverer | None = None  # the outbox's worker (app/effects/delivery.py), set up by app/wiring.py
     # Called with (core, incident_id) after an incident is closed; filled by app/wiring.py.
     close_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
     alert_updates: Any = None
@@ -64,6 +66,11 @@ class Core:
         """Bolt copies a request's context for its lazy listeners: the core is shared, never copied."""
         return self
 
+    def deliver(self) -> None:
+        """Something was written to the outbox: deliver it now (in the background when a worker runs)."""
+        if self.effects is not None:
+            self.effects.kick()
+
     def submit(self, fn, *args, pool: ThreadPoolExecutor | None = None, **kwargs):
         """Run slow work off the request path (on ``pool``, default the workers); failures are logged."""
         future = (pool or self.workers).submit(fn, *args, **kwargs)
@@ -77,6 +84,8 @@ class Core:
             self.alert_updates.cancel()
         if self.scheduler is not None:
             self.scheduler.shutdown()
+        if self.effects is not None:
+            self.effects.stop()
         self.drafting.shutdown(wait=True, cancel_futures=False)
         self.workers.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()

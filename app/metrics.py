@@ -17,6 +17,8 @@ INTAKE_LATENCY = Histogram(
 )
 LISTENER_FAILURES = Counter("warroom_listener_failures_total", "Requests that failed with an unexpected error",
                             ["listener"])
+EFFECT_FAILURES = Counter("warroom_effect_failures_total", "Effects (Slack posts, webhook) that failed to deliver",
+                          ["kind", "final"])
 REFUSALS = Counter("warroom_refusals_total", "Requests refused by the permission rules", ["action"])
 
 

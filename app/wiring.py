@@ -13,14 +13,18 @@ from sqlmodel import Session
 
 from app.access.actions import Action
 from app.core import Core
+from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
+from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
 from app.reports import flows as report_flows
 from app.reports import listeners as reports
+from app.slack import effects as slack_effects
 from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
 from app.slack.ids import ActionId, CallbackId
 from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
+from app.statements import flows as statement_flows
 from app.statements import listeners as statements
 from app.status import listeners as status
 from app.tasks import listeners as tasks
@@ -143,7 +147,18 @@ def build_bolt(core: Core) -> App:
     return app
 
 
+EFFECT_HANDLERS = {
+    "post": slack_effects.post,
+    "briefing": slack_effects.refresh_briefing,
+    "webhook": statement_flows.deliver_webhook,
+}
+AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
+
+
 def wire_core(core: Core) -> None:
-    """What the core does after closing an incident, registered once."""
+    """The core's close hooks and the outbox's worker with its handlers, once per core."""
     if report_flows.publish_report not in core.close_hooks:
         core.close_hooks.append(report_flows.publish_report)
+    slack_effects.AFTER_POST.update(AFTER_POST)
+    if core.effects is None:
+        core.effects = Deliverer(core, EFFECT_HANDLERS).start()

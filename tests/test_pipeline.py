@@ -21,29 +21,54 @@ def told(box, user: str) -> list[str]:
     return [e.text or "" for e in box.fake.ephemerals(user=user)] + [m.text or "" for m in box.fake.dms(user)]
 
 
-def test_a_decision_is_kept_when_slack_fails_to_announce_it_and_the_person_gets_a_reference(sandbox, caplog):
+def announcements(box, channel_id: str, needle: str) -> list:
+    return [m for m in box.fake.messages(channel_id) if needle in (m.text or "")]
+
+
+def test_a_decision_is_stored_first_and_announced_once_slack_answers_again(sandbox):
     incident = room(sandbox)
-    sandbox.fake.fail_next("chat.postMessage", error="internal_error")  # Slack answers ok=false: not retried
+    sandbox.fake.fail_next("chat.postMessage", error="internal_error")  # Slack has a bad moment
+    sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
+    with Session(sandbox.core.engine) as session:
+        sandbox.fake.wait_for(lambda: session.exec(select(Decision)).all())  # stored before any post
+    sandbox.fake.wait_for(lambda: announcements(sandbox, incident.channel_id, "Pause all paid promotion"), timeout=15)
+    sandbox.core.effects.drain()
+    assert len(announcements(sandbox, incident.channel_id, "Pause all paid promotion")) == 1
+    with Session(sandbox.core.engine) as session:
+        [decision] = session.exec(select(Decision)).all()
+    assert decision.permalink  # linked to the announcement once it was posted
+
+
+def test_an_announcement_slack_refuses_for_good_is_recorded_with_a_reference(sandbox, caplog):
+    incident = room(sandbox)
+    sandbox.fake.fail_next("chat.postMessage", error="channel_not_found")
+    with caplog.at_level(logging.ERROR, logger="app.effects.delivery"):
+        sandbox.driver.command("U0LEAD", incident.channel_id, "task Call the agency in 30m")
+
+        def recorded():
+            with Session(sandbox.core.engine) as session:
+                return session.exec(select(TimelineEvent).where(TimelineEvent.kind == "error")).all()
+
+        [error] = sandbox.fake.wait_for(recorded, timeout=10)
+    assert "task:" in error.text and error.data["reference"]
+    assert any(r.exc_info for r in caplog.records)
+    with Session(sandbox.core.engine) as session:
+        assert [t.title for t in session.exec(select(Task).where(Task.title == "Call the agency"))] == [
+            "Call the agency"]
+
+
+def test_an_unexpected_failure_gets_a_reference_and_keeps_what_was_entered(sandbox, caplog):
+    incident = room(sandbox)
+    sandbox.fake.fail_next("views.open", error="internal_error")
     with caplog.at_level(logging.ERROR, logger="app.slack.pipeline"):
-        sandbox.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
+        sandbox.driver.command("U0LEAD", incident.channel_id, "declare Another one")
         answer = sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "Reference" in t])[0]
     assert "nothing you entered was lost" in answer
     reference = answer.split("`")[1]
     assert any(reference in r.getMessage() and r.exc_info for r in caplog.records)  # the traceback, same reference
     with Session(sandbox.core.engine) as session:
-        assert [d.text for d in session.exec(select(Decision))] == ["Pause all paid promotion"]
         errors = session.exec(select(TimelineEvent).where(TimelineEvent.kind == "error")).all()
     assert [e.data["reference"] for e in errors] == [reference]
-
-
-def test_a_task_is_kept_when_slack_fails(sandbox):
-    incident = room(sandbox)
-    sandbox.fake.fail_next("chat.postMessage", error="internal_error")
-    sandbox.driver.command("U0LEAD", incident.channel_id, "task Call the agency in 30m")
-    sandbox.fake.wait_for(lambda: [t for t in told(sandbox, "U0LEAD") if "Reference" in t])
-    with Session(sandbox.core.engine) as session:
-        assert [t.title for t in session.exec(select(Task).where(Task.title == "Call the agency"))] == [
-            "Call the agency"]
 
 
 def test_a_mistake_is_told_plainly_without_a_reference(sandbox):

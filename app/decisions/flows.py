@@ -1,4 +1,4 @@
-"""Decisions and facts: stored first, then announced in the room."""
+"""Decisions and facts: stored together with their announcement, which the outbox then posts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service
 from app.decisions.models import Decision
+from app.effects import service as effects
 from app.incidents.models import Fact
 from app.slack.client import permalink
 from app.slack.text import mention, said
@@ -13,23 +14,30 @@ from app.slack.text import mention, said
 
 def record_decision(core: Core, incident_id: int, text: str, *, by: str, channel_id: str, source: str = "command",
                     message_ts: str | None = None) -> Decision:
-    """Log the decision, then announce it; its permalink is the original message's (shortcut) or the announcement's."""
+    """Log the decision and its announcement in one transaction; its permalink is the original message's
+    (shortcut) or, once posted, the announcement's."""
+    link = permalink(core.slack, channel_id, message_ts) if message_ts else None
     with transaction(core.engine) as session:
-        decision = service.log_decision(session, incident_id, text, by=by, source=source)
-    posted = core.slack.chat_postMessage(channel=channel_id,
-                                         text=f":scales: *Decision* by {mention(by)}: {said(decision.text)}")
-    link = permalink(core.slack, channel_id, message_ts or posted.get("ts"))
-    with transaction(core.engine) as session:
-        service.set_permalink(session, decision.id, link)
-    decision.permalink = link
+        decision = service.log_decision(session, incident_id, text, by=by, source=source, permalink=link)
+        effects.post(session, f"decision:{decision.id}:announce", incident_id=incident_id, channel=channel_id,
+                     text=f":scales: *Decision* by {mention(by)}: {said(decision.text)}",
+                     then=None if link else "decision_permalink", then_args={"decision_id": decision.id})
+    core.deliver()
     return decision
+
+
+def link_announcement(core: Core, channel: str, ts: str | None, *, decision_id: int) -> None:
+    """After the announcement is posted: the decision links to it."""
+    with transaction(core.engine) as session:
+        service.set_permalink(session, decision_id, permalink(core.slack, channel, ts))
 
 
 def record_fact(core: Core, incident_id: int, text: str, *, by: str, channel_id: str) -> Fact:
     """Store the fact; a public one is announced in the room, a private one never leaves the record."""
     with transaction(core.engine) as session:
         fact = service.add_fact(session, incident_id, text, by=by)
-    if not fact.private:
-        core.slack.chat_postMessage(channel=channel_id,
-                                    text=f":pushpin: *Confirmed fact* ({mention(by)}): {said(fact.text)}")
+        if not fact.private:
+            effects.post(session, f"fact:{fact.id}:announce", incident_id=incident_id, channel=channel_id,
+                         text=f":pushpin: *Confirmed fact* ({mention(by)}): {said(fact.text)}")
+    core.deliver()
     return fact

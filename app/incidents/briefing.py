@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.core import Core
+from app.effects import service as effects
 from app.incidents import service
 from app.incidents.clocks import clocks_for, first_labels
 from app.incidents.views import Briefing, briefing_message
@@ -48,8 +50,8 @@ def gather(core: Core, session: Session, incident_id: int) -> Briefing:
     )
 
 
-def refresh(core: Core, incident_id: int) -> None:
-    """Update the posted briefing in place (no-op until it has been posted)."""
+def refresh(core: Core, incident_id: int, *, strict: bool = False) -> None:
+    """Update the posted briefing in place (no-op until it has been posted); ``strict`` lets Slack errors out."""
     with Session(core.engine) as session:
         briefing = gather(core, session, incident_id)
     incident = briefing.incident
@@ -58,4 +60,12 @@ def refresh(core: Core, incident_id: int) -> None:
     try:
         core.slack.chat_update(channel=incident.channel_id, ts=incident.briefing_ts, **briefing_message(briefing))
     except SlackApiError as exc:
+        if strict:
+            raise
         log.warning("could not update the briefing of incident %s: %s", incident_id, exc.response.get("error"))
+
+
+def enqueue_refresh(session: Session, incident_id: int) -> None:
+    """Ask for the headline to be brought up to date after this transaction (refreshes asked for before one
+    runs are covered by it: see app/slack/effects.refresh_briefing)."""
+    effects.enqueue(session, "briefing", f"briefing:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id)

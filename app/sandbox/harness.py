@@ -19,6 +19,7 @@ from app.core import Core, build_core
 from app.sandbox.driver import SlackDriver
 from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.workspace import Workspace
+from app.wiring import wire_core
 
 ALERT_TOKEN = "sandbox-alert-token"
 
@@ -78,6 +79,7 @@ class Sandbox:
         values.update(overrides)
         self.settings: Settings = load_settings(**values)
         self.core: Core = build_core(self.settings)
+        wire_core(self.core)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server: ServerThread | None = None

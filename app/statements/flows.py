@@ -15,6 +15,7 @@ from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
+from app.effects import service as effects
 from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
@@ -317,6 +318,9 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     with _decide_lock, transaction(core.engine) as session:
         outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved", people=people)
         step, started = outcome.step, outcome.statement.step_started_at
+        if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
+            enqueue_final(core, session, statement_id)
+    core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
@@ -441,21 +445,30 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
 
 # --- approved -----------------------------------------------------------------------------------
 
+def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
+    """In the final sign-off's transaction: each channel's text for copying, the publish webhook, the headline."""
+    statement, ver = service.current(session, statement_id)
+    incident = incidents.get(session, statement.incident_id)
+    if incident.channel_id:
+        for channel, text in ver.variants.items():
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident.id,
+                         channel=incident.channel_id, thread_ts=statement.message_ts,
+                         text=copy_text(channel, text, statement.language, ver.number))
+    if core.settings.warroom_publish_webhook:
+        effects.enqueue(session, "webhook", f"statement:{statement_id}:v{ver.number}:webhook",
+                        incident_id=incident.id, statement_id=statement_id)
+    briefing.enqueue_refresh(session, incident.id)
+    timeline.record(session, incident.id, "statement_final_text", f"v{ver.number} posted for copying",
+                    actor="warroom", statement_id=statement_id, version=ver.number, channels=list(ver.variants))
+
+
 def finalize(core: Core, statement_id: int, *, by: str) -> None:
-    """Every step signed: show the approved state, post the final text for copying, count it as an update."""
+    """Every step signed: show the approved state and count it as an update (the texts for copying and the
+    webhook are on their way from the outbox)."""
     incident, shown = card(core, statement_id)
     reminders.cancel(core, incident.id, statement_id)
     render(core, statement_id)
-    for channel, text in shown.version.variants.items():
-        _thread(core, incident, shown.statement, copy_text(channel, text, shown.statement.language,
-                                                           shown.version.number))
-    with transaction(core.engine) as session:
-        timeline.record(session, incident.id, "statement_final_text", f"v{shown.version.number} posted for copying",
-                        actor="warroom", statement_id=statement_id, version=shown.version.number,
-                        channels=list(shown.version.variants))
     mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
-    briefing.refresh(core, incident.id)
-    send_webhook(core, statement_id)
 
 
 def webhook_payload(core: Core, statement_id: int) -> dict:
@@ -501,3 +514,10 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
         _thread(core, incident, statement, f":warning: The publish webhook did not take v{payload['version']}: "
                 f"{escape(delivery.error or 'unknown error')}. The approved text above is unaffected.")
     return delivery
+
+
+def deliver_webhook(core: Core, effect) -> dict:
+    """The outbox's webhook effect, on the outbox's thread (its short retries never hold a person's click);
+    the outcome is recorded and a failure told in the statement's thread."""
+    delivery = send_webhook(core, int(effect.payload["statement_id"]))
+    return {"ok": bool(delivery and delivery.ok), "status": delivery.status if delivery else None}

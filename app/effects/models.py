@@ -1,0 +1,35 @@
+"""An effect waiting to be delivered: written in the same transaction as the change it announces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, text
+from sqlmodel import Field, SQLModel
+
+from app.timeutil import utcnow
+
+
+class Effect(SQLModel, table=True):
+    __tablename__ = "effects"
+    __table_args__ = (
+        Index("ix_effects_due", "status", "due_at"),
+        # One pending effect per key: the same refresh asked for twice before it ran is delivered once.
+        Index("uq_effects_pending_key", "key", unique=True, sqlite_where=text("status = 'pending'"),
+              postgresql_where=text("status = 'pending'")),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str  # what it is about, e.g. "decision:12:announce"; pending effects with one key are one effect
+    kind: str  # the handler, e.g. "post", "briefing", "webhook"
+    incident_id: int | None = Field(default=None, index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    status: str = "pending"  # pending | done | failed
+    attempts: int = 0
+    due_at: datetime = Field(default_factory=utcnow)
+    claimed_until: datetime | None = None
+    last_error: str | None = None
+    result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+    done_at: datetime | None = None
