@@ -187,8 +187,11 @@ def test_executive_scandal_is_confidential(playbooks: list[Playbook]) -> None:
     (mar,) = scandal.deadlines
     assert "MAR Art. 17" in mar.title and "as soon as possible" in mar.note.lower()
     assert mar.after_delta <= timedelta(hours=4)
-    assert scandal.approvers_for(Severity.HIGH) == ["legal", "comms", "exec"]
-    assert "exec" in scandal.roles and "legal" in scandal.roles
+    assert scandal.channel_naming == "codename" and scandal.exclude_subject and scandal.stand_in == "board"
+    assert scandal.approvers_for(Severity.HIGH) == ["legal", "comms", "board"]
+    assert "exec" not in scandal.staffed_roles(Severity.CRITICAL)  # the person concerned may be an executive
+    assert "board" in scandal.roles and "legal" in scandal.roles
+    assert any("MAR Art. 18" in task.title and "insider list" in task.title for task in scandal.tasks)
 
 
 def test_other_scenarios(playbooks: list[Playbook]) -> None:
@@ -219,9 +222,9 @@ def test_shipped_matching(kind: str, expected: str) -> None:
 def test_readme_example_validates(tmp_path: Path) -> None:
     readme = (DIRECTORY / "README.md").read_text(encoding="utf-8")
     example = readme.split("## Full example", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
-    (tmp_path / "data-leak.yml").write_text(example, encoding="utf-8")
+    (tmp_path / "personal-data-breach.yml").write_text(example, encoding="utf-8")
     (tmp_path / "generic.yml").write_text((DIRECTORY / "generic.yml").read_text(encoding="utf-8"))
     assert validate_directory(tmp_path) == []
-    leak = load_playbooks(tmp_path).get("data-leak")
+    leak = load_playbooks(tmp_path).get("personal-data-breach")
     for language, channel, context, text in renders(leak):
         assert context["info_source"] in text and context["next_update"] in text, f"{language} {channel}"
