@@ -113,7 +113,8 @@ def set_label(
     """Set ``key=value`` on the incident and start the clocks whose ``when_labels`` now match.
 
     The clocks started count from ``aware_at`` (default: now, the moment the team learned it). Returns
-    the clocks started. Raises ClockError for a bad key or value or a closed incident.
+    the clocks started. Changing a label never stops a running clock: stop it with a reason. Raises
+    ClockError for a bad key or value or a closed incident.
     """
     now = now or utcnow()
     _require_open(incident)
