@@ -79,13 +79,13 @@ def test_a_label_set_mid_incident_starts_the_gdpr_clock_from_then(engine, playbo
     later = START + timedelta(hours=3)
     with freeze_time(later), transaction(engine) as session:
         incident = incidents.get(session, incident_id)
-        started = clocks.set_label(session, incident, account, "Personal_Data", " yes ", by="U0DPO")
+        started = clocks.set_label(session, incident, account, "Personal_Data", " Yes ", by="U0DPO")
     assert [row.key for row in started] == ["gdpr-art33"]
 
     gdpr = running(engine, incident_id, account)["gdpr-art33"]
     assert gdpr.started_at == later and gdpr.due_at == later + timedelta(hours=72)
     (label,) = events(engine, incident_id, "label")
-    assert label.text == "personal_data=yes" and label.actor == "U0DPO"
+    assert label.text == "personal_data=Yes" and label.actor == "U0DPO"
     (start,) = events(engine, incident_id, "clock_started")
     assert start.data["key"] == "gdpr-art33" and start.actor == "U0DPO" and "2026-11-26 12:00 UTC" in start.text
 
@@ -93,8 +93,15 @@ def test_a_label_set_mid_incident_starts_the_gdpr_clock_from_then(engine, playbo
         incident = incidents.get(session, incident_id)
         assert clocks.set_label(session, incident, account, "personal_data", "yes", by="U0DPO") == []
     assert len(events(engine, incident_id, "clock_started")) == 1
+    assert len(events(engine, incident_id, "label")) == 1  # the same value in another case changes nothing
     with Session(engine) as session:
-        assert clocks.labels(session, incident_id) == {"platform": "instagram", "personal_data": "yes"}
+        assert clocks.labels(session, incident_id) == {"platform": "instagram", "personal_data": "Yes"}
+
+    with freeze_time(later + timedelta(hours=1)), transaction(engine) as session:  # a change stops nothing
+        incident = incidents.get(session, incident_id)
+        assert clocks.set_label(session, incident, account, "personal_data", "no", by="U0DPO") == []
+    assert events(engine, incident_id, "label")[-1].text == "personal_data: Yes -> no"
+    assert "gdpr-art33" in running(engine, incident_id, account)
 
 
 def test_a_label_can_give_the_awareness_time(engine, playbooks):

@@ -22,6 +22,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from app.alerts.models import Alert
 from app.incidents import timeline
 from app.incidents.models import Incident
+from app.playbooks.matching import same_value
 from app.timeutil import as_utc, format_duration, utcnow
 
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
@@ -119,16 +120,18 @@ def set_label(
     now = now or utcnow()
     _require_open(incident)
     key, value = _check_label(key, value)
+    old = labels(session, incident.id).get(key)
+    if old is not None and same_value(old, value):  # nothing changes: no timeline entry
+        return start_matching(session, incident, playbook, by=by, aware_at=aware_at, now=now)
     row = session.exec(select(IncidentLabel).where(
         IncidentLabel.incident_id == incident.id, IncidentLabel.key == key)).first()
-    old = labels(session, incident.id).get(key)
     if row is None:
         row = IncidentLabel(incident_id=incident.id, key=key, value=value, set_by=by, set_at=now)
     else:
         row.value, row.set_by, row.set_at = value, by, now
     session.add(row)
     session.flush()
-    change = f"{key}: {old} -> {value}" if old is not None and old != value else f"{key}={value}"
+    change = f"{key}: {old} -> {value}" if old is not None else f"{key}={value}"
     timeline.record(session, incident.id, "label", change, actor=by, at=now, key=key, value=value, old=old)
     return start_matching(session, incident, playbook, by=by, aware_at=aware_at, now=now)
 
