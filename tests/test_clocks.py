@@ -188,6 +188,9 @@ def test_errors_name_what_was_wrong_and_change_nothing(engine, playbooks):
             clocks.set_label(session, incident, account, "personal_data", "", by="U0DPO")
         with pytest.raises(ClockError, match="at most 100"):
             clocks.set_label(session, incident, account, "note", "x" * 101, by="U0DPO")
+        with pytest.raises(ClockError, match="2026-11-23 10:00 UTC is in the future"):
+            clocks.set_label(session, incident, account, "personal_data", "yes", by="U0DPO",
+                             aware_at=START + timedelta(hours=1))
         with pytest.raises(ClockError, match="no clock 'gdpr-art33' has started.*running clocks: none"):
             clocks.correct_clock(session, incident, "gdpr-art33", START, by="U0DPO", reason="r")
     with Session(engine) as session:

@@ -120,6 +120,7 @@ def set_label(
     now = now or utcnow()
     _require_open(incident)
     key, value = _check_label(key, value)
+    aware_at = _check_time(aware_at, now) if aware_at is not None else None
     old = labels(session, incident.id).get(key)
     if old is not None and same_value(old, value):  # nothing changes: no timeline entry
         return start_matching(session, incident, playbook, by=by, aware_at=aware_at, now=now)
@@ -147,7 +148,7 @@ def add_alert_labels(
     known = labels(session, incident.id)
     added = False
     for key, value in (alert_labels or {}).items():
-        key, value = str(key), str(value)
+        key, value = str(key).strip().lower(), str(value).strip()
         if key in known or not LABEL_KEY.match(key) or not value or len(value) > MAX_LABEL_VALUE:
             continue
         session.add(IncidentLabel(incident_id=incident.id, key=key, value=value, set_by="alert", set_at=now))
