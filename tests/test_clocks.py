@@ -292,3 +292,32 @@ def test_rescheduling_on_the_real_scheduler(tmp_path, playbooks):
         assert clocks.schedule_reminders(box.core.scheduler, incident.id, done) == 0
         assert box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33")) == []
         box.close()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("08:40", datetime(2026, 11, 23, 7, 40, tzinfo=UTC)),  # Berlin is UTC+1 in November
+        ("23:30", datetime(2026, 11, 22, 22, 30, tzinfo=UTC)),  # later than now today: yesterday evening
+        ("2026-11-20 08:40", datetime(2026, 11, 20, 7, 40, tzinfo=UTC)),
+        ("2026-11-20T07:40:00+00:00", datetime(2026, 11, 20, 7, 40, tzinfo=UTC)),
+        ("90m ago", START - timedelta(minutes=90)),
+        (" 2h ago ", START - timedelta(hours=2)),
+    ],
+)
+def test_awareness_times_as_people_write_them(text, expected):
+    assert clocks.parse_time(text, "Europe/Berlin", now=START) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("tomorrow", "cannot read the time 'tomorrow'"),
+        ("25:10", "no such time of day"),
+        ("soon ago", "cannot read 'soon ago'"),
+        ("2026-11-24 08:00", "is in the future"),
+    ],
+)
+def test_unreadable_or_future_times_are_refused(text, message):
+    with pytest.raises(ClockError, match=message):
+        clocks.parse_time(text, "Europe/Berlin", now=START)

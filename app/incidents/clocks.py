@@ -23,9 +23,10 @@ from app.alerts.models import Alert
 from app.incidents import timeline
 from app.incidents.models import Incident
 from app.playbooks.matching import same_value
-from app.timeutil import as_utc, format_duration, utcnow
+from app.timeutil import DurationError, as_utc, format_duration, parse_duration, utcnow, zone
 
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_CLOCK_TIME = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})$")
 MAX_LABEL_VALUE = 100
 MAX_REASON = 500
 
@@ -357,6 +358,39 @@ def as_clock(row: IncidentClock, playbook) -> Clock:
                  remind_before=tuple(spec.remind_before_deltas) if spec else (), started_at=as_utc(row.started_at),
                  stopped_at=as_utc(row.stopped_at) if row.stopped_at else None, title_de=row.title_de,
                  note=spec.note if spec else "")
+
+
+# --- reading an awareness time as people write it ----------------------------------------------
+
+def parse_time(text: str, tz_name: str | None, now: datetime | None = None) -> datetime:
+    """An awareness time as typed in the room, in UTC: ``08:40`` (the latest such time, in the team's
+    zone), ``2026-11-23 08:40`` (team's zone), ``2026-11-23T07:40:00+00:00`` or ``90m ago`` / ``2h ago``.
+
+    Raises ClockError naming the value when it cannot be read or lies in the future.
+    """
+    now = as_utc(now or utcnow())
+    value = str(text or "").strip()
+    if value.lower().endswith(" ago"):
+        try:
+            return now - parse_duration(value[:-4])
+        except DurationError as exc:
+            raise ClockError(f"cannot read {value!r}: {exc}") from None
+    local = zone(tz_name)
+    match = _CLOCK_TIME.match(value)
+    if match:
+        day, hour, minute = match.groups()
+        if int(hour) > 23 or int(minute) > 59:
+            raise ClockError(f"cannot read {value!r}: there is no such time of day")
+        base = datetime.fromisoformat(day).date() if day else now.astimezone(local).date()
+        at = datetime(base.year, base.month, base.day, int(hour), int(minute), tzinfo=local)
+        if not day and at > now:  # "23:30" just after midnight means yesterday evening
+            at -= timedelta(days=1)
+        return _check_time(at, now)
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        raise ClockError(f"cannot read the time {value!r}: write 08:40, 2026-11-23 08:40 or 2h ago") from None
+    return _check_time(at if at.tzinfo else at.replace(tzinfo=local), now)
 
 
 # --- helpers -----------------------------------------------------------------------------------
