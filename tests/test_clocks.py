@@ -266,32 +266,35 @@ def test_rescheduling_on_the_real_scheduler(tmp_path, playbooks):
 
     with freeze_time(START):
         box = Sandbox(tmp_path / "box", serve=False)
-        Scheduler(box.core)
-        incident = open_room(box, kind="hacked-account", title="Brand account posts phishing links", dedup_key="acc")
-        account = box.core.playbooks.get(incident.playbook_id)
-        with transaction(box.core.engine) as session:
-            row = incidents.get(session, incident.id)
-            (started,) = clocks.set_label(session, row, account, "personal_data", "yes", by="U0DPO")
-            gdpr = clocks.as_clock(started, account)
-        assert clocks.schedule_reminders(box.core.scheduler, incident.id, gdpr) == 4
-        first = box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33"))
-        assert len(first) == 4
+        try:
+            Scheduler(box.core)
+            incident = open_room(box, kind="hacked-account", title="Brand account posts phishing links",
+                                 dedup_key="acc")
+            account = box.core.playbooks.get(incident.playbook_id)
+            with transaction(box.core.engine) as session:
+                row = incidents.get(session, incident.id)
+                (started,) = clocks.set_label(session, row, account, "personal_data", "yes", by="U0DPO")
+                gdpr = clocks.as_clock(started, account)
+            assert clocks.schedule_reminders(box.core.scheduler, incident.id, gdpr) == 4
+            first = box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33"))
+            assert len(first) == 4
 
-        with transaction(box.core.engine) as session:
-            row = incidents.get(session, incident.id)
-            corrected = clocks.as_clock(clocks.correct_clock(session, row, "gdpr-art33", START - timedelta(hours=2),
-                                                             by="U0DPO", reason="first DM at 07:00"), account)
-        clocks.schedule_reminders(box.core.scheduler, incident.id, corrected)
-        second = box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33"))
-        assert len(second) == 4 and not set(first) & set(second)
+            with transaction(box.core.engine) as session:
+                row = incidents.get(session, incident.id)
+                corrected = clocks.as_clock(clocks.correct_clock(session, row, "gdpr-art33", START - timedelta(hours=2),
+                                                                 by="U0DPO", reason="first DM at 07:00"), account)
+            clocks.schedule_reminders(box.core.scheduler, incident.id, corrected)
+            second = box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33"))
+            assert len(second) == 4 and not set(first) & set(second)
 
-        with transaction(box.core.engine) as session:
-            row = incidents.get(session, incident.id)
-            done = clocks.as_clock(clocks.stop_clock(session, row, "gdpr-art33", by="U0DPO", reason="no data left"),
-                                   account)
-        assert clocks.schedule_reminders(box.core.scheduler, incident.id, done) == 0
-        assert box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33")) == []
-        box.close()
+            with transaction(box.core.engine) as session:
+                row = incidents.get(session, incident.id)
+                done = clocks.as_clock(clocks.stop_clock(session, row, "gdpr-art33", by="U0DPO", reason="no data left"),
+                                       account)
+            assert clocks.schedule_reminders(box.core.scheduler, incident.id, done) == 0
+            assert box.core.scheduler.job_ids(clocks.job_prefix(incident.id, "gdpr-art33")) == []
+        finally:
+            box.close()
 
 
 @pytest.mark.parametrize(
