@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from app.alerts.models import Alert
 from app.decisions.models import Decision
 from app.effects.models import Effect
+from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
@@ -14,6 +15,7 @@ from app.tasks.models import Task
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Alert", "Approval", "Decision", "Effect", "Fact", "Incident", "ProcessedEvent", "RoleAssignment",
-    "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
+    "Alert", "Approval", "Decision", "Effect", "Fact", "Incident", "IncidentClock", "IncidentLabel",
+    "ProcessedEvent", "RoleAssignment", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task",
+    "TimelineEvent", "metadata",
 ]

@@ -8,11 +8,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from app.errors import UserError
 
-_DURATION = re.compile(r"^\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$")
+_DURATION = re.compile(
+    r"^\s*(?:(\d+)\s*w)?\s*(?:(\d+)\s*d)?\s*(?:(\d+)\s*h)?\s*(?:(\d+)\s*m)?\s*(?:(\d+)\s*s)?\s*$"
+)
+_MONTHS = re.compile(r"^\s*\d+\s*(?:mo|mon|month|months|monat|monate)\s*$")
 
 
 class DurationError(UserError, ValueError):
-    """A duration string that is not of the form ``90s``, ``15m``, ``1h30m`` or ``3d``."""
+    """A duration string that is not of the form ``90s``, ``15m``, ``1h30m``, ``3d`` or ``4w``."""
 
 
 def utcnow() -> datetime:
@@ -26,14 +29,20 @@ def as_utc(value: datetime) -> datetime:
 
 
 def parse_duration(text: str) -> timedelta:
-    """Parse ``15m``, ``1h``, ``1h30m``, ``72h``, ``2d`` or ``45s`` into a timedelta."""
+    """Parse ``15m``, ``1h``, ``1h30m``, ``72h``, ``2d``, ``4w`` or ``45s`` into a timedelta.
+
+    Months are refused: they differ in length, so a legal "one month" is written as the shortest one
+    (``28d``), which is never late.
+    """
     if not isinstance(text, str) or not text.strip():
         raise DurationError(f"empty duration {text!r}: use a form like 15m, 1h or 72h")
+    if _MONTHS.match(text.lower()):
+        raise DurationError(f"bad duration {text!r}: months differ in length; write days, e.g. 28d for one month")
     match = _DURATION.match(text.lower())
     if not match or not any(match.groups()):
         raise DurationError(f"bad duration {text!r}: use a form like 90s, 15m, 1h30m or 3d")
-    days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    value = timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    value = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
     if value <= timedelta(0):
         raise DurationError(f"duration {text!r} must be longer than zero")
     return value

@@ -15,7 +15,7 @@ from app.severity import Severity
 
 TEMPLATE = (
     '{% if channel == "x" %}We understand. Next update at {{ next_update }}: {{ info_source }}'
-    "{% else %}We understand. Next update at {{ next_update }}. {{ info_source }}{% endif %}"
+    "{% else %}We understand. {{ facts | join(' ') }} Next update at {{ next_update }}. {{ info_source }}{% endif %}"
 )
 
 
@@ -143,3 +143,11 @@ def test_overlapping_rules(tmp_path: Path, first: dict[str, Any], second: dict[s
     if ambiguous:
         with pytest.raises(PlaybookError, match="ambiguous"):
             load_playbooks(tmp_path)
+
+
+def test_label_values_match_in_any_case() -> None:
+    from app.playbooks.matching import labels_match
+
+    assert labels_match({"personal_data": "yes"}, {"personal_data": " Yes"})
+    assert not labels_match({"personal_data": "yes"}, {"personal_data": "no"})
+    assert not labels_match({"personal_data": "yes"}, {})

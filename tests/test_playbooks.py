@@ -28,13 +28,13 @@ BASE: dict[str, Any] = {
     "channel_prefix": "leak",
     "roles": ["lead", "comms", "dpo", "security", "legal", "scribe"],
     "tasks": [
-        {"title": "Contain the leak", "role": "security", "due": "15m"},
-        {"title": "Assess personal data", "role": "dpo", "due": "20m"},
-        {"title": "Draft the holding statement", "role": "comms", "due": "30m"},
+        {"title": "Contain the leak", "title_de": "Abfluss eindämmen", "role": "security", "due": "15m"},
+        {"title": "Assess personal data", "title_de": "Personenbezug prüfen", "role": "dpo", "due": "20m"},
+        {"title": "Draft the holding statement", "title_de": "Stellungnahme entwerfen", "role": "comms", "due": "30m"},
     ],
     "deadlines": [
-        {"key": "gdpr-art33", "title": "Notify the authority", "after": "72h", "role": "dpo",
-         "remind_before": ["24h", "4h", "1h"]},
+        {"key": "gdpr-art33", "title": "Notify the authority", "title_de": "Behörde benachrichtigen", "after": "72h",
+         "role": "dpo", "remind_before": ["24h", "4h", "1h"]},
     ],
     "statement": {
         "approvers": ["dpo", "legal", "comms"],
@@ -153,10 +153,10 @@ def test_task_and_deadline_roles_must_be_staffed(tmp_path: Path) -> None:
 
 def test_unknown_approver_role(tmp_path: Path) -> None:
     data = playbook()
-    data["statement"]["approvers"] = ["board", "comms"]
+    data["statement"]["approvers"] = ["chairman", "comms"]
     data["statement"]["add_approvers"] = {"critical": ["ceo"]}
     problems = setup_dir(tmp_path, data)
-    assert "unknown role 'board'" in at(problems, "data-leak.yml", "statement.approvers[0]").message
+    assert "unknown role 'chairman'" in at(problems, "data-leak.yml", "statement.approvers[0]").message
     assert "unknown role 'ceo'" in at(problems, "data-leak.yml", "statement.add_approvers.critical[0]").message
 
 
@@ -312,7 +312,7 @@ def test_playbook_helpers(tmp_path: Path) -> None:
     assert leak.digest_for(Severity.HIGH) == timedelta(hours=2)
     assert leak.digest_for(Severity.MEDIUM) is None
     assert leak.tasks[0].due_delta == timedelta(minutes=15)
-    assert leak.deadlines[0].after == "72h"
+    assert leak.deadlines[0].after == timedelta(hours=72)  # durations are parsed once, by the schema
     assert leak.deadlines[0].after_delta == timedelta(hours=72)
     assert leak.deadlines[0].remind_before_deltas == [timedelta(hours=24), timedelta(hours=4), timedelta(hours=1)]
     assert leak.statement.approval_deadline_delta == timedelta(minutes=15)

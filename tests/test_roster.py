@@ -30,7 +30,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_role_keys_and_titles() -> None:
     assert set(ROLES) == set(ROLE_TITLES_DE) == set(ROLE_KEYS)
-    assert len(ROLE_KEYS) == 10
+    assert len(ROLE_KEYS) == 11  # ... dpo, board
     assert role_title("dpo") == "Data protection officer"
     assert role_title("lead", "de") == "Krisenleitung"
     assert role_title("comms", "fr") == "Communications lead"

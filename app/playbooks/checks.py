@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from app.playbooks.errors import Problem
 from app.playbooks.matching import ambiguous_kinds
 from app.playbooks.schema import Playbook
-from app.timeutil import parse_duration
+from app.severity import ORDER
+from app.timeutil import format_duration
 
 
 def check_playbook(playbook: Playbook) -> list[tuple[str, str]]:
@@ -46,17 +47,78 @@ def check_playbook(playbook: Playbook) -> list[tuple[str, str]]:
             problems.append((f"deadlines[{index}].key", f"deadline key {deadline.key!r} is used twice"))
         keys.add(deadline.key)
         for position, reminder in enumerate(deadline.remind_before):
-            if parse_duration(reminder) >= deadline.after_delta:
+            if reminder >= deadline.after:
                 problems.append((
                     f"deadlines[{index}].remind_before[{position}]",
-                    f"reminder {reminder} before the deadline must be shorter than after ({deadline.after})",
+                    f"reminder {format_duration(reminder)} before the deadline must be shorter than after "
+                    f"({format_duration(deadline.after)})",
                 ))
+
+    problems += german_titles(playbook)
+    problems += people_and_rooms(playbook)
+    problems += cadences(playbook)
 
     channels: set[str] = set()
     for index, channel in enumerate(playbook.statement.channels):
         if channel in channels:
             problems.append((f"statement.channels[{index}]", f"channel {channel!r} is listed twice"))
         channels.add(channel)
+    return problems
+
+
+def german_titles(playbook: Playbook) -> list[tuple[str, str]]:
+    """Every task and clock is shown in German rooms too, so each needs ``title_de``."""
+    problems = []
+    for group, items in (("tasks", playbook.tasks), ("deadlines", playbook.deadlines)):
+        what = "task" if group == "tasks" else "clock"
+        for index, item in enumerate(items):
+            if not item.title_de:
+                problems.append((
+                    f"{group}[{index}].title_de",
+                    f"{what} {item.title!r} has no German title: add title_de",
+                ))
+    return problems
+
+
+def people_and_rooms(playbook: Playbook) -> list[tuple[str, str]]:
+    """The person an incident is about stays out and someone named steps in; confidential rooms are code-named."""
+    problems = []
+    staffed = ", ".join(playbook.roles)
+    if playbook.exclude_subject and playbook.stand_in is None:
+        problems.append((
+            "stand_in",
+            "exclude_subject keeps the person the incident is about out of the room and the approvals: "
+            "name the role that steps in for them, e.g. stand_in: board (and list it in roles)",
+        ))
+    if playbook.stand_in is not None:
+        if not playbook.exclude_subject:
+            problems.append(("stand_in", "stand_in is only used with exclude_subject: true; add that or remove it"))
+        if playbook.stand_in not in playbook.roles:
+            problems.append((
+                "stand_in",
+                f"stand-in role {playbook.stand_in!r} is not in roles: add it (roles are {staffed})",
+            ))
+    if playbook.confidential and playbook.channel_naming != "codename":
+        problems.append((
+            "channel_naming",
+            "a confidential playbook's rooms must not carry the allegation in their name: set channel_naming: codename",
+        ))
+    if playbook.confidential and not playbook.private:
+        problems.append(("private", "a confidential playbook needs a private room: set private: true"))
+    return problems
+
+
+def cadences(playbook: Playbook) -> list[tuple[str, str]]:
+    """The public promise is never more frequent than the room's own situation reports."""
+    problems = []
+    for severity in ORDER:
+        public, internal = playbook.public_update_for(severity), playbook.sitrep_for(severity)
+        if public < internal:
+            problems.append((
+                f"public_update.{severity.value}",
+                f"public updates every {format_duration(public)} are more frequent than the internal sitrep "
+                f"({format_duration(internal)}): promise the public no more than the team itself reviews",
+            ))
     return problems
 
 

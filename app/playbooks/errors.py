@@ -54,6 +54,8 @@ def error_message(error: dict[str, Any], known_fields: Iterable[str] = ()) -> st
         return "required field is missing"
     if kind == "extra_forbidden":
         name = str(error["loc"][-1]) if error.get("loc") else ""
+        if name in known_fields:
+            return f"field {name!r} does not belong here (check the indentation and the section it is in)"
         close = difflib.get_close_matches(name, list(known_fields), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else " (check the spelling)"
         return f"unknown field {name!r}{hint}"

@@ -17,10 +17,15 @@ def normalize_kind(kind: str) -> str:
     return re.sub(r"[\s_]+", "-", str(kind).strip().lower())
 
 
+def same_value(first: object, second: object) -> bool:
+    """Label values compare case-insensitively, ignoring surrounding spaces: ``Yes`` equals ``yes``."""
+    return str(first).strip().casefold() == str(second).strip().casefold()
+
+
 def labels_match(required: Mapping[str, str], labels: Mapping[str, object] | None) -> bool:
-    """True if every required label is present in ``labels`` with exactly the required value."""
+    """True if every required label is present in ``labels`` with the required value (any case)."""
     labels = labels or {}
-    return all(key in labels and str(labels[key]) == value for key, value in required.items())
+    return all(key in labels and same_value(labels[key], value) for key, value in required.items())
 
 
 def rule_matches(
@@ -67,7 +72,7 @@ def ambiguous_kinds(first: MatchRule, second: MatchRule) -> list[str]:
     if not shared or specificity(first) != specificity(second):
         return []
     common = set(first.labels) & set(second.labels)
-    if any(first.labels[key] != second.labels[key] for key in common):
+    if any(not same_value(first.labels[key], second.labels[key]) for key in common):
         return []
     if not first.severity.overlaps(second.severity):
         return []

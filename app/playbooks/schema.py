@@ -27,11 +27,12 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 CHANNEL_PREFIX = re.compile(r"^[a-z0-9_-]{1,20}$")
 
 
-def _duration(value: Any) -> str:
+def _duration(value: Any) -> timedelta:
+    if isinstance(value, timedelta):
+        return value
     if isinstance(value, bool) or not isinstance(value, str):
         raise ValueError(f"bad duration {value!r}: write it with a unit, e.g. 15m, 1h or 72h")
-    parse_duration(value)
-    return value.strip()
+    return parse_duration(value)
 
 
 def _severity(value: Any) -> Any:
@@ -84,7 +85,7 @@ def _labels(value: Any) -> Any:
     return result
 
 
-Duration = Annotated[str, BeforeValidator(_duration)]
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
 SeverityLevel = Annotated[Severity, BeforeValidator(_severity)]
 RoleKey = Annotated[str, BeforeValidator(_role)]
 Slug = Annotated[str, BeforeValidator(_slug)]
@@ -132,19 +133,31 @@ class MatchRule(Model):
     severity: SeverityRange = Field(default_factory=SeverityRange)
 
 
-class Task(Model):
+class Titled(Model):
+    """Something people read in the room: an English ``title`` and its German ``title_de``.
+
+    ``title_de`` is required by validation (checks.py), which names the item that lacks it.
+    """
+
     title: Text
+    title_de: Annotated[str, Field(min_length=1)] | None = None
+
+    def title_in(self, language: str) -> str:
+        """The title in ``language`` (German when asked for and given, else English)."""
+        return self.title_de if language == "de" and self.title_de else self.title
+
+
+class Task(Titled):
     role: RoleKey
     due: Duration
 
     @property
     def due_delta(self) -> timedelta:
-        return parse_duration(self.due)
+        return self.due
 
 
-class Deadline(Model):
+class Deadline(Titled):
     key: Slug
-    title: Text
     after: Duration
     role: RoleKey
     remind_before: list[Duration] = Field(default_factory=list)
@@ -153,12 +166,12 @@ class Deadline(Model):
 
     @property
     def after_delta(self) -> timedelta:
-        return parse_duration(self.after)
+        return self.after
 
     @property
     def remind_before_deltas(self) -> list[timedelta]:
         """Reminder offsets before the deadline, longest first."""
-        return sorted((parse_duration(value) for value in self.remind_before), reverse=True)
+        return sorted(self.remind_before, reverse=True)
 
     def applies_to(self, labels: Mapping[str, object] | None) -> bool:
         """True if the alert's labels start this clock (always, when ``when_labels`` is empty)."""
@@ -166,13 +179,24 @@ class Deadline(Model):
 
 
 class Cadence(Model):
-    critical: Duration = "15m"
-    high: Duration = "30m"
-    medium: Duration = "60m"
-    low: Duration = "120m"
+    """How often something recurs, per severity. The defaults are the internal situation-report rhythm."""
+
+    critical: Duration = timedelta(minutes=15)
+    high: Duration = timedelta(minutes=30)
+    medium: Duration = timedelta(minutes=60)
+    low: Duration = timedelta(minutes=120)
 
     def for_severity(self, severity: Severity | str) -> timedelta:
-        return parse_duration(getattr(self, level(severity).value))
+        return getattr(self, level(severity).value)
+
+
+class PublicCadence(Cadence):
+    """The public update promise per severity ("next update by 18:00"): one the team can keep."""
+
+    critical: Duration = timedelta(minutes=30)
+    high: Duration = timedelta(hours=1)
+    medium: Duration = timedelta(hours=2)
+    low: Duration = timedelta(hours=4)
 
 
 class Templates(Model):
@@ -191,13 +215,13 @@ class Templates(Model):
 class Statement(Model):
     approvers: list[RoleKey] = Field(min_length=1)
     add_approvers: dict[SeverityLevel, list[RoleKey]] = Field(default_factory=dict)
-    approval_deadline: Duration = "15m"
+    approval_deadline: Duration = timedelta(minutes=15)
     channels: list[Channel] = Field(min_length=1)
     templates: Templates
 
     @property
     def approval_deadline_delta(self) -> timedelta:
-        return parse_duration(self.approval_deadline)
+        return self.approval_deadline
 
 
 class Playbook(Model):
@@ -210,13 +234,27 @@ class Playbook(Model):
     channel_prefix: Annotated[str, BeforeValidator(_channel_prefix)]
     private: bool = True
     confidential: bool = False
+    channel_naming: Literal["title", "codename"] = "title"
+    exclude_subject: bool = False
+    stand_in: RoleKey | None = None
     language: Literal["en", "de"] | None = None
     roles: list[RoleKey] = Field(min_length=1)
     tasks: list[Task] = Field(default_factory=list)
     deadlines: list[Deadline] = Field(default_factory=list)
-    cadence: Cadence = Field(default_factory=Cadence)
+    sitrep: Cadence = Field(default_factory=Cadence)
+    public_update: PublicCadence = Field(default_factory=PublicCadence)
     statement: Statement
     digest: dict[SeverityLevel, Duration] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _old_cadence_name(cls, data: Any) -> Any:
+        """``cadence`` is the old name of ``sitrep`` and is still read; giving both is a contradiction."""
+        if isinstance(data, dict) and "cadence" in data:
+            if "sitrep" in data:
+                raise ValueError("cadence is the old name of sitrep: give only sitrep")
+            data = {("sitrep" if key == "cadence" else key): value for key, value in data.items()}
+        return data
 
     def matches(
         self, kind: str, labels: Mapping[str, object] | None = None, severity: Severity | None = None
@@ -239,18 +277,37 @@ class Playbook(Model):
         staffed += [role for role in self.approvers_for(severity) if role not in staffed]
         return staffed
 
+    def sitrep_for(self, severity: Severity | str) -> timedelta:
+        """The internal situation-report interval at ``severity`` (the room's own rhythm)."""
+        return self.sitrep.for_severity(severity)
+
+    def public_update_for(self, severity: Severity | str) -> timedelta:
+        """How far ahead a public statement may promise its next update at ``severity``."""
+        return self.public_update.for_severity(severity)
+
     def cadence_for(self, severity: Severity | str) -> timedelta:
-        """How long until the next status update is due at ``severity``."""
-        return self.cadence.for_severity(severity)
+        """The old name of :meth:`sitrep_for`, kept for callers written before the two cadences."""
+        return self.sitrep_for(severity)
 
     def digest_for(self, severity: Severity | str) -> timedelta | None:
         """The executive digest interval at ``severity``, or None when no digest is sent."""
-        value = self.digest.get(level(severity))
-        return parse_duration(value) if value else None
+        return self.digest.get(level(severity))
+
+    def tasks_in(self, language: str) -> list[dict[str, Any]]:
+        """The first-hour tasks as (title in ``language``, role, due offset) mappings, in file order."""
+        return [{"title": task.title_in(language), "role": task.role, "due": task.due} for task in self.tasks]
 
     def deadlines_for(self, labels: Mapping[str, object] | None = None) -> list[Deadline]:
-        """The clocks that start for an alert with ``labels``."""
+        """The clocks that apply to an incident with ``labels`` (app.incidents.clocks starts them)."""
         return [deadline for deadline in self.deadlines if deadline.applies_to(labels)]
+
+    def deadline(self, key: str) -> Deadline:
+        """The clock spec ``key``; KeyError naming the playbook's clocks when there is none."""
+        for deadline in self.deadlines:
+            if deadline.key == key:
+                return deadline
+        known = ", ".join(d.key for d in self.deadlines) or "none"
+        raise KeyError(f"playbook {self.id!r} has no clock {key!r}: its clocks are {known}")
 
     def render_statement(self, language: str, channel: str, context: Mapping[str, Any]) -> str:
         """Render the statement template in ``language`` for ``channel`` (both are set in the context)."""
@@ -263,6 +320,6 @@ class Playbook(Model):
 
 
 MODELS: tuple[type[Model], ...] = (
-    SeverityRange, MatchRule, Task, Deadline, Cadence, Templates, Statement, Playbook,
+    SeverityRange, MatchRule, Task, Deadline, Cadence, PublicCadence, Templates, Statement, Playbook,
 )
 FIELD_NAMES: frozenset[str] = frozenset(name for model in MODELS for name in model.model_fields)

@@ -121,13 +121,14 @@ def template_problems(source: str, language: str) -> list[str]:
     """Check a template against the sample context for every channel, with and without facts.
 
     Returns messages for: syntax errors, render failures (e.g. unknown variables, ``facts[0]`` without a
-    guard), and an ``x`` variant longer than 280 characters.
+    guard), an ``x`` variant longer than 280 characters, and a variant that leaves out a part every
+    holding statement needs: the confirmed facts (except on ``x``), the next update time, the source.
     """
     try:
         compile_template(source)
     except StatementTemplateError as exc:
         return [str(exc)]
-    problems: list[str] = []
+    rendered: list[tuple[str, bool, dict[str, Any], str]] = []
     for channel in CHANNELS:
         for with_facts in (True, False):
             context = sample_context(language, channel, with_facts)
@@ -135,14 +136,27 @@ def template_problems(source: str, language: str) -> list[str]:
                 text = render(source, context)
             except StatementTemplateError as exc:
                 facts_note = "" if with_facts else " and no facts"
-                problems.append(f"fails for channel {channel!r}{facts_note}: {exc}")
-                return problems
+                return [f"fails for channel {channel!r}{facts_note}: {exc}"]
             if channel == "x" and len(text) > X_LIMIT:
-                problems.append(
-                    f"the x variant has {len(text)} characters with the sample values (limit {X_LIMIT})"
-                )
-                return problems
+                return [f"the x variant has {len(text)} characters with the sample values (limit {X_LIMIT})"]
             if not text:
-                problems.append(f"renders empty text for channel {channel!r}")
-                return problems
-    return problems
+                return [f"renders empty text for channel {channel!r}"]
+            rendered.append((channel, with_facts, context, text))
+    for channel, with_facts, context, text in rendered:
+        missing = missing_parts(text, context)
+        if missing:
+            facts_note = "" if with_facts else " without facts"
+            return [f"the {channel} variant{facts_note} leaves out {' and '.join(missing)}"]
+    return []
+
+
+def missing_parts(text: str, context: dict[str, Any]) -> list[str]:
+    """The parts of a holding statement a rendered text lacks: facts (not on x), next update, source."""
+    missing = []
+    if context["channel"] != "x" and any(fact not in text for fact in context["facts"]):
+        missing.append("the confirmed facts ({{ facts }})")
+    if context["next_update"] not in text:
+        missing.append("the time of the next update ({{ next_update }})")
+    if context["info_source"] not in text:
+        missing.append("the source of more information ({{ info_source }})")
+    return missing

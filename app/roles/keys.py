@@ -13,6 +13,7 @@ ROLES: dict[str, str] = {
     "exec": "Executive sponsor",
     "scribe": "Scribe",
     "dpo": "Data protection officer",
+    "board": "Supervisory board chair",
 }
 
 ROLE_TITLES_DE: dict[str, str] = {
@@ -26,6 +27,7 @@ ROLE_TITLES_DE: dict[str, str] = {
     "exec": "Verantwortliches Vorstandsmitglied",
     "scribe": "Protokollführung",
     "dpo": "Datenschutzbeauftragte(r)",
+    "board": "Aufsichtsratsvorsitz",
 }
 
 ROLE_KEYS: tuple[str, ...] = tuple(ROLES)
