@@ -107,19 +107,17 @@ def test_closing_cancels_reminders(tmp_path):
 
 def test_shutdown_lets_a_running_job_schedule_its_successor(tmp_path):
     """A job that plans the next one (digests, nudges) while the bot stops: no deadlock, nothing lost."""
-    from apscheduler.schedulers.base import STATE_PAUSED
-
-    from app.scheduling.jobs import HANDLERS, handler
+    from app.scheduling import registry
     from app.timeutil import utcnow
 
     started, release = threading.Event(), threading.Event()
 
-    @handler("test_successor")
     def successor(core, step: int) -> None:
         started.set()
         assert release.wait(10)
         core.scheduler.at(f"test:step{step + 1}", utcnow() + timedelta(hours=1), "test_successor", step=step + 1)
 
+    registry.register("test_successor", successor)
     box = Sandbox(tmp_path / "box", serve=False)
     try:
         Scheduler(box.core)
@@ -128,12 +126,12 @@ def test_shutdown_lets_a_running_job_schedule_its_successor(tmp_path):
         assert started.wait(10)
         stopping = threading.Thread(target=box.core.scheduler.shutdown, daemon=True)
         stopping.start()
-        box.fake.wait_for(lambda: box.core.scheduler.aps.state == STATE_PAUSED)
+        box.fake.wait_for(lambda: not box.core.scheduler.aps.running)  # no more sweeps; the job still runs
         release.set()
         stopping.join(10)
         assert not stopping.is_alive(), "shutdown is stuck behind the running job"
         assert Scheduler(box.core).job_ids("test:") == ["test:step2"]  # read back after a restart
     finally:
         release.set()
-        HANDLERS.pop("test_successor", None)
+        registry.unregister("test_successor")
         box.close()
