@@ -75,7 +75,7 @@ class Scheduler:
 
     def at_many(self, jobs: Iterable[tuple[str, datetime, str, dict]]) -> None:
         """Several ``at`` in one write."""
-        rows = [store.row(job_id, as_utc(when), self._known(kind), dict(kwargs)) for job_id, when, kind, kwargs in jobs]
+        rows = [store.row(job_id, when, self._known(kind), dict(kwargs)) for job_id, when, kind, kwargs in jobs]
         if not rows:
             return
         with transaction(self.core.engine) as session:
@@ -118,6 +118,10 @@ class Scheduler:
         """Sweep now rather than at the next tick (a job just fell due, or the clock moved in a test)."""
         if self._closed or not self.aps.running:
             return
+        with self._state:
+            if self._sweeping.locked():  # the sweep under way goes round once more
+                self._again = True
+                return
         with contextlib.suppress(JobLookupError):  # shutting down
             self.aps.modify_job(SWEEP, next_run_time=utcnow())
 

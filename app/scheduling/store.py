@@ -16,6 +16,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from app.scheduling.models import ScheduledJob
+from app.timeutil import as_utc
 
 T = ScheduledJob.__table__
 MAX_ERROR = 2000
@@ -36,8 +37,9 @@ def row(job_id: str, when: datetime, kind: str, payload: dict[str, Any]) -> dict
     """The row for a job, checked: a clear error names what is wrong before anything is written."""
     if not isinstance(job_id, str) or not job_id:
         raise ValueError(f"a job id must be a non-empty string, not {job_id!r}")
-    if when.tzinfo is None:
-        raise ValueError(f"job {job_id}: the due time {when.isoformat()} has no time zone")
+    if not isinstance(when, datetime):
+        raise TypeError(f"job {job_id}: the due time must be a datetime, not {when!r}")
+    when = as_utc(when)  # naive times (as SQLite returns them) are UTC
     try:
         json.dumps(payload)
     except (TypeError, ValueError) as exc:
