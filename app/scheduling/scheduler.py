@@ -240,10 +240,10 @@ class Scheduler:
         if self._renewed_at is not None and now - self._renewed_at < self.lease / 3:
             return
         with self._state:
-            tokens = list(self._running)
-        if tokens:
+            running = [job for job, _future in self._running.values()]
+        if running:
             with transaction(self.core.engine) as session:
-                store.renew(session, tokens, now + self.lease)
+                store.renew(session, running, now + self.lease)
         self._renewed_at = now
 
     def _run(self, job: store.Claimed) -> None:

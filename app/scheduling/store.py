@@ -131,11 +131,12 @@ def claim(session: Session, job_id: str, token: str, now: datetime, until: datet
     return Claimed(job_id, kind, dict(payload or {}), attempts, token)
 
 
-def renew(session: Session, tokens: list[str], until: datetime) -> int:
-    """Extend the leases of jobs still running."""
-    if not tokens:
+def renew(session: Session, jobs: list[Claimed], until: datetime) -> int:
+    """Extend the leases of jobs still running (found by id; a replaced job is left alone)."""
+    if not jobs:
         return 0
-    return session.execute(update(T).where(T.c.claimed_by.in_(tokens)).values(claimed_until=until)).rowcount
+    query = update(T).where(T.c.id.in_([j.id for j in jobs]), T.c.claimed_by.in_([j.token for j in jobs]))
+    return session.execute(query.values(claimed_until=until)).rowcount
 
 
 def _held(session: Session, job: Claimed, values: dict[str, Any]) -> bool:
