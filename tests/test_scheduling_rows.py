@@ -69,7 +69,7 @@ def test_at_replaces_a_job_with_the_same_id_and_refuses_bad_jobs(box, recorder):
     assert as_utc(job.due_at) == T0 + timedelta(hours=1) and job.payload == {"incident_id": 1, "text": "second"}
     assert job.incident_id == 1 and job.attempts == 0 and scheduler.job_ids() == ["inc1:note"]
 
-    with pytest.raises(ValueError, match="no handler is registered for job kind 'nonsense'"):
+    with pytest.raises(ValueError, match="job inc1:x: no handler is registered for job kind 'nonsense'"):
         scheduler.at("inc1:x", T0, "nonsense")
     with pytest.raises(TypeError, match="job inc1:x: the due time must be a datetime, not '09:00'"):
         scheduler.at("inc1:x", "09:00", "test_note")
@@ -257,3 +257,31 @@ def test_jobs_due_while_no_scheduler_ran_run_once_at_start_and_digests_coalesce(
         box.core.scheduler.drain()
         assert len([m for m in box.fake.dms("U0CEO") if "Executive digest" in (m.text or "")]) == 1
         assert [m.text or "" for m in box.fake.messages(incident.channel_id)] == texts
+
+
+def test_a_job_scheduled_inside_a_transaction_is_stored_with_it_or_not_at_all(box, recorder):
+    from app.tasks import service as tasks
+    from app.tasks.models import Task
+
+    calls = recorder("test_note")
+    with freeze_time(START) as clock:
+        scheduler = Scheduler(box.core, start=False)
+        incident = open_room(box)
+        with transaction(box.core.engine) as session:
+            task = tasks.add(session, incident.id, "Brief the hotline", by="U0LEAD")
+            store.schedule(session, f"inc{incident.id}:note", utcnow() + timedelta(minutes=1), "test_note",
+                           incident_id=incident.id, task_id=task.id)
+        assert scheduler.job(f"inc{incident.id}:note").payload["task_id"] == task.id
+
+        with pytest.raises(RuntimeError, match="changed my mind"), transaction(box.core.engine) as session:
+            gone = tasks.add(session, incident.id, "Never kept", by="U0LEAD")
+            store.schedule(session, f"inc{incident.id}:never", utcnow(), "test_note", incident_id=incident.id)
+            raise RuntimeError("changed my mind")
+        with Session(box.core.engine) as session:
+            assert session.get(Task, gone.id) is None
+        assert scheduler.job(f"inc{incident.id}:never") is None
+
+        clock.tick(timedelta(minutes=2))
+        scheduler.drain()
+        assert scheduler.job(f"inc{incident.id}:note") is None
+        assert calls.calls == [{"incident_id": incident.id, "task_id": task.id}]

@@ -75,7 +75,7 @@ class Scheduler:
 
     def at_many(self, jobs: Iterable[tuple[str, datetime, str, dict]]) -> None:
         """Several ``at`` in one write."""
-        rows = [store.row(job_id, when, self._known(kind), dict(kwargs)) for job_id, when, kind, kwargs in jobs]
+        rows = [store.row(job_id, when, kind, dict(kwargs)) for job_id, when, kind, kwargs in jobs]
         if not rows:
             return
         with transaction(self.core.engine) as session:
@@ -155,6 +155,7 @@ class Scheduler:
         try:
             while not expired.is_set():
                 with self._sweeping:  # a sweep under way has handed its jobs over when this lock is free
+                    self._renew()
                     self._claim_and_start()
                 with self._state:
                     while self._running and not expired.is_set():
@@ -206,13 +207,15 @@ class Scheduler:
     def _claim_and_start(self) -> int:
         with self._state:
             room = 0 if self._closed else self._capacity - len(self._running)
+            mine = {job.id for job, _future in self._running.values()}
         if room <= 0:
             self._backlog = True
             return 0
         now = utcnow()
         with Session(self.core.engine) as session:
-            candidates = store.due(session, now, room)
-        self._backlog = len(candidates) == room
+            found = store.due(session, now, room)
+        self._backlog = len(found) == room
+        candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
         if not candidates:
             return 0
         claimed = []
@@ -277,11 +280,6 @@ class Scheduler:
                 store.fail(session, job, error, retry_at)
         except Exception:  # the lease runs out and the job runs again
             log.exception("could not record the failure of job %s", job.id)
-
-    def _known(self, kind: str) -> str:
-        if registry.handler_for(kind) is None:
-            raise ValueError(f"no handler is registered for job kind {kind!r} (known: {', '.join(registry.kinds())})")
-        return kind
 
 
 def load_handlers() -> None:

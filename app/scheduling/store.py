@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from app.scheduling import registry
 from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc
 
@@ -37,6 +38,9 @@ def row(job_id: str, when: datetime, kind: str, payload: dict[str, Any]) -> dict
     """The row for a job, checked: a clear error names what is wrong before anything is written."""
     if not isinstance(job_id, str) or not job_id:
         raise ValueError(f"a job id must be a non-empty string, not {job_id!r}")
+    if registry.handler_for(kind) is None:
+        raise ValueError(f"job {job_id}: no handler is registered for job kind {kind!r} "
+                         f"(known: {', '.join(registry.kinds()) or 'none'})")
     if not isinstance(when, datetime):
         raise TypeError(f"job {job_id}: the due time must be a datetime, not {when!r}")
     when = as_utc(when)  # naive times (as SQLite returns them) are UTC
@@ -67,6 +71,13 @@ def put(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     session.execute(delete(T).where(T.c.id.in_([r["id"] for r in rows])))
     session.execute(T.insert(), rows)
+
+
+def schedule(session: Session, job_id: str, when: datetime, kind: str, **payload: Any) -> None:
+    """``Scheduler.at`` inside the caller's transaction: the job is stored with the change that needs it.
+
+    The next sweep (within a second) runs it when due."""
+    put(session, [row(job_id, when, kind, payload)])
 
 
 def prefix_end(prefix: str) -> str | None:
