@@ -1,7 +1,8 @@
-"""The reminders' wiring: which domain function runs each kind of scheduled job, and what a new incident plans.
+"""The reminders' wiring: the domains whose handlers run scheduled jobs, and what a new incident plans.
 
-``register_all()`` is the one place where handlers are registered; call it once at start, before the
-scheduler sweeps. ``schedule_incident`` collects every domain's reminders for a new incident in one write.
+``register_all()`` is the one place where handlers are registered (each domain's ``register_handlers``
+names its kinds); call it once at start, before the scheduler sweeps. ``schedule_incident`` collects every
+domain's reminders for a new incident in one write.
 """
 
 from __future__ import annotations
@@ -16,22 +17,13 @@ from app.status import digests
 from app.tasks import reminders as tasks
 from app.timeutil import utcnow
 
-HANDLERS = {
-    "task_due": tasks.task_due,
-    "clock": incidents.clock,
-    "status_due": incidents.status_due,
-    "status_overdue": incidents.status_overdue,
-    "setup_retry": incidents.setup_retry,
-    "archive": incidents.archive,
-    "approval_due": statements.approval_due,
-    "approval_backup": statements.approval_backup,
-    "digest": digests.digest,
-}
+DOMAINS = (incidents, tasks, statements, digests)
 
 
 def register_all(register=registry.register) -> None:
-    for kind, handler in HANDLERS.items():
-        register(kind, handler)
+    """Let every domain register the handlers of its kinds of jobs."""
+    for domain in DOMAINS:
+        domain.register_handlers(register)
 
 
 def schedule_incident(core, incident_id: int) -> None:

@@ -285,3 +285,30 @@ def test_a_job_scheduled_inside_a_transaction_is_stored_with_it_or_not_at_all(bo
         scheduler.drain()
         assert scheduler.job(f"inc{incident.id}:note") is None
         assert calls.calls == [{"incident_id": incident.id, "task_id": task.id}]
+
+
+def test_each_kind_has_one_handler_and_every_domain_registers_its_own():
+    from app.reminders import register_all
+
+    seen: dict[str, object] = {}
+    register_all(lambda kind, handler: seen.setdefault(kind, handler))
+    assert {kind: handler.__module__ for kind, handler in seen.items()} == {
+        "clock": "app.incidents.reminders", "status_due": "app.incidents.reminders",
+        "status_overdue": "app.incidents.reminders", "setup_retry": "app.incidents.reminders",
+        "archive": "app.incidents.reminders", "task_due": "app.tasks.reminders",
+        "approval_due": "app.statements.reminders", "approval_backup": "app.statements.reminders",
+        "digest": "app.status.digests"}
+
+    def one(core) -> None: ...
+
+    def other(core) -> None: ...
+
+    try:
+        registry.register("test_one", one)
+        registry.register("test_one", one)  # the same pair again is harmless
+        with pytest.raises(ValueError, match="job kind 'test_one' already has a handler"):
+            registry.register("test_one", other)
+        with pytest.raises(ValueError, match="a job kind must be a non-empty string"):
+            registry.register("", one)
+    finally:
+        registry.unregister("test_one")

@@ -134,6 +134,14 @@ def open_incident(core, incident_id: int) -> Incident | None:
 
 
 # Handlers ------------------------------------------------------------------------------------------------
+def register_handlers(register) -> None:
+    register("clock", clock)
+    register("status_due", status_due)
+    register("status_overdue", status_overdue)
+    register("setup_retry", setup_retry)
+    register("archive", archive)
+
+
 def clock(core, incident_id: int, key: str, before: int) -> None:
     incident = open_incident(core, incident_id)
     if incident is None:

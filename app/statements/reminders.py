@@ -80,6 +80,11 @@ def _where(core, incident, statement) -> str:
     return link(url, "the statement") if url else "the statement"
 
 
+def register_handlers(register) -> None:
+    register("approval_due", approval_due)
+    register("approval_backup", approval_backup)
+
+
 def approval_due(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
     if state is None:

@@ -108,6 +108,10 @@ def send(core, incident_id: int, next_at: datetime | None = None) -> int:
     return len(sent)
 
 
+def register_handlers(register) -> None:
+    register("digest", digest)
+
+
 def digest(core, incident_id: int, due: str) -> None:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)

@@ -36,6 +36,10 @@ def schedule_due(core, incident_id: int, task_id: int, due_at: datetime) -> None
         core.scheduler.at(job, when, kind, **payload)
 
 
+def register_handlers(register) -> None:
+    register("task_due", task_due)
+
+
 def task_due(core, incident_id: int, task_id: int) -> None:
     incident = open_incident(core, incident_id)
     with Session(core.engine) as session:
