@@ -80,19 +80,13 @@ class WriteLock:
 # SQLite has one writer at a time, and a writer that finds the file locked sleeps in growing steps (up
 # to 100 ms) before it looks again. Under load those sleeps, not the writes, made the wait. Writers of
 # one process therefore queue on a lock of their own and take turns without sleeping: the transactions
-# below and the scheduler's job store.
+# below.
 _write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
-_writing = threading.local()
 
 
 def write_lock(engine: Engine):
     """The lock this process's writers to ``engine`` take turns on (none for server databases)."""
     return _write_locks.get(engine) or nullcontext()
-
-
-def in_transaction() -> bool:
-    """True inside ``transaction()`` on this thread (where scheduling a job could deadlock)."""
-    return getattr(_writing, "depth", 0) > 0
 
 
 @contextmanager
@@ -105,12 +99,9 @@ def transaction(engine: Engine, *, urgent: bool = False) -> Iterator[Session]:
     lock = _write_locks.get(engine)
     turn = (lock.urgent() if urgent else lock) if lock is not None else nullcontext()
     with turn, Session(engine, expire_on_commit=False) as session:
-        _writing.depth = getattr(_writing, "depth", 0) + 1
         try:
             yield session
             session.commit()
         except BaseException:
             session.rollback()
             raise
-        finally:
-            _writing.depth -= 1

@@ -114,8 +114,7 @@ class Demo:
         if job_ids:
             from app.timeutil import utcnow
 
-            scheduler.aps.modify_job(job_ids[0], next_run_time=utcnow())
-            scheduler.wake()
+            scheduler.move(job_ids[0], utcnow())
             self.wait_for_text("is still open")
 
     # Holding statement --------------------------------------------------------------------------

@@ -65,7 +65,7 @@ def test_digest_is_sent_to_each_executive_at_the_cadence_and_stops_on_close(tmp_
         assert digest_jobs(box, incident.id) == []
         digest(box.core, incident_id=incident.id, due=(T0 + timedelta(hours=6)).isoformat())  # a stray job
         clock.tick(timedelta(hours=3))
-        box.core.scheduler.wake()
+        box.core.scheduler.drain()
         assert len(digests_to(box, "U0CEO")) == 2 and digest_jobs(box, incident.id) == []
         box.close()
 

@@ -209,16 +209,7 @@ START = "2026-11-20 09:00:00"
 
 def settle(box) -> None:
     """Run every due job and wait until all of them have finished, so the test never races the scheduler."""
-    from app.timeutil import utcnow
-
-    aps = box.core.scheduler.aps
-    aps.wakeup()
-
-    def idle() -> bool:
-        running = any(aps._lookup_executor("default")._instances.values())
-        return not running and all(job.next_run_time > utcnow() for job in aps.get_jobs())
-
-    box.fake.wait_for(idle)
+    box.core.scheduler.drain()
 
 
 def room_texts(box, incident):

@@ -1,1 +1,1 @@
-"""scheduling package."""
+"""Scheduling infrastructure: jobs as rows with a due time, the sweep that runs them, the handler registry."""

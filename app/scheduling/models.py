@@ -1,15 +1,37 @@
-"""Idempotency records: a reminder or a processed Slack event is acted on once, even across restarts."""
+"""Scheduling records: due jobs, reminders already sent, and Slack events already processed.
+
+A ``scheduled_job`` row is one thing to do at a time (a reminder, a digest, a retry). Its id is the job id
+the owning domain builds (``inc12:task7``); a scheduler claims it with a lease, runs it, then deletes it.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from app.timeutil import utcnow
 
 
+class ScheduledJob(SQLModel, table=True):
+    __tablename__ = "scheduled_job"
+
+    id: str = Field(primary_key=True)
+    kind: str
+    incident_id: int | None = Field(default=None, index=True)
+    due_at: datetime = Field(index=True)
+    payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    attempts: int = 0
+    last_error: str | None = None
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+
+
 class SentReminder(SQLModel, table=True):
+    """A reminder is acted on once per key, across threads, processes and restarts."""
+
     __tablename__ = "sent_reminders"
 
     key: str = Field(primary_key=True)

@@ -1,176 +1,289 @@
-"""Persistent scheduling on APScheduler with its job store in the bot's own database.
+"""Jobs as rows with a due time, run by a short sweep that any number of processes may share.
 
-Jobs survive restarts; on start, missed jobs run once (coalesced). Job ids are prefixed with the
-incident (``inc12:...``) so closing an incident cancels all of its jobs.
+``at`` upserts a row, ``cancel`` deletes a range of ids, ``cancel_incident`` deletes by incident. Once a
+second (sooner after ``wake``) an APScheduler interval job sweeps: it claims due rows with a conditional
+UPDATE (a lease, renewed while the job runs) and hands them to a small pool of workers, which look up the
+kind's handler in the registry and run it. A finished job's row is deleted; a failed one is retried with
+capped exponential backoff and its error kept on the row. Jobs that fell due while no process was running
+are due at the first sweep, once.
 """
 
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
-import pickle
+import os
+import socket
 import threading
-from concurrent import futures
+import uuid
+from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
+from itertools import count
 
-from apscheduler.executors.pool import BasePoolExecutor
+from apscheduler.executors.pool import ThreadPoolExecutor as SweepExecutor
 from apscheduler.jobstores.base import JobLookupError
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.util import datetime_to_utc_timestamp
 from sqlmodel import Session
 
-from app.db import in_transaction, write_lock
-from app.scheduling import jobs
+from app.db import transaction
+from app.scheduling import registry, store
+from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
-JOB_FUNC = "app.scheduling.jobs:run"
+SWEEP = "sweep"
+# APScheduler logs every run of a job at INFO: once a second is noise, so its sweep executor says less.
+logging.getLogger(f"apscheduler.executors.{SWEEP}").setLevel(logging.WARNING)
 
 
-class JobStore(SQLAlchemyJobStore):
-    """APScheduler's SQL job store, tolerant of a finished job that another scheduler removed first.
-
-    Two processes on one database (a rolling deploy, a restart that overlaps) may both finish the same
-    date job; APScheduler would then raise in its main loop and stop scheduling. Handlers are idempotent
-    (jobs.claim), so a job that is already gone is simply done."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._batch = threading.local()
-
-    def remove_job(self, job_id: str) -> None:
-        with write_lock(self.engine), contextlib.suppress(JobLookupError):
-            super().remove_job(job_id)
-
-    @contextlib.contextmanager
-    def batch(self):
-        """Jobs added inside are written together, in one transaction, at the end (replacing same ids)."""
-        self._batch.jobs = []
-        try:
-            yield
-            jobs, self._batch.jobs = self._batch.jobs, None
-            if jobs:
-                rows = {job.id: {"id": job.id, "next_run_time": datetime_to_utc_timestamp(job.next_run_time),
-                                 "job_state": pickle.dumps(job.__getstate__(), self.pickle_protocol)} for job in jobs}
-                with write_lock(self.engine), self.engine.begin() as connection:
-                    connection.execute(self.jobs_t.delete().where(self.jobs_t.c.id.in_(list(rows))))
-                    connection.execute(self.jobs_t.insert(), list(rows.values()))
-        finally:
-            self._batch.jobs = None
-
-    # Writes take the same turns as the bot's own transactions (see app.db.write_lock).
-    def add_job(self, job) -> None:
-        pending = getattr(self._batch, "jobs", None)
-        if pending is not None:
-            pending.append(job)
-            return
-        with write_lock(self.engine):
-            super().add_job(job)
-
-    def update_job(self, job) -> None:
-        with write_lock(self.engine):
-            super().update_job(job)
-
-    def remove_all_jobs(self) -> None:
-        with write_lock(self.engine):
-            super().remove_all_jobs()
-
-
-class _Executor(BasePoolExecutor):
-    """APScheduler's pool executor around a thread pool we keep, so shutdown can wait for it alone."""
-
-    def __init__(self, pool: futures.ThreadPoolExecutor) -> None:
-        super().__init__(pool)
-
-
-def _outside_transaction() -> None:
-    """The job store waits for the write lock while holding the scheduler's lock: the other way round deadlocks."""
-    if in_transaction():
-        raise RuntimeError("schedule or cancel jobs after the database transaction, not inside it")
+def retry_delay(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
+    """How long to wait before attempt ``attempts + 1``: base, 2x, 4x, ... never more than cap."""
+    return min(base * (2 ** min(max(attempts - 1, 0), 32)), cap)
 
 
 class Scheduler:
-    def __init__(self, core, *, start: bool = True) -> None:
+    """The process's scheduler; ``Scheduler(core)`` attaches itself as ``core.scheduler``."""
+
+    def __init__(self, core, *, start: bool = True, every: float = 1.0, lease: timedelta = timedelta(seconds=60),
+                 workers: int = 4, retry_base: timedelta = timedelta(seconds=30),
+                 retry_cap: timedelta = timedelta(minutes=15)) -> None:
         self.core = core
-        self.store = JobStore(engine=core.engine, tablename="apscheduler_jobs")
-        self._pool = futures.ThreadPoolExecutor(4, thread_name_prefix="warroom-jobs")
-        self.aps = BackgroundScheduler(
-            jobstores={"default": self.store},
-            executors={"default": _Executor(self._pool)},
-            job_defaults={"coalesce": True, "misfire_grace_time": 7 * 24 * 3600, "max_instances": 1},
-            timezone="UTC",
-        )
+        self.every, self.lease = every, lease
+        self.retry_base, self.retry_cap = retry_base, retry_cap
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._tokens = count(1)
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="warroom-jobs")
+        self._capacity = workers * 4  # claimed jobs queued or running at once; the rest stay free for others
+        self._state = threading.Condition()
+        self._running: dict[str, tuple[store.Claimed, Future | None]] = {}  # token -> job
+        self._renewed_at: datetime | None = None
+        self._backlog = False
+        self._again = False
+        self._closed = False
+        self._sweeping = threading.Lock()
+        self.aps = BackgroundScheduler(timezone="UTC", executors={SWEEP: SweepExecutor(2)})
         core.scheduler = self
-        jobs.bind(core)
         load_handlers()
         if start:
-            self.aps.start()
+            self.start()
 
+    # Public API ---------------------------------------------------------------------------------------
     def at(self, job_id: str, when: datetime, kind: str, **kwargs) -> None:
-        _outside_transaction()
-        self.aps.add_job(JOB_FUNC, trigger="date", run_date=as_utc(when), id=job_id, replace_existing=True,
-                         kwargs={"kind": kind, **kwargs})
+        """Run ``kind``'s handler with ``kwargs`` at ``when``; an existing job with this id is replaced."""
+        self.at_many([(job_id, when, kind, kwargs)])
 
-    def job_ids(self, prefix: str = "") -> list[str]:
-        return sorted(job.id for job in self.aps.get_jobs() if job.id.startswith(prefix))
+    def at_many(self, jobs: Iterable[tuple[str, datetime, str, dict]]) -> None:
+        """Several ``at`` in one write."""
+        rows = [store.row(job_id, when, kind, dict(kwargs)) for job_id, when, kind, kwargs in jobs]
+        if not rows:
+            return
+        with transaction(self.core.engine) as session:
+            store.put(session, rows)
+        if min(r["due_at"] for r in rows) <= utcnow():
+            self.wake()
 
     def cancel(self, prefix: str) -> int:
-        _outside_transaction()
-        ids = self.job_ids(prefix)
-        for job_id in ids:
-            self.aps.remove_job(job_id)
-        return len(ids)
-
-    def wake(self) -> None:
-        """Process due jobs now (after the clock moved, e.g. in tests and the demo)."""
-        self.aps.wakeup()
-
-    def shutdown(self) -> None:
-        """Stop starting jobs, let the running ones finish, then stop.
-
-        APScheduler's own ``shutdown(wait=True)`` waits for running jobs while holding the job stores' lock,
-        so a job that schedules its successor (a digest, a nudge) would wait for it forever; and once the
-        scheduler is stopped, a job scheduled meanwhile is only kept in memory. Pausing first keeps the
-        store writable until every running job is done.
-        """
-        if not self.aps.running:
-            return
-        self.aps.pause()
-        self._pool.shutdown(wait=True)
-        self.aps.shutdown(wait=False)
-
-    # Incident-level schedules -------------------------------------------------------------------------
-    def retry_setup(self, incident_id: int, delay: timedelta = timedelta(seconds=30)) -> None:
-        self.at(f"inc{incident_id}:setup", utcnow() + delay, "setup_retry", incident_id=incident_id)
-
-    def schedule_incident(self, incident_id: int) -> None:
-        """Task due reminders, legal clocks and the first status-update reminder of a new incident."""
-        from app.scheduling import reminders
-
-        with Session(self.core.engine) as session:
-            planned = reminders.plan(self.core, session, incident_id)
-        # Added after the session is closed: holding a connection while waiting for the job store's lock
-        # (whose holder waits for a connection) deadlocks once many incidents open at once. One write for all.
-        with self.store.batch():
-            for job_id, when, kind, kwargs in planned:
-                self.at(job_id, when, kind, **kwargs)
-        if self.aps.running:
-            self.aps.wakeup()
+        """Delete every job whose id starts with ``prefix``; returns how many."""
+        with transaction(self.core.engine) as session:
+            return store.delete_prefix(session, prefix)
 
     def cancel_incident(self, incident_id: int) -> int:
-        return self.cancel(f"inc{incident_id}:")
+        """Delete every job of the incident; returns how many."""
+        with transaction(self.core.engine) as session:
+            return store.delete_incident(session, incident_id)
 
+    def job_ids(self, prefix: str = "") -> list[str]:
+        with Session(self.core.engine) as session:
+            return store.ids(session, prefix)
 
-HANDLER_MODULES = ("app.scheduling.reminders", "app.statements.reminders", "app.status.digests")
+    def job(self, job_id: str) -> ScheduledJob | None:
+        with Session(self.core.engine) as session:
+            return store.get(session, job_id)
+
+    def move(self, job_id: str, when: datetime) -> bool:
+        """Make a waiting job due at ``when`` instead (the demo fast-forwards a reminder this way)."""
+        with transaction(self.core.engine) as session:
+            moved = store.move(session, job_id, as_utc(when))
+        if moved and as_utc(when) <= utcnow():
+            self.wake()
+        return moved
+
+    def start(self) -> None:
+        self.aps.add_job(self.sweep, "interval", seconds=self.every, id=SWEEP, executor=SWEEP, next_run_time=utcnow(),
+                         coalesce=True, max_instances=2, misfire_grace_time=None)
+        self.aps.start()
+
+    def wake(self) -> None:
+        """Sweep now rather than at the next tick (a job just fell due, or the clock moved in a test)."""
+        if self._closed or not self.aps.running:
+            return
+        with self._state:
+            if self._sweeping.locked():  # the sweep under way goes round once more
+                self._again = True
+                return
+        with contextlib.suppress(JobLookupError):  # shutting down
+            self.aps.modify_job(SWEEP, next_run_time=utcnow())
+
+    def shutdown(self) -> None:
+        """Stop sweeping, give back claimed jobs that have not started, and let the running ones finish."""
+        with self._state:
+            if self._closed:
+                return
+            self._closed = True
+        if self.aps.running:
+            self.aps.shutdown(wait=True)
+        with self._state:
+            waiting = [job for job, future in self._running.values() if future is not None and future.cancel()]
+        if waiting:
+            with transaction(self.core.engine) as session:
+                for job in waiting:
+                    store.release(session, job)
+            with self._state:
+                for job in waiting:
+                    self._running.pop(job.token, None)
+        self._pool.shutdown(wait=True)
+
+    def drain(self, timeout: float = 10.0) -> None:
+        """Run every job that is due now and wait until none is left running (tests, the demo)."""
+        if self._closed:
+            raise RuntimeError("the scheduler is shut down")
+        expired = threading.Event()
+        timer = threading.Timer(timeout, expired.set)
+        timer.daemon = True
+        timer.start()
+        try:
+            while not expired.is_set():
+                with self._sweeping:  # a sweep under way has handed its jobs over when this lock is free
+                    self._renew()
+                    self._claim_and_start()
+                with self._state:
+                    while self._running and not expired.is_set():
+                        self._state.wait(0.02)
+                with Session(self.core.engine) as session:
+                    if not store.due(session, utcnow(), 1):
+                        return
+            raise TimeoutError(f"scheduled jobs still due or running after {timeout}s")
+        finally:
+            timer.cancel()
+
+    # Compatibility: the incident's reminders now live in its domain --------------------------------------
+    def schedule_incident(self, incident_id: int) -> None:
+        from app.reminders import schedule_incident
+
+        schedule_incident(self.core, incident_id)
+
+    def retry_setup(self, incident_id: int, delay: timedelta = timedelta(seconds=30)) -> None:
+        from app.incidents.reminders import retry_setup
+
+        retry_setup(self.core, incident_id, delay)
+
+    # The sweep -----------------------------------------------------------------------------------------
+    def sweep(self) -> int:
+        """Renew the leases of running jobs and claim due ones for the workers; returns how many it claimed.
+
+        Called by the interval job and by ``wake``; a call while another sweep runs asks that one to go again.
+        """
+        claimed = 0
+        while True:
+            with self._state:
+                self._again = True
+            if not self._sweeping.acquire(blocking=False):
+                return claimed
+            try:
+                while True:
+                    with self._state:
+                        if not self._again or self._closed:
+                            break
+                        self._again = False
+                    self._renew()
+                    claimed += self._claim_and_start()
+            finally:
+                self._sweeping.release()
+            with self._state:
+                if not self._again or self._closed:
+                    return claimed
+
+    def _claim_and_start(self) -> int:
+        with self._state:
+            room = 0 if self._closed else self._capacity - len(self._running)
+            mine = {job.id for job, _future in self._running.values()}
+        if room <= 0:
+            self._backlog = True
+            return 0
+        now = utcnow()
+        with Session(self.core.engine) as session:
+            found = store.due(session, now, room)
+        self._backlog = len(found) == room
+        candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
+        if not candidates:
+            return 0
+        claimed = []
+        with transaction(self.core.engine) as session:
+            for job_id in candidates:
+                job = store.claim(session, job_id, self._token(), now, now + self.lease)
+                if job is not None:
+                    claimed.append(job)
+        with self._state:
+            for job in claimed:
+                self._running[job.token] = (job, None)
+        for job in claimed:
+            future = self._pool.submit(self._run, job)
+            with self._state:
+                if job.token in self._running:
+                    self._running[job.token] = (job, future)
+        return len(claimed)
+
+    def _token(self) -> str:
+        return f"{self.owner}#{next(self._tokens)}"
+
+    def _renew(self) -> None:
+        """Keep the leases of long-running jobs, so that no other scheduler takes them over."""
+        now = utcnow()
+        if self._renewed_at is not None and now - self._renewed_at < self.lease / 3:
+            return
+        with self._state:
+            running = [job for job, _future in self._running.values()]
+        if running:
+            with transaction(self.core.engine) as session:
+                store.renew(session, running, now + self.lease)
+        self._renewed_at = now
+
+    def _run(self, job: store.Claimed) -> None:
+        try:
+            handler = registry.handler_for(job.kind)
+            if handler is None:
+                raise LookupError(f"no handler is registered for job kind {job.kind!r}")
+            handler(self.core, **job.payload)
+        except Exception as exc:
+            self._failed(job, exc)
+        else:
+            try:
+                with transaction(self.core.engine) as session:
+                    store.finish(session, job)
+            except Exception:  # the lease runs out and the job runs again; its handler is idempotent
+                log.exception("job %s ran but could not be marked done", job.id)
+        finally:
+            with self._state:
+                self._running.pop(job.token, None)
+                self._state.notify_all()
+            if self._backlog:
+                self.wake()
+
+    def _failed(self, job: store.Claimed, exc: Exception) -> None:
+        retry_at = utcnow() + retry_delay(job.attempts, self.retry_base, self.retry_cap)
+        error = f"{type(exc).__name__}: {exc}"
+        log.error("job %s (%s) failed on attempt %d, retrying at %s: %s", job.id, job.kind, job.attempts,
+                  retry_at.isoformat(timespec="seconds"), error, exc_info=exc)
+        try:
+            with transaction(self.core.engine) as session:
+                store.fail(session, job, error, retry_at)
+        except Exception:  # the lease runs out and the job runs again
+            log.exception("could not record the failure of job %s", job.id)
 
 
 def load_handlers() -> None:
-    """Import the modules whose handlers jobs may name."""
-    for name in HANDLER_MODULES:
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
+    """Register every domain's handlers (kept for callers that still use it; see ``app.reminders.register_all``)."""
+    from app.reminders import register_all
+
+    register_all()

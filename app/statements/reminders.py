@@ -1,4 +1,8 @@
-"""Approval deadlines of holding statements: remind the step's approver, then the role's backups."""
+"""Approval deadlines of holding statements: remind the step's approver, then the role's backups.
+
+Jobs ``inc{incident}:stmt{statement}:v{version}:s{step}`` (and ``...:backup``); a new version or a sign-off
+cancels the statement's jobs by their prefix.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +13,10 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.incidents import service as incidents
+from app.incidents.reminders import job_prefix as incident_prefix
+from app.incidents.reminders import post, post_once
 from app.roles.keys import role_title
-from app.scheduling.jobs import claim, handler
-from app.scheduling.reminders import post
+from app.scheduling.claims import claim
 from app.slack.client import permalink
 from app.slack.text import link, mention, mentions
 from app.statements import service
@@ -21,11 +26,15 @@ log = logging.getLogger(__name__)
 
 
 def job_prefix(incident_id: int, statement_id: int) -> str:
-    return f"inc{incident_id}:stmt{statement_id}:"
+    return f"{incident_prefix(incident_id)}stmt{statement_id}:"
 
 
 def job_id(incident_id: int, statement_id: int, number: int, step: int) -> str:
     return f"{job_prefix(incident_id, statement_id)}v{number}:s{step}"
+
+
+def backup_job_id(incident_id: int, statement_id: int, number: int, step: int) -> str:
+    return f"{job_id(incident_id, statement_id, number, step)}:backup"
 
 
 def deadline_for(core, incident_id: int) -> timedelta:
@@ -71,10 +80,14 @@ def _where(core, incident, statement) -> str:
     return link(url, "the statement") if url else "the statement"
 
 
-@handler("approval_due")
+def register_handlers(register) -> None:
+    register("approval_due", approval_due)
+    register("approval_backup", approval_backup)
+
+
 def approval_due(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
-    if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:due", incident_id):
+    if state is None:
         return
     incident, statement, ver = state
     from app.statements.flows import chain_people
@@ -84,23 +97,24 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
     tz = core.settings.warroom_timezone
     who = mention(people.approver) if people.approver else "Nobody holds this role:"
     since = local_clock(statement.step_started_at or utcnow(), tz)
-    post(core, incident, f":hourglass: {who} holding statement v{version} has waited for your approval since "
-         f"{since} (step {step + 1}/{len(ver.approvers)}, {role_title(role)}): {_where(core, incident, statement)}.",
-         kind="approval_due", statement_id=statement_id, version=version, step=step, user=people.approver)
+    text = (f":hourglass: {who} holding statement v{version} has waited for your approval since {since} "
+            f"(step {step + 1}/{len(ver.approvers)}, {role_title(role)}): {_where(core, incident, statement)}.")
+    if not post_once(core, incident, f"stmt:{statement_id}:v{version}:s{step}:due", text, kind="approval_due",
+                     statement_id=statement_id, version=version, step=step, user=people.approver):
+        return
     if core.scheduler is not None:  # one more deadline for the approver, then the backups are asked
         deadline = deadline_for(core, incident_id)
         started = as_utc(statement.step_started_at) if statement.step_started_at else utcnow() - deadline
-        core.scheduler.at(f"{job_id(incident_id, statement_id, version, step)}:backup", started + 2 * deadline,
+        core.scheduler.at(backup_job_id(incident_id, statement_id, version, step), started + 2 * deadline,
                           "approval_backup", incident_id=incident_id, statement_id=statement_id, version=version,
                           step=step)
 
 
-@handler("approval_backup")
 def approval_backup(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
     if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:backup", incident_id):
         return
-    incident, statement, ver = state
+    incident, statement, ver = state  # claimed before the DMs go out: a retry never DMs the backups twice
     from app.roles import service as roles
     from app.statements.flows import chain_people
 

@@ -1,7 +1,8 @@
 """Scheduled executive digests: each open incident's status, at the playbook's cadence for its severity.
 
-Jobs are persistent like the other reminders (``inc{id}:digest:<epoch>``), sent once each (jobs.claim),
-and stop when the incident closes (its ``inc{id}:`` jobs are cancelled; the handler checks too).
+Jobs are rows like the other reminders (``inc{id}:digest:<epoch>``), sent once each (a claim in
+``sent_reminders``), and stop when the incident closes (its jobs are cancelled; the handler checks too).
+An incident has one upcoming digest at a time, so digests missed while the bot was down are sent once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ from app.db import transaction
 from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.models import Incident
-from app.scheduling.jobs import claim, handler
+from app.incidents.reminders import Planned
+from app.incidents.reminders import job_prefix as incident_prefix
+from app.scheduling.claims import claim
 from app.status.service import executives, gather
 from app.status.views import digest_message
 from app.timeutil import as_utc, utcnow
@@ -25,7 +28,11 @@ log = logging.getLogger(__name__)
 
 
 def job_prefix(incident_id: int) -> str:
-    return f"inc{incident_id}:digest"
+    return f"{incident_prefix(incident_id)}digest:"
+
+
+def job_id(incident_id: int, when: datetime) -> str:
+    return f"{job_prefix(incident_id)}{int(as_utc(when).timestamp())}"
 
 
 def interval(core, incident: Incident) -> timedelta | None:
@@ -33,15 +40,27 @@ def interval(core, incident: Incident) -> timedelta | None:
     return core.playbooks.get(incident.playbook_id).digest_for(incident.severity)
 
 
-def _at(scheduler, incident_id: int, when: datetime) -> None:
+def _job(incident_id: int, when: datetime) -> Planned:
     when = as_utc(when)
-    scheduler.at(f"{job_prefix(incident_id)}:{int(when.timestamp())}", when, "digest", incident_id=incident_id,
-                 due=when.isoformat())
+    return job_id(incident_id, when), when, "digest", {"incident_id": incident_id, "due": when.isoformat()}
+
+
+def _at(scheduler, incident_id: int, when: datetime) -> None:
+    job, when, kind, payload = _job(incident_id, when)
+    scheduler.at(job, when, kind, **payload)
+
+
+def planned(core, incident: Incident, now: datetime) -> list[Planned]:
+    """The executives' first digest, one interval after the incident opened (none at quiet severities)."""
+    every = interval(core, incident)
+    if every is None or incident.status != "open":
+        return []
+    return [_job(incident.id, max(as_utc(incident.created_at) + every, now))]
 
 
 def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = None) -> datetime | None:
     """(Re)plan the incident's next digest one interval from now; returns when, or None at no-digest severities."""
-    scheduler.cancel(job_prefix(incident.id) + ":")
+    scheduler.cancel(job_prefix(incident.id))
     if incident.status != "open":
         return None
     every = interval(scheduler.core, incident)
@@ -89,7 +108,10 @@ def send(core, incident_id: int, next_at: datetime | None = None) -> int:
     return len(sent)
 
 
-@handler("digest")
+def register_handlers(register) -> None:
+    register("digest", digest)
+
+
 def digest(core, incident_id: int, due: str) -> None:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)
@@ -105,6 +127,6 @@ def digest(core, incident_id: int, due: str) -> None:
         if next_at <= now:  # digests missed while the bot was down are sent once, not caught up
             next_at = now + every
         if core.scheduler is not None:  # one upcoming digest per incident, whichever job ran
-            core.scheduler.cancel(job_prefix(incident_id) + ":")
+            core.scheduler.cancel(job_prefix(incident_id))
             _at(core.scheduler, incident_id, next_at)
     send(core, incident_id, next_at)

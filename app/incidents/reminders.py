@@ -1,0 +1,214 @@
+"""An incident's own reminders: legal clocks, the status-update cadence, set-up retries and archiving.
+
+Also the helpers the other domains' reminders use: the incident's job-id prefix and ``post_once``, which
+posts a reminder into the room once (claimed in ``sent_reminders`` first) and records it on the timeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from app.db import transaction
+from app.incidents import service, timeline
+from app.incidents.clocks import clocks_for, first_labels
+from app.incidents.models import Incident
+from app.incidents.service import as_timedelta
+from app.roles import service as roles
+from app.scheduling.claims import claim, release
+from app.slack.text import escape, mention
+from app.timeutil import as_utc, format_duration, local_clock, local_datetime, utcnow
+
+log = logging.getLogger(__name__)
+OVERDUE_NUDGE = timedelta(minutes=5)
+SETUP_RETRY = timedelta(seconds=30)
+Planned = tuple[str, datetime, str, dict]
+
+
+# Job ids: every job of an incident starts with its prefix ------------------------------------------------
+def job_prefix(incident_id: int) -> str:
+    return f"inc{incident_id}:"
+
+
+def clock_job(incident_id: int, key: str, before: int) -> str:
+    return f"{job_prefix(incident_id)}clock:{key}:{before}"
+
+
+def status_job(incident_id: int) -> str:
+    return f"{job_prefix(incident_id)}status"
+
+
+def nudge_job(incident_id: int) -> str:
+    return f"{job_prefix(incident_id)}status-nudge"
+
+
+def setup_job(incident_id: int) -> str:
+    return f"{job_prefix(incident_id)}setup"
+
+
+def archive_job(incident_id: int) -> str:
+    return f"{job_prefix(incident_id)}archive"
+
+
+# Planning ------------------------------------------------------------------------------------------------
+def planned(core, session: Session, incident: Incident, now: datetime) -> list[Planned]:
+    """The clocks' reminders still ahead, and the first status-update reminder."""
+    playbook = core.playbooks.get(incident.playbook_id)
+    jobs: list[Planned] = []
+    for clock in clocks_for(incident, playbook, first_labels(session, incident.id)):
+        for before in (*clock.remind_before, timedelta(0)):
+            when, seconds = clock.due_at - before, int(before.total_seconds())
+            if when > now:
+                jobs.append((clock_job(incident.id, clock.key, seconds), when, "clock",
+                             {"incident_id": incident.id, "key": clock.key, "before": seconds}))
+    if incident.next_update_at:
+        jobs.append(_status(incident.id, incident.next_update_at))
+    return jobs
+
+
+def _status(incident_id: int, due: datetime) -> Planned:
+    return (status_job(incident_id), due, "status_due", {"incident_id": incident_id, "due": as_utc(due).isoformat()})
+
+
+def schedule_status(scheduler, incident_id: int, due: datetime) -> None:
+    """The status-update reminder follows the incident's next update time."""
+    job_id, when, kind, payload = _status(incident_id, due)
+    scheduler.at(job_id, when, kind, **payload)
+
+
+def retry_setup(core, incident_id: int, delay: timedelta = SETUP_RETRY) -> None:
+    if core.scheduler is not None:
+        core.scheduler.at(setup_job(incident_id), utcnow() + delay, "setup_retry", incident_id=incident_id)
+
+
+def schedule_archive(core, incident_id: int, when: datetime) -> None:
+    if core.scheduler is not None:
+        core.scheduler.at(archive_job(incident_id), when, "archive", incident_id=incident_id)
+
+
+def mark_update(core, incident_id: int, *, by: str, what: str) -> datetime:
+    """A status update was given: the next one is due one cadence from now."""
+    with transaction(core.engine) as session:
+        incident = service.get(session, incident_id)
+        cadence = as_timedelta(core.playbooks.get(incident.playbook_id).cadence_for(incident.severity))
+        incident.next_update_at = utcnow() + cadence
+        session.add(incident)
+        timeline.record(session, incident_id, "status_update", what, actor=by,
+                        next_update_at=incident.next_update_at.isoformat())
+        due = incident.next_update_at
+    if core.scheduler is not None:
+        schedule_status(core.scheduler, incident_id, due)
+    return due
+
+
+# Posting -------------------------------------------------------------------------------------------------
+def post(core, incident: Incident, text: str, /, *, kind: str, **data) -> bool:
+    """Post a reminder into the room and record it on the timeline; Slack's refusal is raised."""
+    if not incident.channel_id:
+        return False
+    core.slack.chat_postMessage(channel=incident.channel_id, text=text)
+    with transaction(core.engine) as session:
+        timeline.record(session, incident.id, "reminder", text, actor="warroom", reminder=kind, **data)
+    return True
+
+
+def post_once(core, incident: Incident, sent_key: str, text: str, /, *, kind: str, **data) -> bool:
+    """Post the reminder unless ``sent_key`` was already sent; if Slack refuses it, the job is retried later."""
+    if not claim(core, sent_key, incident.id):
+        return False
+    try:
+        return post(core, incident, text, kind=kind, **data)
+    except SlackApiError as exc:
+        release(core, sent_key)
+        log.warning("reminder %s for incident %s failed: %s", sent_key, incident.id, exc.response.get("error"))
+        raise
+
+
+def open_incident(core, incident_id: int) -> Incident | None:
+    with Session(core.engine) as session:
+        incident = session.get(Incident, incident_id)
+    return incident if incident is not None and incident.status == "open" else None
+
+
+# Handlers ------------------------------------------------------------------------------------------------
+def register_handlers(register) -> None:
+    register("clock", clock)
+    register("status_due", status_due)
+    register("status_overdue", status_overdue)
+    register("setup_retry", setup_retry)
+    register("archive", archive)
+
+
+def clock(core, incident_id: int, key: str, before: int) -> None:
+    incident = open_incident(core, incident_id)
+    if incident is None:
+        return
+    playbook = core.playbooks.get(incident.playbook_id)
+    with Session(core.engine) as session:
+        match = [c for c in clocks_for(incident, playbook, first_labels(session, incident_id)) if c.key == key]
+        holders = roles.holders(session, incident_id)
+    if not match:
+        return
+    c = match[0]
+    who = mention(holders[c.role]) + " " if c.role in holders else ""
+    due = local_datetime(c.due_at, core.settings.warroom_timezone)
+    if before:
+        left = format_duration(timedelta(seconds=before))
+        text = f":alarm_clock: {who}*{escape(c.title)}* is due at {due}: {left} left."
+    else:
+        text = f":rotating_light: {who}*{escape(c.title)}* is due *now* ({due})."
+    post_once(core, incident, f"clock:{incident_id}:{key}:{before}", text, kind="clock", key=key, before=before)
+
+
+def status_due(core, incident_id: int, due: str) -> None:
+    incident = open_incident(core, incident_id)
+    if incident is None:
+        return
+    if as_utc(incident.next_update_at) > utcnow():  # an update was given meanwhile: follow the new time
+        schedule_status(core.scheduler, incident_id, incident.next_update_at)
+        return
+    with Session(core.engine) as session:
+        comms = roles.holder(session, incident_id, "comms")
+    who = mention(comms) if comms else "Communications lead (unassigned):"
+    when = local_clock(incident.next_update_at, core.settings.warroom_timezone)
+    text = (f":mega: {who} the next status update is due now ({when}). "
+            "Share one with `/warroom status share` or get a statement approved.")
+    if not post_once(core, incident, f"status:{incident_id}:{due}", text, kind="status_due"):
+        return
+    nudge_at = max(utcnow(), as_utc(incident.next_update_at)) + OVERDUE_NUDGE
+    core.scheduler.at(nudge_job(incident_id), nudge_at, "status_overdue", incident_id=incident_id, due=due)
+
+
+def status_overdue(core, incident_id: int, due: str) -> None:
+    incident = open_incident(core, incident_id)
+    if incident is None or as_utc(incident.next_update_at) > utcnow():
+        return
+    with Session(core.engine) as session:
+        holders = roles.holders(session, incident_id)
+    people = " ".join(mention(holders[r]) for r in ("comms", "lead") if r in holders)
+    overdue = format_duration(utcnow() - as_utc(incident.next_update_at))
+    post_once(core, incident, f"status-overdue:{incident_id}:{due}",
+              f":warning: {people} the status update is {overdue} overdue.", kind="status_overdue")
+
+
+def setup_retry(core, incident_id: int) -> None:
+    from app.incidents.setup import run_setup
+
+    run_setup(core, incident_id)
+
+
+def archive(core, incident_id: int) -> None:
+    with Session(core.engine) as session:
+        incident = service.get(session, incident_id)
+    if incident.status != "closed" or not incident.channel_id:
+        return
+    try:
+        core.slack.conversations_archive(channel=incident.channel_id)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "already_archived":
+            raise
+    with transaction(core.engine) as session:
+        timeline.record(session, incident_id, "archived", f"#{incident.channel_name}", actor="warroom")

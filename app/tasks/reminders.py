@@ -1,0 +1,57 @@
+"""Task due reminders: when a task passes its due time while still open, its owner is reminded once."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session
+
+from app.db import transaction
+from app.incidents import briefing
+from app.incidents.reminders import Planned, job_prefix, open_incident, post_once
+from app.slack.text import escape, mention
+from app.tasks import service as tasks
+from app.tasks.models import Task
+from app.timeutil import local_clock, utcnow
+
+
+def job_id(incident_id: int, task_id: int) -> str:
+    return f"{job_prefix(incident_id)}task{task_id}"
+
+
+def _due(incident_id: int, task_id: int, due_at: datetime) -> Planned:
+    return job_id(incident_id, task_id), due_at, "task_due", {"incident_id": incident_id, "task_id": task_id}
+
+
+def planned(session: Session, incident_id: int) -> list[Planned]:
+    """A reminder for every open task of the incident that has a due time."""
+    return [_due(incident_id, task.id, task.due_at) for task in tasks.for_incident(session, incident_id)
+            if task.due_at and task.done_at is None]
+
+
+def schedule_due(core, incident_id: int, task_id: int, due_at: datetime) -> None:
+    """Remind the task's owner at ``due_at`` if the task is still open then."""
+    if core.scheduler is not None:
+        job, when, kind, payload = _due(incident_id, task_id, due_at)
+        core.scheduler.at(job, when, kind, **payload)
+
+
+def register_handlers(register) -> None:
+    register("task_due", task_due)
+
+
+def task_due(core, incident_id: int, task_id: int) -> None:
+    incident = open_incident(core, incident_id)
+    with Session(core.engine) as session:
+        task = session.get(Task, task_id)
+    if incident is None or task is None or task.done_at is not None:
+        return
+    who = mention(task.owner_id) if task.owner_id else "Nobody owns this task yet:"
+    text = (f":hourglass: {who} the task “{escape(task.title)}” was due at "
+            f"{local_clock(task.due_at, core.settings.warroom_timezone)} and is still open.")
+    if not post_once(core, incident, f"task:{task_id}:due", text, kind="task_due", task_id=task_id):
+        return
+    with transaction(core.engine) as session:
+        row = session.get(Task, task_id)
+        row.reminded_at = utcnow()
+    briefing.refresh(core, incident_id)
