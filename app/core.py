@@ -49,6 +49,8 @@ class Core:
     effects: Deliverer | None = None  # the outbox's worker (app/effects/delivery.py), set up by app/wiring.py
     # Called with (core, incident_id) after an incident is closed; filled by app/wiring.py.
     close_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
+    # Called with (core, incident_id) after an incident's severity changed; filled by app/wiring.py.
+    severity_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
     alert_updates: Any = None
     alert_intake: Any = None
     _bot_user_id: str | None = None

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from slack_bolt import Ack, App
 from sqlmodel import Session
 
+from app import reminders
 from app.access.actions import Action
 from app.core import Core
 from app.decisions import flows as decision_flows
@@ -26,6 +27,7 @@ from app.slack.ids import ActionId, CallbackId
 from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
 from app.statements import flows as statement_flows
 from app.statements import listeners as statements
+from app.status import digests
 from app.status import listeners as status
 from app.tasks import listeners as tasks
 
@@ -159,6 +161,9 @@ def wire_core(core: Core) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
     if report_flows.publish_report not in core.close_hooks:
         core.close_hooks.append(report_flows.publish_report)
+    if digests.follow_severity not in core.severity_hooks:
+        core.severity_hooks.append(digests.follow_severity)
+    reminders.register_all()
     slack_effects.AFTER_POST.update(AFTER_POST)
     if core.effects is None:
         core.effects = Deliverer(core, EFFECT_HANDLERS).start()

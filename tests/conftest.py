@@ -15,12 +15,12 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 # date converters, which the bot loads on the first report only.
 import matplotlib.dates  # noqa: E402,F401
 
+import app.reminders  # noqa: E402
 import app.sandbox.harness  # noqa: E402,F401
-import app.scheduling.scheduler  # noqa: E402
 import app.server  # noqa: E402,F401
 import app.wiring  # noqa: E402,F401
 
-app.scheduling.scheduler.load_handlers()
+app.reminders.register_all()
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
 from app.errors import UserError
-from app.incidents import briefing, service, timeline
+from app.incidents import briefing, reminders, service, timeline
 from app.incidents.setup import run_setup
 from app.incidents.views import topic
 from app.roles import service as roles
@@ -67,11 +67,9 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
     if not changed:
         return False
     if core.scheduler is not None:
-        from app.scheduling.reminders import schedule_status
-        from app.status.digests import reschedule_digest
-
-        schedule_status(core.scheduler, incident_id, next_update)
-        reschedule_digest(core.scheduler, incident_id)
+        reminders.schedule_status(core.scheduler, incident_id, next_update)
+    for hook in core.severity_hooks:  # e.g. the executives' digest follows the new severity
+        hook(core, incident_id)
     new = Severity.parse(level)
     say(core, channel_id, f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
         f"*{new.value.upper()}*.")
@@ -113,7 +111,7 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
     if core.scheduler is not None:
         core.scheduler.cancel_incident(incident_id)
         delay = parse_duration(core.settings.warroom_archive_after)
-        core.scheduler.at(f"inc{incident_id}:archive", utcnow() + delay, "archive", incident_id=incident_id)
+        reminders.schedule_archive(core, incident_id, utcnow() + delay)
     say(core, incident.channel_id, f":checkered_flag: *Incident closed* by {mention(by)}.\n"
         f">{escape(incident.summary)}\nThe channel will be archived in {core.settings.warroom_archive_after}.")
     briefing.refresh(core, incident_id)

@@ -64,7 +64,6 @@ class Scheduler:
         self._sweeping = threading.Lock()
         self.aps = BackgroundScheduler(timezone="UTC", executors={SWEEP: SweepExecutor(2)})
         core.scheduler = self
-        load_handlers()
         if start:
             self.start()
 
@@ -280,10 +279,3 @@ class Scheduler:
                 store.fail(session, job, error, retry_at)
         except Exception:  # the lease runs out and the job runs again
             log.exception("could not record the failure of job %s", job.id)
-
-
-def load_handlers() -> None:
-    """Register every domain's handlers (kept for callers that still use it; see ``app.reminders.register_all``)."""
-    from app.reminders import register_all
-
-    register_all()

@@ -19,11 +19,11 @@ from app.effects import service as effects
 from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
+from app.incidents.reminders import mark_update
 from app.incidents.service import as_timedelta
 from app.llm import LLMSettings
 from app.roles import service as roles
 from app.roles.keys import role_title
-from app.scheduling.reminders import mark_update
 from app.slack.client import permalink
 from app.slack.text import escape, link, mention, mentions
 from app.statements import publish, reminders, service

@@ -71,6 +71,12 @@ def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = Non
     return when
 
 
+def follow_severity(core, incident_id: int) -> None:
+    """Severity hook: the next digest follows the new severity's interval."""
+    if core.scheduler is not None:
+        reschedule_digest(core.scheduler, incident_id)
+
+
 def reschedule_digest(scheduler, incident_id: int) -> datetime | None:
     """After a severity change: the next digest follows the new severity's interval."""
     with Session(scheduler.core.engine) as session:

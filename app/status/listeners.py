@@ -14,7 +14,7 @@ from app.core import Core
 from app.errors import UserError
 from app.incidents import service as incidents
 from app.incidents.models import Incident
-from app.scheduling.reminders import mark_update
+from app.incidents.reminders import mark_update
 from app.severity import Severity
 from app.slack.pipeline import Request
 from app.status import brief, views

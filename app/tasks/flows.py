@@ -11,7 +11,7 @@ from app.db import transaction
 from app.effects import service as effects
 from app.incidents import briefing
 from app.slack.text import mention, said
-from app.tasks import service
+from app.tasks import reminders, service
 from app.tasks.models import Task
 from app.timeutil import local_clock
 
@@ -24,9 +24,8 @@ def add_task(core: Core, incident_id: int, title: str, *, owner: str, due_at: da
         effects.post(session, f"task:{task.id}:added", incident_id=incident_id, channel=channel_id,
                      text=f":white_large_square: New task for {mention(owner)}: {said(task.title)}{when}")
         briefing.enqueue_refresh(session, incident_id)
-    if due_at and core.scheduler is not None:
-        core.scheduler.at(f"inc{incident_id}:task{task.id}", due_at, "task_due", incident_id=incident_id,
-                          task_id=task.id)
+    if due_at:
+        reminders.schedule_due(core, incident_id, task.id, due_at)
     core.deliver()
     return task
 
