@@ -23,8 +23,8 @@ from app.alerts.models import Alert
 from app.alerts.parsers import AlertIn
 from app.core import Core
 from app.db import transaction
+from app.incidents import clocks, timeline
 from app.incidents import service as incidents
-from app.incidents import timeline
 from app.incidents.models import Incident, TimelineEvent
 from app.severity import Severity
 from app.timeutil import utcnow
@@ -130,7 +130,24 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     for item in new:
         if item.escalated_to:
             _record_escalation(session, item, open_by_key[incident_key_for(item.alert)])
+    _start_clocks(core, session, new)
     return staged
+
+
+def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
+    """Legal clocks whose labels the alerts bring start now (opened: from the incident's start); the reminders
+    of clocks started for incidents already open are planned after the commit (``session.info``)."""
+    labelled: dict[int, dict] = {}
+    for item in new:
+        if item.status == "opened":
+            incident = session.get(Incident, item.incident_id)
+            clocks.start_matching(session, incident, core.playbooks.get(incident.playbook_id), by=item.alert.source)
+        elif item.status == "attached" and item.alert.labels:
+            labelled.setdefault(item.incident_id, {}).update(item.alert.labels)
+    for incident_id, found in labelled.items():
+        incident = session.get(Incident, incident_id)
+        started = clocks.add_alert_labels(session, incident, core.playbooks.get(incident.playbook_id), found)
+        session.info.setdefault("started_clocks", []).extend((incident_id, row.key) for row in started)
 
 
 def _mark_redeliveries(session: Session, alerts: list[AlertIn], staged: list) -> list[int]:
@@ -213,8 +230,11 @@ def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
         try:
             with transaction(core.engine, urgent=True) as session:
                 staged = _stage(core, session, alerts)
+                started = session.info.pop("started_clocks", [])
         except IntegrityError:
             continue  # a concurrent alert (another process) opened an incident or stored a delivery first
+        if started and core.scheduler is not None:
+            clocks.schedule_started(core, started)
         results = []
         for item in staged:
             if isinstance(item, _Duplicate) and item.batch_index is not None:

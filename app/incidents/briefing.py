@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from app.core import Core
 from app.effects import service as effects
 from app.incidents import service
-from app.incidents.clocks import clocks_for, first_labels
+from app.incidents.clocks import clocks
 from app.incidents.views import Briefing, briefing_message
 from app.roles import service as roles
 from app.statements.models import Statement
@@ -42,7 +42,7 @@ def gather(core: Core, session: Session, incident_id: int) -> Briefing:
         holders=roles.holders(session, incident_id),
         staffed_roles=list(playbook.staffed_roles(incident.severity)),
         tasks=tasks.for_incident(session, incident_id),
-        clocks=clocks_for(incident, playbook, first_labels(session, incident_id)),
+        clocks=clocks(session, incident, playbook),
         alert_count=incident.alert_count,
         statement_state=statement_state(session, incident_id, core.settings.warroom_timezone),
         tz=core.settings.warroom_timezone,

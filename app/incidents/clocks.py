@@ -351,6 +351,16 @@ def schedule_reminders(scheduler, incident_id: int, clock: Clock, now: datetime 
     return len(jobs)
 
 
+def schedule_started(core, started: list[tuple[int, str]]) -> None:
+    """After the commit that started them: plan the reminders of these (incident id, clock key) clocks."""
+    with Session(core.engine) as session:
+        for incident_id, key in started:
+            incident = session.get(Incident, incident_id)
+            clock = get_clock(session, incident, core.playbooks.get(incident.playbook_id), key) if incident else None
+            if clock is not None:
+                schedule_reminders(core.scheduler, incident_id, clock)
+
+
 def as_clock(row: IncidentClock, playbook) -> Clock:
     """The view of a stored clock row (e.g. the one a service function returned), with its reminders."""
     spec = next((s for s in playbook.deadlines if s.key == row.key), None)

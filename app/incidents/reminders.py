@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.db import transaction
 from app.incidents import service, timeline
-from app.incidents.clocks import clocks_for, first_labels
+from app.incidents.clocks import clocks, get_clock, reminder_jobs
 from app.incidents.models import Incident
 from app.incidents.service import as_timedelta
 from app.roles import service as roles
@@ -31,10 +31,6 @@ Planned = tuple[str, datetime, str, dict]
 # Job ids: every job of an incident starts with its prefix ------------------------------------------------
 def job_prefix(incident_id: int) -> str:
     return f"inc{incident_id}:"
-
-
-def clock_job(incident_id: int, key: str, before: int) -> str:
-    return f"{job_prefix(incident_id)}clock:{key}:{before}"
 
 
 def status_job(incident_id: int) -> str:
@@ -58,12 +54,8 @@ def planned(core, session: Session, incident: Incident, now: datetime) -> list[P
     """The clocks' reminders still ahead, and the first status-update reminder."""
     playbook = core.playbooks.get(incident.playbook_id)
     jobs: list[Planned] = []
-    for clock in clocks_for(incident, playbook, first_labels(session, incident.id)):
-        for before in (*clock.remind_before, timedelta(0)):
-            when, seconds = clock.due_at - before, int(before.total_seconds())
-            if when > now:
-                jobs.append((clock_job(incident.id, clock.key, seconds), when, "clock",
-                             {"incident_id": incident.id, "key": clock.key, "before": seconds}))
+    for running in clocks(session, incident, playbook):
+        jobs.extend(reminder_jobs(incident.id, running, now))
     if incident.next_update_at:
         jobs.append(_status(incident.id, incident.next_update_at))
     return jobs
@@ -142,17 +134,17 @@ def register_handlers(register) -> None:
     register("archive", archive)
 
 
-def clock(core, incident_id: int, key: str, before: int) -> None:
+def clock(core, incident_id: int, key: str, before: int, due: int | None = None) -> None:
+    """A legal clock's reminder; a clock stopped or corrected since the job was planned is not reminded."""
     incident = open_incident(core, incident_id)
     if incident is None:
         return
     playbook = core.playbooks.get(incident.playbook_id)
     with Session(core.engine) as session:
-        match = [c for c in clocks_for(incident, playbook, first_labels(session, incident_id)) if c.key == key]
+        c = get_clock(session, incident, playbook, key)
         holders = roles.holders(session, incident_id)
-    if not match:
+    if c is None or not c.running or (due is not None and int(c.due_at.timestamp()) != due):
         return
-    c = match[0]
     who = mention(holders[c.role]) + " " if c.role in holders else ""
     due = local_datetime(c.due_at, core.settings.warroom_timezone)
     if before:
@@ -160,7 +152,8 @@ def clock(core, incident_id: int, key: str, before: int) -> None:
         text = f":alarm_clock: {who}*{escape(c.title)}* is due at {due}: {left} left."
     else:
         text = f":rotating_light: {who}*{escape(c.title)}* is due *now* ({due})."
-    post_once(core, incident, f"clock:{incident_id}:{key}:{before}", text, kind="clock", key=key, before=before)
+    post_once(core, incident, f"clock:{incident_id}:{key}:{int(c.due_at.timestamp())}:{before}", text, kind="clock",
+              key=key, before=before)
 
 
 def status_due(core, incident_id: int, due: str) -> None:

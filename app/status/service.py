@@ -13,7 +13,7 @@ from app.alerts.models import Alert
 from app.decisions import service as decisions
 from app.decisions.models import Decision
 from app.incidents import timeline
-from app.incidents.clocks import Clock, clocks_for, first_labels
+from app.incidents.clocks import Clock, clocks
 from app.incidents.models import Incident
 from app.roles import service as roles
 from app.statements.models import Approval, Statement, StatementVersion
@@ -132,7 +132,7 @@ def gather(core, session: Session, incident: Incident, now: datetime | None = No
         tasks=task_counts(session, incident.id, now),
         decisions=decisions.decisions(session, incident.id, limit=LATEST_DECISIONS),
         statement=statement_state(session, incident.id, holders),
-        clocks=clocks_for(incident, playbook, first_labels(session, incident.id)),
+        clocks=clocks(session, incident, playbook),
         events=timeline.count(session, incident.id),
         now=now,
     )
