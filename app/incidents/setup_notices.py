@@ -1,0 +1,122 @@
+"""Telling people about a room's set-up: who could not be invited, and a set-up that stopped.
+
+Every notice is stored first and posted afterwards (``deliver``), so a notice is never lost to a crash
+or to Slack failing; notices still pending are posted by the next set-up round or at the next start.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session, col, select
+
+from app.core import Core
+from app.db import transaction
+from app.incidents import service, timeline
+from app.incidents.models import Incident, SetupNotice
+from app.incidents.setup_errors import Failure, classify
+from app.roles import service as roles
+from app.slack.text import escape, mention
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# The subcommand that calls app.incidents.setup.retry_setup (wired by the command router).
+RETRY_COMMAND = "/warroom retry-setup {incident_id}"
+
+
+def _label(incident: Incident) -> str:
+    if incident.confidential:  # a confidential incident's title never leaves its room
+        return f"incident #{incident.id}"
+    return f"incident #{incident.id} (*{escape(incident.title)}*)"
+
+
+def lead_of(session: Session, incident: Incident) -> str | None:
+    """Who hears about the set-up: the crisis lead, else whoever declared the incident."""
+    lead = roles.holder(session, incident.id, "lead")
+    if lead:
+        return lead
+    declared = incident.declared_by or ""
+    return declared if declared.startswith(("U", "W")) else None
+
+
+def _add(session: Session, incident_id: int, kind: str, channel: str, text: str,
+         fallback: str | None = None) -> None:
+    same = session.exec(select(SetupNotice.id).where(SetupNotice.incident_id == incident_id, SetupNotice.kind == kind,
+                                                     SetupNotice.channel == channel, SetupNotice.text == text)).first()
+    if same is None:  # a step repeated after a crash does not tell the same thing twice
+        session.add(SetupNotice(incident_id=incident_id, kind=kind, channel=channel, text=text,
+                                fallback_channel=fallback))
+
+
+def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], reasons: dict[str, str]) -> None:
+    """Store a notice for the lead naming who could not be invited to the room, and why."""
+    lines = "\n".join(f"• {mention(user)}: {reasons.get(code, code)} (`{escape(code)}`)"
+                      for user, code in sorted(problems.items()))
+    with transaction(core.engine) as session:
+        incident = service.get(session, incident_id)
+        lead = lead_of(session, incident)
+        text = (f":warning: I could not invite everyone to the war room of {_label(incident)}; "
+                f"the room is set up with everyone else:\n{lines}")
+        room = incident.channel_id
+        if lead and lead not in problems:
+            _add(session, incident_id, "uninvited", lead, text, fallback=room)
+        elif room:
+            _add(session, incident_id, "uninvited", room, text)
+        timeline.record(session, incident_id, "not_invited", ", ".join(sorted(problems)), actor="warroom",
+                        users=problems)
+
+
+def tell_failed(core: Core, session: Session, incident: Incident, step: str, failure: Failure) -> None:
+    """Store the notices of a set-up that stopped (in the caller's transaction): the lead, the announce channel."""
+    retry = RETRY_COMMAND.format(incident_id=incident.id)
+    text = (f":x: The war room of {_label(incident)} could not be set up: step `{step}` failed with "
+            f"{failure.reason}. Nothing recorded is lost; once this is fixed, run `{retry}`.")
+    lead = lead_of(session, incident)
+    if lead:
+        _add(session, incident.id, "failed", lead, text, fallback=incident.channel_id)
+    announce = core.settings.warroom_announce_channel
+    announce_broken = step == "announce"  # the failure may be the announce channel itself
+    if announce and not announce_broken and not incident.confidential:
+        _add(session, incident.id, "failed", announce, text)
+
+
+def deliver(core: Core, incident_id: int | None = None) -> int:
+    """Post the pending notices (of one incident, or all); how many were posted."""
+    with Session(core.engine) as session:
+        query = select(SetupNotice).where(SetupNotice.status == "pending")
+        if incident_id is not None:
+            query = query.where(SetupNotice.incident_id == incident_id)
+        pending = list(session.exec(query.order_by(col(SetupNotice.id))))
+    posted = 0
+    for notice in pending:
+        status, error = _post(core, notice)
+        if status == "pending":
+            continue  # Slack failed for now: the next round or start tries again
+        with transaction(core.engine) as session:
+            row = session.get(SetupNotice, notice.id)
+            row.status, row.error = status, error
+            row.sent_at = utcnow() if status == "sent" else None
+            session.add(row)
+        posted += status == "sent"
+    return posted
+
+
+def _post(core: Core, notice: SetupNotice) -> tuple[str, str | None]:
+    error = None
+    for channel in (notice.channel, notice.fallback_channel):
+        if not channel:
+            continue
+        try:
+            core.slack.chat_postMessage(channel=channel, text=notice.text)
+            return "sent", None
+        except SlackApiError as exc:
+            failure = classify(exc)
+            if failure.transient:
+                return "pending", failure.code
+            error = failure.code
+        except OSError as exc:
+            return "pending", type(exc).__name__
+    log.warning("set-up notice %s of incident %s could not be posted: %s", notice.id, notice.incident_id, error)
+    return "undeliverable", error
