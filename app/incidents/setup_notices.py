@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 # The subcommand that calls app.incidents.setup.retry_setup (wired by the command router).
 RETRY_COMMAND = "/warroom retry-setup {incident_id}"
+# A notice for the crisis lead, whoever that is when it is posted (a set-up may fail before roles are given).
+LEAD = "lead"
 
 
 def _label(incident: Incident) -> str:
@@ -60,10 +62,10 @@ def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], 
         text = (f":warning: I could not invite everyone to the war room of {_label(incident)}; "
                 f"the room is set up with everyone else:\n{lines}")
         room = incident.channel_id
-        if lead and lead not in problems:
-            _add(session, incident_id, "uninvited", lead, text, fallback=room)
-        elif room:
+        if lead in problems and room:  # the lead is one of them: the room hears it
             _add(session, incident_id, "uninvited", room, text)
+        else:
+            _add(session, incident_id, "uninvited", LEAD, text, fallback=room)
         timeline.record(session, incident_id, "not_invited", ", ".join(sorted(problems)), actor="warroom",
                         users=problems)
 
@@ -73,13 +75,27 @@ def tell_failed(core: Core, session: Session, incident: Incident, step: str, fai
     retry = RETRY_COMMAND.format(incident_id=incident.id)
     text = (f":x: The war room of {_label(incident)} could not be set up: step `{step}` failed with "
             f"{failure.reason}. Nothing recorded is lost; once this is fixed, run `{retry}`.")
-    lead = lead_of(session, incident)
-    if lead:
-        _add(session, incident.id, "failed", lead, text, fallback=incident.channel_id)
+    _add(session, incident.id, "failed", LEAD, text, fallback=incident.channel_id)
     announce = core.settings.warroom_announce_channel
     announce_broken = step == "announce"  # the failure may be the announce channel itself
     if announce and not announce_broken and not incident.confidential:
         _add(session, incident.id, "failed", announce, text)
+
+
+def _lead(core: Core, incident_id: int) -> str | None:
+    """The lead now: the role's holder, whoever declared the incident, else the roster's first lead."""
+    from app.incidents.exclusions import excluded
+
+    with Session(core.engine) as session:
+        incident = service.get(session, incident_id)
+        lead = lead_of(session, incident)
+        kept_out = excluded(session, incident_id)
+    if lead:
+        return lead
+    try:
+        return next((u for u in core.directory.resolve(core.roster.holders("lead")) if u not in kept_out), None)
+    except (SlackApiError, OSError):
+        return None
 
 
 def deliver(core: Core, incident_id: int | None = None) -> int:
@@ -104,8 +120,9 @@ def deliver(core: Core, incident_id: int | None = None) -> int:
 
 
 def _post(core: Core, notice: SetupNotice) -> tuple[str, str | None]:
-    error = None
-    for channel in (notice.channel, notice.fallback_channel):
+    error = "no crisis lead known"
+    first = _lead(core, notice.incident_id) if notice.channel == LEAD else notice.channel
+    for channel in (first, notice.fallback_channel):
         if not channel:
             continue
         try:
