@@ -161,6 +161,8 @@ def resolve_roles(run: StepRun) -> dict:
     staffing: dict[str, str] = {}
     for role in wanted:
         users = [u for u in core.directory.resolve(entries[role]) if u not in kept_out]
+        if not users and kept_out:  # everyone on the role is kept out: the people named as backups stand in
+            users = [u for u in core.directory.resolve(core.roster.backups_for(role)) if u not in kept_out]
         people += [u for u in users if u not in people]
         if users:
             staffing[role] = users[0]
