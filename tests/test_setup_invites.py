@@ -66,7 +66,8 @@ def test_room_is_set_up_with_whoever_can_be_invited_and_the_lead_hears_who_not(t
         assert "<@U0AGENCY>: a single-channel guest" in text
         assert "<@U0NOBODY42>: not a member of this workspace" in text
         with Session(box.core.engine) as session:
-            kinds = [e.kind for e in session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id))]
+            events = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)).all()
+        kinds = [e.kind for e in events]
         assert "not_invited" in kinds and "setup_failed" not in kinds
 
 

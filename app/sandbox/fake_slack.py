@@ -58,6 +58,7 @@ class FakeSlack:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
+        self._front.released.clear()
         if self._server is None:
             self._server, self._thread = serve(self._front)
             self.store.base_url = self.base_url
