@@ -11,6 +11,7 @@ are set up in order of severity, then manual declarations, then age (see setup_q
 from __future__ import annotations
 
 import logging
+import threading
 import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -60,16 +61,18 @@ class _Runtime:
 
 
 _runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
+_runtimes_lock = threading.Lock()
 
 
 def _runtime(core: Core) -> _Runtime:
-    runtime = _runtimes.get(core.engine)
-    if runtime is None:
-        # Set-up calls are never repeated blindly by the client: a lost answer may hide a channel created or a
-        # message posted. The steps retry themselves, after looking whether the earlier try took effect.
-        slack = make_client(core.slack.token or "", core.slack.base_url, max_retries=0)
-        runtime = _runtimes.setdefault(core.engine, _Runtime(SetupQueue(core, _run_round, CONCURRENT_SETUPS), slack))
-    return runtime
+    with _runtimes_lock:
+        runtime = _runtimes.get(core.engine)
+        if runtime is None:
+            # Set-up calls are never repeated blindly by the client: a lost answer may hide a channel created or
+            # a message posted. The steps retry themselves, after looking whether the earlier try took effect.
+            slack = make_client(core.slack.token or "", core.slack.base_url, max_retries=0)
+            runtime = _runtimes[core.engine] = _Runtime(SetupQueue(core, _run_round, CONCURRENT_SETUPS), slack)
+        return runtime
 
 
 def _load(core: Core, incident_id: int) -> tuple[Incident, dict[str, SetupStep]]:
