@@ -67,6 +67,36 @@ def test_permanent_error_stops_tells_everyone_and_retry_resumes(tmp_path):
     fake.stop()
 
 
+def test_a_notice_whose_answer_was_lost_is_not_posted_twice_in_a_channel(tmp_path):
+    fake = FakeSlack()
+    fake.start()
+    announce = fake.add_channel("crisis-announcements")
+    with Sandbox(tmp_path / "box", fake=fake, serve=False, warroom_announce_channel=announce.id) as box:
+        from app.alerts.parsers import parse_generic
+        from app.alerts.service import ingest
+        from app.incidents.setup import run_setup
+
+        incident_id = ingest(box.core, parse_generic(social_alert())).incident_id
+        fake.fail_next("bookmarks.add", error="restricted_action")
+        assert not run_setup(box.core, incident_id)  # stopped; the notices are posted at the end of the round
+        fake.wait_for(lambda: [m for m in fake.messages(announce.id) if "restricted_action" in m.text])
+
+        fake.fail_next("bookmarks.add", error="missing_scope")
+        fake.fail_next("chat.postMessage", answer="drop", times=2)  # both notices reach Slack, no answer comes
+        assert retry_setup(box.core, incident_id).startswith(f"The set-up of incident #{incident_id} stopped again")
+
+        def notices_sent():
+            with Session(box.core.engine) as session:
+                notices = session.exec(select(SetupNotice).where(SetupNotice.incident_id == incident_id)).all()
+            return len(notices) == 4 and all(n.status == "sent" for n in notices)
+
+        fake.wait_for(notices_sent, timeout=15)
+        assert len([m for m in fake.messages(announce.id) if "missing_scope" in m.text]) == 1
+        assert fake.calls_to("conversations.history")
+        assert [m for m in fake.dms("U0LEAD") if "missing_scope" in m.text]
+    fake.stop()
+
+
 def test_wrong_announce_channel_is_found_at_start_and_stops_only_the_announcement(make_sandbox):
     box = make_sandbox(warroom_announce_channel="C0DOESNOTEXIST")
     assert check_channels(box.core) == [

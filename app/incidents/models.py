@@ -112,6 +112,7 @@ class SetupNotice(SQLModel, table=True):
     channel: str  # a user id (direct message) or a channel id
     fallback_channel: str | None = None  # where to post when the channel refuses (e.g. a deactivated lead)
     text: str
+    key: str | None = None  # the marker of its message, stored before the first try to post it
     status: str = "pending"  # pending | sent | undeliverable
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow)

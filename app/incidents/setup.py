@@ -14,8 +14,8 @@ import logging
 import threading
 import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from prometheus_client import Counter
@@ -54,10 +54,18 @@ SETUP_RETRIES = Counter("warroom_setup_retries_total", "Room set-up steps retrie
                         ["step", "error"])
 
 
+# Slack's rate limits count per method and workspace: after a 429 the other rooms wait for that method too,
+# instead of each asking and being refused (chat.postMessage is limited per channel, so it is not here).
+RATE_LIMITED_METHOD = {"create_channel": "conversations.create", "invite": "conversations.invite",
+                       "set_topic": "conversations.setTopic", "pin_briefing": "pins.add",
+                       "bookmark": "bookmarks.add"}
+
+
 @dataclass
 class _Runtime:
     queue: SetupQueue
     slack: WebClient
+    closed_until: dict[str, datetime] = field(default_factory=dict)  # method -> end of Slack's Retry-After
 
 
 _runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
@@ -106,11 +114,13 @@ def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
         session.add(row)
 
 
-def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> None:
+def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
+                 at: datetime | None = None) -> None:
     with transaction(core.engine) as session:
         row = session.get(SetupStep, step.id)
         delay = backoff(row.attempts, failure.retry_after)
-        row.status, row.error, row.retry_at = "retrying", failure.code, utcnow() + timedelta(seconds=delay)
+        retry_at = max(at, utcnow() + timedelta(seconds=delay)) if at else utcnow() + timedelta(seconds=delay)
+        row.status, row.error, row.retry_at = "retrying", failure.code, retry_at
         row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain}
         session.add(row)
     SETUP_RETRIES.labels(step=step.step, error=failure.code).inc()
@@ -133,8 +143,24 @@ def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> Non
     log.warning("set-up of incident %s stopped at %s: %s", step.incident_id, step.step, failure.reason)
 
 
+def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
+    """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
+    with transaction(core.engine) as session:
+        row = session.get(SetupStep, step.id)
+        uncertain = row.status == "started" or bool(row.detail.get("uncertain"))
+        row.status, row.error, row.retry_at = "retrying", "ratelimited", until
+        row.detail = {**row.detail, "uncertain": uncertain}
+        session.add(row)
+
+
 def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep) -> bool:
     """One try of one step; True when it is done."""
+    runtime = _runtime(core)
+    method = RATE_LIMITED_METHOD.get(step.step)
+    until = runtime.closed_until.get(method) if method else None
+    if until is not None and until > utcnow():
+        _wait_for_slack(core, step, until)
+        return False
     uncertain = _start(core, step)
     try:
         detail = STEPS[step.step](StepRun(core, slack, incident, step, uncertain))
@@ -142,6 +168,12 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
         failure = classify(exc)
         if failure.code.startswith("internal_error"):
             log.exception("set-up step %s of incident %s", step.step, incident.id)
+        if method and failure.code == "ratelimited":
+            # Every room waiting for this method is due at the same moment, so the order decides who goes first.
+            reopen = utcnow() + timedelta(seconds=failure.retry_after or backoff(1))
+            reopen = runtime.closed_until[method] = max(reopen, runtime.closed_until.get(method, reopen))
+            _retry_later(core, step, failure, uncertain, at=reopen)
+            return False
         (_retry_later if failure.transient else _stop)(core, step, failure, uncertain)
         return False
     _done(core, step, detail)
@@ -186,7 +218,7 @@ def _run_round(core: Core, incident_id: int) -> None:
     planning = _steps_pool.submit(core.scheduler.schedule_incident, incident_id) if core.scheduler else None
     _run_steps(core, incident, steps)
     _planned(planning, incident_id)
-    setup_notices.deliver(core, incident_id)
+    _deliver_notices(core, incident_id)
     _, steps = _load(core, incident_id)
     if any(step.status != "done" for step in steps.values()):
         return
@@ -196,6 +228,26 @@ def _run_round(core: Core, incident_id: int) -> None:
             return
         row.phase, row.room_ready_at = "active", utcnow()
         timeline.record(session, incident_id, "room_ready", f"#{row.channel_name}", actor="warroom")
+
+
+NOTICE_TRIES = 6
+
+
+def _deliver_notices(core: Core, incident_id: int | None, attempt: int = 1) -> None:
+    """Post the stored notices; those Slack refused for now are tried again a few times with backoff (and at
+    the next start)."""
+    setup_notices.deliver(core, incident_id, _runtime(core).slack)
+    if attempt >= NOTICE_TRIES or _runtime(core).queue.stopped:
+        return
+    with Session(core.engine) as session:
+        query = select(SetupNotice.id).where(SetupNotice.status == "pending")
+        if incident_id is not None:
+            query = query.where(SetupNotice.incident_id == incident_id)
+        waiting = session.exec(query).first()
+    if waiting is not None:
+        timer = threading.Timer(backoff(attempt), _deliver_notices, (core, incident_id, attempt + 1))
+        timer.daemon = True
+        timer.start()
 
 
 def _waiting(core: Core, incident_id: int) -> bool:
@@ -310,7 +362,7 @@ def resume_all(core: Core) -> list[int]:
     """At start: finish every set-up a previous process left unfinished, and post the notices it left."""
     with Session(core.engine) as session:
         pending = service.pending_setups(session)
-    core.submit(setup_notices.deliver, core)
+    core.submit(_deliver_notices, core, None)
     if pending:
         _runtime(core).queue.kick()
     return pending

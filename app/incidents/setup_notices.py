@@ -1,24 +1,29 @@
 """Telling people about a room's set-up: who could not be invited, and a set-up that stopped.
 
 Every notice is stored first and posted afterwards (``deliver``), so a notice is never lost to a crash
-or to Slack failing; notices still pending are posted by the next set-up round or at the next start.
+or to Slack failing; notices still pending are posted by the next set-up round or at the next start. A
+notice whose earlier post may have gone through is looked for in a channel (by its metadata marker)
+before it is posted again; direct messages cannot be read back, so one may, rarely, arrive twice.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.db import transaction
 from app.incidents import service, timeline
+from app.incidents.markers import find_marked, marker
 from app.incidents.models import Incident, SetupNotice
 from app.incidents.setup_errors import Failure, classify
 from app.roles import service as roles
 from app.slack.text import escape, mention
-from app.timeutil import utcnow
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +103,7 @@ def _lead(core: Core, incident_id: int) -> str | None:
         return None
 
 
-def deliver(core: Core, incident_id: int | None = None) -> int:
+def deliver(core: Core, incident_id: int | None = None, slack: WebClient | None = None) -> int:
     """Post the pending notices (of one incident, or all); how many were posted."""
     with Session(core.engine) as session:
         query = select(SetupNotice).where(SetupNotice.status == "pending")
@@ -107,7 +112,7 @@ def deliver(core: Core, incident_id: int | None = None) -> int:
         pending = list(session.exec(query.order_by(col(SetupNotice.id))))
     posted = 0
     for notice in pending:
-        status, error = _post(core, notice)
+        status, error = _post(core, slack or core.slack, notice)
         if status == "pending":
             continue  # Slack failed for now: the next round or start tries again
         with transaction(core.engine) as session:
@@ -119,21 +124,48 @@ def deliver(core: Core, incident_id: int | None = None) -> int:
     return posted
 
 
-def _post(core: Core, notice: SetupNotice) -> tuple[str, str | None]:
+def _keyed(core: Core, notice: SetupNotice) -> str:
+    """The notice's marker key, stored before its first try (a later try looks for it in channels)."""
+    if notice.key:
+        return notice.key
+    key = secrets.token_hex(8)
+    with transaction(core.engine) as session:
+        row = session.get(SetupNotice, notice.id)
+        row.key = key
+        session.add(row)
+    return key
+
+
+def _already_posted(slack: WebClient, notice: SetupNotice, channel: str) -> bool:
+    """After a try whose outcome is unknown: is the marked message in that channel? (Not readable in DMs.)"""
+    if not notice.key or not channel.startswith(("C", "G")):
+        return False
+    try:
+        return find_marked(slack, channel, notice.key, as_utc(notice.created_at).timestamp()) is not None
+    except (SlackApiError, OSError):
+        return False
+
+
+def _post(core: Core, slack: WebClient, notice: SetupNotice) -> tuple[str, str | None]:
     error = "no crisis lead known"
     first = _lead(core, notice.incident_id) if notice.channel == LEAD else notice.channel
+    key = None
     for channel in (first, notice.fallback_channel):
         if not channel:
             continue
+        if _already_posted(slack, notice, channel):
+            return "sent", None
+        key = key or _keyed(core, notice)
         try:
-            core.slack.chat_postMessage(channel=channel, text=notice.text)
+            slack.chat_postMessage(channel=channel, text=notice.text,
+                                   metadata=marker(key, notice.incident_id, f"notice:{notice.kind}"))
             return "sent", None
         except SlackApiError as exc:
             failure = classify(exc)
             if failure.transient:
                 return "pending", failure.code
             error = failure.code
-        except OSError as exc:
+        except OSError as exc:  # no answer: the next try looks for the marked message first
             return "pending", type(exc).__name__
     log.warning("set-up notice %s of incident %s could not be posted: %s", notice.id, notice.incident_id, error)
     return "undeliverable", error

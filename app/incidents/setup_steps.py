@@ -29,6 +29,7 @@ from sqlmodel import Session, select
 from app.core import Core
 from app.db import transaction
 from app.incidents import briefing, exclusions, service, setup_notices, timeline
+from app.incidents.markers import CLOCK_SKEW, find_marked, marker
 from app.incidents.models import Incident, SetupStep
 from app.incidents.naming import channel_name, code_name
 from app.incidents.setup_errors import PermanentSetupError, classify
@@ -37,10 +38,7 @@ from app.roles import service as roles
 from app.slack.text import channel_link, escape
 
 MAX_NAME_TRIES = 5
-MARKER_EVENT = "warroom_setup"
 BOOKMARK_TITLE = "Alert source"
-HISTORY_PAGES = 10  # a recovery reads at most this many pages of 15 messages since the first try
-CLOCK_SKEW = 5  # seconds: a channel or message may carry a time slightly before our record of the try
 
 # Per-person answers of conversations.invite, in words for the lead.
 INVITE_REASONS = {
@@ -248,37 +246,17 @@ def set_topic(run: StepRun) -> dict:
     return {"topic": text}
 
 
-def _marker(key: str, incident_id: int, step: str) -> dict:
-    return {"event_type": MARKER_EVENT, "event_payload": {"key": key, "incident_id": incident_id, "step": step}}
-
-
-def _find_marked(run: StepRun, channel: str, key: str, since: float) -> str | None:
-    """The ts of the bot's message carrying ``key`` posted since ``since``, if any (recovery only)."""
-    cursor = None
-    for _ in range(HISTORY_PAGES):
-        page = run.slack.conversations_history(channel=channel, oldest=f"{since - CLOCK_SKEW:.6f}", limit=15,
-                                               include_all_metadata=True, cursor=cursor)
-        for message in page.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == MARKER_EVENT and (metadata.get("event_payload") or {}).get("key") == key:
-                return message["ts"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not (page.get("has_more") and cursor):
-            return None
-    return None
-
-
 def _post_once(run: StepRun, channel: str, message: dict) -> tuple[str, bool]:
     """Post the message unless an earlier try did; (ts, found) where found means it was already there."""
     key = run.step.detail.get("key")
     if run.uncertain and key:
-        ts = _find_marked(run, channel, key, run.step.detail.get("since", 0.0))
+        ts = find_marked(run.slack, channel, key, run.step.detail.get("since", 0.0))
         if ts:
             return ts, True
     if not key:
         key = secrets.token_hex(8)
         run.remember(key=key, since=time.time())
-    answer = run.slack.chat_postMessage(channel=channel, metadata=_marker(key, run.incident.id, run.step.step),
+    answer = run.slack.chat_postMessage(channel=channel, metadata=marker(key, run.incident.id, run.step.step),
                                         **message)
     return answer["ts"], False
 
