@@ -54,9 +54,9 @@ def test_a_critical_alert_after_a_storm_of_low_ones_gets_its_room_next(tmp_path)
         lows = [box.alert(social_alert(title=f"Low noise {n}", severity="low", dedup_key=f"low-{n}"))
                 .json()["incident_id"] for n in range(12)]
         box.fake.wait_for(lambda: box.fake.calls_to("conversations.create"), timeout=10)
-        created_before = len(box.fake.calls_to("conversations.create"))
         critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
                                           dedup_key="hacked")).json()["incident_id"]
+        created_before = len(box.fake.calls_to("conversations.create"))  # the critical one is stored by now
 
         def all_ready():
             with Session(box.core.engine) as session:
@@ -72,3 +72,33 @@ def test_a_critical_alert_after_a_storm_of_low_ones_gets_its_room_next(tmp_path)
         with Session(box.core.engine) as session:
             ready_at = {i.id: i.room_ready_at for i in session.exec(select(Incident))}
         assert sum(ready_at[i] > ready_at[critical] for i in lows) >= len(lows) - created_before - 2
+
+
+def test_low_rooms_leave_slack_capacity_for_an_urgent_one(tmp_path):
+    from app.sandbox.fake_slack import FakeSlack
+
+    fake = FakeSlack(enforce_rate_limits=True)  # Slack's real per-minute limits
+    fake.start()
+    with Sandbox(tmp_path / "box", fake=fake) as box:
+        for n in range(17):
+            box.alert(social_alert(title=f"Low noise {n}", severity="low", dedup_key=f"low-{n}"))
+        box.fake.wait_for(lambda: len(fake.calls_to("conversations.create")) >= 15, timeout=30)
+
+        def lows_waiting():
+            with Session(box.core.engine) as session:
+                steps = session.exec(select(SetupStep).where(SetupStep.step == "create_channel",
+                                                             SetupStep.status == "retrying")).all()
+            return len(steps) == 2
+
+        box.fake.wait_for(lows_waiting, timeout=30)  # the last two low ones wait for the next minute
+        critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
+                                          dedup_key="hacked")).json()["incident_id"]
+
+        def critical_ready():
+            with Session(box.core.engine) as session:
+                return session.get(Incident, critical).phase == "active"
+
+        box.fake.wait_for(critical_ready, timeout=15)
+        creates = fake.calls_to("conversations.create")
+        assert len(creates) == 16 and all(c.status == 200 for c in creates)  # Slack never had to refuse
+    fake.stop()

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import weakref
+from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -61,11 +63,36 @@ RATE_LIMITED_METHOD = {"create_channel": "conversations.create", "invite": "conv
                        "bookmark": "bookmarks.add"}
 
 
+# Slack allows about 20 calls a minute of these (Tier 2). Rooms of low and medium incidents leave the last
+# few of each minute to high and critical ones, so an urgent room never waits a minute behind a storm.
+TIER_2 = {"conversations.create", "conversations.setTopic", "pins.add", "bookmarks.add"}
+TIER_2_PER_MINUTE = 20
+KEPT_FOR_URGENT = 5
+URGENT = {"critical", "high"}
+
+
 @dataclass
 class _Runtime:
     queue: SetupQueue
     slack: WebClient
     closed_until: dict[str, datetime] = field(default_factory=dict)  # method -> end of Slack's Retry-After
+    recent: dict[str, deque] = field(default_factory=dict)  # method -> times of this process's calls (last minute)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, method: str, severity: str) -> datetime | None:
+        """Count one call of a Tier-2 method; None when it may go now, else when a slot is free for it."""
+        if method not in TIER_2:
+            return None
+        now = time.monotonic()
+        with self.lock:
+            calls = self.recent.setdefault(method, deque())
+            while calls and calls[0] <= now - 60:
+                calls.popleft()
+            allowed = TIER_2_PER_MINUTE if severity in URGENT else TIER_2_PER_MINUTE - KEPT_FOR_URGENT
+            if len(calls) >= allowed:
+                return utcnow() + timedelta(seconds=calls[len(calls) - allowed] + 60 - now)
+            calls.append(now)
+            return None
 
 
 _runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
@@ -159,6 +186,10 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
     method = RATE_LIMITED_METHOD.get(step.step)
     until = runtime.closed_until.get(method) if method else None
     if until is not None and until > utcnow():
+        _wait_for_slack(core, step, until)
+        return False
+    until = runtime.take(method, incident.severity) if method else None
+    if until is not None:
         _wait_for_slack(core, step, until)
         return False
     uncertain = _start(core, step)

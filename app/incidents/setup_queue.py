@@ -95,10 +95,14 @@ class SetupQueue:
 
     def wait_round(self, incident_id: int, seen: int, still_waiting: Callable[[], bool]) -> None:
         """Block until a round of this incident ends after ``seen`` rounds, or it no longer waits for one."""
-        with self._cond:
-            while self._rounds.get(incident_id, 0) <= seen:
-                if not self._cond.wait(timeout=1.0) and incident_id not in self._running and not still_waiting():
+        while True:
+            with self._cond:
+                if self._rounds.get(incident_id, 0) > seen:
                     return
+                if self._cond.wait(timeout=1.0) or incident_id in self._running:
+                    continue
+            if not still_waiting():  # checked without the lock: it reads the database
+                return
 
     def _claim(self) -> int | None:
         with self._cond:

@@ -122,8 +122,9 @@ def create_channel(run: StepRun) -> dict:
     # name -> time of its first try (names recorded without a time, by older versions, count from 0)
     tried: dict[str, float] = {**dict.fromkeys(run.step.detail.get("tried", []), 0.0),
                                **run.step.detail.get("tried_at", {})}
-    # An unanswered try is repeated with the same name; otherwise the next name in line.
-    name = run.step.detail.get("name") if run.uncertain and run.step.detail.get("name") else None
+    # The last name asked for is asked for again (its try failed or was not answered); the next name in line
+    # only when Slack says it is taken by a channel that is not ours.
+    name = run.step.detail.get("name") or None
     while True:
         if name is None:
             if len(tried) >= MAX_NAME_TRIES:
