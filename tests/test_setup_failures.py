@@ -7,7 +7,8 @@ from sqlmodel import Session, select
 
 from app.incidents.models import Incident, SetupNotice, SetupStep
 from app.incidents.naming import channel_name
-from app.incidents.setup import check_channels, retry_setup, setup_health
+from app.incidents.setup import retry_setup
+from app.incidents.setup_health import check_channels, setup_health
 from app.incidents.setup_queue import line
 from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.harness import Sandbox

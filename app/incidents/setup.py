@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 import weakref
-from collections import deque
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,6 +29,7 @@ from app.db import transaction
 from app.incidents import service, setup_notices, timeline
 from app.incidents.models import Incident, SetupNotice, SetupStep
 from app.incidents.setup_errors import Failure, backoff, classify
+from app.incidents.setup_pacing import Pacing
 from app.incidents.setup_queue import SetupQueue, line
 from app.incidents.setup_steps import STEPS, StepRun
 from app.slack.client import make_client
@@ -56,43 +55,11 @@ SETUP_RETRIES = Counter("warroom_setup_retries_total", "Room set-up steps retrie
                         ["step", "error"])
 
 
-# Slack's rate limits count per method and workspace: after a 429 the other rooms wait for that method too,
-# instead of each asking and being refused (chat.postMessage is limited per channel, so it is not here).
-RATE_LIMITED_METHOD = {"create_channel": "conversations.create", "invite": "conversations.invite",
-                       "set_topic": "conversations.setTopic", "pin_briefing": "pins.add",
-                       "bookmark": "bookmarks.add"}
-
-
-# Slack allows about 20 calls a minute of these (Tier 2). Rooms of low and medium incidents leave the last
-# few of each minute to high and critical ones, so an urgent room never waits a minute behind a storm.
-TIER_2 = {"conversations.create", "conversations.setTopic", "pins.add", "bookmarks.add"}
-TIER_2_PER_MINUTE = 20
-KEPT_FOR_URGENT = 5
-URGENT = {"critical", "high"}
-
-
 @dataclass
 class _Runtime:
     queue: SetupQueue
     slack: WebClient
-    closed_until: dict[str, datetime] = field(default_factory=dict)  # method -> end of Slack's Retry-After
-    recent: dict[str, deque] = field(default_factory=dict)  # method -> times of this process's calls (last minute)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self, method: str, severity: str) -> datetime | None:
-        """Count one call of a Tier-2 method; None when it may go now, else when a slot is free for it."""
-        if method not in TIER_2:
-            return None
-        now = time.monotonic()
-        with self.lock:
-            calls = self.recent.setdefault(method, deque())
-            while calls and calls[0] <= now - 60:
-                calls.popleft()
-            allowed = TIER_2_PER_MINUTE if severity in URGENT else TIER_2_PER_MINUTE - KEPT_FOR_URGENT
-            if len(calls) >= allowed:
-                return utcnow() + timedelta(seconds=calls[len(calls) - allowed] + 60 - now)
-            calls.append(now)
-            return None
+    pacing: Pacing
 
 
 _runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
@@ -106,7 +73,8 @@ def _runtime(core: Core) -> _Runtime:
             # Set-up calls are never repeated blindly by the client: a lost answer may hide a channel created or
             # a message posted. The steps retry themselves, after looking whether the earlier try took effect.
             slack = make_client(core.slack.token or "", core.slack.base_url, max_retries=0)
-            runtime = _runtimes[core.engine] = _Runtime(SetupQueue(core, _run_round, CONCURRENT_SETUPS), slack)
+            queue = SetupQueue(core, _run_round, CONCURRENT_SETUPS)
+            runtime = _runtimes[core.engine] = _Runtime(queue, slack, Pacing())
         return runtime
 
 
@@ -182,13 +150,8 @@ def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
 
 def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep) -> bool:
     """One try of one step; True when it is done."""
-    runtime = _runtime(core)
-    method = RATE_LIMITED_METHOD.get(step.step)
-    until = runtime.closed_until.get(method) if method else None
-    if until is not None and until > utcnow():
-        _wait_for_slack(core, step, until)
-        return False
-    until = runtime.take(method, incident.severity) if method else None
+    pacing = _runtime(core).pacing
+    until = pacing.wait_until(step.step, incident.severity)
     if until is not None:
         _wait_for_slack(core, step, until)
         return False
@@ -199,10 +162,8 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
         failure = classify(exc)
         if failure.code.startswith("internal_error"):
             log.exception("set-up step %s of incident %s", step.step, incident.id)
-        if method and failure.code == "ratelimited":
-            # Every room waiting for this method is due at the same moment, so the order decides who goes first.
-            reopen = utcnow() + timedelta(seconds=failure.retry_after or backoff(1))
-            reopen = runtime.closed_until[method] = max(reopen, runtime.closed_until.get(method, reopen))
+        reopen = pacing.refused(step.step, failure.retry_after or backoff(1)) if failure.code == "ratelimited" else None
+        if reopen is not None:  # every room waiting for this method is due at that moment: the order decides
             _retry_later(core, step, failure, uncertain, at=reopen)
             return False
         (_retry_later if failure.transient else _stop)(core, step, failure, uncertain)
@@ -332,48 +293,6 @@ def retry_setup(core: Core, incident_id: int) -> str:
         return (f"The set-up of incident #{incident_id} stopped again at `{failed[0].step}`: {failed[0].error}. "
                 "Fix that, then retry.")
     return f"The set-up of incident #{incident_id} is under way; Slack asked to wait, it continues on its own."
-
-
-def check_channels(core: Core) -> list[str]:
-    """Problems with WARROOM_ANNOUNCE_CHANNEL, found at start (missing, archived, the app cannot post)."""
-    channel = core.settings.warroom_announce_channel
-    if not channel:
-        return []
-    name = f"WARROOM_ANNOUNCE_CHANNEL ({channel})"
-    try:
-        info = core.slack.conversations_info(channel=channel)["channel"]
-    except SlackApiError as exc:
-        failure = classify(exc)
-        if failure.code == "channel_not_found":
-            return [f"{name}: no such channel, or the app cannot see it (use the channel id, like C0123ABCD)"]
-        return [f"{name}: could not be checked: {failure.reason}"]
-    except OSError as exc:
-        return [f"{name}: could not be checked: {type(exc).__name__}"]
-    if info.get("is_archived"):
-        return [f"{name}: #{info.get('name', channel)} is archived"]
-    if not info.get("is_member"):
-        return [f"{name}: the app is not a member of #{info.get('name', channel)}; invite it there so that it can "
-                "post announcements"]
-    return []
-
-
-def setup_health(core: Core) -> dict[str, Any]:
-    """For /healthz: set-ups stopped on a permanent error, set-ups waiting to retry, notices not delivered."""
-    with Session(core.engine) as session:
-        failed = session.exec(select(SetupStep).join(Incident, col(Incident.id) == col(SetupStep.incident_id))
-                              .where(SetupStep.status == "failed", Incident.status == "open",
-                                     Incident.phase == "setup")).all()
-        retrying = session.exec(select(SetupStep.incident_id).join(Incident, col(Incident.id) ==
-                                                                   col(SetupStep.incident_id))
-                                .where(SetupStep.status == "retrying", Incident.status == "open")).all()
-        undelivered = session.exec(select(SetupNotice.id).where(col(SetupNotice.status).in_(
-            ("pending", "undeliverable")))).all()
-    return {
-        "setups_failed": [{"incident_id": s.incident_id, "step": s.step, "error": s.detail.get("code"),
-                           "reason": s.error} for s in failed],
-        "setups_retrying": sorted(set(retrying)),
-        "setup_notices_undelivered": len(undelivered),
-    }
 
 
 def warm_up(core: Core) -> None:
