@@ -88,8 +88,8 @@ def classify(exc: BaseException) -> Failure:
         code = str(data.get("error") or f"http_{status}")
         if status == 429 or code == "ratelimited":
             return Failure("ratelimited", transient=True, retry_after=_retry_after(exc))
-        if status >= 500:
-            return Failure(code if data.get("error") else f"http_{status}", transient=True, uncertain=True)
+        if status >= 500:  # the body is often not JSON; slack_sdk then puts its own message in "error"
+            return Failure(f"http_{status}", transient=True, uncertain=True)
         if code in TRANSIENT_CODES:
             return Failure(code, transient=True, uncertain=True)
         return Failure(code, transient=False, needed=data.get("needed"))
