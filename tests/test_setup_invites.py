@@ -65,8 +65,13 @@ def test_room_is_set_up_with_whoever_can_be_invited_and_the_lead_hears_who_not(t
         assert "<@U0GONE>: deactivated" in text
         assert "<@U0AGENCY>: a single-channel guest" in text
         assert "<@U0NOBODY42>: not a member of this workspace" in text
+        assert "social → <@U0SOCIAL>" in text and "support → <@U0SUPPORT>" in text
         with Session(box.core.engine) as session:
             events = session.exec(select(TimelineEvent).where(TimelineEvent.incident_id == incident.id)).all()
+            holders = roles.holders(session, incident.id)
+        # Nobody who could not be invited holds a role: the next person on the roster does.
+        assert holders["social"] == "U0SOCIAL" and holders["support"] == "U0SUPPORT"
+        assert holders["scribe"] == "U0SCRIBE"
         kinds = [e.kind for e in events]
         assert "not_invited" in kinds and "setup_failed" not in kinds
 

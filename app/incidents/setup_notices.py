@@ -57,10 +57,15 @@ def _add(session: Session, incident_id: int, kind: str, channel: str, text: str,
                                 fallback_channel=fallback))
 
 
-def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], reasons: dict[str, str]) -> None:
-    """Store a notice for the lead naming who could not be invited to the room, and why."""
+def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], reasons: dict[str, str],
+                        restaffed: dict[str, str] | None = None) -> None:
+    """Store a notice for the lead naming who could not be invited to the room, and why (and whose roles
+    went to someone else)."""
     lines = "\n".join(f"• {mention(user)}: {reasons.get(code, code)} (`{escape(code)}`)"
                       for user, code in sorted(problems.items()))
+    if restaffed:
+        lines += "\nTheir roles went to the next people on the roster: " + ", ".join(
+            f"{role} → {mention(user)}" for role, user in sorted(restaffed.items()))
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
         lead = lead_of(session, incident)

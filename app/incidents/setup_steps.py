@@ -223,9 +223,36 @@ def invite(run: StepRun) -> dict:
     problems: dict[str, str] = {}
     for start in range(0, len(people), 100):
         problems.update(_invite_batch(run, people[start:start + 100]))
+    restaffed = _restaff(run, problems, kept_out, set(people)) if problems else {}
     if problems:
-        setup_notices.tell_lead_uninvited(core, incident.id, problems, INVITE_REASONS)
-    return {"invited": [u for u in people if u not in problems], "uninvited": problems}
+        setup_notices.tell_lead_uninvited(core, incident.id, problems, INVITE_REASONS, restaffed)
+    return {"invited": [u for u in people if u not in problems], "uninvited": problems, "restaffed": restaffed}
+
+
+def _restaff(run: StepRun, problems: dict[str, str], kept_out: set[str], invited: set[str]) -> dict[str, str]:
+    """Roles given to someone who could not be invited go to the next person on the roster who can be
+    (a backup is invited first); role -> new holder."""
+    core, incident = run.core, run.incident
+    with Session(core.engine) as session:
+        stuck = [role for role, user in roles.holders(session, incident.id).items() if user in problems]
+    changes: dict[str, str] = {}
+    for role in stuck:
+        candidates = core.directory.resolve(core.roster.holders(role) + core.roster.backups_for(role))
+        for candidate in candidates:
+            if candidate in problems or candidate in kept_out or candidate == core.bot_user_id:
+                continue
+            if candidate not in invited:
+                code = _invite_one(run, candidate)
+                if code:
+                    problems[candidate] = code
+                    continue
+                invited.add(candidate)
+            changes[role] = candidate
+            break
+    if changes:
+        with transaction(core.engine) as session:
+            roles.assign_many(session, incident.id, changes, by="warroom")
+    return changes
 
 
 # --- topic, messages, pin, bookmark ------------------------------------------------------------------------
