@@ -102,3 +102,19 @@ def test_low_rooms_leave_slack_capacity_for_an_urgent_one(tmp_path):
         creates = fake.calls_to("conversations.create")
         assert len(creates) == 16 and all(c.status == 200 for c in creates)  # Slack never had to refuse
     fake.stop()
+
+
+def test_start_setup_sets_up_stored_incidents_without_waiting(tmp_path):
+    from app.alerts.parsers import parse_generic
+    from app.alerts.service import ingest
+    from app.incidents.setup import start_setup
+
+    with Sandbox(tmp_path / "box", serve=False) as box:
+        ids = [ingest(box.core, parse_generic(social_alert(dedup_key=f"k{n}"))).incident_id for n in range(3)]
+        start_setup(box.core)
+
+        def all_active():
+            with Session(box.core.engine) as session:
+                return all(session.get(Incident, i).phase == "active" for i in ids)
+
+        box.fake.wait_for(all_active, timeout=20)

@@ -268,6 +268,12 @@ def run_setup(core: Core, incident_id: int) -> bool:
         return service.get(session, incident_id).phase == "active"
 
 
+def start_setup(core: Core) -> None:
+    """Have the stored set-ups picked up in order, without waiting for them (for the alert intake: unlike
+    ``core.submit(run_setup, ...)`` it holds no worker thread while rooms wait their turn)."""
+    _runtime(core).queue.kick()
+
+
 def retry_setup(core: Core, incident_id: int) -> str:
     """Resume a set-up that stopped (after its cause was fixed); what to tell the person who asked."""
     with transaction(core.engine) as session:
