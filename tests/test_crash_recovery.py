@@ -2,6 +2,8 @@
 
 The alert was committed before the 202 answer, so the incident survives; the restarted process resumes the
 set-up at the first unfinished step, and the room ends up with exactly one channel and one pinned briefing.
+The worst moment to die is after Slack acted but before its answer arrived: each step is killed there once,
+and after the restart every step has exactly one visible effect.
 """
 
 from __future__ import annotations
@@ -15,22 +17,26 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import Session
 
+from app.db import make_engine
+from app.incidents.models import Incident
 from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.harness import ALERT_TOKEN, free_port, shipped_playbooks
 from app.sandbox.workspace import Workspace
 from tests.conftest import social_alert
+from tests.test_setup_faults import assert_one_effect_per_step
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_server(tmp_path: Path, fake: FakeSlack, port: int) -> subprocess.Popen:
+def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: str) -> subprocess.Popen:
     roster = tmp_path / "roster.yml"
     roster.write_text(Workspace.demo_roster_yaml())
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=f"sqlite:///{tmp_path / 'warroom.db'}",
                WARROOM_ROSTER=str(roster), WARROOM_PLAYBOOKS=str(shipped_playbooks()),
-               WARROOM_ALERT_TOKEN=ALERT_TOKEN, PYTHONPATH=str(ROOT))
+               WARROOM_ALERT_TOKEN=ALERT_TOKEN, PYTHONPATH=str(ROOT), **env_overrides)
     process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
                                env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -71,6 +77,57 @@ def test_killed_mid_setup_resumes_after_restart(tmp_path):
             assert len(fake.pins(channel.id)) == 1
             briefings = [m for m in fake.messages(channel.id) if "incident #1" in (m.text or "")]
             assert len(briefings) == 1
+        finally:
+            server.terminate()
+            server.wait(10)
+
+
+def _room_ready(database: Path):
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with Session(engine) as session:
+            incident = session.get(Incident, 1)
+            return incident if incident is not None and incident.phase == "active" else None
+    finally:
+        engine.dispose()
+
+
+# The set-up's waves: the channel; then, in parallel, the invitations, topic, briefing, bookmark and
+# announcement; then the pin. Each wave's calls are held (Slack acted, the answer is not back) and the
+# process is killed there, so every step is killed once at its worst moment.
+WAVES = [{"conversations.create": 1},
+         {"conversations.invite": 1, "conversations.setTopic": 1, "chat.postMessage": 2, "bookmarks.add": 1},
+         {"pins.add": 1}]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
+def test_killed_after_slack_acted_but_before_its_answer_each_step_happens_once(tmp_path):
+    database = tmp_path / "warroom.db"
+    with FakeSlack(Workspace.demo()) as fake:
+        announce = fake.add_channel("crisis-announcements")
+        env = {"WARROOM_ANNOUNCE_CHANNEL": announce.id}
+        port = free_port()
+        for number, wave in enumerate(WAVES):
+            held = {m: len(fake.calls_to(m)) + t for m, t in wave.items()}
+            for method, times in wave.items():
+                fake.fail_next(method, answer="hold", times=times)
+            server = start_server(tmp_path, fake, port, **env)
+            try:
+                if number == 0:
+                    answer = httpx.post(f"http://127.0.0.1:{port}/alerts", json=social_alert(), trust_env=False,
+                                        headers={"Authorization": f"Bearer {ALERT_TOKEN}"}, timeout=10)
+                    assert answer.status_code == 202
+                fake.wait_for(lambda held=held: all(len(fake.calls_to(m)) >= n for m, n in held.items()), timeout=20)
+            finally:
+                server.send_signal(signal.SIGKILL)  # Slack acted on every held call; no answer came back
+                server.wait(10)
+            assert _room_ready(database) is None
+
+        server = start_server(tmp_path, fake, port, **env)
+        try:
+            incident = fake.wait_for(lambda: _room_ready(database), timeout=30)
+            assert_one_effect_per_step(fake, incident.channel_id, announce.id)
+            assert len(fake.calls_to("conversations.create")) == 2  # the second one found the name taken: adopted
         finally:
             server.terminate()
             server.wait(10)

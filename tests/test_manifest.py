@@ -31,6 +31,9 @@ SUBCOMMANDS = [
 ]
 
 EXPECTED_BOT_SCOPES = {
+    "channels:history",
+    "groups:history",
+    "bookmarks:read",
     "channels:manage",
     "groups:write",
     "channels:read",

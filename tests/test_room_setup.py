@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from sqlmodel import Session, select
 
 from app.incidents.models import Incident, SetupStep
@@ -23,16 +25,16 @@ def test_setup_rides_out_rate_limits_and_server_errors(sandbox):
 def test_failed_step_is_resumed_after_a_restart_without_a_second_channel(tmp_path):
     directory = tmp_path / "box"
     box = Sandbox(directory)
-    box.fake.fail_next("pins.add", status=500, times=4)  # the call and the client's three retries
+    box.fake.fail_next("pins.add", status=500)  # a server error: retried later, after a backoff
     incident_id = box.alert(social_alert()).json()["incident_id"]
 
-    def pin_failed():
+    def pin_waits_for_retry():
         with Session(box.core.engine) as session:
             step = session.exec(select(SetupStep).where(SetupStep.incident_id == incident_id,
                                                         SetupStep.step == "pin_briefing")).one()
-            return step.status == "failed"
+            return step.status == "retrying" and step.retry_at is not None
 
-    box.fake.wait_for(pin_failed, timeout=15)
+    box.fake.wait_for(pin_waits_for_retry, timeout=15)
     fake = box.fake
     box.server.stop()  # the process "dies"; Slack (the fake) stays
     box.http.close()
@@ -59,7 +61,8 @@ def test_crash_between_creating_the_channel_and_recording_it_adopts_the_channel(
             name = channel_name("storm", incident.created_at, incident.title)
             step = session.exec(select(SetupStep).where(SetupStep.incident_id == incident.id,
                                                         SetupStep.step == "create_channel")).one()
-            step.detail = {"tried": [name]}
+            # What the step records before it asks Slack for the channel.
+            step.status, step.detail = "started", {"name": name, "tried_at": {name: time.time()}}
             session.add(step)
             session.commit()
         incident_id = result.incident_id
@@ -77,13 +80,13 @@ def _phase(box, incident_id):
         return session.get(Incident, incident_id).phase
 
 
-def test_taken_name_gets_a_numeric_suffix(sandbox):
+def test_taken_name_gets_the_incident_number(sandbox):
     from app.timeutil import utcnow
 
     taken = channel_name("storm", utcnow(), social_alert()["title"])
     sandbox.fake.add_channel(taken, creator="U0SOCIAL")
     incident = wait_ready(sandbox, sandbox.alert(social_alert()).json()["incident_id"])
-    assert incident.channel_name == f"{taken}-2"
+    assert incident.channel_name == f"{taken}-{incident.id}"
 
 
 def test_confidential_playbook_opens_a_private_room(sandbox):

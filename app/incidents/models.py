@@ -1,4 +1,5 @@
-"""Tables of an incident: the incident itself, its timeline, its facts and its room set-up steps."""
+"""Tables of an incident: the incident itself, its timeline, its facts, its room set-up steps and notices,
+and the people it must be kept from."""
 
 from __future__ import annotations
 
@@ -90,8 +91,43 @@ class SetupStep(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incidents.id")
     step: str
     position: int
-    status: str = "pending"  # pending | done | failed
+    # pending | started (a call is out; its outcome is unknown until answered) | retrying (a transient failure,
+    # tried again at retry_at) | done | failed (a permanent failure: stopped until someone retries it)
+    status: str = "pending"
     attempts: int = 0
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = None
     done_at: datetime | None = None
+    retry_at: datetime | None = None
+
+
+class SetupNotice(SQLModel, table=True):
+    """A message about a room's set-up for people (a failure, who could not be invited): stored, then posted."""
+
+    __tablename__ = "setup_notices"
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id", index=True)
+    kind: str  # failed | uninvited
+    channel: str  # a user id (direct message) or a channel id
+    fallback_channel: str | None = None  # where to post when the channel refuses (e.g. a deactivated lead)
+    text: str
+    key: str | None = None  # the marker of its message, stored before the first try to post it
+    status: str = "pending"  # pending | sent | undeliverable
+    error: str | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = None
+
+
+class IncidentExclusion(SQLModel, table=True):
+    """A person an incident concerns: never invited to its room, never one of its role holders."""
+
+    __tablename__ = "incident_exclusions"
+    __table_args__ = (Index("uq_incident_exclusions_person", "incident_id", "user_id", unique=True),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    incident_id: int = Field(foreign_key="incidents.id")
+    user_id: str
+    reason: str = ""
+    excluded_by: str | None = None
+    excluded_at: datetime = Field(default_factory=utcnow)

@@ -1,32 +1,40 @@
 """Room set-up, the first minute of a crisis, as recorded steps.
 
-Each step starts as soon as the steps it needs are done (independent steps run in parallel). Each step
-is marked done in the database as soon as it succeeds, so a set-up interrupted by a crash or by Slack
-failing resumes at the first unfinished step and never opens a second channel for one incident.
+Each step starts as soon as the steps it needs are done (independent steps run in parallel) and is
+recorded before and after it calls Slack, so a set-up interrupted by a crash or by Slack failing resumes
+at the first unfinished step with exactly one visible effect per step (see setup_steps). Transient
+failures are retried with exponential backoff; a permanent one stops the set-up, is recorded with its
+reason and told to the lead and the announce channel, and ``retry_setup`` resumes it once fixed. Rooms
+are set up in order of severity, then manual declarations, then age (see setup_queue).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from prometheus_client import Counter
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import bindparam, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.db import transaction
-from app.incidents import briefing, service, timeline
-from app.incidents.models import Incident, SetupStep
-from app.incidents.naming import channel_name
-from app.incidents.views import briefing_message, topic
-from app.roles import service as roles
-from app.slack.text import channel_link, escape
-from app.timeutil import utcnow
+from app.incidents import service, setup_notices, timeline
+from app.incidents.models import Incident, SetupNotice, SetupStep
+from app.incidents.setup_errors import Failure, backoff, classify
+from app.incidents.setup_pacing import Pacing
+from app.incidents.setup_queue import SetupQueue, line
+from app.incidents.setup_steps import STEPS, StepRun
+from app.slack.client import make_client
+from app.slack.text import channel_link
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -35,24 +43,39 @@ log = logging.getLogger(__name__)
 NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
          "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
          "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
-MAX_NAME_SUFFIX = 50
 # Rooms set up at the same time. A room takes about 0.4 s (mostly waiting for Slack) and 60-80 ms of CPU;
 # more at once would not be faster in a real workspace (Slack creates about 20 channels a minute) but would
 # take the CPU from the alert intake when a storm opens many incidents at once.
 CONCURRENT_SETUPS = 2
-_running: dict[int, threading.Lock] = {}
-_running_guard = threading.Lock()
-_setup_slots = threading.BoundedSemaphore(CONCURRENT_SETUPS)
-_steps_pool = ThreadPoolExecutor(16, thread_name_prefix="warroom-setup")
+_steps_pool = ThreadPoolExecutor(16, thread_name_prefix="warroom-setup-step")
+
+SETUP_FAILURES = Counter("warroom_setup_failures_total", "Room set-ups stopped by a permanent error",
+                         ["step", "error"])
+SETUP_RETRIES = Counter("warroom_setup_retries_total", "Room set-up steps retried after a transient error",
+                        ["step", "error"])
 
 
-class SetupFailed(RuntimeError):
-    """A step failed after the client's retries; the set-up is retried later from that step."""
+@dataclass
+class _Runtime:
+    queue: SetupQueue
+    slack: WebClient
+    pacing: Pacing
 
 
-def _lock_for(incident_id: int) -> threading.Lock:
-    with _running_guard:
-        return _running.setdefault(incident_id, threading.Lock())
+_runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
+_runtimes_lock = threading.Lock()
+
+
+def _runtime(core: Core) -> _Runtime:
+    with _runtimes_lock:
+        runtime = _runtimes.get(core.engine)
+        if runtime is None:
+            # Set-up calls are never repeated blindly by the client: a lost answer may hide a channel created or
+            # a message posted. The steps retry themselves, after looking whether the earlier try took effect.
+            slack = make_client(core.slack.token or "", core.slack.base_url, max_retries=0)
+            queue = SetupQueue(core, _run_round, CONCURRENT_SETUPS)
+            runtime = _runtimes[core.engine] = _Runtime(queue, slack, Pacing())
+        return runtime
 
 
 def _load(core: Core, incident_id: int) -> tuple[Incident, dict[str, SetupStep]]:
@@ -62,193 +85,99 @@ def _load(core: Core, incident_id: int) -> tuple[Incident, dict[str, SetupStep]]
     return incident, steps
 
 
-_STEPS = SetupStep.__table__
-_THIS_STEP = (_STEPS.c.incident_id == bindparam("incident"), _STEPS.c.step == bindparam("name"))
-_DETAIL = select(_STEPS.c.detail).where(*_THIS_STEP)
+def _due(step: SetupStep) -> bool:
+    if step.status in ("pending", "started"):
+        return True
+    return step.status == "retrying" and (step.retry_at is None or as_utc(step.retry_at) <= utcnow())
 
 
-def _set(session: Session, incident_id: int, step: str, **values: Any) -> None:
-    session.execute(update(_STEPS).where(*_THIS_STEP).values(**values), {"incident": incident_id, "name": step})
-
-
-def _mark(core: Core, incident_id: int, step: str, *, status: str, detail: dict | None = None,
-          error: str | None = None) -> None:
-    # Plain statements: eight of these per room, and a storm sets up many rooms at once.
+def _start(core: Core, step: SetupStep) -> bool:
+    """Record that a try begins; whether an earlier try's outcome is unknown."""
+    uncertain = step.status == "started" or bool(step.detail.get("uncertain"))
     with transaction(core.engine) as session:
-        values: dict[str, Any] = {"status": status, "error": error, "attempts": _STEPS.c.attempts + 1}
-        if detail:
-            stored = session.execute(_DETAIL, {"incident": incident_id, "name": step}).scalar_one()
-            values["detail"] = {**stored, **detail}
-        if status == "done":
-            values["done_at"] = utcnow()
-        _set(session, incident_id, step, **values)
-        if status == "failed":
-            timeline.record(session, incident_id, "setup_failed", f"{step}: {error}", actor="warroom", step=step)
+        row = session.get(SetupStep, step.id)
+        row.status, row.attempts = "started", row.attempts + 1
+        session.add(row)
+    return uncertain
 
 
-def _remember_attempt(core: Core, incident_id: int, name: str) -> None:
+def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
     with transaction(core.engine) as session:
-        stored = session.execute(_DETAIL, {"incident": incident_id, "name": "create_channel"}).scalar_one()
-        tried = sorted({*stored.get("tried", []), name})
-        _set(session, incident_id, "create_channel", detail={**stored, "tried": tried})
+        row = session.get(SetupStep, step.id)
+        row.status, row.error, row.retry_at, row.done_at = "done", None, None, utcnow()
+        row.detail = {**row.detail, **detail, "uncertain": False}
+        session.add(row)
 
 
-def _adoptable(core: Core, name: str) -> str | None:
-    """A channel of that name that this bot created and no incident owns: ours, from an interrupted run."""
-    cursor = None
-    while True:
-        page = core.slack.conversations_list(types="public_channel,private_channel", exclude_archived=True,
-                                             limit=1000, cursor=cursor)
-        for channel in page.get("channels", []):
-            if channel.get("name") == name and channel.get("creator") == core.bot_user_id:
-                with Session(core.engine) as session:
-                    owned = session.exec(select(Incident.id).where(Incident.channel_id == channel["id"])).first()
-                return None if owned else channel["id"]
-        cursor = (page.get("response_metadata") or {}).get("next_cursor")
-        if not cursor:
-            return None
-
-
-def create_channel(core: Core, incident: Incident, step: SetupStep) -> dict:
-    if incident.channel_id:  # recorded before an interruption, but the step was not yet marked done
-        return {"channel_id": incident.channel_id, "name": incident.channel_name}
-    playbook = core.playbooks.get(incident.playbook_id)
-    tried_before = set(step.detail.get("tried", []))
-    for suffix in range(1, MAX_NAME_SUFFIX + 1):
-        name = channel_name(playbook.channel_prefix, incident.created_at, incident.title, suffix)
-        _remember_attempt(core, incident.id, name)
-        try:
-            channel_id = core.slack.conversations_create(name=name, is_private=incident.private)["channel"]["id"]
-        except SlackApiError as exc:
-            if exc.response.get("error") != "name_taken":
-                raise
-            channel_id = _adoptable(core, name) if name in tried_before else None
-            if channel_id is None:
-                continue
-        try:
-            with transaction(core.engine) as session:
-                row = service.get(session, incident.id)
-                row.channel_id, row.channel_name = channel_id, name
-                timeline.record(session, incident.id, "channel_created", f"#{name}", actor="warroom",
-                                channel=channel_id, private=incident.private)
-        except IntegrityError:
-            continue  # another incident owns that channel; try the next name
-        return {"channel_id": channel_id, "name": name}
-    raise SetupFailed(f"no free channel name after {MAX_NAME_SUFFIX} tries")
-
-
-def resolve_roles(core: Core, incident: Incident, step: SetupStep) -> dict:
-    playbook = core.playbooks.get(incident.playbook_id)
-    wanted = list(playbook.staffed_roles(incident.severity))
-    entries = {role: core.roster.holders(role) for role in wanted}
-    handles = sorted({e for es in entries.values() for e in es if e.startswith("@")})
-    if handles:
-        core.directory.group_ids()
-        list(_steps_pool.map(core.directory.group_members, handles))
-    people: list[str] = []
-    staffing: dict[str, str] = {}
-    for role in wanted:
-        users = core.directory.resolve(entries[role])
-        people += [u for u in users if u not in people]
-        if users:
-            staffing[role] = users[0]
+def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
+                 at: datetime | None = None) -> None:
     with transaction(core.engine) as session:
-        held = roles.holders(session, incident.id)
-        roles.assign_many(session, incident.id, {r: u for r, u in staffing.items() if r not in held}, by="warroom")
-    return {"invitees": people}
+        row = session.get(SetupStep, step.id)
+        delay = backoff(row.attempts, failure.retry_after)
+        retry_at = max(at, utcnow() + timedelta(seconds=delay)) if at else utcnow() + timedelta(seconds=delay)
+        row.status, row.error, row.retry_at = "retrying", failure.code, retry_at
+        row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain}
+        session.add(row)
+    SETUP_RETRIES.labels(step=step.step, error=failure.code).inc()
+    log.info("set-up of incident %s: %s failed (%s), retrying in %.0f s", step.incident_id, step.step, failure.code,
+             delay)
 
 
-def invite(core: Core, incident: Incident, step: SetupStep) -> dict:
-    _, steps = _load(core, incident.id)
-    people = [u for u in steps["resolve_roles"].detail.get("invitees", []) if u != core.bot_user_id]
-    for start in range(0, len(people), 100):
-        try:
-            core.slack.conversations_invite(channel=incident.channel_id, users=",".join(people[start:start + 100]))
-        except SlackApiError as exc:
-            if exc.response.get("error") != "already_in_channel":
-                raise
-    return {"invited": people}
-
-
-def _briefing(core: Core, incident_id: int):
-    with Session(core.engine) as session:
-        return briefing.gather(core, session, incident_id)
-
-
-def set_topic(core: Core, incident: Incident, step: SetupStep) -> dict:
-    core.slack.conversations_setTopic(channel=incident.channel_id, topic=topic(_briefing(core, incident.id)))
-    return {}
-
-
-def post_briefing(core: Core, incident: Incident, step: SetupStep) -> dict:
-    if incident.briefing_ts:  # posted before an interruption: never post a second headline
-        return {"ts": incident.briefing_ts}
-    message = briefing_message(_briefing(core, incident.id))
-    response = core.slack.chat_postMessage(channel=incident.channel_id, **message)
+def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> None:
+    """A permanent failure: the step stops, the reason and the notices are stored (posted afterwards)."""
     with transaction(core.engine) as session:
-        row = service.get(session, incident.id)
-        row.briefing_ts = response["ts"]
-    return {"ts": response["ts"]}
+        row = session.get(SetupStep, step.id)
+        row.status, row.error, row.retry_at = "failed", failure.reason, None
+        row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain, "code": failure.code}
+        session.add(row)
+        incident = service.get(session, step.incident_id)
+        timeline.record(session, step.incident_id, "setup_failed", f"{step.step}: {failure.reason}", actor="warroom",
+                        step=step.step, error=failure.code)
+        setup_notices.tell_failed(core, session, incident, step.step, failure)
+    SETUP_FAILURES.labels(step=step.step, error=failure.code).inc()
+    log.warning("set-up of incident %s stopped at %s: %s", step.incident_id, step.step, failure.reason)
 
 
-def pin_briefing(core: Core, incident: Incident, step: SetupStep) -> dict:
+def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
+    """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
+    with transaction(core.engine) as session:
+        row = session.get(SetupStep, step.id)
+        uncertain = row.status == "started" or bool(row.detail.get("uncertain"))
+        row.status, row.error, row.retry_at = "retrying", "ratelimited", until
+        row.detail = {**row.detail, "uncertain": uncertain}
+        session.add(row)
+
+
+def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep) -> bool:
+    """One try of one step; True when it is done."""
+    pacing = _runtime(core).pacing
+    until = pacing.wait_until(step.step, incident.severity)
+    if until is not None:
+        _wait_for_slack(core, step, until)
+        return False
+    uncertain = _start(core, step)
     try:
-        core.slack.pins_add(channel=incident.channel_id, timestamp=incident.briefing_ts)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "already_pinned":
-            raise
-    return {}
+        detail = STEPS[step.step](StepRun(core, slack, incident, step, uncertain))
+    except Exception as exc:  # every failure is classified: retried later, or stopped and told
+        failure = classify(exc)
+        if failure.code.startswith("internal_error"):
+            log.exception("set-up step %s of incident %s", step.step, incident.id)
+        reopen = pacing.refused(step.step, failure.retry_after or backoff(1)) if failure.code == "ratelimited" else None
+        if reopen is not None:  # every room waiting for this method is due at that moment: the order decides
+            _retry_later(core, step, failure, uncertain, at=reopen)
+            return False
+        (_retry_later if failure.transient else _stop)(core, step, failure, uncertain)
+        return False
+    _done(core, step, detail)
+    return True
 
 
-def bookmark(core: Core, incident: Incident, step: SetupStep) -> dict:
-    if not incident.url:
-        return {"skipped": "no link"}
-    core.slack.bookmarks_add(channel_id=incident.channel_id, title="Alert source", type="link", link=incident.url)
-    return {}
-
-
-def announce(core: Core, incident: Incident, step: SetupStep) -> dict:
-    channel = core.settings.warroom_announce_channel
-    if not channel:
-        return {"skipped": "WARROOM_ANNOUNCE_CHANNEL not set"}
-    if incident.confidential:
-        return {"skipped": "confidential"}
-    text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
-            f"· war room {channel_link(incident.channel_id)}")
-    core.slack.chat_postMessage(channel=channel, text=text)
-    return {}
-
-
-STEPS: dict[str, Callable[[Core, Incident, SetupStep], dict[str, Any]]] = {
-    "create_channel": create_channel, "resolve_roles": resolve_roles, "invite": invite, "set_topic": set_topic,
-    "post_briefing": post_briefing, "pin_briefing": pin_briefing, "bookmark": bookmark, "announce": announce,
-}
-
-
-def _run_step(core: Core, incident: Incident, step: SetupStep) -> str | None:
-    incident_id, name = incident.id, step.step
-    try:
-        detail = STEPS[name](core, incident, step)
-    except (SlackApiError, SetupFailed) as exc:
-        error = exc.response.get("error") if isinstance(exc, SlackApiError) else str(exc)
-        _mark(core, incident_id, name, status="failed", error=str(error))
-        log.warning("set-up of incident %s: %s failed: %s", incident_id, name, error)
-        return f"{name}: {error}"
-    _mark(core, incident_id, name, status="done", detail=detail)
-    return None
-
-
-def _planned(planning, incident_id: int) -> None:
-    if planning is not None and planning.exception() is not None:
-        log.error("could not plan the reminders of incident %s", incident_id, exc_info=planning.exception())
-
-
-def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> list[str]:
-    """Run the unfinished steps, each once what it needs is done; the errors of the ones that failed."""
+def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> None:
+    """Run the unfinished steps that are due, each once what it needs is done."""
+    slack = _runtime(core).slack
     done = {name for name, step in steps.items() if step.status == "done"}
-    waiting = [name for name in NEEDS if name not in done]
+    waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
     running: dict[Future, str] = {}
-    errors: list[str] = []
     fresh = True  # the incident and steps as loaded reflect every step done so far
     while True:
         ready = [n for n in waiting if all(need in done for need in NEEDS[n])]
@@ -256,39 +185,120 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> l
             incident, steps = _load(core, incident.id)  # once for all the steps starting now
         for name in ready:
             waiting.remove(name)
-            running[_steps_pool.submit(_run_step, core, incident, steps[name])] = name
+            running[_steps_pool.submit(_run_step, core, slack, incident, steps[name])] = name
         fresh = False
         if not running:
-            return errors  # steps still waiting need one that failed: they run on the retry
+            return  # steps still waiting need one that is not done: they run in a later round
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
             name = running.pop(future)
-            error = future.result()
-            if error:
-                errors.append(error)
-            else:
+            if future.result():
                 done.add(name)
 
 
+def _planned(planning, incident_id: int) -> None:
+    if planning is not None and planning.exception() is not None:
+        log.error("could not plan the reminders of incident %s", incident_id, exc_info=planning.exception())
+
+
+def _run_round(core: Core, incident_id: int) -> None:
+    """Everything that can be done now for one room; the queue calls it for one incident at a time."""
+    incident, steps = _load(core, incident_id)
+    if incident.phase != "setup" or incident.status != "open":
+        return
+    # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
+    planning = _steps_pool.submit(core.scheduler.schedule_incident, incident_id) if core.scheduler else None
+    _run_steps(core, incident, steps)
+    _planned(planning, incident_id)
+    _deliver_notices(core, incident_id)
+    _, steps = _load(core, incident_id)
+    if any(step.status != "done" for step in steps.values()):
+        return
+    with transaction(core.engine) as session:
+        row = service.get(session, incident_id)
+        if row.phase != "setup":
+            return
+        row.phase, row.room_ready_at = "active", utcnow()
+        timeline.record(session, incident_id, "room_ready", f"#{row.channel_name}", actor="warroom")
+
+
+NOTICE_TRIES = 6
+
+
+def _deliver_notices(core: Core, incident_id: int | None, attempt: int = 1) -> None:
+    """Post the stored notices; those Slack refused for now are tried again a few times with backoff (and at
+    the next start)."""
+    setup_notices.deliver(core, incident_id, _runtime(core).slack)
+    if attempt >= NOTICE_TRIES or _runtime(core).queue.stopped:
+        return
+    with Session(core.engine) as session:
+        query = select(SetupNotice.id).where(SetupNotice.status == "pending")
+        if incident_id is not None:
+            query = query.where(SetupNotice.incident_id == incident_id)
+        waiting = session.exec(query).first()
+    if waiting is not None:
+        timer = threading.Timer(backoff(attempt), _deliver_notices, (core, incident_id, attempt + 1))
+        timer.daemon = True
+        timer.start()
+
+
+def _waiting(core: Core, incident_id: int) -> bool:
+    """The incident's set-up can run now (it is in line)."""
+    with Session(core.engine) as session:
+        ready, _ = line(session)
+    return incident_id in ready
+
+
 def run_setup(core: Core, incident_id: int) -> bool:
-    """Run every unfinished step; True when the room is ready. Safe to call again at any time."""
-    with _lock_for(incident_id), _setup_slots:
-        incident, steps = _load(core, incident_id)
+    """Set up the room (in line with the others); True when it is ready. Safe to call again at any time.
+
+    Returns after this incident's next round: the room is ready, or a step waits for a retry (done later
+    on its own) or stopped on a permanent error (told to the lead; ``retry_setup`` resumes it).
+    """
+    with Session(core.engine) as session:
+        incident = service.get(session, incident_id)
+    if incident.phase != "setup":
+        return incident.phase == "active"
+    queue = _runtime(core).queue
+    seen = queue.rounds(incident_id)
+    if queue.running(incident_id) or _waiting(core, incident_id):
+        queue.kick()
+        queue.wait_round(incident_id, seen, lambda: _waiting(core, incident_id))
+    with Session(core.engine) as session:
+        return service.get(session, incident_id).phase == "active"
+
+
+def start_setup(core: Core) -> None:
+    """Have the stored set-ups picked up in order, without waiting for them (for the alert intake: unlike
+    ``core.submit(run_setup, ...)`` it holds no worker thread while rooms wait their turn)."""
+    _runtime(core).queue.kick()
+
+
+def retry_setup(core: Core, incident_id: int) -> str:
+    """Resume a set-up that stopped (after its cause was fixed); what to tell the person who asked."""
+    with transaction(core.engine) as session:
+        incident = session.get(Incident, incident_id)
+        if incident is None:
+            return f"There is no incident #{incident_id}."
+        if incident.status != "open":
+            return f"Incident #{incident_id} is closed; its room is not set up any more."
         if incident.phase != "setup":
-            return incident.phase == "active"
-        # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
-        planning = _steps_pool.submit(core.scheduler.schedule_incident, incident_id) if core.scheduler else None
-        errors = _run_steps(core, incident, steps)
-        _planned(planning, incident_id)
-        if errors:
-            if core.scheduler is not None:
-                core.scheduler.retry_setup(incident_id)
-            return False
-        with transaction(core.engine) as session:
-            row = service.get(session, incident_id)
-            row.phase, row.room_ready_at = "active", utcnow()
-            timeline.record(session, incident_id, "room_ready", f"#{row.channel_name}", actor="warroom")
-        return True
+            return f"The war room of incident #{incident_id} is already set up: {channel_link(incident.channel_id)}."
+        stopped = session.exec(select(SetupStep).where(SetupStep.incident_id == incident_id,
+                                                       col(SetupStep.status).in_(("failed", "retrying")))).all()
+        for step in stopped:  # due now; an earlier try whose outcome is unknown is still looked for first
+            step.status, step.retry_at = "retrying", None
+            session.add(step)
+        timeline.record(session, incident_id, "setup_retried", ", ".join(s.step for s in stopped), actor="warroom")
+    ready = run_setup(core, incident_id)
+    incident, steps = _load(core, incident_id)
+    if ready:
+        return f"The war room of incident #{incident_id} is ready: {channel_link(incident.channel_id)}."
+    failed = [s for s in steps.values() if s.status == "failed"]
+    if failed:
+        return (f"The set-up of incident #{incident_id} stopped again at `{failed[0].step}`: {failed[0].error}. "
+                "Fix that, then retry.")
+    return f"The set-up of incident #{incident_id} is under way; Slack asked to wait, it continues on its own."
 
 
 def warm_up(core: Core) -> None:
@@ -305,9 +315,10 @@ def warm_up(core: Core) -> None:
 
 
 def resume_all(core: Core) -> list[int]:
-    """At start: finish every set-up a previous process left unfinished."""
+    """At start: finish every set-up a previous process left unfinished, and post the notices it left."""
     with Session(core.engine) as session:
         pending = service.pending_setups(session)
-    for incident_id in pending:
-        core.submit(run_setup, core, incident_id)
+    core.submit(_deliver_notices, core, None)
+    if pending:
+        _runtime(core).queue.kick()
     return pending

@@ -58,12 +58,14 @@ class FakeSlack:
     # --- lifecycle -------------------------------------------------------------------------------
 
     def start(self) -> FakeSlack:
+        self._front.released.clear()
         if self._server is None:
             self._server, self._thread = serve(self._front)
             self.store.base_url = self.base_url
         return self
 
     def stop(self) -> None:
+        self._front.released.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -114,15 +116,21 @@ class FakeSlack:
         error: str | None = None,
         retry_after: int = 1,
         times: int = 1,
+        answer: str = "send",
     ) -> None:
         """Make the next `times` calls to `method` fail without running it ("response_url" works too).
 
         status defaults to 500, or to 200 when an error code is given (an `{"ok": false}` answer);
         429 answers `ratelimited` with a Retry-After header. times=0 cancels pending failures.
+        answer="drop" runs the method and then closes the connection without an answer (the caller cannot
+        know whether it took effect); answer="hold" runs it and holds the answer until the fake stops (to
+        kill the caller at that moment), then drops it.
         """
+        if answer not in ("send", "drop", "hold"):
+            raise ValueError(f"answer must be send, drop or hold, not {answer!r}")
         if status is None:
             status = 200 if error else 500
-        self._front.add_faults(method, Fault(status, error, retry_after), times)
+        self._front.add_faults(method, Fault(status, error, retry_after, answer), times)
 
     # --- helpers for the driver and test setup ---------------------------------------------------
 

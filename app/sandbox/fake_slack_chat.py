@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -114,12 +115,26 @@ def _content(args: Args, *, limit_text: int | None = None) -> tuple[str | None, 
     return text, blocks
 
 
+def _metadata(args: Args) -> dict[str, Any] | None:
+    """Message metadata as Slack checks it: an event_type name and an event_payload object."""
+    metadata = args.data("metadata", error="invalid_metadata_format")
+    if metadata is None:
+        return None
+    if not isinstance(metadata, dict) or not isinstance(metadata.get("event_payload"), dict):
+        raise SlackError("invalid_metadata_format")
+    if not re.fullmatch(r"[A-Za-z0-9_]{1,255}", str(metadata.get("event_type") or "")):
+        raise SlackError("invalid_metadata_schema")
+    return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
+
+
 @method("chat.postMessage")
 def chat_post_message(store: SlackStore, args: Args) -> dict[str, Any]:
     channel = _postable_channel(store, args)
     text, blocks = _content(args)
+    metadata = _metadata(args)
     message = post_message(store, channel, store.bot_user_id, text or "", blocks, thread_ts=args.text("thread_ts"))
-    return {"channel": channel.id, "ts": message.ts, "message": message.to_slack()}
+    message.metadata = metadata
+    return {"channel": channel.id, "ts": message.ts, "message": message.to_slack(with_metadata=True)}
 
 
 @method("chat.update")

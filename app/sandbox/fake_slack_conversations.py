@@ -83,8 +83,28 @@ def conversations_rename(store: SlackStore, args: Args) -> dict[str, Any]:
     return _channel_answer(store, channel)
 
 
+def _invite_error(store: SlackStore, channel: Channel, user: str) -> str | None:
+    """Why Slack would not invite this person, or None."""
+    member = store.users.get(user)
+    if member is None:
+        return "user_not_found"
+    if user == store.bot_user_id:
+        return "cant_invite_self"
+    if member.deleted:
+        return "cant_invite"
+    if member.guest == "single":
+        return "user_is_ultra_restricted"
+    if member.guest == "multi" and channel.is_private:
+        return "user_is_restricted"
+    if user in channel.members:
+        return "already_in_channel"
+    return None
+
+
 @method("conversations.invite")
 def conversations_invite(store: SlackStore, args: Args) -> dict[str, Any]:
+    """Without force, one person Slack refuses fails the whole call and nobody is invited; with force=true the
+    others are invited and the refusals are listed per person (ok is false only when nobody could be)."""
     channel = _open_channel(store, args)
     require_bot_member(store, channel)
     users = args.id_list("users")
@@ -92,20 +112,26 @@ def conversations_invite(store: SlackStore, args: Args) -> dict[str, Any]:
         raise SlackError("no_user")
     if len(users) > 100:
         raise SlackError("too_many_users")
-    unknown = [u for u in users if u not in store.users]
-    if unknown:
-        raise SlackError(
-            "user_not_found", errors=[{"user": u, "ok": False, "error": "user_not_found"} for u in unknown]
-        )
-    if store.bot_user_id in users:
-        raise SlackError("cant_invite_self")
-    added = [u for u in dict.fromkeys(users) if u not in channel.members]
+    users = list(dict.fromkeys(users))
+    refused = {u: code for u in users if (code := _invite_error(store, channel, u))}
+    already = [u for u, code in refused.items() if code == "already_in_channel"]
+    problems = {u: code for u, code in refused.items() if code != "already_in_channel"}  # members are skipped
+    errors = [{"user": u, "ok": False, "error": code} for u, code in problems.items()]
+    added = [u for u in users if u not in refused]
+    if problems and (not args.flag("force") or not added):
+        first = next(iter(problems.values()))
+        if len(problems) == 1 and first == "cant_invite_self" and not added:
+            raise SlackError(first)
+        raise SlackError(first, errors=errors)
     if not added:
-        raise SlackError("already_in_channel")
+        raise SlackError("already_in_channel" if already else "no_user")
     channel.members.extend(added)
     names = ", ".join(store.user_label(u) for u in added)
     store.record("invited", store.bot_user_id, f"invited to #{channel.name}: {names}", channel=channel.id, users=added)
-    return _channel_answer(store, channel)
+    answer = _channel_answer(store, channel)
+    if errors:
+        answer["errors"] = errors
+    return answer
 
 
 @method("conversations.kick")
@@ -193,6 +219,30 @@ def conversations_list(store: SlackStore, args: Args) -> dict[str, Any]:
     return {"channels": page, "response_metadata": metadata}
 
 
+@method("conversations.history")
+def conversations_history(store: SlackStore, args: Args) -> dict[str, Any]:
+    """Top-level messages, newest first, between `oldest` and `latest`; metadata only when asked for."""
+    channel = require_channel(store, args)
+    if (channel.is_private or channel.is_im) and store.bot_user_id not in channel.members:
+        raise SlackError("not_in_channel")
+    try:
+        oldest = float(args.text("oldest") or 0)
+        latest = float(args.text("latest") or "inf")
+    except ValueError as exc:
+        raise SlackError("invalid_ts_oldest") from exc
+    inclusive = args.flag("inclusive")
+
+    def within(ts: float) -> bool:
+        return oldest <= ts <= latest if inclusive else oldest < ts < latest
+
+    found = [m for m in reversed(store.messages.get(channel.id, []))
+             if (not m.thread_ts or m.thread_ts == m.ts) and within(float(m.ts))]
+    with_metadata = args.flag("include_all_metadata")
+    page, metadata = paginate([m.to_slack(with_metadata=with_metadata) for m in found], args)
+    metadata_page = {"next_cursor": metadata["next_cursor"]}
+    return {"messages": page, "has_more": bool(metadata["next_cursor"]), "response_metadata": metadata_page}
+
+
 @method("conversations.members")
 def conversations_members(store: SlackStore, args: Args) -> dict[str, Any]:
     channel = require_channel(store, args)
@@ -251,9 +301,11 @@ def member_to_slack(store: SlackStore, member: Member) -> dict[str, Any]:
         "team_id": store.team_id,
         "name": member.name,
         "real_name": member.real_name,
-        "deleted": False,
+        "deleted": member.deleted,
         "tz": member.tz,
         "is_bot": member.is_bot,
+        "is_restricted": member.guest is not None,
+        "is_ultra_restricted": member.guest == "single",
         "is_app_user": False,
         "profile": profile,
     }

@@ -18,6 +18,9 @@ from app.sandbox.rate_limits import RateLimiter
 Answer = tuple[int, dict[str, str], bytes]
 
 _STATUS_TEXT = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+# An answer that is never sent: the connection is closed after the method ran (a lost answer).
+NO_ANSWER: Answer = (-1, {}, b"")
+HOLD_LIMIT = 60.0
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Fault:
     status: int
     error: str | None
     retry_after: int
+    answer: str = "send"  # send: fail without running; drop: run, then lose the answer; hold: run, then wait
 
 
 class FakeBackend(Protocol):
@@ -66,6 +70,7 @@ class ApiFrontDoor:
         self.limiter = RateLimiter()
         self.faults: dict[str, list[Fault]] = {}
         self._fault_lock = threading.Lock()
+        self.released = threading.Event()  # set when the fake stops: held answers are dropped
 
     def add_faults(self, method: str, fault: Fault, times: int) -> None:
         """Queue failures for method; times=0 cancels the ones still pending."""
@@ -121,7 +126,7 @@ class ApiFrontDoor:
         if self.latency > 0:
             time.sleep(self.latency)
         fault = self._take_fault(method)
-        if fault is not None:
+        if fault is not None and fault.answer == "send":
             return self._fault_answer(method, params, fault)
         handler = METHODS.get(method)
         if handler is None:
@@ -141,6 +146,10 @@ class ApiFrontDoor:
             except SlackError as error:
                 result = error.body()
             self.store.calls.append(Call(method, params, time.time(), 200, result.get("error")))
+        if fault is not None:  # the method ran, but its caller never hears the answer
+            if fault.answer == "hold":
+                self.released.wait(HOLD_LIMIT)
+            return NO_ANSWER
         return json_answer(result)
 
     def _error(self, method: str, params: dict[str, Any], code: str, **extra: Any) -> Answer:
@@ -188,6 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
         status, headers, payload = self.server.backend.handle(
             self.command, url.path, url.query, dict(self.headers.items()), body
         )
+        if status < 0:
+            self.close_connection = True
+            return
         self.send_response(status)
         for name, value in headers.items():
             self.send_header(name, value)

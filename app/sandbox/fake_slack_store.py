@@ -76,13 +76,16 @@ class Message:
     edits: list[dict[str, Any]] = field(default_factory=list)
     reactions: dict[str, list[str]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    metadata: dict[str, Any] | None = None  # the `metadata` a bot attached (event_type, event_payload)
 
     @property
     def edit_count(self) -> int:
         return len(self.edits)
 
-    def to_slack(self) -> dict[str, Any]:
+    def to_slack(self, *, with_metadata: bool = False) -> dict[str, Any]:
         message: dict[str, Any] = {"type": "message", "user": self.user, "text": self.text, "ts": self.ts}
+        if with_metadata and self.metadata:
+            message["metadata"] = copy.deepcopy(self.metadata)
         if self.blocks:
             message["blocks"] = copy.deepcopy(self.blocks)
         if self.bot_id:

@@ -16,6 +16,8 @@ class Member:
     tz: str = "Europe/Berlin"
     is_bot: bool = False
     title: str = ""
+    deleted: bool = False  # deactivated: still listed, cannot be invited or messaged
+    guest: str | None = None  # "multi" (multi-channel guest) or "single" (single-channel guest)
 
     @property
     def display_name(self) -> str:
@@ -75,6 +77,10 @@ class Workspace:
             person("U0CFO", "felix", "Felix Braun", "chief financial officer", tz="Europe/London"),
             person("U0SCRIBE", "paul", "Paul Richter", "scribe"),
             person("U0DPO", "eva", "Eva Klein", "data protection officer"),
+            # People a real workspace has too: someone who left, and an agency's single-channel guest.
+            Member("U0GONE", "lukas", "Lukas Wolf", "lukas.wolf@" + domain, title="former press officer",
+                   deleted=True),
+            Member("U0AGENCY", "kim", "Kim Lange", "kim@agency.example", title="PR agency (guest)", guest="single"),
         ]
         usergroups = [
             Usergroup("S0COMMS", "comms-team", "Communications team", ("U0COMMS", "U0COMMS2")),

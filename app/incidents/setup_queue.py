@@ -1,0 +1,168 @@
+"""Which room is set up next, and the workers that set them up.
+
+Rooms are set up most severe first, then manual declarations, then the oldest, a few at a time. The order
+is read from the database whenever a worker is free, so a critical incident stored a moment ago goes
+before fifty older, lower ones however their set-ups were requested. A set-up waiting after a transient
+failure is skipped until its retry time; one that failed permanently waits for a person to retry it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+from app.core import Core
+from app.incidents.models import Incident, SetupStep
+from app.timeutil import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+
+SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
+MANUAL_SOURCES = ("declared",)
+
+
+def _key(row) -> tuple:
+    return (SEVERITY_ORDER.get(row.severity, len(SEVERITY_ORDER)), 0 if row.source in MANUAL_SOURCES else 1,
+            as_utc(row.created_at), row.id)
+
+
+def line(session: Session, now: datetime | None = None) -> tuple[list[int], datetime | None]:
+    """The incidents whose set-up can run now, in order, and when the next one waiting to retry is due."""
+    now = as_utc(now or utcnow())
+    query = (select(Incident.id, Incident.severity, Incident.source, Incident.created_at, SetupStep.status,
+                    SetupStep.retry_at)
+             .join(SetupStep, col(SetupStep.incident_id) == col(Incident.id))
+             .where(Incident.phase == "setup", Incident.status == "open"))
+    incidents: dict[int, dict] = {}
+    for row in session.exec(query):
+        entry = incidents.setdefault(row.id, {"row": row, "statuses": set(), "due": [], "later": []})
+        entry["statuses"].add(row.status)
+        if row.status == "retrying":
+            when = as_utc(row.retry_at) if row.retry_at else now
+            (entry["due"] if when <= now else entry["later"]).append(when)
+    ready, next_due = [], None
+    for entry in incidents.values():
+        if "failed" in entry["statuses"]:
+            continue  # stopped until a person retries it
+        if entry["statuses"] & {"pending", "started"} or entry["due"]:
+            ready.append(entry["row"])
+        elif entry["later"]:
+            soonest = min(entry["later"])
+            next_due = soonest if next_due is None else min(next_due, soonest)
+    return [row.id for row in sorted(ready, key=_key)], next_due
+
+
+class SetupQueue:
+    """Worker threads (at most ``slots``) that set up the next room in line until none is ready."""
+
+    def __init__(self, core: Core, run_round: Callable[[Core, int], None], slots: int) -> None:
+        self.core = core
+        self.run_round = run_round
+        self.slots = slots
+        self._cond = threading.Condition()
+        self._running: set[int] = set()
+        self._rounds: dict[int, int] = {}
+        self._workers = 0
+        self._again = False  # something may have become ready since a worker last looked
+        self._timer: threading.Timer | None = None
+        self._timer_at: datetime | None = None
+
+    @property
+    def stopped(self) -> bool:
+        return bool(getattr(self.core.workers, "_shutdown", False))
+
+    def rounds(self, incident_id: int) -> int:
+        with self._cond:
+            return self._rounds.get(incident_id, 0)
+
+    def running(self, incident_id: int) -> bool:
+        with self._cond:
+            return incident_id in self._running
+
+    def kick(self) -> None:
+        """Look for ready set-ups now (start workers up to the limit)."""
+        if self.stopped:
+            return
+        with self._cond:
+            self._again = True
+            while self._workers < self.slots:
+                self._workers += 1
+                threading.Thread(target=self._work, name=f"warroom-setup-{self._workers}", daemon=True).start()
+
+    def wait_round(self, incident_id: int, seen: int, still_waiting: Callable[[], bool]) -> None:
+        """Block until a round of this incident ends after ``seen`` rounds, or it no longer waits for one."""
+        while True:
+            with self._cond:
+                if self._rounds.get(incident_id, 0) > seen:
+                    return
+                if self._cond.wait(timeout=1.0) or incident_id in self._running:
+                    continue
+            if not still_waiting():  # checked without the lock: it reads the database
+                return
+
+    def _claim(self) -> int | None:
+        with self._cond:
+            self._again = False
+        with Session(self.core.engine) as session:
+            ready, next_due = line(session)
+        with self._cond:
+            for incident_id in ready:
+                if incident_id not in self._running:
+                    self._running.add(incident_id)
+                    return incident_id
+            if self._again:
+                return -1  # asked to look again while we looked
+            self._workers -= 1
+            if next_due is not None:
+                self._wake_at(next_due)
+            self._cond.notify_all()
+            return None
+
+    def _wake_at(self, when: datetime) -> None:
+        """Arm one timer for the earliest retry (called with the condition held)."""
+        if self._timer is not None and self._timer_at is not None and self._timer_at <= when:
+            return
+        if self._timer is not None:
+            self._timer.cancel()
+        delay = max(0.0, (when - utcnow()).total_seconds())
+        self._timer_at = when
+        self._timer = threading.Timer(delay + 0.01, self._timer_fired)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _timer_fired(self) -> None:
+        with self._cond:
+            self._timer, self._timer_at = None, None
+        self.kick()
+
+    def _work(self) -> None:
+        while True:
+            if self.stopped:
+                with self._cond:
+                    self._workers -= 1
+                    self._cond.notify_all()
+                return
+            try:
+                incident_id = self._claim()
+            except Exception:
+                log.exception("could not read the set-up queue")
+                with self._cond:
+                    self._workers -= 1
+                return
+            if incident_id is None:
+                return
+            if incident_id < 0:
+                continue
+            try:
+                self.run_round(self.core, incident_id)
+            except Exception:
+                log.exception("set-up round of incident %s failed", incident_id)
+            finally:
+                with self._cond:
+                    self._running.discard(incident_id)
+                    self._rounds[incident_id] = self._rounds.get(incident_id, 0) + 1
+                    self._cond.notify_all()

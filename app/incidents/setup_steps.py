@@ -1,0 +1,341 @@
+"""The steps of a room's set-up, each with exactly one visible effect in Slack however often it is retried.
+
+Before a step calls Slack it records what it is about to do (the channel name, the topic, a marker for a
+message). When an earlier try's outcome is unknown (the process died, or the answer was lost), the step
+first looks whether the effect is already there and only acts when it is not:
+
+- the channel: create it again with the recorded name; ``name_taken`` on a name this incident asked for
+  adopts the channel when the bot created it after that first try and no other incident owns it;
+- the briefing and the announcement: each message carries a marker in its metadata (``warroom_setup``
+  event with a random key); a recovery reads the channel's few messages since the first try
+  (conversations.history, only in recovery) and keeps the marked one instead of posting again;
+- the topic: conversations.info shows whether the recorded topic is already set;
+- the bookmark: bookmarks.list shows whether the alert's link is already there;
+- invitations and the pin are idempotent in Slack (``already_in_channel``, ``already_pinned``).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from app.core import Core
+from app.db import transaction
+from app.incidents import briefing, exclusions, service, setup_notices, timeline
+from app.incidents.markers import CLOCK_SKEW, find_marked, marker
+from app.incidents.models import Incident, SetupStep
+from app.incidents.naming import channel_name, code_name
+from app.incidents.setup_errors import PermanentSetupError, classify
+from app.incidents.views import briefing_message, topic
+from app.roles import service as roles
+from app.slack.text import channel_link, escape
+
+MAX_NAME_TRIES = 5
+BOOKMARK_TITLE = "Alert source"
+
+# Per-person answers of conversations.invite, in words for the lead.
+INVITE_REASONS = {
+    "user_not_found": "not a member of this workspace",
+    "cant_invite": "deactivated, or Slack does not allow inviting them",
+    "user_is_deactivated": "deactivated",
+    "user_is_restricted": "a guest the app may not invite",
+    "user_is_ultra_restricted": "a single-channel guest",
+    "ura_max_channels": "a single-channel guest already in their one channel",
+    "user_team_not_in_channel": "from another organisation not connected to this channel",
+    "excluded": "kept out of this incident",
+}
+_FINE = {"already_in_channel", "cant_invite_self"}
+
+
+@dataclass
+class StepRun:
+    """One try of one step: the incident as it is now, the step's record and the Slack client to use."""
+
+    core: Core
+    slack: WebClient
+    incident: Incident
+    step: SetupStep
+    uncertain: bool  # an earlier try may have taken effect: look before acting
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def remember(self, **values: Any) -> None:
+        """Store what this try is about to do, before it does it."""
+        self.detail.update(values)
+        with transaction(self.core.engine) as session:
+            row = session.get(SetupStep, self.step.id)
+            row.detail = {**row.detail, **values}
+            session.add(row)
+
+
+# --- the channel ------------------------------------------------------------------------------------------
+
+def _candidate(incident: Incident, prefix: str, attempt: int) -> str:
+    if incident.confidential:
+        return code_name(incident.created_at)
+    return channel_name(prefix, incident.created_at, incident.title, attempt, number=incident.id)
+
+
+def _adoptable(run: StepRun, name: str, since: float) -> str | None:
+    """The channel of that name if this bot created it after our first try and no incident owns it."""
+    cursor = None
+    while True:
+        page = run.slack.conversations_list(types="public_channel,private_channel", exclude_archived=True,
+                                            limit=1000, cursor=cursor)
+        for channel in page.get("channels", []):
+            if channel.get("name") != name:
+                continue
+            ours = channel.get("creator") == run.core.bot_user_id and channel.get("created", 0) >= since - CLOCK_SKEW
+            if not ours:
+                return None
+            with Session(run.core.engine) as session:
+                owner = session.exec(select(Incident.id).where(Incident.channel_id == channel["id"])).first()
+            return channel["id"] if owner in (None, run.incident.id) else None
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return None
+
+
+def _record_channel(run: StepRun, channel_id: str, name: str) -> bool:
+    try:
+        with transaction(run.core.engine) as session:
+            row = service.get(session, run.incident.id)
+            row.channel_id, row.channel_name = channel_id, name
+            timeline.record(session, run.incident.id, "channel_created", f"#{name}", actor="warroom",
+                            channel=channel_id, private=run.incident.private)
+    except IntegrityError:
+        return False  # another incident owns that channel
+    return True
+
+
+def create_channel(run: StepRun) -> dict:
+    incident = run.incident
+    if incident.channel_id:  # recorded before an interruption, but the step was not yet marked done
+        return {"channel_id": incident.channel_id, "name": incident.channel_name}
+    prefix = run.core.playbooks.get(incident.playbook_id).channel_prefix
+    # name -> time of its first try (names recorded without a time, by older versions, count from 0)
+    tried: dict[str, float] = {**dict.fromkeys(run.step.detail.get("tried", []), 0.0),
+                               **run.step.detail.get("tried_at", {})}
+    # The last name asked for is asked for again (its try failed or was not answered); the next name in line
+    # only when Slack says it is taken by a channel that is not ours.
+    name = run.step.detail.get("name") or None
+    while True:
+        if name is None:
+            if len(tried) >= MAX_NAME_TRIES:
+                raise PermanentSetupError("names_exhausted", f"no free channel name after {MAX_NAME_TRIES} tries")
+            name = _candidate(incident, prefix, len(tried) + 1)
+        asked_before = name in tried
+        tried.setdefault(name, time.time())
+        run.remember(name=name, tried_at=tried, tried=list(tried))
+        try:
+            channel_id = run.slack.conversations_create(name=name, is_private=incident.private)["channel"]["id"]
+        except SlackApiError as exc:
+            if exc.response.get("error") != "name_taken":
+                raise
+            channel_id = _adoptable(run, name, tried[name]) if asked_before else None
+            if channel_id is None:
+                name = None
+                continue
+        if _record_channel(run, channel_id, name):
+            return {"channel_id": channel_id, "name": name}
+        name = None
+
+
+# --- people -----------------------------------------------------------------------------------------------
+
+def resolve_roles(run: StepRun) -> dict:
+    core, incident = run.core, run.incident
+    playbook = core.playbooks.get(incident.playbook_id)
+    wanted = list(playbook.staffed_roles(incident.severity))
+    entries = {role: core.roster.holders(role) for role in wanted}
+    with Session(core.engine) as session:
+        kept_out = exclusions.excluded(session, incident.id)
+    people: list[str] = []
+    staffing: dict[str, str] = {}
+    for role in wanted:
+        users = [u for u in core.directory.resolve(entries[role]) if u not in kept_out]
+        if not users and kept_out:  # everyone on the role is kept out: the people named as backups stand in
+            users = [u for u in core.directory.resolve(core.roster.backups_for(role)) if u not in kept_out]
+        people += [u for u in users if u not in people]
+        if users:
+            staffing[role] = users[0]
+    with transaction(core.engine) as session:
+        kept_out = exclusions.excluded(session, incident.id)  # again, in the transaction that assigns
+        held = roles.holders(session, incident.id)
+        roles.assign_many(session, incident.id, {r: u for r, u in staffing.items()
+                                                 if r not in held and u not in kept_out}, by="warroom")
+    return {"invitees": [u for u in people if u not in kept_out]}
+
+
+def _invite_one(run: StepRun, user: str) -> str | None:
+    """Invite one person; the per-person error code, or None when they are in the channel."""
+    try:
+        run.slack.conversations_invite(channel=run.incident.channel_id, users=user)
+    except SlackApiError as exc:
+        code = str(exc.response.get("error"))
+        if code in _FINE:
+            return None
+        if code in INVITE_REASONS:
+            return code
+        raise  # not about this person (a missing scope, the channel, Slack itself): the step fails
+    return None
+
+
+def _invite_batch(run: StepRun, users: list[str]) -> dict[str, str]:
+    """Invite up to 100 people with force=true; who could not be invited, with Slack's reason."""
+    try:
+        answer = run.slack.conversations_invite(channel=run.incident.channel_id, users=",".join(users), force=True)
+        errors = answer.get("errors") or []
+    except SlackApiError as exc:
+        errors = exc.response.get("errors") or []
+        failure = classify(exc)
+        if failure.transient:
+            raise
+        if not errors:
+            if exc.response.get("error") == "already_in_channel":
+                return {}
+            if exc.response.get("error") not in INVITE_REASONS:
+                raise
+            # Slack refused the call as a whole for one person: invite everyone on their own.
+            problems = {u: _invite_one(run, u) for u in users}
+            return {u: code for u, code in problems.items() if code}
+    problems = {}
+    for item in errors:
+        if isinstance(item, dict) and item.get("user") and item.get("error") not in _FINE:
+            problems[item["user"]] = str(item.get("error"))
+    return problems
+
+
+def invite(run: StepRun) -> dict:
+    core, incident = run.core, run.incident
+    with Session(core.engine) as session:
+        step = session.exec(select(SetupStep).where(SetupStep.incident_id == incident.id,
+                                                    SetupStep.step == "resolve_roles")).one()
+        kept_out = exclusions.excluded(session, incident.id)
+    invitees = [u for u in step.detail.get("invitees", []) if u != core.bot_user_id]
+    people = [u for u in invitees if u not in kept_out]
+    problems: dict[str, str] = {}
+    for start in range(0, len(people), 100):
+        problems.update(_invite_batch(run, people[start:start + 100]))
+    restaffed = _restaff(run, problems, kept_out, set(people)) if problems else {}
+    if problems:
+        setup_notices.tell_lead_uninvited(core, incident.id, problems, INVITE_REASONS, restaffed)
+    return {"invited": [u for u in people if u not in problems], "uninvited": problems, "restaffed": restaffed}
+
+
+def _restaff(run: StepRun, problems: dict[str, str], kept_out: set[str], invited: set[str]) -> dict[str, str]:
+    """Roles given to someone who could not be invited go to the next person on the roster who can be
+    (a backup is invited first); role -> new holder."""
+    core, incident = run.core, run.incident
+    with Session(core.engine) as session:
+        stuck = [role for role, user in roles.holders(session, incident.id).items() if user in problems]
+    changes: dict[str, str] = {}
+    for role in stuck:
+        candidates = core.directory.resolve(core.roster.holders(role) + core.roster.backups_for(role))
+        for candidate in candidates:
+            if candidate in problems or candidate in kept_out or candidate == core.bot_user_id:
+                continue
+            if candidate not in invited:
+                code = _invite_one(run, candidate)
+                if code:
+                    problems[candidate] = code
+                    continue
+                invited.add(candidate)
+            changes[role] = candidate
+            break
+    if changes:
+        with transaction(core.engine) as session:
+            roles.assign_many(session, incident.id, changes, by="warroom")
+    return changes
+
+
+# --- topic, messages, pin, bookmark ------------------------------------------------------------------------
+
+def _briefing(core: Core, incident_id: int):
+    with Session(core.engine) as session:
+        return briefing.gather(core, session, incident_id)
+
+
+def set_topic(run: StepRun) -> dict:
+    channel = run.incident.channel_id
+    if run.uncertain and run.step.detail.get("topic"):
+        current = run.slack.conversations_info(channel=channel)["channel"].get("topic", {}).get("value")
+        if current == run.step.detail["topic"]:
+            return {"topic": current, "found": True}
+    text = topic(_briefing(run.core, run.incident.id))
+    run.remember(topic=text)
+    run.slack.conversations_setTopic(channel=channel, topic=text)
+    return {"topic": text}
+
+
+def _post_once(run: StepRun, channel: str, message: dict) -> tuple[str, bool]:
+    """Post the message unless an earlier try did; (ts, found) where found means it was already there."""
+    key = run.step.detail.get("key")
+    if run.uncertain and key:
+        ts = find_marked(run.slack, channel, key, run.step.detail.get("since", 0.0))
+        if ts:
+            return ts, True
+    if not key:
+        key = secrets.token_hex(8)
+        run.remember(key=key, since=time.time())
+    answer = run.slack.chat_postMessage(channel=channel, metadata=marker(key, run.incident.id, run.step.step),
+                                        **message)
+    return answer["ts"], False
+
+
+def post_briefing(run: StepRun) -> dict:
+    if run.incident.briefing_ts:  # recorded before an interruption: never post a second headline
+        return {"ts": run.incident.briefing_ts}
+    message = briefing_message(_briefing(run.core, run.incident.id))
+    ts, found = _post_once(run, run.incident.channel_id, message)
+    with transaction(run.core.engine) as session:
+        row = service.get(session, run.incident.id)
+        row.briefing_ts = ts
+    return {"ts": ts, "found": found}
+
+
+def pin_briefing(run: StepRun) -> dict:
+    try:
+        run.slack.pins_add(channel=run.incident.channel_id, timestamp=run.incident.briefing_ts)
+    except SlackApiError as exc:
+        if exc.response.get("error") != "already_pinned":
+            raise
+    return {}
+
+
+def bookmark(run: StepRun) -> dict:
+    incident = run.incident
+    if not incident.url:
+        return {"skipped": "no link"}
+    if run.uncertain:
+        marks = run.slack.bookmarks_list(channel_id=incident.channel_id).get("bookmarks", [])
+        if any(b.get("link") == incident.url and b.get("title") == BOOKMARK_TITLE for b in marks):
+            return {"found": True}
+    run.remember(link=incident.url)
+    run.slack.bookmarks_add(channel_id=incident.channel_id, title=BOOKMARK_TITLE, type="link", link=incident.url)
+    return {}
+
+
+def announce(run: StepRun) -> dict:
+    incident = run.incident
+    channel = run.core.settings.warroom_announce_channel
+    if not channel:
+        return {"skipped": "WARROOM_ANNOUNCE_CHANNEL not set"}
+    if incident.confidential:
+        return {"skipped": "confidential"}
+    text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
+            f"· war room {channel_link(incident.channel_id)}")
+    ts, found = _post_once(run, channel, {"text": text})
+    return {"ts": ts, "found": found}
+
+
+STEPS = {
+    "create_channel": create_channel, "resolve_roles": resolve_roles, "invite": invite, "set_topic": set_topic,
+    "post_briefing": post_briefing, "pin_briefing": pin_briefing, "bookmark": bookmark, "announce": announce,
+}

@@ -1,0 +1,120 @@
+"""Rooms are set up most severe first, then manual declarations, then the oldest."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from app.db import transaction
+from app.incidents import service
+from app.incidents.models import Incident, SetupStep
+from app.incidents.setup_queue import line
+from app.sandbox.harness import Sandbox
+from app.timeutil import utcnow
+from tests.conftest import social_alert
+
+
+def _open(session, box, title, severity, source, minutes_ago):
+    playbook = box.core.playbooks.get("shitstorm")
+    incident = service.open_incident(session, playbook, title=title, kind="shitstorm", severity=severity,
+                                     source=source, now=utcnow() - timedelta(minutes=minutes_ago))
+    return incident.id
+
+
+def test_line_orders_by_severity_then_manual_then_age_and_skips_the_waiting(tmp_path):
+    with Sandbox(tmp_path / "box", serve=False) as box:
+        with transaction(box.core.engine) as session:
+            old_low = _open(session, box, "old low", "low", "alertmanager", 50)
+            high_alert = _open(session, box, "high alert", "high", "alertmanager", 40)
+            high_declared = _open(session, box, "high declared", "high", "declared", 1)
+            critical = _open(session, box, "critical", "critical", "pagerduty", 0)
+            older_high_alert = _open(session, box, "older high alert", "high", "alertmanager", 45)
+            stopped = _open(session, box, "stopped", "critical", "declared", 60)
+            waiting = _open(session, box, "waiting", "critical", "declared", 60)
+        with transaction(box.core.engine) as session:
+            for step in session.exec(select(SetupStep).where(SetupStep.incident_id == stopped)):
+                step.status = "failed" if step.step == "create_channel" else "done"
+                session.add(step)
+            for step in session.exec(select(SetupStep).where(SetupStep.incident_id == waiting)):
+                step.status = "retrying" if step.step == "announce" else "done"
+                step.retry_at = utcnow() + timedelta(seconds=30)
+                session.add(step)
+        with Session(box.core.engine) as session:
+            ready, next_due = line(session)
+            assert ready == [critical, high_declared, older_high_alert, high_alert, old_low]
+            assert next_due is not None and timedelta(seconds=25) < next_due - utcnow() <= timedelta(seconds=30)
+            later, _ = line(session, utcnow() + timedelta(seconds=31))
+            assert later[:2] == [waiting, critical]  # due again: an older declared critical one goes first
+
+
+def test_a_critical_alert_after_a_storm_of_low_ones_gets_its_room_next(tmp_path):
+    with Sandbox(tmp_path / "box") as box:
+        box.fake.latency = 0.03  # every Slack call takes a moment, as in a real workspace
+        lows = [box.alert(social_alert(title=f"Low noise {n}", severity="low", dedup_key=f"low-{n}"))
+                .json()["incident_id"] for n in range(12)]
+        box.fake.wait_for(lambda: box.fake.calls_to("conversations.create"), timeout=10)
+        critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
+                                          dedup_key="hacked")).json()["incident_id"]
+        created_before = len(box.fake.calls_to("conversations.create"))  # the critical one is stored by now
+
+        def all_ready():
+            with Session(box.core.engine) as session:
+                rows = session.exec(select(Incident).where(Incident.phase == "active")).all()
+                return rows if len(rows) == len(lows) + 1 else None
+
+        box.fake.wait_for(all_ready, timeout=60)
+        names = [c.params["name"] for c in box.fake.calls_to("conversations.create")]
+        position = next(i for i, name in enumerate(names) if "hacked-brand-account" in name)
+        # At most the rooms already being set up (two at a time) go before it.
+        assert position <= created_before + 2, (position, created_before)
+        assert position < len(lows) - 4
+        with Session(box.core.engine) as session:
+            ready_at = {i.id: i.room_ready_at for i in session.exec(select(Incident))}
+        assert sum(ready_at[i] > ready_at[critical] for i in lows) >= len(lows) - created_before - 2
+
+
+def test_low_rooms_leave_slack_capacity_for_an_urgent_one(tmp_path):
+    from app.sandbox.fake_slack import FakeSlack
+
+    fake = FakeSlack(enforce_rate_limits=True)  # Slack's real per-minute limits
+    fake.start()
+    with Sandbox(tmp_path / "box", fake=fake) as box:
+        for n in range(17):
+            box.alert(social_alert(title=f"Low noise {n}", severity="low", dedup_key=f"low-{n}"))
+        box.fake.wait_for(lambda: len(fake.calls_to("conversations.create")) >= 15, timeout=30)
+
+        def lows_waiting():
+            with Session(box.core.engine) as session:
+                steps = session.exec(select(SetupStep).where(SetupStep.step == "create_channel",
+                                                             SetupStep.status == "retrying")).all()
+            return len(steps) == 2
+
+        box.fake.wait_for(lows_waiting, timeout=30)  # the last two low ones wait for the next minute
+        critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
+                                          dedup_key="hacked")).json()["incident_id"]
+
+        def critical_ready():
+            with Session(box.core.engine) as session:
+                return session.get(Incident, critical).phase == "active"
+
+        box.fake.wait_for(critical_ready, timeout=15)
+        creates = fake.calls_to("conversations.create")
+        assert len(creates) == 16 and all(c.status == 200 for c in creates)  # Slack never had to refuse
+    fake.stop()
+
+
+def test_start_setup_sets_up_stored_incidents_without_waiting(tmp_path):
+    from app.alerts.parsers import parse_generic
+    from app.alerts.service import ingest
+    from app.incidents.setup import start_setup
+
+    with Sandbox(tmp_path / "box", serve=False) as box:
+        ids = [ingest(box.core, parse_generic(social_alert(dedup_key=f"k{n}"))).incident_id for n in range(3)]
+        start_setup(box.core)
+
+        def all_active():
+            with Session(box.core.engine) as session:
+                return all(session.get(Incident, i).phase == "active" for i in ids)
+
+        box.fake.wait_for(all_active, timeout=20)
