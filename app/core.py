@@ -51,6 +51,8 @@ class Core:
     close_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
     # Called with (core, incident_id) after an incident's severity changed; filled by app/wiring.py.
     severity_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
+    # Plans a new incident's reminders and clocks (app.reminders.schedule_incident, set by app/wiring.py).
+    plan_reminders: Callable[[Core, int], None] | None = None
     alert_updates: Any = None
     alert_intake: Any = None
     _bot_user_id: str | None = None

@@ -58,6 +58,14 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "draft a holding statement (channels: press, x, linkedin, website, staff, email)"),
     Subcommand("report", reports.report_command, None, "report [incident id]",
                "the post-incident report (Markdown and timeline chart)", needs_incident=False),
+    Subcommand("label", incidents.label, Action.MANAGE_CLOCKS, "label <key>=<value> [at <time>]",
+               "set a label (e.g. personal_data=yes); starts the legal clocks it calls for"),
+    Subcommand("clock", incidents.clock, Action.MANAGE_CLOCKS, "clock start|correct|stop <key> [at <time>] <reason>",
+               "start, correct or stop a legal clock, with a reason"),
+    Subcommand("recuse", incidents.recuse, Action.RECUSE, "recuse @user [reason]",
+               "keep a person the incident concerns out of it (role, sign-off, status, room)"),
+    Subcommand("retry-setup", incidents.retry_setup, None, "retry-setup <incident id>",
+               "resume a room set-up that stopped once its cause is fixed", needs_incident=False),
     Subcommand("close", incidents.close, Action.CLOSE, "close <summary>", "close the incident (crisis lead)"),
     Subcommand("reopen", incidents.reopen, Action.REOPEN, "reopen [reason]", "reopen a closed incident"),
 )
@@ -153,6 +161,7 @@ EFFECT_HANDLERS = {
     "post": slack_effects.post,
     "briefing": slack_effects.refresh_briefing,
     "webhook": statement_flows.deliver_webhook,
+    "kick": slack_effects.kick,
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
@@ -164,6 +173,7 @@ def wire_core(core: Core) -> None:
     if digests.follow_severity not in core.severity_hooks:
         core.severity_hooks.append(digests.follow_severity)
     reminders.register_all()
+    core.plan_reminders = reminders.schedule_incident
     slack_effects.AFTER_POST.update(AFTER_POST)
     if core.effects is None:
         core.effects = Deliverer(core, EFFECT_HANDLERS).start()

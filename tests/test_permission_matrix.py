@@ -119,7 +119,7 @@ def outcome(box, user: str, incident_id: int, before: Seen, action: Action, *, h
 
     def refused(now: Seen) -> bool:  # the refusal's answer (its timeline row comes first: wait for both)
         new_texts = new_since(before.texts, now.texts)
-        texts = [t for t in new_texts if t.startswith((":no_entry: Only", ":no_entry: Incident"))]
+        texts = [t for t in new_texts if t.startswith((":no_entry: Only", ":no_entry: Incident", ":no_entry: You"))]
         return bool(texts or (hidden and any(hidden in t for t in new_texts)))
 
     def pending_refusal(now: Seen) -> bool:
@@ -212,27 +212,43 @@ def with_statement(box) -> Incident:
     return incident
 
 
+def shared_room(box) -> Incident:
+    """One room for the actions that leave it usable (Slack lets a workspace create ~20 channels a minute)."""
+    if getattr(box, "shared", None) is None:
+        box.shared = new_room(box)
+    return box.shared
+
+
+def restricted_room(box) -> Incident:
+    if getattr(box, "restricted", None) is None:
+        box.restricted = new_room(box, restricted=True)
+    return box.restricted
+
+
 HIDDEN = "you can see"
 # action -> (probe, which room it needs, the answer that hides an incident from those who may not see it)
 PROBES: dict[Action, tuple[Probe, Callable[[Sandbox], Incident], str | None]] = {
-    Action.DECLARE: (command("declare Something is brewing", where="general"), new_room, None),
-    Action.DECLARE_RESTRICTED: (declare_restricted, new_room, None),
-    Action.CHANGE_SEVERITY: (command("severity critical"), new_room, None),
-    Action.ASSIGN_ROLE: (command("assign hr <@U0MEMBER>"), new_room, None),
+    Action.DECLARE: (command("declare Something is brewing", where="general"), shared_room, None),
+    Action.DECLARE_RESTRICTED: (declare_restricted, shared_room, None),
+    Action.CHANGE_SEVERITY: (command("severity medium"), shared_room, None),
+    Action.ASSIGN_ROLE: (command("assign hr <@U0HR>"), shared_room, None),
     Action.CLOSE: (command("close Matrix done"), new_room, None),
     Action.REOPEN: (command("reopen Matrix again"), lambda b: new_room(b, closed=True), None),
-    Action.RECORD_DECISION: (command("decision Keep the campaign paused"), new_room, None),
-    Action.RECORD_FACT: (command("fact The ad ran for three days"), new_room, None),
-    Action.ADD_TASK: (command("task Draft the FAQ"), new_room, None),
-    Action.COMPLETE_OWN_TASK: (done_own, new_room, None),
-    Action.COMPLETE_TASK: (done_other, new_room, None),
-    Action.PIN_MESSAGE: (pin, new_room, None),
+    Action.RECORD_DECISION: (command("decision Keep the campaign paused"), shared_room, None),
+    Action.RECORD_FACT: (command("fact The ad ran for three days"), shared_room, None),
+    Action.ADD_TASK: (command("task Draft the FAQ"), shared_room, None),
+    Action.COMPLETE_OWN_TASK: (done_own, shared_room, None),
+    Action.COMPLETE_TASK: (done_other, shared_room, None),
+    Action.PIN_MESSAGE: (pin, shared_room, None),
     Action.DRAFT_STATEMENT: (command("statement x"), new_room, None),
     Action.REVIEW_STATEMENT: (approve, with_statement, None),
-    Action.VIEW_STATUS: (command("status {id}", where="general"), lambda b: new_room(b, restricted=True), HIDDEN),
-    Action.SHARE_STATUS: (command("status share"), new_room, None),
-    Action.BRIEF: (command("brief"), new_room, None),
-    Action.REPORT: (command("report {id}", where="general"), lambda b: new_room(b, restricted=True), HIDDEN),
+    Action.VIEW_STATUS: (command("status {id}", where="general"), restricted_room, HIDDEN),
+    Action.SHARE_STATUS: (command("status share"), shared_room, None),
+    Action.BRIEF: (command("brief"), shared_room, None),
+    Action.REPORT: (command("report {id}", where="general"), restricted_room, HIDDEN),
+    Action.MANAGE_CLOCKS: (command("label nis2=yes"), shared_room, None),
+    Action.RECUSE: (command("recuse <@U0OUTSIDE> the complaint names them"), new_room, None),
+    Action.RETRY_SETUP: (command("retry-setup {id}", where="general"), shared_room, None),
 }
 
 

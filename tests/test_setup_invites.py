@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.alerts.parsers import parse_generic
 from app.alerts.service import ingest
 from app.db import transaction
+from app.errors import UserError
 from app.incidents.exclusions import exclude_person, excluded
 from app.incidents.models import Incident, TimelineEvent
 from app.incidents.setup import run_setup
@@ -90,7 +91,7 @@ def test_a_person_the_incident_concerns_is_never_invited_nor_given_a_role(tmp_pa
             assert excluded(session, incident_id) == {"U0CEO"}
         assert "U0CEO" not in box.fake.channel(incident.channel_id).members
         assert "U0CEO" not in holders.values()
-        assert holders.get("exec") == "U0CFO"  # the roster's next executive stands in
+        assert holders.get("board") == "U0BOARD"  # the playbook's stand-in signs instead of the executive
         assert all("U0CEO" not in c.params.get("users", "") for c in box.fake.calls_to("conversations.invite"))
 
 
@@ -103,7 +104,7 @@ def test_excluding_a_role_holder_takes_the_role_and_bad_input_is_named(tmp_path)
             exclude_person(session, incident_id, "U0SOCIAL", by="U0LEAD", reason="posted the ad")
         with Session(box.core.engine) as session:
             assert "social" not in roles.holders(session, incident_id)
-        with transaction(box.core.engine) as session, pytest.raises(ValueError, match="not a Slack user id"):
+        with transaction(box.core.engine) as session, pytest.raises(UserError, match="not a Slack user id"):
             exclude_person(session, incident_id, "@dana", by="U0LEAD", reason="")
-        with transaction(box.core.engine) as session, pytest.raises(ValueError, match="does not exist"):
+        with transaction(box.core.engine) as session, pytest.raises(UserError, match="does not exist"):
             exclude_person(session, 999, "U0SOCIAL", by="U0LEAD", reason="")

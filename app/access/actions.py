@@ -24,6 +24,9 @@ class Action(StrEnum):
     SHARE_STATUS = "share_status"
     BRIEF = "brief"
     REPORT = "report"
+    MANAGE_CLOCKS = "manage_clocks"
+    RECUSE = "recuse"
+    RETRY_SETUP = "retry_setup"
 
 
 class Kind(StrEnum):

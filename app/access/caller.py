@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.access.actions import Kind, role_kind
+from app.incidents import exclusions
 from app.incidents.models import Incident
 from app.roles import service as roles
 
@@ -19,6 +20,7 @@ class Caller:
     user_id: str
     kinds: frozenset[str]
     holders: dict[str, str] = field(default_factory=dict, compare=False)
+    excluded: bool = False  # a person the incident concerns: kept out of everything about it
 
     def has(self, kind: str) -> bool:
         return kind in self.kinds
@@ -62,6 +64,8 @@ def identify(core, session: Session, incident: Incident | None, user_id: str) ->
         kinds.add(Kind.CRISIS_TEAM.value)
     holders: dict[str, str] = {}
     if incident is not None and incident.id is not None:
+        if user_id in exclusions.excluded(session, incident.id):
+            return Caller(user_id, frozenset({Kind.ANYONE.value}), {}, excluded=True)
         holders = roles.holders(session, incident.id)
         for role, holder in holders.items():
             if holder == user_id:

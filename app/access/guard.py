@@ -12,7 +12,7 @@ from app.access.actions import Action, Kind
 from app.access.caller import Caller, identify, in_room
 from app.access.policy import Policy, default_policy
 from app.errors import Refused
-from app.incidents import timeline
+from app.incidents import exclusions, timeline
 from app.incidents.models import Incident
 from app.roles.keys import role_title
 from app.severity import Severity
@@ -48,6 +48,8 @@ def who_may(policy: Policy, action: Action, caller: Caller) -> str:
 
 def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident | None) -> str | None:
     """Why ``caller`` may not do ``action`` (None when they may)."""
+    if incident is not None and caller.excluded:
+        return f"You are kept out of incident #{incident.id}: it concerns you."
     if incident is not None and incident.status == "closed" and not policy.open_when_closed(action):
         return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status` and "
                 "`report`.")
@@ -83,6 +85,8 @@ def may_see(core, session: Session, incident: Incident | None, user_id: str, *, 
             ) -> bool:
     if incident is None:
         return False
+    if incident.id is not None and user_id in exclusions.excluded(session, incident.id):
+        return False  # never shown to the person it concerns, public or not
     if not restricted(incident):
         return True
     return policy_for(core, incident).allows(action, identify(core, session, incident, user_id).kinds)

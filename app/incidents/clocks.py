@@ -20,6 +20,7 @@ from sqlalchemy import Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.alerts.models import Alert
+from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Incident
 from app.playbooks.matching import same_value
@@ -31,7 +32,7 @@ MAX_LABEL_VALUE = 100
 MAX_REASON = 500
 
 
-class ClockError(ValueError):
+class ClockError(UserError, ValueError):
     """A clock or label operation that cannot be done; the message says what was wrong."""
 
 

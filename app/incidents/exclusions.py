@@ -10,6 +10,7 @@ import re
 
 from sqlmodel import Session, col, select
 
+from app.errors import UserError
 from app.incidents import service, timeline
 from app.incidents.models import IncidentExclusion
 from app.roles.models import RoleAssignment
@@ -26,7 +27,7 @@ def exclude_person(session: Session, incident_id: int, user_id: str, *, by: str,
     service.get(session, incident_id)  # IncidentError (a ValueError) when there is no such incident
     user_id = (user_id or "").strip()
     if not re.match(_USER_ID, user_id):
-        raise ValueError(f"`{user_id}` is not a Slack user id (like U012ABCDEF)")
+        raise UserError(f"`{user_id}` is not a Slack user id (like U012ABCDEF)")
     existing = session.exec(select(IncidentExclusion).where(IncidentExclusion.incident_id == incident_id,
                                                             IncidentExclusion.user_id == user_id)).first()
     if existing is not None:

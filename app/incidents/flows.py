@@ -12,8 +12,9 @@ from app.access.caller import roster_people
 from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
+from app.effects import service as effects
 from app.errors import UserError
-from app.incidents import briefing, reminders, service, timeline
+from app.incidents import briefing, exclusions, reminders, service, timeline
 from app.incidents.setup import run_setup
 from app.incidents.views import topic
 from app.roles import service as roles
@@ -132,4 +133,20 @@ def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
     why = f"\n>{escape(reason)}" if reason.strip() else ""
     say(core, incident.channel_id, f":arrows_counterclockwise: *Incident reopened* by {mention(by)}.{why}")
     briefing.refresh(core, incident_id)
+
+
+def recuse(core: Core, incident_id: int, user_id: str, *, by: str, reason: str) -> bool:
+    """Keep a person the incident concerns out of it: no role, no approvals, no status; removed from the room."""
+    with transaction(core.engine) as session:
+        incident = service.get(session, incident_id)
+        if not exclusions.exclude_person(session, incident_id, user_id, by=by, reason=reason or "concerned"):
+            return False
+        if incident.channel_id:
+            effects.enqueue(session, "kick", f"recuse:{incident_id}:{user_id}", incident_id=incident_id,
+                            channel=incident.channel_id, user=user_id)
+        briefing.enqueue_refresh(session, incident_id)
+    if incident.channel_id:
+        core.directory.forget_room(incident.channel_id)
+    core.deliver()
+    return True
 

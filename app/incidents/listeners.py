@@ -8,19 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import json
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.access import guard
+from app.access.actions import Action
 from app.alerts.escalations import parse_raise_value
 from app.db import transaction
 from app.errors import UserError
-from app.incidents import flows, service, timeline
+from app.incidents import clock_flows, clocks, flows, service, setup, timeline
 from app.severity import ORDER, Severity
 from app.slack import blocks as bk
 from app.slack.client import permalink
-from app.slack.commands import user_ids
+from app.slack.commands import USER_MENTION, user_ids
 from app.slack.ids import CallbackId
 from app.slack.pipeline import Request
 from app.slack.text import from_slack, mention
@@ -146,3 +148,75 @@ def membership_changed(req: Request) -> None:
     channel = req.body["event"].get("channel")
     if channel:
         req.core.directory.forget_room(channel)
+
+
+def _time_and_rest(core, words: list[str]) -> tuple[datetime | None, list[str]]:
+    """``at <time> ...``: an awareness time as people write it (08:40, 2026-11-30 08:40, 2h ago) and the rest."""
+    if not words or words[0].lower() != "at" or len(words) < 2:
+        return None, words
+    taken = 2
+    if len(words) > 2 and (words[2].lower() == "ago" or (":" in words[2] and "-" in words[1])):
+        taken = 3
+    return clocks.parse_time(" ".join(words[1:taken]), core.settings.warroom_timezone), words[taken:]
+
+
+def label(req: Request) -> None:
+    """``/warroom label key=value [at <time>]``: may start the clocks the label calls for."""
+    words = from_slack(req.args).split()
+    if not words or "=" not in words[0]:
+        raise UserError("Usage: `/warroom label <key>=<value> [at <time>]`, e.g. `/warroom label personal_data=yes "
+                        "at 08:40`")
+    key, _, value = words[0].partition("=")
+    aware_at, rest = _time_and_rest(req.core, words[1:])
+    if rest:
+        raise UserError(f"Unexpected `{' '.join(rest)[:60]}`: write `/warroom label <key>=<value> [at <time>]`.")
+    started = clock_flows.set_label(req.core, req.incident_id, key, value, by=req.user_id, aware_at=aware_at)
+    if not started:
+        req.reply(f"Label `{key}={value}` set; it starts no clock.")
+
+
+CLOCK_USAGE = ("Usage: `/warroom clock start <key> [at <time>] <reason>`, `/warroom clock correct <key> at <time> "
+               "<reason>` or `/warroom clock stop <key> <reason>`")
+
+
+def clock(req: Request) -> None:
+    words = from_slack(req.args).split()
+    if len(words) < 2 or words[0].lower() not in ("start", "correct", "stop"):
+        raise UserError(CLOCK_USAGE)
+    verb, key = words[0].lower(), words[1].lower()
+    aware_at, rest = _time_and_rest(req.core, words[2:])
+    reason = " ".join(rest).strip()
+    if not reason:
+        raise UserError(f"Say why, so the record shows it. {CLOCK_USAGE}")
+    if verb == "start":
+        clock_flows.start_clock(req.core, req.incident_id, key, by=req.user_id, reason=reason, aware_at=aware_at)
+    elif verb == "correct":
+        if aware_at is None:
+            raise UserError(f"Correcting a clock needs the right awareness time (`at <time>`). {CLOCK_USAGE}")
+        clock_flows.correct_clock(req.core, req.incident_id, key, aware_at, by=req.user_id, reason=reason)
+    else:
+        clock_flows.stop_clock(req.core, req.incident_id, key, by=req.user_id, reason=reason)
+
+
+def recuse(req: Request) -> None:
+    """``/warroom recuse @user [reason]``: a person the incident concerns is kept out of it."""
+    users = user_ids(req.args)
+    if len(users) != 1:
+        raise UserError("Usage: `/warroom recuse @user [reason]`, e.g. `/warroom recuse @claire allegations concern "
+                        "her`")
+    reason = from_slack(USER_MENTION.sub("", req.args)).strip()
+    if flows.recuse(req.core, req.incident_id, users[0], by=req.user_id, reason=reason):
+        req.reply(f"{mention(users[0])} is kept out of incident #{req.incident_id}: no role, no sign-off, no status, "
+                  "and removed from the room.")
+    else:
+        req.reply(f"{mention(users[0])} was already kept out of this incident.")
+
+
+def retry_setup(req: Request) -> None:
+    """``/warroom retry-setup <incident id>``: resume a room set-up that stopped, once its cause is fixed."""
+    arg = req.args.strip().lstrip("#")
+    if not arg.isdigit():
+        raise UserError("Usage: `/warroom retry-setup <incident id>`")
+    req.require_for(int(arg), Action.RETRY_SETUP)
+    req.reply(setup.retry_setup(req.core, int(arg)))
+

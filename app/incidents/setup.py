@@ -207,7 +207,8 @@ def _run_round(core: Core, incident_id: int) -> None:
     if incident.phase != "setup" or incident.status != "open":
         return
     # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
-    planning = _steps_pool.submit(core.scheduler.schedule_incident, incident_id) if core.scheduler else None
+    planning = (_steps_pool.submit(core.plan_reminders, core, incident_id)
+                if core.scheduler and core.plan_reminders else None)
     _run_steps(core, incident, steps)
     _planned(planning, incident_id)
     _deliver_notices(core, incident_id)

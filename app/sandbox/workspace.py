@@ -77,6 +77,7 @@ class Workspace:
             person("U0CFO", "felix", "Felix Braun", "chief financial officer", tz="Europe/London"),
             person("U0SCRIBE", "paul", "Paul Richter", "scribe"),
             person("U0DPO", "eva", "Eva Klein", "data protection officer"),
+            person("U0BOARD", "helga", "Helga Baum", "chair of the supervisory board"),
             # People a real workspace has too: someone who left, and an agency's single-channel guest.
             Member("U0GONE", "lukas", "Lukas Wolf", "lukas.wolf@" + domain, title="former press officer",
                    deleted=True),
@@ -104,6 +105,7 @@ class Workspace:
             "  exec: [U0CEO]\n"
             "  scribe: [U0SCRIBE]\n"
             "  dpo: [U0DPO]\n"
+            "  board: [U0BOARD]\n"
             "backups:\n"
             "  comms: [U0COMMS2]\n"
             "  legal: [U0LEGAL2]\n"

@@ -167,16 +167,6 @@ class Scheduler:
             timer.cancel()
 
     # Compatibility: the incident's reminders now live in its domain --------------------------------------
-    def schedule_incident(self, incident_id: int) -> None:
-        from app.reminders import schedule_incident
-
-        schedule_incident(self.core, incident_id)
-
-    def retry_setup(self, incident_id: int, delay: timedelta = timedelta(seconds=30)) -> None:
-        from app.incidents.reminders import retry_setup
-
-        retry_setup(self.core, incident_id, delay)
-
     # The sweep -----------------------------------------------------------------------------------------
     def sweep(self) -> int:
         """Renew the leases of running jobs and claim due ones for the workers; returns how many it claimed.

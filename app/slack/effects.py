@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.db import transaction
@@ -37,3 +38,13 @@ def refresh_briefing(core, effect: Effect) -> None:
     briefing.refresh(core, int(effect.incident_id or 0), strict=True)
     with transaction(core.engine) as session:
         effects.covered(session, effect, earlier)
+
+
+def kick(core, effect: Effect) -> None:
+    """Remove someone from a room (a person the incident concerns); gone already is fine."""
+    try:
+        core.slack.conversations_kick(channel=effect.payload["channel"], user=effect.payload["user"])
+    except SlackApiError as exc:
+        if exc.response.get("error") not in ("not_in_channel", "cant_kick_self"):
+            raise
+

@@ -89,6 +89,16 @@ class Request:
         assert self.caller is not None
         return guard.refusal(guard.policy_for(self.core, self.incident), action, self.caller, self.incident) is None
 
+    def require_for(self, incident_id: int, action: Action) -> None:
+        """Make the request about incident ``incident_id`` (named in it), then refuse unless the person may."""
+        with Session(self.core.engine, expire_on_commit=False) as session:
+            incident = session.get(Incident, incident_id)
+            if incident is None:
+                raise UserError(f"There is no incident #{incident_id}.")
+            self.incident = incident
+            self.caller = identify(self.core, session, incident, self.user_id)
+            guard.check(self.core, session, incident, self.caller, action)
+
     def require(self, action: Action) -> None:
         """Refuse (recorded, naming who may) unless the person may do ``action``."""
         assert self.caller is not None

@@ -16,7 +16,7 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
 from app.effects import service as effects
-from app.incidents import briefing, timeline
+from app.incidents import briefing, exclusions, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
@@ -51,15 +51,19 @@ def chain_people(core: Core, incident_id: int, chain: Iterable[str]) -> dict[str
     """
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
+        kept_out = exclusions.excluded(session, incident_id)
     people: dict[str, StepPeople] = {}
     policy = policy_for(core)
     for role in dict.fromkeys(chain):
-        listed = core.directory.resolve(core.roster.holders(role))
+        listed = [u for u in core.directory.resolve(core.roster.holders(role)) if u not in kept_out]
+        if holders.get(role) in kept_out:
+            holders.pop(role)
         holder = holders.get(role)
         if policy.roster_only(role) and holder not in listed:
             holder = None  # e.g. the executive step: only people the roster lists for it ever sign it
         approver = holder or next(iter(listed), None)
-        backups = tuple(user for user in core.directory.resolve(core.roster.backups_for(role)) if user != approver)
+        backups = tuple(user for user in core.directory.resolve(core.roster.backups_for(role))
+                        if user != approver and user not in kept_out)
         if approver is None and not backups:
             approver = holders.get("lead")
         people[role] = StepPeople(approver, backups)

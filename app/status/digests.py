@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from app.access.guard import restricted
 from app.db import transaction
+from app.incidents import exclusions, timeline
 from app.incidents import service as incidents
-from app.incidents import timeline
 from app.incidents.models import Incident
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
@@ -85,11 +86,14 @@ def reschedule_digest(scheduler, incident_id: int) -> datetime | None:
 
 
 def recipients(core, incident: Incident) -> list[str]:
-    """Where the digest goes: the executive channel, or (confidential incidents, or no channel) each executive."""
+    """Where the digest goes: the executive channel, or (private and confidential incidents, or no channel)
+    each executive by direct message; never to a person the incident concerns."""
     channel = core.settings.warroom_exec_channel
-    if channel and not incident.confidential:
+    with Session(core.engine) as session:
+        kept_out = exclusions.excluded(session, incident.id)
+    if channel and not restricted(incident) and not kept_out:
         return [channel]
-    return executives(core)
+    return [user for user in executives(core) if user not in kept_out]
 
 
 def send(core, incident_id: int, next_at: datetime | None = None) -> int:

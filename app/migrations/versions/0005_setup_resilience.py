@@ -1,7 +1,7 @@
 """room set-up: retry times, stored notices, excluded people
 
 Revision ID: 0005
-Revises: 9a378de3d046
+Revises: 0004
 Create Date: 2026-11-30
 """
 
@@ -10,7 +10,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0005"
-down_revision = "9a378de3d046"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 

@@ -4,7 +4,7 @@ Pending jobs of the old store (apscheduler_jobs) are carried over with their due
 the old table is dropped once all of them are carried over (any that cannot be read are left in it).
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-11-30
 """
 
@@ -17,7 +17,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
