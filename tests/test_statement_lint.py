@@ -77,7 +77,7 @@ def test_english_phrases(phrase, rule):
     ("phrase", "rule"),
     [
         ("Der Ausfall wurde vermutlich durch einen Stromausfall ausgelöst.", "speculation"),
-        ("Wahrscheinlich sind nur wenige Konten betroffen.", "speculation"),
+        ("Wahrscheinlich sind einige Konten betroffen.", "speculation"),
         ("Wir glauben, dass die Daten sicher sind.", "speculation"),
         ("Möglicherweise wurden Dateien kopiert.", "speculation"),
         ("Offenbar wurde der Beitrag bearbeitet.", "speculation"),
@@ -184,7 +184,7 @@ def test_unknown_language_and_channel():
 
 
 def test_lint_variants_sets_channel():
-    variants = {"press": CLEAN_EN, "x": "We believe it is fixed. Next update 14:30. https://a.example"}
+    variants = {"press": CLEAN_EN, "x": "We believe it is fixed. Next update 14:30. https://acme.example/status"}
     findings = lint_variants(variants, language="en", next_update=NEXT, info_source=SOURCE)
     assert [(f.channel, f.rule) for f in findings] == [("x", "speculation")]
 
