@@ -116,6 +116,7 @@ def _entry_span(item: Analysed, entry: Entry, rule: Rule, *, negation: bool) -> 
 
 
 def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple[int, int] | None:
+    window = entry.window or window
     tokens = item.sentence.tokens
     positions = []
     for term in entry.terms:

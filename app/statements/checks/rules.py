@@ -66,6 +66,7 @@ class Entry:
     text: str
     terms: tuple[Term, ...]
     negatable: bool = True
+    window: int | None = None
 
 
 @dataclass(frozen=True)
@@ -197,11 +198,18 @@ def _strings(where: str, key: str, raw: object) -> list[str]:
 def _entry(where: str, raw: str, language: str) -> Entry:
     """Parse ``"word|other pref* =exact"`` into terms; alternatives are separated by ``|``.
 
-    A leading ``!`` makes the entry immune to negation ("!never happen again").
+    A leading ``!`` makes the entry immune to negation ("!never happen again"); a trailing ``~N`` sets the
+    entry's own window of N words ("=update at ~2").
     """
     terms = []
     negatable = not raw.startswith("!")
-    for chunk in raw.lstrip("!").split():
+    chunks = raw.lstrip("!").split()
+    window = None
+    if chunks and re.fullmatch(r"~\d{1,2}", chunks[-1]):
+        window = int(chunks.pop()[1:])
+        if window < 1:
+            raise RuleError(f"{where}: window ~{window} in {raw!r} must be at least 1")
+    for chunk in chunks:
         words: set[str] = set()
         prefixes: list[str] = []
         suffixes: list[str] = []
@@ -225,7 +233,7 @@ def _entry(where: str, raw: str, language: str) -> Entry:
         terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact)))
     if not terms:
         raise RuleError(f"{where}: entry {raw!r} has no words")
-    return Entry(raw, tuple(terms), negatable)
+    return Entry(raw, tuple(terms), negatable, window)
 
 
 def _check_placeholders(where: str, message: str) -> None:

@@ -9,7 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")
+WORD = re.compile(
+    r"(?P<link>\bhttps?://[^\s<>\"“”„]+[^\s<>\"“”„.,;:!?)]|\bwww\.[^\s<>\"“”„]+[^\s<>\"“”„.,;:!?)]"
+    r"|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/[^\s<>\"“”„]*[^\s<>\"“”„.,;:!?)])"
+    r"|[^\W_]+(?:['’\-][^\W_]+)*",
+    re.IGNORECASE,
+)
+LINK = "<link>"
 _BREAK = re.compile(r"[.!?…]+[\"”“»«)\]]*(?=\s)|\n\s*\n|\n(?=\s*[-•*–]\s)|\n(?=\s*\S)")
 ABBREVIATIONS = frozenset([
     "mr", "mrs", "ms", "dr", "prof", "st", "no", "nr", "vs", "etc", "ca", "bzw", "ggf", "inkl", "evtl", "usw", "vgl",
@@ -112,6 +118,9 @@ def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
         if word.casefold() in _CLAUSE_WORDS and tokens:
             clause += 1
         inside = any(s <= match.start() - start < e for s, e in quotes)
+        if match.group("link"):
+            tokens.append(Token(LINK, match.start(), match.end(), clause, inside))
+            continue
         for part in _expand(word):
             tokens.append(Token(part, match.start(), match.end(), clause, inside))
     return tokens

@@ -25,7 +25,7 @@ _MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _NUMBER_WORDS = ("a|an|one|two|three|four|five|six|twelve|fifteen|twenty|thirty|forty|ninety|half an|einer|"
                  "eine|zwei|drei|vier|fünf|sechs|zwölf|fünfzehn|zwanzig|dreißig|vierzig|neunzig|einer halben")
 CLOCK = re.compile(
-    r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])"
+    r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?!\d|:\d)"
     r"|(?<![\d:.])(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:Uhr|h\b|[ap]\.?\s?m\b\.?)"
     r"|\b(?:um|gegen|at|by|bis|ab)\s+(?:[01]?\d|2[0-3])\.[0-5]\d(?![\d.])"
     r"|(?<![\d:.])(?:1[0-2]|0?[1-9])\s*[ap]\.?\s?m\b\.?"
