@@ -2,8 +2,9 @@
 
 With a configured source, only that source counts: its text, or a link or e-mail address on its domain or
 an approved domain (subdomains included). A phone number counts only as a hotline, in a sentence with one
-of the rule's cues ("call", "Hotline"), so a barcode or a batch number is not a source. A link in a
-sentence that warns about it (the rule's distrust words: "fake", "phishing", "gefälscht") never counts.
+of the rule's cues ("call", "Hotline"), so a barcode or a batch number is not a source. Without a configured
+source any link counts, except in a sentence that warns about it (the rule's distrust words: "fake",
+"phishing", "gefälscht").
 """
 
 from __future__ import annotations
@@ -63,12 +64,13 @@ def names_source(analysed: list[Analysed], rule: Rule, text: str, *, info_source
     approved.discard("")
     for item in analysed:
         sentence = item.sentence.text
-        distrusted = any(entry_matches(item, entry, rule.window) for entry in rule.distrust)
-        if distrusted:
-            continue
         links = [found.group() for found in URL.finditer(sentence)]
         links += [found.group() for found in EMAIL.finditer(sentence)]
-        if any(not approved or _on(link, approved) for link in links):
+        if approved and any(_on(link, approved) for link in links):
+            return True
+        if any(entry_matches(item, entry, rule.window) for entry in rule.distrust):
+            continue
+        if links and not approved:
             return True
         hotline = any(entry_matches(item, cue, 60) for cue in rule.cues)
         if hotline and any(_is_phone(found.group()) for found in PHONE.finditer(sentence)):
