@@ -62,13 +62,20 @@ def has_time(text: str) -> bool:
     return CLOCK.search(text) is not None
 
 
+# A time after these words says since when something holds, not when the next update comes.
+_SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|from|ab|between|zwischen|earlier at|gestern um|yesterday at)\s+"
+                    r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
+
+
 def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | None = None) -> bool:
     """True if a sentence with an update cue names a time or a date that is not in the past."""
     for item in analysed:
         text = item.sentence.text
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             continue
-        if CLOCK.search(text) or DAY.search(text) or RELATIVE.search(text):
+        if any(not _SINCE.search(text[: found.start()]) for found in CLOCK.finditer(text)):
+            return True
+        if DAY.search(text) or RELATIVE.search(text):
             return True
         if any(_future(found, now) for found in DATE.finditer(text)):
             return True
