@@ -121,8 +121,12 @@ def label_counts(items: list[dict[str, Any]]) -> dict[str, dict[str, int]]:
     return {rule: {"items": total[rule], "varied": varied[rule]} for rule in sorted(total)}
 
 
-def speed_ms(repeats: int = 50) -> dict[str, float]:
-    """Median milliseconds to lint a 3,000-character statement, per language."""
+def speed_ms(repeats: int = 50) -> dict[str, dict[str, float]]:
+    """Milliseconds to lint a 3,000-character statement, per language: CPU time and wall time.
+
+    On a shared machine the wall time includes waiting for a core, so the CPU time (median) is the
+    figure held to the target; the fastest wall time is printed beside it.
+    """
     figures = {}
     for language in LANGUAGES:
         texts = [item["text"] for item in load_corpus(language) if item.get("mode", "statement") == "statement"]
@@ -130,12 +134,14 @@ def speed_ms(repeats: int = 50) -> dict[str, float]:
         cut = text.rfind(" ", 0, 3000)
         text = text[:cut] if cut > 0 else text[:3000]
         lint(text, language=language, private_terms=["First report by customer Jane Doe"])  # warm the caches
-        times = []
+        cpu, wall = [], []
         for _ in range(repeats):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             lint(text, language=language, private_terms=["First report by customer Jane Doe"])
-            times.append((time.perf_counter() - start) * 1000)
-        figures[language] = statistics.median(times)
+            cpu.append((time.process_time() - start_cpu) * 1000)
+            wall.append((time.perf_counter() - start) * 1000)
+        figures[language] = {"cpu": statistics.median(cpu), "wall": statistics.median(wall), "wall_min": min(wall),
+                             "chars": len(text)}
     return figures
 
 
@@ -153,8 +159,9 @@ def report(scores: list[Score], speed: dict[str, float] | None, *, show_misses: 
             lines.extend(f"    {item_id}: {kind} {rule}" for item_id, kind, rule in result.misses)
     if speed:
         for language, ms in speed.items():
-            verdict = "ok" if ms < SPEED_TARGET_MS else "OVER TARGET"
-            lines.append(f"speed {language}: {ms:.1f} ms median for a 3,000-character statement "
+            verdict = "ok" if ms["cpu"] < SPEED_TARGET_MS else "OVER TARGET"
+            lines.append(f"speed {language}: {ms['cpu']:.1f} ms CPU (median) for {ms['chars']:.0f} characters, "
+                         f"wall {ms['wall']:.1f} ms median / {ms['wall_min']:.1f} ms fastest "
                          f"(target < {SPEED_TARGET_MS:g} ms: {verdict})")
     return "\n".join(lines)
 

@@ -115,7 +115,7 @@ def lint(
 
     analysed = phrases.analyse(split_sentences(text), ruleset)
     found = [(hit.start, finding(rules[hit.rule], _excerpt(text, hit.start, hit.end), hit.sentence.text))
-             for hit in phrases.rule_hits(analysed, rules.values(), mode)]
+             for hit in phrases.rule_hits(analysed, rules.values(), mode, text)]
 
     private = rules["private_name"]
     for term, start, end in names.find(text, names.private_terms(private_terms, private.titles)):

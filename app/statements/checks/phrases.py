@@ -8,12 +8,13 @@ distances itself from ("posts claiming 'it was the supplier's fault'").
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.statements.checks.lemmas import forms
-from app.statements.checks.rules import Entry, Rule, RuleSet
+from app.statements.checks.rules import Entry, Rule, RuleSet, Term
 from app.statements.checks.text import Sentence
 
 NEGATION_BEFORE = 4
@@ -35,30 +36,59 @@ class Hit:
 
 @dataclass
 class Analysed:
-    """A sentence with each token's match forms and which tokens the rules may use."""
+    """A sentence with each token's match forms, which tokens the rules may use and an index of its forms."""
 
     sentence: Sentence
     forms: list[frozenset[str]]
     usable: list[bool]
     negated: list[bool]
+    by_form: dict[str, list[int]] = field(default_factory=dict)
+    by_surface: dict[str, list[int]] = field(default_factory=dict)
+    positions: dict[int, list[int]] = field(default_factory=dict)
 
 
 def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
+    """Prepare sentences for matching: forms, quotation and negation marks, and a form index."""
     result = []
     for sentence in sentences:
         tokens = sentence.tokens
         token_forms = [forms(token.text, ruleset.language) for token in tokens]
-        pairs = list(zip(tokens, token_forms, strict=True))
-        distanced = any(_any_term(ruleset.distancing, token.text, f) for token, f in pairs if not token.quoted)
+        item = Analysed(sentence, token_forms, [True] * len(tokens), [False] * len(tokens))
+        for index, (token, token_form) in enumerate(zip(tokens, token_forms, strict=True)):
+            item.by_surface.setdefault(token.text.casefold(), []).append(index)
+            for form in token_form:
+                item.by_form.setdefault(form, []).append(index)
+        distanced = any(not tokens[i].quoted for i in _term_positions(item, ruleset.distancing.terms))
         quote_sizes = _quote_sizes(sentence)
-        usable = [not (token.quoted and (distanced or quote_sizes.get(token.start, 99) <= 3)) for token in tokens]
-        negated = [_any_term(ruleset.negations, token.text, f) for token, f in pairs]
-        for index in range(len(tokens)):
+        item.usable = [not (token.quoted and (distanced or quote_sizes.get(token.start, 99) <= 3)) for token in tokens]
+        for index in _term_positions(item, ruleset.negations.terms):
             nxt = tokens[index + 1].text.casefold() if index + 1 < len(tokens) else ""
-            if negated[index] and nxt in _NOT_A_NEGATION_AFTER:
-                negated[index] = False
-        result.append(Analysed(sentence, token_forms, usable, negated))
+            item.negated[index] = nxt not in _NOT_A_NEGATION_AFTER
+        result.append(item)
     return result
+
+
+def _term_positions(item: Analysed, terms: Iterable[Term]) -> set[int]:
+    found: set[int] = set()
+    for term in terms:
+        found.update(_all_positions(item, term))
+    return found
+
+
+def _all_positions(item: Analysed, term: Term) -> set[int]:
+    """Every token (usable or not) where the term matches, found through the sentence's form index."""
+    found: set[int] = set()
+    if not term.words.isdisjoint(item.by_form.keys()):
+        for word in term.words.intersection(item.by_form):
+            found.update(item.by_form[word])
+    if term.exact and not term.exact.isdisjoint(item.by_surface.keys()):
+        for word in term.exact.intersection(item.by_surface):
+            found.update(item.by_surface[word])
+    if term.prefixes or term.suffixes:
+        for form, indexes in item.by_form.items():
+            if (term.prefixes and form.startswith(term.prefixes)) or (term.suffixes and form.endswith(term.suffixes)):
+                found.update(indexes)
+    return found
 
 
 def _quote_sizes(sentence: Sentence) -> dict[int, int]:
@@ -75,29 +105,70 @@ def _quote_sizes(sentence: Sentence) -> dict[int, int]:
     return sizes
 
 
-def _any_term(entry: Entry, surface: str, word_forms: frozenset[str]) -> bool:
-    return any(term.matches(surface, word_forms) for term in entry.terms)
+@dataclass
+class _Index:
+    """Each match entry under the words that anchor it, so a sentence only tries entries it can match."""
+
+    by_word: dict[str, list[tuple[int, Entry]]]
+    always: list[tuple[int, Entry]]
 
 
-def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str) -> list[Hit]:
+_INDEXES: dict[tuple[int, ...], _Index] = {}
+
+
+def _index(rules: list[Rule]) -> _Index:
+    key = tuple(id(rule) for rule in rules)
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _Index({}, [])
+        for order, rule in enumerate(rules):
+            for entry in rule.match:
+                anchor = entry.anchor
+                if anchor is None:
+                    index.always.append((order, entry))
+                else:
+                    for word in anchor:
+                        index.by_word.setdefault(word, []).append((order, entry))
+        _INDEXES[key] = index
+    return index
+
+
+def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: str) -> list[Hit]:
     """Every non-overlapping match; where matches overlap, the longest (then the earlier rule) wins."""
+    rules = list(rules)
+    index = _index(rules)
     candidates: list[Hit] = []
+    starts = [item.sentence.start for item in analysed]
+    tried: list[dict[int, list[Entry]]] = []
+    for item in analysed:
+        entries: dict[int, dict[int, Entry]] = {}
+        for word in item.by_form:
+            for order, entry in index.by_word.get(word, ()):
+                entries.setdefault(order, {})[id(entry)] = entry
+        for order, entry in index.always:
+            entries.setdefault(order, {})[id(entry)] = entry
+        tried.append({order: list(found.values()) for order, found in entries.items()})
     for order, rule in enumerate(rules):
         if rule.structural or mode not in rule.modes:
             continue
-        for item in analysed:
-            if any(_entry_span(item, entry, rule, negation=False) for entry in rule.unless):
-                continue
-            for entry in rule.match:
+        found_in: dict[int, list[Hit]] = {}
+        for pattern in rule.patterns:
+            for found in pattern.finditer(text):
+                place = bisect.bisect_right(starts, found.start()) - 1
+                if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
+                    continue
+                item = analysed[place]
+                if not (rule.negatable and _pattern_negated(item, found.start(), found.end())):
+                    found_in.setdefault(place, []).append(Hit(rule.name, found.start(), found.end(), item.sentence,
+                                                              order))
+        for place, item in enumerate(analysed):
+            found_here = found_in.get(place, [])
+            for entry in tried[place].get(order, ()):
                 span = _entry_span(item, entry, rule, negation=rule.negatable)
                 if span:
-                    candidates.append(Hit(rule.name, span[0], span[1], item.sentence, order))
-            for pattern in rule.patterns:
-                for found in pattern.finditer(item.sentence.text):
-                    start = item.sentence.start + found.start()
-                    end = item.sentence.start + found.end()
-                    if end > start and not (rule.negatable and _pattern_negated(item, start, end)):
-                        candidates.append(Hit(rule.name, start, end, item.sentence, order))
+                    found_here.append(Hit(rule.name, span[0], span[1], item.sentence, order))
+            if found_here and not any(_entry_span(item, entry, rule, negation=False) for entry in rule.unless):
+                candidates.extend(found_here)
     candidates.sort(key=lambda hit: (-(hit.end - hit.start), hit.order, hit.start))
     kept: list[Hit] = []
     for hit in candidates:
@@ -120,7 +191,7 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
     tokens = item.sentence.tokens
     positions = []
     for term in entry.terms:
-        found = [i for i, token in enumerate(tokens) if item.usable[i] and term.matches(token.text, item.forms[i])]
+        found = _positions(item, term)
         if not found:
             return None
         positions.append(found)
@@ -142,6 +213,16 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
         last = max(combo)
         return tokens[first].start, tokens[last].end
     return None
+
+
+def _positions(item: Analysed, term: Term) -> list[int]:
+    """Where a term matches a usable token of the sentence, in order (cached per sentence)."""
+    key = id(term)
+    found = item.positions.get(key)
+    if found is None:
+        found = sorted(i for i in _all_positions(item, term) if item.usable[i])
+        item.positions[key] = found
+    return found
 
 
 def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:

@@ -68,6 +68,12 @@ class Entry:
     negatable: bool = True
     window: int | None = None
 
+    @property
+    def anchor(self) -> frozenset[str] | None:
+        """The words of a term without word parts: without one of them in a sentence the entry cannot match."""
+        term = next((term for term in self.terms if not term.prefixes and not term.suffixes), None)
+        return None if term is None else term.words | term.exact
+
 
 @dataclass(frozen=True)
 class Rule:

@@ -70,11 +70,12 @@ def split_sentences(text: str) -> list[Sentence]:
 
 
 def _is_abbreviation(text: str, dot: int) -> bool:
-    before = re.search(r"([^\W_]+)$", text[:dot])
+    head = text[max(0, dot - 40):dot]
+    before = re.search(r"([^\W_]+)$", head)
     if not before:
         return False
     word = before.group(1)
-    if re.search(r"\b\d{1,2}\.\d{1,2}$", text[:dot]):  # a date such as 12.03.
+    if re.search(r"\b\d{1,2}\.\d{1,2}$", head):  # a date such as 12.03.
         return True
     if word.isdigit() and len(word) <= 2:  # German ordinals and dates: "am 3. März", "12.03."
         nxt = text[dot + 1 : dot + 40].lstrip()

@@ -73,7 +73,7 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         text = item.sentence.text
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             continue
-        if any(not _SINCE.search(text[: found.start()]) for found in CLOCK.finditer(text)):
+        if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
             return True
         if DAY.search(text) or RELATIVE.search(text):
             return True
