@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from app.statements.channels import CHANNELS, channel_label, normalize_channel
+from app.statements.checks import model as second_opinions
 from app.statements.checks import names, phrases
+from app.statements.checks.model import merge
 from app.statements.checks.rules import (
     PLACEHOLDERS,
     SEVERITIES,
@@ -39,9 +41,10 @@ REPLY_LIMIT = 280
 
 __all__ = [
     "LANGUAGES", "MODES", "PLACEHOLDERS", "RULES_DIR", "SEVERITIES", "STRUCTURAL_RULES", "Finding", "Rule",
-    "RuleError", "blocking", "has_contact", "has_time", "lint", "lint_variants", "load_rules", "override",
-    "requires_legal", "rules_for", "ruleset_for",
+    "RuleError", "blocking", "has_contact", "has_time", "lint", "lint_variants", "load_rules", "merge", "override",
+    "requires_legal", "rules_for", "ruleset_for", "second_opinion",
 ]
+SECOND_OPINION_LABEL = {"en": "Second opinion", "de": "Zweite Meinung"}
 
 
 @dataclass(frozen=True)
@@ -153,6 +156,34 @@ def lint_variants(variants: dict[str, str], **same_kwargs: Any) -> list[Finding]
     for channel, text in variants.items():
         findings.extend(lint(text, channel=channel, **same_kwargs))
     return findings
+
+
+def second_opinion(client: Any, text: str, language: str, *, model: str, channel: str | None = None,
+                   timeout: float | None = None) -> list[Finding]:
+    """A model's findings on ``text`` (an ``openai.OpenAI`` client; structured output), to ``merge`` with lint's.
+
+    Each finding quotes a sentence that really occurs in the text; anything else the model says is dropped,
+    and a failed call gives no findings. Model findings are warnings: they inform, they never block.
+    """
+    rules = rules_for(language)
+    if channel is not None:
+        channel = normalize_channel(channel)
+    if not text or not text.strip():
+        return []
+    descriptions = {name: _describe(rule) for name, rule in rules.items() if not rule.structural}
+    content = second_opinions.ask(client, text, language, model=model, descriptions=descriptions, timeout=timeout)
+    findings = []
+    for name, sentence, reason in second_opinions.parse(content, text, list(descriptions)):
+        rule = rules[name]
+        message = rule.message.format(**{**PLACEHOLDERS, "excerpt": sentence})
+        if reason:
+            message += f" {SECOND_OPINION_LABEL[language]}: {reason}"
+        findings.append(Finding(rule.name, "warning", message, sentence, False, channel, sentence, "model"))
+    return findings
+
+
+def _describe(rule: Rule) -> str:
+    return rule.message.replace(" ({excerpt})", "").replace("({excerpt})", "").format(**PLACEHOLDERS)
 
 
 def _field(item: Finding | Mapping[str, Any], name: str) -> Any:

@@ -158,6 +158,8 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
                 if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
                     continue
                 item = analysed[place]
+                if not rule.quoted and not _pattern_usable(item, found.start(), found.end()):
+                    continue
                 if not (rule.negatable and _pattern_negated(item, found.start(), found.end())):
                     found_in.setdefault(place, []).append(Hit(rule.name, found.start(), found.end(), item.sentence,
                                                               order))
@@ -231,6 +233,11 @@ def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
     clauses = {tokens[i].clause for i in combo}
     low, high = max(0, first - NEGATION_BEFORE), min(len(tokens) - 1, last + NEGATION_AFTER)
     return any(item.negated[i] and i not in combo and tokens[i].clause in clauses for i in range(low, high + 1))
+
+
+def _pattern_usable(item: Analysed, start: int, end: int) -> bool:
+    """False when the expression matched words in a quoted claim the sentence distances itself from."""
+    return all(item.usable[i] for i, token in enumerate(item.sentence.tokens) if token.start < end and token.end > start)
 
 
 def _pattern_negated(item: Analysed, start: int, end: int) -> bool:
