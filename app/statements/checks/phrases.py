@@ -237,7 +237,8 @@ def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
 
 def _pattern_usable(item: Analysed, start: int, end: int) -> bool:
     """False when the expression matched words in a quoted claim the sentence distances itself from."""
-    return all(item.usable[i] for i, token in enumerate(item.sentence.tokens) if token.start < end and token.end > start)
+    tokens = item.sentence.tokens
+    return all(item.usable[i] for i, token in enumerate(tokens) if token.start < end and token.end > start)
 
 
 def _pattern_negated(item: Analysed, start: int, end: int) -> bool:

@@ -50,14 +50,6 @@ class Term:
     suffixes: tuple[str, ...] = ()
     exact: frozenset[str] = frozenset()
 
-    def matches(self, surface: str, word_forms: frozenset[str]) -> bool:
-        if self.exact and surface.casefold() in self.exact:
-            return True
-        if not self.words.isdisjoint(word_forms):
-            return True
-        return any(form.startswith(self.prefixes) or form.endswith(self.suffixes) for form in word_forms) if (
-            self.prefixes or self.suffixes) else False
-
 
 @dataclass(frozen=True)
 class Entry:
