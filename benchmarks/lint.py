@@ -86,9 +86,9 @@ def predict(item: dict[str, Any], language: str) -> set[str]:
     return {finding.rule for finding in findings}
 
 
-def score(language: str, items: list[dict[str, Any]] | None = None) -> Score:
+def score(language: str, items: list[dict[str, Any]] | None = None, directory: Path = CORPUS_DIR) -> Score:
     """Precision and recall of the linter on a language's corpus."""
-    items = load_corpus(language) if items is None else items
+    items = load_corpus(language, directory) if items is None else items
     result = Score(language, items=len(items))
     for item in items:
         labels = set(item["labels"])
@@ -171,8 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--misses", action="store_true", help="list every missed finding and false alarm")
     parser.add_argument("--no-speed", action="store_true", help="skip the speed measurement")
     parser.add_argument("--language", choices=LANGUAGES, action="append", help="only this language")
+    parser.add_argument("--corpus", type=Path, default=CORPUS_DIR,
+                        help="folder with en.yml and de.yml in the corpus format (default: the tests' corpus)")
     args = parser.parse_args(argv)
-    scores = [score(language) for language in (args.language or LANGUAGES)]
+    languages = [lang for lang in (args.language or LANGUAGES) if (args.corpus / f"{lang}.yml").exists()]
+    if not languages:
+        parser.error(f"no en.yml or de.yml in {args.corpus}")
+    scores = [score(language, directory=args.corpus) for language in languages]
     print(report(scores, None if args.no_speed else speed_ms(), show_misses=args.misses))
     return 0
 
