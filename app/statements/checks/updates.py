@@ -63,7 +63,7 @@ def has_time(text: str) -> bool:
 
 
 # A time after these words says since when something holds, not when the next update comes.
-_SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|from|ab|between|zwischen|earlier at|gestern um|yesterday at)\s+"
+_SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at|gestern um|yesterday at)\s+"
                     r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
 
 
