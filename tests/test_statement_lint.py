@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from app.sandbox.fake_openai import FakeOpenAI
+from app.statements import service
 from app.statements.channels import CHANNELS, channel_label, parse_channels
-from app.statements.lint import RULES_DIR, RuleError, lint, lint_variants, load_rules, requires_legal
+from app.statements.checks import phrases
+from app.statements.checks.rules import load_ruleset
+from app.statements.checks.text import split_sentences
+from app.statements.lint import (
+    RULES_DIR,
+    RuleError,
+    blocking,
+    lint,
+    lint_variants,
+    load_rules,
+    merge,
+    override,
+    requires_legal,
+    second_opinion,
+)
 
 NEXT = "14:30 CET"
 SOURCE = "https://acme.example/status"
@@ -77,7 +95,7 @@ def test_english_phrases(phrase, rule):
     ("phrase", "rule"),
     [
         ("Der Ausfall wurde vermutlich durch einen Stromausfall ausgelöst.", "speculation"),
-        ("Wahrscheinlich sind nur wenige Konten betroffen.", "speculation"),
+        ("Wahrscheinlich sind einige Konten betroffen.", "speculation"),
         ("Wir glauben, dass die Daten sicher sind.", "speculation"),
         ("Möglicherweise wurden Dateien kopiert.", "speculation"),
         ("Offenbar wurde der Beitrag bearbeitet.", "speculation"),
@@ -184,7 +202,7 @@ def test_unknown_language_and_channel():
 
 
 def test_lint_variants_sets_channel():
-    variants = {"press": CLEAN_EN, "x": "We believe it is fixed. Next update 14:30. https://a.example"}
+    variants = {"press": CLEAN_EN, "x": "We believe it is fixed. Next update 14:30. https://acme.example/status"}
     findings = lint_variants(variants, language="en", next_update=NEXT, info_source=SOURCE)
     assert [(f.channel, f.rule) for f in findings] == [("x", "speculation")]
 
@@ -236,3 +254,287 @@ def test_channels():
         parse_channels("press, fax")
     with pytest.raises(ValueError, match="no channel"):
         parse_channels(" , ")
+
+
+# ---------------------------------------------------------------- language-aware matching
+
+@pytest.mark.parametrize(
+    ("language", "phrase", "expected"),
+    [
+        ("en", "Entirely down to us, we dropped the ball, and we guarantee this will never happen again.",
+         {"liability", "over_promise"}),
+        ("de", "Für diesen Mangel haften wir.", {"liability"}),
+        ("de", "Wir haften für diesen Mangel.", {"liability"}),
+        ("en", "We will not be commenting at this time.", {"no_comment"}),
+        ("de", "Keine Auskunft.", {"no_comment"}),
+        ("de", "Bitte haben Sie Verständnis, dass wir uns zu dem Video nicht äußern.", {"no_comment"}),
+        ("en", "Only a few customers were affected.", {"minimising"}),
+        ("de", "Nur wenige Kundinnen sind betroffen.", {"minimising"}),
+        ("en", "We will compensate everyone.", {"compensation"}),
+        ("de", "Wir werden alle Betroffenen entschädigen.", {"compensation"}),
+        ("de", "So etwas wird nicht noch einmal passieren.", {"over_promise"}),
+        ("en", "We don't think more than a thousand accounts are involved.", {"speculation"}),
+    ],
+)
+def test_paraphrases_and_other_word_orders_are_found(language, phrase, expected):
+    clean = CLEAN_EN if language == "en" else CLEAN_DE
+    findings = lint(f"{phrase} {clean}", language=language, next_update=NEXT, info_source=SOURCE)
+    assert set(rules_of(findings)) == expected
+    assert all(f.sentence == phrase for f in findings)
+
+
+@pytest.mark.parametrize(
+    ("language", "phrase"),
+    [
+        ("en", "We do not speculate about the cause."),
+        ("en", "We will not guess what caused the outage."),
+        ("de", "Wir spekulieren nicht über die Ursache."),
+        ("de", "Gewährleistung und Haftung bleiben unberührt."),
+        ("de", "Achtung vor einem angeblichen Gewinnspiel in unserem Namen."),
+        ("en", "No comment moderation was in place before today."),
+        ("en", "Posts claiming “the supplier is to blame” are false."),
+        ("en", "We are sorry to hear that your parcel is late."),
+        ("de", "Es tut uns leid zu hören, dass Ihr Paket fehlt."),
+        ("en", "There is no evidence of negligence by anyone involved."),
+        ("en", "Resetting your password takes just a few minutes."),
+        ("de", "Wir nehmen unsere Verantwortung für die Sicherheit unserer Fahrgäste sehr ernst."),
+    ],
+)
+def test_negated_quoted_and_harmless_uses_are_clean(language, phrase):
+    clean = CLEAN_EN if language == "en" else CLEAN_DE
+    assert lint(f"{phrase} {clean}", language=language, next_update=NEXT, info_source=SOURCE) == []
+
+
+# ---------------------------------------------------------------- next update and information source
+
+@pytest.mark.parametrize(
+    ("language", "text", "named"),
+    [
+        ("en", "Next update at 11am.", True),
+        ("en", "We will share more at 3pm.", True),
+        ("en", "The full report follows on 20 January.", True),
+        ("en", "At 09:10 our shop went down.", False),
+        ("en", "The update released at 06:00 has been withdrawn.", False),
+        ("en", "We will provide further updates in due course.", False),
+        ("de", "Das nächste Update folgt um 15 Uhr.", True),
+        ("de", "Wir informieren Sie um 15.30 Uhr erneut.", True),
+        ("de", "Die Ergebnisse veröffentlichen wir am 3. März.", True),
+        ("de", "Um 09:10 Uhr ist unser Onlineshop ausgefallen.", False),
+        ("de", "Stand 14:10 Uhr: Alle sind in Sicherheit.", False),
+    ],
+)
+def test_next_update_needs_a_forward_looking_time(language, text, named):
+    findings = lint(f"{text} {SOURCE}", language=language, info_source=SOURCE)
+    assert ("missing_next_update" not in rules_of(findings)) is named
+
+
+def test_next_update_date_must_not_be_past():
+    text = f"Our next update follows on 3 March. {SOURCE}"
+    before = datetime(2026, 2, 1, 9, 0, tzinfo=UTC)
+    after = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert lint(text, language="en", info_source=SOURCE, now=before) == []
+    assert rules_of(lint(text, language="en", info_source=SOURCE, now=after)) == ["missing_next_update"]
+    german = f"Das nächste Update veröffentlichen wir am 03.03.2026. {SOURCE}"
+    assert rules_of(lint(german, language="de", info_source=SOURCE, now=after)) == ["missing_next_update"]
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("Details: https://acme.example/status.", True),
+        ("Details on https://help.acme.example/faq.", True),
+        ("Write to press@acme.example.", True),
+        ("Call our hotline on 0800 123 4567.", True),
+        ("Fake prize messages link to acme-prizes.net; do not enter your details there.", False),
+        ("The recall covers the product with barcode 4006381333931.", False),
+        ("Batch numbers affected: 4471 2231 9980.", False),
+        ("See the video at https://clips.example.org/v/8812.", False),
+    ],
+)
+def test_information_source_must_be_configured_or_approved(text, named):
+    findings = lint(f"We are working on it. Next update at 14:30. {text}", language="en", info_source=SOURCE)
+    assert ("missing_info_source" not in rules_of(findings)) is named
+
+
+def test_approved_domains_extend_the_configured_source():
+    text = "Next update at 14:30 on https://nordwind.example/news."
+    assert rules_of(lint(text, language="en", info_source=SOURCE)) == ["missing_info_source"]
+    assert lint(text, language="en", info_source=SOURCE, approved_domains=["nordwind.example"]) == []
+
+
+# ---------------------------------------------------------------- private names
+
+@pytest.mark.parametrize(
+    ("language", "fact", "text"),
+    [
+        ("de", "Erstmeldung durch Kunde Max Müller", "Wir haben Herrn Müller bereits kontaktiert."),
+        ("de", "Erstmeldung durch Kunde Max Müller", "Max Müllers Beschwerde haben wir geprüft."),
+        ("en", "First report by customer Jane Doe at 08:55", "Jane Doe's order has been found."),
+        ("en", "Injured passenger Karin Lindqvist, seat 14C", "Ms Lindqvist is receiving care."),
+        ("en", "Phishing sender reported by anna.k@mail.example", "Delete e-mails from anna.k@mail.example."),
+    ],
+)
+def test_private_names_are_taken_from_facts_and_found_in_any_inflection(language, fact, text):
+    clean = CLEAN_EN if language == "en" else CLEAN_DE
+    findings = lint(f"{text} {clean}", language=language, next_update=NEXT, info_source=SOURCE, private_terms=[fact])
+    assert rules_of(findings) == ["private_name"]
+    assert findings[0].severity == "error"
+
+
+def test_first_names_and_common_words_from_private_facts_are_not_flagged():
+    fact = "Erstmeldung durch Kunde Max Müller"
+    text = f"Max. 5 Artikel pro Bestellung. Kunden erhalten eine Erstmeldung per E-Mail. {CLEAN_DE}"
+    assert lint(text, language="de", next_update=NEXT, info_source=SOURCE, private_terms=[fact]) == []
+
+
+# ---------------------------------------------------------------- reply mode
+
+def test_reply_mode_needs_a_next_step_not_an_update_time():
+    reply = "Hi Sam, sorry to hear that. Please DM us your order number and we'll look into it."
+    assert lint(reply, language="en", mode="reply", info_source=SOURCE) == []
+    dead_end = lint("We hear you and we appreciate your feedback.", language="en", mode="reply")
+    assert rules_of(dead_end) == ["missing_next_step"]
+    assert dead_end[0].severity == "warning"
+    german = lint("Danke für den Hinweis, wir haben das weitergegeben.", language="de", mode="reply")
+    assert rules_of(german) == ["missing_next_step"]
+
+
+def test_reply_mode_length_and_phrase_rules():
+    long_reply = "Please DM us your order number. " + "We are checking this for you. " * 9
+    findings = lint(long_reply, language="en", mode="reply")
+    assert rules_of(findings) == ["too_long"]
+    assert "280" in findings[0].message and "reply" in findings[0].message
+    assert rules_of(lint("No comment at this time.", language="en", mode="reply")) == ["no_comment",
+                                                                                      "missing_next_step"]
+    with pytest.raises(ValueError, match="unknown mode 'tweet'"):
+        lint("Hi", language="en", mode="tweet")
+
+
+# ---------------------------------------------------------------- severity
+
+def test_errors_block_and_warnings_do_not():
+    findings = lint("We are sorry. It was our fault. Next update at 14:30.", language="en")
+    assert {f.rule: f.severity for f in findings} == {"apology": "warning", "liability": "error",
+                                                       "missing_info_source": "warning"}
+    assert [f.rule for f in blocking(findings)] == ["liability"]
+    stored = service.findings_as_dicts(findings)
+    assert [f["rule"] for f in blocking(stored)] == ["liability"]
+    assert blocking(lint(CLEAN_EN, language="en", next_update=NEXT, info_source=SOURCE)) == []
+
+
+def test_override_needs_a_reason_and_records_it():
+    findings = lint("It was our fault. Next update at 14:30. https://acme.example/status", language="en")
+    with pytest.raises(ValueError, match="needs a reason"):
+        override(findings, reason="  ", by="U123")
+    record = override(findings, reason="Legal approved the admission wording", by="U123")
+    assert record == {"by": "U123", "reason": "Legal approved the admission wording",
+                      "overridden": [{"rule": "liability", "excerpt": "…our fault…", "channel": None}]}
+    with pytest.raises(ValueError, match="nothing to override"):
+        override([f for f in findings if f.severity == "warning"], reason="x", by="U1")
+
+
+def test_liability_still_adds_legal_to_the_approval_chain():
+    findings = lint("Für diesen Mangel haften wir.", language="de", next_update=NEXT, info_source=SOURCE)
+    chain, added = service.approval_chain(["comms", "lead"], service.findings_as_dicts(findings))
+    assert added and chain == ["comms", "legal", "lead"]
+
+
+# ---------------------------------------------------------------- rules file format
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("w:\n  severity: error\n  message: m\n  match: ['a b']\n  window: 0\n", "window must be a whole number"),
+        ("m:\n  severity: error\n  message: m\n  match: ['a']\n  modes: [tweet]\n", "modes must be a list"),
+        ("n:\n  severity: error\n  message: m\n  match: [no]\n", "put words such as 'no' or 'false' in quotes"),
+        ("o:\n  severity: error\n  message: m\n  match: ['a b ~0']\n", "must be at least 1"),
+        ("p:\n  severity: error\n  message: m\n  match: ['a *b*']\n", "either word* or *word"),
+    ],
+)
+def test_bad_word_entries_name_file_and_rule(tmp_path, extra, expected):
+    rule = extra.split(":", 1)[0]
+    with pytest.raises(RuleError, match=rf"xx\.yml: rule '{rule}'.*{re.escape(expected)}"):
+        load_rules(write_rules(tmp_path, extra))
+
+
+def test_word_entries_match_by_lemma_in_any_order(tmp_path):
+    path = write_rules(tmp_path, "custom:\n  severity: warning\n  message: m\n  match: ['we recall kettle* ~4']\n")
+    ruleset = load_ruleset(path, "en")
+    hits = lambda text: [hit.rule for hit in phrases.rule_hits(  # noqa: E731
+        phrases.analyse(split_sentences(text), ruleset), ruleset.rules.values(), "statement", text)]
+    assert hits("The kettles we recalled are safe.") == ["custom"]
+    assert hits("We recalled the KettlePro kettles.") == ["custom"]
+    assert hits("We have not recalled any kettles.") == []
+    assert hits("We recalled them. The kettles are safe.") == []
+
+
+# ---------------------------------------------------------------- the model's second opinion
+
+def model_client(fake):
+    import openai
+
+    return openai.OpenAI(api_key="test-key", base_url=fake.base_url, max_retries=0, timeout=5)
+
+
+def test_second_opinion_keeps_only_findings_that_quote_the_text():
+    text = f"We have handled this well. Customers were told nothing. {CLEAN_EN}"
+    answer = json.dumps({"findings": [
+        {"rule": "minimising", "sentence": "We  have handled this well.", "reason": "Plays the problem down."},
+        {"rule": "liability", "sentence": "We admit everything.", "reason": "Not in the text."},
+        {"rule": "made_up", "sentence": "Customers were told nothing.", "reason": "Unknown category."},
+        {"rule": "no_comment", "sentence": "Customers were told nothing.", "reason": "<!channel> " + "x" * 400},
+    ]})
+    with FakeOpenAI(reply=answer) as fake:
+        findings = second_opinion(model_client(fake), text, "en", model="fake-model", channel="press")
+        body = fake.requests[0]
+    assert [(f.rule, f.sentence, f.source, f.severity) for f in findings] == [
+        ("minimising", "We have handled this well.", "model", "warning"),
+        ("no_comment", "Customers were told nothing.", "model", "warning"),
+    ]
+    assert "Second opinion: Plays the problem down." in findings[0].message
+    assert len(findings[1].message) < 600 and findings[1].channel == "press"
+    spec = body["response_format"]
+    assert spec["type"] == "json_schema" and spec["json_schema"]["strict"] is True
+    assert set(spec["json_schema"]["schema"]["properties"]["findings"]["items"]["properties"]["rule"]["enum"]) == {
+        "no_comment", "liability", "apology", "blame", "speculation", "rumour", "minimising", "over_promise",
+        "compensation"}
+    assert "<statement>" in body["messages"][1]["content"] and text in body["messages"][1]["content"]
+
+
+def test_second_opinion_merges_without_replacing_the_rules():
+    text = f"It was our fault. We handled it badly. {CLEAN_EN}"
+    rules_findings = lint(text, language="en", next_update=NEXT, info_source=SOURCE)
+    answer = json.dumps({"findings": [
+        {"rule": "liability", "sentence": "It was our fault.", "reason": "Admission."},
+        {"rule": "liability", "sentence": "We handled it badly.", "reason": "Admission."},
+    ]})
+    with FakeOpenAI(reply=answer) as fake:
+        merged = merge(rules_findings, second_opinion(model_client(fake), text, "en", model="fake-model"))
+    assert [(f.rule, f.source) for f in merged] == [("liability", "rules"), ("liability", "model")]
+    assert merged[0].severity == "error" and merged[1].sentence == "We handled it badly."
+
+
+@pytest.mark.parametrize("reply", ["not json", json.dumps({"findings": "none"}), json.dumps([1, 2])])
+def test_second_opinion_ignores_unusable_answers(reply):
+    with FakeOpenAI(reply=reply) as fake:
+        assert second_opinion(model_client(fake), CLEAN_EN, "en", model="fake-model") == []
+
+
+def test_second_opinion_failure_gives_no_findings():
+    with FakeOpenAI(fail_status=500) as fake:
+        assert second_opinion(model_client(fake), CLEAN_DE, "de", model="fake-model") == []
+
+
+def test_fake_model_refuses_schemas_the_real_api_refuses():
+    import openai
+
+    loose = {"type": "json_schema", "json_schema": {"name": "findings", "strict": True, "schema": {
+        "type": "object", "properties": {"findings": {"type": "array"}}, "required": ["findings"]}}}
+    with FakeOpenAI(reply="{}") as fake:
+        client = model_client(fake)
+        with pytest.raises(openai.BadRequestError, match="additionalProperties"):
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}],
+                                           response_format=loose)
+        with pytest.raises(openai.BadRequestError, match="Supported values"):
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "x"}],
+                                           response_format={"type": "yaml"})

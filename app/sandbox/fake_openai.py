@@ -3,6 +3,10 @@
 By default it answers a drafting request with a plausible holding statement per requested channel,
 built from the marker lines of the user prompt (``Channels:``, ``Language:``, ``Company:``,
 ``Next update:``, ``More information:``) and the numbered facts inside ``<facts>``.
+
+Structured output is checked as the real API checks it: a ``response_format`` of type ``json_schema``
+needs a valid name and schema, and with ``strict`` every object must list all its properties as required
+and forbid additional ones; a request that breaks these rules gets HTTP 400 naming the problem.
 """
 
 from __future__ import annotations
@@ -199,6 +203,61 @@ def _validate(body: dict[str, Any]) -> tuple[str, str] | None:
             return f"messages.[{index}]", f"messages[{index}] must be an object with a role"
     if body.get("stream"):
         return "stream", "streaming is not supported by this server"
+    return _validate_response_format(body.get("response_format"))
+
+
+RESPONSE_FORMATS = ("text", "json_object", "json_schema")
+_SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+
+
+def _validate_response_format(value: Any) -> tuple[str, str] | None:
+    """(param, message) for a response_format the real API would refuse, else None."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or value.get("type") not in RESPONSE_FORMATS:
+        kind = value.get("type") if isinstance(value, dict) else value
+        return "response_format.type", (f"Invalid value: {kind!r}. Supported values are: 'text', 'json_object', "
+                                        "and 'json_schema'.")
+    if value["type"] != "json_schema":
+        return None
+    spec = value.get("json_schema")
+    if not isinstance(spec, dict):
+        return "response_format.json_schema", "Missing required parameter: 'response_format.json_schema'."
+    name = spec.get("name")
+    if not isinstance(name, str) or not _SCHEMA_NAME.match(name):
+        return "response_format.json_schema.name", ("Invalid 'response_format.json_schema.name': string does not "
+                                                    "match pattern '^[a-zA-Z0-9_-]{1,64}$'.")
+    schema = spec.get("schema")
+    if not isinstance(schema, dict) or schema.get("type") != "object":
+        return "response_format", (f"Invalid schema for response_format '{name}': schema must be a JSON Schema "
+                                   "of 'type: \"object\"'.")
+    if spec.get("strict"):
+        problem = _strict_problem(schema, ())
+        if problem:
+            return "response_format", f"Invalid schema for response_format '{name}': {problem}"
+    return None
+
+
+def _strict_problem(schema: Any, context: tuple[str, ...]) -> str | None:
+    """The first rule of strict structured output that ``schema`` breaks, as the API words it."""
+    if not isinstance(schema, dict):
+        return None
+    where = f"In context=({', '.join(repr(part) for part in context)})"
+    if schema.get("type") == "object":
+        properties = schema.get("properties", {})
+        if schema.get("additionalProperties") is not False:
+            return f"{where}, 'additionalProperties' is required to be supplied and to be false."
+        required = schema.get("required", [])
+        missing = [key for key in properties if key not in required]
+        if missing:
+            return (f"{where}, 'required' is required to be supplied and to be an array including every key in "
+                    f"properties. Missing '{missing[0]}'.")
+        for key, sub in properties.items():
+            problem = _strict_problem(sub, (*context, "properties", key))
+            if problem:
+                return problem
+    if schema.get("type") == "array":
+        return _strict_problem(schema.get("items"), (*context, "items"))
     return None
 
 

@@ -1,56 +1,59 @@
 """Statement linter: flags what must never be in a holding statement and what it must not lack.
 
-Phrase rules and all messages live in ``rules/<language>.yml``; the structural checks (next update,
-information source, length, private names, empty text) are implemented here.
+All rules and messages live in ``rules/<language>.yml`` (see the README's linter section). Phrase rules
+match words by lemma within a sentence, in any order, and skip negated and quoted uses; the structural
+checks (next update, information source, length, private names, a reply's next step, empty text) are
+in ``app.statements.checks``. Severity means something: errors block the final approval unless an
+approver overrides them with a reason (``blocking`` and ``override``); warnings never block.
 """
 
 from __future__ import annotations
 
-import re
-import string
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from app.statements.channels import CHANNELS, channel_label, normalize_channel
+from app.statements.checks import model as second_opinions
+from app.statements.checks import names, phrases
+from app.statements.checks.model import merge
+from app.statements.checks.rules import (
+    PLACEHOLDERS,
+    SEVERITIES,
+    STRUCTURAL_RULES,
+    Rule,
+    RuleError,
+    RuleSet,
+    load_rules,
+    load_ruleset,
+)
+from app.statements.checks.sources import has_contact, names_source
+from app.statements.checks.text import split_sentences
+from app.statements.checks.updates import has_time, names_next_update
 
 RULES_DIR = Path(__file__).parent / "rules"
 LANGUAGES = ("en", "de")
-SEVERITIES = ("error", "warning")
-STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "private_name", "empty")
-RULE_KEYS = {"severity", "message", "patterns", "requires_legal"}
-PLACEHOLDERS = {
-    "excerpt": "…x…",
-    "channel": "X",
-    "limit": 280,
-    "length": 300,
-    "over": 20,
-    "term": "Name",
-    "next_update": "14:30",
-    "info_source": "example.com",
-}
+MODES = ("statement", "reply")
+REPLY_LIMIT = 280
 
-TIME = re.compile(r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?![\d:])|(?<![\d.])(?:[01]?\d|2[0-3])\.[0-5]\d\s*Uhr\b")
-URL = re.compile(
-    r"\bhttps?://\S+|\bwww\.\S+|\b(?:[a-z0-9-]+\.)+[a-z]{2,}/\S*|\b[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:com|org|net|de|at|ch|eu|io|info|co\.uk)\b"
-    r"|\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b",
-    re.IGNORECASE,
-)
-PHONE = re.compile(r"(?<![\w.:])(?:\+|00)?\(?\d[\d ()/-]{5,}\d(?![\w:]|\.\d)")
-ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-class RuleError(ValueError):
-    """A rules file that cannot be used; the message names the file and the rule."""
+__all__ = [
+    "LANGUAGES", "MODES", "PLACEHOLDERS", "RULES_DIR", "SEVERITIES", "STRUCTURAL_RULES", "Finding", "Rule",
+    "RuleError", "blocking", "has_contact", "has_time", "lint", "lint_variants", "load_rules", "merge", "override",
+    "requires_legal", "rules_for", "ruleset_for", "second_opinion",
+]
+SECOND_OPINION_LABEL = {"en": "Second opinion", "de": "Zweite Meinung"}
 
 
 @dataclass(frozen=True)
 class Finding:
-    """One problem in a statement. ``rule`` is a rule name from the rules file or a structural check."""
+    """One problem in a statement. ``rule`` is a rule name from the rules file or a structural check.
+
+    ``sentence`` is the sentence the finding is in (empty for whole-text checks); ``source`` says who
+    found it: ``rules`` or ``model`` (a second opinion, never a replacement for the rules).
+    """
 
     rule: str
     severity: str
@@ -58,105 +61,21 @@ class Finding:
     excerpt: str = ""
     requires_legal: bool = False
     channel: str | None = None
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    severity: str
-    message: str
-    patterns: tuple[re.Pattern[str], ...] = ()
-    requires_legal: bool = False
-
-
-def load_rules(path: Path) -> dict[str, Rule]:
-    """Load and validate one rules file; raises RuleError naming the file and the rule."""
-    name = path.name
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RuleError(f"{name}: cannot read rules: {exc}") from None
-    if not isinstance(data, dict):
-        raise RuleError(f"{name}: expected a mapping of rule names to rules")
-    rules = {str(key): _parse_rule(name, str(key), value) for key, value in data.items()}
-    for key in STRUCTURAL_RULES:
-        if key not in rules:
-            raise RuleError(f"{name}: rule {key!r} is missing (it needs a severity and a message)")
-        if rules[key].patterns:
-            raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns")
-    return rules
-
-
-def _parse_rule(file_name: str, rule_name: str, value: object) -> Rule:
-    where = f"{file_name}: rule {rule_name!r}"
-    if not isinstance(value, dict):
-        raise RuleError(f"{where}: expected a mapping with severity and message")
-    unknown = set(value) - RULE_KEYS
-    if unknown:
-        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
-                        f"allowed: {', '.join(sorted(RULE_KEYS))}")
-    severity = value.get("severity")
-    if severity not in SEVERITIES:
-        raise RuleError(f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
-    message = value.get("message")
-    if not isinstance(message, str) or not message.strip():
-        raise RuleError(f"{where}: message must be a non-empty string")
-    _check_placeholders(where, message)
-    requires_legal = value.get("requires_legal", False)
-    if not isinstance(requires_legal, bool):
-        raise RuleError(f"{where}: requires_legal must be true or false")
-    raw_patterns = value.get("patterns", [])
-    if rule_name not in STRUCTURAL_RULES and (not isinstance(raw_patterns, list) or not raw_patterns):
-        raise RuleError(f"{where}: patterns must be a non-empty list of regular expressions")
-    patterns = []
-    for raw in raw_patterns or []:
-        if not isinstance(raw, str) or not raw:
-            raise RuleError(f"{where}: pattern {raw!r} is not a non-empty string")
-        try:
-            patterns.append(re.compile(raw, re.IGNORECASE | re.UNICODE))
-        except re.error as exc:
-            raise RuleError(f"{where}: bad regular expression {raw!r}: {exc}") from None
-    return Rule(rule_name, severity, message.strip(), tuple(patterns), requires_legal)
-
-
-def _check_placeholders(where: str, message: str) -> None:
-    try:
-        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
-    except ValueError as exc:
-        raise RuleError(f"{where}: bad message template: {exc}") from None
-    for field in fields:
-        if field not in PLACEHOLDERS:
-            raise RuleError(f"{where}: unknown placeholder {{{field}}} in message; "
-                            f"allowed: {', '.join(PLACEHOLDERS)}")
+    sentence: str = ""
+    source: str = "rules"
 
 
 @cache
-def rules_for(language: str) -> dict[str, Rule]:
-    """The validated rules for a language (cached); unknown languages raise ValueError."""
+def ruleset_for(language: str) -> RuleSet:
+    """The validated rules of a language (cached); unknown languages raise ValueError."""
     if language not in LANGUAGES:
         raise ValueError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
-    return load_rules(RULES_DIR / f"{language}.yml")
+    return load_ruleset(RULES_DIR / f"{language}.yml", language)
 
 
-def has_time(text: str) -> bool:
-    """True if the text contains a clock time such as 14:30 (or 14.30 Uhr)."""
-    return TIME.search(text) is not None
-
-
-def has_contact(text: str) -> bool:
-    """True if the text contains a URL, e-mail address or phone number."""
-    if URL.search(text):
-        return True
-    return any(_is_phone(match.group()) for match in PHONE.finditer(text))
-
-
-def _is_phone(candidate: str) -> bool:
-    digits = sum(ch.isdigit() for ch in candidate)
-    return 7 <= digits <= 15 and not ISO_DATE.fullmatch(candidate.strip())
-
-
-def _contains(text: str, needle: str | None) -> bool:
-    return bool(needle and needle.strip()) and needle.strip().casefold() in text.casefold()
+def rules_for(language: str) -> dict[str, Rule]:
+    """The validated rules for a language (cached); unknown languages raise ValueError."""
+    return ruleset_for(language).rules
 
 
 def _excerpt(text: str, start: int, end: int) -> str:
@@ -173,55 +92,62 @@ def lint(
     next_update: str | None = None,
     info_source: str | None = None,
     private_terms: Sequence[str] = (),
+    mode: str = "statement",
+    approved_domains: Sequence[str] = (),
+    now: datetime | None = None,
 ) -> list[Finding]:
-    """Check one statement; findings come in text order, structural findings last."""
-    rules = rules_for(language)
+    """Check one text; findings come in text order, structural findings last.
+
+    ``private_terms`` are the incident's private facts (names are taken from them); ``mode`` is
+    ``statement`` or ``reply`` (a short social reply: no next-update time or source required, but a next
+    step, and at most 280 characters); ``now`` lets the next-update check reject a date already past.
+    """
+    ruleset = ruleset_for(language)
+    rules = ruleset.rules
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: use one of {', '.join(MODES)}")
     if channel is not None:
         channel = normalize_channel(channel)
 
-    def finding(rule: Rule, excerpt: str = "", **values: object) -> Finding:
+    def finding(rule: Rule, excerpt: str = "", sentence: str = "", **values: object) -> Finding:
         message = rule.message.format(**{**PLACEHOLDERS, "excerpt": excerpt, **values})
-        return Finding(rule.name, rule.severity, message, excerpt, rule.requires_legal, channel)
+        return Finding(rule.name, rule.severity, message, excerpt, rule.requires_legal, channel, sentence)
 
     if not text or not text.strip():
         return [finding(rules["empty"])]
 
-    findings = [finding(rules[name], _excerpt(text, start, end)) for start, end, name in _phrase_matches(text, rules)]
+    analysed = phrases.analyse(split_sentences(text), ruleset)
+    found = [(hit.start, finding(rules[hit.rule], _excerpt(text, hit.start, hit.end), hit.sentence.text))
+             for hit in phrases.rule_hits(analysed, rules.values(), mode, text)]
 
-    for term in private_terms:
-        term = term.strip()
-        if not term:
-            continue
-        match = re.search(rf"(?<!\w){re.escape(term)}(?!\w)", text, re.IGNORECASE)
-        if match:
-            findings.append(finding(rules["private_name"], _excerpt(text, *match.span()), term=term))
+    private = rules["private_name"]
+    for term, start, end in names.find(text, names.private_terms(private_terms, private.titles)):
+        sentence = next((item.sentence.text for item in analysed
+                         if item.sentence.start <= start < item.sentence.end), "")
+        found.append((start, finding(private, _excerpt(text, start, end), sentence, term=term.label)))
+    findings = [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
-    if not _contains(text, next_update) and not has_time(text):
-        findings.append(finding(rules["missing_next_update"], next_update=next_update or "HH:MM"))
-    if not _contains(text, info_source) and not has_contact(text):
-        findings.append(finding(rules["missing_info_source"], info_source=info_source or ""))
+    if mode == "statement":
+        configured = bool(next_update and next_update.strip()) and next_update.strip().casefold() in text.casefold()
+        if not configured and not names_next_update(analysed, rules["missing_next_update"], now=now):
+            findings.append(finding(rules["missing_next_update"], next_update=next_update or "HH:MM"))
+        if not names_source(analysed, rules["missing_info_source"], text, info_source=info_source,
+                            approved_domains=approved_domains):
+            findings.append(finding(rules["missing_info_source"], info_source=info_source or ""))
+    elif "missing_next_step" in rules:
+        step = rules["missing_next_step"]
+        if not any(phrases.entry_matches(item, cue, step.window) for item in analysed for cue in step.cues) \
+                and not has_contact(text):
+            findings.append(finding(step))
 
     limit = CHANNELS[channel] if channel else None
+    if mode == "reply":
+        limit = min(limit or REPLY_LIMIT, REPLY_LIMIT)
     if limit is not None and len(text) > limit:
-        findings.append(finding(rules["too_long"], channel=channel_label(channel, language), limit=limit,
-                                length=len(text), over=len(text) - limit))
+        label = channel_label(channel, language) if channel else ("reply" if language == "en" else "Antwort")
+        findings.append(finding(rules["too_long"], channel=label, limit=limit, length=len(text),
+                                over=len(text) - limit))
     return findings
-
-
-def _phrase_matches(text: str, rules: dict[str, Rule]) -> list[tuple[int, int, str]]:
-    """All pattern matches; where matches overlap, the longest (then the earliest rule) wins."""
-    candidates = []
-    for order, rule in enumerate(rules.values()):
-        for pattern in rule.patterns:
-            for match in pattern.finditer(text):
-                if match.end() > match.start():
-                    candidates.append((match.start(), match.end(), order, rule.name))
-    candidates.sort(key=lambda item: (-(item[1] - item[0]), item[2], item[0]))
-    kept: list[tuple[int, int, str]] = []
-    for start, end, _, name in candidates:
-        if all(end <= s or start >= e for s, e, _ in kept):
-            kept.append((start, end, name))
-    return sorted(kept)
 
 
 def lint_variants(variants: dict[str, str], **same_kwargs: Any) -> list[Finding]:
@@ -232,6 +158,61 @@ def lint_variants(variants: dict[str, str], **same_kwargs: Any) -> list[Finding]
     return findings
 
 
-def requires_legal(findings: Sequence[Finding]) -> bool:
+def second_opinion(client: Any, text: str, language: str, *, model: str, channel: str | None = None,
+                   timeout: float | None = None) -> list[Finding]:
+    """A model's findings on ``text`` (an ``openai.OpenAI`` client; structured output), to ``merge`` with lint's.
+
+    Each finding quotes a sentence that really occurs in the text; anything else the model says is dropped,
+    and a failed call gives no findings. Model findings are warnings: they inform, they never block.
+    """
+    rules = rules_for(language)
+    if channel is not None:
+        channel = normalize_channel(channel)
+    if not text or not text.strip():
+        return []
+    descriptions = {name: _describe(rule) for name, rule in rules.items() if not rule.structural}
+    content = second_opinions.ask(client, text, language, model=model, descriptions=descriptions, timeout=timeout)
+    findings = []
+    for name, sentence, reason in second_opinions.parse(content, text, list(descriptions)):
+        rule = rules[name]
+        message = rule.message.format(**{**PLACEHOLDERS, "excerpt": sentence})
+        if reason:
+            message += f" {SECOND_OPINION_LABEL[language]}: {reason}"
+        findings.append(Finding(rule.name, "warning", message, sentence, False, channel, sentence, "model"))
+    return findings
+
+
+def _describe(rule: Rule) -> str:
+    return rule.message.replace(" ({excerpt})", "").replace("({excerpt})", "").format(**PLACEHOLDERS)
+
+
+def _field(item: Finding | Mapping[str, Any], name: str) -> Any:
+    return item.get(name) if isinstance(item, Mapping) else getattr(item, name, None)
+
+
+def requires_legal(findings: Sequence[Finding | Mapping[str, Any]]) -> bool:
     """True if any finding means legal must approve the wording."""
-    return any(item.requires_legal for item in findings)
+    return any(_field(item, "requires_legal") for item in findings)
+
+
+def blocking(findings: Sequence[Finding | Mapping[str, Any]]) -> list[Finding | Mapping[str, Any]]:
+    """The findings that block the final approval (severity ``error``); warnings never block."""
+    return [item for item in findings if _field(item, "severity") == "error"]
+
+
+def override(findings: Sequence[Finding | Mapping[str, Any]], *, reason: str, by: str) -> dict[str, Any]:
+    """The record of an approver overriding the blocking findings; a missing reason is a ValueError."""
+    blockers = blocking(findings)
+    if not blockers:
+        raise ValueError("nothing to override: the statement has no blocking findings")
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValueError("an override needs a reason: say why the flagged wording may be published")
+    if not by or not str(by).strip():
+        raise ValueError("an override needs the approver who gives it")
+    return {
+        "by": str(by).strip(),
+        "reason": reason[:500],
+        "overridden": [{"rule": _field(item, "rule"), "excerpt": _field(item, "excerpt") or "",
+                        "channel": _field(item, "channel")} for item in blockers],
+    }

@@ -1,0 +1,115 @@
+"""Private names: find people's names in private facts and flag them in a statement, in any inflection.
+
+A private fact is a sentence ("Erstmeldung durch Kunde Max Müller"); its names are runs of capitalised
+words after leaving out titles and role words ("Kunde", "Frau", "customer"), keeping first and last name.
+A name is flagged in full or by its surname alone, with possessive or genitive endings (Müllers, Doe's).
+E-mail addresses and long numbers in a private fact, and a short private term as a whole, are flagged too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+_WORD = re.compile(r"[^\W\d_][^\W\d_'’.\-]*(?:[-'’][^\W\d_]+)*\.?")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_NUMBER = re.compile(r"\d[\d /-]{4,}\d")
+_ENDINGS = r"(?:s|['’]s|['’])?"
+MAX_TERM_WORDS = 4
+
+
+@dataclass(frozen=True)
+class PrivateTerm:
+    """Something a statement must not say: ``label`` for the message, ``pattern`` to find it."""
+
+    label: str
+    pattern: re.Pattern[str]
+
+
+def private_terms(facts: Iterable[str], titles: frozenset[str]) -> list[PrivateTerm]:
+    """The names, addresses and numbers to look for, from the private facts (deduplicated)."""
+    found: dict[str, PrivateTerm] = {}
+    for fact in facts:
+        fact = " ".join(str(fact).split())
+        if not fact:
+            continue
+        if len(fact.split()) <= MAX_TERM_WORDS:
+            found.setdefault(fact.casefold(), PrivateTerm(fact, re.compile(rf"(?<!\w){re.escape(fact)}(?!\w)",
+                                                                                re.IGNORECASE)))
+        for name in names_in(fact, titles):
+            parts = name.split()
+            whole = r"\s+".join(re.escape(part) for part in parts)
+            alternatives = [rf"{whole}{_ENDINGS}"]
+            if len(parts[-1]) >= 3:
+                alternatives.append(rf"{re.escape(parts[-1])}{_ENDINGS}")
+            pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
+            found.setdefault(name.casefold(), PrivateTerm(name, pattern))
+        for match in [*_EMAIL.finditer(fact), *_NUMBER.finditer(fact)]:
+            value = match.group()
+            pattern = re.compile(rf"(?<![\w@.-]){re.escape(value)}(?![\w-])", re.IGNORECASE)
+            found.setdefault(value.casefold(), PrivateTerm(value, pattern))
+    return list(found.values())
+
+
+def names_in(fact: str, titles: frozenset[str]) -> list[str]:
+    """People's names in one private fact: capitalised runs without titles, at most first and last name."""
+    names: list[str] = []
+    run: list[str] = []
+    after_title = False
+
+    def flush() -> None:
+        nonlocal run, after_title
+        if run:
+            names.extend(_name(run, after_title))
+            after_title = False
+        run = []
+
+    for word, follows_gap in _words(fact):
+        bare = word.rstrip(".")
+        if bare.casefold() in titles:
+            flush()
+            after_title = True
+            continue
+        if _capitalised(bare):
+            if follows_gap:
+                flush()
+            run.append(bare)
+            if word.endswith(".") and len(bare) > 1:
+                flush()
+            continue
+        flush()
+        after_title = False
+    flush()
+    return names
+
+
+def _capitalised(word: str) -> bool:
+    return (word[:1].isupper() and any(ch.islower() for ch in word)
+            and all(ch.isalpha() or ch in "-'’" for ch in word))
+
+
+def _words(fact: str) -> Iterable[tuple[str, bool]]:
+    position = 0
+    for match in _WORD.finditer(fact):
+        between = fact[position:match.start()]
+        position = match.end()
+        yield match.group(), bool(between.strip())
+
+
+def _name(run: Sequence[str], after_title: bool) -> list[str]:
+    if len(run) >= 2:
+        return [" ".join(run[-2:])]
+    if len(run) == 1 and after_title:
+        return [run[0]]
+    return []
+
+
+def find(text: str, terms: Sequence[PrivateTerm]) -> list[tuple[PrivateTerm, int, int]]:
+    """Each private term's first occurrence in the text, in text order."""
+    hits = []
+    for term in terms:
+        match = term.pattern.search(text)
+        if match:
+            hits.append((term, match.start(), match.end()))
+    return sorted(hits, key=lambda hit: hit[1])

@@ -1,0 +1,246 @@
+"""Find what a rule's word entries and expressions describe, sentence by sentence.
+
+An entry matches when all its words occur in one sentence within the rule's window, in any order and
+inflection. A match is dropped when a negation word stands close to it in the same clause ("we do not
+speculate"), unless the rule is not negatable, and when its words sit inside a quoted claim the text
+distances itself from ("posts claiming 'it was the supplier's fault'").
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from app.statements.checks.lemmas import forms
+from app.statements.checks.rules import Entry, Rule, RuleSet, Term
+from app.statements.checks.text import Sentence
+
+NEGATION_BEFORE = 4
+NEGATION_AFTER = 3
+MAX_COMBINATIONS = 2000
+_NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a rule matched: offsets in the statement and the sentence it is in."""
+
+    rule: str
+    start: int
+    end: int
+    sentence: Sentence
+    order: int
+
+
+@dataclass
+class Analysed:
+    """A sentence with each token's match forms, which tokens the rules may use and an index of its forms."""
+
+    sentence: Sentence
+    forms: list[frozenset[str]]
+    usable: list[bool]
+    negated: list[bool]
+    by_form: dict[str, list[int]] = field(default_factory=dict)
+    by_surface: dict[str, list[int]] = field(default_factory=dict)
+    positions: dict[int, list[int]] = field(default_factory=dict)
+
+
+def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
+    """Prepare sentences for matching: forms, quotation and negation marks, and a form index."""
+    result = []
+    for sentence in sentences:
+        tokens = sentence.tokens
+        token_forms = [forms(token.text, ruleset.language) for token in tokens]
+        item = Analysed(sentence, token_forms, [True] * len(tokens), [False] * len(tokens))
+        for index, (token, token_form) in enumerate(zip(tokens, token_forms, strict=True)):
+            item.by_surface.setdefault(token.text.casefold(), []).append(index)
+            for form in token_form:
+                item.by_form.setdefault(form, []).append(index)
+        distanced = any(not tokens[i].quoted for i in _term_positions(item, ruleset.distancing.terms))
+        quote_sizes = _quote_sizes(sentence)
+        item.usable = [not (token.quoted and (distanced or quote_sizes.get(token.start, 99) <= 3)) for token in tokens]
+        for index in _term_positions(item, ruleset.negations.terms):
+            nxt = tokens[index + 1].text.casefold() if index + 1 < len(tokens) else ""
+            item.negated[index] = nxt not in _NOT_A_NEGATION_AFTER
+        result.append(item)
+    return result
+
+
+def _term_positions(item: Analysed, terms: Iterable[Term]) -> set[int]:
+    found: set[int] = set()
+    for term in terms:
+        found.update(_all_positions(item, term))
+    return found
+
+
+def _all_positions(item: Analysed, term: Term) -> set[int]:
+    """Every token (usable or not) where the term matches, found through the sentence's form index."""
+    found: set[int] = set()
+    if not term.words.isdisjoint(item.by_form.keys()):
+        for word in term.words.intersection(item.by_form):
+            found.update(item.by_form[word])
+    if term.exact and not term.exact.isdisjoint(item.by_surface.keys()):
+        for word in term.exact.intersection(item.by_surface):
+            found.update(item.by_surface[word])
+    if term.prefixes or term.suffixes:
+        for form, indexes in item.by_form.items():
+            if (term.prefixes and form.startswith(term.prefixes)) or (term.suffixes and form.endswith(term.suffixes)):
+                found.update(indexes)
+    return found
+
+
+def _quote_sizes(sentence: Sentence) -> dict[int, int]:
+    """For each quoted token's start offset, the number of words in its quoted run."""
+    sizes: dict[int, int] = {}
+    run: list[int] = []
+    for token in [*sentence.tokens, None]:
+        if token is not None and token.quoted:
+            run.append(token.start)
+            continue
+        for start in run:
+            sizes[start] = len(run)
+        run = []
+    return sizes
+
+
+@dataclass
+class _Index:
+    """Each match entry under the words that anchor it, so a sentence only tries entries it can match."""
+
+    by_word: dict[str, list[tuple[int, Entry]]]
+    always: list[tuple[int, Entry]]
+
+
+_INDEXES: dict[tuple[int, ...], _Index] = {}
+
+
+def _index(rules: list[Rule]) -> _Index:
+    key = tuple(id(rule) for rule in rules)
+    index = _INDEXES.get(key)
+    if index is None:
+        index = _Index({}, [])
+        for order, rule in enumerate(rules):
+            for entry in rule.match:
+                anchor = entry.anchor
+                if anchor is None:
+                    index.always.append((order, entry))
+                else:
+                    for word in anchor:
+                        index.by_word.setdefault(word, []).append((order, entry))
+        _INDEXES[key] = index
+    return index
+
+
+def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: str) -> list[Hit]:
+    """Every non-overlapping match; where matches overlap, the longest (then the earlier rule) wins."""
+    rules = list(rules)
+    index = _index(rules)
+    candidates: list[Hit] = []
+    starts = [item.sentence.start for item in analysed]
+    tried: list[dict[int, list[Entry]]] = []
+    for item in analysed:
+        entries: dict[int, dict[int, Entry]] = {}
+        for word in item.by_form:
+            for order, entry in index.by_word.get(word, ()):
+                entries.setdefault(order, {})[id(entry)] = entry
+        for order, entry in index.always:
+            entries.setdefault(order, {})[id(entry)] = entry
+        tried.append({order: list(found.values()) for order, found in entries.items()})
+    for order, rule in enumerate(rules):
+        if rule.structural or mode not in rule.modes:
+            continue
+        found_in: dict[int, list[Hit]] = {}
+        for pattern in rule.patterns:
+            for found in pattern.finditer(text):
+                place = bisect.bisect_right(starts, found.start()) - 1
+                if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
+                    continue
+                item = analysed[place]
+                if not rule.quoted and not _pattern_usable(item, found.start(), found.end()):
+                    continue
+                if not (rule.negatable and _pattern_negated(item, found.start(), found.end())):
+                    found_in.setdefault(place, []).append(Hit(rule.name, found.start(), found.end(), item.sentence,
+                                                              order))
+        for place, item in enumerate(analysed):
+            found_here = found_in.get(place, [])
+            for entry in tried[place].get(order, ()):
+                span = _entry_span(item, entry, rule, negation=rule.negatable)
+                if span:
+                    found_here.append(Hit(rule.name, span[0], span[1], item.sentence, order))
+            if found_here and not any(_entry_span(item, entry, rule, negation=False) for entry in rule.unless):
+                candidates.extend(found_here)
+    candidates.sort(key=lambda hit: (-(hit.end - hit.start), hit.order, hit.start))
+    kept: list[Hit] = []
+    for hit in candidates:
+        if all(hit.end <= other.start or hit.start >= other.end for other in kept):
+            kept.append(hit)
+    return sorted(kept, key=lambda hit: hit.start)
+
+
+def entry_matches(item: Analysed, entry: Entry, window: int = 60) -> bool:
+    """True if every word of ``entry`` occurs in the sentence within ``window`` words (negation ignored)."""
+    return _span(item, entry, window, negation=False) is not None
+
+
+def _entry_span(item: Analysed, entry: Entry, rule: Rule, *, negation: bool) -> tuple[int, int] | None:
+    return _span(item, entry, rule.window, negation=negation)
+
+
+def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple[int, int] | None:
+    window = entry.window or window
+    tokens = item.sentence.tokens
+    positions = []
+    for term in entry.terms:
+        found = _positions(item, term)
+        if not found:
+            return None
+        positions.append(found)
+    combos = []
+    size = 1
+    for found in positions:
+        size *= len(found)
+    if size > MAX_COMBINATIONS:
+        positions = [found[:6] for found in positions]
+    for combo in itertools.product(*positions):
+        if len(set(combo)) != len(combo):
+            continue
+        first, last = min(combo), max(combo)
+        if last - first + 1 <= window:
+            combos.append((last - first, first, combo))
+    for _, first, combo in sorted(combos):
+        if negation and entry.negatable and _negated(item, combo):
+            continue
+        last = max(combo)
+        return tokens[first].start, tokens[last].end
+    return None
+
+
+def _positions(item: Analysed, term: Term) -> list[int]:
+    """Where a term matches a usable token of the sentence, in order (cached per sentence)."""
+    key = id(term)
+    found = item.positions.get(key)
+    if found is None:
+        found = sorted(i for i in _all_positions(item, term) if item.usable[i])
+        item.positions[key] = found
+    return found
+
+
+def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
+    tokens = item.sentence.tokens
+    first, last = min(combo), max(combo)
+    clauses = {tokens[i].clause for i in combo}
+    low, high = max(0, first - NEGATION_BEFORE), min(len(tokens) - 1, last + NEGATION_AFTER)
+    return any(item.negated[i] and i not in combo and tokens[i].clause in clauses for i in range(low, high + 1))
+
+
+def _pattern_usable(item: Analysed, start: int, end: int) -> bool:
+    """False when the expression matched words in a quoted claim the sentence distances itself from."""
+    tokens = item.sentence.tokens
+    return all(item.usable[i] for i, token in enumerate(tokens) if token.start < end and token.end > start)
+
+
+def _pattern_negated(item: Analysed, start: int, end: int) -> bool:
+    inside = tuple(i for i, token in enumerate(item.sentence.tokens) if token.start < end and token.end > start)
+    return bool(inside) and _negated(item, inside)

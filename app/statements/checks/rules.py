@@ -1,0 +1,245 @@
+"""Rule data: load and validate ``rules/<language>.yml`` into rules made of word terms and expressions.
+
+A rule's ``match`` entries are written as words: every word of an entry must occur in one sentence, in any
+order, within the rule's ``window`` of words, each in any inflection (compared by lemma), so ``"wir haften"``
+also finds "Für diesen Mangel haften wir". See the README's linter section for the whole format.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from app.statements.checks.lemmas import PRONOUNS, lemma
+
+SEVERITIES = ("error", "warning")
+MODES = ("statement", "reply")
+STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "private_name", "empty")
+STRUCTURAL_OPTIONAL = ("missing_next_step",)
+RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
+             "modes", "cues", "distrust", "titles", "quoted"}
+SETTINGS_KEY = "settings"
+SETTINGS_KEYS = {"negations", "distancing"}
+PLACEHOLDERS = {
+    "excerpt": "…x…",
+    "channel": "X",
+    "limit": 280,
+    "length": 300,
+    "over": 20,
+    "term": "Name",
+    "next_update": "14:30",
+    "info_source": "example.com",
+}
+DEFAULT_WINDOW = 6
+
+
+class RuleError(ValueError):
+    """A rules file that cannot be used; the message names the file and the rule."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word of an entry: any of its alternatives, compared by lemma; ``x*``/``*x`` match word parts."""
+
+    words: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+    suffixes: tuple[str, ...] = ()
+    exact: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class Entry:
+    """Words that must all occur in one sentence, in any order, within ``window`` words."""
+
+    text: str
+    terms: tuple[Term, ...]
+    negatable: bool = True
+    window: int | None = None
+
+    @property
+    def anchor(self) -> frozenset[str] | None:
+        """The words of a term without word parts: without one of them in a sentence the entry cannot match."""
+        term = next((term for term in self.terms if not term.prefixes and not term.suffixes), None)
+        return None if term is None else term.words | term.exact
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    severity: str
+    message: str
+    patterns: tuple[re.Pattern[str], ...] = ()
+    requires_legal: bool = False
+    match: tuple[Entry, ...] = ()
+    unless: tuple[Entry, ...] = ()
+    negatable: bool = True
+    window: int = DEFAULT_WINDOW
+    modes: frozenset[str] = frozenset(MODES)
+    cues: tuple[Entry, ...] = ()
+    distrust: tuple[Entry, ...] = ()
+    titles: frozenset[str] = frozenset()
+    quoted: bool = False
+
+    @property
+    def structural(self) -> bool:
+        return self.name in STRUCTURAL_RULES or self.name in STRUCTURAL_OPTIONAL
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """A language's rules plus its negation and distancing words."""
+
+    language: str
+    rules: dict[str, Rule]
+    negations: Entry
+    distancing: Entry
+
+
+def load_rules(path: Path, language: str | None = None) -> dict[str, Rule]:
+    """Load and validate one rules file; raises RuleError naming the file and the rule."""
+    return load_ruleset(path, language).rules
+
+
+def load_ruleset(path: Path, language: str | None = None) -> RuleSet:
+    """The rules and settings of one file; the language defaults to the file's stem."""
+    name = path.name
+    language = language or path.stem
+    if language not in ("en", "de"):
+        language = "en"
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise RuleError(f"{name}: cannot read rules: {exc}") from None
+    if not isinstance(data, dict):
+        raise RuleError(f"{name}: expected a mapping of rule names to rules")
+    settings = data.pop(SETTINGS_KEY, {}) or {}
+    if not isinstance(settings, dict) or set(settings) - SETTINGS_KEYS:
+        raise RuleError(f"{name}: {SETTINGS_KEY} takes only {', '.join(sorted(SETTINGS_KEYS))}")
+    where = f"{name}: {SETTINGS_KEY}"
+    negations = _entry(where, " ".join(_strings(where, "negations", settings.get("negations", ["not"]))), language)
+    distancing = _entry(where, " ".join(_strings(where, "distancing", settings.get("distancing", ["claim"]))),
+                        language)
+    rules = {str(key): _parse_rule(name, str(key), value, language) for key, value in data.items()}
+    for key in STRUCTURAL_RULES:
+        if key not in rules:
+            raise RuleError(f"{name}: rule {key!r} is missing (it needs a severity and a message)")
+    for key, rule in rules.items():
+        if rule.structural and (rule.patterns or rule.match):
+            raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns or match")
+    return RuleSet(language, rules, negations, distancing)
+
+
+def _parse_rule(file_name: str, rule_name: str, value: object, language: str) -> Rule:
+    where = f"{file_name}: rule {rule_name!r}"
+    if not isinstance(value, dict):
+        raise RuleError(f"{where}: expected a mapping with severity and message")
+    unknown = set(value) - RULE_KEYS
+    if unknown:
+        raise RuleError(f"{where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}; "
+                        f"allowed: {', '.join(sorted(RULE_KEYS))}")
+    severity = value.get("severity")
+    if severity not in SEVERITIES:
+        raise RuleError(f"{where}: severity must be one of {', '.join(SEVERITIES)}, not {severity!r}")
+    message = value.get("message")
+    if not isinstance(message, str) or not message.strip():
+        raise RuleError(f"{where}: message must be a non-empty string")
+    _check_placeholders(where, message)
+    flags = {}
+    for key, default in (("requires_legal", False), ("negatable", True), ("quoted", False)):
+        flags[key] = value.get(key, default)
+        if not isinstance(flags[key], bool):
+            raise RuleError(f"{where}: {key} must be true or false")
+    window = value.get("window", DEFAULT_WINDOW)
+    if not isinstance(window, int) or isinstance(window, bool) or not 1 <= window <= 60:
+        raise RuleError(f"{where}: window must be a whole number of words from 1 to 60, not {window!r}")
+    modes = value.get("modes", list(MODES))
+    if not isinstance(modes, list) or not modes or set(modes) - set(MODES):
+        raise RuleError(f"{where}: modes must be a list of {', '.join(MODES)}")
+    patterns = []
+    for raw in _strings(where, "patterns", value.get("patterns", [])):
+        try:
+            patterns.append(re.compile(raw, re.IGNORECASE | re.UNICODE))
+        except re.error as exc:
+            raise RuleError(f"{where}: bad regular expression {raw!r}: {exc}") from None
+    match = tuple(_entry(where, raw, language) for raw in _strings(where, "match", value.get("match", [])))
+    structural = rule_name in STRUCTURAL_RULES or rule_name in STRUCTURAL_OPTIONAL
+    if not structural and not patterns and not match:
+        raise RuleError(f"{where}: patterns must be a non-empty list of regular expressions "
+                        "(or give match: a list of word entries)")
+    return Rule(
+        rule_name, severity, message.strip(), tuple(patterns), flags["requires_legal"], match,
+        tuple(_entry(where, raw, language) for raw in _strings(where, "unless", value.get("unless", []))),
+        flags["negatable"], window, frozenset(modes),
+        tuple(_entry(where, raw, language) for raw in _strings(where, "cues", value.get("cues", []))),
+        tuple(_entry(where, raw, language) for raw in _strings(where, "distrust", value.get("distrust", []))),
+        frozenset(word.casefold() for word in _strings(where, "titles", value.get("titles", []))),
+        flags["quoted"],
+    )
+
+
+def _strings(where: str, key: str, raw: object) -> list[str]:
+    if not isinstance(raw, list):
+        raise RuleError(f"{where}: {key} must be a list")
+    for item in raw:
+        if isinstance(item, bool) or item is None:
+            raise RuleError(f"{where}: {key} entry {item!r} is not a word: put words such as 'no' or 'false' "
+                            "in quotes")
+        if not isinstance(item, str) or not item.strip():
+            raise RuleError(f"{where}: {key} entry {item!r} is not a non-empty string")
+    return [item.strip() for item in raw]
+
+
+def _entry(where: str, raw: str, language: str) -> Entry:
+    """Parse ``"word|other pref* =exact"`` into terms; alternatives are separated by ``|``.
+
+    A leading ``!`` makes the entry immune to negation ("!never happen again"); a trailing ``~N`` sets the
+    entry's own window of N words ("=update at ~2").
+    """
+    terms = []
+    negatable = not raw.startswith("!")
+    chunks = raw.lstrip("!").split()
+    window = None
+    if chunks and re.fullmatch(r"~\d{1,2}", chunks[-1]):
+        window = int(chunks.pop()[1:])
+        if window < 1:
+            raise RuleError(f"{where}: window ~{window} in {raw!r} must be at least 1")
+    for chunk in chunks:
+        words: set[str] = set()
+        prefixes: list[str] = []
+        suffixes: list[str] = []
+        exact: set[str] = set()
+        for alternative in chunk.split("|"):
+            alt = alternative.strip()
+            if not alt or alt in ("*", "="):
+                raise RuleError(f"{where}: empty word in {raw!r}")
+            if alt.startswith("="):
+                exact.add(alt[1:].casefold())
+            elif alt.endswith("*") and alt.startswith("*"):
+                raise RuleError(f"{where}: use either word* or *word, not both, in {raw!r}")
+            elif alt.endswith("*"):
+                prefixes.append(alt[:-1].casefold())
+            elif alt.startswith("*"):
+                suffixes.append(alt[1:].casefold())
+            else:
+                words.add(alt.casefold())
+                if alt.casefold() not in PRONOUNS:
+                    words.add(lemma(alt, language))
+        terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact)))
+    if not terms:
+        raise RuleError(f"{where}: entry {raw!r} has no words")
+    return Entry(raw, tuple(terms), negatable, window)
+
+
+def _check_placeholders(where: str, message: str) -> None:
+    try:
+        fields = [field for _, field, _, _ in string.Formatter().parse(message) if field is not None]
+    except ValueError as exc:
+        raise RuleError(f"{where}: bad message template: {exc}") from None
+    for field in fields:
+        if field not in PLACEHOLDERS:
+            raise RuleError(f"{where}: unknown placeholder {{{field}}} in message; "
+                            f"allowed: {', '.join(PLACEHOLDERS)}")

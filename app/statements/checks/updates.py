@@ -1,0 +1,103 @@
+"""Does the statement name its next update: a future time or date in a forward-looking sentence?
+
+A clock time alone is not enough ("At 09:10 the shop went down" names no update): the sentence must
+also carry one of the rule's cues ("next update", "we will inform", "nächstes Update", "melden uns").
+Times: 14:30, 2:30pm, 11am, noon, 15 Uhr, 15.30 Uhr, um 9; dates: weekdays, tomorrow/morgen, 3 March,
+March 3rd, 3. März, 03.12., 2026-12-03; and "in 30 minutes" / "in zwei Stunden".
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from app.statements.checks.phrases import Analysed, entry_matches
+from app.statements.checks.rules import Rule
+
+MONTHS = {
+    "jan": 1, "januar": 1, "january": 1, "jänner": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3,
+    "march": 3, "märz": 3, "maerz": 3, "apr": 4, "april": 4, "may": 5, "mai": 5, "jun": 6, "june": 6,
+    "juni": 6, "jul": 7, "july": 7, "juli": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9, "september": 9,
+    "oct": 10, "october": 10, "okt": 10, "oktober": 10, "nov": 11, "november": 11, "dec": 12,
+    "december": 12, "dez": 12, "dezember": 12,
+}
+_MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_NUMBER_WORDS = ("a|an|one|two|three|four|five|six|twelve|fifteen|twenty|thirty|forty|ninety|half an|einer|"
+                 "eine|zwei|drei|vier|fünf|sechs|zwölf|fünfzehn|zwanzig|dreißig|vierzig|neunzig|einer halben")
+CLOCK = re.compile(
+    r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?!\d|:\d)"
+    r"|(?<![\d:.])(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:Uhr|h\b|[ap]\.?\s?m\b\.?)"
+    r"|\b(?:um|gegen|at|by|bis|ab)\s+(?:[01]?\d|2[0-3])\.[0-5]\d(?![\d.])"
+    r"|(?<![\d:.])(?:1[0-2]|0?[1-9])\s*[ap]\.?\s?m\b\.?"
+    r"|(?<![\d:.])(?:[01]?\d|2[0-3])\s*Uhr\b"
+    r"|\b(?:um|gegen)\s+(?:[01]?\d|2[0-3])(?=\s*(?:[.,;!?)]|$))"
+    r"|\b\d{1,2}\s*o['’]clock\b"
+    r"|\b(?:noon|midday|midnight|Mittag|Mitternacht)\b",
+    re.IGNORECASE,
+)
+DAY = re.compile(
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonnabend|sonntag|tomorrow|tonight|übermorgen|end of (?:the )?(?:day|week)|"
+    r"this (?:morning|afternoon|evening)|heute (?:abend|nachmittag|vormittag)|Ende (?:des|der) (?:Tages|Woche))\b"
+    r"|(?-i:\bmorgen\b)|\bMorgen (?:früh|Vormittag|Mittag|Nachmittag|Abend)\b",
+    re.IGNORECASE,
+)
+DATE = re.compile(
+    rf"\b(?P<d1>\d{{1,2}})(?:st|nd|rd|th|\.)?\s+(?:of\s+)?{_MONTH}(?:\s+(?P<y1>\d{{4}}))?(?!\w)"
+    rf"|\b{_MONTH.replace('(', '(?P<m2>', 1)}\s+(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(?P<y2>\d{{4}}))?\b"
+    r"|(?<![\d.])(?P<d3>\d{1,2})\.(?P<m3>\d{1,2})\.(?P<y3>\d{2,4})?(?![\d])"
+    r"|\b(?P<y4>\d{4})-(?P<m4>\d{2})-(?P<d4>\d{2})\b",
+    re.IGNORECASE,
+)
+RELATIVE = re.compile(
+    rf"\b(?:in|within|innerhalb(?: von)?|binnen)\s+(?:the next\s+|der nächsten\s+|den nächsten\s+)?"
+    rf"(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:minutes?|mins?|hours?|Minuten|Stunden?)\b"
+    r"|\bwithin the (?:next )?hour\b|\binnerhalb der nächsten Stunde\b",
+    re.IGNORECASE,
+)
+
+
+def has_time(text: str) -> bool:
+    """True if the text contains a clock time such as 14:30, 2pm or 15 Uhr."""
+    return CLOCK.search(text) is not None
+
+
+# A time after these words says since when something holds, not when the next update comes.
+_SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at|gestern um|yesterday at)\s+"
+                    r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
+
+
+def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | None = None) -> bool:
+    """True if a sentence with an update cue names a time or a date that is not in the past."""
+    for item in analysed:
+        text = item.sentence.text
+        if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
+            continue
+        if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
+            return True
+        if DAY.search(text) or RELATIVE.search(text):
+            return True
+        if any(_future(found, now) for found in DATE.finditer(text)):
+            return True
+    return False
+
+
+def _future(found: re.Match[str], now: datetime | None) -> bool:
+    if now is None:
+        return True
+    groups = found.groupdict()
+    try:
+        if groups["d1"]:
+            day, month, year = int(groups["d1"]), MONTHS[found.group(2).casefold()], groups["y1"]
+        elif groups["d2"]:
+            day, month, year = int(groups["d2"]), MONTHS[groups["m2"].casefold()], groups["y2"]
+        elif groups["d3"]:
+            day, month, year = int(groups["d3"]), int(groups["m3"]), groups["y3"]
+        else:
+            day, month, year = int(groups["d4"]), int(groups["m4"]), groups["y4"]
+        full_year = int(year) if year else now.year
+        if full_year < 100:
+            full_year += 2000
+        return date(full_year, month, day) >= now.date()
+    except (KeyError, ValueError):
+        return False
