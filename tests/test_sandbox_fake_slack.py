@@ -517,7 +517,7 @@ def test_wait_for(fake: FakeSlack) -> None:
 def test_demo_workspace_and_roster_agree() -> None:
     workspace = Workspace.demo()
     roster = yaml.safe_load(Workspace.demo_roster_yaml())
-    expected_roles = {"lead", "comms", "social", "legal", "security", "hr", "support", "exec", "scribe", "dpo"}
+    expected_roles = {"lead", "comms", "social", "legal", "security", "hr", "support", "exec", "scribe", "dpo", "board"}
     assert set(roster["roles"]) == expected_roles
     entries = [e for ids in [*roster["roles"].values(), *roster["backups"].values()] for e in ids]
     for entry in [*entries, *roster["executives"]]:
