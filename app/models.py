@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from app.alerts.models import Alert
 from app.decisions.models import Decision
+from app.inbound.models import SeenRequest
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
@@ -14,5 +15,5 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Alert", "Approval", "Decision", "Fact", "Incident", "ProcessedEvent", "RoleAssignment",
-    "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
+    "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
 ]

@@ -10,7 +10,6 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -19,7 +18,12 @@ from starlette.routing import Route
 
 from app import metrics
 from app.alerts.http import routes as alert_routes
+from app.config import ConfigError, serving_problems
 from app.core import Core
+from app.health import database_check
+from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_capped
+from app.inbound.replays import ReplayGuard
+from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
@@ -35,12 +39,54 @@ def _kind(body: bytes, content_type: str) -> str:
     return "event"
 
 
-def slack_endpoint(bolt: App):
+def _refusal(status: int, reason: str) -> Response:
+    log.info("refused a request on /slack/events with %s: %s", status, reason)
+    return Response(reason, status_code=status, media_type="text/plain",
+                    headers={"Connection": "close"} if status == 413 else None)
+
+
+async def admit(request: Request, secret: str, replays: ReplayGuard, limit: int = SLACK_BODY_LIMIT) -> bytes | Response:
+    """The body of a genuine, first-time request from Slack, or the answer that refuses it.
+
+    Cheapest first: the size Content-Length announces and the signature headers' shape, before a body
+    byte is read; then the body, read with a cap while it streams; then the HMAC over the raw bytes; the
+    text encoding; and last the replay record (one small insert).
+    """
+    try:
+        timestamp, signature = signed_headers(request.headers)
+        body = await read_capped(request, limit)
+        check_signature(secret, timestamp, signature, body)
+    except BodyTooLarge:
+        return _refusal(413, f"Slack requests are at most {limit} bytes")
+    except BadLength:
+        return _refusal(400, "Content-Length is not a number")
+    except Refused as refused:
+        return _refusal(refused.status, refused.reason)
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _refusal(400, "the body is not UTF-8 text")
+    if not await run_in_threadpool(replays.first_time, signature, timestamp):
+        log.warning("a signed request was sent again (signature %s...): acknowledged, not acted on", signature[:12])
+        return Response(b"", status_code=200)
+    return body
+
+
+def slack_endpoint(bolt: App, core: Core):
+    replays = ReplayGuard(core.engine)
+    secret = core.settings.slack_signing_secret
+
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
-        bolt_request = BoltRequest(body=body.decode("utf-8"), query=request.url.query,
-                                   headers={k: [v] for k, v in request.headers.items()})
+        admitted = await admit(request, secret, replays)
+        if isinstance(admitted, Response):
+            return admitted
+        body = admitted
+        try:
+            bolt_request = BoltRequest(body=body.decode("utf-8"), query=request.url.query,
+                                       headers={k: [v] for k, v in request.headers.items()})
+        except Exception as exc:  # a signed body that is not what its content type says (broken JSON, a list)
+            return _refusal(400, f"the body cannot be read as a Slack request ({type(exc).__name__})")
         # Bolt's dispatch is synchronous: keep it off the event loop.
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
@@ -52,17 +98,11 @@ def slack_endpoint(bolt: App):
 
 
 def health_endpoint(core: Core):
-    def check() -> bool:
-        with core.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-
     async def health(_request: Request) -> JSONResponse:
-        try:
-            await run_in_threadpool(check)
-        except Exception as exc:  # the database does not answer
-            return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
-        return JSONResponse({"ok": True})
+        database = await run_in_threadpool(database_check, core.engine)
+        status = "ok" if database.ok else "degraded"
+        return JSONResponse({"ok": database.ok, "status": status, "checks": {"database": database.as_dict()}},
+                            status_code=200 if database.ok else 503)
 
     return health
 
@@ -72,9 +112,16 @@ async def metrics_endpoint(_request: Request) -> Response:
 
 
 def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False) -> Starlette:
-    """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``."""
+    """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``.
+
+    In Socket Mode Slack's traffic arrives over the socket: ``/slack/events`` is not served at all (404).
+    Over HTTP, settings whose signing secret would let anyone forge requests are refused (ConfigError).
+    """
     from app.slack.bolt import build_bolt
 
+    problems = [] if socket_mode else serving_problems(core.settings)
+    if problems:
+        raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
     bolt = bolt or build_bolt(core)
 
     @contextlib.asynccontextmanager
@@ -104,7 +151,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         core.shutdown()
 
     routes = [
-        Route("/slack/events", slack_endpoint(bolt), methods=["POST"]),
+        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core), methods=["POST"])]),
         Route("/healthz", health_endpoint(core), methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *alert_routes(core),
