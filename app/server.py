@@ -23,6 +23,7 @@ from app.core import Core
 from app.health import database_check
 from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_capped
 from app.inbound.replays import ReplayGuard
+from app.inbound.shape import shape_problem
 from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
 from app.scheduling.scheduler import Scheduler
@@ -87,6 +88,9 @@ def slack_endpoint(bolt: App, core: Core):
                                        headers={k: [v] for k, v in request.headers.items()})
         except Exception as exc:  # a signed body that is not what its content type says (broken JSON, a list)
             return _refusal(400, f"the body cannot be read as a Slack request ({type(exc).__name__})")
+        problem = shape_problem(bolt_request.body)
+        if problem:
+            return _refusal(400, f"the body is not shaped like a Slack request: {problem}")
         # Bolt's dispatch is synchronous: keep it off the event loop.
         response = await run_in_threadpool(bolt.dispatch, bolt_request)
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
