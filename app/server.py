@@ -46,12 +46,11 @@ def _refusal(status: int, reason: str) -> Response:
                     headers={"Connection": "close"} if status == 413 else None)
 
 
-async def admit(request: Request, secret: str, replays: ReplayGuard, limit: int = SLACK_BODY_LIMIT) -> bytes | Response:
-    """The body of a genuine, first-time request from Slack, or the answer that refuses it.
+async def admit(request: Request, secret: str, limit: int = SLACK_BODY_LIMIT) -> tuple[bytes, str, int] | Response:
+    """The body, signature and timestamp of a request signed by Slack, or the answer that refuses it.
 
-    Cheapest first: the size Content-Length announces and the signature headers' shape, before a body
-    byte is read; then the body, read with a cap while it streams; then the HMAC over the raw bytes; the
-    text encoding; and last the replay record (one small insert).
+    Cheapest first: the signature headers' shape and the size Content-Length announces, before a body
+    byte is read; then the body, read with a cap while it streams; then the HMAC over the raw bytes.
     """
     try:
         timestamp, signature = signed_headers(request.headers)
@@ -63,40 +62,44 @@ async def admit(request: Request, secret: str, replays: ReplayGuard, limit: int 
         return _refusal(400, "Content-Length is not a number")
     except Refused as refused:
         return _refusal(refused.status, refused.reason)
+    return body, signature, timestamp
+
+
+def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
+             headers: dict[str, list[str]]) -> Response:
+    """Read a signed body, refuse what is not a Slack request, skip a replay, and run Bolt (in one thread)."""
     try:
-        body.decode("utf-8")
+        bolt_request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
     except UnicodeDecodeError:
         return _refusal(400, "the body is not UTF-8 text")
-    if not await run_in_threadpool(replays.first_time, signature, timestamp):
+    except Exception as exc:  # a signed body that is not what its content type says (broken JSON, a list)
+        return _refusal(400, f"the body cannot be read as a Slack request ({type(exc).__name__})")
+    problem = shape_problem(bolt_request.body)
+    if problem:
+        return _refusal(400, f"the body is not shaped like a Slack request: {problem}")
+    if not replays.first_time(signature, timestamp):
         log.warning("a signed request was sent again (signature %s...): acknowledged, not acted on", signature[:12])
         return Response(b"", status_code=200)
-    return body
+    response = bolt.dispatch(bolt_request)
+    headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
+    return Response(content=response.body, status_code=response.status, headers=headers)
 
 
-def slack_endpoint(bolt: App, core: Core):
-    replays = ReplayGuard(core.engine)
+def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard):
     secret = core.settings.slack_signing_secret
 
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
-        admitted = await admit(request, secret, replays)
+        admitted = await admit(request, secret)
         if isinstance(admitted, Response):
             return admitted
-        body = admitted
-        try:
-            bolt_request = BoltRequest(body=body.decode("utf-8"), query=request.url.query,
-                                       headers={k: [v] for k, v in request.headers.items()})
-        except Exception as exc:  # a signed body that is not what its content type says (broken JSON, a list)
-            return _refusal(400, f"the body cannot be read as a Slack request ({type(exc).__name__})")
-        problem = shape_problem(bolt_request.body)
-        if problem:
-            return _refusal(400, f"the body is not shaped like a Slack request: {problem}")
-        # Bolt's dispatch is synchronous: keep it off the event loop.
-        response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        body, signature, timestamp = admitted
+        # Bolt's dispatch is synchronous: keep it (and the replay record's write) off the event loop.
+        response = await run_in_threadpool(dispatch, bolt, replays, body, signature, timestamp, request.url.query,
+                                           {k: [v] for k, v in request.headers.items()})
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
             time.perf_counter() - started)
-        headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
-        return Response(content=response.body, status_code=response.status, headers=headers)
+        return response
 
     return handle
 
@@ -127,6 +130,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     if problems:
         raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
     bolt = bolt or build_bolt(core)
+    replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -152,10 +156,11 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         yield
         if handler is not None:
             handler.close()
+        replays.close()
         core.shutdown()
 
     routes = [
-        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core), methods=["POST"])]),
+        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core, replays), methods=["POST"])]),
         Route("/healthz", health_endpoint(core), methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *alert_routes(core),

@@ -6,6 +6,7 @@ insert fail, also across processes sharing the database); rows past the window a
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 
@@ -18,6 +19,7 @@ from app.inbound.models import SeenRequest
 from app.inbound.signature import MAX_AGE
 
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of expired signatures
+TABLE = SeenRequest.__tablename__
 
 
 class ReplayGuard:
@@ -27,19 +29,52 @@ class ReplayGuard:
         self.engine = engine
         self._next_prune = 0.0
         self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            self._path = url.database
+        else:
+            self._path = None
 
     def first_time(self, signature: str, timestamp: int, now: float | None = None) -> bool:
         """Record the request; False when the same signature was recorded before (a replay)."""
         now = time.time() if now is None else now
+        prune = self._prune_due(now)
+        if self._path is not None:
+            return self._sqlite_first_time(signature, timestamp, int(now) - MAX_AGE if prune else None)
         try:
-            with transaction(self.engine, urgent=True) as session:  # Slack waits on this write
+            with transaction(self.engine, urgent=True) as session:
                 session.execute(insert(SeenRequest).values(signature=signature, timestamp=timestamp))
-                if self._prune_due(now):
-                    # A request older than the window is refused by its timestamp: its signature can go.
+                if prune:
                     session.execute(delete(SeenRequest).where(SeenRequest.timestamp < int(now) - MAX_AGE))
         except IntegrityError:
             return False
         return True
+
+    def _sqlite_first_time(self, signature: str, timestamp: int, prune_before: int | None) -> bool:
+        # Slack waits on this write: one autocommitted statement on a connection of its own, outside the
+        # process's queue of writers, so it holds SQLite's write lock for microseconds and never waits
+        # behind a longer transaction of the bot's own.
+        with self._lock:
+            connection = self._connection()
+            inserted = connection.execute(f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)",
+                                          (signature, timestamp)).rowcount == 1
+            if prune_before is not None:
+                # A request older than the window is refused by its timestamp: its signature can go.
+                connection.execute(f"DELETE FROM {TABLE} WHERE timestamp < ?", (prune_before,))
+        return inserted
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            self._sqlite = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._sqlite.execute("PRAGMA busy_timeout=30000")
+        return self._sqlite
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
 
     def _prune_due(self, now: float) -> bool:
         with self._lock:
