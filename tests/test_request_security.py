@@ -12,7 +12,7 @@ import socket
 import sqlite3
 import time
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote_plus, urlencode
 
 import pytest
 from sqlmodel import Session
@@ -123,6 +123,17 @@ def test_serve_refuses_a_missing_announce_channel_naming_the_variable(serve_env,
     assert [c.method for c in real_fake.calls] == ["auth.test", "conversations.info"]
 
 
+def test_socket_mode_needs_no_secret_but_still_checks_slack(serve_env, real_fake):
+    serve_env.setenv("SLACK_BOT_TOKEN", REAL_TOKEN)
+    serve_env.setenv("SLACK_APP_TOKEN", "xapp-1-A0WARROOM-1-real")
+    serve_env.setenv("SLACK_API_URL", real_fake.api_url)
+    serve_env.setenv("WARROOM_EXEC_CHANNEL", "C0GONE")
+    result = runner.invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 2, result.output
+    assert "SLACK_SIGNING_SECRET" not in result.output
+    assert "WARROOM_EXEC_CHANNEL: channel C0GONE does not exist" in result.output
+
+
 def test_serve_refuses_a_token_that_slack_refuses(serve_env, real_fake):
     serve_env.setenv("SLACK_BOT_TOKEN", "xoxb-revoked-token")
     serve_env.setenv("SLACK_SIGNING_SECRET", REAL_SECRET)
@@ -208,6 +219,28 @@ def test_malformed_requests_get_4xx_never_5xx(sandbox):
     broken_payload = b"payload=%7Bnot-json"
     answer = post(sandbox, broken_payload, signed(sandbox, broken_payload))
     assert answer.status_code == 400
+    # Signed, valid JSON, but not shaped like anything Slack sends (found by tests/test_slack_fuzz.py):
+    # Bolt would fail half-way through dispatch on these.
+    for payload, says in ((b'{"type": "block_actions", "actions": null}', "actions"),
+                          (b'{"type": "view_submission", "user": {"id": "U0LEAD"}, '
+                           b'"view": {"type": "modal", "callback_id": "declare"}}', "state"),
+                          (b'{"type": "view_submission", "user": {"id": "U0LEAD"}, '
+                           b'"view": {"callback_id": "declare", "state": {"values": {}}}}', "view.type"),
+                          (b'[1, 2]', "cannot be read")):
+        odd = b"payload=" + quote_plus(payload).encode()
+        answer = post(sandbox, odd, signed(sandbox, odd))
+        assert answer.status_code == 400 and says in answer.text, (payload, answer.text)
+    for event in (b'{"type": "event_callback", "event": null}', b'{"type": "event_callback", "event": [1]}'):
+        answer = post(sandbox, event, signed(sandbox, event, content_type="application/json"))
+        assert answer.status_code == 400 and "event" in answer.text, (event, answer.text)
+
+
+def test_a_content_length_that_is_not_a_number_is_refused(sandbox):
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0={'a' * 64}\r\n"
+            "Content-Length: lots\r\n\r\n").encode()
+    status, _ = stream_until_answered(sandbox.port, head, b"", budget=0)
+    assert status == "HTTP/1.1 400 Bad Request"
 
 
 # --- the body cap ------------------------------------------------------------------------------------------
