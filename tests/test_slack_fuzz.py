@@ -115,7 +115,7 @@ def headers_for(secret: str, body: bytes, mode: str, content_type: str, odd: str
 
 
 # Bounded: 250 examples (a few seconds); set WARROOM_FUZZ_EXAMPLES for a longer run.
-@settings(max_examples=int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "250")), deadline=None,
+@settings(max_examples=int(os.environ.get("WARROOM_FUZZ_EXAMPLES", "250")), deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(request=bodies, mode=signing, odd=ASCII, retry=st.one_of(st.none(), ASCII))
 def test_no_request_gets_a_server_error(box, request, mode, odd, retry):
