@@ -1,4 +1,5 @@
-"""Checks before serving: Slack accepts the bot token, and the configured channels exist and take its posts."""
+"""Checks before serving: Slack accepts the bot token (and the app-level token in Socket Mode), and the
+configured channels exist and take the bot's posts."""
 
 from __future__ import annotations
 
@@ -25,6 +26,12 @@ def slack_problems(settings: Settings, client: WebClient) -> list[str]:
     except Exception as exc:  # connection refused, DNS, TLS: Slack cannot be reached at all
         return [f"SLACK_API_URL: Slack could not be reached at {settings.slack_api_url} ({type(exc).__name__})"]
     problems = []
+    if settings.slack_app_token:
+        try:  # the URL it hands out is simply left unused (Slack's expire by themselves)
+            client.apps_connections_open(app_token=settings.slack_app_token)
+        except SlackApiError as exc:
+            problems.append(f"SLACK_APP_TOKEN: Slack refused it for Socket Mode ({exc.response.get('error')}); "
+                            "it needs the connections:write scope and Socket Mode switched on")
     for variable, field in CHANNEL_SETTINGS:
         channel = getattr(settings, field)
         if channel:

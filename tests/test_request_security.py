@@ -131,7 +131,18 @@ def test_socket_mode_needs_no_secret_but_still_checks_slack(serve_env, real_fake
     result = runner.invoke(cli, ["serve", "--port", "1"])
     assert result.exit_code == 2, result.output
     assert "SLACK_SIGNING_SECRET" not in result.output
+    assert "SLACK_APP_TOKEN: Slack refused it for Socket Mode (invalid_auth)" in result.output
     assert "WARROOM_EXEC_CHANNEL: channel C0GONE does not exist" in result.output
+
+
+def test_socket_mode_start_checks_pass_with_a_known_app_token(real_fake):
+    from app.sandbox.fake_socket_mode import FakeSocketMode
+
+    with FakeSocketMode(real_fake, app_token="xapp-1-A0WARROOM-1-real") as edge:
+        settings = load_settings(slack_bot_token=REAL_TOKEN, slack_app_token=edge.app_token,
+                                 slack_api_url=real_fake.api_url)
+        assert slack_problems(settings, make_client(REAL_TOKEN, real_fake.api_url, max_retries=0)) == []
+        assert [c.method for c in real_fake.calls] == ["auth.test", "apps.connections.open"]
 
 
 def test_serve_refuses_a_token_that_slack_refuses(serve_env, real_fake):
