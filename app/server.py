@@ -12,7 +12,7 @@ from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -58,6 +58,8 @@ async def admit(request: Request, secret: str, limit: int = SLACK_BODY_LIMIT) ->
         check_signature(secret, timestamp, signature, body)
     except BodyTooLarge:
         return _refusal(413, f"Slack requests are at most {limit} bytes")
+    except ClientDisconnect:
+        return _refusal(400, "the client went away before the whole body arrived")
     except BadLength:
         return _refusal(400, "Content-Length is not a number")
     except Refused as refused:

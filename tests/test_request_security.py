@@ -246,6 +246,18 @@ def test_malformed_requests_get_4xx_never_5xx(sandbox):
         assert answer.status_code == 400 and "event" in answer.text, (event, answer.text)
 
 
+def test_a_client_that_leaves_mid_body_causes_no_server_error(sandbox, caplog):
+    head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
+            f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0={'a' * 64}\r\n"
+            "Content-Length: 5000\r\n\r\ncommand=%2Fwarroom").encode()
+    with caplog.at_level("INFO"):
+        with socket.create_connection(("127.0.0.1", sandbox.port), timeout=5) as sock:
+            sock.sendall(head)
+        sandbox.fake.wait_for(lambda: any("went away" in r.getMessage() for r in caplog.records))
+    assert sandbox.http.get("/healthz").status_code == 200
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+
+
 def test_a_content_length_that_is_not_a_number_is_refused(sandbox):
     head = (f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {FORM}\r\n"
             f"X-Slack-Request-Timestamp: {int(time.time())}\r\nX-Slack-Signature: v0={'a' * 64}\r\n"
