@@ -19,6 +19,8 @@ from app.inbound.models import SeenRequest
 from app.inbound.signature import MAX_AGE
 
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of expired signatures
+LOCK_WAIT = 30.0  # seconds a write waits for SQLite's lock before it fails, as the bot's other writes do
+RETRY_EVERY = 0.0005
 TABLE = SeenRequest.__tablename__
 
 
@@ -53,21 +55,23 @@ class ReplayGuard:
 
     def _sqlite_first_time(self, signature: str, timestamp: int, prune_before: int | None) -> bool:
         # Slack waits on this write: one autocommitted statement on a connection of its own, outside the
-        # process's queue of writers, so it holds SQLite's write lock for microseconds and never waits
-        # behind a longer transaction of the bot's own.
+        # process's queue of writers, so it holds SQLite's write lock for microseconds and never waits for
+        # a whole transaction of the bot's own. While another writer holds the lock it looks again every
+        # half millisecond, instead of SQLite's busy handler, whose sleeps grow to 100 ms.
         with self._lock:
             connection = self._connection()
-            inserted = connection.execute(f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)",
-                                          (signature, timestamp)).rowcount == 1
+            inserted = _retry_while_locked(lambda: connection.execute(
+                f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)", (signature, timestamp)
+            ).rowcount == 1)
             if prune_before is not None:
                 # A request older than the window is refused by its timestamp: its signature can go.
-                connection.execute(f"DELETE FROM {TABLE} WHERE timestamp < ?", (prune_before,))
+                _retry_while_locked(lambda: connection.execute(f"DELETE FROM {TABLE} WHERE timestamp < ?",
+                                                               (prune_before,)))
         return inserted
 
     def _connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
-            self._sqlite = sqlite3.connect(self._path, timeout=30, isolation_level=None, check_same_thread=False)
-            self._sqlite.execute("PRAGMA busy_timeout=30000")
+            self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
         return self._sqlite
 
     def close(self) -> None:
@@ -82,3 +86,15 @@ class ReplayGuard:
                 return False
             self._next_prune = now + PRUNE_EVERY
             return True
+
+
+def _retry_while_locked(statement):
+    """Run ``statement`` until SQLite's write lock is free (or LOCK_WAIT passes)."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return statement()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(RETRY_EVERY)
