@@ -398,6 +398,28 @@ def test_replay_memory_is_shared_by_processes_and_pruned(tmp_path):
     two.dispose()
 
 
+def test_replay_record_waits_for_another_writer(tmp_path):
+    import threading
+
+    from app import migrate
+
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # another process is writing
+    release = threading.Timer(0.2, lambda: writer.execute("COMMIT"))
+    started = time.monotonic()
+    release.start()
+    try:
+        assert ReplayGuard(engine).first_time("v0=" + secrets.token_hex(32), int(time.time()))
+    finally:
+        release.join()
+        writer.close()
+        engine.dispose()
+    assert time.monotonic() - started >= 0.2
+
+
 def test_replay_check_keeps_the_ack_path_cheap(tmp_path):
     from app import migrate
 
