@@ -44,6 +44,7 @@ class ReplayGuard:
         prune = self._prune_due(now)
         if self._path is not None:
             return self._sqlite_first_time(signature, timestamp, int(now) - MAX_AGE if prune else None)
+        # A server database (PostgreSQL) takes concurrent writers itself: an ordinary transaction.
         try:
             with transaction(self.engine, urgent=True) as session:
                 session.execute(insert(SeenRequest).values(signature=signature, timestamp=timestamp))
