@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from app.config import ConfigError, load_settings
+from app.config import ConfigError, load_settings, serving_problems
 
 cli = typer.Typer(help="A Slack war room for crisis communication teams.", no_args_is_help=True,
                   pretty_exceptions_enable=False, add_completion=False)
@@ -53,12 +53,28 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
+    problems = serving_problems(settings)
+    if problems:
+        fail("refusing to serve a real workspace with this configuration:\n" + "\n".join(f"  {p}" for p in problems))
     if settings.sandbox:
         typer.echo("SLACK_BOT_TOKEN is not set: serving against the built-in sandbox token. "
                    "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for a real workspace (see README).", err=True)
+    slack_check_or_exit(settings)
     core = core_or_exit(settings)
-    app = create_app(core, socket_mode=bool(settings.slack_app_token))
+    app = create_app(core, socket_mode=settings.socket_mode)
     uvicorn.run(app, host=host, port=port or settings.port, log_level="info", access_log=False)
+
+
+def slack_check_or_exit(settings) -> None:
+    """Stop before serving when Slack refuses the token or a configured channel cannot take the bot's posts."""
+    from app.preflight import needs_slack_checks, slack_problems
+    from app.slack.client import make_client
+
+    if not needs_slack_checks(settings):
+        return
+    problems = slack_problems(settings, make_client(settings.slack_bot_token, settings.slack_api_url, max_retries=1))
+    if problems:
+        fail("Slack is not ready for the bot:\n" + "\n".join(f"  {p}" for p in problems))
 
 
 @cli.command()

@@ -13,6 +13,11 @@ from app.timeutil import zone
 
 SANDBOX_TOKEN = "xoxb-sandbox"
 SANDBOX_SECRET = "sandbox-signing-secret"
+DEFAULT_API_URL = "https://slack.com/api/"
+# Bot tokens as Slack issues them: plain, or rotating (token rotation on) with the xoxe. prefix.
+BOT_TOKEN_PREFIXES = ("xoxb-", "xoxe.xoxb-")
+# Slack's signing secrets are 32 characters; anything shorter is not one, and is easier to guess.
+MIN_SECRET_LENGTH = 32
 
 
 class ConfigError(ValueError):
@@ -27,7 +32,7 @@ class Settings(BaseSettings):
     slack_bot_token: str = Field(default=SANDBOX_TOKEN, description="Bot token (xoxb-...)")
     slack_signing_secret: str = Field(default=SANDBOX_SECRET, description="Signing secret of the app")
     slack_app_token: str | None = Field(default=None, description="App-level token (xapp-...) for Socket Mode")
-    slack_api_url: str = Field(default="https://slack.com/api/", description="Base URL of the Web API")
+    slack_api_url: str = Field(default=DEFAULT_API_URL, description="Base URL of the Web API")
     database_url: str = Field(default="sqlite:///warroom.db")
     warroom_playbooks: Path = Path("playbooks")
     warroom_roster: Path = Path("roster.yml")
@@ -51,8 +56,8 @@ class Settings(BaseSettings):
     @field_validator("slack_bot_token")
     @classmethod
     def _bot_token(cls, value: str) -> str:
-        if not value.startswith("xoxb-"):
-            raise ValueError("must be a bot token starting with xoxb-")
+        if not value.startswith(BOT_TOKEN_PREFIXES):
+            raise ValueError("must be a bot token starting with xoxb- (or xoxe.xoxb- when tokens rotate)")
         return value
 
     @field_validator("slack_app_token")
@@ -98,6 +103,34 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.openai_api_key)
+
+    @property
+    def socket_mode(self) -> bool:
+        """Slack traffic comes over Socket Mode (an app-level token is set), not to an HTTP Request URL."""
+        return bool(self.slack_app_token)
+
+
+def serving_problems(settings: Settings) -> list[str]:
+    """Why these settings must not serve Slack's Request URL, one line per variable; empty when safe.
+
+    The sandbox's signing secret is public: paired with a real bot token, anyone could forge a request
+    that the bot would act on in the real workspace. In Socket Mode no Request URL is served, so no
+    secret is needed.
+    """
+    if settings.sandbox or settings.socket_mode:
+        return []
+    secret = settings.slack_signing_secret.strip()
+    where = "(api.slack.com/apps -> your app -> Basic Information -> Signing Secret)"
+    if not secret or "slack_signing_secret" not in settings.model_fields_set:
+        problem = f"not set; a real SLACK_BOT_TOKEN needs the app's own signing secret {where}"
+    elif secret == SANDBOX_SECRET:
+        problem = f"is the public sandbox secret, which anyone can sign requests with; set the app's own {where}"
+    elif len(secret) < MIN_SECRET_LENGTH:
+        problem = (f"is {len(secret)} characters long; Slack's signing secrets have {MIN_SECRET_LENGTH}: "
+                   f"copy the whole secret {where}")
+    else:
+        return []
+    return [f"SLACK_SIGNING_SECRET: {problem} (or set SLACK_APP_TOKEN to use Socket Mode)"]
 
 
 def load_settings(**overrides) -> Settings:

@@ -6,6 +6,7 @@ from app.alerts.models import Alert
 from app.decisions.models import Decision
 from app.effects.models import Effect
 from app.incidents.clocks import IncidentClock, IncidentLabel
+from app.inbound.models import SeenRequest
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
@@ -16,6 +17,6 @@ metadata = SQLModel.metadata
 
 __all__ = [
     "Alert", "Approval", "Decision", "Effect", "Fact", "Incident", "IncidentClock", "IncidentLabel",
-    "ProcessedEvent", "RoleAssignment", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task",
-    "TimelineEvent", "metadata",
+    "ProcessedEvent", "RoleAssignment", "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion",
+    "Task", "TimelineEvent", "metadata",
 ]

@@ -10,16 +10,21 @@ import time
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
-from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from app import metrics
 from app.alerts.http import routes as alert_routes
+from app.config import ConfigError, serving_problems
 from app.core import Core
+from app.health import database_check
+from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_capped
+from app.inbound.replays import ReplayGuard
+from app.inbound.shape import shape_problem
+from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
@@ -36,34 +41,78 @@ def _kind(body: bytes, content_type: str) -> str:
     return "event"
 
 
-def slack_endpoint(bolt: App):
+def _refusal(status: int, reason: str) -> Response:
+    log.info("refused a request on /slack/events with %s: %s", status, reason)
+    return Response(reason, status_code=status, media_type="text/plain",
+                    headers={"Connection": "close"} if status == 413 else None)
+
+
+async def admit(request: Request, secret: str, limit: int = SLACK_BODY_LIMIT) -> tuple[bytes, str, int] | Response:
+    """The body, signature and timestamp of a request signed by Slack, or the answer that refuses it.
+
+    Cheapest first: the signature headers' shape and the size Content-Length announces, before a body
+    byte is read; then the body, read with a cap while it streams; then the HMAC over the raw bytes.
+    """
+    try:
+        timestamp, signature = signed_headers(request.headers)
+        body = await read_capped(request, limit)
+        check_signature(secret, timestamp, signature, body)
+    except BodyTooLarge:
+        return _refusal(413, f"Slack requests are at most {limit} bytes")
+    except ClientDisconnect:
+        return _refusal(400, "the client went away before the whole body arrived")
+    except BadLength:
+        return _refusal(400, "Content-Length is not a number")
+    except Refused as refused:
+        return _refusal(refused.status, refused.reason)
+    return body, signature, timestamp
+
+
+def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
+             headers: dict[str, list[str]]) -> Response:
+    """Read a signed body, refuse what is not a Slack request, skip a replay, and run Bolt (in one thread)."""
+    try:
+        bolt_request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
+    except UnicodeDecodeError:
+        return _refusal(400, "the body is not UTF-8 text")
+    except Exception as exc:  # a signed body that is not what its content type says (broken JSON, a list)
+        return _refusal(400, f"the body cannot be read as a Slack request ({type(exc).__name__})")
+    problem = shape_problem(bolt_request.body)
+    if problem:
+        return _refusal(400, f"the body is not shaped like a Slack request: {problem}")
+    if not replays.first_time(signature, timestamp):
+        log.warning("a signed request was sent again (signature %s...): acknowledged, not acted on", signature[:12])
+        return Response(b"", status_code=200)
+    response = bolt.dispatch(bolt_request)
+    headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
+    return Response(content=response.body, status_code=response.status, headers=headers)
+
+
+def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard):
+    secret = core.settings.slack_signing_secret
+
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
-        body = await request.body()
-        bolt_request = BoltRequest(body=body.decode("utf-8"), query=request.url.query,
-                                   headers={k: [v] for k, v in request.headers.items()})
-        # Bolt's dispatch is synchronous: keep it off the event loop.
-        response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        admitted = await admit(request, secret)
+        if isinstance(admitted, Response):
+            return admitted
+        body, signature, timestamp = admitted
+        # Bolt's dispatch is synchronous: keep it (and the replay record's write) off the event loop.
+        response = await run_in_threadpool(dispatch, bolt, replays, body, signature, timestamp, request.url.query,
+                                           {k: [v] for k, v in request.headers.items()})
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
             time.perf_counter() - started)
-        headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
-        return Response(content=response.body, status_code=response.status, headers=headers)
+        return response
 
     return handle
 
 
 def health_endpoint(core: Core):
-    def check() -> bool:
-        with core.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return True
-
     async def health(_request: Request) -> JSONResponse:
-        try:
-            await run_in_threadpool(check)
-        except Exception as exc:  # the database does not answer
-            return JSONResponse({"ok": False, "error": type(exc).__name__}, status_code=503)
-        return JSONResponse({"ok": True})
+        database = await run_in_threadpool(database_check, core.engine)
+        status = "ok" if database.ok else "degraded"
+        return JSONResponse({"ok": database.ok, "status": status, "checks": {"database": database.as_dict()}},
+                            status_code=200 if database.ok else 503)
 
     return health
 
@@ -73,8 +122,16 @@ async def metrics_endpoint(_request: Request) -> Response:
 
 
 def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False) -> Starlette:
-    """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``."""
+    """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``.
+
+    In Socket Mode Slack's traffic arrives over the socket: ``/slack/events`` is not served at all (404).
+    Over HTTP, settings whose signing secret would let anyone forge requests are refused (ConfigError).
+    """
+    problems = [] if socket_mode else serving_problems(core.settings)
+    if problems:
+        raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
     bolt = bolt or build_bolt(core)
+    replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
@@ -100,10 +157,11 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         yield
         if handler is not None:
             handler.close()
+        replays.close()
         core.shutdown()
 
     routes = [
-        Route("/slack/events", slack_endpoint(bolt), methods=["POST"]),
+        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core, replays), methods=["POST"])]),
         Route("/healthz", health_endpoint(core), methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *alert_routes(core),

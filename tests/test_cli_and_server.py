@@ -84,7 +84,10 @@ def _export(incident_id, fmt):
 
 
 def test_health_and_metrics(sandbox):
-    assert sandbox.http.get("/healthz").json() == {"ok": True}
+    health = sandbox.http.get("/healthz")
+    assert health.status_code == 200
+    assert health.json() == {"ok": True, "status": "ok",
+                             "checks": {"database": {"ok": True, "detail": "reachable, writable"}}}
     sandbox.alert(social_alert())
     metrics = sandbox.http.get("/metrics").text
     assert "warroom_alerts_received_total" in metrics and "warroom_slack_calls_total" in metrics

@@ -11,6 +11,7 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 MANIFEST = REPO / "manifest.yml"
+SOCKET_MANIFEST = REPO / "manifest.socket-mode.yml"
 SCHEMA_NAME = "manifest.schema.1.0.0.json"
 VENDORED_SCHEMA = Path(__file__).parent / "data" / "slack-manifest.schema.1.0.0.json"
 SIBLING_SCHEMA = REPO.parent / "shared" / "slack" / SCHEMA_NAME
@@ -38,14 +39,12 @@ EXPECTED_BOT_SCOPES = {
     "groups:write",
     "channels:read",
     "groups:read",
-    "channels:join",
     "chat:write",
     "chat:write.public",
     "commands",
     "pins:write",
     "bookmarks:write",
     "users:read",
-    "users:read.email",
     "usergroups:read",
     "reactions:read",
     "reactions:write",
@@ -65,9 +64,19 @@ EVENT_SCOPES = {
 }
 
 
+# Scopes the code must never need again: nothing joins channels (the bot creates its rooms) or looks
+# people up by e-mail (the roster names Slack user ids).
+UNUSED_SCOPES = {"channels:join": "conversations_join", "users:read.email": "users_lookupByEmail"}
+
+
 @pytest.fixture(scope="module")
 def manifest() -> dict:
     return yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def socket_manifest() -> dict:
+    return yaml.safe_load(SOCKET_MANIFEST.read_text(encoding="utf-8"))
 
 
 def load_schema(path: Path) -> dict:
@@ -89,13 +98,15 @@ def test_vendored_schema_ships_with_its_license():
     assert "MIT License" in license_text
 
 
-def test_manifest_matches_vendored_schema(manifest):
+def test_manifest_matches_vendored_schema(manifest, socket_manifest):
     validate(manifest, load_schema(VENDORED_SCHEMA))
+    validate(socket_manifest, load_schema(VENDORED_SCHEMA))
 
 
 @pytest.mark.skipif(not SIBLING_SCHEMA.is_file(), reason="shared/ folder not checked out beside the repository")
-def test_manifest_matches_shared_schema(manifest):
+def test_manifest_matches_shared_schema(manifest, socket_manifest):
     validate(manifest, load_schema(SIBLING_SCHEMA))
+    validate(socket_manifest, load_schema(SIBLING_SCHEMA))
 
 
 def test_schema_rejects_a_broken_manifest(manifest):
@@ -134,6 +145,21 @@ def test_bot_scopes_are_exactly_the_needed_ones(manifest):
     assert "user" not in manifest["oauth_config"]["scopes"]
 
 
+def test_unused_scopes_stay_unused(manifest):
+    scopes = set(manifest["oauth_config"]["scopes"]["bot"])
+    code = "\n".join(path.read_text(encoding="utf-8") for path in (REPO / "app").rglob("*.py")
+                     if "sandbox" not in path.parts)
+    for scope, call in UNUSED_SCOPES.items():
+        assert scope not in scopes
+        assert call not in code and call.replace("_", ".", 1) not in code, f"{call} needs {scope} in the manifest"
+
+
+def test_direct_messages_have_a_messages_tab(manifest):
+    assert "im:write" in manifest["oauth_config"]["scopes"]["bot"]
+    assert manifest["features"]["app_home"] == {"home_tab_enabled": False, "messages_tab_enabled": True,
+                                                "messages_tab_read_only_enabled": True}
+
+
 def test_every_bot_event_has_its_scope(manifest):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
@@ -150,3 +176,17 @@ def test_settings(manifest):
     assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
+
+
+def test_socket_mode_manifest_is_the_same_app_without_request_urls(manifest, socket_manifest):
+    assert socket_manifest["settings"]["socket_mode_enabled"] is True
+    assert "request_url" not in socket_manifest["settings"]["event_subscriptions"]
+    assert socket_manifest["settings"]["interactivity"] == {"is_enabled": True}
+    assert all("url" not in command for command in socket_manifest["features"]["slash_commands"])
+    # Everything else is identical: put the URLs and the switch back and the two files are equal.
+    restored = json.loads(json.dumps(socket_manifest))
+    restored["settings"]["socket_mode_enabled"] = False
+    restored["settings"]["event_subscriptions"]["request_url"] = REQUEST_URL
+    restored["settings"]["interactivity"]["request_url"] = REQUEST_URL
+    restored["features"]["slash_commands"][0]["url"] = REQUEST_URL
+    assert restored == manifest

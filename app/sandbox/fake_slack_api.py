@@ -13,6 +13,9 @@ Handler = Callable[[SlackStore, "Args"], dict[str, Any]]
 
 METHODS: dict[str, Handler] = {}
 
+# Methods that take the app-level token (xapp-...) instead of the bot token; every other method refuses it.
+APP_LEVEL_METHODS = frozenset({"apps.connections.open"})
+
 
 class SlackError(Exception):
     """An `{"ok": false, "error": code}` answer, with optional extra fields."""

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 from app.sandbox import fake_slack_chat, fake_slack_conversations, fake_slack_views  # noqa: F401 - registers
-from app.sandbox.fake_slack_api import METHODS, Args, SlackError
+from app.sandbox.fake_slack_api import APP_LEVEL_METHODS, METHODS, Args, SlackError
 from app.sandbox.fake_slack_store import Call, SlackStore
 from app.sandbox.rate_limits import RateLimiter
 
@@ -71,6 +72,8 @@ class ApiFrontDoor:
         self.faults: dict[str, list[Fault]] = {}
         self._fault_lock = threading.Lock()
         self.released = threading.Event()  # set when the fake stops: held answers are dropped
+        # App-level tokens (xapp-...) the fake accepts, each with the function that issues a Socket Mode URL.
+        self.app_tokens: dict[str, Callable[[], str]] = {}
 
     def add_faults(self, method: str, fault: Fault, times: int) -> None:
         """Queue failures for method; times=0 cancels the ones still pending."""
@@ -128,11 +131,15 @@ class ApiFrontDoor:
         fault = self._take_fault(method)
         if fault is not None and fault.answer == "send":
             return self._fault_answer(method, params, fault)
+        if method in APP_LEVEL_METHODS:
+            return self._app_level(method, params, token)
         handler = METHODS.get(method)
         if handler is None:
             return self._error(method, params, "unknown_method", req_method=method)
         if not token:
             return self._error(method, params, "not_authed")
+        if token.startswith("xapp-"):
+            return self._error(method, params, "not_allowed_token_type")
         if token != self.bot_token:
             return self._error(method, params, "invalid_auth")
         if self.enforce_rate_limits:
@@ -151,6 +158,18 @@ class ApiFrontDoor:
                 self.released.wait(HOLD_LIMIT)
             return NO_ANSWER
         return json_answer(result)
+
+    def _app_level(self, method: str, params: dict[str, Any], token: str | None) -> Answer:
+        """apps.connections.open: a fresh, single-use websocket URL for a known app-level token."""
+        if not token:
+            return self._error(method, params, "not_authed")
+        if not token.startswith("xapp-"):
+            return self._error(method, params, "not_allowed_token_type")
+        issue = self.app_tokens.get(token)
+        if issue is None:
+            return self._error(method, params, "invalid_auth")
+        self._record(method, params, 200, None)
+        return json_answer({"ok": True, "url": issue()})
 
     def _error(self, method: str, params: dict[str, Any], code: str, **extra: Any) -> Answer:
         self._record(method, params, 200, code)

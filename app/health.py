@@ -1,0 +1,56 @@
+"""Health of the database behind /healthz: reachable, and free for a writer within a short wait."""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+BUSY_AFTER = 1.0  # seconds a writer may wait for SQLite's write lock before the database counts as busy
+
+
+@dataclass(frozen=True)
+class Check:
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict:
+        return {"ok": self.ok, "detail": self.detail}
+
+
+def database_check(engine: Engine, busy_after: float = BUSY_AFTER) -> Check:
+    """Can the bot read the database and get its write lock within ``busy_after`` seconds?"""
+    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        return _sqlite_check(engine.url.database, busy_after)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as exc:  # any driver error means the database does not answer
+        return Check(False, f"unreachable: {type(exc).__name__}: {exc}".splitlines()[0])
+    return Check(True, "reachable")
+
+
+def _sqlite_check(path: str, busy_after: float) -> Check:
+    # A connection of its own (not from the pool): it never creates a missing file, and its short busy
+    # timeout never leaks into the bot's connections.
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=rw", uri=True, timeout=busy_after,
+                                     isolation_level=None, check_same_thread=False)
+    except sqlite3.Error as exc:
+        return Check(False, f"unreachable: {exc} ({path})")
+    try:
+        connection.execute("SELECT count(*) FROM alembic_version").fetchone()
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return Check(False, f"busy: another writer held the database for more than {busy_after:g} s ({exc})")
+            raise
+        connection.execute("ROLLBACK")
+    except sqlite3.Error as exc:
+        return Check(False, f"unreachable: {exc} ({path})")
+    finally:
+        connection.close()
+    return Check(True, "reachable, writable")

@@ -1,0 +1,101 @@
+"""Replay protection: a signed request re-sent within Slack's five-minute window is acted on once.
+
+Each request's signature is inserted once into ``seen_slack_requests`` (its primary key makes a second
+insert fail, also across processes sharing the database); rows past the window are pruned now and then.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+
+from sqlalchemy import delete, insert
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from app.db import transaction
+from app.inbound.models import SeenRequest
+from app.inbound.signature import MAX_AGE
+
+PRUNE_EVERY = 60.0  # seconds between two clean-ups of expired signatures
+LOCK_WAIT = 30.0  # seconds a write waits for SQLite's lock before it fails, as the bot's other writes do
+RETRY_EVERY = 0.0005
+TABLE = SeenRequest.__tablename__
+
+
+class ReplayGuard:
+    """Remembers the signatures of handled requests for as long as they could be replayed."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._next_prune = 0.0
+        self._lock = threading.Lock()
+        self._sqlite: sqlite3.Connection | None = None
+        url = engine.url
+        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+            self._path = url.database
+        else:
+            self._path = None
+
+    def first_time(self, signature: str, timestamp: int, now: float | None = None) -> bool:
+        """Record the request; False when the same signature was recorded before (a replay)."""
+        now = time.time() if now is None else now
+        prune = self._prune_due(now)
+        if self._path is not None:
+            return self._sqlite_first_time(signature, timestamp, int(now) - MAX_AGE if prune else None)
+        # A server database (PostgreSQL) takes concurrent writers itself: an ordinary transaction.
+        try:
+            with transaction(self.engine, urgent=True) as session:
+                session.execute(insert(SeenRequest).values(signature=signature, timestamp=timestamp))
+                if prune:
+                    session.execute(delete(SeenRequest).where(SeenRequest.timestamp < int(now) - MAX_AGE))
+        except IntegrityError:
+            return False
+        return True
+
+    def _sqlite_first_time(self, signature: str, timestamp: int, prune_before: int | None) -> bool:
+        # Slack waits on this write: one autocommitted statement on a connection of its own, outside the
+        # process's queue of writers, so it holds SQLite's write lock for microseconds and never waits for
+        # a whole transaction of the bot's own. While another writer holds the lock it looks again every
+        # half millisecond, instead of SQLite's busy handler, whose sleeps grow to 100 ms.
+        with self._lock:
+            connection = self._connection()
+            inserted = _retry_while_locked(lambda: connection.execute(
+                f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)", (signature, timestamp)
+            ).rowcount == 1)
+            if prune_before is not None:
+                # A request older than the window is refused by its timestamp: its signature can go.
+                _retry_while_locked(lambda: connection.execute(f"DELETE FROM {TABLE} WHERE timestamp < ?",
+                                                               (prune_before,)))
+        return inserted
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+        return self._sqlite
+
+    def close(self) -> None:
+        with self._lock:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
+
+    def _prune_due(self, now: float) -> bool:
+        with self._lock:
+            if now < self._next_prune:
+                return False
+            self._next_prune = now + PRUNE_EVERY
+            return True
+
+
+def _retry_while_locked(statement):
+    """Run ``statement`` until SQLite's write lock is free (or LOCK_WAIT passes)."""
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
+        try:
+            return statement()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(RETRY_EVERY)
