@@ -5,8 +5,8 @@ from sqlmodel import SQLModel
 from app.alerts.models import Alert
 from app.decisions.models import Decision
 from app.effects.models import Effect
-from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.inbound.models import SeenRequest
+from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
