@@ -54,7 +54,7 @@ EXPECTED_BOT_SCOPES = {
 }
 
 # The scope Slack requires before it delivers each bot event.
-EVENT_SCOPES = {
+EVENT_SCOPES = {"member_joined_channel": "channels:read", "member_left_channel": "channels:read",
     "app_mention": "app_mentions:read",
     "reaction_added": "reactions:read",
     "reaction_removed": "reactions:read",
@@ -163,7 +163,7 @@ def test_direct_messages_have_a_messages_tab(manifest):
 def test_every_bot_event_has_its_scope(manifest):
     scopes = set(manifest["oauth_config"]["scopes"]["bot"])
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    assert set(events) == {"app_mention", "reaction_added"}
+    assert set(events) == {"app_mention", "reaction_added", "member_joined_channel", "member_left_channel"}
     for event in events:
         assert event in EVENT_SCOPES, f"add the scope for {event} to EVENT_SCOPES"
         assert EVENT_SCOPES[event] in scopes
