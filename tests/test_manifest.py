@@ -54,7 +54,8 @@ EXPECTED_BOT_SCOPES = {
 }
 
 # The scope Slack requires before it delivers each bot event.
-EVENT_SCOPES = {"member_joined_channel": "channels:read", "member_left_channel": "channels:read",
+EVENT_SCOPES = {
+    "member_left_channel": "channels:read",
     "app_mention": "app_mentions:read",
     "reaction_added": "reactions:read",
     "reaction_removed": "reactions:read",
