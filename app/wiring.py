@@ -142,6 +142,8 @@ def build_bolt(core: Core) -> App:
           incident_of=lambda *_: None)
     _view(app, core, CallbackId.STATEMENT_EDIT, statements.edited, Action.REVIEW_STATEMENT,
           lambda view: statements.edit_errors(core, view), incident_of=statements.incident_of_statement)
+    _view(app, core, CallbackId.STATEMENT_OVERRIDE, statements.approved_with_override, Action.REVIEW_STATEMENT,
+          statements.override_errors, incident_of=statements.incident_of_statement)
     _view(app, core, CallbackId.STATEMENT_CHANGES, statements.changes_requested, Action.REVIEW_STATEMENT,
           statements.changes_errors, incident_of=statements.incident_of_statement)
 

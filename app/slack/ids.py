@@ -12,6 +12,7 @@ class ActionId(StrEnum):
     STATEMENT_APPROVE = "statement_approve"
     STATEMENT_EDIT = "statement_edit"
     STATEMENT_CHANGES = "statement_changes"
+    STATEMENT_OVERRIDE = "statement_override"
     RAISE_SEVERITY = "incident_raise_severity"
 
 
@@ -20,3 +21,4 @@ class CallbackId(StrEnum):
     LOG_DECISION = "log_decision"
     STATEMENT_EDIT = "statement_edit"
     STATEMENT_CHANGES = "statement_changes"
+    STATEMENT_OVERRIDE = "statement_override"

@@ -316,11 +316,18 @@ def _people_for_current(core: Core, statement_id: int) -> tuple[int, dict[str, S
     return statement.incident_id, chain_people(core, statement.incident_id, ver.approvers)
 
 
-def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: Reply) -> str:
-    """A click on Approve: sign the waiting step, or refuse (recorded) and say who may."""
+def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: Reply,
+            override_reason: str | None = None) -> str:
+    """A click on Approve: sign the waiting step, or refuse (recorded) and say who may.
+
+    The final step is not signed while the checks found errors, unless the approver gives a reason to
+    override them ("needs_override": the listener asks for one)."""
     incident_id, people = _people_for_current(core, statement_id)
     with _decide_lock, transaction(core.engine) as session:
-        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved", people=people)
+        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved", people=people,
+                                 override_reason=override_reason)
+        if outcome.status == "needs_override":
+            return outcome.status
         step, started = outcome.step, outcome.statement.step_started_at
         if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
             enqueue_final(core, session, statement_id)

@@ -16,7 +16,7 @@ from app.incidents.models import Incident
 from app.slack.pipeline import Request
 from app.statements import flows, service
 from app.statements.channels import parse_channels
-from app.statements.views import changes_modal, edit_modal, parse_value
+from app.statements.views import changes_modal, edit_modal, override_modal, parse_value
 
 
 def incident_of_statement(core: Core, session: Session, body: dict) -> Incident | None:
@@ -57,7 +57,21 @@ def draft(req: Request) -> None:
 
 def approve(req: Request) -> None:
     statement_id, number = _button(req)
-    flows.approve(req.core, statement_id, number, user_id=req.user_id, reply=req.reply)
+    if flows.approve(req.core, statement_id, number, user_id=req.user_id, reply=req.reply) == "needs_override":
+        _, shown = flows.card(req.core, statement_id)
+        req.core.slack.views_open(trigger_id=req.trigger_id, view=override_modal(shown, req.channel_id or ""))
+
+
+def override_errors(view: dict) -> dict[str, str]:
+    reason = _values(view).get("reason", "").strip()
+    return {} if reason else {"reason": "Say why it may be published despite the errors."}
+
+
+def approved_with_override(req: Request) -> None:
+    """The reason was given: the last step is signed, and the override recorded with it."""
+    meta = _meta(req)
+    flows.approve(req.core, int(meta["statement"]), int(meta["version"]), user_id=req.user_id, reply=req.reply,
+                  override_reason=_values(req.body["view"]).get("reason", "").strip())
 
 
 def edit(req: Request) -> None:

@@ -12,7 +12,7 @@ from sqlmodel import Session, col, select
 from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Incident
-from app.statements.lint import Finding
+from app.statements.lint import Finding, blocking, override
 from app.statements.models import Approval, Statement, StatementVersion
 from app.timeutil import as_utc, utcnow
 
@@ -43,7 +43,7 @@ class StepPeople:
 class Outcome:
     """What a click on Approve or a change request did."""
 
-    status: str  # approved | final | refused | outdated | closed | blocked | changes_requested
+    status: str  # approved | final | refused | outdated | closed | blocked | changes_requested | needs_override
     statement: Statement
     version: StatementVersion
     step: int | None = None
@@ -222,6 +222,7 @@ def _refuse(session: Session, statement: Statement, ver: StatementVersion, *, us
 def decide(
     session: Session, statement_id: int, number: int, *, user_id: str, decision: str,
     people: Mapping[str, StepPeople], comment: str | None = None, now: datetime | None = None,
+    override_reason: str | None = None,
 ) -> Outcome:
     """Record an approval or a change request by ``user_id`` on version ``number``; refusals are recorded too.
 
@@ -263,6 +264,16 @@ def decide(
                 reason=reason)
         return Outcome("refused", statement, ver, step=step, role=role, allowed=[u for u in allowed if u != user_id],
                        message=f"You already approved step {earlier[0].step + 1}: each step needs a different person.")
+    final = step + 1 == len(ver.approvers)
+    blockers = blocking(ver.findings) if final else []
+    if blockers and not (override_reason or "").strip():
+        return Outcome("needs_override", statement, ver, step=step, role=role, allowed=allowed,
+                       message="; ".join(str(item.get("message", "")) for item in blockers[:3]))
+    if blockers:
+        record = override(ver.findings, reason=override_reason or "", by=user_id)
+        timeline.record(session, statement.incident_id, "statement_override",
+                        f"v{ver.number}: {record['reason']}", actor=user_id, at=now, statement_id=statement.id,
+                        version=ver.number, **{k: v for k, v in record.items() if k not in ("by", "reason")})
     session.add(Approval(version_id=ver.id, step=step, role=role, user_id=user_id, decision="approved",
                          comment=comment, at=now))
     timeline.record(session, statement.incident_id, "statement_approval",

@@ -250,6 +250,19 @@ def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
                     private_metadata=metadata(card, channel_id))
 
 
+def override_modal(card: Card, channel_id: str) -> dict[str, Any]:
+    """The last sign-off while the checks found errors: approving needs a reason, which is recorded."""
+    errors = [f for f in card.version.findings if f.get("severity") == "error"]
+    lines = "\n".join(f"• {escape(f.get('message', ''))}" for f in errors[:8])
+    blocks = [bk.section(f"*The checks found {len(errors)} error(s) in v{card.version.number}:*\n{lines}"),
+              bk.context("Edit the statement to fix them, or approve anyway and say why. The reason is kept on "
+                         "the timeline with your sign-off."),
+              bk.plain_input("Why it may be published as it is", block_id="reason", action_id="text",
+                             multiline=True, max_length=500)]
+    return bk.modal("Approve despite checks", blocks, callback_id=CallbackId.STATEMENT_OVERRIDE,
+                    submit="Approve", private_metadata=metadata(card, channel_id))
+
+
 def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
     blocks = [bk.context(f"Holding statement v{card.version.number}: say what must change before you can sign off."),
               bk.plain_input("Changes needed", block_id="comment", action_id="text", multiline=True,

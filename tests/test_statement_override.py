@@ -1,0 +1,39 @@
+"""Errors the statement checks find block the last sign-off, unless the approver gives a reason (recorded)."""
+
+from __future__ import annotations
+
+from tests.test_statement_approvals import click, wait_signed
+from tests.test_statement_flow import add_fact, approvals_of, draft, events, room, versions_of, wait_version
+
+
+def test_the_last_sign_off_needs_a_reason_to_override_errors_and_the_reason_is_kept(sandbox):
+    incident = room(sandbox)
+    add_fact(sandbox, incident, "It was probably our fault")
+    statement, _ = draft(sandbox, incident)
+    [version] = versions_of(sandbox, statement.id)
+    assert any(f["severity"] == "error" for f in version.findings) and version.approvers == ["comms", "legal"]
+
+    click(sandbox, incident, "U0COMMS", "statement_approve")  # an earlier step is never blocked
+    wait_signed(sandbox, statement.id, 1)
+    click(sandbox, incident, "U0LEGAL", "statement_approve")  # the last one asks for a reason first
+    modal = sandbox.fake.wait_for(lambda: sandbox.fake.latest_view("U0LEGAL", "statement_override"))
+    assert "error" in str(modal.view["blocks"][0]) and modal.view["submit"]["text"] == "Approve"
+    assert [a.decision for a in approvals_of(sandbox, statement.id)] == ["approved"]  # not signed yet
+
+    empty = sandbox.driver.submit_view("U0LEGAL", modal.id, {"reason": {"text": "  "}})
+    assert empty.json()["response_action"] == "errors" and "reason" in empty.json()["errors"]
+    sandbox.driver.submit_view("U0LEGAL", modal.id, {"reason": {"text": "Wording cleared with outside counsel"}})
+    wait_version(sandbox, incident, status="approved")
+    [record] = events(sandbox, incident.id, "statement_override")
+    assert record.actor == "U0LEGAL" and "outside counsel" in record.text
+    assert {item["rule"] for item in record.data["overridden"]} >= {"liability"}
+
+
+def test_warnings_alone_never_block(sandbox):
+    incident = room(sandbox)
+    statement, _ = draft(sandbox, incident)
+    [version] = versions_of(sandbox, statement.id)
+    assert not any(f["severity"] == "error" for f in version.findings)
+    click(sandbox, incident, "U0COMMS", "statement_approve")
+    wait_version(sandbox, incident, status="approved")
+    assert events(sandbox, incident.id, "statement_override") == []
