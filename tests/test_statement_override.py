@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.db import transaction
+from app.statements.models import StatementVersion
 from tests.test_statement_approvals import click, wait_signed
 from tests.test_statement_flow import add_fact, approvals_of, draft, events, room, versions_of, wait_version
 
@@ -37,3 +39,23 @@ def test_warnings_alone_never_block(sandbox):
     click(sandbox, incident, "U0COMMS", "statement_approve")
     wait_version(sandbox, incident, status="approved")
     assert events(sandbox, incident.id, "statement_override") == []
+
+
+def test_the_promised_next_update_is_re_stamped_at_the_final_sign_off(sandbox):
+    incident = room(sandbox)
+    statement, _ = draft(sandbox, incident)
+    [version] = versions_of(sandbox, statement.id)
+    assert version.next_update and all(version.next_update in text for text in version.variants.values())
+    with transaction(sandbox.core.engine) as session:  # drafted long ago: the time it promised has passed
+        row = session.get(StatementVersion, version.id)
+        row.variants = {k: v.replace(version.next_update, "00:01") for k, v in row.variants.items()}
+        row.next_update = "00:01"
+        session.add(row)
+    click(sandbox, incident, "U0COMMS", "statement_approve")
+    wait_version(sandbox, incident, status="approved")
+    [restamped] = events(sandbox, incident.id, "next_update_restamped")
+    fresh = restamped.data["new"]
+    assert restamped.data["old"] == "00:01" and fresh != "00:01"
+    copies = sandbox.fake.wait_for(lambda: [m.text for m in sandbox.fake.messages(incident.channel_id)
+                                            if "ready to copy" in (m.text or "")])
+    assert all("00:01" not in text for text in copies) and any(fresh in text for text in copies)

@@ -108,11 +108,10 @@ def llm_settings(core: Core) -> LLMSettings | None:
 
 
 def next_update_clock(core: Core, incident: Incident) -> str:
-    due = incident.next_update_at
-    if due is None:
-        cadence = core.playbooks.get(incident.playbook_id).cadence_for(incident.severity)
-        due = utcnow() + as_timedelta(cadence)
-    return local_clock(due, core.settings.warroom_timezone)
+    """The next update a statement promises: the playbook's public cadence from now (a promise the team can
+    keep, e.g. hourly), not the room's internal sitrep rhythm."""
+    cadence = core.playbooks.get(incident.playbook_id).public_update_for(incident.severity)
+    return local_clock(utcnow() + as_timedelta(cadence), core.settings.warroom_timezone)
 
 
 def statement_language(core: Core, incident: Incident) -> str:
@@ -230,7 +229,8 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
     with transaction(core.engine) as session:
         row = service.get(session, statement_id)
         ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
-                                  note=result.note, findings=findings, approvers=chain, created_by=by)
+                                  note=result.note, findings=findings, approvers=chain, created_by=by,
+                                  next_update=ctx.next_update)
         number, started = ver.number, row.step_started_at
     _after_new_version(core, statement_id, incident.id, number, started)
 
@@ -446,7 +446,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         row = service.get(session, statement_id)
         ver = service.add_version(session, row, variants=variants, method="edit", model=None,
                                   note=note.strip()[:300], findings=findings, approvers=chain, created_by=user_id,
-                                  replaces=number)
+                                  replaces=number, next_update=_promised(variants, previous.next_update,
+                                                                         ctx.next_update))
         row.channels = list(variants)
         session.add(row)
         new_number, started = ver.number, row.step_started_at
@@ -460,6 +461,7 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
     """In the final sign-off's transaction: each channel's text for copying, the publish webhook, the headline."""
     statement, ver = service.current(session, statement_id)
     incident = incidents.get(session, statement.incident_id)
+    restamp(core, session, incident, ver)
     if incident.channel_id:
         for channel, text in ver.variants.items():
             effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident.id,
@@ -471,6 +473,26 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
     briefing.enqueue_refresh(session, incident.id)
     timeline.record(session, incident.id, "statement_final_text", f"v{ver.number} posted for copying",
                     actor="warroom", statement_id=statement_id, version=ver.number, channels=list(ver.variants))
+
+
+def _promised(variants: dict[str, str], *candidates: str | None) -> str | None:
+    """The next-update time an edited text still promises (the one it was drafted with, or today's)."""
+    return next((t for t in candidates if t and any(t in text for text in variants.values())), None)
+
+
+def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
+    """At the final sign-off the promised next-update time counts again from now, so a long approval chain
+    never publishes a time already past; the change is on the timeline and in the approved card."""
+    fresh = next_update_clock(core, incident)
+    old = ver.next_update
+    if not old or old == fresh or not any(old in text for text in ver.variants.values()):
+        return
+    ver.variants = {channel: text.replace(old, fresh) for channel, text in ver.variants.items()}
+    ver.note = (ver.note + " " if ver.note else "") + f"Next update re-stamped at approval: {old} -> {fresh}."
+    ver.next_update = fresh
+    session.add(ver)
+    timeline.record(session, incident.id, "next_update_restamped", f"v{ver.number}: {old} -> {fresh}",
+                    actor="warroom", statement_id=ver.statement_id, version=ver.number, old=old, new=fresh)
 
 
 def finalize(core: Core, statement_id: int, *, by: str) -> None:

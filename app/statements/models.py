@@ -43,6 +43,8 @@ class StatementVersion(SQLModel, table=True):
     created_by: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     locked: bool = False
+    # The "next update" time its texts promise, as written in them (re-stamped at the final sign-off).
+    next_update: str | None = None
 
 
 class Approval(SQLModel, table=True):

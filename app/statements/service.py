@@ -176,7 +176,7 @@ def next_step(ver: StatementVersion, rows: Sequence[Approval]) -> int | None:
 def add_version(
     session: Session, statement: Statement, *, variants: dict[str, str], method: str, model: str | None, note: str,
     findings: list[dict[str, Any]], approvers: list[str], created_by: str, replaces: int | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, next_update: str | None = None,
 ) -> StatementVersion:
     """Save the next version; approvals (re)start at the first step. Locked statements take no new version.
 
@@ -193,7 +193,7 @@ def add_version(
     number = statement.current_version + 1
     ver = StatementVersion(statement_id=statement.id, number=number, variants=dict(variants), method=method,
                            model=model, note=note, findings=list(findings), approvers=list(approvers),
-                           created_by=created_by, created_at=now)
+                           created_by=created_by, created_at=now, next_update=next_update)
     session.add(ver)
     statement.current_version = number
     statement.status = "pending"
