@@ -31,6 +31,14 @@ class ModelError(Exception):
     """The model gave no usable answer; the message is the reason, short enough to show to people."""
 
 
+def client(settings: LLMSettings):
+    """An ``openai.OpenAI`` client for these settings (the statement checks' second opinion takes one)."""
+    import openai  # optional heavy dependency: loaded only when a model is configured
+
+    return openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
+                         max_retries=settings.max_retries)
+
+
 def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False) -> str:
     """Ask the model and return its reply text; every failure becomes a ModelError with a short reason."""
     import openai

@@ -20,12 +20,14 @@ from app import metrics
 from app.alerts.http import routes as alert_routes
 from app.config import ConfigError, serving_problems
 from app.core import Core
+from app.effects.service import outbox_health
 from app.health import database_check
 from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_capped
 from app.inbound.replays import ReplayGuard
 from app.inbound.shape import shape_problem
 from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
+from app.incidents.setup_health import setup_health
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
 from app.wiring import build_bolt
@@ -108,10 +110,19 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard):
 
 
 def health_endpoint(core: Core):
+    def work() -> dict:
+        return {**setup_health(core), **outbox_health(core.engine)}
+
     async def health(_request: Request) -> JSONResponse:
         database = await run_in_threadpool(database_check, core.engine)
-        status = "ok" if database.ok else "degraded"
-        return JSONResponse({"ok": database.ok, "status": status, "checks": {"database": database.as_dict()}},
+        checks: dict = {"database": database.as_dict()}
+        stuck = False
+        if database.ok:  # work that needs people: stopped set-ups, Slack posts that failed for good
+            checks["work"] = await run_in_threadpool(work)
+            stuck = bool(checks["work"]["setups_failed"] or checks["work"]["effects_failed"])
+        status = "degraded" if not database.ok or stuck else "ok"
+        # Only a database that does not answer takes the process out of service (503); stuck work is reported.
+        return JSONResponse({"ok": database.ok, "status": status, "checks": checks},
                             status_code=200 if database.ok else 503)
 
     return health

@@ -52,6 +52,9 @@ def test_an_announcement_slack_refuses_for_good_is_recorded_with_a_reference(san
         [error] = sandbox.fake.wait_for(recorded, timeout=10)
     assert "task:" in error.text and error.data["reference"]
     assert any(r.exc_info for r in caplog.records)
+    health = sandbox.http.get("/healthz")  # the process serves on, and says what needs people
+    assert health.status_code == 200 and health.json()["status"] == "degraded"
+    assert health.json()["checks"]["work"]["effects_failed"] == 1
     with Session(sandbox.core.engine) as session:
         assert [t.title for t in session.exec(select(Task).where(Task.title == "Call the agency"))] == [
             "Call the agency"]

@@ -167,6 +167,11 @@ def test_requested_channels_and_unknown_channels(sandbox):
     assert "Press statement" in blocks_text(message) and "Customer e-mail" in blocks_text(message)
 
 
+def drafting_requests(fake) -> list[dict]:
+    """The model calls that drafted (the checks' second opinion asks for a JSON schema)."""
+    return [r for r in fake.requests if (r.get("response_format") or {}).get("type") != "json_schema"]
+
+
 def test_model_draft_through_an_openai_compatible_server(make_sandbox):
     with FakeOpenAI() as fake:
         box = make_sandbox("llm", openai_api_key="k", openai_base_url=fake.base_url, warroom_llm_model="fake-model")
@@ -176,8 +181,10 @@ def test_model_draft_through_an_openai_compatible_server(make_sandbox):
         [version] = versions_of(box, statement.id)
         assert version.method == "model" and version.model == "fake-model" and version.note == "Drafted by fake-model"
         assert "Drafted by fake-model" in blocks_text(message)
-        [request] = fake.requests
+        [request] = drafting_requests(fake)
         assert request["model"] == "fake-model"
+        # and a second opinion of the checks on each channel's text, with a strict schema
+        assert len(fake.requests) == 1 + 2
         user = request["messages"][1]["content"]
         assert "1. The ad ran from 1 to 20 November" in user and "Channels: press, x" in user
         assert "<situation>\nBacklash over the #WinterCampaign ad" in user  # alert text only as quoted data
@@ -208,7 +215,7 @@ def test_failing_model_falls_back_to_the_template(make_sandbox):
         statement, message = draft(box, incident)
         [version] = versions_of(box, statement.id)
         assert version.method == "template" and "the model answered HTTP 500" in version.note
-        assert len(fake.requests) == 2  # one retry
+        assert len(drafting_requests(fake)) == 2  # one retry
         assert "Filled from the playbook template: the model answered HTTP 500" in blocks_text(message)
 
 

@@ -212,3 +212,15 @@ def test_metrics_never_name_a_confidential_playbook(sandbox):
     metrics = sandbox.http.get("/metrics").text
     assert "executive-scandal" not in metrics and secret.title not in metrics
     assert 'warroom_incidents_opened_total{playbook="confidential"}' in metrics
+
+
+def test_a_private_incident_is_announced_without_its_title(make_sandbox):
+    box = make_sandbox("announce", warroom_announce_channel="incidents")
+    box.fake.add_channel("incidents", members=["U0CEO"])
+    incident = room(box, kind="data-leak", title="Customer list of Jane Doe offered on a leak site",
+                    dedup_key="leak-announce")
+    channel = box.fake.channel_by_name("incidents")
+    [announced] = box.fake.wait_for(lambda: [m for m in box.fake.messages(channel.id) if "incident" in m.text])
+    assert f"#{incident.id}" in announced.text and "private war room" in announced.text
+    assert "Jane Doe" not in announced.text and "leak" not in announced.text.lower()
+    assert "personal-data-breach" not in announced.text

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from app.effects.models import Effect
-from app.timeutil import utcnow
+from app.timeutil import as_utc, utcnow
 
 LEASE = timedelta(minutes=2)
 BACKOFF_CAP = timedelta(minutes=10)
@@ -83,3 +83,14 @@ def covered(session: Session, effect: Effect, ids: list[int]) -> None:
     if ids:
         session.execute(update(_E).where(_E.c.id.in_(ids), _E.c.status == "pending").values(
             status="done", done_at=utcnow(), result={"covered_by": effect.id}))
+
+
+def outbox_health(engine) -> dict[str, Any]:
+    """For /healthz: effects that failed for good, and how long the oldest due one has waited (seconds)."""
+    now = utcnow()
+    with Session(engine) as session:
+        failed = session.execute(select(func.count()).select_from(_E).where(_E.c.status == "failed")).scalar_one()
+        oldest = session.execute(select(func.min(_E.c.due_at)).where(_E.c.status == "pending",
+                                                                      _E.c.due_at <= now)).scalar_one()
+    waiting = (now - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return {"effects_failed": int(failed), "effects_oldest_due_seconds": round(waiting, 1)}

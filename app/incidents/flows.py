@@ -85,6 +85,8 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
         raise UserError(f"unknown role `{escape(role)}`: use one of {', '.join(ROLES)}")
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
+        if user_id in exclusions.excluded(session, incident_id):
+            raise UserError(f"{mention(user_id)} is kept out of this incident: it concerns them.")
         if policy_for(core, incident).roster_only(role) and user_id not in roster_people(core, role):
             listed = ", ".join(mention(u) for u in roster_people(core, role)) or "nobody yet"
             raise UserError(f"The {role_title(role).lower()} signs statements, so the role goes only to people the "

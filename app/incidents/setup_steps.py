@@ -329,8 +329,12 @@ def announce(run: StepRun) -> dict:
         return {"skipped": "WARROOM_ANNOUNCE_CHANNEL not set"}
     if incident.confidential:
         return {"skipped": "confidential"}
-    text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
-            f"· war room {channel_link(incident.channel_id)}")
+    if incident.private:  # the announce channel is read by people the private room does not include
+        text = (f":rotating_light: New {incident.severity.upper()} incident #{incident.id}: a private war room "
+                "is open; its members were invited.")
+    else:
+        text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
+                f"· war room {channel_link(incident.channel_id)}")
     ts, found = _post_once(run, channel, {"text": text})
     return {"ts": ts, "found": found}
 

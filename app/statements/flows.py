@@ -22,6 +22,7 @@ from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
 from app.incidents.service import as_timedelta
 from app.llm import LLMSettings
+from app.llm import client as llm_client
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.slack.client import permalink
@@ -29,7 +30,7 @@ from app.slack.text import escape, link, mention, mentions
 from app.statements import publish, reminders, service
 from app.statements.channels import channel_label, channel_limit, parse_channels
 from app.statements.drafting import DraftContext, draft_statement
-from app.statements.lint import lint_variants
+from app.statements.lint import lint_variants, merge, second_opinion
 from app.statements.service import StatementError, StepPeople
 from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
 from app.timeutil import as_utc, local_clock, utcnow
@@ -133,9 +134,17 @@ def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, 
     return incident, ctx, private
 
 
-def check(ctx: DraftContext, variants: dict[str, str], private: list[str]) -> list[dict]:
+def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
+          llm: LLMSettings | None = None) -> list[dict]:
+    """The statement checks; with a model, its second opinion is merged in (it adds warnings, never removes
+    or replaces what the rules found)."""
     findings = lint_variants(variants, language=ctx.language, next_update=ctx.next_update,
-                             info_source=ctx.info_source, private_terms=private)
+                             info_source=ctx.info_source, private_terms=private, now=utcnow())
+    if llm is not None:
+        model = llm_client(llm)
+        for channel, text in variants.items():
+            findings = merge(findings, second_opinion(model, text, ctx.language, model=llm.model, channel=channel,
+                                                      timeout=llm.timeout))
     return service.findings_as_dicts(findings)
 
 
@@ -223,7 +232,7 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
     language = ctx.language
     result = draft_statement(ctx, template=lambda channel, values: playbook.render_statement(language, channel, values),
                              channels=list(statement.channels), llm=llm_settings(core))
-    findings = check(ctx, result.variants, private)
+    findings = check(ctx, result.variants, private, llm=llm_settings(core))  # on the drafting pool
     chain = chain_for(core, incident, findings)
     _staff_chain(core, incident.id, chain)
     with transaction(core.engine) as session:
