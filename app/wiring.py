@@ -71,6 +71,10 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 )
 
 
+# Subcommands whose first answer is a modal (see build_bolt's ack_command).
+MODAL_FIRST = frozenset({"declare"})
+
+
 def ack_now(ack: Ack) -> None:
     ack()
 
@@ -125,7 +129,19 @@ def build_bolt(core: Core) -> App:
     """The Bolt app with every listener, and the core's close hooks."""
     app = new_app(core)
     router = CommandRouter(core, SUBCOMMANDS)
-    app.command("/warroom")(ack=ack_now, lazy=[router.run])
+
+    def ack_command(ack: Ack, body: dict, respond) -> None:
+        """Subcommands that open a modal run right here, before the ack is sent: a modal's trigger lives three
+        seconds, and the follow-up pool may be busy. Everything else runs after the ack."""
+        ack()
+        if router.name_of(body) in MODAL_FIRST:
+            router.run(body, respond)
+
+    def after_ack(body: dict, respond) -> None:
+        if router.name_of(body) not in MODAL_FIRST:
+            router.run(body, respond)
+
+    app.command("/warroom")(ack=ack_command, lazy=[after_ack])
 
     _action(app, core, ActionId.TASK_DONE, tasks.done, Action.COMPLETE_OWN_TASK)
     _action(app, core, ActionId.RAISE_SEVERITY, incidents.raise_severity, Action.CHANGE_SEVERITY)

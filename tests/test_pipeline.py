@@ -110,3 +110,12 @@ def test_log_as_decision_keeps_slack_text_as_written(sandbox):
     with Session(sandbox.core.engine) as session:
         [decision] = session.exec(select(Decision)).all()
     assert decision.text.startswith("Pause ads & e-mails, <@U0SOCIAL> confirms <today>")
+
+
+def test_the_declare_modal_is_open_before_slack_gets_the_ack(sandbox):
+    """A trigger lives three seconds: the modal must not wait behind follow-up work."""
+    general = sandbox.fake.add_channel("general", members=["U0LEAD"])
+    answer = sandbox.driver.command("U0LEAD", general.id, "declare Outage of the web shop")
+    assert answer.status_code == 200
+    view = sandbox.fake.latest_view("U0LEAD", "declare")  # no waiting: it is open already
+    assert view is not None and view.is_open

@@ -45,6 +45,10 @@ class CommandRouter:
         self.subcommands = {s.name: s for s in subcommands}
         self.help = help_text(subcommands)
 
+    @staticmethod
+    def name_of(body: dict) -> str:
+        return (body.get("text") or "").strip().partition(" ")[0].lower() or "help"
+
     def run(self, body: dict, respond) -> None:
         text = (body.get("text") or "").strip()
         name, _, args = text.partition(" ")
