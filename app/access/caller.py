@@ -11,6 +11,7 @@ from app.access.actions import Kind, role_kind
 from app.incidents import exclusions
 from app.incidents.models import Incident
 from app.roles import service as roles
+from app.timeutil import as_utc
 
 
 @dataclass(frozen=True)
@@ -49,8 +50,9 @@ def in_room(core, incident: Incident | None, user_id: str) -> bool:
     """Whether ``user_id`` is a member of the incident's channel now (False when Slack cannot tell)."""
     if incident is None or not incident.channel_id:
         return False
-    try:
-        return user_id in core.directory.room_members(incident.channel_id)
+    ready = incident.room_ready_at or incident.created_at
+    try:  # an answer cached before the room was set up cannot know its invitations
+        return incident.channel_id in core.directory.rooms_of(user_id, not_before=as_utc(ready).timestamp())
     except SlackApiError:
         return False
 

@@ -134,6 +134,11 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     return staged
 
 
+def clock_keys(playbook) -> frozenset[str]:
+    """The label keys that can start one of the playbook's clocks."""
+    return frozenset(str(key).lower() for spec in playbook.deadlines for key in (spec.when_labels or {}))
+
+
 def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
     """Legal clocks whose labels the alerts bring start now (opened: from the incident's start); the reminders
     of clocks started for incidents already open are planned after the commit (``session.info``)."""
@@ -146,7 +151,10 @@ def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
             labelled.setdefault(item.incident_id, {}).update(item.alert.labels)
     for incident_id, found in labelled.items():
         incident = session.get(Incident, incident_id)
-        started = clocks.add_alert_labels(session, incident, core.playbooks.get(incident.playbook_id), found)
+        playbook = core.playbooks.get(incident.playbook_id)
+        if not clock_keys(playbook) & {str(key).strip().lower() for key in found}:
+            continue  # the storm's hot path: labels no clock of this playbook listens to change nothing
+        started = clocks.add_alert_labels(session, incident, playbook, found)
         session.info.setdefault("started_clocks", []).extend((incident_id, row.key) for row in started)
 
 

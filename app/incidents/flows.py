@@ -97,6 +97,7 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
     if incident.channel_id:
         try:
             core.slack.conversations_invite(channel=incident.channel_id, users=user_id)
+            core.directory.forget_room(incident.channel_id, user_id)
         except SlackApiError as exc:
             if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
                 raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
@@ -148,7 +149,7 @@ def recuse(core: Core, incident_id: int, user_id: str, *, by: str, reason: str) 
                             channel=incident.channel_id, user=user_id)
         briefing.enqueue_refresh(session, incident_id)
     if incident.channel_id:
-        core.directory.forget_room(incident.channel_id)
+        core.directory.forget_room(incident.channel_id, user_id)
     core.deliver()
     return True
 

@@ -147,7 +147,7 @@ def membership_changed(req: Request) -> None:
     """Someone joined or left a channel: who may see its incident is looked up afresh."""
     channel = req.body["event"].get("channel")
     if channel:
-        req.core.directory.forget_room(channel)
+        req.core.directory.forget_room(channel, req.body["event"].get("user"))
 
 
 def _time_and_rest(core, words: list[str]) -> tuple[datetime | None, list[str]]:

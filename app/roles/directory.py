@@ -7,7 +7,7 @@ import time
 
 from slack_sdk import WebClient
 
-# How long a channel's member list is trusted without an event saying it changed.
+# How long a person's list of rooms is trusted without an event saying it changed.
 ROOM_TTL = 30.0
 
 
@@ -22,7 +22,7 @@ class Directory:
         self._groups: tuple[float, dict[str, str]] | None = None  # handle -> usergroup id
         self._members: dict[str, tuple[float, list[str]]] = {}
         self._names: dict[str, str] = {}
-        self._rooms: dict[str, tuple[float, frozenset[str]]] = {}  # channel -> its members now
+        self._rooms: dict[str, tuple[float, frozenset[str]]] = {}  # user -> the channels they are in now
 
 
     def _fresh(self, stamp: float) -> bool:
@@ -79,31 +79,37 @@ class Directory:
                     users.append(user)
         return users
 
-    def room_members(self, channel_id: str) -> frozenset[str]:
-        """Who is in the channel now (conversations.members, every page), cached for ``ROOM_TTL`` seconds.
-
-        Joins and leaves reported by Slack's events drop the channel from the cache at once."""
+    def rooms_of(self, user_id: str, *, not_before: float | None = None) -> frozenset[str]:
+        """The channels ``user_id`` is in that the bot can see (users.conversations, every page), cached for
+        ROOM_TTL seconds: one call answers for every incident a status list shows. ``not_before`` (a Unix
+        time, e.g. when a room was set up) refuses an answer cached before it."""
+        key = "\x00user:" + user_id
         with self._lock:
-            cached = self._rooms.get(channel_id)
-        if cached and time.monotonic() - cached[0] < ROOM_TTL:
+            cached = self._rooms.get(key)
+        if cached and time.time() - cached[0] < ROOM_TTL and (not_before is None or cached[0] >= not_before):
             return cached[1]
-        members: set[str] = set()
+        asked = time.time()
+        channels: set[str] = set()
         cursor = None
         while True:
-            page = self.client.conversations_members(channel=channel_id, limit=1000, cursor=cursor)
-            members.update(page.get("members", []))
+            page = self.client.users_conversations(user=user_id, types="public_channel,private_channel",
+                                                   exclude_archived=False, limit=1000, cursor=cursor)
+            channels.update(c["id"] for c in page.get("channels", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        found = frozenset(members)
+        found = frozenset(channels)
         with self._lock:
-            self._rooms[channel_id] = (time.monotonic(), found)
+            self._rooms[key] = (asked, found)
         return found
 
-    def forget_room(self, channel_id: str) -> None:
-        """Someone joined or left: look the members up again next time."""
+    def forget_room(self, channel_id: str, user_id: str | None = None) -> None:
+        """Someone joined or left ``channel_id``: look their rooms up again next time (everyone's, if unknown)."""
         with self._lock:
-            self._rooms.pop(channel_id, None)
+            if user_id:
+                self._rooms.pop("\x00user:" + user_id, None)
+            else:
+                self._rooms.clear()
 
     def name(self, user_id: str) -> str:
         """A display name for reports (one users.info call per user, cached)."""

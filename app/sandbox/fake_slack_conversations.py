@@ -219,6 +219,29 @@ def conversations_list(store: SlackStore, args: Args) -> dict[str, Any]:
     return {"channels": page, "response_metadata": metadata}
 
 
+@method("users.conversations")
+def users_conversations(store: SlackStore, args: Args) -> dict[str, Any]:
+    """The channels a user (default: the bot) is in that the app can see: public ones, and private ones the
+    bot is in too."""
+    user = args.text("user") or store.bot_user_id
+    if user not in store.users:
+        raise SlackError("user_not_found")
+    types = set(args.id_list("types") or ["public_channel"])
+    exclude_archived = args.flag("exclude_archived")
+    listed = []
+    for channel in store.channels.values():
+        if channel.is_im or user not in channel.members:
+            continue
+        if channel.is_private:
+            wanted = "private_channel" in types and store.bot_user_id in channel.members
+        else:
+            wanted = "public_channel" in types
+        if wanted and not (exclude_archived and channel.is_archived):
+            listed.append(channel.to_slack(store.bot_user_id))
+    page, metadata = paginate(listed, args)
+    return {"channels": page, "response_metadata": metadata}
+
+
 @method("conversations.history")
 def conversations_history(store: SlackStore, args: Args) -> dict[str, Any]:
     """Top-level messages, newest first, between `oldest` and `latest`; metadata only when asked for."""

@@ -17,6 +17,7 @@ TIERS: dict[str, int] = {
     "conversations.unarchive": TIER_2,
     "conversations.rename": TIER_2,
     "conversations.list": TIER_2,
+    "users.conversations": TIER_3,
     "pins.add": TIER_2,
     "bookmarks.add": TIER_2,
     "usergroups.list": TIER_2,

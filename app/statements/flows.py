@@ -97,6 +97,7 @@ def _staff_chain(core: Core, incident_id: int, chain: list[str]) -> None:
         if incident.channel_id:
             try:
                 core.slack.conversations_invite(channel=incident.channel_id, users=users[0])
+                core.directory.forget_room(incident.channel_id, users[0])
             except SlackApiError as exc:
                 if exc.response.get("error") != "already_in_channel":
                     log.warning("could not invite the %s approver: %s", role, exc.response.get("error"))
