@@ -7,6 +7,7 @@ comes from this file. Every action needs a probe here, so no action can be added
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from app.incidents import service as incidents
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
 from app.roles.roster import RosterError, load_roster
-from app.sandbox.harness import Sandbox
+from app.sandbox.harness import Sandbox, shipped_playbooks
 from app.sandbox.workspace import Member, Workspace
 from app.statements import flows as statement_flows
 from app.statements import service as statement_service
@@ -337,3 +338,16 @@ def test_a_roster_naming_an_unknown_action_or_kind_is_refused_with_both_named(tm
         load_roster(path)
     text = str(raised.value)
     assert "change_sev" in text and "boss" in text and "roster.yml" in text
+
+
+def test_a_playbook_can_change_who_may_do_what_in_its_incidents(tmp_path):
+    books = tmp_path / "playbooks"
+    shutil.copytree(shipped_playbooks(), books)
+    shitstorm = books / "shitstorm.yml"
+    shitstorm.write_text(shitstorm.read_text(encoding="utf-8") + "\npermissions:\n  record_fact: [lead]\n",
+                         encoding="utf-8")
+    with Sandbox(tmp_path / "box", warroom_playbooks=books) as box:
+        incident = wait_ready(box, box.alert(social_alert()).json()["incident_id"])
+        box.driver.command("U0SOCIAL", incident.channel_id, "fact The ad ran for three days")
+        box.fake.wait_for(lambda: any("Only the crisis lead (<@U0LEAD>) may record a confirmed fact" in (e.text or "")
+                                      for e in box.fake.ephemerals(user="U0SOCIAL")))

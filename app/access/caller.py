@@ -57,25 +57,40 @@ def in_room(core, incident: Incident | None, user_id: str) -> bool:
         return False
 
 
-def identify(core, session: Session, incident: Incident | None, user_id: str) -> Caller:
-    """The kinds of person ``user_id`` is for ``incident`` (or, with none, in the workspace)."""
+def workspace_kinds(core, user_id: str) -> set[str]:
+    """What ``user_id`` is whatever the incident: anyone, and perhaps an executive or on the crisis team."""
     kinds = {Kind.ANYONE.value}
     if user_id in executives(core):
         kinds.add(Kind.EXECUTIVE.value)
     if user_id in crisis_team(core):
         kinds.add(Kind.CRISIS_TEAM.value)
-    holders: dict[str, str] = {}
-    if incident is not None and incident.id is not None:
-        if user_id in exclusions.excluded(session, incident.id):
-            return Caller(user_id, frozenset({Kind.ANYONE.value}), {}, excluded=True)
-        holders = roles.holders(session, incident.id)
-        for role, holder in holders.items():
-            if holder == user_id:
-                kinds.update({role_kind(role), Kind.ROLE_HOLDER.value})
-        if holders.get("lead") == user_id or ("lead" not in holders and user_id in roster_people(core, "lead")):
-            kinds.add(Kind.LEAD.value)
-        if holders.get("scribe") == user_id:
-            kinds.add(Kind.DEPUTY.value)
-        if in_room(core, incident, user_id):
-            kinds.add(Kind.MEMBER.value)
+    return kinds
+
+
+def incident_caller(core, user_id: str, base: set[str], holders: dict[str, str], *, member: bool,
+                    excluded: bool = False) -> Caller:
+    """The caller for one incident from what is known of it: its role holders and whether they are in the room."""
+    if excluded:
+        return Caller(user_id, frozenset({Kind.ANYONE.value}), {}, excluded=True)
+    kinds = set(base)
+    for role, holder in holders.items():
+        if holder == user_id:
+            kinds.update({role_kind(role), Kind.ROLE_HOLDER.value})
+    if holders.get("lead") == user_id or ("lead" not in holders and user_id in roster_people(core, "lead")):
+        kinds.add(Kind.LEAD.value)
+    if holders.get("scribe") == user_id:
+        kinds.add(Kind.DEPUTY.value)
+    if member:
+        kinds.add(Kind.MEMBER.value)
     return Caller(user_id, frozenset(kinds), holders)
+
+
+def identify(core, session: Session, incident: Incident | None, user_id: str) -> Caller:
+    """The kinds of person ``user_id`` is for ``incident`` (or, with none, in the workspace)."""
+    base = workspace_kinds(core, user_id)
+    if incident is None or incident.id is None:
+        return Caller(user_id, frozenset(base), {})
+    if user_id in exclusions.excluded(session, incident.id):
+        return incident_caller(core, user_id, base, {}, member=False, excluded=True)
+    return incident_caller(core, user_id, base, roles.holders(session, incident.id),
+                           member=in_room(core, incident, user_id))

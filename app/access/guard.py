@@ -6,17 +6,20 @@ listener declares); a refusal names who may, and is written to the incident's ti
 
 from __future__ import annotations
 
+from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.access.actions import Action, Kind
-from app.access.caller import Caller, identify, in_room
+from app.access.caller import Caller, identify, in_room, incident_caller, workspace_kinds
 from app.access.policy import Policy, default_policy
 from app.errors import Refused
 from app.incidents import exclusions, timeline
-from app.incidents.models import Incident
+from app.incidents.models import Incident, IncidentExclusion
 from app.roles.keys import role_title
+from app.roles.models import RoleAssignment
 from app.severity import Severity
 from app.slack.text import mention
+from app.timeutil import as_utc
 
 
 def policy_for(core, incident: Incident | None = None) -> Policy:
@@ -93,13 +96,42 @@ def may_see(core, session: Session, incident: Incident | None, user_id: str, *, 
 
 
 def visible_open(core, session: Session, user_id: str, severity: str | None = None) -> list[Incident]:
-    """The open incidents ``user_id`` may see, most severe first, then oldest."""
+    """The open incidents ``user_id`` may see, most severe first, then oldest.
+
+    A fixed number of queries and at most one Slack call, however many incidents are open."""
     query = select(Incident).where(Incident.status == "open")
     if severity:
         query = query.where(Incident.severity == Severity.parse(severity).value)
-    incidents = [i for i in session.exec(query.order_by(col(Incident.id)))
-                 if not restricted(i) or may_see(core, session, i, user_id)]
-    return sorted(incidents, key=lambda i: (-Severity(i.severity).rank, i.created_at, i.id))
+    incidents = list(session.exec(query.order_by(col(Incident.id))))
+    ids = [i.id for i in incidents]
+    kept_out = set(session.exec(select(IncidentExclusion.incident_id).where(
+        IncidentExclusion.user_id == user_id, col(IncidentExclusion.incident_id).in_(ids)))) if ids else set()
+    hidden = [i for i in incidents if restricted(i) and i.id not in kept_out]
+    holders: dict[int, dict[str, str]] = {}
+    if hidden:
+        rows = session.exec(select(RoleAssignment).where(col(RoleAssignment.incident_id).in_([i.id for i in hidden]),
+                                                         RoleAssignment.active).order_by(col(RoleAssignment.id)))
+        for row in rows:
+            holders.setdefault(row.incident_id, {})[row.role] = row.user_id
+    base = workspace_kinds(core, user_id)
+    rooms: frozenset[str] = frozenset()
+    if hidden:
+        newest = max(as_utc(i.room_ready_at or i.created_at).timestamp() for i in hidden)
+        try:
+            rooms = core.directory.rooms_of(user_id, not_before=newest)
+        except SlackApiError:
+            rooms = frozenset()
+
+    def may(incident: Incident) -> bool:
+        if incident.id in kept_out:
+            return False
+        if not restricted(incident):
+            return True
+        caller = incident_caller(core, user_id, base, holders.get(incident.id, {}),
+                                 member=bool(incident.channel_id) and incident.channel_id in rooms)
+        return policy_for(core, incident).allows(Action.VIEW_STATUS, caller.kinds)
+
+    return sorted((i for i in incidents if may(i)), key=lambda i: (-Severity(i.severity).rank, i.created_at, i.id))
 
 
 __all__ = ["check", "declare_action", "identify", "in_room", "may_see", "policy_for", "refusal", "restricted",

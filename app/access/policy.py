@@ -78,6 +78,8 @@ class Policy:
 
     def overridden(self, *overrides: Mapping[str, list[str]] | None) -> Policy:
         """This policy with each override's action lists replacing the defaults (later ones win)."""
+        if not any(overrides):
+            return self
         actions = dict(self.rules.actions)
         for override in overrides:
             for action, who in (override or {}).items():

@@ -17,6 +17,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.access.policy import Overrides
 from app.playbooks.matching import labels_match, normalize_kind, rule_matches
 from app.playbooks.templates import CHANNELS, LANGUAGES, render, template_problems
 from app.roles.keys import check_role_key
@@ -236,6 +237,8 @@ class Playbook(Model):
     confidential: bool = False
     channel_naming: Literal["title", "codename"] = "title"
     exclude_subject: bool = False
+    # Who may do what in this playbook's incidents, where it differs from app/access/rules.yml.
+    permissions: Overrides = Field(default_factory=dict)
     stand_in: RoleKey | None = None
     language: Literal["en", "de"] | None = None
     roles: list[RoleKey] = Field(min_length=1)
