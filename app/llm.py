@@ -36,7 +36,7 @@ def client(settings: LLMSettings):
     import openai  # optional heavy dependency: loaded only when a model is configured
 
     return openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
-                         max_retries=settings.max_retries)
+                         max_retries=0)
 
 
 def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False) -> str:
@@ -44,19 +44,28 @@ def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_repl
     import openai
 
     extra = {"response_format": {"type": "json_object"}} if json_reply else {}
-    try:
-        client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
-                               max_retries=settings.max_retries)
-        response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]
-                                                  temperature=0.2, **extra)
-    except openai.APITimeoutError:
-        raise ModelError(f"the model timed out after {settings.timeout:g} s") from None
-    except openai.APIStatusError as exc:
-        raise ModelError(f"the model answered HTTP {exc.status_code}") from None
-    except openai.APIConnectionError:
-        raise ModelError("the model could not be reached") from None
-    except Exception as exc:  # any other client failure must not break the caller's fallback
-        raise ModelError(f"the model call failed ({type(exc).__name__})") from None
+    # Retries are ours, not the client's: a server error is tried again, a timeout is not (the fallback must
+    # come after WARROOM_LLM_TIMEOUT, not twice that).
+    client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
+                           max_retries=0)
+    attempts = 1 + settings.max_retries
+    for attempt in range(attempts):
+        try:
+            response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]
+                                                      temperature=0.2, **extra)
+            break
+        except openai.APITimeoutError:
+            raise ModelError(f"the model timed out after {settings.timeout:g} s") from None
+        except openai.APIStatusError as exc:
+            if exc.status_code >= 500 and attempt + 1 < attempts:
+                continue
+            raise ModelError(f"the model answered HTTP {exc.status_code}") from None
+        except openai.APIConnectionError:
+            if attempt + 1 < attempts:
+                continue
+            raise ModelError("the model could not be reached") from None
+        except Exception as exc:  # any other client failure must not break the caller's fallback
+            raise ModelError(f"the model call failed ({type(exc).__name__})") from None
     if not response.choices:
         raise ModelError("the model's reply had no choices")
     content = response.choices[0].message.content
