@@ -243,6 +243,29 @@ PHRASES: dict[str, dict[str, str]] = {
 }
 
 
+EVENTS_DE = {
+    "alert": "Alarm", "archived": "archiviert", "brief": "Lagebericht", "channel_created": "Raum angelegt",
+    "clock_corrected": "Frist korrigiert", "clock_started": "Frist gestartet", "clock_stopped": "Frist gestoppt",
+    "closed": "abgeschlossen", "decision": "Entscheidung", "digest": "Übersicht", "error": "Fehler",
+    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "not_invited": "nicht eingeladen",
+    "opened": "eröffnet", "person_excluded": "Person ausgeschlossen", "pinned_message": "Nachricht angeheftet",
+    "refused": "verweigert", "reminder": "Erinnerung", "reopened": "wieder eröffnet", "report": "Nachbericht",
+    "role_assigned": "Rolle vergeben", "room_ready": "Raum bereit", "setup_failed": "Einrichtung fehlgeschlagen",
+    "setup_retried": "Einrichtung wiederholt", "severity": "Schweregrad", "statement_approval": "Freigabeschritt",
+    "statement_approved": "Stellungnahme freigegeben",
+    "statement_changes_requested": "Änderungen an der Stellungnahme angefordert",
+    "statement_draft_failed": "Entwurf fehlgeschlagen", "statement_final_text": "Endfassung der Stellungnahme",
+    "statement_lint": "Prüfhinweise zur Stellungnahme", "statement_refused": "Stellungnahme abgelehnt",
+    "statement_requested": "Stellungnahme angefordert", "status_update": "Status-Update",
+    "task_added": "Aufgabe hinzugefügt", "task_done": "Aufgabe erledigt",
+}
+
+
+def event_name(kind: str, language: str | None = "en") -> str:
+    """A timeline event's kind as the report shows it (German names for the known kinds)."""
+    return EVENTS_DE.get(kind, kind) if language_of(language) == "de" else kind
+
+
 def language_of(value: str | None) -> str:
     """``de`` for German, else ``en`` (the bot's fallback language)."""
     return value if value in LANGUAGES else "en"
