@@ -226,3 +226,21 @@ def test_a_german_briefing_of_many_tasks_stays_within_slack_limits():
     assert validate_blocks(message["blocks"]) == []
     assert "…und 14 weitere unter `/warroom status`" in text and "*überfällig* seit" in text
     assert english_left(text) == [] and times_without_uhr(text) == []
+
+
+PREPOSITION_BEFORE_NAME = re.compile(r"\b(von|bei|beim|gegen|über|mit|an|auf|für|als|die|der|des|dem|den)\s+"
+                                     r"(Lumen Bank|Stadtwerke Feldberg)\b", re.IGNORECASE)
+
+
+@pytest.mark.parametrize("company", ["Lumen Bank", "Stadtwerke Feldberg"])
+def test_german_statements_never_inflect_the_company_name(company):
+    from app.playbooks.templates import CHANNELS, sample_context
+
+    for playbook in load_playbooks(shipped_playbooks()).all():
+        for channel in CHANNELS:
+            text = playbook.render_statement("de", channel, {**sample_context("de", channel), "company": company})
+            assert not PREPOSITION_BEFORE_NAME.search(text), f"{playbook.id} {channel}: {text[:200]}"
+            if channel == "press":
+                assert text.startswith(f"Stellungnahme: {company}\n"), playbook.id
+            if channel in ("website", "linkedin"):
+                assert text.startswith(f"{company} informiert\n"), playbook.id
