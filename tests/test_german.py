@@ -244,3 +244,30 @@ def test_german_statements_never_inflect_the_company_name(company):
                 assert text.startswith(f"Stellungnahme: {company}\n"), playbook.id
             if channel in ("website", "linkedin"):
                 assert text.startswith(f"{company} informiert\n"), playbook.id
+
+
+FORMAL = re.compile(r"\b(Sie|Ihnen|Ihr\w*)\b")
+INFORMAL = re.compile(r"\b(euch|euer|eure\w*|ihr)\b")
+
+
+def test_staff_memos_say_ihr_when_staff_address_is_du_and_sie_otherwise():
+    from app.playbooks.templates import CHANNELS, sample_context
+    from app.statements.lint import lint
+
+    for playbook in load_playbooks(shipped_playbooks()).all():
+        for with_facts in (True, False):
+            context = sample_context("de", "staff", with_facts)
+            du = playbook.render_statement("de", "staff", {**context, "staff_address": "du"})
+            sie = playbook.render_statement("de", "staff", {**context, "staff_address": "sie"})
+            assert not FORMAL.search(du), f"{playbook.id}: {FORMAL.search(du)[0]!r} in the informal memo"
+            assert INFORMAL.search(du) and "Euer Kommunikationsteam" in du, playbook.id
+            assert FORMAL.search(sie) and not INFORMAL.search(sie), playbook.id
+            assert playbook.render_statement("de", "staff", context) == sie  # unset: the formal memo
+            assert du.startswith("Liebe Kolleginnen und Kollegen,\n\n") and "\n\n\n" not in du, playbook.id
+            assert lint(du, language="de", channel="staff", next_update=context["next_update"],
+                        info_source=context["info_source"]) == [], playbook.id
+            for channel in CHANNELS:  # the address of staff never changes what customers and the press read
+                if channel != "staff":
+                    other = sample_context("de", channel, with_facts)
+                    assert (playbook.render_statement("de", channel, {**other, "staff_address": "du"})
+                            == playbook.render_statement("de", channel, other)), f"{playbook.id} {channel}"
