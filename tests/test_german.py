@@ -13,6 +13,7 @@ from app.i18n import PHRASES, clock, date_time, duration, number, percent, say
 from app.incidents.models import Incident
 from app.incidents.views import Briefing, briefing_message
 from app.playbooks.loader import load_playbooks
+from app.reports import report
 from app.reports.figures import duration_text, rows
 from app.sandbox.harness import shipped_playbooks
 from app.slack.blocks import validate_blocks
@@ -146,6 +147,11 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     assert english_left(frame_of_report(md)) == []
     assert re.search(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr", md)
     assert times_without_uhr(frame_of_report(md)) == []
+    built = report.build(box.core.engine, incident.id, tz="Europe/Berlin", playbook_title=playbook.title)
+    assert built.language == "de" and built.png.startswith(b"\x89PNG")
+    summary = built.summary()
+    assert summary.startswith(f":bookmark_tabs: *Nachbericht zu Vorfall #{incident.id}*")
+    assert "• Vom Alarm bis zum bereiten Raum: " in summary and english_left(summary) == []
 
     # After closing, the briefing is German too.
     def closed_briefing():
