@@ -10,6 +10,7 @@ import pytest
 from sqlmodel import Session, select
 
 from app.i18n import PHRASES, clock, date_time, duration, number, percent, say
+from app.incidents.briefing import refresh
 from app.incidents.models import Incident
 from app.incidents.views import Briefing, briefing_message
 from app.playbooks.loader import load_playbooks
@@ -22,6 +23,7 @@ from app.tasks.models import Task
 from app.timeutil import utcnow
 from tests.conftest import social_alert
 from tests.test_intake import wait_ready
+from tests.test_status import waiting_for_exec
 
 # Framing words of the bot's English output: none may be left in a German incident's messages.
 ENGLISH = ["What happened", "Source", "Roles", "Tasks", "done", "due", "overdue", "left", "ago", "Clocks", "Severity",
@@ -107,6 +109,11 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     text = flat(done)
     assert "*Aufgaben* (1/" in text and english_left(text) == [] and times_without_uhr(text) == []
 
+    # A statement waiting for approval: the briefing and the status say so in German.
+    waiting_for_exec(box, incident, timedelta(minutes=12))
+    refresh(box.core, incident.id)
+    assert "v1 wartet auf Freigabe" in flat(briefing_of(box, incident))
+
     # `/warroom status` in the room.
     box.driver.command("U0LEAD", incident.channel_id, "decision Alle bezahlten Anzeigen pausieren")
     box.fake.wait_for(lambda: any("Alle bezahlten" in (m.text or "") for m in box.fake.messages(incident.channel_id)))
@@ -117,6 +124,7 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     text = flat(status)
     assert validate_blocks(status.blocks or []) == []
     assert english_left(text) == [] and times_without_uhr(text) == []
+    assert ":hourglass: v1 wartet auf " in text and "(Verantwortliches Vorstandsmitglied) seit " in text
     assert "*Krisenleitung*" in text and "*Letzte Entscheidungen*" in text and "erwaehnungen pro stunde 4.200" in text
     assert playbook.deadlines[0].title_de in text and re.search(r"\d{2}:\d{2} Uhr", text)
 
