@@ -160,6 +160,8 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     summary = built.summary()
     assert summary.startswith(f":bookmark_tabs: *Nachbericht zu Vorfall #{incident.id}*")
     assert "• Vom Alarm bis zum bereiten Raum: " in summary and english_left(summary) == []
+    assert [f["title"] for f in built.file_uploads()] == [f"Vorfall #{incident.id}: Nachbericht",
+                                                          f"Vorfall #{incident.id}: Zeitleiste"]
 
     # After closing, the briefing is German too.
     def closed_briefing():

@@ -49,6 +49,16 @@ class Report:
         lines = [f"• {name}: {escape(value)}" for name, value in rows(self.figures, self.language)[:shown]]
         return say(self.language, "report_summary", id=self.incident_id) + "\n" + "\n".join(lines)
 
+    def file_uploads(self) -> list[dict[str, Any]]:
+        """The Markdown report and its chart as ``files_upload_v2`` entries, titled in the incident's language."""
+        return [
+            {"content": self.markdown.encode("utf-8"), "filename": self.markdown_name,
+             "title": say(self.language, "report_file", id=self.incident_id)},
+            {"content": self.png, "filename": self.chart_name,
+             "title": say(self.language, "chart_file", id=self.incident_id),
+             "alt_txt": say(self.language, "chart_alt")},
+        ]
+
 
 def chart_name(incident_id: int) -> str:
     return f"incident-{incident_id}-timeline.png"
