@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     warroom_llm_model: str = "gpt-4o-mini"
     warroom_llm_timeout: float = 20.0
     warroom_language: Literal["en", "de"] = "en"
+    warroom_staff_address: Literal["sie", "du"] = "sie"
     warroom_timezone: str = "UTC"
     port: int = 3000
 

@@ -85,7 +85,7 @@ OPENINGS = {
     ("en", "email"): "Dear customer,\n",
     ("de", "email"): "Sehr geehrte Kundin, sehr geehrter Kunde,\n",
     ("en", "press"): "Statement from ",
-    ("de", "press"): "Stellungnahme von ",
+    ("de", "press"): "Stellungnahme: ",  # no "von" before a name that may need an article
 }
 
 

@@ -10,27 +10,30 @@ from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.effects import service as effects
+from app.i18n import clock, say
 from app.incidents import service
 from app.incidents.clocks import clocks
 from app.incidents.views import Briefing, briefing_message
 from app.roles import service as roles
 from app.statements.models import Statement
 from app.tasks import service as tasks
-from app.timeutil import local_clock
 
 log = logging.getLogger(__name__)
 
 
-def statement_state(session: Session, incident_id: int, tz: str) -> str | None:
+def statement_state(session: Session, incident_id: int, tz: str, language: str = "en") -> str | None:
     statement = session.exec(
         select(Statement).where(Statement.incident_id == incident_id).order_by(col(Statement.id).desc())
     ).first()
     if statement is None:
         return None
+    version = statement.current_version
     if statement.status == "approved" and statement.approved_at:
-        return f"approved v{statement.current_version} at {local_clock(statement.approved_at, tz)}"
-    return {"drafting": "drafting…", "pending": f"v{statement.current_version} awaiting approval",
-            "changes_requested": "changes requested"}.get(statement.status, statement.status)
+        return say(language, "briefing_statement.approved", version=version,
+                   at=clock(statement.approved_at, tz, language))
+    if statement.status in ("drafting", "pending", "changes_requested"):
+        return say(language, f"briefing_statement.{statement.status}", version=version)
+    return statement.status
 
 
 def gather(core: Core, session: Session, incident_id: int) -> Briefing:
@@ -44,7 +47,7 @@ def gather(core: Core, session: Session, incident_id: int) -> Briefing:
         tasks=tasks.for_incident(session, incident_id),
         clocks=clocks(session, incident, playbook),
         alert_count=incident.alert_count,
-        statement_state=statement_state(session, incident_id, core.settings.warroom_timezone),
+        statement_state=statement_state(session, incident_id, core.settings.warroom_timezone, incident.language),
         tz=core.settings.warroom_timezone,
         language=incident.language,
     )

@@ -47,8 +47,9 @@ def open_incident(
     session.flush()
     session.execute(insert(SetupStep), [{"incident_id": incident.id, "step": step, "position": position, "detail": {}}
                                         for position, step in enumerate(SETUP_STEPS)])
-    tasks.add_many(session, incident.id, [{"title": spec.title, "role": spec.role,
-                                           "due_at": now + as_timedelta(spec.due)} for spec in playbook.tasks])
+    tasks.add_many(session, incident.id, [{"title": spec["title"], "role": spec["role"],
+                                           "due_at": now + as_timedelta(spec["due"])}
+                                          for spec in playbook.tasks_in(incident.language)])
     timeline.record(session, incident.id, "opened", incident.title, actor=declared_by or source, at=now,
                     playbook=playbook.id, severity=level.value, source=source)
     return incident

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from app.i18n import clock as local_clock
+from app.i18n import date_time as local_datetime
+from app.i18n import duration as format_duration
+from app.i18n import say
 from app.incidents.clocks import Clock
 from app.incidents.models import Incident
 from app.roles.keys import role_title
@@ -14,7 +18,7 @@ from app.slack.ids import ActionId
 from app.slack.text import escape, link, mention
 from app.tasks.models import Task
 from app.tasks.service import is_overdue
-from app.timeutil import format_duration, local_clock, local_datetime, utcnow
+from app.timeutil import utcnow
 
 MAX_TASK_ROWS = 25
 
@@ -35,95 +39,107 @@ class Briefing:
     language: str = "en"
 
 
-def severity_label(level: str) -> str:
-    return f"{EMOJI[Severity(level)]} {level.upper()}"
+def severity_label(level: str, language: str = "en") -> str:
+    return f"{EMOJI[Severity(level)]} {say(language, f'severity.{Severity(level).value}')}"
 
 
 def headline(b: Briefing) -> list[dict]:
-    i = b.incident
-    state = "CLOSED" if i.status == "closed" else severity_label(i.severity)
-    return [bk.header(f"{'Closed: ' if i.status == 'closed' else ''}{i.title}"),
-            bk.context(f"{state} · {escape(b.playbook_title)} · incident #{i.id} · opened "
-                       f"{local_datetime(i.created_at, b.tz)}")]
+    i, lang = b.incident, b.language
+    closed = i.status == "closed"
+    state = say(lang, "closed_state") if closed else severity_label(i.severity, lang)
+    return [bk.header(f"{say(lang, 'closed_prefix') if closed else ''}{i.title}"),
+            bk.context(say(lang, "headline_context", state=state, playbook=escape(b.playbook_title), id=i.id,
+                           opened=local_datetime(i.created_at, b.tz, lang)))]
 
 
 def what_happened(b: Briefing) -> list[dict]:
-    i = b.incident
-    text = f"*What happened*\n{escape(i.description or i.title)}"
-    source = f"Source: {escape(i.source)}"
+    i, lang = b.incident, b.language
+    text = f"{say(lang, 'what_happened')}\n{escape(i.description or i.title)}"
+    source = say(lang, "source", source=escape(i.source))
     if i.url:
-        source += f" · {link(i.url, 'open the alert')}"
+        source += f" · {link(i.url, say(lang, 'open_alert'))}"
     if b.alert_count > 1:
-        source += f" · {b.alert_count} alerts so far"
+        source += " · " + say(lang, "alerts_so_far", count=b.alert_count)
     return [bk.section(text), bk.context(source)]
 
 
 def role_lines(b: Briefing) -> list[dict]:
-    rows = [f"{role_title(role, b.language)}: {mention(b.holders[role]) if role in b.holders else '_unassigned_'}"
+    lang = b.language
+    rows = [f"{role_title(role, lang)}: {mention(b.holders[role]) if role in b.holders else say(lang, 'unassigned')}"
             for role in b.staffed_roles]
-    return [bk.section("*Roles*\n" + "\n".join(rows))] if rows else []
+    return [bk.section(say(lang, "roles") + "\n" + "\n".join(rows))] if rows else []
+
+
+def phase_text(phase: str, language: str) -> str:
+    return say(language, f"phase.{phase}") if phase in ("setup", "active", "closed") else phase
 
 
 def status_fields(b: Briefing) -> list[dict]:
-    i = b.incident
-    fields = [f"*Severity*\n{severity_label(i.severity)}", f"*Phase*\n{i.phase}"]
+    i, lang = b.incident, b.language
+    fields = [f"{say(lang, 'field.severity')}\n{severity_label(i.severity, lang)}",
+              f"{say(lang, 'field.phase')}\n{phase_text(i.phase, lang)}"]
     if i.status == "open" and i.next_update_at:
-        fields.append(f"*Next status update*\n{local_clock(i.next_update_at, b.tz)}")
+        fields.append(f"{say(lang, 'field.next_update')}\n{local_clock(i.next_update_at, b.tz, lang)}")
     if b.statement_state:
-        fields.append(f"*Holding statement*\n{b.statement_state}")
+        fields.append(f"{say(lang, 'field.statement')}\n{b.statement_state}")
     return [bk.fields_section(fields)]
 
 
-def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True) -> dict:
-    owner = mention(task.owner_id) if task.owner_id else "_no owner_"
+def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True, language: str = "en") -> dict:
+    lang = language
+    owner = mention(task.owner_id) if task.owner_id else say(lang, "no_owner")
     if task.done_at:
-        return bk.section(f":white_check_mark: ~{escape(task.title)}~ · done by {mention(task.done_by)} "
-                          f"at {local_clock(task.done_at, tz)}", block_id=f"task-{task.id}")
+        return bk.section(say(lang, "task_done", title=escape(task.title), who=mention(task.done_by),
+                              at=local_clock(task.done_at, tz, lang)), block_id=f"task-{task.id}")
     due = ""
     if task.due_at:
-        due = f" · {'*overdue* since' if is_overdue(task, now) else 'due'} {local_clock(task.due_at, tz)}"
+        state = say(lang, "overdue_since") if is_overdue(task, now) else say(lang, "due")
+        due = f" · {state} {local_clock(task.due_at, tz, lang)}"
     if not actionable:  # a closed incident's open tasks are shown as left, without buttons
-        return bk.section(f":white_large_square: {escape(task.title)} · {owner} · _not done_",
+        return bk.section(f":white_large_square: {escape(task.title)} · {owner} · {say(lang, 'not_done')}",
                           block_id=f"task-{task.id}")
     return bk.section(f":white_large_square: {escape(task.title)} · {owner}{due}", block_id=f"task-{task.id}",
-                      accessory=bk.button("Done", ActionId.TASK_DONE, value=str(task.id)))
+                      accessory=bk.button(say(lang, "done_button"), ActionId.TASK_DONE, value=str(task.id)))
 
 
 def task_rows(b: Briefing) -> list[dict]:
     if not b.tasks:
         return []
+    lang = b.language
     now = utcnow()
     open_first = sorted(b.tasks, key=lambda t: (t.done_at is not None, t.id))
     actionable = b.incident.status == "open"
-    rows = [task_row(t, b.tz, now, actionable=actionable) for t in open_first[:MAX_TASK_ROWS]]
+    rows = [task_row(t, b.tz, now, actionable=actionable, language=lang) for t in open_first[:MAX_TASK_ROWS]]
     done = sum(1 for t in b.tasks if t.done_at)
-    blocks = [bk.section(f"*Tasks* ({done}/{len(b.tasks)} done)"), *rows]
+    blocks = [bk.section(say(lang, "tasks_heading", done=done, total=len(b.tasks))), *rows]
     if len(b.tasks) > MAX_TASK_ROWS:
-        blocks.append(bk.context(f"…and {len(b.tasks) - MAX_TASK_ROWS} more in `/warroom status`"))
+        blocks.append(bk.context(say(lang, "more_tasks", count=len(b.tasks) - MAX_TASK_ROWS)))
     return blocks
 
 
-def clock_line(clock, tz: str, now: datetime) -> str:
-    due = f":alarm_clock: *{escape(clock.title)}* · due {local_datetime(clock.due_at, tz)}"
+def clock_line(clock, tz: str, now: datetime, language: str = "en") -> str:
+    lang = language
+    due = say(lang, "clock_due", title=escape(clock.title_in(lang)), at=local_datetime(clock.due_at, tz, lang))
     if clock.due_at <= now:
-        return f"{due} (*passed* {format_duration(now - clock.due_at)} ago)"
-    return f"{due} ({format_duration(clock.due_at - now)} left)"
+        return say(lang, "clock_passed", due=due, ago=format_duration(now - clock.due_at, lang))
+    return say(lang, "clock_left", due=due, left=format_duration(clock.due_at - now, lang))
 
 
 def clock_rows(b: Briefing) -> list[dict]:
     if not b.clocks or b.incident.status != "open":  # clocks stop with the incident
         return []
     now = utcnow()
-    lines = [clock_line(c, b.tz, now) for c in b.clocks]
-    return [bk.section("*Clocks*\n" + "\n".join(lines))]
+    lines = [clock_line(c, b.tz, now, b.language) for c in b.clocks]
+    return [bk.section(say(b.language, "clocks") + "\n" + "\n".join(lines))]
 
 
 def buttons(b: Briefing) -> list[dict]:
     if b.incident.status != "open":
         return []
-    return [bk.actions(bk.button("Draft holding statement", ActionId.STATEMENT_DRAFT, value=str(b.incident.id),
+    lang = b.language
+    return [bk.actions(bk.button(say(lang, "draft_button"), ActionId.STATEMENT_DRAFT, value=str(b.incident.id),
                                  style="primary"),
-                       bk.button("Status", ActionId.STATUS_SHOW, value=str(b.incident.id)),
+                       bk.button(say(lang, "status_button"), ActionId.STATUS_SHOW, value=str(b.incident.id)),
                        block_id="briefing-actions")]
 
 
@@ -131,21 +147,25 @@ def closing(b: Briefing) -> list[dict]:
     i = b.incident
     if i.status != "closed":
         return []
-    return [bk.section(f"*Closed* by {mention(i.closed_by)} at {local_clock(i.closed_at, b.tz)}\n"
-                       f"{escape(i.summary or '')}")]
+    closed = say(b.language, "closed_by", who=mention(i.closed_by), at=local_clock(i.closed_at, b.tz, b.language))
+    return [bk.section(f"{closed}\n{escape(i.summary or '')}")]
 
 
 def briefing_message(b: Briefing) -> dict:
     """The whole headline message: text fallback plus blocks within Slack's limits."""
     blocks = [*headline(b), *closing(b), *what_happened(b), *status_fields(b), bk.divider(), *role_lines(b),
               *clock_rows(b), *task_rows(b), *buttons(b)]
-    fallback = f"{b.incident.severity.upper()} incident #{b.incident.id}: {escape(b.incident.title)}"
+    i = b.incident
+    fallback = say(b.language, "briefing_fallback", severity=say(b.language, f"severity.{Severity(i.severity).value}"),
+                   id=i.id, title=escape(i.title))
     return bk.message(fallback, blocks)
 
 
 def topic(b: Briefing) -> str:
+    lang = b.language
     lead = b.holders.get("lead")
-    parts = [b.incident.severity.upper(), b.playbook_title, f"Lead: {mention(lead) if lead else 'unassigned'}"]
+    parts = [say(lang, f"severity.{Severity(b.incident.severity).value}"), b.playbook_title,
+             say(lang, "topic_lead", lead=mention(lead) if lead else say(lang, "unassigned_plain"))]
     if b.incident.next_update_at:
-        parts.append(f"Next update {local_clock(b.incident.next_update_at, b.tz)}")
+        parts.append(say(lang, "topic_next", at=local_clock(b.incident.next_update_at, b.tz, lang)))
     return " · ".join(parts)[:250]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import datetime, timedelta
 
+from app.i18n import language_of, say
 from app.reports.figures import when
 from app.timeutil import utcnow, zone
 
@@ -54,6 +55,7 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes:
 
     events = chart_events(record)
     incident = record["incident"]
+    lang = language_of(incident.get("language"))
     start = when(incident.get("created_at")) or utcnow()
     every = [t for times in events.values() for t in times]
     start = min([start, *every])
@@ -67,10 +69,11 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes:
     buckets = alert_buckets(events["alerts"], start, step)
     if buckets:
         ax.bar([b[0] + step / 2 for b in buckets], [b[1] for b in buckets], width=step * 0.9, color="#9db4d6",
-               label=f"alerts per {int(step.total_seconds() // 60)} min")
+               label=say(lang, "chart.alerts_per", minutes=int(step.total_seconds() // 60)))
     top = max([b[1] for b in buckets] or [1])
-    markers = [("decisions", "D", "#2a7d4f", "decision"), ("drafts", "o", "#c77d12", "statement draft"),
-               ("approved", "*", "#b3261e", "statement approved")]
+    markers = [("decisions", "D", "#2a7d4f", say(lang, "chart.decision")),
+               ("drafts", "o", "#c77d12", say(lang, "chart.draft")),
+               ("approved", "*", "#b3261e", say(lang, "chart.approved"))]
     for offset, (key, marker, colour, label) in enumerate(markers):
         if events[key]:
             ax.plot(events[key], [top * (1.08 + 0.08 * offset)] * len(events[key]), linestyle="none", marker=marker,
@@ -79,9 +82,9 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes:
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlim(start, end)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%H:%M", tz=local))
-    ax.set_ylabel("alerts")
+    ax.set_ylabel(say(lang, "chart.alerts"))
     title = str(incident.get("title") or "").replace("$", r"\$")
-    ax.set_title(f"Incident #{incident.get('id')}: {title[:70]}", fontsize=10)
+    ax.set_title(say(lang, "chart.title", id=incident.get("id"), title=title[:70]), fontsize=10)
     ax.grid(axis="y", alpha=0.3)
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc="upper left", fontsize=8, ncols=4, frameon=False)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.i18n import language_of, percent, say
 from app.timeutil import as_utc
 
 STATEMENT_TARGET = timedelta(minutes=60)
@@ -117,47 +118,58 @@ def figures(record: dict) -> Figures:
     )
 
 
-def duration_text(value: timedelta | None) -> str:
-    """``45s``, ``2m 10s``, ``1h 05m``, ``2d 3h``; ``-`` when the figure does not exist."""
+UNITS = {"en": ("d", "h", "m", "s", ""), "de": (" Tg.", " Std.", " Min.", " Sek.", " ")}
+
+
+def duration_text(value: timedelta | None, language: str = "en") -> str:
+    """``45s``, ``2m 10s``, ``1h 05m``, ``2d 3h`` (German: ``2 Min. 10 Sek.``); ``-`` when the figure does not
+    exist."""
     if value is None:
         return "-"
+    d, h, m, s, gap = UNITS[language_of(language)]
     total = int(value.total_seconds())
     sign, total = ("-" if total < 0 else ""), abs(total)
     days, rest = divmod(total, 86400)
     hours, rest = divmod(rest, 3600)
     minutes, seconds = divmod(rest, 60)
     if days:
-        return f"{sign}{days}d {hours}h"
+        return f"{sign}{days}{d} {hours}{h}"
     if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
+        return f"{sign}{hours}{h} {minutes:02d}{m}"
     if minutes:
-        return f"{sign}{minutes}m {seconds:02d}s" if seconds else f"{sign}{minutes}m"
-    return f"{sign}{seconds}s"
+        return f"{sign}{minutes}{m} {seconds:02d}{s}" if seconds else f"{sign}{minutes}{m}"
+    return f"{sign}{seconds}{s}"
 
 
-def ratio_text(part: int, whole: int) -> str:
-    return f"{part} of {whole} ({part / whole:.0%})" if whole else "-"
+def ratio_text(part: int, whole: int, language: str = "en") -> str:
+    return say(language, "ratio", part=part, whole=whole, share=percent(part / whole, language)) if whole else "-"
 
 
-def rows(f: Figures) -> list[tuple[str, str]]:
-    """(figure, value) pairs in the order a review reads them."""
+def rows(f: Figures, language: str = "en") -> list[tuple[str, str]]:
+    """(figure, value) pairs in the order a review reads them, labelled in ``language``."""
+    lang = language_of(language)
     if f.first_statement_on_time is None:
-        target = "no statement approved"
+        target = say(lang, "no_statement_approved")
     else:
-        verdict = "met" if f.first_statement_on_time else "missed"
-        target = f"{verdict} ({f.first_statement_minutes:g} min after the start)"
+        minutes = f"{f.first_statement_minutes:g}"
+        minutes = minutes.replace(".", ",") if lang == "de" else minutes
+        target = say(lang, "target_met" if f.first_statement_on_time else "target_missed", minutes=minutes)
+
+    def label(key: str) -> str:
+        return say(lang, f"figure.{key}")
+
     return [
-        ("Alert to room ready", duration_text(f.alert_to_room)),
-        ("Room ready to first draft", duration_text(f.room_to_first_draft)),
-        ("First draft to approved statement", duration_text(f.draft_to_approved)),
-        ("First statement within 60 minutes", target),
-        ("Tasks completed on time", ratio_text(f.tasks_on_time, f.tasks_with_due)),
-        ("Tasks completed", ratio_text(f.tasks_done, f.tasks_total)),
-        ("Reminders sent", str(f.reminders)),
-        ("Alerts received", str(f.alerts)),
-        ("Decisions logged", str(f.decisions)),
-        ("Statements (versions)", f"{f.statements} ({f.versions})"),
-        ("Incident duration", duration_text(f.duration)),
+        (label("alert_to_room"), duration_text(f.alert_to_room, lang)),
+        (label("room_to_draft"), duration_text(f.room_to_first_draft, lang)),
+        (label("draft_to_approved"), duration_text(f.draft_to_approved, lang)),
+        (label("first_statement"), target),
+        (label("tasks_on_time"), ratio_text(f.tasks_on_time, f.tasks_with_due, lang)),
+        (label("tasks_done"), ratio_text(f.tasks_done, f.tasks_total, lang)),
+        (label("reminders"), str(f.reminders)),
+        (label("alerts"), str(f.alerts)),
+        (label("decisions"), str(f.decisions)),
+        (label("statements"), f"{f.statements} ({f.versions})"),
+        (label("duration"), duration_text(f.duration, lang)),
     ]
 
 

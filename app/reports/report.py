@@ -13,14 +13,16 @@ from sqlmodel import Session, col, func, select
 
 from app.alerts.models import Alert
 from app.decisions.models import Decision
+from app.i18n import date_time, event_name, language_of, say
 from app.incidents import service
 from app.incidents.models import Fact, Incident, TimelineEvent
 from app.reports import chart
 from app.reports.figures import Figures, duration_text, figures, rows, task_on_time, when
 from app.reports.record import statements_of
+from app.roles.keys import is_role_key, role_title
 from app.roles.models import RoleAssignment
+from app.slack.text import escape
 from app.tasks import service as tasks
-from app.timeutil import local_datetime
 
 TIMELINE_ROWS = 1000
 ALERT_ROWS = 50
@@ -32,6 +34,7 @@ class Report:
     markdown: str
     png: bytes
     figures: Figures
+    language: str = "en"
 
     @property
     def markdown_name(self) -> str:
@@ -40,6 +43,21 @@ class Report:
     @property
     def chart_name(self) -> str:
         return chart_name(self.incident_id)
+
+    def summary(self, shown: int = 7) -> str:
+        """The message that carries the files: the first figures, in the incident's language."""
+        lines = [f"• {name}: {escape(value)}" for name, value in rows(self.figures, self.language)[:shown]]
+        return say(self.language, "report_summary", id=self.incident_id) + "\n" + "\n".join(lines)
+
+    def file_uploads(self) -> list[dict[str, Any]]:
+        """The Markdown report and its chart as ``files_upload_v2`` entries, titled in the incident's language."""
+        return [
+            {"content": self.markdown.encode("utf-8"), "filename": self.markdown_name,
+             "title": say(self.language, "report_file", id=self.incident_id)},
+            {"content": self.png, "filename": self.chart_name,
+             "title": say(self.language, "chart_file", id=self.incident_id),
+             "alt_txt": say(self.language, "chart_alt")},
+        ]
 
 
 def chart_name(incident_id: int) -> str:
@@ -115,15 +133,24 @@ def _environment() -> Environment:
     return env
 
 
+TEMPLATES = {"en": "report.md.j2", "de": "report.de.md.j2"}
+
+
+def language_in(record: dict[str, Any]) -> str:
+    """The report's language: the incident's."""
+    return language_of(record["incident"].get("language"))
+
+
 def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | None = None,
            names: Callable[[str], str] | None = None) -> str:
     """The report's Markdown; the chart is referenced as ``incident-<id>-timeline.png`` next to it."""
     incident = record["incident"]
     figs = figures(record)
+    language = language_in(record)
 
     def local(value: Any) -> str:
         moment = when(value) if not isinstance(value, datetime) else value
-        return local_datetime(moment, tz) if moment else "-"
+        return date_time(moment, tz, language) if moment else "-"
 
     def who(user_id: Any) -> str:
         if not user_id:
@@ -131,10 +158,12 @@ def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | Non
         name = names(str(user_id)) if names else str(user_id)
         return _md(name if name == user_id else f"{name} ({user_id})")
 
-    return _environment().get_template("report.md.j2").render(
-        incident=incident, record=record, figures=figs, figure_rows=rows(figs),
+    return _environment().get_template(TEMPLATES[language]).render(
+        incident=incident, record=record, figures=figs, figure_rows=rows(figs, language), language=language,
         playbook=playbook_title or incident["playbook_id"], chart=chart_name(incident["id"]),
         local=local, who=who, on_time=task_on_time, tz=tz,
+        role=lambda key: role_title(key, language) if is_role_key(key) else key,
+        event=lambda kind: event_name(kind, language),
     )
 
 
@@ -144,7 +173,7 @@ def build(engine, incident_id: int, *, tz: str = "UTC", playbook_title: str | No
     with Session(engine) as session:
         record = report_record(session, incident_id)
     markdown = render(record, tz=tz, playbook_title=playbook_title, names=names)
-    return Report(incident_id, markdown, chart.timeline_png(record, tz), figures(record))
+    return Report(incident_id, markdown, chart.timeline_png(record, tz), figures(record), language_in(record))
 
 
 def stats_records(engine) -> list[dict[str, Any]]:

@@ -1,0 +1,327 @@
+"""The bot's own phrases in English and German, as data, with times and durations as each language reads them.
+
+``say(language, key, **values)`` fills a phrase; an unknown language falls back to English and a key
+missing in German falls back to its English phrase, so a gap never breaks a message. English times read
+``14:30 CET``; German ones ``14:30 Uhr`` (and dates ``22.11.2026, 14:30 Uhr``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from app.timeutil import as_utc, format_duration, local_clock, local_datetime, zone
+
+LANGUAGES = ("en", "de")
+
+PHRASES: dict[str, dict[str, str]] = {
+    "en": {
+        # severities and phases
+        "severity.low": "LOW", "severity.medium": "MEDIUM", "severity.high": "HIGH", "severity.critical": "CRITICAL",
+        "severity_word.low": "low", "severity_word.medium": "medium", "severity_word.high": "high",
+        "severity_word.critical": "critical",
+        "phase.setup": "setup", "phase.active": "active", "phase.closed": "closed",
+        "status.open": "open", "status.closed": "closed",
+        # the briefing
+        "closed_state": "CLOSED",
+        "closed_prefix": "Closed: ",
+        "headline_context": "{state} · {playbook} · incident #{id} · opened {opened}",
+        "what_happened": "*What happened*",
+        "source": "Source: {source}",
+        "open_alert": "open the alert",
+        "alerts_so_far": "{count} alerts so far",
+        "roles": "*Roles*",
+        "unassigned": "_unassigned_",
+        "unassigned_plain": "unassigned",
+        "field.severity": "*Severity*",
+        "field.phase": "*Phase*",
+        "field.next_update": "*Next status update*",
+        "field.statement": "*Holding statement*",
+        "task_done": ":white_check_mark: ~{title}~ · done by {who} at {at}",
+        "no_owner": "_no owner_",
+        "overdue_since": "*overdue* since",
+        "due": "due",
+        "not_done": "_not done_",
+        "done_button": "Done",
+        "tasks_heading": "*Tasks* ({done}/{total} done)",
+        "more_tasks": "…and {count} more in `/warroom status`",
+        "clock_due": ":alarm_clock: *{title}* · due {at}",
+        "clock_passed": "{due} (*passed* {ago} ago)",
+        "clock_left": "{due} ({left} left)",
+        "clocks": "*Clocks*",
+        "draft_button": "Draft holding statement",
+        "status_button": "Status",
+        "closed_by": "*Closed* by {who} at {at}",
+        "briefing_fallback": "{severity} incident #{id}: {title}",
+        "topic_lead": "Lead: {lead}",
+        "topic_next": "Next update {at}",
+        # the statement's state, as the briefing shows it
+        "briefing_statement.approved": "approved v{version} at {at}",
+        "briefing_statement.drafting": "drafting…",
+        "briefing_statement.pending": "v{version} awaiting approval",
+        "briefing_statement.changes_requested": "changes requested",
+        # status and digests
+        "none_yet": "none yet",
+        "approved": ":white_check_mark: {version}approved{when}",
+        "approved_at": " at {at}",
+        "drafting": "drafting",
+        "since": " since {at} ({ago})",
+        "changes_requested": "{version}changes requested{since}",
+        "nobody_holds": "_nobody holds the role_",
+        "waiting_for": ":hourglass: {version}waiting for {who} ({role}){since}",
+        "awaiting_approval": ":hourglass: {version}awaiting approval{since}",
+        "overdue_by": ":warning: *overdue* by {ago} (was due {at})",
+        "due_in": "{at} (in {left})",
+        "left": "{left} left",
+        "clock_overdue": "*overdue* by {ago}",
+        "clock_status": ":alarm_clock: {title}: {state} (due {at})",
+        "latest": " · latest {at}",
+        "tasks_open": "{open} open of {total}",
+        "tasks_overdue": ", :warning: *{count} overdue*",
+        "room_not_ready": "_room not ready yet_",
+        "open_for": "open for {age}",
+        "field.lead": "*Crisis lead*",
+        "field.comms": "*Communications lead*",
+        "field.alerts": "*Alerts*",
+        "field.tasks": "*Tasks*",
+        "field.clocks": "*Legal clocks*",
+        "latest_decisions": "*Latest decisions*",
+        "overdue_tasks": "*Overdue tasks*",
+        "and_more": "…and {count} more",
+        "detail_context": "{events} timeline events · opened {opened} · full record: `/warroom report`",
+        "status_fallback": "{severity} incident #{id}: {title} ({phase}, open for {age})",
+        "status_text": "Status: {text}",
+        "status_header": "Status: {title}",
+        "no_open": "No open {what}incidents you can see.",
+        "open_header": "Open {what}incidents: {count}",
+        "portfolio_context": "{counts} · as of {at} · most severe first",
+        "also_open": "*Also open*",
+        "more_pages": "…and {count} more: see `/warroom status page {page}`{narrow}",
+        "narrow": " or narrow with `/warroom status critical`",
+        "incident_one": "incident",
+        "incident_many": "incidents",
+        "portfolio_fallback": "{count} open {what}{noun} ({counts})",
+        "what": "{severity} ",
+        "next_digest": " · next digest at {at}",
+        "digest_context": ":newspaper: *Executive digest* · {at}{tail}",
+        "digest_fallback": "Executive digest: {text}",
+        # report figures
+        "figure.alert_to_room": "Alert to room ready",
+        "figure.room_to_draft": "Room ready to first draft",
+        "figure.draft_to_approved": "First draft to approved statement",
+        "figure.first_statement": "First statement within 60 minutes",
+        "figure.tasks_on_time": "Tasks completed on time",
+        "figure.tasks_done": "Tasks completed",
+        "figure.reminders": "Reminders sent",
+        "figure.alerts": "Alerts received",
+        "figure.decisions": "Decisions logged",
+        "figure.statements": "Statements (versions)",
+        "figure.duration": "Incident duration",
+        "no_statement_approved": "no statement approved",
+        "target_met": "met ({minutes} min after the start)",
+        "target_missed": "missed ({minutes} min after the start)",
+        "ratio": "{part} of {whole} ({share})",
+        "report_summary": ":bookmark_tabs: *Post-incident report of incident #{id}*",
+        "report_file": "Incident #{id}: post-incident report",
+        "chart_file": "Incident #{id}: timeline",
+        "chart_alt": "Alerts per interval, decisions and statement events on a time axis",
+        # the report's chart
+        "chart.alerts_per": "alerts per {minutes} min",
+        "chart.decision": "decision",
+        "chart.draft": "statement draft",
+        "chart.approved": "statement approved",
+        "chart.alerts": "alerts",
+        "chart.title": "Incident #{id}: {title}",
+    },
+    "de": {
+        "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
+        "severity.critical": "KRITISCH",
+        "severity_word.low": "niedrig", "severity_word.medium": "mittel", "severity_word.high": "hoch",
+        "severity_word.critical": "kritisch",
+        "phase.setup": "Einrichtung", "phase.active": "aktiv", "phase.closed": "abgeschlossen",
+        "status.open": "offen", "status.closed": "abgeschlossen",
+        "closed_state": "ABGESCHLOSSEN",
+        "closed_prefix": "Abgeschlossen: ",
+        "headline_context": "{state} · {playbook} · Vorfall #{id} · eröffnet {opened}",
+        "what_happened": "*Was ist passiert*",
+        "source": "Quelle: {source}",
+        "open_alert": "Alarm öffnen",
+        "alerts_so_far": "bisher {count} Alarme",
+        "roles": "*Rollen*",
+        "unassigned": "_nicht besetzt_",
+        "unassigned_plain": "nicht besetzt",
+        "field.severity": "*Schweregrad*",
+        "field.phase": "*Phase*",
+        "field.next_update": "*Nächstes Status-Update*",
+        "field.statement": "*Erste Stellungnahme*",
+        "task_done": ":white_check_mark: ~{title}~ · erledigt von {who} um {at}",
+        "no_owner": "_niemand zuständig_",
+        "overdue_since": "*überfällig* seit",
+        "due": "fällig",
+        "not_done": "_nicht erledigt_",
+        "done_button": "Erledigt",
+        "tasks_heading": "*Aufgaben* ({done}/{total} erledigt)",
+        "more_tasks": "…und {count} weitere unter `/warroom status`",
+        "clock_due": ":alarm_clock: *{title}* · fällig {at}",
+        "clock_passed": "{due} (*abgelaufen* vor {ago})",
+        "clock_left": "{due} (noch {left})",
+        "clocks": "*Fristen*",
+        "draft_button": "Stellungnahme entwerfen",
+        "status_button": "Lage",
+        "closed_by": "*Abgeschlossen* von {who} um {at}",
+        "briefing_fallback": "Vorfall #{id} ({severity}): {title}",
+        "topic_lead": "Leitung: {lead}",
+        "topic_next": "Nächstes Update {at}",
+        "briefing_statement.approved": "v{version} freigegeben um {at}",
+        "briefing_statement.drafting": "wird entworfen…",
+        "briefing_statement.pending": "v{version} wartet auf Freigabe",
+        "briefing_statement.changes_requested": "Änderungen angefordert",
+        "none_yet": "noch keine",
+        "approved": ":white_check_mark: {version}freigegeben{when}",
+        "approved_at": " um {at}",
+        "drafting": "wird entworfen",
+        "since": " seit {at} ({ago})",
+        "changes_requested": "{version}Änderungen angefordert{since}",
+        "nobody_holds": "_Rolle nicht besetzt_",
+        "waiting_for": ":hourglass: {version}wartet auf {who} ({role}){since}",
+        "awaiting_approval": ":hourglass: {version}wartet auf Freigabe{since}",
+        "overdue_by": ":warning: *überfällig* seit {ago} (war fällig um {at})",
+        "due_in": "{at} (in {left})",
+        "left": "noch {left}",
+        "clock_overdue": "*überfällig* seit {ago}",
+        "clock_status": ":alarm_clock: {title}: {state} (fällig {at})",
+        "latest": " · zuletzt {at}",
+        "tasks_open": "{open} von {total} offen",
+        "tasks_overdue": ", :warning: *{count} überfällig*",
+        "room_not_ready": "_Raum noch nicht bereit_",
+        "open_for": "offen seit {age}",
+        "field.lead": "*Krisenleitung*",
+        "field.comms": "*Kommunikationsleitung*",
+        "field.alerts": "*Alarme*",
+        "field.tasks": "*Aufgaben*",
+        "field.clocks": "*Gesetzliche Fristen*",
+        "latest_decisions": "*Letzte Entscheidungen*",
+        "overdue_tasks": "*Überfällige Aufgaben*",
+        "and_more": "…und {count} weitere",
+        "detail_context": "{events} Einträge in der Zeitleiste · eröffnet {opened} · vollständiger Bericht: "
+                          "`/warroom report`",
+        "status_fallback": "Vorfall #{id} ({severity}): {title} ({phase}, offen seit {age})",
+        "status_text": "Lage: {text}",
+        "status_header": "Lage: {title}",
+        "no_open": "Keine offenen Vorfälle{what}, die Sie sehen können.",
+        "open_header": "Offene Vorfälle{what}: {count}",
+        "portfolio_context": "{counts} · Stand {at} · die schwersten zuerst",
+        "also_open": "*Ebenfalls offen*",
+        "more_pages": "…und {count} weitere: siehe `/warroom status page {page}`{narrow}",
+        "narrow": " oder eingrenzen mit `/warroom status critical`",
+        "incident_one": "Vorfall",
+        "incident_many": "Vorfälle",
+        "portfolio_fallback": "{count} {noun}{what} offen ({counts})",
+        "what": " ({severity})",
+        "next_digest": " · nächste Übersicht um {at}",
+        "digest_context": ":newspaper: *Übersicht für die Geschäftsleitung* · {at}{tail}",
+        "digest_fallback": "Übersicht für die Geschäftsleitung: {text}",
+        "figure.alert_to_room": "Vom Alarm bis zum bereiten Raum",
+        "figure.room_to_draft": "Vom bereiten Raum bis zum ersten Entwurf",
+        "figure.draft_to_approved": "Vom ersten Entwurf bis zur freigegebenen Stellungnahme",
+        "figure.first_statement": "Erste Stellungnahme innerhalb von 60 Minuten",
+        "figure.tasks_on_time": "Aufgaben rechtzeitig erledigt",
+        "figure.tasks_done": "Aufgaben erledigt",
+        "figure.reminders": "Erinnerungen gesendet",
+        "figure.alerts": "Alarme empfangen",
+        "figure.decisions": "Entscheidungen protokolliert",
+        "figure.statements": "Stellungnahmen (Fassungen)",
+        "figure.duration": "Dauer des Vorfalls",
+        "no_statement_approved": "keine Stellungnahme freigegeben",
+        "target_met": "eingehalten ({minutes} Min. nach dem Beginn)",
+        "target_missed": "verfehlt ({minutes} Min. nach dem Beginn)",
+        "ratio": "{part} von {whole} ({share})",
+        "report_summary": ":bookmark_tabs: *Nachbericht zu Vorfall #{id}*",
+        "report_file": "Vorfall #{id}: Nachbericht",
+        "chart_file": "Vorfall #{id}: Zeitleiste",
+        "chart_alt": "Alarme je Intervall, Entscheidungen und Stellungnahmen auf einer Zeitachse",
+        "chart.alerts_per": "Alarme je {minutes} Min.",
+        "chart.decision": "Entscheidung",
+        "chart.draft": "Entwurf der Stellungnahme",
+        "chart.approved": "Stellungnahme freigegeben",
+        "chart.alerts": "Alarme",
+        "chart.title": "Vorfall #{id}: {title}",
+    },
+}
+
+
+EVENTS_DE = {
+    "alert": "Alarm", "archived": "archiviert", "brief": "Lagebericht", "channel_created": "Raum angelegt",
+    "clock_corrected": "Frist korrigiert", "clock_started": "Frist gestartet", "clock_stopped": "Frist gestoppt",
+    "closed": "abgeschlossen", "decision": "Entscheidung", "digest": "Übersicht", "error": "Fehler",
+    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "not_invited": "nicht eingeladen",
+    "opened": "eröffnet", "person_excluded": "Person ausgeschlossen", "pinned_message": "Nachricht angeheftet",
+    "refused": "verweigert", "reminder": "Erinnerung", "reopened": "wieder eröffnet", "report": "Nachbericht",
+    "role_assigned": "Rolle vergeben", "room_ready": "Raum bereit", "setup_failed": "Einrichtung fehlgeschlagen",
+    "setup_retried": "Einrichtung wiederholt", "severity": "Schweregrad", "statement_approval": "Freigabeschritt",
+    "statement_approved": "Stellungnahme freigegeben",
+    "statement_changes_requested": "Änderungen an der Stellungnahme angefordert",
+    "statement_draft_failed": "Entwurf fehlgeschlagen", "statement_final_text": "Endfassung der Stellungnahme",
+    "statement_lint": "Prüfhinweise zur Stellungnahme", "statement_refused": "Stellungnahme abgelehnt",
+    "statement_requested": "Stellungnahme angefordert", "status_update": "Status-Update",
+    "task_added": "Aufgabe hinzugefügt", "task_done": "Aufgabe erledigt",
+}
+
+
+def event_name(kind: str, language: str | None = "en") -> str:
+    """A timeline event's kind as the report shows it (German names for the known kinds)."""
+    return EVENTS_DE.get(kind, kind) if language_of(language) == "de" else kind
+
+
+def language_of(value: str | None) -> str:
+    """``de`` for German, else ``en`` (the bot's fallback language)."""
+    return value if value in LANGUAGES else "en"
+
+
+def say(language: str | None, key: str, **values) -> str:
+    """The phrase ``key`` in ``language``, filled with ``values``."""
+    phrases = PHRASES[language_of(language)]
+    template = phrases.get(key, PHRASES["en"][key])
+    return template.format(**values) if values else template
+
+
+def clock(value: datetime, tz_name: str | None, language: str | None = "en") -> str:
+    """``14:30 CET`` in English, ``14:30 Uhr`` in German."""
+    if language_of(language) != "de":
+        return local_clock(value, tz_name)
+    return f"{as_utc(value).astimezone(zone(tz_name)):%H:%M} Uhr"
+
+
+def date_time(value: datetime, tz_name: str | None, language: str | None = "en") -> str:
+    """``2026-11-22 14:30 CET`` in English, ``22.11.2026, 14:30 Uhr`` in German."""
+    if language_of(language) != "de":
+        return local_datetime(value, tz_name)
+    return f"{as_utc(value).astimezone(zone(tz_name)):%d.%m.%Y, %H:%M} Uhr"
+
+
+def duration(value: timedelta, language: str | None = "en") -> str:
+    """``1h 05m`` / ``2d 3h`` in English; ``1 Std. 05 Min.`` / ``2 Tg. 3 Std.`` in German."""
+    if language_of(language) != "de":
+        return format_duration(value)
+    total = int(value.total_seconds())
+    sign, total = ("-" if total < 0 else ""), abs(total)
+    days, rest = divmod(total, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    if days:
+        return f"{sign}{days} Tg. {hours} Std."
+    if hours:
+        return f"{sign}{hours} Std. {minutes:02d} Min."
+    return f"{sign}{minutes} Min."
+
+
+def percent(share: float, language: str | None = "en") -> str:
+    """``58%`` in English, ``58 %`` in German."""
+    text = f"{share:.0%}"
+    return text.replace("%", " %") if language_of(language) == "de" else text
+
+
+def number(value: float, language: str | None = "en", *, decimals: int = 0) -> str:
+    """``4,200`` / ``4,200.50`` in English, ``4.200`` / ``4.200,50`` in German."""
+    text = f"{value:,.{decimals}f}"
+    if language_of(language) == "de":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
