@@ -11,8 +11,6 @@ from app.db import transaction
 from app.incidents import timeline
 from app.incidents.models import Incident
 from app.reports import report
-from app.reports.figures import rows
-from app.slack.text import escape
 
 log = logging.getLogger(__name__)
 
@@ -27,22 +25,12 @@ def build(core: Core, incident_id: int) -> report.Report:
 
 
 def upload(core: Core, channel_id: str, built: report.Report, comment: str) -> None:
-    """Both files in one message: the Markdown report and its chart."""
-    core.slack.files_upload_v2(
-        channel=channel_id, initial_comment=comment,
-        file_uploads=[
-            {"content": built.markdown.encode("utf-8"), "filename": built.markdown_name,
-             "title": f"Incident #{built.incident_id}: post-incident report"},
-            {"content": built.png, "filename": built.chart_name,
-             "title": f"Incident #{built.incident_id}: timeline", "alt_txt": "Alerts per interval, decisions and "
-             "statement events on a time axis"},
-        ],
-    )
+    """Both files in one message: the Markdown report and its chart (titled in the incident's language)."""
+    core.slack.files_upload_v2(channel=channel_id, initial_comment=comment, file_uploads=built.file_uploads())
 
 
 def summary(built: report.Report) -> str:
-    lines = [f"• {name}: {escape(value)}" for name, value in rows(built.figures)[:7]]
-    return f":bookmark_tabs: *Post-incident report of incident #{built.incident_id}*\n" + "\n".join(lines)
+    return built.summary()
 
 
 def upload_report(core: Core, incident_id: int) -> None:
