@@ -22,6 +22,7 @@ from app.incidents import briefing, flows
 from app.incidents import service as incidents
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
+from app.roles.models import RoleAssignment
 from app.roles.roster import RosterError, load_roster
 from app.sandbox.harness import Sandbox, shipped_playbooks
 from app.sandbox.workspace import Member, Workspace
@@ -351,3 +352,25 @@ def test_a_playbook_can_change_who_may_do_what_in_its_incidents(tmp_path):
         box.driver.command("U0SOCIAL", incident.channel_id, "fact The ad ran for three days")
         box.fake.wait_for(lambda: any("Only the crisis lead (<@U0LEAD>) may record a confirmed fact" in (e.text or "")
                                       for e in box.fake.ephemerals(user="U0SOCIAL")))
+
+
+def test_an_alert_whose_source_is_a_user_id_grants_nothing(box):
+    secret = wait_ready(box, box.alert(social_alert(kind="executive-scandal", source="U0OUTSIDE", severity="critical",
+                                                    title="Allegations against a board member", dedup_key="src-1",
+                                                    labels={}, metrics={})).json()["incident_id"])
+    before = seen(box, "U0OUTSIDE", secret.id)
+    box.driver.command("U0OUTSIDE", box.general.id, f"status {secret.id}")
+    assert outcome(box, "U0OUTSIDE", secret.id, before, Action.VIEW_STATUS, hidden="you can see") is False
+
+
+def test_without_a_lead_only_the_roster_s_leads_act_as_lead(box):
+    incident = new_room(box)
+    with transaction(box.core.engine) as session:  # the lead role is vacant
+        for row in session.exec(select(RoleAssignment).where(RoleAssignment.incident_id == incident.id,
+                                                            RoleAssignment.role == "lead")):
+            row.active = False
+            session.add(row)
+    for user, expect in (("U0SOCIAL", False), ("U0LEAD", True)):
+        before = seen(box, user, incident.id)
+        box.driver.command(user, incident.channel_id, "severity critical")
+        assert outcome(box, user, incident.id, before, Action.CHANGE_SEVERITY) is expect
