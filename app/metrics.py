@@ -19,6 +19,8 @@ LISTENER_FAILURES = Counter("warroom_listener_failures_total", "Requests that fa
                             ["listener"])
 EFFECT_FAILURES = Counter("warroom_effect_failures_total", "Effects (Slack posts, webhook) that failed to deliver",
                           ["kind", "final"])
+REPLAY_CHECKS_FROM_MEMORY = Counter("warroom_replay_checks_from_memory_total",
+                                    "Slack requests whose replay check the database could not take in time")
 REFUSALS = Counter("warroom_refusals_total", "Requests refused by the permission rules", ["action"])
 
 

@@ -6,22 +6,29 @@ insert fail, also across processes sharing the database); rows past the window a
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
+from collections import OrderedDict
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
+from app import metrics
 from app.db import transaction
 from app.inbound.models import SeenRequest
 from app.inbound.signature import MAX_AGE
 
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of expired signatures
-LOCK_WAIT = 30.0  # seconds a write waits for SQLite's lock before it fails, as the bot's other writes do
+# Slack waits on the ack: the database gets this long, then this process's own memory decides alone (a replay
+# that reaches another process while the database is locked is the one case that can slip through).
+LOCK_WAIT = 0.25
+REMEMBERED = 50_000  # signatures this process keeps in memory (five minutes of very heavy traffic)
 RETRY_EVERY = 0.0005
 TABLE = SeenRequest.__tablename__
+log = logging.getLogger(__name__)
 
 
 class ReplayGuard:
@@ -30,8 +37,10 @@ class ReplayGuard:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._next_prune = 0.0
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the memory of recent signatures
+        self._writing = threading.Lock()  # the SQLite connection of this guard
         self._sqlite: sqlite3.Connection | None = None
+        self._recent: OrderedDict[str, int] = OrderedDict()
         url = engine.url
         if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
             self._path = url.database
@@ -41,25 +50,40 @@ class ReplayGuard:
     def first_time(self, signature: str, timestamp: int, now: float | None = None) -> bool:
         """Record the request; False when the same signature was recorded before (a replay)."""
         now = time.time() if now is None else now
+        if not self._remember(signature, timestamp):
+            return False
         prune = self._prune_due(now)
-        if self._path is not None:
-            return self._sqlite_first_time(signature, timestamp, int(now) - MAX_AGE if prune else None)
-        # A server database (PostgreSQL) takes concurrent writers itself: an ordinary transaction.
         try:
+            if self._path is not None:
+                return self._sqlite_first_time(signature, timestamp, int(now) - MAX_AGE if prune else None)
+            # A server database (PostgreSQL) takes concurrent writers itself: an ordinary transaction.
             with transaction(self.engine, urgent=True) as session:
                 session.execute(insert(SeenRequest).values(signature=signature, timestamp=timestamp))
                 if prune:
                     session.execute(delete(SeenRequest).where(SeenRequest.timestamp < int(now) - MAX_AGE))
         except IntegrityError:
             return False
+        except (sqlite3.OperationalError, OperationalError) as exc:
+            log.warning("replay check answered from memory: the database did not take the write (%s)", exc)
+            metrics.REPLAY_CHECKS_FROM_MEMORY.inc()
         return True
+
+    def _remember(self, signature: str, timestamp: int) -> bool:
+        """This process's memory of recent signatures; False when it has seen this one."""
+        with self._lock:
+            if signature in self._recent:
+                return False
+            self._recent[signature] = timestamp
+            while len(self._recent) > REMEMBERED:
+                self._recent.popitem(last=False)
+            return True
 
     def _sqlite_first_time(self, signature: str, timestamp: int, prune_before: int | None) -> bool:
         # Slack waits on this write: one autocommitted statement on a connection of its own, outside the
         # process's queue of writers, so it holds SQLite's write lock for microseconds and never waits for
         # a whole transaction of the bot's own. While another writer holds the lock it looks again every
         # half millisecond, instead of SQLite's busy handler, whose sleeps grow to 100 ms.
-        with self._lock:
+        with self._writing:
             connection = self._connection()
             inserted = _retry_while_locked(lambda: connection.execute(
                 f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)", (signature, timestamp)
@@ -76,7 +100,7 @@ class ReplayGuard:
         return self._sqlite
 
     def close(self) -> None:
-        with self._lock:
+        with self._writing:
             if self._sqlite is not None:
                 self._sqlite.close()
                 self._sqlite = None
