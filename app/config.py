@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -133,7 +133,7 @@ def serving_problems(settings: Settings) -> list[str]:
     return [f"SLACK_SIGNING_SECRET: {problem} (or set SLACK_APP_TOKEN to use Socket Mode)"]
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read and validate the settings; raise ConfigError listing every bad variable by name."""
     try:
         return Settings(**overrides)
