@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -11,6 +12,9 @@ from app.access.actions import Kind, role_kind
 from app.incidents import exclusions
 from app.incidents.models import Incident
 from app.roles import service as roles
+
+if TYPE_CHECKING:
+    from app.core import Core
 
 
 @dataclass(frozen=True)
@@ -30,22 +34,22 @@ class Caller:
         return Kind.MEMBER.value in self.kinds
 
 
-def roster_people(core, role: str) -> list[str]:
+def roster_people(core: Core, role: str) -> list[str]:
     """The roster's holders and backups of ``role``, usergroups resolved."""
     return core.directory.resolve([*core.roster.holders(role), *core.roster.backups_for(role)])
 
 
-def executives(core) -> list[str]:
+def executives(core: Core) -> list[str]:
     """The roster's executives as user ids (usergroup handles resolved)."""
     return core.directory.resolve(list(core.roster.executives))
 
 
-def crisis_team(core) -> set[str]:
+def crisis_team(core: Core) -> set[str]:
     entries = [e for people in (*core.roster.roles.values(), *core.roster.backups.values()) for e in people]
     return set(core.directory.resolve(entries))
 
 
-def in_room(core, incident: Incident | None, user_id: str) -> bool:
+def in_room(core: Core, incident: Incident | None, user_id: str) -> bool:
     """Whether ``user_id`` is a member of the incident's channel now (False when Slack cannot tell)."""
     if incident is None or not incident.channel_id:
         return False
@@ -55,7 +59,7 @@ def in_room(core, incident: Incident | None, user_id: str) -> bool:
         return False
 
 
-def identify(core, session: Session, incident: Incident | None, user_id: str) -> Caller:
+def identify(core: Core, session: Session, incident: Incident | None, user_id: str) -> Caller:
     """The kinds of person ``user_id`` is for ``incident`` (or, with none, in the workspace)."""
     kinds = {Kind.ANYONE.value}
     if user_id in executives(core):
