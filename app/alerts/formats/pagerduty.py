@@ -44,11 +44,13 @@ class EventHead(BaseModel):
     id: Any = None
 
 
+_Event = Annotated[EventHead, BeforeValidator(_object), Field(validate_default=True)]
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    # None, validated, is refused by _object: a missing "event" gets the same message as a wrong one.
-    event: Annotated[EventHead, BeforeValidator(_object), Field(validate_default=True)] = None  # type: ignore[assignment]
+    event: _Event = None  # type: ignore[assignment]  # validated, None is refused by _object as a wrong event is
 
 
 class IncidentEvent(BaseModel):
