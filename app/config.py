@@ -9,7 +9,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.timeutil import zone
+from app.timeutil import parse_duration, zone
 
 SANDBOX_TOKEN = "xoxb-sandbox"
 SANDBOX_SECRET = "sandbox-signing-secret"
@@ -90,8 +90,6 @@ class Settings(BaseSettings):
     @field_validator("warroom_archive_after")
     @classmethod
     def _archive_after(cls, value: str) -> str:
-        from app.timeutil import parse_duration
-
         parse_duration(value)
         return value
 
