@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from app.timeutil import zone
+from app.timeutil import parse_duration, zone
 
 SANDBOX_TOKEN = "xoxb-sandbox"
 SANDBOX_SECRET = "sandbox-signing-secret"
@@ -91,8 +91,6 @@ class Settings(BaseSettings):
     @field_validator("warroom_archive_after")
     @classmethod
     def _archive_after(cls, value: str) -> str:
-        from app.timeutil import parse_duration
-
         parse_duration(value)
         return value
 
@@ -134,7 +132,7 @@ def serving_problems(settings: Settings) -> list[str]:
     return [f"SLACK_SIGNING_SECRET: {problem} (or set SLACK_APP_TOKEN to use Socket Mode)"]
 
 
-def load_settings(**overrides) -> Settings:
+def load_settings(**overrides: Any) -> Settings:
     """Read and validate the settings; raise ConfigError listing every bad variable by name."""
     try:
         return Settings(**overrides)

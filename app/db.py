@@ -5,11 +5,19 @@ from __future__ import annotations
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from typing import Any, Protocol
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlmodel import Session, create_engine
+
+
+class HasEngine(Protocol):
+    """Anything that carries the database engine (the runtime, ``app.core.Core``)."""
+
+    @property
+    def engine(self) -> Engine: ...
 
 
 def make_engine(url: str) -> Engine:
@@ -18,7 +26,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record) -> None:
+        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
@@ -65,7 +73,7 @@ class WriteLock:
         self.acquire()
         return self
 
-    def __exit__(self, *_exc) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.release()
 
     @contextmanager
@@ -84,9 +92,15 @@ class WriteLock:
 _write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDictionary()
 
 
-def write_lock(engine: Engine):
+def write_lock(engine: Engine) -> AbstractContextManager[Any]:
     """The lock this process's writers to ``engine`` take turns on (none for server databases)."""
     return _write_locks.get(engine) or nullcontext()
+
+
+def affected(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE hit (its result is a cursor result, which counts them)."""
+    assert isinstance(result, CursorResult), "only UPDATE, DELETE and INSERT results count rows"
+    return result.rowcount
 
 
 @contextmanager

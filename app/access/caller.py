@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -12,6 +13,9 @@ from app.incidents import exclusions
 from app.incidents.models import Incident
 from app.roles import service as roles
 from app.timeutil import as_utc
+
+if TYPE_CHECKING:
+    from app.core import Core
 
 
 @dataclass(frozen=True)
@@ -31,22 +35,22 @@ class Caller:
         return Kind.MEMBER.value in self.kinds
 
 
-def roster_people(core, role: str) -> list[str]:
+def roster_people(core: Core, role: str) -> list[str]:
     """The roster's holders and backups of ``role``, usergroups resolved."""
     return core.directory.resolve([*core.roster.holders(role), *core.roster.backups_for(role)])
 
 
-def executives(core) -> list[str]:
+def executives(core: Core) -> list[str]:
     """The roster's executives as user ids (usergroup handles resolved)."""
     return core.directory.resolve(list(core.roster.executives))
 
 
-def crisis_team(core) -> set[str]:
+def crisis_team(core: Core) -> set[str]:
     entries = [e for people in (*core.roster.roles.values(), *core.roster.backups.values()) for e in people]
     return set(core.directory.resolve(entries))
 
 
-def in_room(core, incident: Incident | None, user_id: str) -> bool:
+def in_room(core: Core, incident: Incident | None, user_id: str) -> bool:
     """Whether ``user_id`` is a member of the incident's channel now (False when Slack cannot tell)."""
     if incident is None or not incident.channel_id:
         return False
@@ -57,7 +61,7 @@ def in_room(core, incident: Incident | None, user_id: str) -> bool:
         return False
 
 
-def workspace_kinds(core, user_id: str) -> set[str]:
+def workspace_kinds(core: Core, user_id: str) -> set[str]:
     """What ``user_id`` is whatever the incident: anyone, and perhaps an executive or on the crisis team."""
     kinds = {Kind.ANYONE.value}
     if user_id in executives(core):
@@ -67,7 +71,7 @@ def workspace_kinds(core, user_id: str) -> set[str]:
     return kinds
 
 
-def incident_caller(core, user_id: str, base: set[str], holders: dict[str, str], *, member: bool,
+def incident_caller(core: Core, user_id: str, base: set[str], holders: dict[str, str], *, member: bool,
                     excluded: bool = False) -> Caller:
     """The caller for one incident from what is known of it: its role holders and whether they are in the room."""
     if excluded:
@@ -85,7 +89,7 @@ def incident_caller(core, user_id: str, base: set[str], holders: dict[str, str],
     return Caller(user_id, frozenset(kinds), holders)
 
 
-def identify(core, session: Session, incident: Incident | None, user_id: str) -> Caller:
+def identify(core: Core, session: Session, incident: Incident | None, user_id: str) -> Caller:
     """The kinds of person ``user_id`` is for ``incident`` (or, with none, in the workspace)."""
     base = workspace_kinds(core, user_id)
     if incident is None or incident.id is None:

@@ -6,6 +6,8 @@ listener declares); a refusal names who may, and is written to the incident's ti
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
@@ -21,8 +23,12 @@ from app.severity import Severity
 from app.slack.text import mention
 from app.timeutil import as_utc
 
+if TYPE_CHECKING:
+    from app.core import Core
+    from app.playbooks.schema import Playbook
 
-def policy_for(core, incident: Incident | None = None) -> Policy:
+
+def policy_for(core: Core, incident: Incident | None = None) -> Policy:
     """The default rules with the roster's overrides, then the incident's playbook's."""
     playbook = core.playbooks.get(incident.playbook_id) if incident is not None else None
     return default_policy().overridden(getattr(core.roster, "permissions", None),
@@ -61,7 +67,7 @@ def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident |
     return f"Only {who_may(policy, action, caller)} may {policy.rule(action).summary}."
 
 
-def check(core, session: Session, incident: Incident | None, caller: Caller, action: Action) -> None:
+def check(core: Core, session: Session, incident: Incident | None, caller: Caller, action: Action) -> None:
     """Raise Refused (recorded on the incident's timeline) unless ``caller`` may do ``action``."""
     reason = refusal(policy_for(core, incident), action, caller, incident)
     if reason is None:
@@ -72,7 +78,7 @@ def check(core, session: Session, incident: Incident | None, caller: Caller, act
     raise Refused(reason)
 
 
-def declare_action(playbook, severity: str) -> Action:
+def declare_action(playbook: Playbook | None, severity: str) -> Action:
     """Confidential playbooks and critical incidents need more than a plain declaration."""
     if getattr(playbook, "confidential", False) or Severity.parse(severity) == Severity.CRITICAL:
         return Action.DECLARE_RESTRICTED
@@ -84,8 +90,8 @@ def restricted(incident: Incident) -> bool:
     return bool(incident.private or incident.confidential)
 
 
-def may_see(core, session: Session, incident: Incident | None, user_id: str, *, action: Action = Action.VIEW_STATUS,
-            ) -> bool:
+def may_see(core: Core, session: Session, incident: Incident | None, user_id: str, *,
+            action: Action = Action.VIEW_STATUS) -> bool:
     if incident is None:
         return False
     if incident.id is not None and user_id in exclusions.excluded(session, incident.id):
@@ -95,7 +101,7 @@ def may_see(core, session: Session, incident: Incident | None, user_id: str, *, 
     return policy_for(core, incident).allows(action, identify(core, session, incident, user_id).kinds)
 
 
-def visible_open(core, session: Session, user_id: str, severity: str | None = None) -> list[Incident]:
+def visible_open(core: Core, session: Session, user_id: str, severity: str | None = None) -> list[Incident]:
     """The open incidents ``user_id`` may see, most severe first, then oldest.
 
     A fixed number of queries and at most one Slack call, however many incidents are open."""

@@ -5,16 +5,18 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from sqlalchemy.exc import OperationalError
 
 from app.alerts.parsers import AlertIn
+from app.alerts.service import IntakeResult
 
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200
-_Item = tuple[list[AlertIn], Future]
+_Item = tuple[list[AlertIn], Future[list[IntakeResult]]]
 
 
 class IntakeBatcher:
@@ -24,16 +26,16 @@ class IntakeBatcher:
     and the next commit takes them all, so the cost per alert falls as the load rises.
     """
 
-    def __init__(self, write, max_batch: int = MAX_BATCH) -> None:
+    def __init__(self, write: Callable[[list[AlertIn]], list[IntakeResult]], max_batch: int = MAX_BATCH) -> None:
         self.write = write  # list[AlertIn] -> list[result], in order
         self.max_batch = max_batch
         self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._run, name="warroom-intake", daemon=True)
         self._thread.start()
 
-    def submit(self, alerts: list[AlertIn]) -> Future:
+    def submit(self, alerts: list[AlertIn]) -> Future[list[IntakeResult]]:
         """A future of the results for these alerts, set once they are committed."""
-        future: Future = Future()
+        future: Future[list[IntakeResult]] = Future()
         self._queue.put((alerts, future))
         return future
 

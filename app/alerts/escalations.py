@@ -8,6 +8,7 @@ The button's ``value`` is ``"<incident_id>:<level>"``; its listener runs the usu
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
@@ -21,6 +22,9 @@ from app.slack.blocks import actions, button, message, section
 from app.slack.ids import ActionId
 from app.slack.text import escape, mention
 
+if TYPE_CHECKING:
+    from app.core import Core
+
 log = logging.getLogger(__name__)
 
 RAISE_ACTION = ActionId.RAISE_SEVERITY
@@ -33,8 +37,11 @@ def unposted(session: Session, incident_id: int) -> list[TimelineEvent]:
     return [event for event in session.exec(query.order_by(col(TimelineEvent.id))) if not event.data.get("posted")]
 
 
-def post_pending(core, incident: Incident) -> int:
+def post_pending(core: Core, incident: Incident) -> int:
     """Post the notice of each unposted escalation that still outranks the incident; returns how many."""
+    assert incident.id is not None  # a stored incident
+    if not incident.channel_id:
+        return 0  # no room yet: the notices wait for it, unposted
     with Session(core.engine) as session:
         events = unposted(session, incident.id)
         if not events:
@@ -43,7 +50,8 @@ def post_pending(core, incident: Incident) -> int:
         titles = {event.id: _alert_title(session, event) for event in events}
     posted = 0
     for event in events:
-        level = event.data.get("to")
+        assert event.id is not None  # a stored entry
+        level: str = event.data["to"]  # every escalation entry names its level (app/alerts/service.py)
         if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
             try:
                 core.slack.chat_postMessage(channel=incident.channel_id,
@@ -56,7 +64,7 @@ def post_pending(core, incident: Incident) -> int:
     return posted
 
 
-def notice(incident_id: int, current: str, level: str, alert_title: str, lead: str | None) -> dict:
+def notice(incident_id: int, current: str, level: str, alert_title: str, lead: str | None) -> dict[str, Any]:
     """The room message: who should decide, what the alert says, and the button that raises the severity."""
     who = mention(lead) if lead else "No crisis lead is assigned yet:"
     text = (f"{who} :arrow_double_up: An alert for this incident is *{level}*, above the incident's *{current}*. "
@@ -78,8 +86,10 @@ def _alert_title(session: Session, event: TimelineEvent) -> str:
     return alert.title if alert is not None else event.text
 
 
-def _mark_posted(core, event_id: int) -> None:
+def _mark_posted(core: Core, event_id: int) -> None:
     with transaction(core.engine) as session:
         event = session.get(TimelineEvent, event_id)
+        if event is None:  # gone with its incident
+            return
         event.data = {**event.data, "posted": True}
         session.add(event)

@@ -19,7 +19,8 @@ _batcher_lock = threading.Lock()
 def updates(core: Core) -> AlertUpdates:
     if core.alert_updates is None:
         core.alert_updates = AlertUpdates(core)
-    return core.alert_updates
+    found: AlertUpdates = core.alert_updates
+    return found
 
 
 def batcher(core: Core) -> IntakeBatcher:
@@ -27,7 +28,8 @@ def batcher(core: Core) -> IntakeBatcher:
     with _batcher_lock:
         if core.alert_intake is None:
             core.alert_intake = IntakeBatcher(lambda alerts: receive_many(core, alerts))
-        return core.alert_intake
+        found: IntakeBatcher = core.alert_intake
+        return found
 
 
 def start_incident(core: Core, incident_id: int) -> None:
@@ -38,6 +40,8 @@ def start_incident(core: Core, incident_id: int) -> None:
 def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:
     results = service.ingest_many(core, alerts)
     for result in results:
+        if result.incident_id is None:  # recorded (a resolved alert with no open incident) or a duplicate
+            continue
         try:
             if result.status == "opened":
                 start_incident(core, result.incident_id)

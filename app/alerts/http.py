@@ -12,7 +12,8 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 from starlette.requests import Request
@@ -42,7 +43,7 @@ RETRY_AFTER_FULL = 60  # seconds: the disk is full or failing, which takes a per
 DELIVERY_ID_MAX = 200
 
 
-def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra) -> JSONResponse:
+def _error(status: int, message: str, headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"error": message, **extra}, status_code=status, headers=headers)
 
 
@@ -90,7 +91,9 @@ def _delivery_id(request: Request, alerts: list[AlertIn], source: str) -> None:
         alerts[0].delivery_id = f"{source}:{webhook_id[:DELIVERY_ID_MAX]}"
 
 
-def _endpoint(core: Core, parse: Callable[[object], list[AlertIn]], *, pagerduty: bool = False):
+def _endpoint(
+    core: Core, parse: Callable[[object], list[AlertIn]], *, pagerduty: bool = False,
+) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
         started = time.perf_counter()
         body = await _read_body(request)

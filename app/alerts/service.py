@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, cast
 
-from sqlalchemy import bindparam
+from sqlalchemy import Table, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, insert, select
 
@@ -37,7 +39,7 @@ class IntakeResult:
     status: str  # opened | attached | recorded | duplicate
     escalated_to: str | None = None  # the level an attached alert proposes raising its incident to
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"alert_id": self.alert_id, "incident_id": self.incident_id, "status": self.status}
 
 
@@ -54,7 +56,7 @@ def incident_key_for(alert: AlertIn) -> str:
     return alert.group_key or dedup_key_for(alert)
 
 
-def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: bool = False) -> dict:
+def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: bool = False) -> dict[str, Any]:
     return {"incident_id": incident_id, "source": alert.source, "kind": alert.kind, "title": alert.title[:500],
             "description": alert.description, "severity": alert.severity.value if alert.severity else None,
             "status": alert.status, "dedup_key": key, "url": alert.url, "labels": alert.labels,
@@ -63,16 +65,17 @@ def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: boo
 
 
 # Built once: the storm's hot path then skips building and caching a statement per batch.
-_OPEN_BY_KEY = select(Incident.dedup_key, Incident.id, Incident.severity).where(
+_OPEN_BY_KEY = select(col(Incident.dedup_key), col(Incident.id), col(Incident.severity)).where(
     col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == "open")
-_DELIVERED = select(Alert.delivery_id, Alert.id, Alert.incident_id).where(
+_DELIVERED = select(col(Alert.delivery_id), col(Alert.id), col(Alert.incident_id)).where(
     col(Alert.delivery_id).in_(bindparam("ids", expanding=True)))
-_ESCALATIONS = select(TimelineEvent.incident_id, TimelineEvent.data).where(
+_ESCALATIONS = select(col(TimelineEvent.incident_id), col(TimelineEvent.data)).where(
     col(TimelineEvent.incident_id).in_(bindparam("incident_ids", expanding=True)), TimelineEvent.kind == "escalation")
-_INSERT_ALERTS = insert(Alert).returning(Alert.id, sort_by_parameter_order=True)
+_INSERT_ALERTS = insert(Alert).returning(col(Alert.id), sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(TimelineEvent)
-_COUNT = Incident.__table__.update().where(Incident.__table__.c.id == bindparam("counted_id")).values(
-    alert_count=Incident.__table__.c.alert_count + bindparam("added"))
+_INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
+_COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).values(
+    alert_count=_INCIDENTS.c.alert_count + bindparam("added"))
 
 
 @dataclass
@@ -84,13 +87,13 @@ class _Open:
 def _open_incidents_for(session: Session, keys: set[str]) -> dict[str, _Open]:
     """The open incident of each key that has one, in one query."""
     return {key: _Open(incident_id, severity)
-            for key, incident_id, severity in session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).all()}
+            for key, incident_id, severity in session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).tuples()}
 
 
 @dataclass
 class _Staged:
     alert: AlertIn
-    row: dict
+    row: dict[str, Any]
     incident_id: int | None
     status: str
     playbook_id: str | None = None
@@ -112,10 +115,14 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     # Firing alerts first, so that a group's resolved alert finds the incident its firing alerts open.
     for index in sorted(fresh, key=lambda i: alerts[i].status == "resolved"):
         staged[index] = _stage_one(core, session, alerts[index], open_by_key)
-    new = [staged[i] for i in fresh]
+    new: list[_Staged] = []
+    for i in fresh:
+        item = staged[i]
+        assert item is not None  # every fresh alert was staged just above
+        new.append(item)
     _propose_escalations(session, new, open_by_key)
     if new:
-        ids = session.execute(_INSERT_ALERTS, [item.row for item in new]).scalars().all()
+        ids: Sequence[int] = session.execute(_INSERT_ALERTS, [item.row for item in new]).scalars().all()
         for item, alert_id in zip(new, ids, strict=True):
             item.alert_id = alert_id
     attached = [item for item in new if item.incident_id is not None]  # the opening alert counts too
@@ -131,7 +138,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
         if item.escalated_to:
             _record_escalation(session, item, open_by_key[incident_key_for(item.alert)])
     _start_clocks(core, session, new)
-    return staged
+    return cast(list[_Staged], staged)  # all staged now: redeliveries first, then every fresh alert
 
 
 def clock_keys(playbook) -> frozenset[str]:
@@ -142,15 +149,18 @@ def clock_keys(playbook) -> frozenset[str]:
 def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
     """Legal clocks whose labels the alerts bring start now (opened: from the incident's start); the reminders
     of clocks started for incidents already open are planned after the commit (``session.info``)."""
-    labelled: dict[int, dict] = {}
+    labelled: dict[int, dict[str, str]] = {}
     for item in new:
         if item.status == "opened":
             incident = session.get(Incident, item.incident_id)
+            assert incident is not None  # opened in this transaction
             clocks.start_matching(session, incident, core.playbooks.get(incident.playbook_id), by=item.alert.source)
         elif item.status == "attached" and item.alert.labels:
+            assert item.incident_id is not None  # attached alerts have their incident
             labelled.setdefault(item.incident_id, {}).update(item.alert.labels)
     for incident_id, found in labelled.items():
         incident = session.get(Incident, incident_id)
+        assert incident is not None  # open, found by this transaction
         playbook = core.playbooks.get(incident.playbook_id)
         if not clock_keys(playbook) & {str(key).strip().lower() for key in found}:
             continue  # the storm's hot path: labels no clock of this playbook listens to change nothing
@@ -158,13 +168,13 @@ def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
         session.info.setdefault("started_clocks", []).extend((incident_id, row.key) for row in started)
 
 
-def _mark_redeliveries(session: Session, alerts: list[AlertIn], staged: list) -> list[int]:
+def _mark_redeliveries(session: Session, alerts: list[AlertIn], staged: list[_Staged | None]) -> list[int]:
     """Stage redeliveries (a delivery id seen before) as duplicates; the indexes of the other alerts."""
     ids = sorted({alert.delivery_id for alert in alerts if alert.delivery_id})
     seen = {delivery: (alert_id, incident_id)
-            for delivery, alert_id, incident_id in session.execute(_DELIVERED, {"ids": ids}).all()} if ids else {}
+            for delivery, alert_id, incident_id in session.execute(_DELIVERED, {"ids": ids}).tuples()} if ids else {}
     first_in_batch: dict[str, int] = {}
-    fresh = []
+    fresh: list[int] = []
     for index, alert in enumerate(alerts):
         delivery = alert.delivery_id
         if delivery and (delivery in seen or delivery in first_in_batch):
@@ -197,6 +207,7 @@ def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[s
         session, playbook, title=alert.title, kind=alert.kind, severity=alert.severity, source=alert.source,
         description=alert.description, url=alert.url, dedup_key=key, language=core.settings.warroom_language,
     )
+    assert incident.id is not None  # flushed by open_incident
     open_by_key[key] = _Open(incident.id, incident.severity)
     # The briefing tells the room about the first alert.
     return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, "opened", playbook.id)
@@ -210,23 +221,26 @@ def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict
         if item.status != "attached" or item.alert.status != "firing" or level is None:
             continue
         incident = open_by_key[incident_key_for(item.alert)]
+        assert incident is not None and item.incident_id is not None  # attached: its incident is open
         if level.rank <= Severity.parse(incident.severity).rank:
             continue
         current = best.get(item.incident_id)
-        if current is None or level.rank > current.alert.severity.rank:
+        current_level = current.alert.severity if current is not None else None
+        if current_level is None or level.rank > current_level.rank:
             best[item.incident_id] = item
     if not best:
         return
     proposed = {(incident_id, (data or {}).get("to"))
-                for incident_id, data in session.execute(_ESCALATIONS, {"incident_ids": sorted(best)}).all()}
+                for incident_id, data in session.execute(_ESCALATIONS, {"incident_ids": sorted(best)}).tuples()}
     for incident_id, item in best.items():
-        level = item.alert.severity.value
-        if (incident_id, level) not in proposed:
-            item.escalated_to = level
+        to = item.alert.severity.value if item.alert.severity else None
+        if (incident_id, to) not in proposed:
+            item.escalated_to = to
             item.row["posted"] = True  # the escalation notice shows this alert
 
 
-def _record_escalation(session: Session, item: _Staged, incident: _Open) -> None:
+def _record_escalation(session: Session, item: _Staged, incident: _Open | None) -> None:
+    assert incident is not None and item.incident_id is not None  # only attached alerts escalate
     timeline.record(session, item.incident_id, "escalation", f"{incident.severity} -> {item.escalated_to}: "
                     f"{item.alert.title[:400]}", actor=item.alert.source, at=item.row["received_at"],
                     alert_id=item.alert_id, posted=False, **{"from": incident.severity, "to": item.escalated_to})

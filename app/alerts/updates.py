@@ -9,6 +9,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select, update
@@ -19,6 +21,9 @@ from app.alerts.models import Alert
 from app.db import transaction
 from app.incidents import service as incidents
 from app.slack.text import escape, truncate
+
+if TYPE_CHECKING:
+    from app.core import Core
 
 LISTED_TITLE_MAX = 150
 
@@ -32,7 +37,7 @@ class AlertUpdates:
     start dozens of threads from the intake's writer thread).
     """
 
-    def __init__(self, core, window: float = 10.0) -> None:
+    def __init__(self, core: Core, window: float = 10.0) -> None:
         self.core = core
         self.window = window
         self._wake = threading.Condition()
@@ -78,7 +83,7 @@ class AlertUpdates:
     def flush(self, incident_id: int) -> int:
         """Post pending escalations, then one summary of the incident's unposted alerts; returns how many
         alerts the summary covered."""
-        unposted = (Alert.incident_id == incident_id, Alert.posted == False)  # noqa: E712
+        unposted = (col(Alert.incident_id) == incident_id, col(Alert.posted) == False)  # noqa: E712
         with Session(self.core.engine) as session:
             incident = incidents.get(session, incident_id)
             # Only what the summary shows: each alert's status and key, and the latest alert in full.
@@ -111,11 +116,12 @@ class AlertUpdates:
             self._wake.notify()
 
 
-def _listed(session: Session, rows: list) -> tuple[list[tuple[str, str]], int]:
+def _listed(session: Session, rows: Sequence[tuple[int | None, str, str | None]]) -> tuple[list[tuple[str, str]], int]:
     """When the alerts have several distinct keys (a group's alerts): (title, status) of the latest alert
     of at most GROUP_LISTED_MAX keys, newest first, and how many keys are left out."""
-    latest_by_key: dict[str, int] = {}
+    latest_by_key: dict[str | None, int] = {}
     for alert_id, _status, key in rows:
+        assert alert_id is not None  # stored rows
         latest_by_key[key] = alert_id
     if len(latest_by_key) < 2:
         return [], 0
@@ -125,8 +131,8 @@ def _listed(session: Session, rows: list) -> tuple[list[tuple[str, str]], int]:
     return [found[alert_id] for alert_id in ids], len(latest_by_key) - len(ids)
 
 
-def summary(statuses: list[str], latest: Alert, total: int, listed: list[tuple[str, str]] = (),
-            more: int = 0) -> dict:
+def summary(statuses: list[str], latest: Alert, total: int, listed: Sequence[tuple[str, str]] = (),
+            more: int = 0) -> dict[str, Any]:
     """One room message for the alerts with these statuses (oldest first): the latest one, or the
     distinct alerts of a group as ``listed`` (title, status) and how many ``more`` there are."""
     resolved = [status for status in statuses if status == "resolved"]

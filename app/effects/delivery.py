@@ -12,13 +12,14 @@ import os
 import threading
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, func, select
 
 from app import metrics
-from app.db import transaction, write_lock
+from app.db import HasEngine, transaction, write_lock
 from app.effects import service
 from app.effects.models import Effect
 from app.incidents import timeline
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 SWEEP_SECONDS = 5.0
 TRANSIENT_SLACK_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 
-Handler = Callable[[Any, Effect], dict | None]
+Handler = Callable[[Any, Effect], dict[str, Any] | None]  # called with the runtime (app.core.Core)
 
 
 class PermanentError(Exception):
@@ -46,7 +47,7 @@ def is_transient(exc: BaseException) -> bool:
 class Deliverer:
     """The outbox's worker: ``kick()`` after a commit, ``drain()`` to wait until nothing is due."""
 
-    def __init__(self, core, handlers: dict[str, Handler] | None = None) -> None:
+    def __init__(self, core: HasEngine, handlers: dict[str, Handler] | None = None) -> None:
         self.core = core
         self.handlers: dict[str, Handler] = dict(handlers or {})
         self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -115,6 +116,7 @@ class Deliverer:
                                                     "failed for good" if failed else "will be retried", error,
                                                     exc_info=exc if failed else None)
             return
+        assert effect.id is not None  # a stored row
         with transaction(self.core.engine) as writing:
             service.done(writing, effect.id, result)
 
@@ -144,7 +146,7 @@ class Deliverer:
                 Effect.status == "pending", Effect.due_at <= utcnow())).one()
 
 
-def _write_turn(core):
+def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:
     """The engine's writer queue (SQLite): claiming is a write."""
     return write_lock(core.engine)
 

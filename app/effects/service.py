@@ -3,20 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
+from app.db import affected
 from app.effects.models import Effect
 from app.timeutil import as_utc, utcnow
 
 LEASE = timedelta(minutes=2)
 BACKOFF_CAP = timedelta(minutes=10)
 MAX_ATTEMPTS = 12
-_E = Effect.__table__
+_E = cast(Table, Effect.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 
 
 def enqueue(session: Session, kind: str, key: str, *, incident_id: int | None = None, **payload: Any) -> None:
@@ -33,8 +34,8 @@ def enqueue(session: Session, kind: str, key: str, *, incident_id: int | None = 
 
 
 def post(session: Session, key: str, *, channel: str, text: str, incident_id: int | None = None,
-         blocks: list | None = None, thread_ts: str | None = None, then: str | None = None,
-         then_args: dict | None = None) -> None:
+         blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None, then: str | None = None,
+         then_args: dict[str, Any] | None = None) -> None:
     """A message to post; ``then`` names a follow-up (see app/effects/delivery.py) run with its ts."""
     enqueue(session, "post", key, incident_id=incident_id, channel=channel, text=text, blocks=blocks,
             thread_ts=thread_ts, then=then, then_args=then_args or {})
@@ -44,18 +45,18 @@ def claim(session: Session, now: datetime, owner: str, limit: int = 20) -> list[
     """Due effects that no live lease holds, leased to ``owner`` (a conditional update: one taker each)."""
     free = or_(_E.c.claimed_until.is_(None), _E.c.claimed_until < now)
     due = select(_E.c.id).where(_E.c.status == "pending", _E.c.due_at <= now, free).order_by(_E.c.id).limit(limit)
-    ids = list(session.execute(due).scalars())
-    taken = []
+    ids: list[int] = list(session.execute(due).scalars())
+    taken: list[int] = []
     for effect_id in ids:
         hit = session.execute(update(_E).where(_E.c.id == effect_id, _E.c.status == "pending", free)
                               .values(claimed_until=now + LEASE, attempts=_E.c.attempts + 1))
-        if hit.rowcount:
+        if affected(hit):
             taken.append(effect_id)
     session.commit()
-    return [session.get(Effect, i) for i in taken]
+    return [effect for i in taken if (effect := session.get(Effect, i)) is not None]
 
 
-def done(session: Session, effect_id: int, result: dict | None = None) -> None:
+def done(session: Session, effect_id: int, result: dict[str, Any] | None = None) -> None:
     session.execute(update(_E).where(_E.c.id == effect_id).values(
         status="done", done_at=utcnow(), claimed_until=None, result=result or {}, last_error=None))
 

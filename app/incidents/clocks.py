@@ -14,9 +14,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Index
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.alerts.models import Alert
@@ -25,6 +26,23 @@ from app.incidents import timeline
 from app.incidents.models import Incident
 from app.playbooks.matching import same_value
 from app.timeutil import DurationError, as_utc, format_duration, parse_duration, utcnow, zone
+
+if TYPE_CHECKING:
+    from app.playbooks.loader import PlaybookSet
+    from app.playbooks.schema import Deadline, Playbook
+    from app.scheduling.scheduler import Scheduler
+
+
+class Runtime(Protocol):
+    """What planning clock reminders needs of the runtime (``app.core.Core``), without Slack."""
+
+    @property
+    def engine(self) -> Engine: ...
+    @property
+    def playbooks(self) -> PlaybookSet: ...
+    @property
+    def scheduler(self) -> Scheduler | None: ...
+
 
 LABEL_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _CLOCK_TIME = re.compile(r"^(?:(\d{4}-\d{2}-\d{2})[ T])?(\d{1,2}):(\d{2})$")
@@ -110,7 +128,7 @@ def labels(session: Session, incident_id: int) -> dict[str, str]:
 
 
 def set_label(
-    session: Session, incident: Incident, playbook, key: str, value: str, *, by: str,
+    session: Session, incident: Incident, playbook: Playbook, key: str, value: str, *, by: str,
     aware_at: datetime | None = None, now: datetime | None = None,
 ) -> list[IncidentClock]:
     """Set ``key=value`` on the incident and start the clocks whose ``when_labels`` now match.
@@ -119,6 +137,7 @@ def set_label(
     the clocks started. Changing a label never stops a running clock: stop it with a reason. Raises
     ClockError for a bad key or value or a closed incident.
     """
+    assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
     key, value = _check_label(key, value)
@@ -140,10 +159,12 @@ def set_label(
 
 
 def add_alert_labels(
-    session: Session, incident: Incident, playbook, alert_labels: dict[str, Any], *, now: datetime | None = None,
+    session: Session, incident: Incident, playbook: Playbook, alert_labels: dict[str, Any], *,
+    now: datetime | None = None,
 ) -> list[IncidentClock]:
     """A later alert of an open incident brought ``alert_labels``: keys the incident lacks are added (a
     label a person set is never overridden), then matching clocks start. Returns the clocks started."""
+    assert incident.id is not None  # a stored incident
     if incident.status != "open":
         return []
     now = now or utcnow()
@@ -177,7 +198,7 @@ def _check_label(key: str, value: str) -> tuple[str, str]:
 # --- starting ----------------------------------------------------------------------------------
 
 def start_matching(
-    session: Session, incident: Incident, playbook, *, by: str, aware_at: datetime | None = None,
+    session: Session, incident: Incident, playbook: Playbook, *, by: str, aware_at: datetime | None = None,
     now: datetime | None = None,
 ) -> list[IncidentClock]:
     """Start every playbook clock that applies to the incident's labels and has not started yet.
@@ -185,6 +206,7 @@ def start_matching(
     At opening (no clock and no label set yet) they count from the incident's start; later, from
     ``aware_at`` or now. A clock stopped earlier stays stopped. Returns the clocks started.
     """
+    assert incident.id is not None  # a stored incident
     if incident.status != "open":
         return []
     now = now or utcnow()
@@ -199,7 +221,7 @@ def start_matching(
 
 
 def start_clock(
-    session: Session, incident: Incident, playbook, key: str, *, by: str, reason: str,
+    session: Session, incident: Incident, playbook: Playbook, key: str, *, by: str, reason: str,
     aware_at: datetime | None = None, now: datetime | None = None,
 ) -> IncidentClock:
     """Start the playbook's clock ``key`` by hand (labels or not), counting from ``aware_at`` (default now).
@@ -207,6 +229,7 @@ def start_clock(
     A clock stopped earlier starts again. Raises ClockError when the key is not one of the playbook's
     clocks, the clock is already running, the time is in the future or no reason is given.
     """
+    assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
     reason = _check_reason(reason, "starting")
@@ -222,8 +245,9 @@ def start_clock(
     return _start(session, incident, spec, at=at, by=by, reason=reason, now=now)
 
 
-def _start(session: Session, incident: Incident, spec, *, at: datetime, by: str, reason: str,
+def _start(session: Session, incident: Incident, spec: Deadline, *, at: datetime, by: str, reason: str,
            now: datetime) -> IncidentClock:
+    assert incident.id is not None  # a stored incident
     row = IncidentClock(incident_id=incident.id, key=spec.key, title=spec.title, title_de=spec.title_de,
                         role=spec.role, started_at=at, due_at=at + spec.after, started_by=by, reason=reason)
     session.add(row)
@@ -241,6 +265,7 @@ def correct_clock(
     now: datetime | None = None,
 ) -> IncidentClock:
     """Set the awareness time of running clock ``key`` to ``aware_at``; its due time moves by the same amount."""
+    assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
     reason = _check_reason(reason, "correcting")
@@ -261,6 +286,7 @@ def stop_clock(
     session: Session, incident: Incident, key: str, *, by: str, reason: str, now: datetime | None = None,
 ) -> IncidentClock:
     """Stop running clock ``key`` (e.g. "authority notified, ref. 2026-114" or "no personal data involved")."""
+    assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
     reason = _check_reason(reason, "stopping")
@@ -277,11 +303,12 @@ def stop_clock(
 
 # --- reading -----------------------------------------------------------------------------------
 
-def clocks(session: Session, incident: Incident, playbook, *, include_stopped: bool = False) -> list[Clock]:
+def clocks(session: Session, incident: Incident, playbook: Playbook, *, include_stopped: bool = False) -> list[Clock]:
     """The incident's clocks, soonest due first (running only unless ``include_stopped``).
 
     Reminder offsets come from the playbook; a clock whose spec has left the playbook keeps none.
     """
+    assert incident.id is not None  # a stored incident
     specs = {spec.key: spec for spec in playbook.deadlines}
     result = []
     for row in _rows(session, incident.id):
@@ -297,12 +324,12 @@ def clocks(session: Session, incident: Incident, playbook, *, include_stopped: b
     return sorted(result, key=lambda clock: (clock.due_at, clock.key))
 
 
-def get_clock(session: Session, incident: Incident, playbook, key: str) -> Clock | None:
+def get_clock(session: Session, incident: Incident, playbook: Playbook, key: str) -> Clock | None:
     """One clock of the incident by key (running or stopped), or None."""
     return next((c for c in clocks(session, incident, playbook, include_stopped=True) if c.key == key), None)
 
 
-def clocks_for(incident: Incident, playbook, labels: dict[str, str]) -> list[Clock]:
+def clocks_for(incident: Incident, playbook: Playbook, labels: dict[str, str]) -> list[Clock]:
     """The clocks the playbook would start for ``labels``, due from the incident's start.
 
     Kept for callers written before clocks were stored; new code reads :func:`clocks`.
@@ -323,7 +350,9 @@ def job_prefix(incident_id: int, key: str) -> str:
     return f"inc{incident_id}:clock:{key}:"
 
 
-def reminder_jobs(incident_id: int, clock: Clock, now: datetime | None = None) -> list[tuple[str, datetime, str, dict]]:
+def reminder_jobs(
+    incident_id: int, clock: Clock, now: datetime | None = None,
+) -> list[tuple[str, datetime, str, dict[str, Any]]]:
     """The reminders of a running clock still ahead, as (job id, when, kind, arguments).
 
     The due time is part of the id and the arguments, so reminders of a corrected clock are new jobs
@@ -333,7 +362,7 @@ def reminder_jobs(incident_id: int, clock: Clock, now: datetime | None = None) -
         return []
     now = now or utcnow()
     due = int(clock.due_at.timestamp())
-    jobs = []
+    jobs: list[tuple[str, datetime, str, dict[str, Any]]] = []
     for before in (*clock.remind_before, timedelta(0)):
         when = clock.due_at - before
         if when > now:
@@ -343,7 +372,7 @@ def reminder_jobs(incident_id: int, clock: Clock, now: datetime | None = None) -
     return jobs
 
 
-def schedule_reminders(scheduler, incident_id: int, clock: Clock, now: datetime | None = None) -> int:
+def schedule_reminders(scheduler: Scheduler, incident_id: int, clock: Clock, now: datetime | None = None) -> int:
     """Replace the clock's reminder jobs (``scheduler.cancel(prefix)`` then ``scheduler.at(...)``); returns how many."""
     scheduler.cancel(job_prefix(incident_id, clock.key))
     jobs = reminder_jobs(incident_id, clock, now)
@@ -352,8 +381,9 @@ def schedule_reminders(scheduler, incident_id: int, clock: Clock, now: datetime 
     return len(jobs)
 
 
-def schedule_started(core, started: list[tuple[int, str]]) -> None:
+def schedule_started(core: Runtime, started: list[tuple[int, str]]) -> None:
     """After the commit that started them: plan the reminders of these (incident id, clock key) clocks."""
+    assert core.scheduler is not None  # callers plan reminders only where a scheduler runs
     with Session(core.engine) as session:
         for incident_id, key in started:
             incident = session.get(Incident, incident_id)
@@ -362,7 +392,7 @@ def schedule_started(core, started: list[tuple[int, str]]) -> None:
                 schedule_reminders(core.scheduler, incident_id, clock)
 
 
-def as_clock(row: IncidentClock, playbook) -> Clock:
+def as_clock(row: IncidentClock, playbook: Playbook) -> Clock:
     """The view of a stored clock row (e.g. the one a service function returned), with its reminders."""
     spec = next((s for s in playbook.deadlines if s.key == row.key), None)
     return Clock(key=row.key, title=row.title, role=row.role, due_at=as_utc(row.due_at),
@@ -435,7 +465,7 @@ def _at_opening(session: Session, incident_id: int) -> bool:
     return has_clock is None and has_label is None
 
 
-def _spec(playbook, key: str):
+def _spec(playbook: Playbook, key: str) -> Deadline:
     key = str(key or "").strip()
     try:
         return playbook.deadline(key)

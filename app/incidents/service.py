@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session, col, insert, select
 
@@ -13,6 +13,9 @@ from app.incidents.models import Incident, SetupStep
 from app.severity import Severity
 from app.tasks import service as tasks
 from app.timeutil import as_utc, parse_duration, utcnow
+
+if TYPE_CHECKING:
+    from app.playbooks.schema import Playbook
 
 SETUP_STEPS = [
     "create_channel", "resolve_roles", "invite", "set_topic", "post_briefing", "pin_briefing", "bookmark", "announce",
@@ -29,7 +32,7 @@ def as_timedelta(value: Any) -> timedelta:
 
 
 def open_incident(
-    session: Session, playbook, *, title: str, kind: str, severity: Severity | str | None = None,
+    session: Session, playbook: Playbook, *, title: str, kind: str, severity: Severity | str | None = None,
     source: str = "manual", description: str = "", url: str | None = None, dedup_key: str | None = None,
     declared_by: str | None = None, language: str = "en", now: datetime | None = None,
 ) -> Incident:
@@ -45,6 +48,7 @@ def open_incident(
     )
     session.add(incident)
     session.flush()
+    assert incident.id is not None  # given by the flush
     session.execute(insert(SetupStep), [{"incident_id": incident.id, "step": step, "position": position, "detail": {}}
                                         for position, step in enumerate(SETUP_STEPS)])
     tasks.add_many(session, incident.id, [{"title": spec["title"], "role": spec["role"],
@@ -69,11 +73,12 @@ def by_channel(session: Session, channel_id: str | None) -> Incident | None:
 
 
 def pending_setups(session: Session) -> list[int]:
-    query = select(Incident.id).where(Incident.phase == "setup", Incident.status == "open")
-    return list(session.exec(query.order_by(col(Incident.id))))
+    query = select(col(Incident.id)).where(Incident.phase == "setup", Incident.status == "open")
+    return [incident_id for incident_id in session.exec(query.order_by(col(Incident.id))) if incident_id is not None]
 
 
-def change_severity(session: Session, incident: Incident, level: str, *, by: str, playbook) -> bool:
+def change_severity(session: Session, incident: Incident, level: str, *, by: str, playbook: Playbook) -> bool:
+    assert incident.id is not None  # a stored incident
     new = Severity.parse(level)
     if incident.status != "open":
         raise IncidentError("the incident is closed; its severity can no longer change")
@@ -90,6 +95,7 @@ def change_severity(session: Session, incident: Incident, level: str, *, by: str
 
 
 def close(session: Session, incident: Incident, summary: str, *, by: str) -> Incident:
+    assert incident.id is not None  # a stored incident
     if incident.status == "closed":
         raise IncidentError(f"incident {incident.id} is already closed")
     if not summary.strip():
@@ -103,6 +109,7 @@ def close(session: Session, incident: Incident, summary: str, *, by: str) -> Inc
 
 def reopen(session: Session, incident: Incident, *, by: str, reason: str = "") -> Incident:
     """Open a closed incident again; refused while another open incident holds its dedup key."""
+    assert incident.id is not None  # a stored incident
     if incident.status != "closed":
         raise IncidentError(f"incident {incident.id} is not closed")
     if incident.dedup_key and session.exec(select(Incident.id).where(

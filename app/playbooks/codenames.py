@@ -26,6 +26,6 @@ def codename(incident_id: int) -> str:
     return f"{ADJECTIVES[digest[0] % len(ADJECTIVES)]}-{NOUNS[digest[1] % len(NOUNS)]}"
 
 
-def room_title(playbook, incident_id: int, title: str) -> str:
+def room_title(playbook: object, incident_id: int, title: str) -> str:
     """What names the room: the incident's title, or its code name when the playbook asks for one."""
     return codename(incident_id) if getattr(playbook, "channel_naming", "title") == "codename" else title

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,7 +45,7 @@ def format_path(loc: Iterable[Any]) -> str:
     return path
 
 
-def error_message(error: dict[str, Any], known_fields: Iterable[str] = ()) -> str:
+def error_message(error: Mapping[str, Any], known_fields: Iterable[str] = ()) -> str:
     """A readable message for one pydantic error (custom validator messages are passed through)."""
     kind = error.get("type")
     if kind == "value_error" and "error" in error.get("ctx", {}):

@@ -188,7 +188,8 @@ class Cadence(Model):
     low: Duration = timedelta(minutes=120)
 
     def for_severity(self, severity: Severity | str) -> timedelta:
-        return getattr(self, level(severity).value)
+        every: timedelta = getattr(self, level(severity).value)
+        return every
 
 
 class PublicCadence(Cadence):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 from slack_sdk import WebClient
 
@@ -49,7 +50,8 @@ class Directory:
             groups = self._cached_groups()
             if groups is None:
                 response = self.client.usergroups_list()
-                groups = {g["handle"].lower(): g["id"] for g in response.get("usergroups", [])}
+                found: list[dict[str, Any]] = response.get("usergroups", [])
+                groups = {g["handle"].lower(): g["id"] for g in found}
                 with self._lock:
                     self._groups = (time.monotonic(), groups)
         return groups

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import col
 
-from app.db import transaction
+from app.db import HasEngine, transaction
 from app.scheduling.models import SentReminder
 
 
-def claim(core, key: str, incident_id: int) -> bool:
+def claim(core: HasEngine, key: str, incident_id: int) -> bool:
     """True exactly once per key, across threads, processes and restarts."""
     try:
         with transaction(core.engine) as session:
@@ -23,7 +24,7 @@ def claim(core, key: str, incident_id: int) -> bool:
         return False
 
 
-def release(core, key: str) -> None:
+def release(core: HasEngine, key: str) -> None:
     """Give a claim back (the reminder was not delivered), so that a retry may send it."""
     with transaction(core.engine) as session:
-        session.execute(delete(SentReminder).where(SentReminder.key == key))
+        session.execute(delete(SentReminder).where(col(SentReminder.key) == key))

@@ -20,10 +20,12 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import datetime, timedelta
 from itertools import count
+from typing import Any, Protocol
 
 from apscheduler.executors.pool import ThreadPoolExecutor as SweepExecutor
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import transaction
@@ -39,15 +41,25 @@ logging.getLogger(f"apscheduler.executors.{SWEEP}").setLevel(logging.WARNING)
 
 def retry_delay(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
     """How long to wait before attempt ``attempts + 1``: base, 2x, 4x, ... never more than cap."""
-    return min(base * (2 ** min(max(attempts - 1, 0), 32)), cap)
+    factor: int = 2 ** min(max(attempts - 1, 0), 32)
+    return min(base * factor, cap)
+
+
+class Runtime(Protocol):
+    """What the scheduler needs of the runtime (``app.core.Core``): the database, and a place to attach itself."""
+
+    @property
+    def engine(self) -> Engine: ...
+
+    scheduler: Scheduler | None
 
 
 class Scheduler:
     """The process's scheduler; ``Scheduler(core)`` attaches itself as ``core.scheduler``."""
 
-    def __init__(self, core, *, start: bool = True, every: float = 1.0, lease: timedelta = timedelta(seconds=60),
-                 workers: int = 4, retry_base: timedelta = timedelta(seconds=30),
-                 retry_cap: timedelta = timedelta(minutes=15)) -> None:
+    def __init__(self, core: Runtime, *, start: bool = True, every: float = 1.0,
+                 lease: timedelta = timedelta(seconds=60), workers: int = 4,
+                 retry_base: timedelta = timedelta(seconds=30), retry_cap: timedelta = timedelta(minutes=15)) -> None:
         self.core = core
         self.every, self.lease = every, lease
         self.retry_base, self.retry_cap = retry_base, retry_cap
@@ -56,7 +68,7 @@ class Scheduler:
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="warroom-jobs")
         self._capacity = workers * 4  # claimed jobs queued or running at once; the rest stay free for others
         self._state = threading.Condition()
-        self._running: dict[str, tuple[store.Claimed, Future | None]] = {}  # token -> job
+        self._running: dict[str, tuple[store.Claimed, Future[None] | None]] = {}  # token -> job
         self._renewed_at: datetime | None = None
         self._backlog = False
         self._again = False
@@ -68,11 +80,11 @@ class Scheduler:
             self.start()
 
     # Public API ---------------------------------------------------------------------------------------
-    def at(self, job_id: str, when: datetime, kind: str, **kwargs) -> None:
+    def at(self, job_id: str, when: datetime, kind: str, **kwargs: Any) -> None:
         """Run ``kind``'s handler with ``kwargs`` at ``when``; an existing job with this id is replaced."""
         self.at_many([(job_id, when, kind, kwargs)])
 
-    def at_many(self, jobs: Iterable[tuple[str, datetime, str, dict]]) -> None:
+    def at_many(self, jobs: Iterable[tuple[str, datetime, str, dict[str, Any]]]) -> None:
         """Several ``at`` in one write."""
         rows = [store.row(job_id, when, kind, dict(kwargs)) for job_id, when, kind, kwargs in jobs]
         if not rows:

@@ -10,16 +10,18 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, Table, delete, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from app.db import affected
 from app.scheduling import registry
 from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc
 
-T = ScheduledJob.__table__
+T = cast(Table, ScheduledJob.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 MAX_ERROR = 2000
 
 
@@ -61,11 +63,7 @@ def put(session: Session, rows: list[dict[str, Any]]) -> None:
         return
     name = session.get_bind().dialect.name
     if name in ("sqlite", "postgresql"):
-        if name == "sqlite":
-            from sqlalchemy.dialects.sqlite import insert
-        else:
-            from sqlalchemy.dialects.postgresql import insert
-        statement = insert(T)
+        statement: sqlite.Insert | postgresql.Insert = sqlite.insert(T) if name == "sqlite" else postgresql.insert(T)
         fresh = {c: statement.excluded[c] for c in rows[0] if c != "id"}
         session.execute(statement.on_conflict_do_update(index_elements=[T.c.id], set_=fresh), rows)
         return
@@ -92,7 +90,7 @@ def prefix_end(prefix: str) -> str | None:
     return None
 
 
-def _with_prefix(prefix: str):
+def _with_prefix(prefix: str) -> ColumnElement[bool]:
     """Ids starting with ``prefix`` as a range on the primary key (binary order, as in SQLite)."""
     end = prefix_end(prefix)
     low = T.c.id >= prefix
@@ -108,20 +106,20 @@ def get(session: Session, job_id: str) -> ScheduledJob | None:
 
 
 def delete_prefix(session: Session, prefix: str) -> int:
-    return session.execute(delete(T).where(_with_prefix(prefix))).rowcount
+    return affected(session.execute(delete(T).where(_with_prefix(prefix))))
 
 
 def delete_incident(session: Session, incident_id: int) -> int:
-    return session.execute(delete(T).where(T.c.incident_id == incident_id)).rowcount
+    return affected(session.execute(delete(T).where(T.c.incident_id == incident_id)))
 
 
 def move(session: Session, job_id: str, when: datetime) -> bool:
     """Make an unclaimed job due at ``when``; False if there is no such job or it is running."""
     result = session.execute(update(T).where(T.c.id == job_id, T.c.claimed_by.is_(None)).values(due_at=when))
-    return result.rowcount == 1
+    return affected(result) == 1
 
 
-def _free(now: datetime):
+def _free(now: datetime) -> ColumnElement[bool]:
     return or_(T.c.claimed_until.is_(None), T.c.claimed_until <= now)
 
 
@@ -133,12 +131,12 @@ def due(session: Session, now: datetime, limit: int) -> list[str]:
 
 def claim(session: Session, job_id: str, token: str, now: datetime, until: datetime) -> Claimed | None:
     """Take the job if it is still due and free; None when another scheduler (or a replacement) won."""
-    hit = session.execute(update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
-                          .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1)).rowcount
+    hit = affected(session.execute(update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
+                                   .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1)))
     if hit != 1:
         return None
     kind, payload, attempts = session.execute(
-        select(T.c.kind, T.c.payload, T.c.attempts).where(T.c.id == job_id)).one()
+        select(T.c.kind, T.c.payload, T.c.attempts).where(T.c.id == job_id)).tuples().one()
     return Claimed(job_id, kind, dict(payload or {}), attempts, token)
 
 
@@ -147,18 +145,18 @@ def renew(session: Session, jobs: list[Claimed], until: datetime) -> int:
     if not jobs:
         return 0
     query = update(T).where(T.c.id.in_([j.id for j in jobs]), T.c.claimed_by.in_([j.token for j in jobs]))
-    return session.execute(query.values(claimed_until=until)).rowcount
+    return affected(session.execute(query.values(claimed_until=until)))
 
 
 def _held(session: Session, job: Claimed, values: dict[str, Any]) -> bool:
     """Change the job only while this claim still holds it."""
     query = update(T).where(T.c.id == job.id, T.c.claimed_by == job.token).values(**values)
-    return session.execute(query).rowcount == 1
+    return affected(session.execute(query)) == 1
 
 
 def finish(session: Session, job: Claimed) -> bool:
     """Delete a job that ran; a job replaced meanwhile (a new claim token or none) is kept."""
-    return session.execute(delete(T).where(T.c.id == job.id, T.c.claimed_by == job.token)).rowcount == 1
+    return affected(session.execute(delete(T).where(T.c.id == job.id, T.c.claimed_by == job.token))) == 1
 
 
 def fail(session: Session, job: Claimed, error: str, retry_at: datetime) -> bool:

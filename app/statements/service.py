@@ -191,6 +191,7 @@ def add_version(
     if not approvers:
         raise StatementError("a statement needs at least one approver")
     number = statement.current_version + 1
+    assert statement.id is not None  # a stored statement
     ver = StatementVersion(statement_id=statement.id, number=number, variants=dict(variants), method=method,
                            model=model, note=note, findings=list(findings), approvers=list(approvers),
                            created_by=created_by, created_at=now, next_update=next_update)
@@ -213,6 +214,7 @@ def add_version(
 def _refuse(session: Session, statement: Statement, ver: StatementVersion, *, user_id: str, step: int | None,
             role: str | None, reason: str, allowed: list[str], now: datetime, row: bool = True) -> None:
     if row:
+        assert ver.id is not None  # a stored version
         session.add(Approval(version_id=ver.id, step=step if step is not None else -1, role=role or "",
                              user_id=user_id, decision="refused", comment=reason, at=now))
     timeline.record(session, statement.incident_id, "statement_refused", reason, actor=user_id, at=now,
@@ -242,6 +244,7 @@ def decide(
                 row=False)
         return Outcome("outdated", statement, ver, message=f"A newer version (v{ver.number}) exists: "
                        "review that one.")
+    assert ver.id is not None  # a stored version
     rows = approvals(session, ver.id)
     step = next_step(ver, rows)
     if decision == "changes_requested":
@@ -308,6 +311,7 @@ def _request_changes(session: Session, statement: Statement, ver: StatementVersi
         raise StatementError("say what should change: the comment is required")
     role = roles_of_user[0]
     position = ver.approvers.index(role)
+    assert ver.id is not None  # a stored version
     session.add(Approval(version_id=ver.id, step=position, role=role, user_id=user_id,
                          decision="changes_requested", comment=text[:3000], at=now))
     statement.status = "changes_requested"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session, col, insert, select
 
@@ -33,13 +34,14 @@ def add(
     return task
 
 
-def add_many(session: Session, incident_id: int, specs: list[dict], *, source: str = "playbook") -> list[int]:
+def add_many(session: Session, incident_id: int, specs: list[dict[str, Any]], *, source: str = "playbook") -> list[int]:
     """Add several tasks as ``add`` does each (keys title, role, due_at), in two bulk inserts; their ids."""
     rows = [{"incident_id": incident_id, "title": spec["title"].strip()[:500], "role": spec.get("role"),
              "due_at": spec.get("due_at"), "source": source} for spec in specs if spec["title"].strip()]
     if not rows:
         return []
-    ids = list(session.execute(insert(Task).returning(Task.id, sort_by_parameter_order=True), rows).scalars())
+    ids: list[int] = list(session.execute(insert(Task).returning(col(Task.id), sort_by_parameter_order=True),
+                                          rows).scalars())
     now = utcnow()
     session.execute(insert(TimelineEvent), [
         {"incident_id": incident_id, "kind": "task_added", "text": row["title"], "actor": None, "at": now,

@@ -77,13 +77,14 @@ class AlertmanagerBody(BaseModel):
 def parse_alertmanager(body: object) -> list[AlertIn]:
     """Parse an Alertmanager or Grafana webhook body into one alert per element of ``alerts``."""
     group = validate(AlertmanagerBody, body)
+    assert isinstance(body, dict)  # the body is an object, or validating it failed
     source = "grafana" if is_grafana(body) else "alertmanager"
     group_key = _group_key(group.groupKey)
     pairs = zip(group.alerts, body["alerts"], strict=True)
     return [_alert(group, alert, raw, source, group_key) for alert, raw in pairs]
 
 
-def is_grafana(body: dict) -> bool:
+def is_grafana(body: dict[str, Any]) -> bool:
     """Grafana adds ``orgId`` and sends ``version: "1"`` (Alertmanager sends "4")."""
     return "orgId" in body or str(body.get("version", "")) == "1"
 
@@ -95,7 +96,9 @@ def map_severity(text: str | None) -> Severity | None:
     return SEVERITY_WORDS.get(text.strip().lower())
 
 
-def _alert(group: AlertmanagerBody, alert: AlertmanagerAlert, raw: dict, source: str, group_key: str | None) -> AlertIn:
+def _alert(
+    group: AlertmanagerBody, alert: AlertmanagerAlert, raw: dict[str, Any], source: str, group_key: str | None,
+) -> AlertIn:
     labels, annotations = alert.labels, alert.annotations
     return AlertIn(
         source=source,

@@ -48,6 +48,7 @@ class GenericAlertBody(BaseModel):
 def parse_generic(body: object) -> AlertIn:
     """Check and normalise a generic alert body; raises AlertFormatError naming the field."""
     alert = validate(GenericAlertBody, body)
+    assert isinstance(body, dict)  # the body is an object, or validating it failed
     return AlertIn(
         source=alert.source,
         kind=alert.kind,

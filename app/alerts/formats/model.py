@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -30,7 +30,7 @@ class AlertIn:
     url: str | None = None
     metrics: dict[str, float] = field(default_factory=dict)
     started_at: datetime | None = None
-    raw: dict = field(default_factory=dict)
+    raw: dict[str, Any] = field(default_factory=dict)
     group_key: str | None = None  # alerts sharing it share one incident (an Alertmanager/Grafana group)
     delivery_id: str | None = None  # the sender's id of this delivery: a redelivery is recognised by it
 
@@ -65,7 +65,10 @@ _GENERIC_MESSAGES = {
 }
 
 
-def validate(model: type[BaseModel], body: Any):
+M = TypeVar("M", bound=BaseModel)
+
+
+def validate(model: type[M], body: Any) -> M:
     """``model`` validated from ``body``; any problem raises AlertFormatError naming the field."""
     try:
         return model.model_validate(body)

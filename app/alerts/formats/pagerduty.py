@@ -44,10 +44,13 @@ class EventHead(BaseModel):
     id: Any = None
 
 
+_Event = Annotated[EventHead, BeforeValidator(_object), Field(validate_default=True)]
+
+
 class Envelope(BaseModel):
     model_config = ConfigDict(extra="allow")
 
-    event: Annotated[EventHead, BeforeValidator(_object), Field(validate_default=True)] = None
+    event: _Event = None  # type: ignore[assignment]  # validated, None is refused by _object as a wrong event is
 
 
 class IncidentEvent(BaseModel):
@@ -67,6 +70,7 @@ class IncidentEnvelope(BaseModel):
 def parse_pagerduty(body: object) -> AlertIn:
     """Parse ``{"event": {...}}``; raises AlertIgnored for events that are not about an incident."""
     head = validate(Envelope, body).event
+    assert isinstance(body, dict)  # the envelope is an object, or validating it failed
     if not head.event_type.startswith("incident."):
         raise AlertIgnored(f"{head.event_type} events are not about an incident")
     event = validate(IncidentEnvelope, body).event
@@ -101,7 +105,7 @@ def parse_pagerduty(body: object) -> AlertIn:
     )
 
 
-def _incident(data: dict) -> dict:
+def _incident(data: dict[str, Any]) -> dict[str, Any]:
     """The incident itself: ``data`` for incident resources, ``data.incident`` for notes and the like."""
     reference = data.get("incident")
     if data.get("type") != "incident" and isinstance(reference, dict) and reference.get("id"):
