@@ -129,7 +129,7 @@ def visible_open(core: Core, session: Session, user_id: str, severity: str | Non
             rooms = frozenset()
 
     def may(incident: Incident) -> bool:
-        if incident.id in kept_out:
+        if incident.id is None or incident.id in kept_out:
             return False
         if not restricted(incident):
             return True

@@ -28,6 +28,7 @@ from app.db import transaction
 from app.incidents import clocks, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident, TimelineEvent
+from app.playbooks.schema import Playbook
 from app.severity import Severity
 from app.timeutil import utcnow
 
@@ -141,7 +142,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     return cast(list[_Staged], staged)  # all staged now: redeliveries first, then every fresh alert
 
 
-def clock_keys(playbook) -> frozenset[str]:
+def clock_keys(playbook: Playbook) -> frozenset[str]:
     """The label keys that can start one of the playbook's clocks."""
     return frozenset(str(key).lower() for spec in playbook.deadlines for key in (spec.when_labels or {}))
 

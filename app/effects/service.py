@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from app.db import affected
@@ -86,12 +87,13 @@ def covered(session: Session, effect: Effect, ids: list[int]) -> None:
             status="done", done_at=utcnow(), result={"covered_by": effect.id}))
 
 
-def outbox_health(engine) -> dict[str, Any]:
+def outbox_health(engine: Engine) -> dict[str, Any]:
     """For /healthz: effects that failed for good, and how long the oldest due one has waited (seconds)."""
     now = utcnow()
     with Session(engine) as session:
-        failed = session.execute(select(func.count()).select_from(_E).where(_E.c.status == "failed")).scalar_one()
-        oldest = session.execute(select(func.min(_E.c.due_at)).where(_E.c.status == "pending",
-                                                                      _E.c.due_at <= now)).scalar_one()
+        failed: int = session.execute(select(func.count()).select_from(_E).where(_E.c.status == "failed")
+                                      ).scalar_one()
+        oldest: datetime | None = session.execute(select(func.min(_E.c.due_at)).where(
+            _E.c.status == "pending", _E.c.due_at <= now)).scalar_one()
     waiting = (now - as_utc(oldest)).total_seconds() if oldest is not None else 0.0
     return {"effects_failed": int(failed), "effects_oldest_due_seconds": round(waiting, 1)}

@@ -96,7 +96,8 @@ class Directory:
         while True:
             page = self.client.users_conversations(user=user_id, types="public_channel,private_channel",
                                                    exclude_archived=False, limit=1000, cursor=cursor)
-            channels.update(c["id"] for c in page.get("channels", []))
+            listed: list[dict[str, Any]] = page.get("channels", [])
+            channels.update(str(channel["id"]) for channel in listed)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break

@@ -271,7 +271,8 @@ def decide(
     blockers = blocking(ver.findings) if final else []
     if blockers and not (override_reason or "").strip():
         return Outcome("needs_override", statement, ver, step=step, role=role, allowed=allowed,
-                       message="; ".join(str(item.get("message", "")) for item in blockers[:3]))
+                       message="; ".join(str(dict(item).get("message", "")) for item in blockers[:3]
+                                         if isinstance(item, Mapping)))
     if blockers:
         record = override(ver.findings, reason=override_reason or "", by=user_id)
         timeline.record(session, statement.incident_id, "statement_override",
