@@ -286,6 +286,7 @@ def test_brief_of_a_critical_breach_names_approvals_decisions_and_clocks(tmp_pat
     assert "Open decision: Decide whether to notify the affected customers (Art. 34)" in needs
     assert "Call the insurer back" not in needs
     assert "Notify the data protection authority (GDPR Art. 33)" in needs and "22h" in needs
+    assert "Reported by the alert (unverified): " in text
 
 
 def test_brief_says_nothing_is_needed_only_when_nothing_is_open(tmp_path):
@@ -336,3 +337,25 @@ def test_migration_keeps_private_facts_private_and_makes_the_others_public(tmp_p
             "The ad ran for three weeks": ("public", False), "Jane Doe complained first": ("private", True)}
         assert [f.text for f in decisions.facts(session, 1, private=False)] == ["The ad ran for three weeks"]
     engine.dispose()
+
+
+@pytest.mark.parametrize(("playbook_id", "language", "fixed"), [
+    ("account-compromise", "en", "whether any information was accessed"),
+    ("account-compromise", "de", "ob dabei Daten eingesehen wurden"),
+    ("malware", "en", "whether any data was taken"),
+    ("malware", "de", "ob Daten abgeflossen sind"),
+])
+def test_fixed_unknowns_only_while_nothing_is_known(box, playbook_id, language, fixed):
+    playbook = box.core.playbooks.get(playbook_id)
+
+    def press(facts=(), **changes) -> str:
+        ctx = x_ctx(list(facts), language=language, **changes)
+        return draft_statement(ctx, template=lambda channel, values: playbook.render_statement(language, channel,
+                                                                                                 values),
+                               channels=["press"], llm=None).variants["press"]
+
+    assert fixed in press()
+    known = press(facts=["Customer payment data was copied from the account's linked shop"])
+    assert fixed not in known
+    asked = press(facts=["The account was recovered at 08:55 CET"], open_questions=["How was access gained?"])
+    assert fixed not in asked and "- How was access gained?" in asked

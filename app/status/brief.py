@@ -148,7 +148,8 @@ def title_line(r: BriefRecord, tz: str) -> str:
 def template_brief(r: BriefRecord, tz: str) -> str:
     """The five-part report built from the record; every line cites the time of its timeline entry."""
     s, i = r.status, r.status.incident
-    happened = [f"{escape(truncate(i.description or i.title, 600))}",
+    reported = escape(truncate(i.description or i.title, 600))
+    happened = [reported if i.source == "manual" else f"Reported by the alert (unverified): {reported}",
                 f"Incident opened from {escape(i.source)} {_at(i.created_at, tz)}"]
     if i.alert_count:
         latest = f", the latest {_at(s.latest_alert_at, tz)}" if s.latest_alert_at else ""
@@ -192,7 +193,7 @@ def record_lines(r: BriefRecord, tz: str) -> str:
 
     lines = [f"Incident #{i.id}: {_data(i.title)}", f"Playbook: {_data(s.playbook_title)}",
              f"Severity: {i.severity}; phase: {i.phase}; opened {at(i.created_at)}",
-             f"Description: {_data(truncate(i.description, 1500))}",
+             f"Alert description (unverified, as received): {_data(truncate(i.description, 1500))}",
              f"Alerts: {i.alert_count}; latest metrics: {_data(str(s.latest_metrics))}",
              f"Statement: {s.statement.status} v{s.statement.version}",
              f"Tasks: {s.tasks.open} open, {s.tasks.overdue} overdue, {s.tasks.done} done",
