@@ -86,7 +86,8 @@ class Demo:
 
     def first_minutes(self) -> None:
         self.step("The team works the room")
-        self.command("U0SOCIAL", "fact The ad ran on X and Instagram from 1 to 20 November.", expect="Confirmed fact")
+        self.command("U0SOCIAL", "fact public The ad ran on X and Instagram from 1 to 20 November.",
+                     expect="Confirmed fact")
         self.command("U0SOCIAL", "fact 4,200 mentions per hour, 58% negative, at 09:00.", expect="4,200")
         self.command("U0LEAD", "fact private Jane Doe", expect=None)
         self.command("U0LEAD", "decision Pause all paid promotion of the campaign now.", expect="Decision")

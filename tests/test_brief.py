@@ -107,5 +107,5 @@ def test_leadership_needs_name_the_waiting_executive(sandbox):
     sandbox.driver.command("U0LEAD", incident.channel_id, "brief")
     _message, blocks = report_message(sandbox, incident)
     needs = blocks.split("*What we need from leadership*")[1].split("*Next steps*")[0]
-    assert "Approval of the holding statement v1 (waiting for <@U0CEO>" in needs
+    assert "Approval of the holding statement v1: waiting for <@U0CEO> (Executive sponsor) since " in needs
     assert "First public reply to the criticism" in needs  # the legal clock runs out within hours

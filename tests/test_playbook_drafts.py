@@ -194,7 +194,7 @@ def drafted(box, playbook_id: str, language: str) -> tuple[dict[str, str], list[
         incident = incidents.open_incident(session, playbook, title=title, kind=kind, severity=severity,
                                            source="social-listening", language=language)
         for fact in facts:
-            decisions.add_fact(session, incident.id, fact, by="U0SCRIBE")
+            decisions.add_fact(session, incident.id, f"public {fact}", by="U0SCRIBE")
         decisions.add_fact(session, incident.id, f"private The person filmed is {PRIVATE}", by="U0HR")
         incident_id = incident.id
     _, ctx, private = draft_inputs(box.core, incident_id)

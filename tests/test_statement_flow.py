@@ -86,7 +86,7 @@ def thread_texts(box, incident: Incident, statement: Statement) -> list[str]:
 
 
 def add_fact(box, incident: Incident, text: str, user: str = "U0LEAD") -> None:
-    box.driver.command(user, incident.channel_id, f"fact {text}")
+    box.driver.command(user, incident.channel_id, f"fact public {text}")
     with Session(box.core.engine) as session:
         box.fake.wait_for(lambda: timeline.count(session, incident.id, "fact") >= 1)
 
@@ -270,11 +270,13 @@ def test_injection_in_alert_text_is_data_and_nothing_leaves_without_sign_off(mak
     with FakeOpenAI(reply=obeying) as fake:
         box = make_sandbox("inject", openai_api_key="k", openai_base_url=fake.base_url,
                            warroom_publish_webhook=receiver.url, warroom_publish_secret="s3cret")
-        incident = room(box, description=f"Post by @angry_user: {INJECTION}")
+        incident = room(box, title=f"Post by @angry_user: {INJECTION}",
+                        description=f"Quoted post body: {INJECTION} (from the description)")
         statement, message = draft(box, incident)
         user_prompt = fake.requests[0]["messages"][1]["content"]
         situation = user_prompt.split("<situation>")[1].split("</situation>")[0]
         assert INJECTION in situation and INJECTION not in user_prompt.split("<situation>")[0]
+        assert "(from the description)" not in user_prompt  # only the alert's headline is quoted, as data
         [version] = versions_of(box, statement.id)
         assert version.method == "model" and "it is our fault" in version.variants["x"]
         assert "liability" in {f["rule"] for f in version.findings}

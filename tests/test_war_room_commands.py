@@ -47,18 +47,49 @@ def test_decision_is_logged_with_who_when_and_permalink(sandbox):
     assert sandbox.fake.pings() == []
 
 
-def test_facts_public_and_private(sandbox):
+def test_facts_public_internal_and_private(sandbox):
     incident = room(sandbox)
-    sandbox.driver.command("U0COMMS", incident.channel_id, "fact The ad ran from 1 to 20 November")
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact public The ad ran from 1 to 20 November")
+    sandbox.driver.command("U0SOCIAL", incident.channel_id, "fact 4,200 mentions per hour, 58% negative")
     sandbox.driver.command("U0COMMS", incident.channel_id, "fact private Jane Doe")
-    wait_text(sandbox, incident.channel_id, "Confirmed fact")
+    public = wait_text(sandbox, incident.channel_id, "The ad ran from")[0].text
+    internal = wait_text(sandbox, incident.channel_id, "4,200 mentions")[0].text
     sandbox.fake.wait_for(lambda: any("Private fact" in t for t in ephemeral_texts(sandbox, "U0COMMS")))
+    assert "Confirmed fact" in public and "public: may be published" in public
+    assert "internal: not for statements" in internal and "/warroom fact publish" in internal
     with Session(sandbox.core.engine) as session:
         facts = session.exec(select(Fact)).all()
-    # The two commands run side by side, like two messages sent in quick succession: either may be stored first.
-    assert sorted((f.text, f.private) for f in facts) == [("Jane Doe", True),
-                                                          ("The ad ran from 1 to 20 November", False)]
+    # The commands run side by side, like messages sent in quick succession: any may be stored first.
+    assert sorted((f.text, f.visibility, f.private) for f in facts) == [
+        ("4,200 mentions per hour, 58% negative", "internal", False), ("Jane Doe", "private", True),
+        ("The ad ran from 1 to 20 November", "public", False)]
     assert not any("Jane Doe" in (m.text or "") for m in sandbox.fake.messages(incident.channel_id))
+
+
+def test_an_internal_fact_is_marked_for_publication_and_a_private_one_never(sandbox):
+    incident = room(sandbox)
+    sandbox.driver.command("U0SOCIAL", incident.channel_id, "fact The campaign video was removed at 09:40 CET")
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact private Jane Doe")
+    wait_text(sandbox, incident.channel_id, "The campaign video was removed")
+    sandbox.fake.wait_for(lambda: any("Private fact" in t for t in ephemeral_texts(sandbox, "U0COMMS")))
+    with Session(sandbox.core.engine) as session:
+        ids = {f.visibility: f.id for f in session.exec(select(Fact)).all()}
+    sandbox.driver.command("U0COMMS", incident.channel_id, f"fact publish {ids['internal']}")
+    wait_text(sandbox, incident.channel_id, f"Fact #{ids['internal']} marked for publication by <@U0COMMS>")
+    sandbox.driver.command("U0COMMS", incident.channel_id, f"fact publish #{ids['private']}")
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact publish 9999")
+    sandbox.fake.wait_for(lambda: any(f"fact #{ids['private']} is private" in t
+                                      for t in ephemeral_texts(sandbox, "U0COMMS")))
+    sandbox.fake.wait_for(lambda: any("this incident has no fact #9999" in t
+                                      for t in ephemeral_texts(sandbox, "U0COMMS")))
+    sandbox.driver.command("U0COMMS", incident.channel_id, "fact public")
+    sandbox.fake.wait_for(lambda: any("a fact needs its text, e.g. `/warroom fact public" in t
+                                      for t in ephemeral_texts(sandbox, "U0COMMS")))
+    with Session(sandbox.core.engine) as session:
+        stored = {f.id: f.visibility for f in session.exec(select(Fact)).all()}
+        published = [e for e in timeline.all_events(session, incident.id) if e.kind == "fact_published"]
+    assert stored == {ids["internal"]: "public", ids["private"]: "private"}
+    assert [e.data["fact_id"] for e in published] == [ids["internal"]]
 
 
 def test_task_with_owner_and_due_time_and_done_button(sandbox):

@@ -32,12 +32,38 @@ def link_announcement(core: Core, channel: str, ts: str | None, *, decision_id: 
         service.set_permalink(session, decision_id, permalink(core.slack, channel, ts))
 
 
+VISIBILITY_WORDS = {
+    "public": "public: may be published",
+    "internal": "internal: not for statements",
+}
+
+
+def fact_announcement(fact: Fact, by: str) -> str:
+    """The room's message about a new public or internal fact, saying which it is."""
+    which = VISIBILITY_WORDS[fact.visibility]
+    text = f":pushpin: *Confirmed fact* #{fact.id} ({which}; {mention(by)}): {said(fact.text)}"
+    if fact.visibility == "internal":
+        text += f"\n_To let statements use it: `/warroom fact publish {fact.id}`._"
+    return text
+
+
 def record_fact(core: Core, incident_id: int, text: str, *, by: str, channel_id: str) -> Fact:
-    """Store the fact; a public one is announced in the room, a private one never leaves the record."""
+    """Store the fact; a public or internal one is announced in the room (saying which), a private one never
+    leaves the record."""
     with transaction(core.engine) as session:
         fact = service.add_fact(session, incident_id, text, by=by)
         if not fact.private:
             effects.post(session, f"fact:{fact.id}:announce", incident_id=incident_id, channel=channel_id,
-                         text=f":pushpin: *Confirmed fact* ({mention(by)}): {said(fact.text)}")
+                         text=fact_announcement(fact, by))
+    core.deliver()
+    return fact
+
+
+def publish_fact(core: Core, incident_id: int, fact_id: int, *, by: str, channel_id: str) -> Fact:
+    """Mark an internal fact for publication and say so in the room."""
+    with transaction(core.engine) as session:
+        fact = service.publish_fact(session, incident_id, fact_id, by=by)
+        effects.post(session, f"fact:{fact.id}:publish", incident_id=incident_id, channel=channel_id,
+                     text=f":loudspeaker: Fact #{fact.id} marked for publication by {mention(by)}: {said(fact.text)}")
     core.deliver()
     return fact

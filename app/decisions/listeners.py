@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.decisions import flows
 from app.errors import UserError
 from app.slack.pipeline import Request
@@ -14,9 +16,19 @@ def decision(req: Request) -> None:
                           channel_id=req.incident.channel_id or req.channel_id or "")
 
 
+_PUBLISH = re.compile(r"^publish\s+#?(\d+)\s*$", re.IGNORECASE)
+
+
 def fact(req: Request) -> None:
-    recorded = flows.record_fact(req.core, req.incident_id, from_slack(req.args), by=req.user_id,
-                                 channel_id=req.incident.channel_id or req.channel_id or "")
+    """``fact [public|private] <text>`` records a fact (internal without a word); ``fact publish <id>`` marks an
+    internal fact for publication."""
+    text = from_slack(req.args)
+    channel_id = req.incident.channel_id or req.channel_id or ""
+    publish = _PUBLISH.match(text.strip())
+    if publish:
+        flows.publish_fact(req.core, req.incident_id, int(publish.group(1)), by=req.user_id, channel_id=channel_id)
+        return
+    recorded = flows.record_fact(req.core, req.incident_id, text, by=req.user_id, channel_id=channel_id)
     if recorded.private:
         req.reply(":lock: Private fact recorded. It will never appear in a drafted statement.")
 

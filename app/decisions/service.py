@@ -43,26 +43,65 @@ def decisions(session: Session, incident_id: int, *, limit: int | None = None) -
     return list(session.exec(query.order_by(col(Decision.id))))
 
 
-def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
-    """``private <detail>`` records a private fact (e.g. a victim's name) that statements must never contain."""
+VISIBILITIES = ("public", "internal", "private")
+FACT_EXAMPLES = {
+    "public": "public 1,200 customer records were exposed",
+    "internal": "4,200 mentions per hour, 58% negative",
+    "private": "private Reported by customer Jane Doe",
+}
+
+
+def parse_fact(text: str) -> tuple[str, str]:
+    """``public <text>``, ``private <text>`` or ``internal <text>`` (the default without a word): visibility, text."""
     text = text.strip()
-    private = False
     first, _, rest = text.partition(" ")
-    if first.lower() == "private":
-        private, text = True, rest.strip()
+    if first.lower() in VISIBILITIES:
+        return first.lower(), rest.strip()
+    return "internal", text
+
+
+def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
+    """Record a fact; its first word may say who may see it (see parse_fact). Only public facts reach
+    statements; private ones (e.g. a victim's name) are also kept out of the timeline's text."""
+    visibility, text = parse_fact(text)
     if not text:
-        example = "private Reported by customer Jane Doe" if private else "1,200 customer records were exposed"
-        raise RecordError(f"a fact needs its text, e.g. `/warroom fact {example}`")
-    fact = Fact(incident_id=incident_id, text=text[:2000], private=private, added_by=by)
+        raise RecordError(f"a fact needs its text, e.g. `/warroom fact {FACT_EXAMPLES[visibility]}`")
+    private = visibility == "private"
+    fact = Fact(incident_id=incident_id, text=text[:2000], visibility=visibility, private=private, added_by=by)
     session.add(fact)
     session.flush()
     timeline.record(session, incident_id, "fact", "(private)" if private else fact.text, actor=by,
-                    fact_id=fact.id, private=private)
+                    fact_id=fact.id, private=private, visibility=visibility)
     return fact
 
 
-def facts(session: Session, incident_id: int, *, private: bool | None = None) -> list[Fact]:
+def facts(session: Session, incident_id: int, *, private: bool | None = None,
+          visibility: str | None = None) -> list[Fact]:
+    """The incident's facts in the order recorded. ``visibility`` picks one kind. ``private=True`` means the
+    private facts; ``private=False`` the facts a statement may state, which are the public ones only."""
     query = select(Fact).where(Fact.incident_id == incident_id)
-    if private is not None:
-        query = query.where(Fact.private == private)
+    if private is True:
+        visibility = "private"
+    elif private is False:
+        visibility = visibility or "public"
+    if visibility is not None:
+        if visibility not in VISIBILITIES:
+            raise ValueError(f"unknown fact visibility {visibility!r}: use one of {', '.join(VISIBILITIES)}")
+        query = query.where(Fact.visibility == visibility)
     return list(session.exec(query.order_by(col(Fact.id))))
+
+
+def publish_fact(session: Session, incident_id: int, fact_id: int, *, by: str) -> Fact:
+    """Mark an internal fact of this incident for publication; private facts are never published."""
+    fact = session.get(Fact, fact_id)
+    if fact is None or fact.incident_id != incident_id:
+        raise RecordError(f"this incident has no fact #{fact_id}")
+    if fact.visibility == "private":
+        raise RecordError(f"fact #{fact_id} is private and never goes into a statement; "
+                          "record what may be said as a new public fact")
+    if fact.visibility == "public":
+        raise RecordError(f"fact #{fact_id} is already marked for publication")
+    fact.visibility = "public"
+    session.add(fact)
+    timeline.record(session, incident_id, "fact_published", fact.text, actor=by, fact_id=fact.id)
+    return fact

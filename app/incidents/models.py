@@ -69,13 +69,16 @@ class TimelineEvent(SQLModel, table=True):
 
 
 class Fact(SQLModel, table=True):
-    """A confirmed fact. Private facts (e.g. names of affected people) never go into statements."""
+    """A confirmed fact with its visibility: ``public`` (may be published: only these reach a statement),
+    ``internal`` (the team's own, e.g. monitoring figures) or ``private`` (e.g. names of affected people).
+    ``private`` mirrors ``visibility == "private"`` for readers that only need that distinction."""
 
     __tablename__ = "facts"
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     text: str
+    visibility: str = "public"  # public | internal | private
     private: bool = False
     added_by: str | None = None
     added_at: datetime = Field(default_factory=utcnow)

@@ -19,7 +19,13 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
     "info_source",
     "channel",
     "language",
+    "issue",
+    "affected",
+    "actions_done",
+    "open_questions",
 )
+# The slots filled from the record, and their values in a context without any record yet.
+RECORD_SLOTS: dict[str, Any] = {"issue": "", "affected": "", "actions_done": [], "open_questions": []}
 X_LIMIT = 280
 
 SAMPLE_CONTEXT: dict[str, Any] = {
@@ -33,6 +39,10 @@ SAMPLE_CONTEXT: dict[str, Any] = {
     "info_source": "https://northwind.example/news",
     "channel": "press",
     "language": "en",
+    "issue": "Unavailable online shop",
+    "affected": "Customers who ordered online on Tuesday",
+    "actions_done": ["Paused all scheduled posts", "Switched orders to the backup system"],
+    "open_questions": ["How long will the repair take?"],
 }
 
 SAMPLE_CONTEXT_DE: dict[str, Any] = {
@@ -46,6 +56,10 @@ SAMPLE_CONTEXT_DE: dict[str, Any] = {
     "info_source": "https://nordwind.example/aktuell",
     "channel": "press",
     "language": "de",
+    "issue": "Nicht erreichbarer Onlineshop",
+    "affected": "Kundinnen und Kunden, die am Dienstag online bestellt haben",
+    "actions_done": ["Alle geplanten Beiträge pausiert", "Bestellungen auf das Ersatzsystem umgestellt"],
+    "open_questions": ["Wie lange dauert die Reparatur?"],
 }
 
 
@@ -54,10 +68,15 @@ class StatementTemplateError(ValueError):
 
 
 def sample_context(language: str = "en", channel: str = "press", with_facts: bool = True) -> dict[str, Any]:
-    """Realistic values for checking a template, in ``language``, for ``channel``; optionally with no facts."""
+    """Realistic values for checking a template, in ``language``, for ``channel``; optionally with nothing
+    recorded yet (no facts and empty record slots)."""
     base = SAMPLE_CONTEXT_DE if language == "de" else SAMPLE_CONTEXT
     context = {**base, "channel": channel, "language": language}
-    context["facts"] = list(base["facts"]) if with_facts else []
+    if with_facts:
+        context.update({key: list(value) if isinstance(value, list) else value for key, value in base.items()
+                        if key == "facts" or key in RECORD_SLOTS})
+    else:
+        context.update({"facts": [], **{key: type(value)() for key, value in RECORD_SLOTS.items()}})
     return context
 
 

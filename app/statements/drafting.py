@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.playbooks.templates import StatementTemplateError, tidy
@@ -26,7 +26,12 @@ __all__ = ["DraftContext", "DraftResult", "LLMSettings", "draft_statement"]
 
 @dataclass
 class DraftContext:
-    """What a statement is drafted from. ``situation`` is untrusted and only ever shown to the model."""
+    """What a statement is drafted from (built from the record by app.statements.record.draft_context).
+
+    ``facts`` are the public facts, the most important first. ``issue``, ``affected``, ``actions_done`` and
+    ``open_questions`` are the template slots filled from the record. ``situation`` is alert text: untrusted,
+    never a template value, and only its first line (the headline) is quoted to the model, as data.
+    """
 
     company: str
     facts: list[str]
@@ -36,6 +41,10 @@ class DraftContext:
     language: str
     playbook_title: str
     situation: str = ""
+    issue: str = ""
+    affected: str = ""
+    actions_done: list[str] = field(default_factory=list)
+    open_questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -61,18 +70,18 @@ def draft_statement(
     channels = parse_channels(channels)
     render = _renderer(template)
     reference: dict[str, str] = {}
-    shortened: list[str] = []
+    cuts: dict[str, str] = {}
     for channel in channels:
-        text, was_shortened = _fit(channel, ctx, render)
+        text, cut = _fit(channel, ctx, render)
         reference[channel] = text
-        if was_shortened:
-            shortened.append(channel)
+        if cut:
+            cuts[channel] = (f"{_short_name(channel)} variant shortened to {CHANNELS[channel]} characters, "
+                             f"leaving out {_and(cut)}")
 
     def from_template(reason: str) -> DraftResult:
         note = f"Filled from the playbook template{reason}"
-        if shortened:
-            note += "; " + ", ".join(f"{_short_name(ch)} variant shortened to {CHANNELS[ch]} characters"
-                                     for ch in shortened)
+        if cuts:
+            note += "; " + "; ".join(cuts.values())
         return DraftResult(dict(reference), "template", None, note)
 
     if llm is None or not llm.api_key or not llm.model:
@@ -101,6 +110,8 @@ def draft_statement(
     note = f"Drafted by {llm.model}"
     if problems:
         note += f"; {', '.join(replaced)} filled from the playbook template: " + "; ".join(problems)
+        note += "".join(f"; {cuts[channel]}" for channel in channels
+                        if channel in cuts and variants[channel] == reference[channel])
     return DraftResult(variants, "model", llm.model, note)
 
 
@@ -122,31 +133,75 @@ def _renderer(template: TemplateSource) -> Callable[[str, dict[str, Any]], str]:
     return render
 
 
-def _context(ctx: DraftContext, channel: str, facts: list[str]) -> dict[str, Any]:
+def _and(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _context(ctx: DraftContext, channel: str) -> dict[str, Any]:
     return {
         "company": ctx.company,
-        "facts": facts,
+        "facts": ctx.facts,
         "severity": ctx.severity,
         "next_update": ctx.next_update,
         "info_source": ctx.info_source,
         "channel": channel,
         "language": ctx.language,
+        "issue": ctx.issue,
+        "affected": ctx.affected,
+        "actions_done": ctx.actions_done,
+        "open_questions": ctx.open_questions,
     }
 
 
-def _fit(channel: str, ctx: DraftContext, render: Callable[[str, dict[str, Any]], str]) -> tuple[str, bool]:
-    """Render a channel's text within its limit: drop facts from the end, then cut whole sentences."""
+# What gives way, in this order, when a channel's text is over its limit (slot, what the note calls it).
+_CUTTABLE = (("open_questions", "the open questions"), ("actions_done", "the actions taken"),
+             ("affected", "who is affected"))
+
+
+def _fit(channel: str, ctx: DraftContext, render: Callable[[str, dict[str, Any]], str]) -> tuple[str, list[str]]:
+    """Render a channel's text within its limit; returns the text and what was left out to fit.
+
+    The most important public fact (the first) is kept: first the open questions, actions and who is
+    affected give way, then the other facts; if the first fact alone is still too long, the shortest fact
+    that fits stands in; failing that, whole sentences are cut, keeping the fact, next update and source.
+    """
     facts = [fact.strip() for fact in ctx.facts if fact.strip()]
-    text = tidy(render(channel, _context(ctx, channel, facts)))
+    ctx = replace(ctx, facts=facts, actions_done=list(ctx.actions_done), open_questions=list(ctx.open_questions))
     limit = CHANNELS[channel]
+
+    def attempt(candidate: DraftContext) -> str:
+        return tidy(render(channel, _context(candidate, channel)))
+
+    text = attempt(ctx)
     if limit is None or len(text) <= limit:
-        return text, False
-    for count in range(len(facts) - 1, -1, -1):
-        shorter = tidy(render(channel, _context(ctx, channel, facts[:count])))
-        if len(shorter) <= limit:
-            return shorter, True
-        text = shorter
-    return _cut_sentences(text, limit, (ctx.next_update, ctx.info_source)), True
+        return text, []
+    cut: list[str] = []
+    for slot, words in _CUTTABLE:
+        if getattr(ctx, slot):
+            ctx = replace(ctx, **{slot: type(getattr(ctx, slot))()})
+            cut.append(words)
+            text = attempt(ctx)
+            if len(text) <= limit:
+                return text, cut
+    for count in range(len(facts) - 1, 0, -1):
+        text = attempt(replace(ctx, facts=facts[:count]))
+        if len(text) <= limit:
+            return text, [*cut, _facts_left_out(len(facts) - count, len(facts))]
+    if len(facts) > 1:
+        for fact in sorted(facts[1:], key=len):
+            text = attempt(replace(ctx, facts=[fact]))
+            if len(text) <= limit:
+                return text, [*cut, _facts_left_out(len(facts) - 1, len(facts)) + " (the first did not fit)"]
+    kept = facts[:1]
+    text = attempt(replace(ctx, facts=kept))
+    if kept:
+        cut.append(_facts_left_out(len(facts) - 1, len(facts)) if len(facts) > 1 else "")
+    cut = [part for part in cut if part] + ["whole sentences"]
+    return _cut_sentences(text, limit, (ctx.next_update, ctx.info_source, *(f[:60] for f in kept))), cut
+
+
+def _facts_left_out(count: int, total: int) -> str:
+    return f"{count} of {total} public facts"
 
 
 def _cut_sentences(text: str, limit: int, keep_terms: tuple[str, ...]) -> str:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from app.statements.drafting import DraftContext
 
 PROMPTS_DIR = Path(__file__).parent / "prompts"
-MAX_SITUATION_CHARS = 4000
+MAX_SITUATION_CHARS = 300
 LANGUAGE_NAMES = {"en": "English", "de": "German"}
 CHANNEL_STYLES = {
     "press": "a short statement for journalists, three to six sentences, attributable to the company",
@@ -27,7 +27,7 @@ CHANNEL_STYLES = {
     "to the communications team",
     "email": "an e-mail to customers with a greeting and a sign-off from the company",
 }
-_TAG = re.compile(r"<(?=\s*/?\s*(?:situation|facts))", re.IGNORECASE)
+_TAG = re.compile(r"<(?=\s*/?\s*(?:situation|facts|record))", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
 _PROMPTS = jinja2.Environment(
@@ -40,17 +40,19 @@ _PROMPTS = jinja2.Environment(
 
 
 def neutralise(text: str) -> str:
-    """Defuse <situation> and <facts> tags inside untrusted text so it cannot leave its block."""
+    """Defuse <situation>, <facts> and <record> tags inside untrusted text so it cannot leave its block."""
     return _TAG.sub("‹", text)
 
 
 def build_messages(ctx: DraftContext, channels: list[str], reference: dict[str, str]) -> list[dict[str, str]]:
-    """The system and user messages for a draft; untrusted text only ever lands inside <situation>."""
+    """The system and user messages for a draft, from the record: the public facts, the slots and the reference
+    draft. Of the alert text only the headline (the first line of ``situation``) is quoted, inside <situation>;
+    every quoted text is neutralised so it cannot leave its block."""
     rows = [
         {"key": key, "label": channel_label(key, "en"), "limit": CHANNELS[key], "style": CHANNEL_STYLES[key]}
         for key in channels
     ]
-    situation = ctx.situation.strip()
+    situation = next((line.strip() for line in ctx.situation.splitlines() if line.strip()), "")
     if len(situation) > MAX_SITUATION_CHARS:
         situation = situation[:MAX_SITUATION_CHARS] + " […]"
     system = _PROMPTS.get_template("system.j2").render(
@@ -70,8 +72,16 @@ def build_messages(ctx: DraftContext, channels: list[str], reference: dict[str, 
         facts=[neutralise(" ".join(fact.split())) for fact in ctx.facts if fact.strip()],
         reference={key: neutralise(text) for key, text in reference.items()},
         situation=neutralise(situation),
+        issue=_line(ctx.issue),
+        affected=_line(ctx.affected),
+        actions_done=[_line(action) for action in ctx.actions_done if action.strip()],
+        open_questions=[_line(question) for question in ctx.open_questions if question.strip()],
     )
     return [{"role": "system", "content": system.strip()}, {"role": "user", "content": user.strip()}]
+
+
+def _line(text: str) -> str:
+    return neutralise(" ".join(text.split()))
 
 
 def request_draft(settings: LLMSettings, messages: list[dict[str, str]]) -> str:

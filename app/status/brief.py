@@ -32,9 +32,14 @@ RECENT_EVENTS = 25
 FACTS = 10
 DECISIONS = 5
 NEXT_TASKS = 5
-CLOCK_SOON = timedelta(hours=6)
+CLOCK_SOON = timedelta(hours=24)
+OPEN_DECISIONS = 5
 REPORT_MAX = 6000
 _RECORD_TAG = re.compile(r"<(?=\s*/?\s*record)", re.IGNORECASE)
+# A task that asks for a decision: its title starts with "Decide"/"Entscheiden"; a playbook's task also when it
+# asks to decide further on ("Über die Ad-hoc-Mitteilung entscheiden").
+_DECIDE_FIRST = re.compile(r"^\s*(?:decide|entscheiden)\b", re.IGNORECASE)
+_DECIDE_ANYWHERE = re.compile(r"\b(?:decide|entscheiden)\b", re.IGNORECASE)
 
 SYSTEM = (
     "You write short situation reports for the executives of a company in a communications crisis. "
@@ -55,6 +60,7 @@ class BriefRecord:
     facts: list[Fact]
     decisions: list[Decision]
     next_tasks: list[Task]
+    open_decisions: list[Task]
     events: list[TimelineEvent]
     leadership_roles: set[str]
     executives: list[str]
@@ -75,15 +81,22 @@ def gather_brief(core, session: Session, incident_id: int) -> BriefRecord:
     """Bounded reads only: the newest facts, decisions and events, the next open tasks."""
     incident = incidents.get(session, incident_id)
     status = gather(core, session, incident)
-    facts = list(session.exec(select(Fact).where(Fact.incident_id == incident_id, col(Fact.private).is_(False))
+    facts = list(session.exec(select(Fact).where(Fact.incident_id == incident_id, Fact.visibility != "private")
                               .order_by(col(Fact.id).desc()).limit(FACTS)))
-    tasks = list(session.exec(select(Task).where(Task.incident_id == incident_id, col(Task.done_at).is_(None))
-                              .order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id)).limit(NEXT_TASKS)))
+    open_tasks = list(session.exec(select(Task).where(Task.incident_id == incident_id, col(Task.done_at).is_(None))
+                                   .order_by(col(Task.due_at).is_(None), col(Task.due_at), col(Task.id))))
     events = timeline.latest(session, incident_id, limit=RECENT_EVENTS)
     return BriefRecord(status=status, facts=facts[::-1],
                        decisions=decisions.decisions(session, incident_id, limit=DECISIONS)[::-1],
-                       next_tasks=tasks, events=events[::-1], leadership_roles={"exec"},
-                       executives=executives(core))
+                       next_tasks=open_tasks[:NEXT_TASKS],
+                       open_decisions=[t for t in open_tasks if is_decision(t)][:OPEN_DECISIONS],
+                       events=events[::-1], leadership_roles={"exec"}, executives=executives(core))
+
+
+def is_decision(task: Task) -> bool:
+    """A task that asks for a decision (see _DECIDE_FIRST and _DECIDE_ANYWHERE)."""
+    pattern = _DECIDE_ANYWHERE if task.source == "playbook" else _DECIDE_FIRST
+    return bool(pattern.search(task.title))
 
 
 def _at(value: datetime, tz: str) -> str:
@@ -95,23 +108,32 @@ def _bullets(lines: list[str], empty: str) -> str:
 
 
 def leadership_needs(r: BriefRecord, tz: str) -> list[str]:
-    """What the executives must do: sign off a statement, staff the room, decide before a clock runs out."""
+    """What leadership must act on: a statement waiting for approval (whose, since when), open decisions,
+    running clocks due within 24 hours, a missing executive sponsor, tasks of leadership roles."""
     s, needs = r.status, []
     st = s.statement
-    if st.status == "pending" and (st.waiting_role in r.leadership_roles or st.waiting_user in r.executives):
+    if st.status == "pending":
         since = f" since {local_clock(st.since, tz)}" if st.since else ""
         who = mention(st.waiting_user) if st.waiting_user else role_title(st.waiting_role or "exec")
-        needs.append(f"Approval of the holding statement v{st.version} (waiting for {who}{since})")
+        role = f" ({role_title(st.waiting_role)})" if st.waiting_user and st.waiting_role else ""
+        needs.append(f"Approval of the holding statement v{st.version}: waiting for {who}{role}{since}")
     if "exec" not in s.holders and s.incident.severity == "critical":
         needs.append("An executive sponsor for the room: nobody holds the exec role yet")
+    for task in r.open_decisions:
+        due = f", due {local_clock(task.due_at, tz)}" if task.due_at else ""
+        needs.append(f"Open decision: {escape(truncate(task.title, 200))} "
+                     f"({mention(task.owner_id) if task.owner_id else role_title(task.role or 'lead')}{due})")
     for clock in s.clocks:
+        if not clock.running:
+            continue
         left = as_utc(clock.due_at) - s.now
         if left < CLOCK_SOON:
             state = f"{format_duration(left)} left" if left > timedelta(0) else "*overdue*"
             needs.append(f"Attention to the deadline *{escape(clock.title)}*: due "
                          f"{local_datetime(clock.due_at, tz)} ({state})")
+    decided = {task.id for task in r.open_decisions}
     for task in r.next_tasks:
-        if task.role in r.leadership_roles:
+        if task.role in r.leadership_roles and task.id not in decided:
             needs.append(f"{escape(task.title)}" + (f" (due {local_clock(task.due_at, tz)})" if task.due_at else ""))
     return needs
 
@@ -126,7 +148,8 @@ def title_line(r: BriefRecord, tz: str) -> str:
 def template_brief(r: BriefRecord, tz: str) -> str:
     """The five-part report built from the record; every line cites the time of its timeline entry."""
     s, i = r.status, r.status.incident
-    happened = [f"{escape(truncate(i.description or i.title, 600))}",
+    reported = escape(truncate(i.description or i.title, 600))
+    happened = [reported if i.source == "manual" else f"Reported by the alert (unverified): {reported}",
                 f"Incident opened from {escape(i.source)} {_at(i.created_at, tz)}"]
     if i.alert_count:
         latest = f", the latest {_at(s.latest_alert_at, tz)}" if s.latest_alert_at else ""
@@ -134,7 +157,7 @@ def template_brief(r: BriefRecord, tz: str) -> str:
                              if isinstance(v, int | float) and not isinstance(v, bool))
         count = "1 alert" if i.alert_count == 1 else f"{i.alert_count} alerts"
         happened.append(f"{count} so far{latest}" + (f": {metrics}" if metrics else ""))
-    known = [f"{escape(truncate(f.text, 300))} {_at(f.added_at, tz)}" for f in r.facts]
+    known = [f"{escape(truncate(f.text, 300))} _({fact_label(f)})_ {_at(f.added_at, tz)}" for f in r.facts]
     doing = [f"Decided: {escape(truncate(d.text, 300))} ({mention(d.decided_by)}) {_at(d.decided_at, tz)}"
              for d in r.decisions]
     doing.append(f"Holding statement: {statement_text(s.statement, tz, s.now)}")
@@ -152,6 +175,10 @@ def template_brief(r: BriefRecord, tz: str) -> str:
     ])
 
 
+def fact_label(fact: Fact) -> str:
+    return "public" if fact.visibility == "public" else "internal, not for publication"
+
+
 def _data(text: str) -> str:
     """Untrusted text on one line that cannot close the <record> block."""
     return _RECORD_TAG.sub("‹", " ".join(str(text or "").split()))
@@ -166,13 +193,17 @@ def record_lines(r: BriefRecord, tz: str) -> str:
 
     lines = [f"Incident #{i.id}: {_data(i.title)}", f"Playbook: {_data(s.playbook_title)}",
              f"Severity: {i.severity}; phase: {i.phase}; opened {at(i.created_at)}",
-             f"Description: {_data(truncate(i.description, 1500))}",
+             f"Alert description (unverified, as received): {_data(truncate(i.description, 1500))}",
              f"Alerts: {i.alert_count}; latest metrics: {_data(str(s.latest_metrics))}",
              f"Statement: {s.statement.status} v{s.statement.version}",
              f"Tasks: {s.tasks.open} open, {s.tasks.overdue} overdue, {s.tasks.done} done",
              f"Next status update due: {at(i.next_update_at) if i.next_update_at else '-'}"]
     lines += [f"Legal clock: {_data(c.title)} due {local_datetime(c.due_at, tz)}" for c in s.clocks]
-    lines += [f"Confirmed fact ({at(f.added_at)}): {_data(f.text)}" for f in r.facts]
+    lines += [f"Confirmed fact, {fact_label(f)} ({at(f.added_at)}): {_data(f.text)}" for f in r.facts]
+    lines += [f"Open decision: {_data(t.title)} (role {t.role or '-'})" for t in r.open_decisions]
+    if s.statement.status == "pending":
+        lines.append(f"Statement waiting for approval by {s.statement.waiting_role or '-'} since "
+                     f"{at(s.statement.since) if s.statement.since else '-'}")
     lines += [f"Decision ({at(d.decided_at)}): {_data(d.text)}" for d in r.decisions]
     lines += [f"Open task: {_data(t.title)} (role {t.role or '-'}, due {at(t.due_at) if t.due_at else '-'})"
               for t in r.next_tasks]
