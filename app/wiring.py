@@ -46,8 +46,9 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "a short situation report for leadership, citing the timeline"),
     Subcommand("decision", decisions.decision, Action.RECORD_DECISION, "decision <text>",
                "log a decision (who, when, link)"),
-    Subcommand("fact", decisions.fact, Action.RECORD_FACT, "fact [private] <text>",
-               "record a confirmed fact (private: never in statements)"),
+    Subcommand("fact", decisions.fact, Action.RECORD_FACT, "fact [public|private] <text> | fact publish <id>",
+               "record a confirmed fact: public ones may be published, internal (the default) stay in the team, "
+               "private ones (names) never leave the record"),
     Subcommand("task", tasks.add_task, Action.ADD_TASK, "task <text> [@user] [in 30m]",
                "add a task, optionally with owner and due time"),
     Subcommand("assign", incidents.assign, Action.ASSIGN_ROLE, "assign <role> @user",

@@ -104,8 +104,13 @@ def test_only_public_facts_reach_the_drafted_statement(sandbox):
 @pytest.mark.parametrize("language", ["en", "de"])
 def test_breach_draft_never_says_unknown_what_a_public_fact_confirms(box, language):
     fact = LEAKED_DE if language == "de" else LEAKED
+    # A German incident's tasks carry the playbook's German titles.
+    contain = "Datenpanne eindämmen" if language == "de" else "Contain the breach"
+    question = ("Welche Kategorien personenbezogener Daten, ungefähr wie viele Personen, in welchen Ländern?"
+                if language == "de" else "Which categories of personal data, roughly how many people, in which "
+                "countries?")
     incident_id = breach(box, language=language, facts=[f"public {fact}", MONITORING, "private Jana Beispiel"],
-                         done=["Contain the breach"], decided=["Notify every customer on the list by e-mail"])
+                         done=[contain], decided=["Notify every customer on the list by e-mail"])
     ctx = context(box, incident_id)
     assert ctx.facts == [fact]
     result = from_template(box, ctx)
@@ -117,8 +122,8 @@ def test_breach_draft_never_says_unknown_what_a_public_fact_confirms(box, langua
         assert lint(text, language=language, channel=channel, next_update="18:00 CET", info_source=SOURCE) == [], where
         if channel == "x":
             continue
-        assert "Which categories of personal data, roughly how many people, in which countries?" in text, where
-        assert "Contain the breach." in text and "Notify every customer on the list by e-mail." in text, where
+        assert question in text, where
+        assert contain in text and "Notify every customer on the list by e-mail." in text, where
     assert "shortened" not in result.note
 
 

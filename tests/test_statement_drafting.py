@@ -92,7 +92,7 @@ def test_template_draft_in_german_and_from_a_callable():
     result = draft_statement(make_ctx(), template=render, channels=["press", "email"], llm=None)
     assert result.variants == {"press": "press: Acme 14:30 CET", "email": "email: Acme 14:30 CET"}
     assert seen[0] == ("press", ["actions_done", "affected", "channel", "company", "facts", "info_source", "issue",
-                                 "language", "next_update", "open_questions", "severity"])
+                                 "language", "next_update", "open_questions", "severity", "staff_address"])
 
 
 def test_template_never_sees_the_situation():

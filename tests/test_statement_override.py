@@ -59,3 +59,13 @@ def test_the_promised_next_update_is_re_stamped_at_the_final_sign_off(sandbox):
     copies = sandbox.fake.wait_for(lambda: [m.text for m in sandbox.fake.messages(incident.channel_id)
                                             if "ready to copy" in (m.text or "")])
     assert all("00:01" not in text for text in copies) and any(fresh in text for text in copies)
+
+
+def test_german_staff_memos_say_du_when_the_organisation_does(make_sandbox):
+    box = make_sandbox("du", warroom_language="de", warroom_staff_address="du")
+    incident = room(box)
+    statement, _ = draft(box, incident, args="staff")
+    [version] = versions_of(box, statement.id)
+    memo = version.variants["staff"]
+    assert " euch" in memo or " ihr " in memo or "Euer" in memo
+    assert " Sie " not in memo and " Ihnen" not in memo

@@ -23,6 +23,7 @@ CONTEXT_VARIABLES: tuple[str, ...] = (
     "affected",
     "actions_done",
     "open_questions",
+    "staff_address",
 )
 # The slots filled from the record, and their values in a context without any record yet.
 RECORD_SLOTS: dict[str, Any] = {"issue": "", "affected": "", "actions_done": [], "open_questions": []}

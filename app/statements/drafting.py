@@ -45,6 +45,7 @@ class DraftContext:
     affected: str = ""
     actions_done: list[str] = field(default_factory=list)
     open_questions: list[str] = field(default_factory=list)
+    staff_address: str = "sie"  # German staff memos: "sie" or "du" (WARROOM_STAFF_ADDRESS)
 
 
 @dataclass
@@ -150,6 +151,7 @@ def _context(ctx: DraftContext, channel: str) -> dict[str, Any]:
         "affected": ctx.affected,
         "actions_done": ctx.actions_done,
         "open_questions": ctx.open_questions,
+        "staff_address": ctx.staff_address,
     }
 
 

@@ -31,6 +31,7 @@ from app.statements import publish, reminders, service
 from app.statements.channels import channel_label, channel_limit, parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
+from app.statements.record import draft_context
 from app.statements.service import StatementError, StepPeople
 from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
 from app.timeutil import as_utc, local_clock, utcnow
@@ -121,17 +122,17 @@ def statement_language(core: Core, incident: Incident) -> str:
 
 
 def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, list[str]]:
-    """The incident, what the draft is built from (public facts only), and the private terms it must not name."""
+    """The incident, what the draft is built from (the record: public facts, decisions, completed tasks), and
+    the private terms it must not name."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
-        public = [fact.text for fact in decisions.facts(session, incident_id, private=False)]
+        playbook = core.playbooks.get(incident.playbook_id)
+        ctx = draft_context(session, incident, company=core.settings.warroom_company_name,
+                            severity=incident.severity, next_update=next_update_clock(core, incident),
+                            info_source=core.settings.warroom_info_source,
+                            language=statement_language(core, incident), playbook_title=playbook.title)
+        ctx.staff_address = core.settings.warroom_staff_address
         private = [fact.text for fact in decisions.facts(session, incident_id, private=True)]
-    playbook = core.playbooks.get(incident.playbook_id)
-    situation = "\n".join(part for part in (incident.title, incident.description) if part)
-    ctx = DraftContext(company=core.settings.warroom_company_name, facts=public, severity=incident.severity,
-                       next_update=next_update_clock(core, incident), info_source=core.settings.warroom_info_source,
-                       language=statement_language(core, incident), playbook_title=playbook.title,
-                       situation=situation)
     return incident, ctx, private
 
 
