@@ -67,7 +67,7 @@ def issue_of(incident: Incident, labels: dict[str, str], playbook_title: str) ->
     playbook's title (an alert's own title is unverified text and never a slot)."""
     if labels.get("issue", "").strip():
         return short(labels["issue"])
-    if incident.source == "manual" and incident.title.strip():
+    if incident.source in ("manual", "declared") and incident.title.strip():
         return short(incident.title)
     return playbook_title
 
@@ -81,6 +81,7 @@ def affected_of(labels: dict[str, str], public_facts: list[str]) -> str:
 
 def gather_slots(session: Session, incident: Incident, playbook_title: str) -> RecordSlots:
     """The slots of ``incident`` from its record."""
+    assert incident.id is not None  # a stored incident
     public = [fact.text for fact in decisions.facts(session, incident.id, visibility="public")]
     labels = clocks.labels(session, incident.id)
     tasks = list(session.exec(select(Task).where(Task.incident_id == incident.id).order_by(col(Task.id))))
