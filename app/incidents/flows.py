@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import uuid
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -15,6 +16,7 @@ from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import briefing, exclusions, reminders, service, timeline
+from app.incidents.models import Incident
 from app.incidents.setup import run_setup
 from app.incidents.views import topic
 from app.roles import service as roles
@@ -39,23 +41,22 @@ def declare(core: Core, *, title: str, playbook_id: str, severity: str, descript
     return incident_id
 
 
-def say(core: Core, channel_id: str | None, text: str) -> None:
-    if not channel_id:
-        return
-    try:
-        core.slack.chat_postMessage(channel=channel_id, text=text)
-    except SlackApiError as exc:
-        log.warning("could not post in %s: %s", channel_id, exc.response.get("error"))
+def say(session: Session, incident: Incident, key: str, text: str) -> None:
+    """Tell the room, from the outbox, once this transaction commits (nothing when there is no room yet)."""
+    if incident.channel_id:
+        effects.post(session, key, incident_id=incident.id, channel=incident.channel_id, text=text)
 
 
-def _refresh_topic(core: Core, incident_id: int) -> None:
+def refresh_topic(core: Core, incident_id: int) -> None:
+    """The outbox's topic effect: the channel topic shows severity, lead and next update."""
     with Session(core.engine) as session:
         b = briefing.gather(core, session, incident_id)
     if b.incident.channel_id:
-        try:
-            core.slack.conversations_setTopic(channel=b.incident.channel_id, topic=topic(b))
-        except SlackApiError as exc:
-            log.warning("topic update failed: %s", exc.response.get("error"))
+        core.slack.conversations_setTopic(channel=b.incident.channel_id, topic=topic(b))
+
+
+def _topic(session: Session, incident_id: int) -> None:
+    effects.enqueue(session, "topic", f"topic:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id)
 
 
 def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> bool:
@@ -64,18 +65,21 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
         playbook = core.playbooks.get(incident.playbook_id)
         old = incident.severity
         changed = service.change_severity(session, incident, level, by=by, playbook=playbook)
-        channel_id, next_update = incident.channel_id, incident.next_update_at
+        next_update = incident.next_update_at
+        if changed:
+            new = Severity.parse(level)
+            say(session, incident, f"severity:{incident_id}:{old}:{new.value}:{uuid.uuid4().hex}",
+                f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
+                f"*{new.value.upper()}*.")
+            briefing.enqueue_refresh(session, incident_id)
+            _topic(session, incident_id)
+    core.deliver()
     if not changed:
         return False
     if core.scheduler is not None:
         reminders.schedule_status(core.scheduler, incident_id, next_update)
     for hook in core.severity_hooks:  # e.g. the executives' digest follows the new severity
         hook(core, incident_id)
-    new = Severity.parse(level)
-    say(core, channel_id, f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
-        f"*{new.value.upper()}*.")
-    briefing.refresh(core, incident_id)
-    _refresh_topic(core, incident_id)
     return True
 
 
@@ -92,6 +96,14 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
             raise UserError(f"The {role_title(role).lower()} signs statements, so the role goes only to people the "
                             f"roster lists for it: {listed}.")
         changed = roles.assign(session, incident_id, role, user_id, by=by)
+        if changed:
+            say(session, incident, f"assign:{incident_id}:{role}:{user_id}:{uuid.uuid4().hex}",
+                f":bust_in_silhouette: {mention(user_id)} is now {role_title(role, incident.language)} "
+                f"(assigned by {mention(by)}).")
+            briefing.enqueue_refresh(session, incident_id)
+            if role == "lead":
+                _topic(session, incident_id)
+    core.deliver()
     if not changed:
         return False
     if incident.channel_id:
@@ -101,24 +113,21 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
         except SlackApiError as exc:
             if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
                 raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
-    say(core, incident.channel_id, f":bust_in_silhouette: {mention(user_id)} is now "
-        f"{role_title(role, incident.language)} (assigned by {mention(by)}).")
-    briefing.refresh(core, incident_id)
-    if role == "lead":
-        _refresh_topic(core, incident_id)
     return True
 
 
 def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
     with transaction(core.engine) as session:
         incident = service.close(session, service.get(session, incident_id), summary, by=by)
+        say(session, incident, f"close:{incident_id}:{uuid.uuid4().hex}",
+            f":checkered_flag: *Incident closed* by {mention(by)}.\n>{escape(incident.summary)}\n"
+            f"The channel will be archived in {core.settings.warroom_archive_after}.")
+        briefing.enqueue_refresh(session, incident_id)
+    core.deliver()
     if core.scheduler is not None:
         core.scheduler.cancel_incident(incident_id)
         delay = parse_duration(core.settings.warroom_archive_after)
         reminders.schedule_archive(core, incident_id, utcnow() + delay)
-    say(core, incident.channel_id, f":checkered_flag: *Incident closed* by {mention(by)}.\n"
-        f">{escape(incident.summary)}\nThe channel will be archived in {core.settings.warroom_archive_after}.")
-    briefing.refresh(core, incident_id)
     for hook in core.close_hooks:
         try:
             hook(core, incident_id)
@@ -131,11 +140,13 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
 def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
     with transaction(core.engine) as session:
         incident = service.reopen(session, service.get(session, incident_id), by=by, reason=reason)
+        why = f"\n>{escape(reason)}" if reason.strip() else ""
+        say(session, incident, f"reopen:{incident_id}:{uuid.uuid4().hex}",
+            f":arrows_counterclockwise: *Incident reopened* by {mention(by)}.{why}")
+        briefing.enqueue_refresh(session, incident_id)
+    core.deliver()
     if core.scheduler is not None:
-        core.scheduler.cancel(f"inc{incident_id}:archive")
-    why = f"\n>{escape(reason)}" if reason.strip() else ""
-    say(core, incident.channel_id, f":arrows_counterclockwise: *Incident reopened* by {mention(by)}.{why}")
-    briefing.refresh(core, incident_id)
+        core.scheduler.cancel(reminders.archive_job(incident_id))
 
 
 def recuse(core: Core, incident_id: int, user_id: str, *, by: str, reason: str) -> bool:
