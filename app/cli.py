@@ -31,6 +31,7 @@ def settings_or_exit(**overrides):
 
 
 def core_or_exit(settings, **kwargs):
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.core import build_core
     from app.playbooks.loader import PlaybookError
     from app.roles.roster import RosterError
@@ -47,8 +48,10 @@ def core_or_exit(settings, **kwargs):
 def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
           port: int = typer.Option(None, help="Port (default: $PORT or 3000).")) -> None:
     """Run the bot for a Slack workspace: Slack events, alert intake, /healthz and /metrics."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     import uvicorn
 
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.server import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -67,6 +70,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 
 def slack_check_or_exit(settings) -> None:
     """Stop before serving when Slack refuses the token or a configured channel cannot take the bot's posts."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.preflight import needs_slack_checks, slack_problems
     from app.slack.client import make_client
 
@@ -81,6 +85,7 @@ def slack_check_or_exit(settings) -> None:
 def demo(directory: Path = typer.Option(Path("warroom-demo"), "--dir", help="Where the demo keeps its files."),
          quiet: bool = typer.Option(False, help="Print only where the files are.")) -> None:
     """Run a whole crisis against the built-in Slack sandbox and print the war room's transcript."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.demo import run_demo
 
     run_demo(directory, out=(lambda _s: None) if quiet else typer.echo)
@@ -89,6 +94,7 @@ def demo(directory: Path = typer.Option(Path("warroom-demo"), "--dir", help="Whe
 @db_cli.command("upgrade")
 def db_upgrade() -> None:
     """Apply schema migrations to DATABASE_URL (also done on every start)."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app import migrate
     from app.db import make_engine
 
@@ -103,6 +109,7 @@ def playbooks_validate(
     directory: Path = typer.Argument(None, help="Playbook folder (default: WARROOM_PLAYBOOKS)."),
 ) -> None:
     """Check every playbook; print each problem with file and field, exit non-zero on any."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.playbooks.loader import validate_directory
 
     directory = directory or settings_or_exit().warroom_playbooks
@@ -118,6 +125,7 @@ def playbooks_validate(
 @cli.command()
 def export(incident_id: int, fmt: str = typer.Option("json", "--format", help="json or md")) -> None:
     """Print an incident's full record."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.db import make_engine
     from app.incidents.service import IncidentError
     from app.reports.export import export as render
@@ -131,6 +139,7 @@ def export(incident_id: int, fmt: str = typer.Option("json", "--format", help="j
 
 def _register_domain_commands() -> None:
     """Commands whose code lives with their domain (reports) or beside the package (benchmarks)."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.reports.commands import report_command, stats_command
 
     cli.command("report", help="Write an incident's post-incident report (Markdown and timeline chart).")(
@@ -145,6 +154,7 @@ def bench(ctx: typer.Context) -> None:
     if (checkout / "benchmarks" / "__init__.py").exists() and str(checkout) not in sys.path:
         sys.path.insert(0, str(checkout))
     try:
+        # Loaded on use: each command imports only what it needs, so the CLI starts fast.
         import benchmarks
     except ImportError:
         fail("the benchmark suite lives in the source checkout: run `warroom bench` from the repository root")

@@ -16,7 +16,7 @@ from app.sandbox.harness import Sandbox
 from app.sandbox.transcript import render_transcript
 from app.statements.models import Approval, Statement, StatementVersion
 from app.tasks.models import Task
-from app.timeutil import local_clock
+from app.timeutil import local_clock, utcnow
 
 ALERT = {
     "source": "social-listening",
@@ -113,8 +113,6 @@ class Demo:
         scheduler = self.box.core.scheduler
         job_ids = scheduler.job_ids(f"inc{self.incident.id}:task")
         if job_ids:
-            from app.timeutil import utcnow
-
             scheduler.move(job_ids[0], utcnow())
             self.wait_for_text("is still open")
 

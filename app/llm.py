@@ -41,7 +41,7 @@ def client(settings: LLMSettings):
 
 def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False) -> str:
     """Ask the model and return its reply text; every failure becomes a ModelError with a short reason."""
-    import openai
+    import openai  # optional heavy dependency: loaded only when a model is configured
 
     extra = {"response_format": {"type": "json_object"}} if json_reply else {}
     # Retries are ours, not the client's: a server error is tried again, a timeout is not (the fallback must

@@ -150,7 +150,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
             Scheduler(core)
         handler = None
         if socket_mode:
-            from slack_bolt.adapter.socket_mode import SocketModeHandler
+            from slack_bolt.adapter.socket_mode import SocketModeHandler  # Socket Mode only: not loaded over HTTP
 
             handler = SocketModeHandler(bolt, core.settings.slack_app_token)
             handler.connect()

@@ -17,6 +17,7 @@ from app.incidents import service, timeline
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
 from app.incidents.models import Incident
 from app.incidents.service import as_timedelta
+from app.incidents.setup import run_setup
 from app.roles import service as roles
 from app.scheduling.claims import claim, release
 from app.slack.text import escape, mention
@@ -188,8 +189,6 @@ def status_overdue(core, incident_id: int, due: str) -> None:
 
 
 def setup_retry(core, incident_id: int) -> None:
-    from app.incidents.setup import run_setup
-
     run_setup(core, incident_id)
 
 

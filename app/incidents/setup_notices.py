@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from app.core import Core
 from app.db import transaction
 from app.incidents import service, timeline
+from app.incidents.exclusions import excluded
 from app.incidents.markers import find_marked, marker
 from app.incidents.models import Incident, SetupNotice
 from app.incidents.setup_errors import Failure, classify
@@ -94,7 +95,6 @@ def tell_failed(core: Core, session: Session, incident: Incident, step: str, fai
 
 def _lead(core: Core, incident_id: int) -> str | None:
     """The lead now: the role's holder, whoever declared the incident, else the roster's first lead."""
-    from app.incidents.exclusions import excluded
 
     with Session(core.engine) as session:
         incident = service.get(session, incident_id)

@@ -10,6 +10,7 @@ from app.reports.figures import PlaybookStats, by_playbook, duration_text, ratio
 
 
 def _engine():
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app import migrate
     from app.config import ConfigError, load_settings
     from app.db import make_engine
@@ -27,6 +28,7 @@ def _engine():
 def _playbook_title(settings, playbook_id: str) -> str | None:
     """The playbook's title when the playbooks load; the report works without them."""
     try:
+        # Loaded on use: each command imports only what it needs, so the CLI starts fast.
         from app.playbooks.loader import load_playbooks
 
         return load_playbooks(settings.warroom_playbooks).get(playbook_id).title
@@ -41,6 +43,7 @@ def report_command(
     """Write an incident's post-incident report (Markdown) and its timeline chart (PNG)."""
     from sqlmodel import Session
 
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.incidents.models import Incident
     from app.reports import report
 
@@ -79,6 +82,7 @@ def stats_table(stats: list[PlaybookStats]) -> str:
 
 def stats_command() -> None:
     """Print the review figures across incidents, per playbook (durations are medians)."""
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.reports.report import stats_records
 
     _settings, engine = _engine()

@@ -19,6 +19,7 @@ from app.core import Core, build_core
 from app.sandbox.driver import SlackDriver
 from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.workspace import Workspace
+from app.server import create_app
 from app.wiring import wire_core
 
 ALERT_TOKEN = "sandbox-alert-token"
@@ -86,8 +87,6 @@ class Sandbox:
         self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=30)
         self.driver = SlackDriver(f"{self.url}/slack/events", self.settings.slack_signing_secret, self.fake)
         if serve:
-            from app.server import create_app
-
             self.server = ServerThread(create_app(self.core), self.port)
             self.server.start()
 

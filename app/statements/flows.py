@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
 from app.effects import service as effects
-from app.incidents import briefing, exclusions, timeline
+from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
@@ -31,6 +30,7 @@ from app.statements import publish, reminders, service
 from app.statements.channels import channel_label, channel_limit, parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
+from app.statements.people import chain_people
 from app.statements.record import draft_context
 from app.statements.service import StatementError, StepPeople
 from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
@@ -44,33 +44,6 @@ _decide_lock = threading.Lock()  # two clicks at once never sign the same step t
 
 
 # --- people -------------------------------------------------------------------------------------
-
-def chain_people(core: Core, incident_id: int, chain: Iterable[str]) -> dict[str, StepPeople]:
-    """Who signs each role: the incident's holder, else the roster's first holder; then the role's backups.
-
-    Backups may sign too, so an unreachable approver never stalls the chain. A role nobody holds or
-    backs up falls to the crisis lead.
-    """
-    with Session(core.engine) as session:
-        holders = roles.holders(session, incident_id)
-        kept_out = exclusions.excluded(session, incident_id)
-    people: dict[str, StepPeople] = {}
-    policy = policy_for(core)
-    for role in dict.fromkeys(chain):
-        listed = [u for u in core.directory.resolve(core.roster.holders(role)) if u not in kept_out]
-        if holders.get(role) in kept_out:
-            holders.pop(role)
-        holder = holders.get(role)
-        if policy.roster_only(role) and holder not in listed:
-            holder = None  # e.g. the executive step: only people the roster lists for it ever sign it
-        approver = holder or next(iter(listed), None)
-        backups = tuple(user for user in core.directory.resolve(core.roster.backups_for(role))
-                        if user != approver and user not in kept_out)
-        if approver is None and not backups:
-            approver = holders.get("lead")
-        people[role] = StepPeople(approver, backups)
-    return people
-
 
 def may_edit(core: Core, incident_id: int, chain: list[str], user_id: str) -> bool:
     """The comms lead, the crisis lead and anyone who may sign a step of the chain may edit."""

@@ -15,11 +15,13 @@ from sqlmodel import Session
 from app.incidents import service as incidents
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.incidents.reminders import post, post_once
+from app.roles import service as roles
 from app.roles.keys import role_title
 from app.scheduling.claims import claim
 from app.slack.client import permalink
 from app.slack.text import link, mention, mentions
 from app.statements import service
+from app.statements.people import chain_people
 from app.timeutil import as_utc, local_clock, utcnow
 
 log = logging.getLogger(__name__)
@@ -90,8 +92,6 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
     if state is None:
         return
     incident, statement, ver = state
-    from app.statements.flows import chain_people
-
     role = ver.approvers[step]
     people = chain_people(core, incident_id, [role])[role]
     tz = core.settings.warroom_timezone
@@ -115,9 +115,6 @@ def approval_backup(core, incident_id: int, statement_id: int, version: int, ste
     if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:backup", incident_id):
         return
     incident, statement, ver = state  # claimed before the DMs go out: a retry never DMs the backups twice
-    from app.roles import service as roles
-    from app.statements.flows import chain_people
-
     role = ver.approvers[step]
     people = chain_people(core, incident_id, [role])[role]
     backups = list(people.backups)
