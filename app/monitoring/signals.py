@@ -67,9 +67,9 @@ def _posts(session: Session, monitor_id: str, since: datetime, now: datetime, *,
            engagement: float | None = None, limit: int = 50) -> list[detection.Post]:
     weight = Mention.followers + 20 * (Mention.likes + Mention.shares + Mention.replies)
     query = select(Mention).where(Mention.monitor_id == monitor_id, Mention.created_at >= since)
-    if followers is not None:
-        query = query.where((Mention.followers >= followers)
-                            | (Mention.likes + Mention.shares + Mention.replies >= engagement))
+    if followers is not None:  # reach: negative or risky posts from large accounts or with much engagement
+        query = query.where(Mention.negative | Mention.risky).where(
+            (Mention.followers >= followers) | (Mention.likes + Mention.shares + Mention.replies >= engagement))
     rows = session.execute(query.order_by(weight.desc()).limit(limit)).scalars().all()
     return [detection.Post(text=row.text, platform=row.platform, followers=row.followers,
                            engagement=row.likes + row.shares + row.replies,

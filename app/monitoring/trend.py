@@ -14,6 +14,7 @@ from app.monitoring.store import minute_of
 from app.timeutil import as_utc, utcnow
 
 BUCKET = timedelta(minutes=15)
+BEFORE = timedelta(hours=1)  # the hour before the room opened: the rise the team reacted to
 
 
 @dataclass(frozen=True)
@@ -31,7 +32,8 @@ class Trend:
 
 
 def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
-    """Mentions and negative share per 15 minutes since the incident opened, for the monitor that raised it.
+    """Mentions and negative share per 15 minutes from an hour before the incident opened, for the monitor that
+    raised it.
 
     None when no monitor raised the incident.
     """
@@ -42,7 +44,7 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
         incident = session.get(Incident, incident_id)
         if signal is None or incident is None:
             return None
-        since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at)))
+        since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
         rows = session.execute(select(MentionRollup.minute, func.sum(MentionRollup.mentions),
                                       func.sum(MentionRollup.scored), func.sum(MentionRollup.negative))
                                .where(MentionRollup.monitor_id == signal.monitor_id, MentionRollup.minute >= since,
