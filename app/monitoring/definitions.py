@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -112,7 +112,7 @@ class Monitor(_Strict):
     terms: Terms
     risk_terms: RiskTerms = RiskTerms()
     signals: Signals = Signals()
-    sources: list[MastodonSource | FeedSource] = []
+    sources: list[Annotated[MastodonSource | FeedSource, Field(discriminator="type")]] = []
 
     @field_validator("id")
     @classmethod

@@ -2,7 +2,8 @@
 
 Both give a compound score in [-1, 1]; a post counts as negative at or below ``NEGATIVE_AT``. The German
 scorer works like a small VADER: word polarities, intensifiers, negation within three words, "aber" giving
-the second half more weight, exclamation marks. Posts in other languages are not scored (``None``).
+the second half more weight, exclamation marks, inflections and superlatives, the ``un-`` prefix. Posts in
+other languages are not scored (``None``).
 """
 
 from __future__ import annotations
@@ -59,12 +60,22 @@ def is_negative(compound: float | None) -> bool:
     return compound is not None and compound <= NEGATIVE_AT
 
 
+_ENDINGS = ("esten", "ester", "estem", "estes", "este", "sten", "ster", "stem", "stes", "ste", "en", "er", "es", "em",
+            "e", "n", "s", "t", "st")
+
+
 def _stem_lookup(word: str, words: dict[str, float]) -> float | None:
+    """The word's polarity: as listed, after a common inflection or superlative ending, or the opposite of the
+    word without its ``un-`` prefix (``unfreundlich``)."""
     if word in words:
         return words[word]
-    for ending in ("en", "er", "es", "em", "e", "n", "s", "t", "st"):
+    for ending in _ENDINGS:
         if word.endswith(ending) and len(word) - len(ending) >= 4 and word[: -len(ending)] in words:
             return words[word[: -len(ending)]]
+    if word.startswith("un") and len(word) > 6:
+        value = _stem_lookup(word[2:], words)
+        if value is not None and value > 0:
+            return -0.8 * value
     return None
 
 
