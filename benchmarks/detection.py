@@ -25,7 +25,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -38,7 +38,9 @@ DAY = detection.DAY
 WEEK = 7 * DAY
 HISTORY = 8 * DAY
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
-LEVELS = (0.3, 2.0, 10.0)
+# Baselines (mentions a minute on average) and the reach threshold a team would set for each: a brand with
+# 14,000 mentions a day hears from 100,000-follower critics every week, so its threshold is higher.
+LEVELS = ((0.3, 100_000), (2.0, 100_000), (10.0, 250_000))
 COOLDOWN = 60
 NEGATIVE = 0.15
 INFLUENCER_FOLLOWERS = 500_000
@@ -59,13 +61,6 @@ def stream(rng: np.random.Generator, level: float, length: int) -> np.ndarray:
     minutes = np.arange(length)
     blocks = rng.lognormal(mean=-0.03, sigma=0.25, size=length // 10 + 1)
     return level * rhythm(minutes) * np.repeat(blocks, 10)[:length]
-
-
-@dataclass
-class Outcome:
-    delays: list[float]
-    missed: int
-    false_alarms: int
 
 
 class Watch:
@@ -106,8 +101,9 @@ def _loud_posts(rng: np.random.Generator, count: int) -> list[tuple[int, int]]:
 
 
 def run(rng: np.random.Generator, level: float, shape: str | None, factor: float, volume: VolumeSignal,
-        reach: ReachSignal) -> tuple[float | None, int]:
-    """One simulated week: (delay of the first alert after the onset, or None; false alarms outside the spike)."""
+        reach: ReachSignal) -> tuple[float | None, Counter]:
+    """One simulated week: (delay of the first alert after the onset, or None; false alarms outside the spike
+    by signal)."""
     length = HISTORY + WEEK
     rate = stream(rng, level, length)
     onset = HISTORY + int(rng.integers(DAY, WEEK - DAY)) if shape else None
@@ -123,7 +119,7 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
     series = detection.Series(counts.tolist())
     watch = Watch(volume, reach)
     recent: list[list[tuple[int, int]]] = [[] for _ in range(length)]
-    delay, false_alarms = None, 0
+    delay, false_alarms = None, Counter()
     spike_end = onset + 120 if onset is not None else None
     for minute in range(HISTORY, length):
         recent[minute - 1] = _loud_posts(rng, int(counts[minute - 1]))
@@ -131,12 +127,12 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
             recent[minute - 1].append((INFLUENCER_FOLLOWERS, 40))
         window_posts = [detection.Post(text="", platform="x", followers=f, engagement=e, minutes_old=minute - m)
                         for m in range(max(0, minute - 60), minute) for f, e in recent[m]]
-        for _name in watch.alerts_at(series, minute, window_posts):
+        for name in watch.alerts_at(series, minute, window_posts):
             if onset is not None and onset <= minute - 1 < spike_end:
                 if delay is None:
                     delay = minute - onset
             else:
-                false_alarms += 1
+                false_alarms[name] += 1
     return delay, false_alarms
 
 
@@ -147,17 +143,21 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
 
 
 def detection_tables(seeds: int) -> str:
-    volume, reach = VolumeSignal(), ReachSignal()
+    volume = VolumeSignal()
     out = []
     quiet_rows = []
-    for level in LEVELS:
+    for level, followers in LEVELS:
+        reach = ReachSignal(followers=followers)
         alarms = [run(np.random.default_rng(1000 + seed), level, None, 1, volume, reach)[1] for seed in range(seeds)]
-        quiet_rows.append([f"{level:g}/min", seeds, sum(alarms), f"{statistics.mean(alarms):.2f}", max(alarms)])
+        totals = [sum(a.values()) for a in alarms]
+        quiet_rows.append([f"{level:g}/min", f"{followers:,}", seeds, sum(a["volume"] for a in alarms),
+                           sum(a["reach"] for a in alarms), f"{statistics.mean(totals):.2f}", max(totals)])
     out.append(table("Quiet weeks: false alarms per simulated week per monitor (target: at most 1)",
-                     ["baseline", "weeks", "false alarms", "per week", "worst week"], quiet_rows))
+                     ["baseline", "reach at", "weeks", "volume", "reach", "per week", "worst week"], quiet_rows))
     for shape, factors in (("sudden", (5, 10)), ("gradual", (5, 10)), ("influencer", (1,))):
         rows = []
-        for level in LEVELS:
+        for level, followers in LEVELS:
+            reach = ReachSignal(followers=followers)
             for factor in factors:
                 results = [run(np.random.default_rng(seed), level, shape, factor, volume, reach)
                            for seed in range(seeds)]
@@ -166,8 +166,8 @@ def detection_tables(seeds: int) -> str:
                 median = f"{statistics.median(delays):.0f}" if delays else "-"
                 p90 = f"{np.percentile(delays, 90):.0f}" if delays else "-"
                 rows.append([f"{level:g}/min", f"{factor}x" if shape != "influencer" else "1 post", seeds, median,
-                             p90, missed, sum(f for _, f in results)])
-        out.append(table(f"Spike shape: {shape} (delay in minutes from onset to alert; target median <= 10)",
+                             p90, missed, sum(sum(f.values()) for _, f in results)])
+        out.append(table(f"Spike shape: {shape} (minutes from onset to alert; target: median <= 10 at >= 5x)",
                          ["baseline", "spike", "runs", "median", "p90", "missed", "false alarms"], rows))
     return "\n\n".join(out)
 
