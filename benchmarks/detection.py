@@ -214,23 +214,27 @@ async def _ingest(port: int, seconds: float, batch: int, connections: int, rate:
     return sent, latencies
 
 
-def ingest_table(seconds: float = 20.0, rate: float = 2_500.0, batch: int = 100, connections: int = 4) -> str:
+def ingest_table(seconds: float = 20.0, rate: float = 2_500.0, batches: tuple[int, ...] = (50, 100),
+                 connections: int = 4) -> str:
     from benchmarks.database import scalar
     from benchmarks.stage import Stage, clear_proxies
     from benchmarks.stats import percentile
 
     clear_proxies()
-    with tempfile.TemporaryDirectory() as folder, Stage(Path(folder)) as stage:
-        began = time.perf_counter()
-        sent, latencies = asyncio.run(_ingest(stage.port, seconds, batch, connections, rate))
-        elapsed = time.perf_counter() - began
-        stored = scalar(stage.database_url, "SELECT count(*) FROM mentions")
-    ms = [value * 1000 for value in latencies]
-    rows = [[f"{rate:,.0f}/s offered", f"{sent / elapsed:,.0f}/s", stored, len(ms), f"{percentile(ms, 50):.1f}",
-             f"{percentile(ms, 99):.1f}", f"{max(ms):.1f}"]]
-    return table(f"Ingest: POST /mentions, {batch} posts a request, {connections} connections, {seconds:g} s "
+    rows = []
+    for batch in batches:
+        with tempfile.TemporaryDirectory() as folder, Stage(Path(folder)) as stage:
+            began = time.perf_counter()
+            sent, latencies = asyncio.run(_ingest(stage.port, seconds, batch, connections, rate))
+            elapsed = time.perf_counter() - began
+            stored = scalar(stage.database_url, "SELECT count(*) FROM mentions")
+        ms = [value * 1000 for value in latencies]
+        rows.append([f"{rate:,.0f}/s offered", batch, f"{sent / elapsed:,.0f}/s", stored, len(ms),
+                     f"{percentile(ms, 50):.1f}", f"{percentile(ms, 99):.1f}", f"{max(ms):.1f}"])
+    return table(f"Ingest: POST /mentions into SQLite, {connections} connections, {seconds:g} s a row "
                  "(target: >= 2,000 mentions/s, p99 < 50 ms)",
-                 ["load", "sustained", "rows stored", "requests", "p50 ms", "p99 ms", "max ms"], rows)
+                 ["load", "posts a request", "sustained", "rows stored", "requests", "p50 ms", "p99 ms", "max ms"],
+                 rows)
 
 
 def main(argv: list[str] | None = None) -> int:
