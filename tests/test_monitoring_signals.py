@@ -49,10 +49,12 @@ def quiet_week(box, per_minute: int = 1, days: int = 8) -> None:
 
 def spike_posts(count: int, *, start: int = 0, loud_followers: int = 0) -> list[PostIn]:
     texts = ["Northwind lied to us, boycott them now", "Northwind's new ad is disgusting and racist",
-             "Worst brand ever, Northwind <!channel> look at this", "Northwind: never again, terrible service"]
+             "Worst brand ever, Northwind <!channel> look at this",
+             "Northwind: never again, terrible service @ann@x.social"]
     posts = [PostIn(platform="mastodon", post_id=f"s{start + i}", text=texts[i % len(texts)], language="en",
                     created_at=NOW - timedelta(minutes=9) + timedelta(seconds=i * 540 // count),
-                    author=f"angry_author_{i}", followers=50 + i, likes=i % 5)
+                    author=f"angry_author_{i}", followers=50 + i, likes=i % 5,
+                    url=f"https://x.social/@angry_author_{i}/{start + i}")
              for i in range(count)]
     if loud_followers:
         posts[0].followers = loud_followers
@@ -91,7 +93,9 @@ def test_a_spike_opens_a_room_with_figures_and_escaped_top_posts(box):
     assert 40 <= negative == alert.metrics["negative_negative"]
     assert alert.metrics["negative_negative_share"] == round(negative / scored, 3)
     assert "Top posts, as received:" in alert.description and "<!channel>" in alert.description  # as received
-    assert "angry_author" not in alert.description + alert.title + json.dumps(alert.raw)  # never a handle
+    everything = alert.description + alert.title + json.dumps(alert.raw)
+    assert "angry_author" not in everything and "@ann" not in everything  # never a handle, not even in a link
+    assert "terrible service @…" in alert.description  # the post quoted, its handle masked
     assert signal.incident_id == storm.incident_id
 
     incident = _wait_room(box, storm.incident_id)

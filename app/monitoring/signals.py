@@ -1,14 +1,16 @@
 """Evaluating each monitor's signals and raising alerts through the intake (dedup, rooms and playbooks apply).
 
 Signals asking for the same playbook kind make one alert, as severe as the largest of them. The alert
-carries the figures and the top posts quoted as received (the room escapes them when it shows them);
-authors' handles are never part of it. A kind already raised is raised again only when it is more severe
-or the cool-down has passed; the intake attaches a repeat to the incident it opened.
+carries the figures and the top posts quoted as received (the room escapes them when it shows them),
+except that handles are masked and links left out: authors' handles are never part of it. A kind already
+raised is raised again only when it is more severe or the cool-down has passed; the intake attaches a
+repeat to the incident it opened.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -109,8 +111,12 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     return [], []
 
 
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?")
+
+
 def _quote(post: detection.Post) -> str:
-    text = " ".join(post.text.split())
+    """The post as received, handles (``@ann``, ``@ann@x.social``) masked, on one line, shortened."""
+    text = _HANDLE.sub("@…", " ".join(post.text.split()))
     text = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
     return f"“{text}” ({post.platform}, {post.followers:,} followers, {post.engagement:,} engagements)"
 
@@ -127,7 +133,7 @@ def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], 
     metrics = {f"{f.signal}_{name}": float(value) for f in findings for name, value in f.figures.items()}
     raw = {"monitor": monitor.id, "findings": [{"signal": f.signal, "severity": f.severity.value,
                                                "summary": f.summary, "figures": f.figures} for f in findings],
-           "top_posts": [{"platform": p.platform, "text": p.text, "url": p.url, "followers": p.followers,
+           "top_posts": [{"platform": p.platform, "text": _HANDLE.sub("@…", p.text), "followers": p.followers,
                           "engagement": p.engagement} for p in top]}
     return AlertIn(source="monitoring", kind=kind, title=title[:500], description="\n".join(lines), severity=severity,
                    dedup_key=f"monitor:{monitor.id}:{kind}", labels={"monitor": monitor.id, "signals": ",".join(names)},
