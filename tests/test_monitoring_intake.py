@@ -114,3 +114,13 @@ def test_every_wrong_field_is_named_and_nothing_is_stored(box):
 def test_a_batch_has_a_size_limit(box):
     answer = send(box, [post(i) for i in range(BATCH_MAX + 1)])
     assert answer.status_code == 422 and answer.json()["field"] == "mentions"
+
+
+def test_broken_monitors_are_a_503_not_a_lost_batch(sandbox, tmp_path, monkeypatch):
+    (tmp_path / "bad.yml").write_text("id: Not Valid\ntitle: x\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.yml: id"):  # every problem is listed
+        configure(sandbox.core, warroom_monitors=tmp_path)
+    monkeypatch.setenv("WARROOM_MONITORS", str(tmp_path))  # loaded on the first request, from the environment
+    answer = send(sandbox, [post(1)])
+    assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
+    assert "bad.yml: id" in answer.json()["error"]

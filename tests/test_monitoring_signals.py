@@ -18,6 +18,7 @@ from app.monitoring.intake import PostIn
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
 from app.monitoring.runtime import configure
 from app.monitoring.store import store_posts
+from app.sandbox.harness import ALERT_TOKEN
 
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
 
@@ -73,7 +74,10 @@ def _wait_room(box, incident_id: int) -> Incident:
 def test_a_spike_opens_a_room_with_figures_and_escaped_top_posts(box):
     quiet_week(box)
     assert signals.evaluate_monitor(box.core, _monitor(), NOW) == []  # quiet: nothing raised
-    store_posts(box.core, spike_posts(60, loud_followers=250_000), NOW)
+    sent = box.http.post("/mentions", headers={"Authorization": f"Bearer {ALERT_TOKEN}"}, json={"mentions": [
+        {**post.__dict__, "created_at": post.created_at.isoformat()}
+        for post in spike_posts(60, loud_followers=250_000)]})
+    assert sent.status_code == 202 and sent.json()["new"] == 60
     raised = {r.kind: r for r in signals.evaluate_monitor(box.core, _monitor(), NOW)}
     assert set(raised) == {"shitstorm", "viral-complaint"}
     storm = raised["shitstorm"]

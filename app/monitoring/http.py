@@ -1,7 +1,8 @@
 """``POST /mentions``: batches of posts from a social-listening feed, with the alert intake's token and rules.
 
 401 without the bearer token, 413 above ``BODY_MAX``, 400 for a body that is not JSON, 422 naming every
-wrong field, 503 with ``Retry-After`` when the database cannot take the write (nothing stored), else
+wrong field, 503 with ``Retry-After`` when the database cannot take the write or the monitors cannot be
+loaded (nothing stored), else
 202 with what was stored. Sending a batch again stores nothing twice.
 """
 
@@ -25,6 +26,7 @@ from app.core import Core
 from app.monitoring import metrics
 from app.monitoring.intake import BODY_MAX, parse_mentions
 from app.monitoring.store import store_posts
+from app.playbooks.errors import PlaybookError
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,10 @@ def mentions_endpoint(core: Core):
             stored = await run_in_threadpool(store_posts, core, posts)
         except OperationalError as exc:
             return unavailable(exc)
+        except PlaybookError as exc:  # the monitors folder is wrong: the sender keeps the posts and retries
+            log.error("monitors cannot be loaded: %s", exc)
+            return JSONResponse({"error": f"the monitors cannot be loaded ({exc.problems[0]}); nothing was stored",
+                                 "retry_after": 60}, status_code=503, headers={"Retry-After": "60"})
         except Exception:
             reference = uuid.uuid4().hex[:12]
             log.exception("mention intake failed (reference %s)", reference)
