@@ -18,8 +18,9 @@ from app.sandbox.harness import ALERT_TOKEN
 AUTH = {"Authorization": f"Bearer {ALERT_TOKEN}"}
 
 
-def post(number: int, *, minutes_ago: float = 1, text: str | None = None, **fields) -> dict:
-    written = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+def post(number: int, *, minutes_ago: float = 1, at: datetime | None = None, text: str | None = None,
+         **fields) -> dict:
+    written = at or datetime.now(UTC) - timedelta(minutes=minutes_ago)
     return {"platform": "mastodon", "post_id": f"p{number}", "author": f"user{number}@x.social", "followers": 150,
             "text": text or f"My Northwind Trailmaster broke after two days #{number}", "language": "en",
             "created_at": written.isoformat(), "url": f"https://x.social/@user{number}/{number}",
@@ -60,8 +61,9 @@ def test_a_batch_is_stored_once_whatever_is_sent_again(box):
 
 
 def test_late_and_out_of_order_posts_count_in_their_own_minute(box):
-    send(box, [post(10, minutes_ago=2), post(11, minutes_ago=45), post(12, minutes_ago=3 * 60)])
-    send(box, [post(13, minutes_ago=45.2)])
+    earlier = datetime.now(UTC).replace(second=30, microsecond=0) - timedelta(minutes=45)
+    send(box, [post(10, minutes_ago=2), post(11, at=earlier), post(12, minutes_ago=3 * 60)])
+    send(box, [post(13, at=earlier - timedelta(seconds=20))])  # later, and written before: the same minute
     by_minute = {r.minute.replace(tzinfo=UTC): r.mentions for r in rows(box, MentionRollup)}
     assert len(by_minute) == 3 and sorted(by_minute.values()) == [1, 1, 2]
     future = send(box, [post(14, minutes_ago=-30)])  # a sender's clock ahead: counted as written now
