@@ -16,6 +16,8 @@ db_cli = typer.Typer(help="Database schema.", no_args_is_help=True)
 playbooks_cli = typer.Typer(help="Playbooks.", no_args_is_help=True)
 cli.add_typer(db_cli, name="db")
 cli.add_typer(playbooks_cli, name="playbooks")
+monitors_cli = typer.Typer(help="Monitors (what the bot watches on social media).", no_args_is_help=True)
+cli.add_typer(monitors_cli, name="monitors")
 
 
 def fail(message: str) -> None:
@@ -120,6 +122,16 @@ def playbooks_validate(
         raise typer.Exit(1)
     count = len(list(Path(directory).glob("*.y*ml")))
     typer.echo(f"{count} playbooks in {directory}: all valid")
+
+
+@monitors_cli.command("validate")
+def monitors_validate(
+    directory: Path = typer.Argument(None, help="Monitor folder (default: WARROOM_MONITORS)."),
+) -> None:
+    """Check every monitor (and that a playbook handles each kind); print each problem, exit 1 on any."""
+    from app.monitoring.commands import validate
+
+    raise typer.Exit(validate(directory, settings_or_exit().warroom_playbooks, typer.echo))
 
 
 @cli.command()

@@ -28,6 +28,7 @@ from app.inbound.shape import shape_problem
 from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
 from app.incidents.setup_health import setup_health
+from app.monitoring.http import routes as monitoring_routes
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
 from app.wiring import build_bolt
@@ -176,6 +177,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         Route("/healthz", health_endpoint(core), methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *alert_routes(core),
+        *monitoring_routes(core),
     ]
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.core = core

@@ -1,0 +1,1 @@
+"""Proactive monitoring: mentions in, per-minute rollups, signals that raise alerts through the intake."""

@@ -1,0 +1,186 @@
+"""Monitors as data: ``monitors/*.yml`` says what to watch, on which platforms, and which signals raise alerts.
+
+Validated like playbooks: every problem is reported with its file and field.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from app.playbooks.errors import PlaybookError, Problem, problems_from_validation
+from app.playbooks.loader import read_yaml
+
+LANGUAGES = ("en", "de")
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Terms(_Strict):
+    """What to watch, per language: the brand, products, executives and campaign hashtags."""
+
+    brand: dict[str, list[str]] = {}
+    products: dict[str, list[str]] = {}
+    executives: dict[str, list[str]] = {}
+    hashtags: dict[str, list[str]] = {}
+
+    @field_validator("brand", "products", "executives", "hashtags")
+    @classmethod
+    def _languages(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language, terms in value.items():
+            if language not in LANGUAGES:
+                raise ValueError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
+            for term in terms:
+                if not term.strip():
+                    raise ValueError(f"an empty term in {language!r}")
+        return value
+
+    def all(self) -> list[str]:
+        return sorted({term.strip() for group in (self.brand, self.products, self.executives, self.hashtags)
+                       for terms in group.values() for term in terms})
+
+
+class VolumeSignal(_Strict):
+    """Mentions in the last ``window_minutes`` against the baseline for this time of day and week."""
+
+    kind: str = "shitstorm"
+    window_minutes: int = Field(10, ge=1, le=120)
+    z: float = Field(5.0, gt=0, description="standard deviations above the baseline")
+    min_ratio: float = Field(2.0, ge=1)
+    min_mentions: int = Field(8, ge=1)
+
+
+class NegativeSignal(_Strict):
+    kind: str = "shitstorm"
+    window_minutes: int = Field(60, ge=5, le=24 * 60)
+    share: float = Field(0.35, gt=0, lt=1)
+    min_mentions: int = Field(20, ge=1)
+
+
+class ReachSignal(_Strict):
+    kind: str = "viral-complaint"
+    followers: int = Field(100_000, ge=1)
+    engagement_per_minute: float = Field(50.0, gt=0)
+
+
+class RiskTerms(_Strict):
+    """Words that lift a signal's severity one level when at least ``min_posts`` posts of the window carry them."""
+
+    terms: dict[str, list[str]] = {}
+    min_posts: int = Field(3, ge=1)
+
+    @field_validator("terms")
+    @classmethod
+    def _languages(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        for language in value:
+            if language not in LANGUAGES:
+                raise ValueError(f"unknown language {language!r}: use one of {', '.join(LANGUAGES)}")
+        return value
+
+
+class Signals(_Strict):
+    volume: VolumeSignal | None = VolumeSignal()
+    negative: NegativeSignal | None = NegativeSignal()
+    reach: ReachSignal | None = ReachSignal()
+
+
+class MastodonSource(_Strict):
+    type: Literal["mastodon"]
+    api_base_url: str
+    hashtags: list[str] = Field(min_length=1)
+    token_env: str | None = None  # the environment variable holding the access token
+    every_seconds: int = Field(60, ge=10)
+
+
+class FeedSource(_Strict):
+    type: Literal["feed"]
+    url: str
+    every_seconds: int = Field(300, ge=30)
+
+
+class Monitor(_Strict):
+    id: str
+    title: str
+    platforms: list[str] = []  # empty: posts from every platform count
+    terms: Terms
+    risk_terms: RiskTerms = RiskTerms()
+    signals: Signals = Signals()
+    sources: list[Annotated[MastodonSource | FeedSource, Field(discriminator="type")]] = []
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, value: str) -> str:
+        if not _ID.match(value):
+            raise ValueError("must be lowercase letters, digits and '-', e.g. acme-brand")
+        return value
+
+    @model_validator(mode="after")
+    def _checks(self) -> Monitor:
+        if not self.terms.all():
+            raise ValueError("terms: name at least one term to watch")
+        for name in ("volume", "negative", "reach"):
+            signal = getattr(self.signals, name)
+            if signal is not None and not _KIND.match(signal.kind):
+                raise ValueError(f"signals.{name}.kind: {signal.kind!r} is not a playbook kind (e.g. shitstorm)")
+        return self
+
+
+def _check_kinds(monitor: Monitor, name: str, known_kinds: set[str] | None) -> list[Problem]:
+    if not known_kinds:
+        return []
+    return [Problem(name, f"signals.{key}.kind", f"no playbook handles kind {signal.kind!r}")
+            for key in ("volume", "negative", "reach")
+            if (signal := getattr(monitor.signals, key)) is not None and signal.kind not in known_kinds]
+
+
+def collect(directory: str | Path, known_kinds: set[str] | None = None) -> tuple[list[Monitor], list[Problem]]:
+    """Every monitor in ``directory`` and every problem found (file, field, message)."""
+    folder = Path(directory)
+    if not folder.is_dir():
+        return [], [Problem(str(directory), "", "the monitors folder does not exist (set WARROOM_MONITORS)")]
+    monitors: list[Monitor] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in sorted([*folder.glob("*.yml"), *folder.glob("*.yaml")]):
+        name = path.name
+        data, found = read_yaml(path, name)
+        if found:
+            problems += found
+            continue
+        if not isinstance(data, dict):
+            problems.append(Problem(name, "", "expected a mapping of fields (id, title, terms, ...)"))
+            continue
+        try:
+            monitor = Monitor.model_validate(data)
+        except ValidationError as exc:
+            problems += problems_from_validation(name, exc, set(Monitor.model_fields))
+            continue
+        if monitor.id in seen:
+            problems.append(Problem(name, "id", f"{monitor.id!r} is already the id of {seen[monitor.id]}"))
+            continue
+        found = _check_kinds(monitor, name, known_kinds)
+        if found:
+            problems += found
+            continue
+        seen[monitor.id] = name
+        monitors.append(monitor)
+    return monitors, problems
+
+
+def validate_directory(directory: str | Path, known_kinds: set[str] | None = None) -> list[Problem]:
+    return collect(directory, known_kinds)[1]
+
+
+def load_monitors(directory: str | Path, known_kinds: set[str] | None = None) -> list[Monitor]:
+    """The monitors of ``directory``; raises PlaybookError listing every problem."""
+    monitors, problems = collect(directory, known_kinds)
+    if problems:
+        raise PlaybookError(problems)
+    return monitors

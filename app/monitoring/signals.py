@@ -1,0 +1,185 @@
+"""Evaluating each monitor's signals and raising alerts through the intake (dedup, rooms and playbooks apply).
+
+Signals asking for the same playbook kind make one alert, as severe as the largest of them. The alert
+carries the figures and the top posts quoted as received (the room escapes them when it shows them),
+except that handles are masked and links left out: authors' handles are never part of it. A kind already
+raised is raised again only when it is more severe or the cool-down has passed; the intake attaches a
+repeat to the incident it opened.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.alerts import flows
+from app.alerts.parsers import AlertIn
+from app.db import transaction
+from app.monitoring import detection, metrics
+from app.monitoring.definitions import Monitor
+from app.monitoring.models import Mention, MentionRollup, MonitorSignal
+from app.monitoring.runtime import get as monitoring
+from app.monitoring.store import minute_of
+from app.severity import Severity
+from app.timeutil import as_utc, utcnow
+
+log = logging.getLogger(__name__)
+REACH_WINDOW = 60  # minutes in which a post's reach counts
+QUOTE_MAX = 280
+TOP_POSTS = 3
+
+
+@dataclass(frozen=True)
+class Raised:
+    monitor_id: str
+    kind: str
+    severity: str
+    signals: list[str]
+    alert_id: int
+    incident_id: int | None
+    status: str
+
+
+def counts(session: Session, monitor_id: str, end: datetime, minutes: int) -> list[int]:
+    """Mentions per minute of the ``minutes`` minutes before ``end`` (a whole minute), oldest first."""
+    start = end - timedelta(minutes=minutes)
+    dense = [0] * minutes
+    query = select(MentionRollup.minute, MentionRollup.mentions).where(
+        MentionRollup.monitor_id == monitor_id, MentionRollup.minute >= start, MentionRollup.minute < end)
+    for minute, mentions in session.execute(query):
+        dense[int((as_utc(minute) - start).total_seconds() // 60)] = mentions
+    return dense
+
+
+def _sums(session: Session, monitor_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
+    """(scored, negative, risky) posts of the monitor from ``start`` to ``end``."""
+    query = select(func.coalesce(func.sum(MentionRollup.scored), 0), func.coalesce(func.sum(MentionRollup.negative), 0),
+                   func.coalesce(func.sum(MentionRollup.risky), 0)).where(
+        MentionRollup.monitor_id == monitor_id, MentionRollup.minute >= start, MentionRollup.minute < end)
+    scored, negative, risky = session.execute(query).one()
+    return int(scored), int(negative), int(risky)
+
+
+def _posts(session: Session, monitor_id: str, since: datetime, now: datetime, *, followers: int | None = None,
+           engagement: float | None = None, limit: int = 50) -> list[detection.Post]:
+    weight = Mention.followers + 20 * (Mention.likes + Mention.shares + Mention.replies)
+    query = select(Mention).where(Mention.monitor_id == monitor_id, Mention.created_at >= since)
+    if followers is not None:  # reach: negative or risky posts from large accounts or with much engagement
+        query = query.where(Mention.negative | Mention.risky).where(
+            (Mention.followers >= followers) | (Mention.likes + Mention.shares + Mention.replies >= engagement))
+    rows = session.execute(query.order_by(weight.desc()).limit(limit)).scalars().all()
+    return [detection.Post(text=row.text, platform=row.platform, followers=row.followers,
+                           engagement=row.likes + row.shares + row.replies,
+                           minutes_old=max((now - as_utc(row.created_at)).total_seconds() / 60, 0.0), url=row.url)
+            for row in rows]
+
+
+def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[detection.Finding], list[detection.Post]]:
+    """What the monitor's signals find at ``now``, and the window's top posts."""
+    end = minute_of(now)
+    findings: list[detection.Finding] = []
+    volume = monitor.signals.volume
+    window = volume.window_minutes if volume else 10
+    if volume:
+        history = detection.HISTORY_DAYS * detection.DAY + window + detection.SMOOTH
+        found = detection.volume(counts(session, monitor.id, end, history), end, window=window, z=volume.z,
+                                 min_ratio=volume.min_ratio, min_mentions=volume.min_mentions, kind=volume.kind)
+        findings += [found] if found else []
+    negative = monitor.signals.negative
+    if negative:
+        scored, bad, _ = _sums(session, monitor.id, end - timedelta(minutes=negative.window_minutes), end)
+        found = detection.negative_share(bad, scored, share=negative.share, min_mentions=negative.min_mentions,
+                                         kind=negative.kind)
+        findings += [found] if found else []
+    reach = monitor.signals.reach
+    if reach:
+        loud = _posts(session, monitor.id, now - timedelta(minutes=REACH_WINDOW), now, followers=reach.followers,
+                      engagement=reach.engagement_per_minute)
+        found = detection.reach(loud, followers=reach.followers, engagement_per_minute=reach.engagement_per_minute,
+                                kind=reach.kind)
+        findings += [found] if found else []
+    if findings:
+        _, _, risky = _sums(session, monitor.id, end - timedelta(minutes=window), end)
+        findings = detection.lift(findings, risky, monitor.risk_terms.min_posts)
+        top = _posts(session, monitor.id, now - timedelta(minutes=max(window, REACH_WINDOW)), now, limit=TOP_POSTS)
+        return findings, top
+    return [], []
+
+
+_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?")
+
+
+def _quote(post: detection.Post) -> str:
+    """The post as received, handles (``@ann``, ``@ann@x.social``) masked, on one line, shortened."""
+    text = _HANDLE.sub("@…", " ".join(post.text.split()))
+    text = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
+    return f"“{text}” ({post.platform}, {post.followers:,} followers, {post.engagement:,} engagements)"
+
+
+def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], top: list[detection.Post]) -> AlertIn:
+    """The alert for the findings of one kind: figures, summaries and the top posts; never an author's handle."""
+    severity = max((f.severity for f in findings), key=lambda level: level.rank)
+    names = [f.signal for f in findings]
+    headline = {"volume": "mention spike", "negative": "negative sentiment", "reach": "high-reach post"}
+    title = f"{monitor.title}: " + ", ".join(headline.get(name, name) for name in names)
+    lines = [f"- {f.summary}" for f in findings]
+    if top:
+        lines += ["", "Top posts, as received:"] + [f"- {_quote(post)}" for post in top]
+    metrics = {f"{f.signal}_{name}": float(value) for f in findings for name, value in f.figures.items()}
+    raw = {"monitor": monitor.id, "findings": [{"signal": f.signal, "severity": f.severity.value,
+                                               "summary": f.summary, "figures": f.figures} for f in findings],
+           "top_posts": [{"platform": p.platform, "text": _HANDLE.sub("@…", p.text), "followers": p.followers,
+                          "engagement": p.engagement} for p in top]}
+    return AlertIn(source="monitoring", kind=kind, title=title[:500], description="\n".join(lines), severity=severity,
+                   dedup_key=f"monitor:{monitor.id}:{kind}", labels={"monitor": monitor.id, "signals": ",".join(names)},
+                   metrics=metrics, raw=raw)
+
+
+def _due(session: Session, monitor: Monitor, kind: str, severity: Severity, now: datetime, cooldown: timedelta) -> bool:
+    last = session.execute(select(MonitorSignal).where(
+        MonitorSignal.monitor_id == monitor.id, MonitorSignal.kind == kind, MonitorSignal.fired_at > now - cooldown,
+    ).order_by(MonitorSignal.fired_at.desc()).limit(1)).scalars().first()
+    return last is None or severity.rank > Severity.parse(last.severity).rank
+
+
+def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> list[Raised]:
+    """Assess one monitor and raise an alert per playbook kind whose signals fire (and are due)."""
+    now = now or utcnow()
+    cooldown = timedelta(minutes=monitoring(core).settings.warroom_monitor_cooldown_minutes)
+    with Session(core.engine) as session:
+        findings, top = assess(session, monitor, now)
+        by_kind: dict[str, list[detection.Finding]] = {}
+        for finding in findings:
+            by_kind.setdefault(finding.kind, []).append(finding)
+        due = {kind: found for kind, found in by_kind.items()
+               if _due(session, monitor, kind, max((f.severity for f in found), key=lambda s: s.rank), now, cooldown)}
+    raised = []
+    for kind, found in due.items():
+        alert = build_alert(monitor, kind, found, top)
+        result = flows.receive(core, alert)
+        with transaction(core.engine) as session:
+            session.add(MonitorSignal(monitor_id=monitor.id, kind=kind, severity=alert.severity.value,
+                                      signals=",".join(f.signal for f in found), fired_at=now,
+                                      alert_id=result.alert_id, incident_id=result.incident_id))
+        metrics.SIGNALS.labels(monitor=monitor.id, kind=kind, severity=alert.severity.value).inc()
+        log.info("monitor %s raised %s (%s): alert %s, %s", monitor.id, kind, alert.severity.value, result.alert_id,
+                 result.status)
+        raised.append(Raised(monitor.id, kind, alert.severity.value, [f.signal for f in found], result.alert_id,
+                             result.incident_id, result.status))
+    return raised
+
+
+def evaluate_all(core, now: datetime | None = None) -> list[Raised]:
+    """Every monitor, once; a monitor that fails is logged and the others still run."""
+    raised = []
+    for monitor in monitoring(core).monitors.values():
+        try:
+            raised += evaluate_monitor(core, monitor, now)
+        except Exception:
+            log.exception("evaluating monitor %s failed", monitor.id)
+    return raised

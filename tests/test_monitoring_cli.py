@@ -1,0 +1,37 @@
+"""`warroom monitors validate`: the shipped monitors pass; every problem is named with file and field."""
+
+from __future__ import annotations
+
+from typer.testing import CliRunner
+
+from app.cli import cli
+from app.sandbox.harness import shipped_playbooks
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["monitors", "validate", *args], env={"WARROOM_PLAYBOOKS": str(shipped_playbooks())})
+
+
+def test_the_shipped_monitors_are_valid():
+    result = run()
+    assert result.exit_code == 0, result.output
+    assert "all valid" in result.output
+
+
+def test_problems_are_named_with_file_and_field(tmp_path):
+    (tmp_path / "a.yml").write_text(
+        "id: Brand One\ntitle: x\nterms: {brand: {fr: [marque]}}\nsignals: {volume: {kind: no-such-kind, z: -1}}\n"
+        "sources: [{type: mastodon, api_base_url: 'https://m.example', hashtags: []}]\n", encoding="utf-8")
+    (tmp_path / "b.yml").write_text("id: b\ntitle: b\nterms: {brand: {en: [B]}}\nsignals: {reach: {kind: nope}}\n",
+                                    encoding="utf-8")
+    (tmp_path / "c.yml").write_text("id: b\ntitle: again\nterms: {brand: {en: [C]}}\n", encoding="utf-8")
+    (tmp_path / "d.yml").write_text("id: [unclosed\n", encoding="utf-8")
+    result = run(str(tmp_path))
+    assert result.exit_code == 1
+    output = result.output
+    assert "a.yml: id:" in output and "lowercase letters" in output
+    assert "a.yml: terms.brand: " in output and "unknown language 'fr'" in output
+    assert "a.yml: signals.volume.z" in output
+    assert "a.yml: sources[0].mastodon.hashtags: List should have at least 1 item" in output
+    assert "b.yml: signals.reach.kind: no playbook handles kind 'nope'" in output
+    assert "d.yml: YAML syntax error" in output
