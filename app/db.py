@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 import weakref
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -10,6 +12,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
 
@@ -39,6 +42,11 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+# How long an urgent writer (someone is waiting on the answer) queues behind this process's other writers
+# before it gives up with "database is locked", which the alert intake answers with 503 and Retry-After.
+URGENT_WAIT = 5.0
+
+
 class WriteLock:
     """A re-entrant lock on which urgent writers (the alert intake) go before the others waiting."""
 
@@ -55,9 +63,14 @@ class WriteLock:
                 self._depth += 1
                 return
             self._urgent_waiting += urgent
+            deadline = time.monotonic() + URGENT_WAIT
             try:
                 while self._owner is not None or (self._urgent_waiting and not urgent):
-                    self._state.wait()
+                    left = deadline - time.monotonic()
+                    if urgent and left <= 0:  # the caller is waiting: say the database is busy, do not hang
+                        raise OperationalError("waiting for this process's write queue", {},
+                                               sqlite3.OperationalError("database is locked (write queue full)"))
+                    self._state.wait(left if urgent else None)
             finally:
                 self._urgent_waiting -= urgent
             self._owner, self._depth = me, 1

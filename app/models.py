@@ -8,6 +8,7 @@ from app.effects.models import Effect
 from app.inbound.models import SeenRequest
 from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
+from app.monitoring.models import ConnectorState, Mention, MentionRollup, MonitorSignal
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
 from app.statements.models import Approval, Statement, StatementVersion
@@ -16,7 +17,7 @@ from app.tasks.models import Task
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Alert", "Approval", "Decision", "Effect", "Fact", "Incident", "IncidentClock", "IncidentLabel",
-    "ProcessedEvent", "RoleAssignment", "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion",
-    "Task", "TimelineEvent", "metadata",
+    "Alert", "Approval", "ConnectorState", "Decision", "Effect", "Fact", "Incident", "IncidentClock", "IncidentLabel",
+    "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment", "SeenRequest", "SentReminder",
+    "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
 ]

@@ -11,13 +11,14 @@ from sqlmodel import Session
 
 from app.incidents import reminders as incidents
 from app.incidents import service
+from app.monitoring import jobs as monitoring
 from app.scheduling import registry
 from app.statements import reminders as statements
 from app.status import digests
 from app.tasks import reminders as tasks
 from app.timeutil import utcnow
 
-DOMAINS = (incidents, tasks, statements, digests)
+DOMAINS = (incidents, tasks, statements, digests, monitoring)
 
 
 def register_all(register=registry.register) -> None:

@@ -28,7 +28,9 @@ from app.inbound.shape import shape_problem
 from app.inbound.signature import Refused, check_signature, signed_headers
 from app.incidents.setup import resume_all, warm_up
 from app.incidents.setup_health import setup_health
+from app.monitoring import jobs as monitoring_jobs
 from app.monitoring.http import routes as monitoring_routes
+from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
 from app.wiring import build_bolt
@@ -114,13 +116,18 @@ def health_endpoint(core: Core):
     def work() -> dict:
         return {**setup_health(core), **outbox_health(core.engine)}
 
+    def connectors() -> dict:
+        return connector_health(core).as_dict()
+
     async def health(_request: Request) -> JSONResponse:
         database = await run_in_threadpool(database_check, core.engine)
         checks: dict = {"database": database.as_dict()}
         stuck = False
         if database.ok:  # work that needs people: stopped set-ups, Slack posts that failed for good
             checks["work"] = await run_in_threadpool(work)
-            stuck = bool(checks["work"]["setups_failed"] or checks["work"]["effects_failed"])
+            checks["connectors"] = await run_in_threadpool(connectors)
+            stuck = bool(checks["work"]["setups_failed"] or checks["work"]["effects_failed"]
+                         or not checks["connectors"].get("ok", True))
         status = "degraded" if not database.ok or stuck else "ok"
         # Only a database that does not answer takes the process out of service (503); stuck work is reported.
         return JSONResponse({"ok": database.ok, "status": status, "checks": checks},
@@ -155,6 +162,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
 
             handler = SocketModeHandler(bolt, core.settings.slack_app_token)
             handler.connect()
+        monitoring_jobs.plan(core)  # connector polls, signal evaluation and retention (each plans its next run)
         core.submit(warm_up, core)
         resumed = resume_all(core)
         if resumed:

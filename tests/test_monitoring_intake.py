@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from app.monitoring.definitions import Monitor
 from app.monitoring.intake import BATCH_MAX, BODY_MAX
 from app.monitoring.models import Mention, MentionRollup
-from app.monitoring.runtime import configure
+from app.monitoring.runtime import configure, reset
 from app.sandbox.harness import ALERT_TOKEN
 
 AUTH = {"Authorization": f"Bearer {ALERT_TOKEN}"}
@@ -122,7 +122,8 @@ def test_broken_monitors_are_a_503_not_a_lost_batch(sandbox, tmp_path, monkeypat
     (tmp_path / "bad.yml").write_text("id: Not Valid\ntitle: x\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.yml: id"):  # every problem is listed
         configure(sandbox.core, warroom_monitors=tmp_path)
-    monkeypatch.setenv("WARROOM_MONITORS", str(tmp_path))  # loaded on the first request, from the environment
+    monkeypatch.setenv("WARROOM_MONITORS", str(tmp_path))  # loaded on the next use, from the environment
+    reset(sandbox.core)  # the files changed since the server loaded them at start
     answer = send(sandbox, [post(1)])
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "60"
     assert "bad.yml: id" in answer.json()["error"]

@@ -297,7 +297,8 @@ def test_each_kind_has_one_handler_and_every_domain_registers_its_own():
         "status_overdue": "app.incidents.reminders", "setup_retry": "app.incidents.reminders",
         "archive": "app.incidents.reminders", "task_due": "app.tasks.reminders",
         "approval_due": "app.statements.reminders", "approval_backup": "app.statements.reminders",
-        "digest": "app.status.digests"}
+        "digest": "app.status.digests", "monitor-poll": "app.monitoring.jobs",
+        "monitor-evaluate": "app.monitoring.jobs", "monitor-retention": "app.monitoring.jobs"}
 
     def one(core) -> None: ...
 

@@ -33,6 +33,11 @@ def configure(core, monitors: list[Monitor] | None = None, **settings) -> Monito
     return state
 
 
+def reset(core) -> None:
+    """Forget the loaded monitors: the next use loads them again (after the monitor files changed)."""
+    core.__dict__.pop(_KEY, None)
+
+
 def get(core) -> Monitoring:
     state = core.__dict__.get(_KEY)
     if state is None:
