@@ -203,20 +203,22 @@ def conversations_info(store: SlackStore, args: Args) -> dict[str, Any]:
 
 @method("conversations.list")
 def conversations_list(store: SlackStore, args: Args) -> dict[str, Any]:
-    types = set(args.id_list("types") or ["public_channel"])
-    exclude_archived = args.flag("exclude_archived")
-    listed = []
-    for channel in store.channels.values():
-        if channel.is_im:
-            wanted = "im" in types
-        elif channel.is_private:
-            wanted = "private_channel" in types and store.bot_user_id in channel.members
-        else:
-            wanted = "public_channel" in types
-        if wanted and not (exclude_archived and channel.is_archived):
-            listed.append(channel.to_slack(store.bot_user_id))
+    listed = [c.to_slack(store.bot_user_id) for c in store.channels.values() if _listed(store, c, args)]
     page, metadata = paginate(listed, args)
     return {"channels": page, "response_metadata": metadata}
+
+
+def _listed(store: SlackStore, channel, args: Args) -> bool:
+    """Whether a listing (conversations.list, users.conversations) shows ``channel`` to the app, by its
+    ``types`` and ``exclude_archived``: private channels only when the bot is in them."""
+    types = set(args.id_list("types") or ["public_channel"])
+    if channel.is_im:
+        wanted = "im" in types
+    elif channel.is_private:
+        wanted = "private_channel" in types and store.bot_user_id in channel.members
+    else:
+        wanted = "public_channel" in types
+    return wanted and not (args.flag("exclude_archived") and channel.is_archived)
 
 
 @method("users.conversations")
@@ -226,18 +228,8 @@ def users_conversations(store: SlackStore, args: Args) -> dict[str, Any]:
     user = args.text("user") or store.bot_user_id
     if user not in store.users:
         raise SlackError("user_not_found")
-    types = set(args.id_list("types") or ["public_channel"])
-    exclude_archived = args.flag("exclude_archived")
-    listed = []
-    for channel in store.channels.values():
-        if channel.is_im or user not in channel.members:
-            continue
-        if channel.is_private:
-            wanted = "private_channel" in types and store.bot_user_id in channel.members
-        else:
-            wanted = "public_channel" in types
-        if wanted and not (exclude_archived and channel.is_archived):
-            listed.append(channel.to_slack(store.bot_user_id))
+    listed = [c.to_slack(store.bot_user_id) for c in store.channels.values()
+              if not c.is_im and user in c.members and _listed(store, c, args)]
     page, metadata = paginate(listed, args)
     return {"channels": page, "response_metadata": metadata}
 
