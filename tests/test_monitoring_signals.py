@@ -19,6 +19,7 @@ from app.monitoring.models import Mention, MentionRollup, MonitorSignal
 from app.monitoring.runtime import configure
 from app.monitoring.store import store_posts
 from app.sandbox.harness import ALERT_TOKEN
+from app.status.listeners import incident_status
 
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
 
@@ -101,6 +102,9 @@ def test_a_spike_opens_a_room_with_figures_and_escaped_top_posts(box):
     assert "angry_author" not in everything and "@ann" not in everything  # never a handle, not even in a link
     assert "terrible service @…" in alert.description  # the post quoted, its handle masked
     assert signal.incident_id == storm.incident_id
+    # The room's status shows the mention trend of the monitor that raised it.
+    shown = json.dumps(incident_status(box.core, storm.incident_id)["blocks"])
+    assert "Mentions per 15 min (northwind)" in shown
 
     incident = _wait_room(box, storm.incident_id)
     assert incident.playbook_id == "shitstorm" and incident.severity == "critical"
