@@ -117,7 +117,7 @@ def test_assign_by_lead_and_refusal_for_others(sandbox):
                                       for t in ephemeral_texts(sandbox, "U0SUPPORT")))
     sandbox.driver.command("U0LEAD", incident.channel_id, "assign legal <@U0LEGAL2|sara>")
     wait_text(sandbox, incident.channel_id, "is now Legal counsel")
-    assert "U0LEGAL2" in sandbox.fake.channel(incident.channel_id).members
+    sandbox.fake.wait_for(lambda: "U0LEGAL2" in sandbox.fake.channel(incident.channel_id).members)
     with Session(sandbox.core.engine) as session:
         assert roles.holder(session, incident.id, "legal") == "U0LEGAL2"
 

@@ -103,16 +103,17 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
             briefing.enqueue_refresh(session, incident_id)
             if role == "lead":
                 _topic(session, incident_id)
-    core.deliver()
     if not changed:
         return False
-    if incident.channel_id:
-        try:
+    try:
+        if incident.channel_id:  # invited first, so the announcement never names someone not yet in the room
             core.slack.conversations_invite(channel=incident.channel_id, users=user_id)
             core.directory.forget_room(incident.channel_id, user_id)
-        except SlackApiError as exc:
-            if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
-                raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
+    except SlackApiError as exc:
+        if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
+            raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
+    finally:
+        core.deliver()
     return True
 
 
