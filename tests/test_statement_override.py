@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from app.db import transaction
-from app.statements.models import StatementVersion
+import pytest
+from sqlalchemy.exc import IntegrityError
+
+from app.db import make_engine, transaction
+from app.statements.models import Approval, StatementVersion
 from tests.test_statement_approvals import click, wait_signed
 from tests.test_statement_flow import add_fact, approvals_of, draft, events, room, versions_of, wait_version
 
@@ -69,3 +72,22 @@ def test_german_staff_memos_say_du_when_the_organisation_does(make_sandbox):
     memo = version.variants["staff"]
     assert " euch" in memo or " ihr " in memo or "Euer" in memo
     assert " Sie " not in memo and " Ihnen" not in memo
+
+
+def test_the_database_allows_one_sign_off_per_step_whichever_process_takes_the_click(sandbox):
+    incident = room(sandbox)
+    statement, _ = draft(sandbox, incident)
+    [version] = versions_of(sandbox, statement.id)
+    other_process = make_engine(str(sandbox.core.engine.url))  # its own engine on the same file
+    try:
+        with transaction(other_process) as session:
+            session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS2",
+                                 decision="approved"))
+        with pytest.raises(IntegrityError), transaction(sandbox.core.engine) as session:
+            session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS",
+                                 decision="approved"))
+        with transaction(sandbox.core.engine) as session:  # a change request on the same step is no sign-off
+            session.add(Approval(version_id=version.id, step=0, role="comms", user_id="U0COMMS",
+                                 decision="changes_requested", comment="shorter"))
+    finally:
+        other_process.dispose()

@@ -9,6 +9,7 @@ from datetime import datetime
 from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from app.core import Core
@@ -307,14 +308,18 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     The final step is not signed while the checks found errors, unless the approver gives a reason to
     override them ("needs_override": the listener asks for one)."""
     incident_id, people = _people_for_current(core, statement_id)
-    with _decide_lock, transaction(core.engine) as session:
-        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved", people=people,
-                                 override_reason=override_reason)
-        if outcome.status == "needs_override":
-            return outcome.status
-        step, started = outcome.step, outcome.statement.step_started_at
-        if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
-            enqueue_final(core, session, statement_id)
+    try:
+        with _decide_lock, transaction(core.engine) as session:
+            outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved",
+                                     people=people, override_reason=override_reason)
+            if outcome.status == "needs_override":
+                return outcome.status
+            step, started = outcome.step, outcome.statement.step_started_at
+            if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
+                enqueue_final(core, session, statement_id)
+    except IntegrityError:  # another process signed this step a moment earlier: the database allows one
+        reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
+        return "closed"
     core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))

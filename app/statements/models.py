@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index
+from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.timeutil import utcnow
@@ -49,6 +49,11 @@ class StatementVersion(SQLModel, table=True):
 
 class Approval(SQLModel, table=True):
     __tablename__ = "approvals"
+    __table_args__ = (
+        # One sign-off per step of a version, whichever process took the click.
+        Index("uq_approvals_signed_step", "version_id", "step", unique=True,
+              sqlite_where=text("decision = 'approved'"), postgresql_where=text("decision = 'approved'")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     version_id: int = Field(foreign_key="statement_versions.id", index=True)
