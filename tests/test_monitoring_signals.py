@@ -19,7 +19,9 @@ from app.monitoring.models import Mention, MentionRollup, MonitorSignal
 from app.monitoring.runtime import configure
 from app.monitoring.store import store_posts
 from app.sandbox.harness import ALERT_TOKEN
+from app.status import brief, digests
 from app.status.listeners import incident_status
+from tests.test_intake import wait_ready
 
 NOW = datetime.now(UTC).replace(second=30, microsecond=0)
 
@@ -105,6 +107,13 @@ def test_a_spike_opens_a_room_with_figures_and_escaped_top_posts(box):
     # The room's status shows the mention trend of the monitor that raised it.
     shown = json.dumps(incident_status(box.core, storm.incident_id)["blocks"])
     assert "Mentions per 15 min (northwind)" in shown
+    # ... and the executives' digest carries it too.
+    assert digests.send(box.core, storm.incident_id) >= 1
+    assert any("Mentions per 15 min (northwind)" in json.dumps(m.blocks or []) for m in box.fake.dms("U0CEO"))
+    ready = wait_ready(box, storm.incident_id)  # and the leadership brief posted in the room
+    brief.deliver(box.core, storm.incident_id, ready.channel_id, by="U0LEAD")
+    assert any("Mentions per 15 min (northwind)" in json.dumps(m.blocks or [])
+               for m in box.fake.messages(ready.channel_id))
 
     incident = _wait_room(box, storm.incident_id)
     assert incident.playbook_id == "shitstorm" and incident.severity == "critical"

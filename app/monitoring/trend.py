@@ -11,6 +11,8 @@ from sqlmodel import Session
 from app.incidents.models import Incident
 from app.monitoring.models import MentionRollup, MonitorSignal
 from app.monitoring.store import minute_of
+from app.slack import blocks as bk
+from app.slack.text import escape
 from app.timeutil import as_utc, utcnow
 
 BUCKET = timedelta(minutes=15)
@@ -65,3 +67,14 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
     previous = counts[-2] if len(counts) >= 2 else latest
     direction = "rising" if latest > previous * 1.15 else "falling" if latest < previous * 0.85 else "flat"
     return Trend(signal.monitor_id, since, series, peak, latest, direction)
+
+
+def with_trend(core, incident_id: int, message: dict) -> dict:
+    """``message`` (text and blocks) with the mention trend as its last block, for an incident a monitor raised;
+    unchanged otherwise or when the message has no room left for a block."""
+    found = trend(core, incident_id)
+    blocks = message.get("blocks") or []
+    if found is None or len(blocks) >= bk.MESSAGE_BLOCKS_MAX:
+        return message
+    return {**message, "blocks": [*blocks, bk.context(f":chart_with_upwards_trend: {escape(found.line())}")]}
+

@@ -17,6 +17,7 @@ from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.models import Fact, TimelineEvent
 from app.llm import LLMSettings, ModelError, complete
+from app.monitoring.trend import with_trend
 from app.roles.keys import role_title
 from app.slack import blocks as bk
 from app.slack.text import escape, mention, truncate
@@ -263,7 +264,7 @@ def deliver(core, incident_id: int, channel_id: str, *, by: str) -> None:
     """Post the placeholder at once, then replace it with the report when it is ready."""
     posted = core.slack.chat_postMessage(channel=channel_id, text=PLACEHOLDER)
     brief = draft(core, incident_id)
-    message = brief_message(brief)
+    message = with_trend(core, incident_id, brief_message(brief))
     try:
         core.slack.chat_update(channel=channel_id, ts=posted["ts"], **message)
     except SlackApiError as exc:

@@ -20,6 +20,7 @@ from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
+from app.monitoring.trend import with_trend
 from app.scheduling.claims import claim
 from app.status.service import executives, gather
 from app.status.views import digest_message
@@ -101,7 +102,7 @@ def send(core, incident_id: int, next_at: datetime | None = None) -> int:
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
         status = gather(core, session, incident)
-    message = digest_message(status, core.settings.warroom_timezone, next_at)
+    message = with_trend(core, incident_id, digest_message(status, core.settings.warroom_timezone, next_at))
     sent = []
     for target in recipients(core, incident):
         try:

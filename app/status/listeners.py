@@ -15,11 +15,9 @@ from app.errors import UserError
 from app.incidents import service as incidents
 from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
-from app.monitoring.trend import trend
+from app.monitoring.trend import with_trend
 from app.severity import Severity
-from app.slack import blocks as bk
 from app.slack.pipeline import Request
-from app.slack.text import escape
 from app.status import brief, views
 from app.status.service import gather
 from app.timeutil import utcnow
@@ -31,11 +29,7 @@ def incident_status(core: Core, incident_id: int) -> dict:
     """The detailed status message of one incident, with the mention trend when a monitor raised it."""
     with Session(core.engine) as session:
         status = gather(core, session, incidents.get(session, incident_id))
-    message = views.incident_message(status, core.settings.warroom_timezone)
-    mentions = trend(core, incident_id)
-    if mentions is not None and len(message["blocks"]) < bk.MESSAGE_BLOCKS_MAX:
-        message["blocks"].append(bk.context(f":chart_with_upwards_trend: {escape(mentions.line())}"))
-    return message
+    return with_trend(core, incident_id, views.incident_message(status, core.settings.warroom_timezone))
 
 
 def portfolio(core: Core, user_id: str, *, severity: str | None = None, page: int = 1) -> dict:
