@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
+from app import metrics
 from app.access.actions import Action, Kind
 from app.access.caller import Caller, identify, in_room, incident_caller, workspace_kinds
 from app.access.policy import Policy, default_policy
+from app.db import transaction
 from app.errors import Refused
 from app.incidents import exclusions, timeline
 from app.incidents.models import Incident, IncidentExclusion
@@ -72,9 +74,10 @@ def check(core: Core, session: Session, incident: Incident | None, caller: Calle
     reason = refusal(policy_for(core, incident), action, caller, incident)
     if reason is None:
         return
-    if incident is not None and incident.id is not None:
-        timeline.record(session, incident.id, "refused", reason, actor=caller.user_id, action=action.value)
-        session.commit()
+    metrics.REFUSALS.labels(action=action.value).inc()
+    if incident is not None and incident.id is not None:  # in a transaction of its own: the caller only read
+        with transaction(core.engine) as writing:
+            timeline.record(writing, incident.id, "refused", reason, actor=caller.user_id, action=action.value)
     raise Refused(reason)
 
 

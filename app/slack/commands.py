@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from app.access.actions import Action
 from app.core import Core
-from app.slack.pipeline import Listener, Request, answer_failure, prepare
+from app.slack.pipeline import Listener, Request, handle
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -62,11 +62,5 @@ class CommandRouter:
         if name == "help":
             req.reply(self.help)
             return
-        try:
-            prepared = prepare(self.core, body, respond, action=spec.action, needs_incident=spec.needs_incident,
-                               args=args.strip())
-            if prepared is not None:
-                req = prepared
-                spec.listener(req)
-        except Exception as exc:
-            answer_failure(req, f"/warroom {name}", exc)
+        handle(self.core, body, respond, spec.listener, name=f"/warroom {name}", action=spec.action,
+               needs_incident=spec.needs_incident, args=args.strip())

@@ -117,23 +117,29 @@ def _channel(body: dict) -> str | None:
     return body.get("channel_id") or (body.get("channel") or {}).get("id") or None
 
 
-def prepare(core: Core, body: dict, respond, *, action: Action | None, needs_incident: bool,
-            incident_of: IncidentOf = incident_of_channel, args: str = "") -> Request | None:
-    """Context and permission: the request for the listener, or None when it was answered already."""
-    req = Request(core, _user(body), _channel(body), body, args=args, respond=respond)
+def prepare(req: Request, *, action: Action | None, needs_incident: bool,
+            incident_of: IncidentOf = incident_of_channel) -> None:
+    """Context and permission: find the incident and who is asking, and refuse unless they may."""
+    core = req.core
     with Session(core.engine, expire_on_commit=False) as session:
-        req.incident = incident_of(core, session, body)
+        req.incident = incident_of(core, session, req.body)
         if needs_incident and req.incident is None:
             raise UserError("That works inside an incident channel: run it in the incident's room, or use "
                             "`/warroom status` to list the open incidents you may see.")
         req.caller = identify(core, session, req.incident, req.user_id)
         if action is not None:
-            try:
-                guard.check(core, session, req.incident, req.caller, action)
-            except Refused:
-                metrics.REFUSALS.labels(action=action.value).inc()
-                raise
-    return req
+            guard.check(core, session, req.incident, req.caller, action)
+
+
+def handle(core: Core, body: dict, respond, listener: Listener, *, name: str, action: Action | None,
+           needs_incident: bool, incident_of: IncidentOf = incident_of_channel, args: str = "") -> None:
+    """One request, one way through: prepare, then the listener, all behind the one error path."""
+    req = Request(core, _user(body), _channel(body), body, args=args, respond=respond)
+    try:
+        prepare(req, action=action, needs_incident=needs_incident, incident_of=incident_of)
+        listener(req)
+    except Exception as exc:
+        answer_failure(req, name, exc)
 
 
 def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
@@ -184,15 +190,8 @@ def guarded(core: Core, listener: Listener, *, action: Action | None, needs_inci
             return
         if body.get("type") == "view_submission" and not body.get("response_urls"):
             respond = None  # a modal has no response_url unless it asks for one
-        req = Request(core, _user(body), _channel(body), body, respond=respond)
-        try:
-            prepared = prepare(core, body, respond, action=action, needs_incident=needs_incident,
-                               incident_of=incident_of)
-            if prepared is not None:
-                req = prepared
-                listener(req)
-        except Exception as exc:
-            answer_failure(req, listener.__name__, exc)
+        handle(core, body, respond, listener, name=listener.__name__, action=action, needs_incident=needs_incident,
+               incident_of=incident_of)
 
     run.__name__ = f"guarded_{listener.__name__}"
     return run
