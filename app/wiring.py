@@ -17,7 +17,6 @@ from app.core import Core
 from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
-from app.incidents import flows as incident_flows
 from app.incidents import listeners as incidents
 from app.reports import flows as report_flows
 from app.reports import listeners as reports
@@ -182,7 +181,7 @@ EFFECT_HANDLERS = {
     "briefing": slack_effects.refresh_briefing,
     "webhook": statement_flows.deliver_webhook,
     "kick": slack_effects.kick,
-    "topic": lambda core, effect: incident_flows.refresh_topic(core, int(effect.incident_id or 0)),  # one call
+    "topic": slack_effects.refresh_topic,
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 

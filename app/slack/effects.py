@@ -11,7 +11,7 @@ from sqlmodel import Session
 from app.db import transaction
 from app.effects import service as effects
 from app.effects.models import Effect
-from app.incidents import briefing
+from app.incidents import briefing, flows
 
 # Follow-ups of a posted message, by name: called with (core, channel, ts, **then_args).
 AFTER_POST: dict[str, Callable[..., None]] = {}
@@ -47,4 +47,9 @@ def kick(core, effect: Effect) -> None:
     except SlackApiError as exc:
         if exc.response.get("error") not in ("not_in_channel", "cant_kick_self"):
             raise
+
+
+def refresh_topic(core, effect: Effect) -> None:
+    """The channel topic shows severity, lead and next update."""
+    flows.refresh_topic(core, int(effect.incident_id or 0))
 
