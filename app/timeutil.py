@@ -24,7 +24,11 @@ def utcnow() -> datetime:
 
 
 def as_utc(value: datetime) -> datetime:
-    """Treat naive datetimes (as SQLite returns them) as UTC."""
+    """The same instant in UTC; a naive value is taken to be UTC already. Idempotent.
+
+    Stored columns come back aware in UTC already (``app.dbtypes.UTCDateTime``): this is for times from
+    elsewhere, such as text people type, job payloads and function arguments.
+    """
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 

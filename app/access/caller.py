@@ -12,7 +12,6 @@ from app.access.actions import Kind, role_kind
 from app.incidents import exclusions
 from app.incidents.models import Incident
 from app.roles import service as roles
-from app.timeutil import as_utc
 
 if TYPE_CHECKING:
     from app.core import Core
@@ -56,7 +55,7 @@ def in_room(core: Core, incident: Incident | None, user_id: str) -> bool:
         return False
     ready = incident.room_ready_at or incident.created_at
     try:  # an answer cached before the room was set up cannot know its invitations
-        return incident.channel_id in core.directory.rooms_of(user_id, not_before=as_utc(ready).timestamp())
+        return incident.channel_id in core.directory.rooms_of(user_id, not_before=ready.timestamp())
     except SlackApiError:
         return False
 

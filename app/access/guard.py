@@ -23,7 +23,6 @@ from app.roles.keys import role_title
 from app.roles.models import RoleAssignment
 from app.severity import Severity
 from app.slack.text import mention
-from app.timeutil import as_utc
 
 if TYPE_CHECKING:
     from app.core import Core
@@ -125,7 +124,7 @@ def visible_open(core: Core, session: Session, user_id: str, severity: str | Non
     base = workspace_kinds(core, user_id)
     rooms: frozenset[str] = frozenset()
     if hidden:
-        newest = max(as_utc(i.room_ready_at or i.created_at).timestamp() for i in hidden)
+        newest = max((i.room_ready_at or i.created_at).timestamp() for i in hidden)
         try:
             rooms = core.directory.rooms_of(user_id, not_before=newest)
         except SlackApiError:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -32,6 +33,6 @@ class Alert(SQLModel, table=True):
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     metrics: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     raw: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     posted: bool = False  # whether the room has been told about it (repeats are counted, not posted)
     delivery_id: str | None = None  # e.g. PagerDuty's X-Webhook-Id, the same for each redelivery

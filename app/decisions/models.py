@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -16,6 +17,6 @@ class Decision(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     text: str
     decided_by: str
-    decided_at: datetime = Field(default_factory=utcnow)
+    decided_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     permalink: str | None = None
     source: str = "command"  # command | shortcut

@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from app.alerts.models import Alert
+from app.dbtypes import UTCDateTime
 from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import Incident
@@ -65,7 +66,7 @@ class IncidentLabel(SQLModel, table=True):
     key: str
     value: str
     set_by: str | None = None
-    set_at: datetime = Field(default_factory=utcnow)
+    set_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class IncidentClock(SQLModel, table=True):
@@ -80,11 +81,11 @@ class IncidentClock(SQLModel, table=True):
     title: str
     title_de: str | None = None
     role: str | None = None
-    started_at: datetime
-    due_at: datetime
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime = Field(sa_type=UTCDateTime)
     started_by: str | None = None
     reason: str = ""
-    stopped_at: datetime | None = None
+    stopped_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     stopped_by: str | None = None
     stop_reason: str | None = None
 
@@ -211,7 +212,7 @@ def start_matching(
         return []
     now = now or utcnow()
     existing = {row.key for row in _rows(session, incident.id)}
-    at = aware_at or (as_utc(incident.created_at) if _at_opening(session, incident.id) else now)
+    at = aware_at or (incident.created_at if _at_opening(session, incident.id) else now)
     started = []
     for spec in playbook.deadlines_for(labels(session, incident.id)):
         if spec.key in existing:
@@ -237,7 +238,7 @@ def start_clock(
     at = _check_time(aware_at or now, now)
     row = _row(session, incident.id, spec.key)
     if row is not None and row.stopped_at is None:
-        raise ClockError(f"clock {spec.key} is already running since {as_utc(row.started_at):%Y-%m-%d %H:%M} UTC; "
+        raise ClockError(f"clock {spec.key} is already running since {row.started_at:%Y-%m-%d %H:%M} UTC; "
                          "correct its awareness time instead")
     if row is not None:
         session.delete(row)
@@ -248,12 +249,13 @@ def start_clock(
 def _start(session: Session, incident: Incident, spec: Deadline, *, at: datetime, by: str, reason: str,
            now: datetime) -> IncidentClock:
     assert incident.id is not None  # a stored incident
+    at = as_utc(at)
     row = IncidentClock(incident_id=incident.id, key=spec.key, title=spec.title, title_de=spec.title_de,
                         role=spec.role, started_at=at, due_at=at + spec.after, started_by=by, reason=reason)
     session.add(row)
     session.flush()
     timeline.record(session, incident.id, "clock_started", f"{spec.title}: due {_when(row.due_at)}", actor=by,
-                    at=now, key=spec.key, started_at=as_utc(at).isoformat(), due_at=as_utc(row.due_at).isoformat(),
+                    at=now, key=spec.key, started_at=at.isoformat(), due_at=row.due_at.isoformat(),
                     reason=reason)
     return row
 
@@ -271,14 +273,14 @@ def correct_clock(
     reason = _check_reason(reason, "correcting")
     aware_at = _check_time(aware_at, now)
     row = _running(session, incident.id, key)
-    old_start, old_due = as_utc(row.started_at), as_utc(row.due_at)
+    old_start, old_due = row.started_at, row.due_at
     row.started_at, row.due_at = aware_at, aware_at + (old_due - old_start)
     session.add(row)
     timeline.record(session, incident.id, "clock_corrected",
                     f"{row.title}: awareness {_when(old_start)} -> {_when(aware_at)}, due {_when(row.due_at)}",
                     actor=by, at=now, key=row.key, old_started_at=old_start.isoformat(),
                     started_at=aware_at.isoformat(), old_due_at=old_due.isoformat(),
-                    due_at=as_utc(row.due_at).isoformat(), reason=reason)
+                    due_at=row.due_at.isoformat(), reason=reason)
     return row
 
 
@@ -293,11 +295,11 @@ def stop_clock(
     row = _running(session, incident.id, key)
     row.stopped_at, row.stopped_by, row.stop_reason = now, by, reason
     session.add(row)
-    left = as_utc(row.due_at) - now
+    left = row.due_at - now
     timing = f"{format_duration(left)} before the deadline" if left >= timedelta(0) else \
         f"{format_duration(-left)} after the deadline"
     timeline.record(session, incident.id, "clock_stopped", f"{row.title}: stopped {timing}: {reason}", actor=by,
-                    at=now, key=row.key, due_at=as_utc(row.due_at).isoformat(), reason=reason)
+                    at=now, key=row.key, due_at=row.due_at.isoformat(), reason=reason)
     return row
 
 
@@ -316,9 +318,9 @@ def clocks(session: Session, incident: Incident, playbook: Playbook, *, include_
             continue
         spec = specs.get(row.key)
         result.append(Clock(
-            key=row.key, title=row.title, role=row.role, due_at=as_utc(row.due_at),
-            remind_before=tuple(spec.remind_before_deltas) if spec else (), started_at=as_utc(row.started_at),
-            stopped_at=as_utc(row.stopped_at) if row.stopped_at else None, title_de=row.title_de,
+            key=row.key, title=row.title, role=row.role, due_at=row.due_at,
+            remind_before=tuple(spec.remind_before_deltas) if spec else (), started_at=row.started_at,
+            stopped_at=row.stopped_at, title_de=row.title_de,
             note=spec.note if spec else "",
         ))
     return sorted(result, key=lambda clock: (clock.due_at, clock.key))
@@ -334,7 +336,7 @@ def clocks_for(incident: Incident, playbook: Playbook, labels: dict[str, str]) -
 
     Kept for callers written before clocks were stored; new code reads :func:`clocks`.
     """
-    start = as_utc(incident.created_at)
+    start = incident.created_at
     return [
         Clock(key=spec.key, title=spec.title, role=spec.role, due_at=start + spec.after,
               remind_before=tuple(spec.remind_before_deltas), started_at=start, title_de=spec.title_de,
@@ -395,9 +397,9 @@ def schedule_started(core: Runtime, started: list[tuple[int, str]]) -> None:
 def as_clock(row: IncidentClock, playbook: Playbook) -> Clock:
     """The view of a stored clock row (e.g. the one a service function returned), with its reminders."""
     spec = next((s for s in playbook.deadlines if s.key == row.key), None)
-    return Clock(key=row.key, title=row.title, role=row.role, due_at=as_utc(row.due_at),
-                 remind_before=tuple(spec.remind_before_deltas) if spec else (), started_at=as_utc(row.started_at),
-                 stopped_at=as_utc(row.stopped_at) if row.stopped_at else None, title_de=row.title_de,
+    return Clock(key=row.key, title=row.title, role=row.role, due_at=row.due_at,
+                 remind_before=tuple(spec.remind_before_deltas) if spec else (), started_at=row.started_at,
+                 stopped_at=row.stopped_at, title_de=row.title_de,
                  note=spec.note if spec else "")
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -45,10 +46,10 @@ class Incident(SQLModel, table=True):
     briefing_ts: str | None = None
     declared_by: str | None = None
     alert_count: int = 0
-    created_at: datetime = Field(default_factory=utcnow)
-    room_ready_at: datetime | None = None
-    next_update_at: datetime | None = None
-    closed_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    room_ready_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_update_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_by: str | None = None
     summary: str | None = None
 
@@ -61,7 +62,7 @@ class TimelineEvent(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id")
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     kind: str
     actor: str | None = None
     text: str = ""
@@ -81,7 +82,7 @@ class Fact(SQLModel, table=True):
     visibility: str = "public"  # public | internal | private
     private: bool = False
     added_by: str | None = None
-    added_at: datetime = Field(default_factory=utcnow)
+    added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class SetupStep(SQLModel, table=True):
@@ -100,8 +101,8 @@ class SetupStep(SQLModel, table=True):
     attempts: int = 0
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = None
-    done_at: datetime | None = None
-    retry_at: datetime | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retry_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SetupNotice(SQLModel, table=True):
@@ -118,8 +119,8 @@ class SetupNotice(SQLModel, table=True):
     key: str | None = None  # the marker of its message, stored before the first try to post it
     status: str = "pending"  # pending | sent | undeliverable
     error: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    sent_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class IncidentExclusion(SQLModel, table=True):
@@ -133,4 +134,4 @@ class IncidentExclusion(SQLModel, table=True):
     user_id: str
     reason: str = ""
     excluded_by: str | None = None
-    excluded_at: datetime = Field(default_factory=utcnow)
+    excluded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -12,7 +12,7 @@ from app.incidents import timeline
 from app.incidents.models import Incident, SetupStep
 from app.severity import Severity
 from app.tasks import service as tasks
-from app.timeutil import as_utc, parse_duration, utcnow
+from app.timeutil import parse_duration, utcnow
 
 if TYPE_CHECKING:
     from app.playbooks.schema import Playbook
@@ -87,7 +87,7 @@ def change_severity(session: Session, incident: Incident, level: str, *, by: str
     old = incident.severity
     incident.severity = new.value
     incident.next_update_at = min(
-        as_utc(incident.next_update_at or utcnow()), utcnow() + as_timedelta(playbook.cadence_for(new))
+        incident.next_update_at or utcnow(), utcnow() + as_timedelta(playbook.cadence_for(new))
     )
     session.add(incident)
     timeline.record(session, incident.id, "severity", f"{old} -> {new.value}", actor=by, old=old, new=new.value)

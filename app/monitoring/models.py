@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -29,7 +30,7 @@ class Mention(SQLModel, table=True):
     followers: int = 0
     text: str = ""
     language: str | None = None
-    created_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
     url: str | None = None
     likes: int = 0
     shares: int = 0
@@ -37,7 +38,7 @@ class Mention(SQLModel, table=True):
     sentiment: float | None = None
     negative: bool = False
     risky: bool = False
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class MentionRollup(SQLModel, table=True):
@@ -46,7 +47,7 @@ class MentionRollup(SQLModel, table=True):
     __tablename__ = "mention_rollups"
 
     monitor_id: str = Field(primary_key=True)
-    minute: datetime = Field(primary_key=True)
+    minute: datetime = Field(primary_key=True, sa_type=UTCDateTime)
     mentions: int = 0
     scored: int = 0
     negative: int = 0
@@ -65,7 +66,7 @@ class MonitorSignal(SQLModel, table=True):
     kind: str
     severity: str
     signals: str  # the signals that fired, comma-separated
-    fired_at: datetime = Field(default_factory=utcnow)
+    fired_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     alert_id: int | None = None
     incident_id: int | None = None
 
@@ -83,6 +84,6 @@ class ConnectorState(SQLModel, table=True):
     modified: str | None = None
     failures: int = 0
     last_error: str | None = None
-    last_ok_at: datetime | None = None
-    last_attempt_at: datetime | None = None
-    next_attempt_at: datetime | None = None
+    last_ok_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

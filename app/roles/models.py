@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -19,5 +20,5 @@ class RoleAssignment(SQLModel, table=True):
     role: str
     user_id: str
     assigned_by: str | None = None
-    assigned_at: datetime = Field(default_factory=utcnow)
+    assigned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     active: bool = True

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -21,12 +22,12 @@ class ScheduledJob(SQLModel, table=True):
     id: str = Field(primary_key=True)
     kind: str
     incident_id: int | None = Field(default=None, index=True)
-    due_at: datetime = Field(index=True)
+    due_at: datetime = Field(index=True, sa_type=UTCDateTime)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     attempts: int = 0
     last_error: str | None = None
     claimed_by: str | None = None
-    claimed_until: datetime | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class SentReminder(SQLModel, table=True):
@@ -36,7 +37,7 @@ class SentReminder(SQLModel, table=True):
 
     key: str = Field(primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
-    sent_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 class ProcessedEvent(SQLModel, table=True):
@@ -45,4 +46,4 @@ class ProcessedEvent(SQLModel, table=True):
     __tablename__ = "processed_events"
 
     event_id: str = Field(primary_key=True)
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

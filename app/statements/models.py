@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -21,10 +22,10 @@ class Statement(SQLModel, table=True):
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     message_ts: str | None = None
     requested_by: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
-    approved_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    approved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     current_version: int = 0
-    step_started_at: datetime | None = None
+    step_started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StatementVersion(SQLModel, table=True):
@@ -41,7 +42,7 @@ class StatementVersion(SQLModel, table=True):
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     locked: bool = False
     # The "next update" time its texts promise, as written in them (re-stamped at the final sign-off).
     next_update: str | None = None
@@ -62,4 +63,4 @@ class Approval(SQLModel, table=True):
     user_id: str
     decision: str  # approved | changes_requested | refused
     comment: str | None = None
-    at: datetime = Field(default_factory=utcnow)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

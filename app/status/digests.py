@@ -57,7 +57,7 @@ def planned(core, incident: Incident, now: datetime) -> list[Planned]:
     every = interval(core, incident)
     if every is None or incident.status != "open":
         return []
-    return [_job(incident.id, max(as_utc(incident.created_at) + every, now))]
+    return [_job(incident.id, max(incident.created_at + every, now))]
 
 
 def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = None) -> datetime | None:

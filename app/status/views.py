@@ -15,7 +15,6 @@ from app.severity import ORDER
 from app.slack import blocks as bk
 from app.slack.text import channel_link, escape, mention, truncate
 from app.status.service import IncidentStatus, StatementState
-from app.timeutil import as_utc
 
 DETAILED_PER_PAGE = 6
 PER_PAGE = 50
@@ -38,7 +37,7 @@ def lang_of(s: IncidentStatus) -> str:
 
 
 def age(incident: Incident, now: datetime, language: str = "en") -> str:
-    return format_duration(now - as_utc(incident.created_at), language)
+    return format_duration(now - incident.created_at, language)
 
 
 def room(incident: Incident, language: str = "en") -> str:
@@ -63,7 +62,7 @@ def statement_text(state: StatementState, tz: str, now: datetime, language: str 
     since = ""
     if state.since:
         since = say(lang, "since", at=local_clock(state.since, tz, lang),
-                    ago=format_duration(now - as_utc(state.since), lang))
+                    ago=format_duration(now - state.since, lang))
     if state.status == "changes_requested":
         return say(lang, "changes_requested", version=version, since=since)
     if state.status == "pending":
@@ -78,7 +77,7 @@ def statement_text(state: StatementState, tz: str, now: datetime, language: str 
 def next_update_text(incident: Incident, tz: str, now: datetime, language: str = "en") -> str:
     if incident.status != "open" or not incident.next_update_at:
         return "-"
-    due = as_utc(incident.next_update_at)
+    due = incident.next_update_at
     if due < now:
         return say(language, "overdue_by", ago=format_duration(now - due, language), at=local_clock(due, tz, language))
     return say(language, "due_in", at=local_clock(due, tz, language), left=format_duration(due - now, language))
@@ -88,7 +87,7 @@ def clock_text(s: IncidentStatus, tz: str) -> str:
     lang = lang_of(s)
     lines = []
     for clock in s.clocks:
-        left = as_utc(clock.due_at) - s.now
+        left = clock.due_at - s.now
         state = (say(lang, "left", left=format_duration(left, lang)) if left > timedelta(0)
                  else say(lang, "clock_overdue", ago=format_duration(-left, lang)))
         lines.append(say(lang, "clock_status", title=escape(clock.title_in(lang)), state=state,

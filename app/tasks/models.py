@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import Index
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -19,10 +20,10 @@ class Task(SQLModel, table=True):
     title: str
     role: str | None = None
     owner_id: str | None = None
-    due_at: datetime | None = None
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     source: str = "playbook"  # playbook | manual
     created_by: str | None = None
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     done_by: str | None = None
-    done_at: datetime | None = None
-    reminded_at: datetime | None = None
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

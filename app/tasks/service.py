@@ -11,7 +11,7 @@ from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.models import TimelineEvent
 from app.tasks.models import Task
-from app.timeutil import as_utc, utcnow
+from app.timeutil import utcnow
 
 
 class TaskError(UserError):
@@ -69,6 +69,6 @@ def for_incident(session: Session, incident_id: int) -> list[Task]:
 
 
 def is_overdue(task: Task, now: datetime | None = None) -> bool:
-    return task.done_at is None and task.due_at is not None and as_utc(task.due_at) < (now or utcnow())
+    return task.done_at is None and task.due_at is not None and task.due_at < (now or utcnow())
 
 
