@@ -12,6 +12,7 @@ from app.slack.text import from_slack
 
 
 def decision(req: Request) -> None:
+    assert req.incident is not None  # the pipeline found it: the action needs an incident
     flows.record_decision(req.core, req.incident_id, from_slack(req.args), by=req.user_id,
                           channel_id=req.incident.channel_id or req.channel_id or "")
 
@@ -22,6 +23,7 @@ _PUBLISH = re.compile(r"^publish\s+#?(\d+)\s*$", re.IGNORECASE)
 def fact(req: Request) -> None:
     """``fact [public|private] <text>`` records a fact (internal without a word); ``fact publish <id>`` marks an
     internal fact for publication."""
+    assert req.incident is not None  # the pipeline found it: the action needs an incident
     text = from_slack(req.args)
     channel_id = req.incident.channel_id or req.channel_id or ""
     publish = _PUBLISH.match(text.strip())
@@ -35,6 +37,7 @@ def fact(req: Request) -> None:
 
 def log_from_message(req: Request) -> None:
     """The "Log as decision" shortcut: the message's text, as Slack sent it, becomes a decision."""
+    assert req.incident is not None  # the pipeline found it: the action needs an incident
     message = req.body.get("message") or {}
     text = from_slack(message.get("text")).strip()
     if not text:

@@ -35,6 +35,7 @@ def declare(core: Core, *, title: str, playbook_id: str, severity: str, descript
         incident = service.open_incident(session, playbook, title=title, kind=playbook.id, severity=severity,
                                          source="declared", description=description, declared_by=by,
                                          language=core.settings.warroom_language)
+        assert incident.id is not None  # flushed by open_incident
         incident_id = incident.id
     metrics.INCIDENTS_OPENED.labels(playbook=metrics.playbook_label(playbook)).inc()
     run_setup(core, incident_id)  # also plans the reminders and clocks
@@ -76,7 +77,7 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
     core.deliver()
     if not changed:
         return False
-    if core.scheduler is not None:
+    if core.scheduler is not None and next_update is not None:
         reminders.schedule_status(core.scheduler, incident_id, next_update)
     for hook in core.severity_hooks:  # e.g. the executives' digest follows the new severity
         hook(core, incident_id)

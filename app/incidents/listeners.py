@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 from datetime import datetime
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -16,6 +17,7 @@ from sqlmodel import Session
 from app.access import guard
 from app.access.actions import Action
 from app.alerts.escalations import parse_raise_value
+from app.core import Core
 from app.db import transaction
 from app.errors import UserError
 from app.incidents import clock_flows, clocks, flows, service, setup, timeline
@@ -49,17 +51,18 @@ def declare(req: Request) -> None:
     core.slack.views_open(trigger_id=req.trigger_id, view=view)
 
 
-def _selected(values: dict, block: str) -> str | None:
+def _selected(values: dict[str, Any], block: str) -> str | None:
     value = values.get(block, {}).get("value", {})
-    return (value.get("selected_option") or {}).get("value") or value.get("value")
+    chosen = (value.get("selected_option") or {}).get("value") or value.get("value")
+    return str(chosen) if chosen is not None else None
 
 
-def declare_values(view: dict) -> dict[str, str]:
+def declare_values(view: dict[str, Any]) -> dict[str, str]:
     values = view["state"]["values"]
     return {name: (_selected(values, name) or "").strip() for name in DECLARE_FIELDS}
 
 
-def declare_errors(view: dict) -> dict[str, str]:
+def declare_errors(view: dict[str, Any]) -> dict[str, str]:
     """Field errors of the declare modal (empty when it may be accepted)."""
     values = declare_values(view)
     errors = {}
@@ -97,6 +100,7 @@ def raise_severity(req: Request) -> None:
         raise UserError("That button does not name an incident and a severity.") from None
     if incident_id != req.incident_id:
         raise UserError("Raise the severity from the incident's own room.")
+    assert req.incident is not None  # the pipeline found it: the button names the incident
     if Severity(req.incident.severity).rank >= level.rank:
         req.reply(f"The severity is already {req.incident.severity}.")
         return
@@ -133,7 +137,7 @@ def pinned(req: Request) -> None:
         req.core.slack.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")
 
 
-def is_pushpin(body: dict) -> bool:
+def is_pushpin(body: dict[str, Any]) -> bool:
     event = body.get("event") or {}
     return event.get("reaction") == "pushpin" and (event.get("item") or {}).get("type") == "message"
 
@@ -150,7 +154,7 @@ def membership_changed(req: Request) -> None:
         req.core.directory.forget_room(channel, req.body["event"].get("user"))
 
 
-def _time_and_rest(core, words: list[str]) -> tuple[datetime | None, list[str]]:
+def _time_and_rest(core: Core, words: list[str]) -> tuple[datetime | None, list[str]]:
     """``at <time> ...``: an awareness time as people write it (08:40, 2026-11-30 08:40, 2h ago) and the rest."""
     if not words or words[0].lower() != "at" or len(words) < 2:
         return None, words

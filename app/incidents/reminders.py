@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
@@ -23,10 +24,15 @@ from app.scheduling.claims import claim, release
 from app.slack.text import escape, mention
 from app.timeutil import as_utc, format_duration, local_clock, local_datetime, utcnow
 
+if TYPE_CHECKING:
+    from app.core import Core
+    from app.scheduling.registry import Register
+    from app.scheduling.scheduler import Scheduler
+
 log = logging.getLogger(__name__)
 OVERDUE_NUDGE = timedelta(minutes=5)
 SETUP_RETRY = timedelta(seconds=30)
-Planned = tuple[str, datetime, str, dict]
+Planned = tuple[str, datetime, str, dict[str, Any]]  # job id, due time, kind, payload
 
 
 # Job ids: every job of an incident starts with its prefix ------------------------------------------------
@@ -51,8 +57,9 @@ def archive_job(incident_id: int) -> str:
 
 
 # Planning ------------------------------------------------------------------------------------------------
-def planned(core, session: Session, incident: Incident, now: datetime) -> list[Planned]:
+def planned(core: Core, session: Session, incident: Incident, now: datetime) -> list[Planned]:
     """The clocks' reminders still ahead, and the first status-update reminder."""
+    assert incident.id is not None  # a stored incident
     playbook = core.playbooks.get(incident.playbook_id)
     jobs: list[Planned] = []
     for running in clocks(session, incident, playbook):
@@ -66,23 +73,23 @@ def _status(incident_id: int, due: datetime) -> Planned:
     return (status_job(incident_id), due, "status_due", {"incident_id": incident_id, "due": as_utc(due).isoformat()})
 
 
-def schedule_status(scheduler, incident_id: int, due: datetime) -> None:
+def schedule_status(scheduler: Scheduler, incident_id: int, due: datetime) -> None:
     """The status-update reminder follows the incident's next update time."""
     job_id, when, kind, payload = _status(incident_id, due)
     scheduler.at(job_id, when, kind, **payload)
 
 
-def retry_setup(core, incident_id: int, delay: timedelta = SETUP_RETRY) -> None:
+def retry_setup(core: Core, incident_id: int, delay: timedelta = SETUP_RETRY) -> None:
     if core.scheduler is not None:
         core.scheduler.at(setup_job(incident_id), utcnow() + delay, "setup_retry", incident_id=incident_id)
 
 
-def schedule_archive(core, incident_id: int, when: datetime) -> None:
+def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:
     if core.scheduler is not None:
         core.scheduler.at(archive_job(incident_id), when, "archive", incident_id=incident_id)
 
 
-def mark_update(core, incident_id: int, *, by: str, what: str) -> datetime:
+def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime:
     """A status update was given: the next one is due one cadence from now."""
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
@@ -98,8 +105,9 @@ def mark_update(core, incident_id: int, *, by: str, what: str) -> datetime:
 
 
 # Posting -------------------------------------------------------------------------------------------------
-def post(core, incident: Incident, text: str, /, *, kind: str, **data) -> bool:
+def post(core: Core, incident: Incident, text: str, /, *, kind: str, **data: Any) -> bool:
     """Post a reminder into the room and record it on the timeline; Slack's refusal is raised."""
+    assert incident.id is not None  # a stored incident
     if not incident.channel_id:
         return False
     core.slack.chat_postMessage(channel=incident.channel_id, text=text)
@@ -108,8 +116,9 @@ def post(core, incident: Incident, text: str, /, *, kind: str, **data) -> bool:
     return True
 
 
-def post_once(core, incident: Incident, sent_key: str, text: str, /, *, kind: str, **data) -> bool:
+def post_once(core: Core, incident: Incident, sent_key: str, text: str, /, *, kind: str, **data: Any) -> bool:
     """Post the reminder unless ``sent_key`` was already sent; if Slack refuses it, the job is retried later."""
+    assert incident.id is not None  # a stored incident
     if not claim(core, sent_key, incident.id):
         return False
     try:
@@ -120,14 +129,14 @@ def post_once(core, incident: Incident, sent_key: str, text: str, /, *, kind: st
         raise
 
 
-def open_incident(core, incident_id: int) -> Incident | None:
+def open_incident(core: Core, incident_id: int) -> Incident | None:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)
     return incident if incident is not None and incident.status == "open" else None
 
 
 # Handlers ------------------------------------------------------------------------------------------------
-def register_handlers(register) -> None:
+def register_handlers(register: Register) -> None:
     register("clock", clock)
     register("status_due", status_due)
     register("status_overdue", status_overdue)
@@ -135,7 +144,7 @@ def register_handlers(register) -> None:
     register("archive", archive)
 
 
-def clock(core, incident_id: int, key: str, before: int, due: int | None = None) -> None:
+def clock(core: Core, incident_id: int, key: str, before: int, due: int | None = None) -> None:
     """A legal clock's reminder; a clock stopped or corrected since the job was planned is not reminded."""
     incident = open_incident(core, incident_id)
     if incident is None:
@@ -147,22 +156,23 @@ def clock(core, incident_id: int, key: str, before: int, due: int | None = None)
     if c is None or not c.running or (due is not None and int(c.due_at.timestamp()) != due):
         return
     who = mention(holders[c.role]) + " " if c.role in holders else ""
-    due = local_datetime(c.due_at, core.settings.warroom_timezone)
+    at = local_datetime(c.due_at, core.settings.warroom_timezone)
     if before:
         left = format_duration(timedelta(seconds=before))
-        text = f":alarm_clock: {who}*{escape(c.title)}* is due at {due}: {left} left."
+        text = f":alarm_clock: {who}*{escape(c.title)}* is due at {at}: {left} left."
     else:
-        text = f":rotating_light: {who}*{escape(c.title)}* is due *now* ({due})."
+        text = f":rotating_light: {who}*{escape(c.title)}* is due *now* ({at})."
     post_once(core, incident, f"clock:{incident_id}:{key}:{int(c.due_at.timestamp())}:{before}", text, kind="clock",
               key=key, before=before)
 
 
-def status_due(core, incident_id: int, due: str) -> None:
+def status_due(core: Core, incident_id: int, due: str) -> None:
     incident = open_incident(core, incident_id)
-    if incident is None:
+    if incident is None or incident.next_update_at is None:
         return
-    if as_utc(incident.next_update_at) > utcnow():  # an update was given meanwhile: follow the new time
-        schedule_status(core.scheduler, incident_id, incident.next_update_at)
+    if incident.next_update_at > utcnow():  # an update was given meanwhile: follow the new time
+        if core.scheduler is not None:
+            schedule_status(core.scheduler, incident_id, incident.next_update_at)
         return
     with Session(core.engine) as session:
         comms = roles.holder(session, incident_id, "comms")
@@ -172,27 +182,28 @@ def status_due(core, incident_id: int, due: str) -> None:
             "Share one with `/warroom status share` or get a statement approved.")
     if not post_once(core, incident, f"status:{incident_id}:{due}", text, kind="status_due"):
         return
-    nudge_at = max(utcnow(), as_utc(incident.next_update_at)) + OVERDUE_NUDGE
-    core.scheduler.at(nudge_job(incident_id), nudge_at, "status_overdue", incident_id=incident_id, due=due)
+    nudge_at = max(utcnow(), incident.next_update_at) + OVERDUE_NUDGE
+    if core.scheduler is not None:
+        core.scheduler.at(nudge_job(incident_id), nudge_at, "status_overdue", incident_id=incident_id, due=due)
 
 
-def status_overdue(core, incident_id: int, due: str) -> None:
+def status_overdue(core: Core, incident_id: int, due: str) -> None:
     incident = open_incident(core, incident_id)
-    if incident is None or as_utc(incident.next_update_at) > utcnow():
+    if incident is None or incident.next_update_at is None or incident.next_update_at > utcnow():
         return
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
     people = " ".join(mention(holders[r]) for r in ("comms", "lead") if r in holders)
-    overdue = format_duration(utcnow() - as_utc(incident.next_update_at))
+    overdue = format_duration(utcnow() - incident.next_update_at)
     post_once(core, incident, f"status-overdue:{incident_id}:{due}",
               f":warning: {people} the status update is {overdue} overdue.", kind="status_overdue")
 
 
-def setup_retry(core, incident_id: int) -> None:
+def setup_retry(core: Core, incident_id: int) -> None:
     run_setup(core, incident_id)
 
 
-def archive(core, incident_id: int) -> None:
+def archive(core: Core, incident_id: int) -> None:
     with Session(core.engine) as session:
         incident = service.get(session, incident_id)
     if incident.status != "closed" or not incident.channel_id:

@@ -34,7 +34,7 @@ from app.incidents.setup_queue import SetupQueue, line
 from app.incidents.setup_steps import STEPS, StepRun
 from app.slack.client import make_client
 from app.slack.text import channel_link
-from app.timeutil import as_utc, utcnow
+from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -88,14 +88,21 @@ def _load(core: Core, incident_id: int) -> tuple[Incident, dict[str, SetupStep]]
 def _due(step: SetupStep) -> bool:
     if step.status in ("pending", "started"):
         return True
-    return step.status == "retrying" and (step.retry_at is None or as_utc(step.retry_at) <= utcnow())
+    return step.status == "retrying" and (step.retry_at is None or step.retry_at <= utcnow())
+
+
+def _stored(session: Session, step: SetupStep) -> SetupStep:
+    """The step's row as stored now (steps are kept as long as their incident)."""
+    row = session.get(SetupStep, step.id)
+    assert row is not None, f"set-up step {step.step} of incident {step.incident_id} is not stored"
+    return row
 
 
 def _start(core: Core, step: SetupStep) -> bool:
     """Record that a try begins; whether an earlier try's outcome is unknown."""
     uncertain = step.status == "started" or bool(step.detail.get("uncertain"))
     with transaction(core.engine) as session:
-        row = session.get(SetupStep, step.id)
+        row = _stored(session, step)
         row.status, row.attempts = "started", row.attempts + 1
         session.add(row)
     return uncertain
@@ -103,7 +110,7 @@ def _start(core: Core, step: SetupStep) -> bool:
 
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
     with transaction(core.engine) as session:
-        row = session.get(SetupStep, step.id)
+        row = _stored(session, step)
         row.status, row.error, row.retry_at, row.done_at = "done", None, None, utcnow()
         row.detail = {**row.detail, **detail, "uncertain": False}
         session.add(row)
@@ -112,7 +119,7 @@ def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
 def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
                  at: datetime | None = None) -> None:
     with transaction(core.engine) as session:
-        row = session.get(SetupStep, step.id)
+        row = _stored(session, step)
         delay = backoff(row.attempts, failure.retry_after)
         retry_at = max(at, utcnow() + timedelta(seconds=delay)) if at else utcnow() + timedelta(seconds=delay)
         row.status, row.error, row.retry_at = "retrying", failure.code, retry_at
@@ -126,7 +133,7 @@ def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
 def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> None:
     """A permanent failure: the step stops, the reason and the notices are stored (posted afterwards)."""
     with transaction(core.engine) as session:
-        row = session.get(SetupStep, step.id)
+        row = _stored(session, step)
         row.status, row.error, row.retry_at = "failed", failure.reason, None
         row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain, "code": failure.code}
         session.add(row)
@@ -141,7 +148,7 @@ def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> Non
 def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
     """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
     with transaction(core.engine) as session:
-        row = session.get(SetupStep, step.id)
+        row = _stored(session, step)
         uncertain = row.status == "started" or bool(row.detail.get("uncertain"))
         row.status, row.error, row.retry_at = "retrying", "ratelimited", until
         row.detail = {**row.detail, "uncertain": uncertain}
@@ -174,15 +181,17 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
 
 def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> None:
     """Run the unfinished steps that are due, each once what it needs is done."""
+    assert incident.id is not None  # a stored incident
+    incident_id = incident.id
     slack = _runtime(core).slack
     done = {name for name, step in steps.items() if step.status == "done"}
     waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
-    running: dict[Future, str] = {}
+    running: dict[Future[bool], str] = {}
     fresh = True  # the incident and steps as loaded reflect every step done so far
     while True:
         ready = [n for n in waiting if all(need in done for need in NEEDS[n])]
         if ready and not fresh:
-            incident, steps = _load(core, incident.id)  # once for all the steps starting now
+            incident, steps = _load(core, incident_id)  # once for all the steps starting now
         for name in ready:
             waiting.remove(name)
             running[_steps_pool.submit(_run_step, core, slack, incident, steps[name])] = name
@@ -196,7 +205,7 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> N
                 done.add(name)
 
 
-def _planned(planning, incident_id: int) -> None:
+def _planned(planning: Future[None] | None, incident_id: int) -> None:
     if planning is not None and planning.exception() is not None:
         log.error("could not plan the reminders of incident %s", incident_id, exc_info=planning.exception())
 
@@ -284,7 +293,8 @@ def retry_setup(core: Core, incident_id: int) -> str:
         if incident.status != "open":
             return f"Incident #{incident_id} is closed; its room is not set up any more."
         if incident.phase != "setup":
-            return f"The war room of incident #{incident_id} is already set up: {channel_link(incident.channel_id)}."
+            room = channel_link(incident.channel_id or "")
+            return f"The war room of incident #{incident_id} is already set up: {room}."
         stopped = session.exec(select(SetupStep).where(SetupStep.incident_id == incident_id,
                                                        col(SetupStep.status).in_(("failed", "retrying")))).all()
         for step in stopped:  # due now; an earlier try whose outcome is unknown is still looked for first
@@ -294,7 +304,7 @@ def retry_setup(core: Core, incident_id: int) -> str:
     ready = run_setup(core, incident_id)
     incident, steps = _load(core, incident_id)
     if ready:
-        return f"The war room of incident #{incident_id} is ready: {channel_link(incident.channel_id)}."
+        return f"The war room of incident #{incident_id} is ready: {channel_link(incident.channel_id or '')}."
     failed = [s for s in steps.values() if s.status == "failed"]
     if failed:
         return (f"The set-up of incident #{incident_id} stopped again at `{failed[0].step}`: {failed[0].error}. "

@@ -107,4 +107,4 @@ def classify(exc: BaseException) -> Failure:
 def backoff(attempts: int, retry_after: float | None = None) -> float:
     """Seconds until the next try after ``attempts`` failed ones: 1, 2, 4, ... up to the cap."""
     delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, attempts - 1))
-    return max(delay, retry_after or 0.0)
+    return float(max(delay, retry_after or 0.0))

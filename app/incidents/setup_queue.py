@@ -11,9 +11,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app.core import Core
 from app.incidents.models import Incident, SetupStep
@@ -25,35 +27,50 @@ SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MANUAL_SOURCES = ("declared",)
 
 
-def _key(row) -> tuple:
-    return (SEVERITY_ORDER.get(row.severity, len(SEVERITY_ORDER)), 0 if row.source in MANUAL_SOURCES else 1,
-            as_utc(row.created_at), row.id)
+@dataclass
+class _Waiting:
+    """An incident whose room is being set up, and the states of its set-up steps."""
+
+    id: int
+    severity: str
+    source: str
+    created_at: datetime
+    statuses: set[str] = field(default_factory=set)
+    due: list[datetime] = field(default_factory=list)
+    later: list[datetime] = field(default_factory=list)
+
+
+def _key(entry: _Waiting) -> tuple[int, int, datetime, int]:
+    return (SEVERITY_ORDER.get(entry.severity, len(SEVERITY_ORDER)), 0 if entry.source in MANUAL_SOURCES else 1,
+            entry.created_at, entry.id)
 
 
 def line(session: Session, now: datetime | None = None) -> tuple[list[int], datetime | None]:
     """The incidents whose set-up can run now, in order, and when the next one waiting to retry is due."""
     now = as_utc(now or utcnow())
-    query = (select(Incident.id, Incident.severity, Incident.source, Incident.created_at, SetupStep.status,
-                    SetupStep.retry_at)
+    query = (select(col(Incident.id), col(Incident.severity), col(Incident.source), col(Incident.created_at),
+                    col(SetupStep.status), col(SetupStep.retry_at))
              .join(SetupStep, col(SetupStep.incident_id) == col(Incident.id))
-             .where(Incident.phase == "setup", Incident.status == "open"))
-    incidents: dict[int, dict] = {}
-    for row in session.exec(query):
-        entry = incidents.setdefault(row.id, {"row": row, "statuses": set(), "due": [], "later": []})
-        entry["statuses"].add(row.status)
-        if row.status == "retrying":
-            when = as_utc(row.retry_at) if row.retry_at else now
-            (entry["due"] if when <= now else entry["later"]).append(when)
-    ready, next_due = [], None
+             .where(col(Incident.phase) == "setup", col(Incident.status) == "open"))
+    incidents: dict[int, _Waiting] = {}
+    for incident_id, severity, source, created_at, status, retry_at in session.connection().execute(query):
+        assert incident_id is not None  # a stored row
+        entry = incidents.setdefault(incident_id, _Waiting(incident_id, severity, source, created_at))
+        entry.statuses.add(status)
+        if status == "retrying":
+            when = retry_at or now
+            (entry.due if when <= now else entry.later).append(when)
+    ready: list[_Waiting] = []
+    next_due: datetime | None = None
     for entry in incidents.values():
-        if "failed" in entry["statuses"]:
+        if "failed" in entry.statuses:
             continue  # stopped until a person retries it
-        if entry["statuses"] & {"pending", "started"} or entry["due"]:
-            ready.append(entry["row"])
-        elif entry["later"]:
-            soonest = min(entry["later"])
+        if entry.statuses & {"pending", "started"} or entry.due:
+            ready.append(entry)
+        elif entry.later:
+            soonest = min(entry.later)
             next_due = soonest if next_due is None else min(next_due, soonest)
-    return [row.id for row in sorted(ready, key=_key)], next_due
+    return [entry.id for entry in sorted(ready, key=_key)], next_due
 
 
 class SetupQueue:

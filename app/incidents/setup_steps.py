@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,7 +34,7 @@ from app.incidents.markers import CLOCK_SKEW, find_marked, marker
 from app.incidents.models import Incident, SetupStep
 from app.incidents.naming import channel_name, code_name
 from app.incidents.setup_errors import PermanentSetupError, classify
-from app.incidents.views import briefing_message, topic
+from app.incidents.views import Briefing, briefing_message, topic
 from app.roles import service as roles
 from app.slack.text import channel_link, escape
 
@@ -65,11 +66,23 @@ class StepRun:
     uncertain: bool  # an earlier try may have taken effect: look before acting
     detail: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def incident_id(self) -> int:
+        assert self.incident.id is not None  # a stored incident
+        return self.incident.id
+
+    @property
+    def channel(self) -> str:
+        """The room's channel id: every step but the first runs once ``create_channel`` recorded it."""
+        assert self.incident.channel_id is not None, f"incident {self.incident.id} has no channel yet"
+        return self.incident.channel_id
+
     def remember(self, **values: Any) -> None:
         """Store what this try is about to do, before it does it."""
         self.detail.update(values)
         with transaction(self.core.engine) as session:
             row = session.get(SetupStep, self.step.id)
+            assert row is not None  # steps are kept as long as their incident
             row.detail = {**row.detail, **values}
             session.add(row)
 
@@ -84,11 +97,12 @@ def _candidate(incident: Incident, prefix: str, attempt: int) -> str:
 
 def _adoptable(run: StepRun, name: str, since: float) -> str | None:
     """The channel of that name if this bot created it after our first try and no incident owns it."""
-    cursor = None
+    cursor: str | None = None
     while True:
         page = run.slack.conversations_list(types="public_channel,private_channel", exclude_archived=True,
                                             limit=1000, cursor=cursor)
-        for channel in page.get("channels", []):
+        channels: list[dict[str, Any]] = page.get("channels", [])
+        for channel in channels:
             if channel.get("name") != name:
                 continue
             ours = channel.get("creator") == run.core.bot_user_id and channel.get("created", 0) >= since - CLOCK_SKEW
@@ -105,16 +119,16 @@ def _adoptable(run: StepRun, name: str, since: float) -> str | None:
 def _record_channel(run: StepRun, channel_id: str, name: str) -> bool:
     try:
         with transaction(run.core.engine) as session:
-            row = service.get(session, run.incident.id)
+            row = service.get(session, run.incident_id)
             row.channel_id, row.channel_name = channel_id, name
-            timeline.record(session, run.incident.id, "channel_created", f"#{name}", actor="warroom",
+            timeline.record(session, run.incident_id, "channel_created", f"#{name}", actor="warroom",
                             channel=channel_id, private=run.incident.private)
     except IntegrityError:
         return False  # another incident owns that channel
     return True
 
 
-def create_channel(run: StepRun) -> dict:
+def create_channel(run: StepRun) -> dict[str, Any]:
     incident = run.incident
     if incident.channel_id:  # recorded before an interruption, but the step was not yet marked done
         return {"channel_id": incident.channel_id, "name": incident.channel_name}
@@ -149,13 +163,13 @@ def create_channel(run: StepRun) -> dict:
 
 # --- people -----------------------------------------------------------------------------------------------
 
-def resolve_roles(run: StepRun) -> dict:
+def resolve_roles(run: StepRun) -> dict[str, Any]:
     core, incident = run.core, run.incident
     playbook = core.playbooks.get(incident.playbook_id)
     wanted = list(playbook.staffed_roles(incident.severity))
     entries = {role: core.roster.holders(role) for role in wanted}
     with Session(core.engine) as session:
-        kept_out = exclusions.excluded(session, incident.id)
+        kept_out = exclusions.excluded(session, run.incident_id)
     people: list[str] = []
     staffing: dict[str, str] = {}
     for role in wanted:
@@ -166,9 +180,9 @@ def resolve_roles(run: StepRun) -> dict:
         if users:
             staffing[role] = users[0]
     with transaction(core.engine) as session:
-        kept_out = exclusions.excluded(session, incident.id)  # again, in the transaction that assigns
-        held = roles.holders(session, incident.id)
-        roles.assign_many(session, incident.id, {r: u for r, u in staffing.items()
+        kept_out = exclusions.excluded(session, run.incident_id)  # again, in the transaction that assigns
+        held = roles.holders(session, run.incident_id)
+        roles.assign_many(session, run.incident_id, {r: u for r, u in staffing.items()
                                                  if r not in held and u not in kept_out}, by="warroom")
     return {"invitees": [u for u in people if u not in kept_out]}
 
@@ -176,7 +190,7 @@ def resolve_roles(run: StepRun) -> dict:
 def _invite_one(run: StepRun, user: str) -> str | None:
     """Invite one person; the per-person error code, or None when they are in the channel."""
     try:
-        run.slack.conversations_invite(channel=run.incident.channel_id, users=user)
+        run.slack.conversations_invite(channel=run.channel, users=user)
     except SlackApiError as exc:
         code = str(exc.response.get("error"))
         if code in _FINE:
@@ -190,7 +204,7 @@ def _invite_one(run: StepRun, user: str) -> str | None:
 def _invite_batch(run: StepRun, users: list[str]) -> dict[str, str]:
     """Invite up to 100 people with force=true; who could not be invited, with Slack's reason."""
     try:
-        answer = run.slack.conversations_invite(channel=run.incident.channel_id, users=",".join(users), force=True)
+        answer = run.slack.conversations_invite(channel=run.channel, users=",".join(users), force=True)
         errors = answer.get("errors") or []
     except SlackApiError as exc:
         errors = exc.response.get("errors") or []
@@ -203,21 +217,21 @@ def _invite_batch(run: StepRun, users: list[str]) -> dict[str, str]:
             if exc.response.get("error") not in INVITE_REASONS:
                 raise
             # Slack refused the call as a whole for one person: invite everyone on their own.
-            problems = {u: _invite_one(run, u) for u in users}
-            return {u: code for u, code in problems.items() if code}
-    problems = {}
+            answers = {u: _invite_one(run, u) for u in users}
+            return {u: code for u, code in answers.items() if code}
+    problems: dict[str, str] = {}
     for item in errors:
         if isinstance(item, dict) and item.get("user") and item.get("error") not in _FINE:
             problems[item["user"]] = str(item.get("error"))
     return problems
 
 
-def invite(run: StepRun) -> dict:
+def invite(run: StepRun) -> dict[str, Any]:
     core, incident = run.core, run.incident
     with Session(core.engine) as session:
         step = session.exec(select(SetupStep).where(SetupStep.incident_id == incident.id,
                                                     SetupStep.step == "resolve_roles")).one()
-        kept_out = exclusions.excluded(session, incident.id)
+        kept_out = exclusions.excluded(session, run.incident_id)
     invitees = [u for u in step.detail.get("invitees", []) if u != core.bot_user_id]
     people = [u for u in invitees if u not in kept_out]
     problems: dict[str, str] = {}
@@ -225,16 +239,16 @@ def invite(run: StepRun) -> dict:
         problems.update(_invite_batch(run, people[start:start + 100]))
     restaffed = _restaff(run, problems, kept_out, set(people)) if problems else {}
     if problems:
-        setup_notices.tell_lead_uninvited(core, incident.id, problems, INVITE_REASONS, restaffed)
+        setup_notices.tell_lead_uninvited(core, run.incident_id, problems, INVITE_REASONS, restaffed)
     return {"invited": [u for u in people if u not in problems], "uninvited": problems, "restaffed": restaffed}
 
 
 def _restaff(run: StepRun, problems: dict[str, str], kept_out: set[str], invited: set[str]) -> dict[str, str]:
     """Roles given to someone who could not be invited go to the next person on the roster who can be
     (a backup is invited first); role -> new holder."""
-    core, incident = run.core, run.incident
+    core = run.core
     with Session(core.engine) as session:
-        stuck = [role for role, user in roles.holders(session, incident.id).items() if user in problems]
+        stuck = [role for role, user in roles.holders(session, run.incident_id).items() if user in problems]
     changes: dict[str, str] = {}
     for role in stuck:
         candidates = core.directory.resolve(core.roster.holders(role) + core.roster.backups_for(role))
@@ -251,30 +265,30 @@ def _restaff(run: StepRun, problems: dict[str, str], kept_out: set[str], invited
             break
     if changes:
         with transaction(core.engine) as session:
-            roles.assign_many(session, incident.id, changes, by="warroom")
+            roles.assign_many(session, run.incident_id, changes, by="warroom")
     return changes
 
 
 # --- topic, messages, pin, bookmark ------------------------------------------------------------------------
 
-def _briefing(core: Core, incident_id: int):
+def _briefing(core: Core, incident_id: int) -> Briefing:
     with Session(core.engine) as session:
         return briefing.gather(core, session, incident_id)
 
 
-def set_topic(run: StepRun) -> dict:
-    channel = run.incident.channel_id
+def set_topic(run: StepRun) -> dict[str, Any]:
+    channel = run.channel
     if run.uncertain and run.step.detail.get("topic"):
         current = run.slack.conversations_info(channel=channel)["channel"].get("topic", {}).get("value")
         if current == run.step.detail["topic"]:
             return {"topic": current, "found": True}
-    text = topic(_briefing(run.core, run.incident.id))
+    text = topic(_briefing(run.core, run.incident_id))
     run.remember(topic=text)
     run.slack.conversations_setTopic(channel=channel, topic=text)
     return {"topic": text}
 
 
-def _post_once(run: StepRun, channel: str, message: dict) -> tuple[str, bool]:
+def _post_once(run: StepRun, channel: str, message: dict[str, Any]) -> tuple[str, bool]:
     """Post the message unless an earlier try did; (ts, found) where found means it was already there."""
     key = run.step.detail.get("key")
     if run.uncertain and key:
@@ -284,45 +298,45 @@ def _post_once(run: StepRun, channel: str, message: dict) -> tuple[str, bool]:
     if not key:
         key = secrets.token_hex(8)
         run.remember(key=key, since=time.time())
-    answer = run.slack.chat_postMessage(channel=channel, metadata=marker(key, run.incident.id, run.step.step),
+    answer = run.slack.chat_postMessage(channel=channel, metadata=marker(key, run.incident_id, run.step.step),
                                         **message)
-    return answer["ts"], False
+    return str(answer["ts"]), False
 
 
-def post_briefing(run: StepRun) -> dict:
+def post_briefing(run: StepRun) -> dict[str, Any]:
     if run.incident.briefing_ts:  # recorded before an interruption: never post a second headline
         return {"ts": run.incident.briefing_ts}
-    message = briefing_message(_briefing(run.core, run.incident.id))
-    ts, found = _post_once(run, run.incident.channel_id, message)
+    message = briefing_message(_briefing(run.core, run.incident_id))
+    ts, found = _post_once(run, run.channel, message)
     with transaction(run.core.engine) as session:
-        row = service.get(session, run.incident.id)
+        row = service.get(session, run.incident_id)
         row.briefing_ts = ts
     return {"ts": ts, "found": found}
 
 
-def pin_briefing(run: StepRun) -> dict:
+def pin_briefing(run: StepRun) -> dict[str, Any]:
     try:
-        run.slack.pins_add(channel=run.incident.channel_id, timestamp=run.incident.briefing_ts)
+        run.slack.pins_add(channel=run.channel, timestamp=run.incident.briefing_ts)
     except SlackApiError as exc:
         if exc.response.get("error") != "already_pinned":
             raise
     return {}
 
 
-def bookmark(run: StepRun) -> dict:
+def bookmark(run: StepRun) -> dict[str, Any]:
     incident = run.incident
     if not incident.url:
         return {"skipped": "no link"}
     if run.uncertain:
-        marks = run.slack.bookmarks_list(channel_id=incident.channel_id).get("bookmarks", [])
+        marks: list[dict[str, Any]] = run.slack.bookmarks_list(channel_id=run.channel).get("bookmarks", [])
         if any(b.get("link") == incident.url and b.get("title") == BOOKMARK_TITLE for b in marks):
             return {"found": True}
     run.remember(link=incident.url)
-    run.slack.bookmarks_add(channel_id=incident.channel_id, title=BOOKMARK_TITLE, type="link", link=incident.url)
+    run.slack.bookmarks_add(channel_id=run.channel, title=BOOKMARK_TITLE, type="link", link=incident.url)
     return {}
 
 
-def announce(run: StepRun) -> dict:
+def announce(run: StepRun) -> dict[str, Any]:
     incident = run.incident
     channel = run.core.settings.warroom_announce_channel
     if not channel:
@@ -334,12 +348,12 @@ def announce(run: StepRun) -> dict:
                 "is open; its members were invited.")
     else:
         text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
-                f"· war room {channel_link(incident.channel_id)}")
+                f"· war room {channel_link(run.channel)}")
     ts, found = _post_once(run, channel, {"text": text})
     return {"ts": ts, "found": found}
 
 
-STEPS = {
+STEPS: dict[str, Callable[[StepRun], dict[str, Any]]] = {
     "create_channel": create_channel, "resolve_roles": resolve_roles, "invite": invite, "set_topic": set_topic,
     "post_briefing": post_briefing, "pin_briefing": pin_briefing, "bookmark": bookmark, "announce": announce,
 }

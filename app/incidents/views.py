@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from app.i18n import clock as local_clock
 from app.i18n import date_time as local_datetime
@@ -14,6 +15,7 @@ from app.incidents.models import Incident
 from app.roles.keys import role_title
 from app.severity import EMOJI, Severity
 from app.slack import blocks as bk
+from app.slack.blocks import Blocks
 from app.slack.ids import ActionId
 from app.slack.text import escape, link, mention
 from app.tasks.models import Task
@@ -43,7 +45,7 @@ def severity_label(level: str, language: str = "en") -> str:
     return f"{EMOJI[Severity(level)]} {say(language, f'severity.{Severity(level).value}')}"
 
 
-def headline(b: Briefing) -> list[dict]:
+def headline(b: Briefing) -> Blocks:
     i, lang = b.incident, b.language
     closed = i.status == "closed"
     state = say(lang, "closed_state") if closed else severity_label(i.severity, lang)
@@ -52,7 +54,7 @@ def headline(b: Briefing) -> list[dict]:
                            opened=local_datetime(i.created_at, b.tz, lang)))]
 
 
-def what_happened(b: Briefing) -> list[dict]:
+def what_happened(b: Briefing) -> Blocks:
     i, lang = b.incident, b.language
     text = f"{say(lang, 'what_happened')}\n{escape(i.description or i.title)}"
     source = say(lang, "source", source=escape(i.source))
@@ -63,7 +65,7 @@ def what_happened(b: Briefing) -> list[dict]:
     return [bk.section(text), bk.context(source)]
 
 
-def role_lines(b: Briefing) -> list[dict]:
+def role_lines(b: Briefing) -> Blocks:
     lang = b.language
     rows = [f"{role_title(role, lang)}: {mention(b.holders[role]) if role in b.holders else say(lang, 'unassigned')}"
             for role in b.staffed_roles]
@@ -74,7 +76,7 @@ def phase_text(phase: str, language: str) -> str:
     return say(language, f"phase.{phase}") if phase in ("setup", "active", "closed") else phase
 
 
-def status_fields(b: Briefing) -> list[dict]:
+def status_fields(b: Briefing) -> Blocks:
     i, lang = b.incident, b.language
     fields = [f"{say(lang, 'field.severity')}\n{severity_label(i.severity, lang)}",
               f"{say(lang, 'field.phase')}\n{phase_text(i.phase, lang)}"]
@@ -85,11 +87,11 @@ def status_fields(b: Briefing) -> list[dict]:
     return [bk.fields_section(fields)]
 
 
-def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True, language: str = "en") -> dict:
+def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True, language: str = "en") -> dict[str, Any]:
     lang = language
     owner = mention(task.owner_id) if task.owner_id else say(lang, "no_owner")
     if task.done_at:
-        return bk.section(say(lang, "task_done", title=escape(task.title), who=mention(task.done_by),
+        return bk.section(say(lang, "task_done", title=escape(task.title), who=mention(task.done_by or ""),
                               at=local_clock(task.done_at, tz, lang)), block_id=f"task-{task.id}")
     due = ""
     if task.due_at:
@@ -102,7 +104,7 @@ def task_row(task: Task, tz: str, now: datetime, *, actionable: bool = True, lan
                       accessory=bk.button(say(lang, "done_button"), ActionId.TASK_DONE, value=str(task.id)))
 
 
-def task_rows(b: Briefing) -> list[dict]:
+def task_rows(b: Briefing) -> Blocks:
     if not b.tasks:
         return []
     lang = b.language
@@ -117,7 +119,7 @@ def task_rows(b: Briefing) -> list[dict]:
     return blocks
 
 
-def clock_line(clock, tz: str, now: datetime, language: str = "en") -> str:
+def clock_line(clock: Clock, tz: str, now: datetime, language: str = "en") -> str:
     lang = language
     due = say(lang, "clock_due", title=escape(clock.title_in(lang)), at=local_datetime(clock.due_at, tz, lang))
     if clock.due_at <= now:
@@ -125,7 +127,7 @@ def clock_line(clock, tz: str, now: datetime, language: str = "en") -> str:
     return say(lang, "clock_left", due=due, left=format_duration(clock.due_at - now, lang))
 
 
-def clock_rows(b: Briefing) -> list[dict]:
+def clock_rows(b: Briefing) -> Blocks:
     if not b.clocks or b.incident.status != "open":  # clocks stop with the incident
         return []
     now = utcnow()
@@ -133,7 +135,7 @@ def clock_rows(b: Briefing) -> list[dict]:
     return [bk.section(say(b.language, "clocks") + "\n" + "\n".join(lines))]
 
 
-def buttons(b: Briefing) -> list[dict]:
+def buttons(b: Briefing) -> Blocks:
     if b.incident.status != "open":
         return []
     lang = b.language
@@ -143,15 +145,16 @@ def buttons(b: Briefing) -> list[dict]:
                        block_id="briefing-actions")]
 
 
-def closing(b: Briefing) -> list[dict]:
+def closing(b: Briefing) -> Blocks:
     i = b.incident
     if i.status != "closed":
         return []
-    closed = say(b.language, "closed_by", who=mention(i.closed_by), at=local_clock(i.closed_at, b.tz, b.language))
+    assert i.closed_at is not None  # set with the status when it closed
+    closed = say(b.language, "closed_by", who=mention(i.closed_by or ""), at=local_clock(i.closed_at, b.tz, b.language))
     return [bk.section(f"{closed}\n{escape(i.summary or '')}")]
 
 
-def briefing_message(b: Briefing) -> dict:
+def briefing_message(b: Briefing) -> dict[str, Any]:
     """The whole headline message: text fallback plus blocks within Slack's limits."""
     blocks = [*headline(b), *closing(b), *what_happened(b), *status_fields(b), bk.divider(), *role_lines(b),
               *clock_rows(b), *task_rows(b), *buttons(b)]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 Handler = Callable[..., None]
+# What a domain's ``register_handlers`` is given: ``register(kind, handler)``.
+Register = Callable[[str, Handler], None]
 
 _handlers: dict[str, Handler] = {}
 

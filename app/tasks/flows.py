@@ -24,6 +24,7 @@ def add_task(core: Core, incident_id: int, title: str, *, owner: str, due_at: da
         effects.post(session, f"task:{task.id}:added", incident_id=incident_id, channel=channel_id,
                      text=f":white_large_square: New task for {mention(owner)}: {said(task.title)}{when}")
         briefing.enqueue_refresh(session, incident_id)
+    assert task.id is not None  # flushed by service.add
     if due_at:
         reminders.schedule_due(core, incident_id, task.id, due_at)
     core.deliver()

@@ -27,6 +27,7 @@ def parse_task(args: str) -> tuple[str, str | None, str | None]:
 
 
 def add_task(req: Request) -> None:
+    assert req.incident is not None  # the pipeline found it: the action needs an incident
     title, owner, due = parse_task(req.args)
     flows.add_task(req.core, req.incident_id, title, owner=owner or req.user_id,
                    due_at=utcnow() + parse_duration(due) if due else None, by=req.user_id,
@@ -35,6 +36,7 @@ def add_task(req: Request) -> None:
 
 def done(req: Request) -> None:
     """Anyone may tick off their own task; someone else's needs the rule for completing others' tasks."""
+    assert req.incident is not None  # the pipeline found it: the action needs an incident
     try:
         task_id = int(req.body["actions"][0]["value"])
     except (KeyError, IndexError, ValueError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
@@ -13,6 +14,10 @@ from app.slack.text import escape, mention
 from app.tasks import service as tasks
 from app.tasks.models import Task
 from app.timeutil import local_clock, utcnow
+
+if TYPE_CHECKING:
+    from app.core import Core
+    from app.scheduling.registry import Register
 
 
 def job_id(incident_id: int, task_id: int) -> str:
@@ -26,25 +31,25 @@ def _due(incident_id: int, task_id: int, due_at: datetime) -> Planned:
 def planned(session: Session, incident_id: int) -> list[Planned]:
     """A reminder for every open task of the incident that has a due time."""
     return [_due(incident_id, task.id, task.due_at) for task in tasks.for_incident(session, incident_id)
-            if task.due_at and task.done_at is None]
+            if task.id is not None and task.due_at and task.done_at is None]
 
 
-def schedule_due(core, incident_id: int, task_id: int, due_at: datetime) -> None:
+def schedule_due(core: Core, incident_id: int, task_id: int, due_at: datetime) -> None:
     """Remind the task's owner at ``due_at`` if the task is still open then."""
     if core.scheduler is not None:
         job, when, kind, payload = _due(incident_id, task_id, due_at)
         core.scheduler.at(job, when, kind, **payload)
 
 
-def register_handlers(register) -> None:
+def register_handlers(register: Register) -> None:
     register("task_due", task_due)
 
 
-def task_due(core, incident_id: int, task_id: int) -> None:
+def task_due(core: Core, incident_id: int, task_id: int) -> None:
     incident = open_incident(core, incident_id)
     with Session(core.engine) as session:
         task = session.get(Task, task_id)
-    if incident is None or task is None or task.done_at is not None:
+    if incident is None or task is None or task.done_at is not None or task.due_at is None:
         return
     who = mention(task.owner_id) if task.owner_id else "Nobody owns this task yet:"
     text = (f":hourglass: {who} the task “{escape(task.title)}” was due at "
@@ -53,5 +58,6 @@ def task_due(core, incident_id: int, task_id: int) -> None:
         return
     with transaction(core.engine) as session:
         row = session.get(Task, task_id)
-        row.reminded_at = utcnow()
+        if row is not None:  # deleted meanwhile: nothing to mark
+            row.reminded_at = utcnow()
     briefing.refresh(core, incident_id)
