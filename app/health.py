@@ -22,8 +22,9 @@ class Check:
 
 def database_check(engine: Engine, busy_after: float = BUSY_AFTER) -> Check:
     """Can the bot read the database and get its write lock within ``busy_after`` seconds?"""
-    if engine.url.get_backend_name() == "sqlite" and engine.url.database not in (None, "", ":memory:"):
-        return _sqlite_check(engine.url.database, busy_after)
+    database = engine.url.database
+    if engine.url.get_backend_name() == "sqlite" and database and database != ":memory:":
+        return _sqlite_check(database, busy_after)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))

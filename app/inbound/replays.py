@@ -15,6 +15,7 @@ from collections import OrderedDict
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import col
 
 from app import metrics
 from app.db import transaction
@@ -42,10 +43,8 @@ class ReplayGuard:
         self._sqlite: sqlite3.Connection | None = None
         self._recent: OrderedDict[str, int] = OrderedDict()
         url = engine.url
-        if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
-            self._path = url.database
-        else:
-            self._path = None
+        self._path: str | None = (url.database if url.get_backend_name() == "sqlite" and url.database
+                                   and url.database != ":memory:" else None)
 
     def first_time(self, signature: str, timestamp: int, now: float | None = None) -> bool:
         """Record the request; False when the same signature was recorded before (a replay)."""
@@ -60,7 +59,7 @@ class ReplayGuard:
             with transaction(self.engine, urgent=True) as session:
                 session.execute(insert(SeenRequest).values(signature=signature, timestamp=timestamp))
                 if prune:
-                    session.execute(delete(SeenRequest).where(SeenRequest.timestamp < int(now) - MAX_AGE))
+                    session.execute(delete(SeenRequest).where(col(SeenRequest.timestamp) < int(now) - MAX_AGE))
         except IntegrityError:
             return False
         except (sqlite3.OperationalError, OperationalError) as exc:
@@ -96,6 +95,7 @@ class ReplayGuard:
 
     def _connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
+            assert self._path is not None  # only SQLite files are written through this connection
             self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
         return self._sqlite
 

@@ -54,6 +54,7 @@ def _at(scheduler, incident_id: int, when: datetime) -> None:
 
 def planned(core, incident: Incident, now: datetime) -> list[Planned]:
     """The executives' first digest, one interval after the incident opened (none at quiet severities)."""
+    assert incident.id is not None  # a stored incident
     every = interval(core, incident)
     if every is None or incident.status != "open":
         return []
@@ -62,6 +63,7 @@ def planned(core, incident: Incident, now: datetime) -> list[Planned]:
 
 def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = None) -> datetime | None:
     """(Re)plan the incident's next digest one interval from now; returns when, or None at no-digest severities."""
+    assert incident.id is not None  # a stored incident
     scheduler.cancel(job_prefix(incident.id))
     if incident.status != "open":
         return None
@@ -89,6 +91,7 @@ def reschedule_digest(scheduler, incident_id: int) -> datetime | None:
 def recipients(core, incident: Incident) -> list[str]:
     """Where the digest goes: the executive channel, or (private and confidential incidents, or no channel)
     each executive by direct message; never to a person the incident concerns."""
+    assert incident.id is not None  # a stored incident
     channel = core.settings.warroom_exec_channel
     with Session(core.engine) as session:
         kept_out = exclusions.excluded(session, incident.id)

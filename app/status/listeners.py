@@ -78,19 +78,23 @@ def status(req: Request) -> None:
         if req.incident is None:
             raise UserError("`/warroom status share` posts the status in an incident's room: run it there.")
         req.require(Action.SHARE_STATUS)
-        core.slack.chat_postMessage(channel=req.incident.channel_id, **incident_status(core, req.incident_id))
+        core.slack.chat_postMessage(channel=req.incident.channel_id or req.channel_id or "",
+                                    **incident_status(core, req.incident_id))
         mark_update(core, req.incident_id, by=req.user_id, what="status shared")
         return
     if mode == "here" and req.incident is not None:
-        req.reply(**incident_status(core, visible(core, req.incident_id, req.user_id).id))
+        visible(core, req.incident_id, req.user_id)
+        req.reply(**incident_status(core, req.incident_id))
         return
     if mode == "id":
-        req.reply(**incident_status(core, visible(core, page, req.user_id).id))
+        visible(core, page, req.user_id)
+        req.reply(**incident_status(core, page))
         return
     req.reply(**portfolio(core, req.user_id, severity=severity, page=page))
 
 
 def brief_command(req: Request) -> None:
+    assert req.incident is not None  # the pipeline found it: the command needs an incident
     brief.deliver(req.core, req.incident_id, req.incident.channel_id or req.channel_id or "", by=req.user_id)
 
 
@@ -100,4 +104,5 @@ def show(req: Request) -> None:
         incident_id = int((req.body.get("actions") or [{}])[0].get("value") or 0)
     except ValueError:
         raise UserError("That button does not name an incident.") from None
-    req.reply(**incident_status(req.core, visible(req.core, incident_id, req.user_id).id))
+    visible(req.core, incident_id, req.user_id)
+    req.reply(**incident_status(req.core, incident_id))

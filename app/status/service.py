@@ -119,6 +119,7 @@ def latest_alert(session: Session, incident_id: int) -> tuple[datetime | None, d
 
 def gather(core, session: Session, incident: Incident, now: datetime | None = None) -> IncidentStatus:
     """One incident's status: a fixed number of indexed, bounded queries whatever its size."""
+    assert incident.id is not None  # a stored incident
     now = now or utcnow()
     playbook = core.playbooks.get(incident.playbook_id)
     holders = roles.holders(session, incident.id)
