@@ -18,7 +18,8 @@ from app.access.policy import Policy, default_policy
 from app.db import transaction
 from app.errors import Refused
 from app.incidents import exclusions, timeline
-from app.incidents.models import Incident, IncidentExclusion
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentExclusion, IncidentStatus
 from app.roles.keys import role_title
 from app.roles.models import RoleAssignment
 from app.severity import Severity
@@ -60,7 +61,7 @@ def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident |
     """Why ``caller`` may not do ``action`` (None when they may)."""
     if incident is not None and caller.excluded:
         return f"You are kept out of incident #{incident.id}: it concerns you."
-    if incident is not None and incident.status == "closed" and not policy.open_when_closed(action):
+    if incident is not None and incident.status == IncidentStatus.CLOSED and not policy.open_when_closed(action):
         return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status` and "
                 "`report`.")
     if policy.allows(action, caller.kinds):
@@ -76,7 +77,8 @@ def check(core: Core, session: Session, incident: Incident | None, caller: Calle
     metrics.REFUSALS.labels(action=action.value).inc()
     if incident is not None and incident.id is not None:  # in a transaction of its own: the caller only read
         with transaction(core.engine) as writing:
-            timeline.record(writing, incident.id, "refused", reason, actor=caller.user_id, action=action.value)
+            timeline.record(writing, incident.id, TimelineKind.REFUSED,
+                            reason, actor=caller.user_id, action=action.value)
     raise Refused(reason)
 
 
@@ -107,7 +109,7 @@ def visible_open(core: Core, session: Session, user_id: str, severity: str | Non
     """The open incidents ``user_id`` may see, most severe first, then oldest.
 
     A fixed number of queries and at most one Slack call, however many incidents are open."""
-    query = select(Incident).where(Incident.status == "open")
+    query = select(Incident).where(Incident.status == IncidentStatus.OPEN)
     if severity:
         query = query.where(Incident.severity == Severity.parse(severity).value)
     incidents = list(session.exec(query.order_by(col(Incident.id))))

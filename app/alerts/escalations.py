@@ -15,6 +15,7 @@ from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert
 from app.db import transaction
+from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
 from app.severity import Severity
@@ -33,7 +34,8 @@ LEAD_ROLE = "lead"
 
 def unposted(session: Session, incident_id: int) -> list[TimelineEvent]:
     """The incident's escalations whose notice has not been posted yet, oldest first."""
-    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id, TimelineEvent.kind == "escalation")
+    query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id,
+                                        TimelineEvent.kind == TimelineKind.ESCALATION)
     return [event for event in session.exec(query.order_by(col(TimelineEvent.id))) if not event.data.get("posted")]
 
 

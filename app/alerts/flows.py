@@ -7,6 +7,7 @@ import threading
 
 from app.alerts import service
 from app.alerts.batcher import IntakeBatcher
+from app.alerts.models import IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.alerts.updates import AlertUpdates
 from app.core import Core
@@ -43,9 +44,9 @@ def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult
         if result.incident_id is None:  # recorded (a resolved alert with no open incident) or a duplicate
             continue
         try:
-            if result.status == "opened":
+            if result.status == IntakeOutcome.OPENED:
                 start_incident(core, result.incident_id)
-            elif result.status == "attached":
+            elif result.status == IntakeOutcome.ATTACHED:
                 if result.escalated_to:
                     updates(core).escalated(result.incident_id)
                 else:

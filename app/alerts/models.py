@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index
@@ -10,6 +11,20 @@ from sqlmodel import Field, SQLModel
 
 from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
+
+
+class AlertStatus(StrEnum):
+    FIRING = "firing"
+    RESOLVED = "resolved"
+
+
+class IntakeOutcome(StrEnum):
+    """What the intake did with one alert."""
+
+    OPENED = "opened"  # it opened an incident
+    ATTACHED = "attached"  # to the open incident of its key
+    RECORDED = "recorded"  # a resolved alert with no open incident: kept, nothing opened
+    DUPLICATE = "duplicate"  # a redelivery: answered with the first delivery's alert and incident
 
 
 class Alert(SQLModel, table=True):
@@ -27,7 +42,7 @@ class Alert(SQLModel, table=True):
     title: str
     description: str = ""
     severity: str | None = None
-    status: str = "firing"
+    status: str = AlertStatus.FIRING  # an AlertStatus
     dedup_key: str = Field(index=True)
     url: str | None = None
     labels: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -21,13 +21,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, insert, select
 
 from app import metrics
-from app.alerts.models import Alert
+from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.core import Core
 from app.db import transaction
 from app.incidents import clocks, timeline
 from app.incidents import service as incidents
-from app.incidents.models import Incident, TimelineEvent
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus, TimelineEvent
 from app.playbooks.schema import Playbook
 from app.severity import Severity
 from app.timeutil import utcnow
@@ -37,7 +38,7 @@ from app.timeutil import utcnow
 class IntakeResult:
     alert_id: int
     incident_id: int | None
-    status: str  # opened | attached | recorded | duplicate
+    status: IntakeOutcome
     escalated_to: str | None = None  # the level an attached alert proposes raising its incident to
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,11 +68,12 @@ def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: boo
 
 # Built once: the storm's hot path then skips building and caching a statement per batch.
 _OPEN_BY_KEY = select(col(Incident.dedup_key), col(Incident.id), col(Incident.severity)).where(
-    col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == "open")
+    col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == IncidentStatus.OPEN)
 _DELIVERED = select(col(Alert.delivery_id), col(Alert.id), col(Alert.incident_id)).where(
     col(Alert.delivery_id).in_(bindparam("ids", expanding=True)))
 _ESCALATIONS = select(col(TimelineEvent.incident_id), col(TimelineEvent.data)).where(
-    col(TimelineEvent.incident_id).in_(bindparam("incident_ids", expanding=True)), TimelineEvent.kind == "escalation")
+    col(TimelineEvent.incident_id).in_(bindparam("incident_ids", expanding=True)),
+    TimelineEvent.kind == TimelineKind.ESCALATION)
 _INSERT_ALERTS = insert(Alert).returning(col(Alert.id), sort_by_parameter_order=True)
 _INSERT_EVENTS = insert(TimelineEvent)
 _INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
@@ -96,7 +98,7 @@ class _Staged:
     alert: AlertIn
     row: dict[str, Any]
     incident_id: int | None
-    status: str
+    status: IntakeOutcome
     playbook_id: str | None = None
     alert_id: int = 0
     escalated_to: str | None = None
@@ -114,7 +116,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     if open_by_key:
         open_by_key.update(_open_incidents_for(session, set(open_by_key)))
     # Firing alerts first, so that a group's resolved alert finds the incident its firing alerts open.
-    for index in sorted(fresh, key=lambda i: alerts[i].status == "resolved"):
+    for index in sorted(fresh, key=lambda i: alerts[i].status == AlertStatus.RESOLVED):
         staged[index] = _stage_one(core, session, alerts[index], open_by_key)
     new: list[_Staged] = []
     for i in fresh:
@@ -129,7 +131,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     attached = [item for item in new if item.incident_id is not None]  # the opening alert counts too
     if attached:
         session.execute(_INSERT_EVENTS, [
-            {"incident_id": item.incident_id, "kind": "alert", "text": item.alert.title[:500],
+            {"incident_id": item.incident_id, "kind": TimelineKind.ALERT, "text": item.alert.title[:500],
              "actor": item.alert.source, "at": item.row["received_at"],
              "data": {"alert_id": item.alert_id, "status": item.alert.status, "metrics": item.alert.metrics}}
             for item in attached])
@@ -152,11 +154,11 @@ def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
     of clocks started for incidents already open are planned after the commit (``session.info``)."""
     labelled: dict[int, dict[str, str]] = {}
     for item in new:
-        if item.status == "opened":
+        if item.status == IntakeOutcome.OPENED:
             incident = session.get(Incident, item.incident_id)
             assert incident is not None  # opened in this transaction
             clocks.start_matching(session, incident, core.playbooks.get(incident.playbook_id), by=item.alert.source)
-        elif item.status == "attached" and item.alert.labels:
+        elif item.status == IntakeOutcome.ATTACHED and item.alert.labels:
             assert item.incident_id is not None  # attached alerts have their incident
             labelled.setdefault(item.incident_id, {}).update(item.alert.labels)
     for incident_id, found in labelled.items():
@@ -191,7 +193,8 @@ class _Duplicate(_Staged):
     """A redelivered alert: answered with the first delivery's alert and incident, stored no second time."""
 
     def __init__(self, alert: AlertIn, stored: tuple[int, int | None] | None, batch_index: int | None) -> None:
-        super().__init__(alert, {}, stored[1] if stored else None, "duplicate", alert_id=stored[0] if stored else 0)
+        super().__init__(alert, {}, stored[1] if stored else None, IntakeOutcome.DUPLICATE,
+                         alert_id=stored[0] if stored else 0)
         self.batch_index = batch_index  # set when the first delivery is in the same batch
 
 
@@ -199,10 +202,10 @@ def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[s
     key = incident_key_for(alert)
     own_key = dedup_key_for(alert)
     found = open_by_key[key]
-    if found is None and alert.status == "resolved":
-        return _Staged(alert, _alert_row(alert, own_key, None), None, "recorded")
+    if found is None and alert.status == AlertStatus.RESOLVED:
+        return _Staged(alert, _alert_row(alert, own_key, None), None, IntakeOutcome.RECORDED)
     if found is not None:
-        return _Staged(alert, _alert_row(alert, own_key, found.incident_id), found.incident_id, "attached")
+        return _Staged(alert, _alert_row(alert, own_key, found.incident_id), found.incident_id, IntakeOutcome.ATTACHED)
     playbook = core.playbooks.match(alert.kind, alert.labels, alert.severity)
     incident = incidents.open_incident(
         session, playbook, title=alert.title, kind=alert.kind, severity=alert.severity, source=alert.source,
@@ -211,7 +214,8 @@ def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[s
     assert incident.id is not None  # flushed by open_incident
     open_by_key[key] = _Open(incident.id, incident.severity)
     # The briefing tells the room about the first alert.
-    return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, "opened", playbook.id)
+    return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, IntakeOutcome.OPENED,
+                   playbook.id)
 
 
 def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict[str, _Open | None]) -> None:
@@ -219,7 +223,7 @@ def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict
     best: dict[int, _Staged] = {}
     for item in new:
         level = item.alert.severity
-        if item.status != "attached" or item.alert.status != "firing" or level is None:
+        if item.status != IntakeOutcome.ATTACHED or item.alert.status != AlertStatus.FIRING or level is None:
             continue
         incident = open_by_key[incident_key_for(item.alert)]
         assert incident is not None and item.incident_id is not None  # attached: its incident is open
@@ -242,7 +246,7 @@ def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict
 
 def _record_escalation(session: Session, item: _Staged, incident: _Open | None) -> None:
     assert incident is not None and item.incident_id is not None  # only attached alerts escalate
-    timeline.record(session, item.incident_id, "escalation", f"{incident.severity} -> {item.escalated_to}: "
+    timeline.record(session, item.incident_id, TimelineKind.ESCALATION, f"{incident.severity} -> {item.escalated_to}: "
                     f"{item.alert.title[:400]}", actor=item.alert.source, at=item.row["received_at"],
                     alert_id=item.alert_id, posted=False, **{"from": incident.severity, "to": item.escalated_to})
 

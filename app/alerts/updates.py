@@ -17,9 +17,10 @@ from sqlmodel import Session, col, select, update
 
 from app.alerts import escalations
 from app.alerts.formats.limits import GROUP_LISTED_MAX
-from app.alerts.models import Alert
+from app.alerts.models import Alert, AlertStatus
 from app.db import transaction
 from app.incidents import service as incidents
+from app.incidents.models import IncidentStatus
 from app.slack.text import escape, truncate
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ class AlertUpdates:
             latest = session.get(Alert, rows[-1][0]) if rows else None
             listed, more = _listed(session, rows)
         if not incident.channel_id:
-            if incident.status == "open":
+            if incident.status == IncidentStatus.OPEN:
                 self.attached(incident_id)  # the room is still being set up: look again a window later
             return 0
         escalations.post_pending(self.core, incident)
@@ -135,7 +136,7 @@ def summary(statuses: list[str], latest: Alert, total: int, listed: Sequence[tup
             more: int = 0) -> dict[str, Any]:
     """One room message for the alerts with these statuses (oldest first): the latest one, or the
     distinct alerts of a group as ``listed`` (title, status) and how many ``more`` there are."""
-    resolved = [status for status in statuses if status == "resolved"]
+    resolved = [status for status in statuses if status == AlertStatus.RESOLVED]
     firing = len(statuses) - len(resolved)
     parts = []
     if firing:
@@ -145,7 +146,8 @@ def summary(statuses: list[str], latest: Alert, total: int, listed: Sequence[tup
     text = " · ".join(parts)
     if listed:
         for title, status in listed:
-            text += f"\n• {truncate(escape(title), LISTED_TITLE_MAX)}" + (" (resolved)" if status == "resolved" else "")
+            resolved_mark = " (resolved)" if status == AlertStatus.RESOLVED else ""
+            text += f"\n• {truncate(escape(title), LISTED_TITLE_MAX)}{resolved_mark}"
         if more:
             text += f"\n…and {more} more distinct alert{'s' if more != 1 else ''}"
     else:

@@ -7,7 +7,7 @@ from app.db import transaction
 from app.decisions import service
 from app.decisions.models import Decision
 from app.effects import service as effects
-from app.incidents.models import Fact
+from app.incidents.models import Fact, Visibility
 from app.slack.client import permalink
 from app.slack.text import mention, said
 
@@ -32,9 +32,9 @@ def link_announcement(core: Core, channel: str, ts: str | None, *, decision_id: 
         service.set_permalink(session, decision_id, permalink(core.slack, channel, ts))
 
 
-VISIBILITY_WORDS = {
-    "public": "public: may be published",
-    "internal": "internal: not for statements",
+VISIBILITY_WORDS: dict[str, str] = {
+    Visibility.PUBLIC: "public: may be published",
+    Visibility.INTERNAL: "internal: not for statements",
 }
 
 
@@ -42,7 +42,7 @@ def fact_announcement(fact: Fact, by: str) -> str:
     """The room's message about a new public or internal fact, saying which it is."""
     which = VISIBILITY_WORDS[fact.visibility]
     text = f":pushpin: *Confirmed fact* #{fact.id} ({which}; {mention(by)}): {said(fact.text)}"
-    if fact.visibility == "internal":
+    if fact.visibility == Visibility.INTERNAL:
         text += f"\n_To let statements use it: `/warroom fact publish {fact.id}`._"
     return text
 

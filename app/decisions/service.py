@@ -7,7 +7,8 @@ from sqlmodel import Session, col, select
 from app.decisions.models import Decision
 from app.errors import UserError
 from app.incidents import timeline
-from app.incidents.models import Fact
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Fact, Visibility
 
 
 class RecordError(UserError):
@@ -31,7 +32,7 @@ def log_decision(
     decision = Decision(incident_id=incident_id, text=text[:4000], decided_by=by, permalink=permalink, source=source)
     session.add(decision)
     session.flush()
-    timeline.record(session, incident_id, "decision", decision.text, actor=by, decision_id=decision.id,
+    timeline.record(session, incident_id, TimelineKind.DECISION, decision.text, actor=by, decision_id=decision.id,
                     permalink=permalink)
     return decision
 
@@ -43,21 +44,21 @@ def decisions(session: Session, incident_id: int, *, limit: int | None = None) -
     return list(session.exec(query.order_by(col(Decision.id))))
 
 
-VISIBILITIES = ("public", "internal", "private")
+VISIBILITIES = tuple(Visibility)
 FACT_EXAMPLES = {
-    "public": "public 1,200 customer records were exposed",
-    "internal": "4,200 mentions per hour, 58% negative",
-    "private": "private Reported by customer Jane Doe",
+    Visibility.PUBLIC: "public 1,200 customer records were exposed",
+    Visibility.INTERNAL: "4,200 mentions per hour, 58% negative",
+    Visibility.PRIVATE: "private Reported by customer Jane Doe",
 }
 
 
-def parse_fact(text: str) -> tuple[str, str]:
+def parse_fact(text: str) -> tuple[Visibility, str]:
     """``public <text>``, ``private <text>`` or ``internal <text>`` (the default without a word): visibility, text."""
     text = text.strip()
     first, _, rest = text.partition(" ")
     if first.lower() in VISIBILITIES:
-        return first.lower(), rest.strip()
-    return "internal", text
+        return Visibility(first.lower()), rest.strip()
+    return Visibility.INTERNAL, text
 
 
 def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
@@ -66,11 +67,11 @@ def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
     visibility, text = parse_fact(text)
     if not text:
         raise RecordError(f"a fact needs its text, e.g. `/warroom fact {FACT_EXAMPLES[visibility]}`")
-    private = visibility == "private"
+    private = visibility == Visibility.PRIVATE
     fact = Fact(incident_id=incident_id, text=text[:2000], visibility=visibility, private=private, added_by=by)
     session.add(fact)
     session.flush()
-    timeline.record(session, incident_id, "fact", "(private)" if private else fact.text, actor=by,
+    timeline.record(session, incident_id, TimelineKind.FACT, "(private)" if private else fact.text, actor=by,
                     fact_id=fact.id, private=private, visibility=visibility)
     return fact
 
@@ -81,9 +82,9 @@ def facts(session: Session, incident_id: int, *, private: bool | None = None,
     private facts; ``private=False`` the facts a statement may state, which are the public ones only."""
     query = select(Fact).where(Fact.incident_id == incident_id)
     if private is True:
-        visibility = "private"
+        visibility = Visibility.PRIVATE
     elif private is False:
-        visibility = visibility or "public"
+        visibility = visibility or Visibility.PUBLIC
     if visibility is not None:
         if visibility not in VISIBILITIES:
             raise ValueError(f"unknown fact visibility {visibility!r}: use one of {', '.join(VISIBILITIES)}")
@@ -96,12 +97,12 @@ def publish_fact(session: Session, incident_id: int, fact_id: int, *, by: str) -
     fact = session.get(Fact, fact_id)
     if fact is None or fact.incident_id != incident_id:
         raise RecordError(f"this incident has no fact #{fact_id}")
-    if fact.visibility == "private":
+    if fact.visibility == Visibility.PRIVATE:
         raise RecordError(f"fact #{fact_id} is private and never goes into a statement; "
                           "record what may be said as a new public fact")
-    if fact.visibility == "public":
+    if fact.visibility == Visibility.PUBLIC:
         raise RecordError(f"fact #{fact_id} is already marked for publication")
-    fact.visibility = "public"
+    fact.visibility = Visibility.PUBLIC
     session.add(fact)
-    timeline.record(session, incident_id, "fact_published", fact.text, actor=by, fact_id=fact.id)
+    timeline.record(session, incident_id, TimelineKind.FACT_PUBLISHED, fact.text, actor=by, fact_id=fact.id)
     return fact

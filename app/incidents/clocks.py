@@ -24,7 +24,8 @@ from app.alerts.models import Alert
 from app.dbtypes import UTCDateTime
 from app.errors import UserError
 from app.incidents import timeline
-from app.incidents.models import Incident
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus
 from app.playbooks.matching import same_value
 from app.timeutil import DurationError, as_utc, format_duration, parse_duration, utcnow, zone
 
@@ -155,7 +156,7 @@ def set_label(
     session.add(row)
     session.flush()
     change = f"{key}: {old} -> {value}" if old is not None else f"{key}={value}"
-    timeline.record(session, incident.id, "label", change, actor=by, at=now, key=key, value=value, old=old)
+    timeline.record(session, incident.id, TimelineKind.LABEL, change, actor=by, at=now, key=key, value=value, old=old)
     return start_matching(session, incident, playbook, by=by, aware_at=aware_at, now=now)
 
 
@@ -166,7 +167,7 @@ def add_alert_labels(
     """A later alert of an open incident brought ``alert_labels``: keys the incident lacks are added (a
     label a person set is never overridden), then matching clocks start. Returns the clocks started."""
     assert incident.id is not None  # a stored incident
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         return []
     now = now or utcnow()
     known = labels(session, incident.id)
@@ -176,7 +177,8 @@ def add_alert_labels(
         if key in known or not LABEL_KEY.match(key) or not value or len(value) > MAX_LABEL_VALUE:
             continue
         session.add(IncidentLabel(incident_id=incident.id, key=key, value=value, set_by="alert", set_at=now))
-        timeline.record(session, incident.id, "label", f"{key}={value}", actor="alert", at=now, key=key, value=value)
+        timeline.record(session, incident.id, TimelineKind.LABEL,
+                        f"{key}={value}", actor="alert", at=now, key=key, value=value)
         known[key] = value
         added = True
     if added:
@@ -208,7 +210,7 @@ def start_matching(
     ``aware_at`` or now. A clock stopped earlier stays stopped. Returns the clocks started.
     """
     assert incident.id is not None  # a stored incident
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         return []
     now = now or utcnow()
     existing = {row.key for row in _rows(session, incident.id)}
@@ -254,7 +256,8 @@ def _start(session: Session, incident: Incident, spec: Deadline, *, at: datetime
                         role=spec.role, started_at=at, due_at=at + spec.after, started_by=by, reason=reason)
     session.add(row)
     session.flush()
-    timeline.record(session, incident.id, "clock_started", f"{spec.title}: due {_when(row.due_at)}", actor=by,
+    timeline.record(session, incident.id, TimelineKind.CLOCK_STARTED,
+                    f"{spec.title}: due {_when(row.due_at)}", actor=by,
                     at=now, key=spec.key, started_at=at.isoformat(), due_at=row.due_at.isoformat(),
                     reason=reason)
     return row
@@ -276,7 +279,7 @@ def correct_clock(
     old_start, old_due = row.started_at, row.due_at
     row.started_at, row.due_at = aware_at, aware_at + (old_due - old_start)
     session.add(row)
-    timeline.record(session, incident.id, "clock_corrected",
+    timeline.record(session, incident.id, TimelineKind.CLOCK_CORRECTED,
                     f"{row.title}: awareness {_when(old_start)} -> {_when(aware_at)}, due {_when(row.due_at)}",
                     actor=by, at=now, key=row.key, old_started_at=old_start.isoformat(),
                     started_at=aware_at.isoformat(), old_due_at=old_due.isoformat(),
@@ -298,7 +301,8 @@ def stop_clock(
     left = row.due_at - now
     timing = f"{format_duration(left)} before the deadline" if left >= timedelta(0) else \
         f"{format_duration(-left)} after the deadline"
-    timeline.record(session, incident.id, "clock_stopped", f"{row.title}: stopped {timing}: {reason}", actor=by,
+    timeline.record(session, incident.id, TimelineKind.CLOCK_STOPPED,
+                    f"{row.title}: stopped {timing}: {reason}", actor=by,
                     at=now, key=row.key, due_at=row.due_at.isoformat(), reason=reason)
     return row
 
@@ -476,7 +480,7 @@ def _spec(playbook: Playbook, key: str) -> Deadline:
 
 
 def _require_open(incident: Incident) -> None:
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         raise ClockError(f"incident {incident.id} is closed: its clocks and labels no longer change")
 
 

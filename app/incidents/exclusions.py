@@ -12,6 +12,7 @@ from sqlmodel import Session, col, select
 
 from app.errors import UserError
 from app.incidents import service, timeline
+from app.incidents.kinds import TimelineKind
 from app.incidents.models import IncidentExclusion
 from app.roles.models import RoleAssignment
 
@@ -40,7 +41,8 @@ def exclude_person(session: Session, incident_id: int, user_id: str, *, by: str,
     for assignment in held:
         assignment.active = False
         session.add(assignment)
-    timeline.record(session, incident_id, "person_excluded", f"{user_id} is kept out of this incident", actor=by,
+    timeline.record(session, incident_id, TimelineKind.PERSON_EXCLUDED,
+                    f"{user_id} is kept out of this incident", actor=by,
                     user=user_id, roles=[a.role for a in held])
     return True
 

@@ -16,6 +16,7 @@ from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import briefing, exclusions, reminders, service, timeline
+from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
 from app.incidents.setup import run_setup
 from app.incidents.views import topic
@@ -136,7 +137,7 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
         except Exception:
             log.exception("close hook %s failed for incident %s", hook.__name__, incident_id)
             with transaction(core.engine) as session:
-                timeline.record(session, incident_id, "error", f"{hook.__name__} failed", actor="warroom")
+                timeline.record(session, incident_id, TimelineKind.ERROR, f"{hook.__name__} failed", actor="warroom")
 
 
 def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:

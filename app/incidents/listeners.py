@@ -21,6 +21,7 @@ from app.core import Core
 from app.db import transaction
 from app.errors import UserError
 from app.incidents import clock_flows, clocks, flows, service, setup, timeline
+from app.incidents.kinds import TimelineKind
 from app.severity import ORDER, Severity
 from app.slack import blocks as bk
 from app.slack.client import permalink
@@ -131,7 +132,7 @@ def pinned(req: Request) -> None:
     item = req.body["event"].get("item") or {}
     url = permalink(req.core.slack, item["channel"], item["ts"])
     with transaction(req.core.engine) as session:
-        timeline.record(session, req.incident_id, "pinned_message", url or item["ts"], actor=req.user_id,
+        timeline.record(session, req.incident_id, TimelineKind.PINNED_MESSAGE, url or item["ts"], actor=req.user_id,
                         permalink=url, ts=item["ts"])
     with contextlib.suppress(SlackApiError):  # a visible receipt; already_reacted is fine
         req.core.slack.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")

@@ -4,6 +4,7 @@ and the people it must be kept from."""
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
@@ -11,6 +12,45 @@ from sqlmodel import Field, SQLModel
 
 from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
+
+
+class IncidentStatus(StrEnum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class Phase(StrEnum):
+    """Where an incident is in its life: its room being set up, the room in use, or closed."""
+
+    SETUP = "setup"
+    ACTIVE = "active"
+    CLOSED = "closed"
+
+
+class Visibility(StrEnum):
+    """Who a fact is for (see ``Fact``)."""
+
+    PUBLIC = "public"
+    INTERNAL = "internal"
+    PRIVATE = "private"
+
+
+class StepStatus(StrEnum):
+    """A set-up step: ``started`` means a call is out whose outcome is unknown until answered; ``retrying``
+    a transient failure, tried again at ``retry_at``; ``failed`` a permanent one, stopped until a person
+    retries it."""
+
+    PENDING = "pending"
+    STARTED = "started"
+    RETRYING = "retrying"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class NoticeStatus(StrEnum):
+    PENDING = "pending"
+    SENT = "sent"
+    UNDELIVERABLE = "undeliverable"
 
 
 class Incident(SQLModel, table=True):
@@ -33,8 +73,8 @@ class Incident(SQLModel, table=True):
     description: str = ""
     source: str = "manual"
     url: str | None = None
-    status: str = Field(default="open")  # open | closed
-    phase: str = Field(default="setup")  # setup | active | closed
+    status: str = Field(default=IncidentStatus.OPEN)  # an IncidentStatus
+    phase: str = Field(default=Phase.SETUP)  # a Phase
     severity: str
     playbook_id: str
     language: str = "en"
@@ -79,7 +119,7 @@ class Fact(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
     text: str
-    visibility: str = "public"  # public | internal | private
+    visibility: str = Visibility.PUBLIC  # a Visibility
     private: bool = False
     added_by: str | None = None
     added_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
@@ -95,9 +135,7 @@ class SetupStep(SQLModel, table=True):
     incident_id: int = Field(foreign_key="incidents.id")
     step: str
     position: int
-    # pending | started (a call is out; its outcome is unknown until answered) | retrying (a transient failure,
-    # tried again at retry_at) | done | failed (a permanent failure: stopped until someone retries it)
-    status: str = "pending"
+    status: str = StepStatus.PENDING  # a StepStatus
     attempts: int = 0
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     error: str | None = None
@@ -117,7 +155,7 @@ class SetupNotice(SQLModel, table=True):
     fallback_channel: str | None = None  # where to post when the channel refuses (e.g. a deactivated lead)
     text: str
     key: str | None = None  # the marker of its message, stored before the first try to post it
-    status: str = "pending"  # pending | sent | undeliverable
+    status: str = NoticeStatus.PENDING  # a NoticeStatus
     error: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -16,7 +16,8 @@ from sqlmodel import Session
 from app.db import transaction
 from app.incidents import service, timeline
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
-from app.incidents.models import Incident
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus
 from app.incidents.service import as_timedelta
 from app.incidents.setup import run_setup
 from app.roles import service as roles
@@ -96,7 +97,7 @@ def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime
         cadence = as_timedelta(core.playbooks.get(incident.playbook_id).cadence_for(incident.severity))
         incident.next_update_at = utcnow() + cadence
         session.add(incident)
-        timeline.record(session, incident_id, "status_update", what, actor=by,
+        timeline.record(session, incident_id, TimelineKind.STATUS_UPDATE, what, actor=by,
                         next_update_at=incident.next_update_at.isoformat())
         due = incident.next_update_at
     if core.scheduler is not None:
@@ -112,7 +113,7 @@ def post(core: Core, incident: Incident, text: str, /, *, kind: str, **data: Any
         return False
     core.slack.chat_postMessage(channel=incident.channel_id, text=text)
     with transaction(core.engine) as session:
-        timeline.record(session, incident.id, "reminder", text, actor="warroom", reminder=kind, **data)
+        timeline.record(session, incident.id, TimelineKind.REMINDER, text, actor="warroom", reminder=kind, **data)
     return True
 
 
@@ -132,7 +133,7 @@ def post_once(core: Core, incident: Incident, sent_key: str, text: str, /, *, ki
 def open_incident(core: Core, incident_id: int) -> Incident | None:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)
-    return incident if incident is not None and incident.status == "open" else None
+    return incident if incident is not None and incident.status == IncidentStatus.OPEN else None
 
 
 # Handlers ------------------------------------------------------------------------------------------------
@@ -206,7 +207,7 @@ def setup_retry(core: Core, incident_id: int) -> None:
 def archive(core: Core, incident_id: int) -> None:
     with Session(core.engine) as session:
         incident = service.get(session, incident_id)
-    if incident.status != "closed" or not incident.channel_id:
+    if incident.status != IncidentStatus.CLOSED or not incident.channel_id:
         return
     try:
         core.slack.conversations_archive(channel=incident.channel_id)
@@ -214,4 +215,4 @@ def archive(core: Core, incident_id: int) -> None:
         if exc.response.get("error") != "already_archived":
             raise
     with transaction(core.engine) as session:
-        timeline.record(session, incident_id, "archived", f"#{incident.channel_name}", actor="warroom")
+        timeline.record(session, incident_id, TimelineKind.ARCHIVED, f"#{incident.channel_name}", actor="warroom")

@@ -9,7 +9,8 @@ from sqlmodel import Session, col, insert, select
 
 from app.errors import UserError
 from app.incidents import timeline
-from app.incidents.models import Incident, SetupStep
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus, Phase, SetupStep
 from app.severity import Severity
 from app.tasks import service as tasks
 from app.timeutil import parse_duration, utcnow
@@ -54,7 +55,7 @@ def open_incident(
     tasks.add_many(session, incident.id, [{"title": spec["title"], "role": spec["role"],
                                            "due_at": now + as_timedelta(spec["due"])}
                                           for spec in playbook.tasks_in(incident.language)])
-    timeline.record(session, incident.id, "opened", incident.title, actor=declared_by or source, at=now,
+    timeline.record(session, incident.id, TimelineKind.OPENED, incident.title, actor=declared_by or source, at=now,
                     playbook=playbook.id, severity=level.value, source=source)
     return incident
 
@@ -73,14 +74,14 @@ def by_channel(session: Session, channel_id: str | None) -> Incident | None:
 
 
 def pending_setups(session: Session) -> list[int]:
-    query = select(col(Incident.id)).where(Incident.phase == "setup", Incident.status == "open")
+    query = select(col(Incident.id)).where(Incident.phase == Phase.SETUP, Incident.status == IncidentStatus.OPEN)
     return [incident_id for incident_id in session.exec(query.order_by(col(Incident.id))) if incident_id is not None]
 
 
 def change_severity(session: Session, incident: Incident, level: str, *, by: str, playbook: Playbook) -> bool:
     assert incident.id is not None  # a stored incident
     new = Severity.parse(level)
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         raise IncidentError("the incident is closed; its severity can no longer change")
     if new.value == incident.severity:
         return False
@@ -90,34 +91,35 @@ def change_severity(session: Session, incident: Incident, level: str, *, by: str
         incident.next_update_at or utcnow(), utcnow() + as_timedelta(playbook.cadence_for(new))
     )
     session.add(incident)
-    timeline.record(session, incident.id, "severity", f"{old} -> {new.value}", actor=by, old=old, new=new.value)
+    timeline.record(session, incident.id, TimelineKind.SEVERITY,
+                    f"{old} -> {new.value}", actor=by, old=old, new=new.value)
     return True
 
 
 def close(session: Session, incident: Incident, summary: str, *, by: str) -> Incident:
     assert incident.id is not None  # a stored incident
-    if incident.status == "closed":
+    if incident.status == IncidentStatus.CLOSED:
         raise IncidentError(f"incident {incident.id} is already closed")
     if not summary.strip():
         raise IncidentError("closing needs a summary, e.g. `/warroom close Account recovered, statement published`")
-    incident.status, incident.phase = "closed", "closed"
+    incident.status, incident.phase = IncidentStatus.CLOSED, Phase.CLOSED
     incident.closed_at, incident.closed_by, incident.summary = utcnow(), by, summary.strip()[:3000]
     session.add(incident)
-    timeline.record(session, incident.id, "closed", incident.summary, actor=by)
+    timeline.record(session, incident.id, TimelineKind.CLOSED, incident.summary, actor=by)
     return incident
 
 
 def reopen(session: Session, incident: Incident, *, by: str, reason: str = "") -> Incident:
     """Open a closed incident again; refused while another open incident holds its dedup key."""
     assert incident.id is not None  # a stored incident
-    if incident.status != "closed":
+    if incident.status != IncidentStatus.CLOSED:
         raise IncidentError(f"incident {incident.id} is not closed")
     if incident.dedup_key and session.exec(select(Incident.id).where(
-            Incident.dedup_key == incident.dedup_key, Incident.status == "open")).first() is not None:
+            Incident.dedup_key == incident.dedup_key, Incident.status == IncidentStatus.OPEN)).first() is not None:
         raise IncidentError(f"incident {incident.id} cannot reopen: a newer open incident tracks the same alerts")
-    incident.status, incident.phase = "open", "active"
+    incident.status, incident.phase = IncidentStatus.OPEN, Phase.ACTIVE
     incident.closed_at = incident.closed_by = None
     session.add(incident)
-    timeline.record(session, incident.id, "reopened", reason.strip()[:3000], actor=by)
+    timeline.record(session, incident.id, TimelineKind.REOPENED, reason.strip()[:3000], actor=by)
     return incident
 

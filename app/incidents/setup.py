@@ -27,7 +27,8 @@ from sqlmodel import Session, col, select
 from app.core import Core
 from app.db import transaction
 from app.incidents import service, setup_notices, timeline
-from app.incidents.models import Incident, SetupNotice, SetupStep
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
 from app.incidents.setup_queue import SetupQueue, line
@@ -86,9 +87,9 @@ def _load(core: Core, incident_id: int) -> tuple[Incident, dict[str, SetupStep]]
 
 
 def _due(step: SetupStep) -> bool:
-    if step.status in ("pending", "started"):
+    if step.status in (StepStatus.PENDING, StepStatus.STARTED):
         return True
-    return step.status == "retrying" and (step.retry_at is None or step.retry_at <= utcnow())
+    return step.status == StepStatus.RETRYING and (step.retry_at is None or step.retry_at <= utcnow())
 
 
 def _stored(session: Session, step: SetupStep) -> SetupStep:
@@ -100,10 +101,10 @@ def _stored(session: Session, step: SetupStep) -> SetupStep:
 
 def _start(core: Core, step: SetupStep) -> bool:
     """Record that a try begins; whether an earlier try's outcome is unknown."""
-    uncertain = step.status == "started" or bool(step.detail.get("uncertain"))
+    uncertain = step.status == StepStatus.STARTED or bool(step.detail.get("uncertain"))
     with transaction(core.engine) as session:
         row = _stored(session, step)
-        row.status, row.attempts = "started", row.attempts + 1
+        row.status, row.attempts = StepStatus.STARTED, row.attempts + 1
         session.add(row)
     return uncertain
 
@@ -111,7 +112,7 @@ def _start(core: Core, step: SetupStep) -> bool:
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
     with transaction(core.engine) as session:
         row = _stored(session, step)
-        row.status, row.error, row.retry_at, row.done_at = "done", None, None, utcnow()
+        row.status, row.error, row.retry_at, row.done_at = StepStatus.DONE, None, None, utcnow()
         row.detail = {**row.detail, **detail, "uncertain": False}
         session.add(row)
 
@@ -122,7 +123,7 @@ def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
         row = _stored(session, step)
         delay = backoff(row.attempts, failure.retry_after)
         retry_at = max(at, utcnow() + timedelta(seconds=delay)) if at else utcnow() + timedelta(seconds=delay)
-        row.status, row.error, row.retry_at = "retrying", failure.code, retry_at
+        row.status, row.error, row.retry_at = StepStatus.RETRYING, failure.code, retry_at
         row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain}
         session.add(row)
     SETUP_RETRIES.labels(step=step.step, error=failure.code).inc()
@@ -134,11 +135,12 @@ def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> Non
     """A permanent failure: the step stops, the reason and the notices are stored (posted afterwards)."""
     with transaction(core.engine) as session:
         row = _stored(session, step)
-        row.status, row.error, row.retry_at = "failed", failure.reason, None
+        row.status, row.error, row.retry_at = StepStatus.FAILED, failure.reason, None
         row.detail = {**row.detail, "uncertain": uncertain or failure.uncertain, "code": failure.code}
         session.add(row)
         incident = service.get(session, step.incident_id)
-        timeline.record(session, step.incident_id, "setup_failed", f"{step.step}: {failure.reason}", actor="warroom",
+        timeline.record(session, step.incident_id, TimelineKind.SETUP_FAILED,
+                        f"{step.step}: {failure.reason}", actor="warroom",
                         step=step.step, error=failure.code)
         setup_notices.tell_failed(core, session, incident, step.step, failure)
     SETUP_FAILURES.labels(step=step.step, error=failure.code).inc()
@@ -149,8 +151,8 @@ def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
     """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
     with transaction(core.engine) as session:
         row = _stored(session, step)
-        uncertain = row.status == "started" or bool(row.detail.get("uncertain"))
-        row.status, row.error, row.retry_at = "retrying", "ratelimited", until
+        uncertain = row.status == StepStatus.STARTED or bool(row.detail.get("uncertain"))
+        row.status, row.error, row.retry_at = StepStatus.RETRYING, "ratelimited", until
         row.detail = {**row.detail, "uncertain": uncertain}
         session.add(row)
 
@@ -184,7 +186,7 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> N
     assert incident.id is not None  # a stored incident
     incident_id = incident.id
     slack = _runtime(core).slack
-    done = {name for name, step in steps.items() if step.status == "done"}
+    done = {name for name, step in steps.items() if step.status == StepStatus.DONE}
     waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
     running: dict[Future[bool], str] = {}
     fresh = True  # the incident and steps as loaded reflect every step done so far
@@ -213,7 +215,7 @@ def _planned(planning: Future[None] | None, incident_id: int) -> None:
 def _run_round(core: Core, incident_id: int) -> None:
     """Everything that can be done now for one room; the queue calls it for one incident at a time."""
     incident, steps = _load(core, incident_id)
-    if incident.phase != "setup" or incident.status != "open":
+    if incident.phase != Phase.SETUP or incident.status != IncidentStatus.OPEN:
         return
     # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
     planning = (_steps_pool.submit(core.plan_reminders, core, incident_id)
@@ -222,14 +224,14 @@ def _run_round(core: Core, incident_id: int) -> None:
     _planned(planning, incident_id)
     _deliver_notices(core, incident_id)
     _, steps = _load(core, incident_id)
-    if any(step.status != "done" for step in steps.values()):
+    if any(step.status != StepStatus.DONE for step in steps.values()):
         return
     with transaction(core.engine) as session:
         row = service.get(session, incident_id)
-        if row.phase != "setup":
+        if row.phase != Phase.SETUP:
             return
-        row.phase, row.room_ready_at = "active", utcnow()
-        timeline.record(session, incident_id, "room_ready", f"#{row.channel_name}", actor="warroom")
+        row.phase, row.room_ready_at = Phase.ACTIVE, utcnow()
+        timeline.record(session, incident_id, TimelineKind.ROOM_READY, f"#{row.channel_name}", actor="warroom")
 
 
 NOTICE_TRIES = 6
@@ -242,7 +244,7 @@ def _deliver_notices(core: Core, incident_id: int | None, attempt: int = 1) -> N
     if attempt >= NOTICE_TRIES or _runtime(core).queue.stopped:
         return
     with Session(core.engine) as session:
-        query = select(SetupNotice.id).where(SetupNotice.status == "pending")
+        query = select(SetupNotice.id).where(SetupNotice.status == NoticeStatus.PENDING)
         if incident_id is not None:
             query = query.where(SetupNotice.incident_id == incident_id)
         waiting = session.exec(query).first()
@@ -267,15 +269,15 @@ def run_setup(core: Core, incident_id: int) -> bool:
     """
     with Session(core.engine) as session:
         incident = service.get(session, incident_id)
-    if incident.phase != "setup":
-        return incident.phase == "active"
+    if incident.phase != Phase.SETUP:
+        return incident.phase == Phase.ACTIVE
     queue = _runtime(core).queue
     seen = queue.rounds(incident_id)
     if queue.running(incident_id) or _waiting(core, incident_id):
         queue.kick()
         queue.wait_round(incident_id, seen, lambda: _waiting(core, incident_id))
     with Session(core.engine) as session:
-        return service.get(session, incident_id).phase == "active"
+        return service.get(session, incident_id).phase == Phase.ACTIVE
 
 
 def start_setup(core: Core) -> None:
@@ -290,22 +292,24 @@ def retry_setup(core: Core, incident_id: int) -> str:
         incident = session.get(Incident, incident_id)
         if incident is None:
             return f"There is no incident #{incident_id}."
-        if incident.status != "open":
+        if incident.status != IncidentStatus.OPEN:
             return f"Incident #{incident_id} is closed; its room is not set up any more."
-        if incident.phase != "setup":
+        if incident.phase != Phase.SETUP:
             room = channel_link(incident.channel_id or "")
             return f"The war room of incident #{incident_id} is already set up: {room}."
+        waiting = (StepStatus.FAILED, StepStatus.RETRYING)
         stopped = session.exec(select(SetupStep).where(SetupStep.incident_id == incident_id,
-                                                       col(SetupStep.status).in_(("failed", "retrying")))).all()
+                                                       col(SetupStep.status).in_(waiting))).all()
         for step in stopped:  # due now; an earlier try whose outcome is unknown is still looked for first
-            step.status, step.retry_at = "retrying", None
+            step.status, step.retry_at = StepStatus.RETRYING, None
             session.add(step)
-        timeline.record(session, incident_id, "setup_retried", ", ".join(s.step for s in stopped), actor="warroom")
+        timeline.record(session, incident_id, TimelineKind.SETUP_RETRIED,
+                        ", ".join(s.step for s in stopped), actor="warroom")
     ready = run_setup(core, incident_id)
     incident, steps = _load(core, incident_id)
     if ready:
         return f"The war room of incident #{incident_id} is ready: {channel_link(incident.channel_id or '')}."
-    failed = [s for s in steps.values() if s.status == "failed"]
+    failed = [s for s in steps.values() if s.status == StepStatus.FAILED]
     if failed:
         return (f"The set-up of incident #{incident_id} stopped again at `{failed[0].step}`: {failed[0].error}. "
                 "Fix that, then retry.")

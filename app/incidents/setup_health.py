@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.core import Core
-from app.incidents.models import Incident, SetupNotice, SetupStep
+from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import classify
 
 
@@ -39,13 +39,14 @@ def setup_health(core: Core) -> dict[str, Any]:
     """For /healthz: set-ups stopped on a permanent error, set-ups waiting to retry, notices not delivered."""
     with Session(core.engine) as session:
         failed = session.exec(select(SetupStep).join(Incident, col(Incident.id) == col(SetupStep.incident_id))
-                              .where(SetupStep.status == "failed", Incident.status == "open",
-                                     Incident.phase == "setup")).all()
+                              .where(SetupStep.status == StepStatus.FAILED, Incident.status == IncidentStatus.OPEN,
+                                     Incident.phase == Phase.SETUP)).all()
         retrying = session.exec(select(SetupStep.incident_id).join(Incident, col(Incident.id) ==
                                                                    col(SetupStep.incident_id))
-                                .where(SetupStep.status == "retrying", Incident.status == "open")).all()
+                                .where(SetupStep.status == StepStatus.RETRYING,
+                                       Incident.status == IncidentStatus.OPEN)).all()
         undelivered = session.exec(select(SetupNotice.id).where(col(SetupNotice.status).in_(
-            ("pending", "undeliverable")))).all()
+            (NoticeStatus.PENDING, NoticeStatus.UNDELIVERABLE)))).all()
     return {
         "setups_failed": [{"incident_id": s.incident_id, "step": s.step, "error": s.detail.get("code"),
                            "reason": s.error} for s in failed],

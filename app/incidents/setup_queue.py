@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core import Core
-from app.incidents.models import Incident, SetupStep
+from app.incidents.models import Incident, IncidentStatus, Phase, SetupStep, StepStatus
 from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
@@ -51,21 +51,21 @@ def line(session: Session, now: datetime | None = None) -> tuple[list[int], date
     query = (select(col(Incident.id), col(Incident.severity), col(Incident.source), col(Incident.created_at),
                     col(SetupStep.status), col(SetupStep.retry_at))
              .join(SetupStep, col(SetupStep.incident_id) == col(Incident.id))
-             .where(col(Incident.phase) == "setup", col(Incident.status) == "open"))
+             .where(col(Incident.phase) == Phase.SETUP, col(Incident.status) == IncidentStatus.OPEN))
     incidents: dict[int, _Waiting] = {}
     for incident_id, severity, source, created_at, status, retry_at in session.connection().execute(query):
         assert incident_id is not None  # a stored row
         entry = incidents.setdefault(incident_id, _Waiting(incident_id, severity, source, created_at))
         entry.statuses.add(status)
-        if status == "retrying":
+        if status == StepStatus.RETRYING:
             when = retry_at or now
             (entry.due if when <= now else entry.later).append(when)
     ready: list[_Waiting] = []
     next_due: datetime | None = None
     for entry in incidents.values():
-        if "failed" in entry.statuses:
+        if StepStatus.FAILED in entry.statuses:
             continue  # stopped until a person retries it
-        if entry.statuses & {"pending", "started"} or entry.due:
+        if entry.statuses & {StepStatus.PENDING, StepStatus.STARTED} or entry.due:
             ready.append(entry)
         elif entry.later:
             soonest = min(entry.later)

@@ -30,6 +30,7 @@ from sqlmodel import Session, select
 from app.core import Core
 from app.db import transaction
 from app.incidents import briefing, exclusions, service, setup_notices, timeline
+from app.incidents.kinds import TimelineKind
 from app.incidents.markers import CLOCK_SKEW, find_marked, marker
 from app.incidents.models import Incident, SetupStep
 from app.incidents.naming import channel_name, code_name
@@ -121,7 +122,7 @@ def _record_channel(run: StepRun, channel_id: str, name: str) -> bool:
         with transaction(run.core.engine) as session:
             row = service.get(session, run.incident_id)
             row.channel_id, row.channel_name = channel_id, name
-            timeline.record(session, run.incident_id, "channel_created", f"#{name}", actor="warroom",
+            timeline.record(session, run.incident_id, TimelineKind.CHANNEL_CREATED, f"#{name}", actor="warroom",
                             channel=channel_id, private=run.incident.private)
     except IntegrityError:
         return False  # another incident owns that channel

@@ -11,7 +11,7 @@ from app.i18n import date_time as local_datetime
 from app.i18n import duration as format_duration
 from app.i18n import say
 from app.incidents.clocks import Clock
-from app.incidents.models import Incident
+from app.incidents.models import Incident, IncidentStatus
 from app.roles.keys import role_title
 from app.severity import EMOJI, Severity
 from app.slack import blocks as bk
@@ -47,7 +47,7 @@ def severity_label(level: str, language: str = "en") -> str:
 
 def headline(b: Briefing) -> Blocks:
     i, lang = b.incident, b.language
-    closed = i.status == "closed"
+    closed = i.status == IncidentStatus.CLOSED
     state = say(lang, "closed_state") if closed else severity_label(i.severity, lang)
     return [bk.header(f"{say(lang, 'closed_prefix') if closed else ''}{i.title}"),
             bk.context(say(lang, "headline_context", state=state, playbook=escape(b.playbook_title), id=i.id,
@@ -80,7 +80,7 @@ def status_fields(b: Briefing) -> Blocks:
     i, lang = b.incident, b.language
     fields = [f"{say(lang, 'field.severity')}\n{severity_label(i.severity, lang)}",
               f"{say(lang, 'field.phase')}\n{phase_text(i.phase, lang)}"]
-    if i.status == "open" and i.next_update_at:
+    if i.status == IncidentStatus.OPEN and i.next_update_at:
         fields.append(f"{say(lang, 'field.next_update')}\n{local_clock(i.next_update_at, b.tz, lang)}")
     if b.statement_state:
         fields.append(f"{say(lang, 'field.statement')}\n{b.statement_state}")
@@ -110,7 +110,7 @@ def task_rows(b: Briefing) -> Blocks:
     lang = b.language
     now = utcnow()
     open_first = sorted(b.tasks, key=lambda t: (t.done_at is not None, t.id))
-    actionable = b.incident.status == "open"
+    actionable = b.incident.status == IncidentStatus.OPEN
     rows = [task_row(t, b.tz, now, actionable=actionable, language=lang) for t in open_first[:MAX_TASK_ROWS]]
     done = sum(1 for t in b.tasks if t.done_at)
     blocks = [bk.section(say(lang, "tasks_heading", done=done, total=len(b.tasks))), *rows]
@@ -128,7 +128,7 @@ def clock_line(clock: Clock, tz: str, now: datetime, language: str = "en") -> st
 
 
 def clock_rows(b: Briefing) -> Blocks:
-    if not b.clocks or b.incident.status != "open":  # clocks stop with the incident
+    if not b.clocks or b.incident.status != IncidentStatus.OPEN:  # clocks stop with the incident
         return []
     now = utcnow()
     lines = [clock_line(c, b.tz, now, b.language) for c in b.clocks]
@@ -136,7 +136,7 @@ def clock_rows(b: Briefing) -> Blocks:
 
 
 def buttons(b: Briefing) -> Blocks:
-    if b.incident.status != "open":
+    if b.incident.status != IncidentStatus.OPEN:
         return []
     lang = b.language
     return [bk.actions(bk.button(say(lang, "draft_button"), ActionId.STATEMENT_DRAFT, value=str(b.incident.id),
@@ -147,7 +147,7 @@ def buttons(b: Briefing) -> Blocks:
 
 def closing(b: Briefing) -> Blocks:
     i = b.incident
-    if i.status != "closed":
+    if i.status != IncidentStatus.CLOSED:
         return []
     assert i.closed_at is not None  # set with the status when it closed
     closed = say(b.language, "closed_by", who=mention(i.closed_by or ""), at=local_clock(i.closed_at, b.tz, b.language))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from app.incidents import timeline
+from app.incidents.kinds import TimelineKind
 from app.roles.models import RoleAssignment
 from app.tasks.models import Task
 
@@ -39,7 +40,8 @@ def assign(session: Session, incident_id: int, role: str, user_id: str, *, by: s
     for task in tasks:
         task.owner_id = user_id
         session.add(task)
-    timeline.record(session, incident_id, "role_assigned", f"{role} -> {user_id}", actor=by, role=role, user=user_id)
+    timeline.record(session, incident_id, TimelineKind.ROLE_ASSIGNED,
+                    f"{role} -> {user_id}", actor=by, role=role, user=user_id)
     return True
 
 
@@ -65,5 +67,5 @@ def assign_many(session: Session, incident_id: int, assignments: dict[str, str],
             if task.role == role:
                 task.owner_id = user_id
                 session.add(task)
-        timeline.record(session, incident_id, "role_assigned", f"{role} -> {user_id}", actor=by, role=role,
+        timeline.record(session, incident_id, TimelineKind.ROLE_ASSIGNED, f"{role} -> {user_id}", actor=by, role=role,
                         user=user_id)

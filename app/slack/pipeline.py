@@ -28,6 +28,7 @@ from app.db import transaction
 from app.errors import Refused, UserError
 from app.incidents import service as incidents
 from app.incidents import timeline
+from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
 from app.scheduling.models import ProcessedEvent
 
@@ -156,7 +157,7 @@ def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
     if req.incident is not None and req.incident.id is not None:
         try:
             with transaction(req.core.engine) as session:
-                timeline.record(session, req.incident.id, "error", f"{listener} failed", actor=req.user_id,
+                timeline.record(session, req.incident.id, TimelineKind.ERROR, f"{listener} failed", actor=req.user_id,
                                 reference=reference)
         except Exception:
             log.exception("could not record failure %s on the timeline", reference)

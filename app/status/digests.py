@@ -17,7 +17,8 @@ from app.access.guard import restricted
 from app.db import transaction
 from app.incidents import exclusions, timeline
 from app.incidents import service as incidents
-from app.incidents.models import Incident
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.monitoring.trend import with_trend
@@ -56,7 +57,7 @@ def planned(core, incident: Incident, now: datetime) -> list[Planned]:
     """The executives' first digest, one interval after the incident opened (none at quiet severities)."""
     assert incident.id is not None  # a stored incident
     every = interval(core, incident)
-    if every is None or incident.status != "open":
+    if every is None or incident.status != IncidentStatus.OPEN:
         return []
     return [_job(incident.id, max(incident.created_at + every, now))]
 
@@ -65,7 +66,7 @@ def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = Non
     """(Re)plan the incident's next digest one interval from now; returns when, or None at no-digest severities."""
     assert incident.id is not None  # a stored incident
     scheduler.cancel(job_prefix(incident.id))
-    if incident.status != "open":
+    if incident.status != IncidentStatus.OPEN:
         return None
     every = interval(scheduler.core, incident)
     if every is None:
@@ -117,7 +118,7 @@ def send(core, incident_id: int, next_at: datetime | None = None) -> int:
         except SlackApiError as exc:
             log.warning("digest of incident %s to %s failed: %s", incident_id, target, exc.response.get("error"))
     with transaction(core.engine) as session:
-        timeline.record(session, incident_id, "digest", f"executive digest to {len(sent)} recipient(s)",
+        timeline.record(session, incident_id, TimelineKind.DIGEST, f"executive digest to {len(sent)} recipient(s)",
                         actor="warroom", recipients=sent)
     return len(sent)
 
@@ -129,7 +130,7 @@ def register_handlers(register) -> None:
 def digest(core, incident_id: int, due: str) -> None:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)
-    if incident is None or incident.status != "open":
+    if incident is None or incident.status != IncidentStatus.OPEN:
         return
     if not claim(core, f"digest:{incident_id}:{due}", incident_id):
         return

@@ -9,6 +9,7 @@ from app.i18n import date_time as local_datetime
 from app.i18n import duration as format_duration
 from app.i18n import language_of, number, percent, say
 from app.incidents.models import Incident
+from app.incidents.models import IncidentStatus as Lifecycle  # not the status view below
 from app.incidents.views import phase_text, severity_label
 from app.roles.keys import is_role_key, role_title
 from app.severity import ORDER
@@ -75,7 +76,7 @@ def statement_text(state: StatementState, tz: str, now: datetime, language: str 
 
 
 def next_update_text(incident: Incident, tz: str, now: datetime, language: str = "en") -> str:
-    if incident.status != "open" or not incident.next_update_at:
+    if incident.status != Lifecycle.OPEN or not incident.next_update_at:
         return "-"
     due = incident.next_update_at
     if due < now:

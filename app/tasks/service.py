@@ -9,6 +9,7 @@ from sqlmodel import Session, col, insert, select
 
 from app.errors import UserError
 from app.incidents import timeline
+from app.incidents.kinds import TimelineKind
 from app.incidents.models import TimelineEvent
 from app.tasks.models import Task
 from app.timeutil import utcnow
@@ -29,7 +30,7 @@ def add(
                 created_by=by, source=source)
     session.add(task)
     session.flush()
-    timeline.record(session, incident_id, "task_added", title, actor=by, task_id=task.id, owner=owner_id,
+    timeline.record(session, incident_id, TimelineKind.TASK_ADDED, title, actor=by, task_id=task.id, owner=owner_id,
                     due_at=due_at.isoformat() if due_at else None)
     return task
 
@@ -59,7 +60,7 @@ def complete(session: Session, task_id: int, *, by: str, incident_id: int | None
         raise TaskError(f"task “{task.title}” was already done by <@{task.done_by}>")
     task.done_by, task.done_at = by, utcnow()
     session.add(task)
-    timeline.record(session, task.incident_id, "task_done", task.title, actor=by, task_id=task.id)
+    timeline.record(session, task.incident_id, TimelineKind.TASK_DONE, task.title, actor=by, task_id=task.id)
     return task
 
 

@@ -16,6 +16,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from app.alerts.formats import values as check
 from app.alerts.formats.limits import DEDUP_KEY_MAX, DESCRIPTION_MAX, KIND_MAX, TITLE_MAX, URL_MAX
 from app.alerts.formats.model import AlertIn, normalise_kind, validate
+from app.alerts.models import AlertStatus
 from app.severity import Severity
 
 FALLBACK_KIND = "alert"
@@ -132,7 +133,7 @@ def _title(annotations: dict[str, str], alertname: str, group_title: Any) -> str
 def _group_status(value: Any) -> str:
     """The group's status stands in for an alert without one; anything unusual there counts as firing."""
     status = value.strip().lower() if isinstance(value, str) else ""
-    return status if status in check.STATUSES else "firing"
+    return status if status in check.STATUSES else AlertStatus.FIRING
 
 
 def _group_key(group_key: Any) -> str | None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 from app.alerts.formats import values as check
 from app.alerts.formats.limits import DEDUP_KEY_MAX, KIND_MAX, LABELS_MAX, URL_MAX
 from app.alerts.formats.model import AlertIn, normalise_kind, validate
+from app.alerts.models import AlertStatus
 from app.severity import Severity
 
 
@@ -55,7 +56,7 @@ def parse_generic(body: object) -> AlertIn:
         title=alert.title,
         description=alert.description,
         severity=alert.severity,
-        status=alert.status or "firing",
+        status=alert.status or AlertStatus.FIRING,
         dedup_key=alert.dedup_key,
         labels=alert.labels,
         url=alert.url,

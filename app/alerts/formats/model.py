@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from app.alerts.formats.limits import KIND_MAX
+from app.alerts.models import AlertStatus
 from app.severity import Severity
 
 __all__ = ["KIND_MAX", "AlertFormatError", "AlertIgnored", "AlertIn", "normalise_kind", "validate"]
@@ -24,7 +25,7 @@ class AlertIn:
     title: str
     description: str = ""
     severity: Severity | None = None
-    status: str = "firing"
+    status: str = AlertStatus.FIRING
     dedup_key: str | None = None  # the alert's own identity (repeats of one alert share it)
     labels: dict[str, str] = field(default_factory=dict)
     url: str | None = None

@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from app.alerts.formats import values as check
 from app.alerts.formats.limits import DEDUP_KEY_MAX, TITLE_MAX, URL_MAX
 from app.alerts.formats.model import AlertFormatError, AlertIgnored, AlertIn, validate
+from app.alerts.models import AlertStatus
 from app.severity import Severity
 
 KIND = "service-outage"
@@ -96,7 +97,7 @@ def parse_pagerduty(body: object) -> AlertIn:
         kind=KIND,
         title=check.clip(title, TITLE_MAX),
         severity=PRIORITIES.get(priority.upper()) or URGENCIES.get(urgency),
-        status="resolved" if event.event_type == "incident.resolved" else "firing",
+        status=AlertStatus.RESOLVED if event.event_type == "incident.resolved" else AlertStatus.FIRING,
         dedup_key=(PREFIX + incident_id)[:DEDUP_KEY_MAX],
         labels={key: value for key, value in labels.items() if value},
         url=check.lenient_url(incident.get("html_url"), URL_MAX),

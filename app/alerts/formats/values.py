@@ -14,10 +14,11 @@ from urllib.parse import urlparse
 from pydantic_core import PydanticCustomError
 
 from app.alerts.formats.limits import DESCRIPTION_MAX, TITLE_MAX
+from app.alerts.models import AlertStatus
 from app.severity import Severity
 
 ZERO_TIME_PREFIX = "0001-01-01"
-STATUSES = ("firing", "resolved")
+STATUSES = tuple(AlertStatus)
 TIME_EXAMPLE = "must be an ISO-8601 time such as 2026-01-31T09:30:00Z"
 
 
