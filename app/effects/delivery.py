@@ -21,7 +21,7 @@ from sqlmodel import Session, func, select
 from app import metrics
 from app.db import HasEngine, transaction, write_lock
 from app.effects import service
-from app.effects.models import Effect
+from app.effects.models import Effect, EffectStatus
 from app.incidents import timeline
 from app.timeutil import utcnow
 
@@ -34,6 +34,14 @@ Handler = Callable[[Any, Effect], dict[str, Any] | None]  # called with the runt
 
 class PermanentError(Exception):
     """Delivering this effect cannot succeed by trying again."""
+
+
+class Waiting(Exception):
+    """This effect needs another one delivered first (e.g. the message it updates): tried again soon, and at
+    once when that one is delivered (``service.hurry``)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"waiting for {what}")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -106,7 +114,8 @@ class Deliverer:
         except Exception as exc:
             error = _describe(exc)
             with transaction(self.core.engine) as writing:
-                failed = service.retry_later(writing, effect, error, permanent=not is_transient(exc))
+                failed = service.retry_later(writing, effect, error, permanent=not is_transient(exc),
+                                             at_least=_retry_after(exc))
                 if failed and effect.incident_id is not None:
                     reference = uuid.uuid4().hex[:10]
                     timeline.record(writing, effect.incident_id, "error", f"could not deliver {effect.key}: {error}",
@@ -143,7 +152,7 @@ class Deliverer:
     def due(self) -> int:
         with Session(self.core.engine) as session:
             return session.exec(select(func.count()).select_from(Effect).where(
-                Effect.status == "pending", Effect.due_at <= utcnow())).one()
+                Effect.status == EffectStatus.PENDING, Effect.due_at <= utcnow())).one()
 
 
 def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:
@@ -151,7 +160,20 @@ def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:
     return write_lock(core.engine)
 
 
+def _retry_after(exc: BaseException) -> float:
+    """Slack's Retry-After (seconds) of a 429, else 0."""
+    if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", 200) == 429:
+        try:
+            return float((exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+                "retry-after") or 1)
+        except (TypeError, ValueError):
+            return 1.0
+    return 0.0
+
+
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, Waiting):
+        return str(exc)
     if isinstance(exc, SlackApiError):
         return f"Slack: {exc.response.get('error') or exc.response.status_code}"
     return f"{type(exc).__name__}: {exc}"

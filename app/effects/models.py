@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
 from sqlmodel import Field, SQLModel
 
 from app.timeutil import utcnow
+
+
+class EffectStatus(StrEnum):
+    PENDING = "pending"  # waiting for delivery (or being delivered under a lease)
+    DONE = "done"  # delivered, or covered by another delivery
+    FAILED = "failed"  # given up: a permanent error or too many attempts (on the timeline and in /healthz)
 
 
 class Effect(SQLModel, table=True):
@@ -25,10 +32,12 @@ class Effect(SQLModel, table=True):
     kind: str  # the handler, e.g. "post", "briefing", "webhook"
     incident_id: int | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = "pending"  # pending | done | failed
+    status: str = EffectStatus.PENDING
     attempts: int = 0
     due_at: datetime = Field(default_factory=utcnow)
     claimed_until: datetime | None = None
+    # When the first attempt was claimed: a message that attempt may have posted is looked for from here on.
+    tried_at: datetime | None = None
     last_error: str | None = None
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow)
