@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -58,7 +59,7 @@ class Deliverer:
     def __init__(self, core: HasEngine, handlers: dict[str, Handler] | None = None) -> None:
         self.core = core
         self.handlers: dict[str, Handler] = dict(handlers or {})
-        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._stop = threading.Event()
@@ -69,9 +70,19 @@ class Deliverer:
 
     def start(self) -> Deliverer:
         if self._thread is None:
+            self.release_dead()
             self._thread = threading.Thread(target=self._run, name="warroom-effects", daemon=True)
             self._thread.start()
         return self
+
+    def release_dead(self) -> int:
+        """Leases held by processes of this host that no longer run (killed mid-delivery) are given back."""
+        with _write_turn(self.core), Session(self.core.engine) as session:
+            released = service.release_dead(session, _alive)
+            session.commit()
+        if released:
+            log.info("released %s effect(s) a stopped process was delivering", released)
+        return released
 
     def kick(self) -> None:
         self._idle.clear()
@@ -153,6 +164,24 @@ class Deliverer:
         with Session(self.core.engine) as session:
             return session.exec(select(func.count()).select_from(Effect).where(
                 Effect.status == EffectStatus.PENDING, Effect.due_at <= utcnow())).one()
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process named by a lease's owner may still run (other hosts' processes are assumed to)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:

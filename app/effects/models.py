@@ -36,6 +36,7 @@ class Effect(SQLModel, table=True):
     attempts: int = 0
     due_at: datetime = Field(default_factory=utcnow)
     claimed_until: datetime | None = None
+    claimed_by: str | None = None  # the delivering process: "host:pid:random" (a dead one's lease is released)
     # When the first attempt was claimed: a message that attempt may have posted is looked for from here on.
     tried_at: datetime | None = None
     last_error: str | None = None
