@@ -155,7 +155,9 @@ def test_killed_at_each_step_of_drafting_and_approval_every_change_shows_once(tm
             assert len(copies) == len(approved.channels) == len({m.text for m in copies})
             fake.wait_for(lambda: receiver.requests, timeout=10)
             assert len(receiver.requests) == 1
-            assert json.loads(receiver.requests[0][1])["statement_id"] == approved.id
+            headers, body = receiver.requests[0]
+            assert json.loads(body)["statement_id"] == approved.id
+            assert headers["X-Warroom-Delivery"] == f"statement-{approved.id}-v1"  # a repeat would carry it too
             asks = visible(fake, channel, "your sign-off is needed")
             assert len(asks) == len({m.text for m in asks})  # each request for a sign-off shown once
             assert fake.calls_to("conversations.history") and fake.calls_to("conversations.replies")
