@@ -94,7 +94,7 @@ def release_dead(session: Session, alive: Callable[[str], bool]) -> int:
     again now, not when the lease would have ended. How many were released."""
     held = session.execute(select(_E.c.id, _E.c.claimed_by).where(
         _E.c.status == PENDING, _E.c.claimed_until.is_not(None), _E.c.claimed_by.is_not(None))).all()
-    dead = [effect_id for effect_id, owner in held if not alive(owner)]
+    dead = [effect_id for effect_id, owner in held if not alive(str(owner))]
     if dead:
         session.execute(update_(_E).where(_E.c.id.in_(dead), _E.c.status == PENDING).values(
             claimed_until=None, claimed_by=None, due_at=utcnow()))

@@ -52,11 +52,15 @@ def find_posted(slack: WebClient, channel: str, effect_id: int, since: float, th
     """The message carrying ``effect_id`` posted in ``channel`` (or under ``thread_ts``) since ``since``."""
     cursor = None
     for _ in range(HISTORY_PAGES):
-        common = {"channel": channel, "oldest": f"{since - CLOCK_SKEW:.6f}", "limit": 15,
-                  "include_all_metadata": True, "cursor": cursor}
-        page = (slack.conversations_replies(ts=thread_ts, **common) if thread_ts
-                else slack.conversations_history(**common))
-        for message in page.get("messages", []):
+        oldest = f"{since - CLOCK_SKEW:.6f}"
+        if thread_ts:
+            page = slack.conversations_replies(channel=channel, ts=thread_ts, oldest=oldest, limit=15,
+                                               include_all_metadata=True, cursor=cursor)
+        else:
+            page = slack.conversations_history(channel=channel, oldest=oldest, limit=15, include_all_metadata=True,
+                                               cursor=cursor)
+        messages: list[dict[str, Any]] = page.get("messages", [])
+        for message in messages:
             marked = message.get("metadata") or {}
             payload = marked.get("event_payload") or {}
             if marked.get("event_type") == EVENT_TYPE and payload.get("effect") == effect_id:
