@@ -98,3 +98,23 @@ def test_the_final_sign_off_posts_each_copy_text_and_the_webhook_once(make_sandb
         assert len(receiver.requests) == 1
     finally:
         receiver.stop()
+
+
+@pytest.mark.parametrize("fault", FAULTS.values(), ids=FAULTS.keys())
+def test_status_share_and_the_brief_show_once_and_reach_who_asked(make_sandbox, fault):
+    from app.status.brief import PLACEHOLDER as BRIEF_PLACEHOLDER
+
+    box = make_sandbox("share")
+    incident = room(box)
+    settled(box)
+    before = len(box.fake.messages(incident.channel_id))
+    box.fake.fail_next("chat.postMessage", **fault)
+    assert box.driver.command("U0LEAD", incident.channel_id, "status share").status_code == 200
+    box.fake.fail_next("chat.update", **fault)
+    assert box.driver.command("U0LEAD", incident.channel_id, "brief").status_code == 200
+    box.fake.wait_for(lambda: len(box.fake.messages(incident.channel_id)) >= before + 2, timeout=20)
+    settled(box)
+    fresh = box.fake.messages(incident.channel_id)[before:]
+    assert len(fresh) == 2, [m.text for m in fresh]  # the shared status and the brief, once each
+    assert not [m for m in fresh if m.text == BRIEF_PLACEHOLDER]  # the placeholder became the brief
+    assert all(m.metadata and m.metadata["event_type"] == "warroom_effect" for m in fresh)
