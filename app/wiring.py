@@ -182,6 +182,8 @@ EFFECT_HANDLERS = {
     "webhook": statement_flows.deliver_webhook,
     "kick": slack_effects.kick,
     "topic": slack_effects.refresh_topic,
+    "update": slack_effects.update,
+    "statement": slack_effects.refresh_statement,
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 

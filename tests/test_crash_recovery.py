@@ -28,6 +28,7 @@ from tests.conftest import social_alert
 from tests.test_setup_faults import assert_one_effect_per_step
 
 ROOT = Path(__file__).resolve().parents[1]
+START_LIMIT = 90  # seconds for a process to import, migrate and answer /healthz on a busy machine
 
 
 def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: str) -> subprocess.Popen:
@@ -37,9 +38,10 @@ def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: st
     env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=f"sqlite:///{tmp_path / 'warroom.db'}",
                WARROOM_ROSTER=str(roster), WARROOM_PLAYBOOKS=str(shipped_playbooks()),
                WARROOM_ALERT_TOKEN=ALERT_TOKEN, PYTHONPATH=str(ROOT), **env_overrides)
-    process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
-                               env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
+    with open(tmp_path / "server.log", "ab") as log:  # the process's own log, kept for a failing test's report
+        process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+                                   env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
+    deadline = time.monotonic() + START_LIMIT
     while time.monotonic() < deadline:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False).status_code == 200:
@@ -47,10 +49,10 @@ def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: st
         except httpx.HTTPError:
             pass
         if process.poll() is not None:
-            raise RuntimeError("the server exited at start")
+            raise RuntimeError(f"the server exited at start: {(tmp_path / 'server.log').read_text()[-2000:]}")
         time.sleep(0.05)
     process.kill()
-    raise RuntimeError("the server did not become healthy")
+    raise RuntimeError(f"the server did not become healthy: {(tmp_path / 'server.log').read_text()[-2000:]}")
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")

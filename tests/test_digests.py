@@ -22,6 +22,8 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 
 def digests_to(box, user_id):
+    """The digests a person received, once the outbox has delivered what is due."""
+    assert box.core.effects.drain()
     return [m for m in box.fake.dms(user_id) if "Executive digest" in (m.text or "")]
 
 

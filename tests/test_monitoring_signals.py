@@ -109,9 +109,11 @@ def test_a_spike_opens_a_room_with_figures_and_escaped_top_posts(box):
     assert "Mentions per 15 min (northwind)" in shown
     # ... and the executives' digest carries it too.
     assert digests.send(box.core, storm.incident_id) >= 1
+    assert box.core.effects.drain()  # the digest is delivered from the outbox
     assert any("Mentions per 15 min (northwind)" in json.dumps(m.blocks or []) for m in box.fake.dms("U0CEO"))
     ready = wait_ready(box, storm.incident_id)  # and the leadership brief posted in the room
     brief.deliver(box.core, storm.incident_id, ready.channel_id, by="U0LEAD")
+    assert box.core.effects.drain()  # the brief is delivered from the outbox
     assert any("Mentions per 15 min (northwind)" in json.dumps(m.blocks or [])
                for m in box.fake.messages(ready.channel_id))
 

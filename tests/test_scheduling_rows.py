@@ -11,6 +11,7 @@ from freezegun import freeze_time
 from sqlmodel import Session, select
 
 from app.db import transaction
+from app.effects.models import Effect
 from app.scheduling import registry, store
 from app.scheduling.models import SentReminder
 from app.scheduling.scheduler import Scheduler, retry_delay
@@ -181,16 +182,23 @@ def test_a_reminder_slack_refused_is_posted_on_the_retry_once(box):
         box.fake.fail_next("chat.postMessage", error="fatal_error")
         clock.tick(timedelta(minutes=3))
         box.core.scheduler.wake()
-        job = box.fake.wait_for(lambda: (j := box.core.scheduler.job(job_id)) and j.last_error and j)
-        assert "fatal_error" in job.last_error and job.attempts == 1
-        with Session(box.core.engine) as session:  # the claim was given back
-            assert session.get(SentReminder, f"task:{task.id}:due") is None
+        box.core.scheduler.drain()
+        assert box.core.scheduler.job(job_id) is None  # the job's work is done: the outbox owes the post
+
+        def refused():
+            with Session(box.core.engine) as session:
+                effect = session.exec(select(Effect).where(Effect.key == f"reminder:task:{task.id}:due")).one()
+            return effect if effect.last_error else None
+
+        effect = box.fake.wait_for(refused)
+        assert "fatal_error" in effect.last_error and effect.status == "pending" and effect.attempts == 1
+        with Session(box.core.engine) as session:  # claimed with the queued post: told once, whatever Slack does
+            assert session.get(SentReminder, f"task:{task.id}:due") is not None
 
         clock.tick(timedelta(seconds=31))
-        box.core.scheduler.drain()
+        assert box.core.effects.drain()
         posted = [m.text for m in box.fake.messages(incident.channel_id) if "Call the agency" in (m.text or "")]
         assert len(posted) == 1 and posted[0].startswith(":hourglass: <@U0SOCIAL>")
-        assert box.core.scheduler.job(job_id) is None
 
 
 def test_a_job_replaced_while_it_runs_is_kept(box, recorder):
@@ -243,6 +251,7 @@ def test_jobs_due_while_no_scheduler_ran_run_once_at_start_and_digests_coalesce(
         box.fake.wait_for(lambda: box.core.scheduler.job_ids(f"inc{incident.id}:digest:")
                           == [job_id(incident.id, utcnow() + timedelta(hours=1))])
         box.core.scheduler.drain()
+        assert box.core.effects.drain()  # the digest and the task reminders are posted from the outbox
         digests = [m for m in box.fake.dms("U0CEO") if "Executive digest" in (m.text or "")]
         assert len(digests) == 1
         texts = [m.text or "" for m in box.fake.messages(incident.channel_id)]
@@ -255,6 +264,7 @@ def test_jobs_due_while_no_scheduler_ran_run_once_at_start_and_digests_coalesce(
         box.core.scheduler.shutdown()  # and a second restart sends nothing again
         Scheduler(box.core)
         box.core.scheduler.drain()
+        assert box.core.effects.drain()
         assert len([m for m in box.fake.dms("U0CEO") if "Executive digest" in (m.text or "")]) == 1
         assert [m.text or "" for m in box.fake.messages(incident.channel_id)] == texts
 

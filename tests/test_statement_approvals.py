@@ -208,8 +208,10 @@ START = "2026-11-20 09:00:00"
 
 
 def settle(box) -> None:
-    """Run every due job and wait until all of them have finished, so the test never races the scheduler."""
+    """Run every due job and wait until all of them have finished and the outbox has delivered what they
+    queued, so the test never races the scheduler."""
     box.core.scheduler.drain()
+    assert box.core.effects.drain()
 
 
 def room_texts(box, incident):

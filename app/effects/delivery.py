@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import threading
 import uuid
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from sqlmodel import Session, func, select
 from app import metrics
 from app.db import HasEngine, transaction, write_lock
 from app.effects import service
-from app.effects.models import Effect
+from app.effects.models import Effect, EffectStatus
 from app.incidents import timeline
 from app.timeutil import utcnow
 
@@ -34,6 +35,14 @@ Handler = Callable[[Any, Effect], dict[str, Any] | None]  # called with the runt
 
 class PermanentError(Exception):
     """Delivering this effect cannot succeed by trying again."""
+
+
+class Waiting(Exception):
+    """This effect needs another one delivered first (e.g. the message it updates): tried again soon, and at
+    once when that one is delivered (``service.hurry``)."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(f"waiting for {what}")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -50,7 +59,7 @@ class Deliverer:
     def __init__(self, core: HasEngine, handlers: dict[str, Handler] | None = None) -> None:
         self.core = core
         self.handlers: dict[str, Handler] = dict(handlers or {})
-        self.owner = f"{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = threading.Event()
         self._idle = threading.Event()
         self._stop = threading.Event()
@@ -61,9 +70,19 @@ class Deliverer:
 
     def start(self) -> Deliverer:
         if self._thread is None:
+            self.release_dead()
             self._thread = threading.Thread(target=self._run, name="warroom-effects", daemon=True)
             self._thread.start()
         return self
+
+    def release_dead(self) -> int:
+        """Leases held by processes of this host that no longer run (killed mid-delivery) are given back."""
+        with _write_turn(self.core), Session(self.core.engine) as session:
+            released = service.release_dead(session, _alive)
+            session.commit()
+        if released:
+            log.info("released %s effect(s) a stopped process was delivering", released)
+        return released
 
     def kick(self) -> None:
         self._idle.clear()
@@ -106,7 +125,8 @@ class Deliverer:
         except Exception as exc:
             error = _describe(exc)
             with transaction(self.core.engine) as writing:
-                failed = service.retry_later(writing, effect, error, permanent=not is_transient(exc))
+                failed = service.retry_later(writing, effect, error, permanent=not is_transient(exc),
+                                             at_least=_retry_after(exc))
                 if failed and effect.incident_id is not None:
                     reference = uuid.uuid4().hex[:10]
                     timeline.record(writing, effect.incident_id, "error", f"could not deliver {effect.key}: {error}",
@@ -143,7 +163,25 @@ class Deliverer:
     def due(self) -> int:
         with Session(self.core.engine) as session:
             return session.exec(select(func.count()).select_from(Effect).where(
-                Effect.status == "pending", Effect.due_at <= utcnow())).one()
+                Effect.status == EffectStatus.PENDING, Effect.due_at <= utcnow())).one()
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process named by a lease's owner may still run (other hosts' processes are assumed to)."""
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return True
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:
@@ -151,7 +189,20 @@ def _write_turn(core: HasEngine) -> AbstractContextManager[Any]:
     return write_lock(core.engine)
 
 
+def _retry_after(exc: BaseException) -> float:
+    """Slack's Retry-After (seconds) of a 429, else 0."""
+    if isinstance(exc, SlackApiError) and getattr(exc.response, "status_code", 200) == 429:
+        try:
+            return float((exc.response.headers or {}).get("Retry-After") or (exc.response.headers or {}).get(
+                "retry-after") or 1)
+        except (TypeError, ValueError):
+            return 1.0
+    return 0.0
+
+
 def _describe(exc: BaseException) -> str:
+    if isinstance(exc, Waiting):
+        return str(exc)
     if isinstance(exc, SlackApiError):
         return f"Slack: {exc.response.get('error') or exc.response.status_code}"
     return f"{type(exc).__name__}: {exc}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
@@ -10,6 +11,12 @@ from sqlmodel import Field, SQLModel
 
 from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
+
+
+class EffectStatus(StrEnum):
+    PENDING = "pending"  # waiting for delivery (or being delivered under a lease)
+    DONE = "done"  # delivered, or covered by another delivery
+    FAILED = "failed"  # given up: a permanent error or too many attempts (on the timeline and in /healthz)
 
 
 class Effect(SQLModel, table=True):
@@ -26,10 +33,13 @@ class Effect(SQLModel, table=True):
     kind: str  # the handler, e.g. "post", "briefing", "webhook"
     incident_id: int | None = Field(default=None, index=True)
     payload: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    status: str = "pending"  # pending | done | failed
+    status: str = EffectStatus.PENDING
     attempts: int = 0
     due_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    claimed_by: str | None = None  # the delivering process: "host:pid:random" (a dead one's lease is released)
+    # When the first attempt was claimed: a message that attempt may have posted is looked for from here on.
+    tried_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
     result: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -20,6 +21,7 @@ from app.sandbox.fake_slack_store import Channel, Ephemeral, FileRecord, Message
 
 MAX_TEXT = 40_000
 MAX_UPDATE_TEXT = 4_000
+MAX_METADATA_PAYLOAD = 8_000  # bytes of the serialised event_payload (answered with metadata_too_large)
 
 
 def short(text: str, limit: int = 80) -> str:
@@ -116,7 +118,9 @@ def _content(args: Args, *, limit_text: int | None = None) -> tuple[str | None, 
 
 
 def _metadata(args: Args) -> dict[str, Any] | None:
-    """Message metadata as Slack checks it: an event_type name and an event_payload object."""
+    """Message metadata as Slack checks it: an event_type name and an event_payload object of bounded size.
+
+    Writing it needs no scope beyond chat:write; reading it back needs ``include_all_metadata``."""
     metadata = args.data("metadata", error="invalid_metadata_format")
     if metadata is None:
         return None
@@ -124,6 +128,8 @@ def _metadata(args: Args) -> dict[str, Any] | None:
         raise SlackError("invalid_metadata_format")
     if not re.fullmatch(r"[A-Za-z0-9_]{1,255}", str(metadata.get("event_type") or "")):
         raise SlackError("invalid_metadata_schema")
+    if len(json.dumps(metadata["event_payload"], separators=(",", ":")).encode()) > MAX_METADATA_PAYLOAD:
+        raise SlackError("metadata_too_large")
     return {"event_type": metadata["event_type"], "event_payload": metadata["event_payload"]}
 
 
@@ -146,7 +152,10 @@ def chat_update(store: SlackStore, args: Args) -> dict[str, Any]:
     if channel.is_archived:
         raise SlackError("is_archived")
     text, blocks = _content(args, limit_text=MAX_UPDATE_TEXT)
+    metadata = _metadata(args)
     update_message(store, message, text, blocks, "chat.update")
+    if metadata is not None:  # chat.update replaces the metadata only when it is given
+        message.metadata = metadata
     return {"channel": channel.id, "ts": message.ts, "text": message.text, "message": message.to_slack()}
 
 

@@ -234,6 +234,33 @@ def users_conversations(store: SlackStore, args: Args) -> dict[str, Any]:
     return {"channels": page, "response_metadata": metadata}
 
 
+@method("conversations.replies")
+def conversations_replies(store: SlackStore, args: Args) -> dict[str, Any]:
+    """A thread: its parent first, then the replies oldest first, between `oldest` and `latest` (the parent is
+    always included); metadata only when asked for."""
+    channel = require_channel(store, args)
+    if (channel.is_private or channel.is_im) and store.bot_user_id not in channel.members:
+        raise SlackError("not_in_channel")
+    parent_ts = args.text("ts")
+    if not parent_ts:
+        raise SlackError("invalid_arguments")
+    messages = store.messages.get(channel.id, [])
+    parent = next((m for m in messages if m.ts == parent_ts), None)
+    if parent is None:
+        raise SlackError("thread_not_found")
+    try:
+        oldest = float(args.text("oldest") or 0)
+        latest = float(args.text("latest") or "inf")
+    except ValueError as exc:
+        raise SlackError("invalid_ts_oldest") from exc
+    replies = [m for m in messages
+               if m.thread_ts == parent_ts and m.ts != parent_ts and oldest <= float(m.ts) <= latest]
+    with_metadata = args.flag("include_all_metadata")
+    page, metadata = paginate([m.to_slack(with_metadata=with_metadata) for m in [parent, *replies]], args)
+    return {"messages": page, "has_more": bool(metadata["next_cursor"]),
+            "response_metadata": {"next_cursor": metadata["next_cursor"]}}
+
+
 @method("conversations.history")
 def conversations_history(store: SlackStore, args: Args) -> dict[str, Any]:
     """Top-level messages, newest first, between `oldest` and `latest`; metadata only when asked for."""

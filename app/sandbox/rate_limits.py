@@ -29,6 +29,7 @@ TIERS: dict[str, int] = {
     "conversations.open": TIER_3,
     "conversations.join": TIER_3,
     "conversations.history": TIER_3,  # internal apps; commercially distributed ones get 1 a minute
+    "conversations.replies": TIER_3,  # the same
     "chat.update": TIER_3,
     "chat.delete": TIER_3,
     "reactions.add": TIER_3,

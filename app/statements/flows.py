@@ -25,6 +25,7 @@ from app.llm import LLMSettings
 from app.llm import client as llm_client
 from app.roles import service as roles
 from app.roles.keys import role_title
+from app.slack import effects as slack_effects
 from app.slack.client import permalink
 from app.slack.text import escape, link, mention, mentions
 from app.statements import publish, reminders, service
@@ -141,30 +142,25 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
         raise StatementError("statements are drafted in the room of an open incident")
     playbook = core.playbooks.get(incident.playbook_id)
     wanted = parse_channels(channels) if channels else list(playbook.statement.channels)
-    with _draft_lock, transaction(core.engine) as session:  # only the check and the insert: no Slack call here
+    with _draft_lock, transaction(core.engine) as session:  # the check, the insert and its placeholder (outbox)
         existing = service.open_statement(session, incident_id)
         if existing is None:
             statement_id = service.create(session, incident_id, language=statement_language(core, incident),
                                           channels=wanted, requested_by=by).id
+            slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
+                                              placeholder_message())
     if existing is not None:
         reply(f"A holding statement is already {_state_words(existing.status)}: "
               f"{_where(core, incident, existing)}. Work on that one: one open statement per incident.")
         return None
-    try:
-        posted = core.slack.chat_postMessage(channel=incident.channel_id, **placeholder_message())
-    except Exception:
-        with transaction(core.engine) as session:
-            service.discard(session, statement_id, "the placeholder could not be posted in the room")
-        raise
-    with transaction(core.engine) as session:
-        service.get(session, statement_id).message_ts = posted["ts"]
+    core.deliver()
     if background:
-        core.submit(_draft, core, statement_id, incident, posted["ts"], by, pool=core.drafting)
+        core.submit(_draft, core, statement_id, incident, by, pool=core.drafting)
         return statement_id
-    return _draft(core, statement_id, incident, posted["ts"], by)
+    return _draft(core, statement_id, incident, by)
 
 
-def _draft(core: Core, statement_id: int, incident: Incident, placeholder_ts: str, by: str) -> int | None:
+def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | None:
     """Draft into the placeholder; on any failure the placeholder says why and the statement is dropped."""
     try:
         finish_draft(core, statement_id, by=by)
@@ -173,11 +169,10 @@ def _draft(core: Core, statement_id: int, incident: Incident, placeholder_ts: st
         reason = str(exc) if isinstance(exc, ValueError) else f"an unexpected {type(exc).__name__}"
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
-        try:
-            core.slack.chat_update(channel=incident.channel_id, ts=placeholder_ts, **failed_message(reason))
-        except SlackApiError:
-            log.warning("could not show the failed draft of statement %s", statement_id)
-        briefing.refresh(core, incident.id)
+            slack_effects.enqueue_failed(session, statement_id, incident.id, incident.channel_id,
+                                         failed_message(reason))
+            briefing.enqueue_refresh(session, incident.id)
+        core.deliver()
         return None
     return statement_id
 
@@ -188,13 +183,14 @@ def resume_drafts(core: Core) -> list[int]:
         unfinished = [(s.id, s.incident_id, s.message_ts, s.requested_by) for s in service.unfinished_drafts(session)]
     resumed = []
     for statement_id, incident_id, placeholder_ts, by in unfinished:
-        if placeholder_ts is None:  # stopped before the placeholder was posted: nobody is waiting for it
+        with Session(core.engine) as session:
+            incident = incidents.get(session, incident_id)
+            asked = placeholder_ts is not None or effects.ever(session, slack_effects.placeholder_key(statement_id))
+        if not asked:  # no placeholder was ever on its way: nobody is waiting for it
             with transaction(core.engine) as session:
                 service.discard(session, statement_id, "the bot stopped before the draft was started")
             continue
-        with Session(core.engine) as session:
-            incident = incidents.get(session, incident_id)
-        core.submit(_draft, core, statement_id, incident, placeholder_ts, by or "warroom", pool=core.drafting)
+        core.submit(_draft, core, statement_id, incident, by or "warroom", pool=core.drafting)
         resumed.append(statement_id)
     return resumed
 
@@ -217,6 +213,7 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
                                   note=result.note, findings=findings, approvers=chain, created_by=by,
                                   next_update=ctx.next_update)
         number, started = ver.number, row.step_started_at
+        slack_effects.enqueue_card(session, statement_id, incident.id)
     _after_new_version(core, statement_id, incident.id, number, started)
 
 
@@ -224,7 +221,9 @@ def _after_new_version(core: Core, statement_id: int, incident_id: int, number: 
     render(core, statement_id)
     reminders.schedule_step(core, incident_id, statement_id, number, 0, started)
     _ask_next(core, statement_id)
-    briefing.refresh(core, incident_id)
+    with transaction(core.engine) as session:
+        briefing.enqueue_refresh(session, incident_id)
+    core.deliver()
 
 
 # --- showing ------------------------------------------------------------------------------------
@@ -252,8 +251,14 @@ def requires_legal_dicts(findings: list[dict]) -> bool:
     return any(item.get("requires_legal") for item in findings)
 
 
-def render(core: Core, statement_id: int) -> None:
-    """Show the statement's current state in its message (in place)."""
+def render(core: Core, statement_id: int, *, now: bool = False) -> None:
+    """Show the statement's current state in its message (in place): through the outbox, which waits for the
+    placeholder and retries; ``now`` (the outbox's own handler) calls Slack."""
+    if not now:
+        with transaction(core.engine) as session:
+            slack_effects.enqueue_card(session, statement_id, service.get(session, statement_id).incident_id)
+        core.deliver()
+        return
     incident, shown = card(core, statement_id)
     if not (incident.channel_id and shown.statement.message_ts):
         return
@@ -274,10 +279,9 @@ def _thread(core: Core, incident: Incident, statement, text: str) -> None:
     """A reply under the statement message (notifies those mentioned without filling the room)."""
     if not incident.channel_id:
         return
-    try:
-        core.slack.chat_postMessage(channel=incident.channel_id, text=text, thread_ts=statement.message_ts)
-    except SlackApiError as exc:
-        log.warning("could not post under statement %s: %s", statement.id, exc.response.get("error"))
+    with transaction(core.engine) as session:  # under the statement's message, once it is in the room
+        slack_effects.enqueue_thread(session, statement.id, incident.id, incident.channel_id, text)
+    core.deliver()
 
 
 def _ask_next(core: Core, statement_id: int) -> None:
@@ -365,7 +369,9 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     editors = f" {mention(comms)}" if comms and comms != user_id else ""
     _thread(core, incident, outcome.statement, f":memo: {mention(user_id)} requested changes on v{number}: "
             f"{escape(comment)}{editors} use Edit to save a new version.")
-    briefing.refresh(core, incident_id)
+    with transaction(core.engine) as session:
+        briefing.enqueue_refresh(session, incident_id)
+    core.deliver()
     return outcome.status
 
 
@@ -460,6 +466,7 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
         effects.enqueue(session, "webhook", f"statement:{statement_id}:v{ver.number}:webhook",
                         incident_id=incident.id, statement_id=statement_id)
     briefing.enqueue_refresh(session, incident.id)
+    slack_effects.enqueue_card(session, statement_id, incident.id)
     timeline.record(session, incident.id, "statement_final_text", f"v{ver.number} posted for copying",
                     actor="warroom", statement_id=statement_id, version=ver.number, channels=list(ver.variants))
 

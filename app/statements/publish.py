@@ -13,6 +13,12 @@ import httpx
 
 SIGNATURE_HEADER = "X-Warroom-Signature"
 TIMESTAMP_HEADER = "X-Warroom-Timestamp"
+# The same for every try of one approved version (after a crash, too): a receiver drops repeats by it.
+DELIVERY_HEADER = "X-Warroom-Delivery"
+
+
+def delivery_id(payload: dict[str, Any]) -> str:
+    return f"statement-{payload.get('statement_id')}-v{payload.get('version')}"
 
 
 @dataclass
@@ -59,7 +65,7 @@ def deliver(url: str, secret: str, payload: dict[str, Any], *, timeout: float = 
             attempts = attempt + 1
             timestamp = str(int(time.time()))
             headers = {"Content-Type": "application/json", TIMESTAMP_HEADER: timestamp,
-                       SIGNATURE_HEADER: sign(secret, timestamp, body)}
+                       SIGNATURE_HEADER: sign(secret, timestamp, body), DELIVERY_HEADER: delivery_id(payload)}
             try:
                 response = http.post(url, content=body, headers=headers)
             except httpx.HTTPError as exc:

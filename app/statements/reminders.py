@@ -9,15 +9,13 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from app.effects.reminders import remind_once
 from app.incidents import service as incidents
 from app.incidents.reminders import job_prefix as incident_prefix
-from app.incidents.reminders import post, post_once
 from app.roles import service as roles
 from app.roles.keys import role_title
-from app.scheduling.claims import claim
 from app.slack.client import permalink
 from app.slack.text import link, mention, mentions
 from app.statements import service
@@ -99,8 +97,9 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
     since = local_clock(statement.step_started_at or utcnow(), tz)
     text = (f":hourglass: {who} holding statement v{version} has waited for your approval since {since} "
             f"(step {step + 1}/{len(ver.approvers)}, {role_title(role)}): {_where(core, incident, statement)}.")
-    if not post_once(core, incident, f"stmt:{statement_id}:v{version}:s{step}:due", text, kind="approval_due",
-                     statement_id=statement_id, version=version, step=step, user=people.approver):
+    if not remind_once(core, incident.id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
+                       kind="approval_due", statement_id=statement_id, version=version, step=step,
+                       user=people.approver):
         return
     if core.scheduler is not None:  # one more deadline for the approver, then the backups are asked
         deadline = deadline_for(core, incident_id)
@@ -112,9 +111,9 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
 
 def approval_backup(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
-    if state is None or not claim(core, f"stmt:{statement_id}:v{version}:s{step}:backup", incident_id):
+    if state is None:
         return
-    incident, statement, ver = state  # claimed before the DMs go out: a retry never DMs the backups twice
+    incident, statement, ver = state
     role = ver.approvers[step]
     people = chain_people(core, incident_id, [role])[role]
     backups = list(people.backups)
@@ -127,15 +126,9 @@ def approval_backup(core, incident_id: int, statement_id: int, version: int, ste
     owner = mention(people.approver) if people.approver else "nobody"
     dm_text = (f":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. "
                f"You may approve it: {where}.")
-    sent = []
-    for user in backups:
-        try:
-            channel = core.slack.conversations_open(users=user)["channel"]["id"]
-            core.slack.chat_postMessage(channel=channel, text=dm_text)
-            sent.append(user)
-        except SlackApiError as exc:
-            log.warning("could not DM backup approver %s: %s", user, exc.response.get("error"))
     who = mentions(backups) if backups else "Nobody is listed as a backup:"
-    post(core, incident, f":rotating_light: {who} {waiting}; {owner} has not answered. "
-         f"As backup you may approve it: {where}.", kind="approval_backup", statement_id=statement_id,
-         version=version, step=step, backups=backups, dms=sent)
+    # The room's notice and each backup's direct message are claimed and queued together: told once each.
+    remind_once(core, incident.id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:backup",
+                f":rotating_light: {who} {waiting}; {owner} has not answered. As backup you may approve it: {where}.",
+                kind="approval_backup", dms=backups, dm_text=dm_text, statement_id=statement_id, version=version,
+                step=step, backups=backups, dms_to=backups)

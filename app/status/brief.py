@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.db import transaction
 from app.decisions import service as decisions
 from app.decisions.models import Decision
+from app.effects import service as effects
 from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.models import Fact, TimelineEvent
@@ -261,15 +262,16 @@ def brief_message(brief: Brief) -> dict:
 
 
 def deliver(core, incident_id: int, channel_id: str, *, by: str) -> None:
-    """Post the placeholder at once, then replace it with the report when it is ready."""
-    posted = core.slack.chat_postMessage(channel=channel_id, text=PLACEHOLDER)
+    """Post the placeholder at once, then replace it with the report when it is ready (both from the outbox)."""
+    key = f"brief:{incident_id}:{uuid.uuid4().hex}"
+    with transaction(core.engine) as session:
+        effects.post(session, f"{key}:placeholder", incident_id=incident_id, channel=channel_id, text=PLACEHOLDER)
+    core.deliver()
     brief = draft(core, incident_id)
     message = with_trend(core, incident_id, brief_message(brief))
-    try:
-        core.slack.chat_update(channel=channel_id, ts=posted["ts"], **message)
-    except SlackApiError as exc:
-        log.warning("could not update the situation report placeholder: %s", exc.response.get("error"))
-        core.slack.chat_postMessage(channel=channel_id, **message)
     with transaction(core.engine) as session:
+        effects.update(session, f"{key}:report", incident_id=incident_id, channel=channel_id, text=message["text"],
+                       blocks=message.get("blocks"), ts_of=f"{key}:placeholder")
         timeline.record(session, incident_id, "brief", f"situation report ({brief.method})", actor=by,
                         method=brief.method)
+    core.deliver()

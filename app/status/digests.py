@@ -1,20 +1,23 @@
 """Scheduled executive digests: each open incident's status, at the playbook's cadence for its severity.
 
 Jobs are rows like the other reminders (``inc{id}:digest:<epoch>``), sent once each (a claim in
-``sent_reminders``), and stop when the incident closes (its jobs are cancelled; the handler checks too).
+``sent_reminders``, written with the digest's messages in the outbox), and stop when the incident closes
+(its jobs are cancelled; the handler checks too).
 An incident has one upcoming digest at a time, so digests missed while the bot was down are sent once.
 """
 
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.access.guard import restricted
 from app.db import transaction
+from app.effects import service as effects
+from app.effects.reminders import claim_once, claimed
 from app.incidents import exclusions, timeline
 from app.incidents import service as incidents
 from app.incidents.kinds import TimelineKind
@@ -22,7 +25,6 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.monitoring.trend import with_trend
-from app.scheduling.claims import claim
 from app.status.service import executives, gather
 from app.status.views import digest_message
 from app.timeutil import as_utc, utcnow
@@ -101,26 +103,25 @@ def recipients(core, incident: Incident) -> list[str]:
     return [user for user in executives(core) if user not in kept_out]
 
 
-def send(core, incident_id: int, next_at: datetime | None = None) -> int:
-    """Send the digest now; returns how many conversations received it."""
+def send(core, incident_id: int, next_at: datetime | None = None, *, once: str | None = None) -> int:
+    """Queue the digest for every recipient (delivered from the outbox); returns how many it goes to. With
+    ``once`` (the scheduled digest's key) it is claimed in the same transaction: never sent twice."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
         status = gather(core, session, incident)
     message = with_trend(core, incident_id, digest_message(status, core.settings.warroom_timezone, next_at))
-    sent = []
-    for target in recipients(core, incident):
-        try:
-            channel = target
-            if target.startswith(("U", "W")):
-                channel = core.slack.conversations_open(users=target)["channel"]["id"]
-            core.slack.chat_postMessage(channel=channel, **message)
-            sent.append(target)
-        except SlackApiError as exc:
-            log.warning("digest of incident %s to %s failed: %s", incident_id, target, exc.response.get("error"))
+    targets = recipients(core, incident)
+    stamp = once or uuid.uuid4().hex
     with transaction(core.engine) as session:
-        timeline.record(session, incident_id, TimelineKind.DIGEST, f"executive digest to {len(sent)} recipient(s)",
-                        actor="warroom", recipients=sent)
-    return len(sent)
+        if once is not None and not claim_once(session, once, incident_id):
+            return 0
+        for target in targets:  # a person's id posts into the app's direct messages with them
+            effects.post(session, f"{stamp}:to:{target}", incident_id=incident_id, channel=target,
+                         text=message["text"], blocks=message.get("blocks"))
+        timeline.record(session, incident_id, TimelineKind.DIGEST, f"executive digest to {len(targets)} recipient(s)",
+                        actor="warroom", recipients=targets)
+    core.deliver()
+    return len(targets)
 
 
 def register_handlers(register) -> None:
@@ -132,7 +133,8 @@ def digest(core, incident_id: int, due: str) -> None:
         incident = session.get(Incident, incident_id)
     if incident is None or incident.status != IncidentStatus.OPEN:
         return
-    if not claim(core, f"digest:{incident_id}:{due}", incident_id):
+    key = f"digest:{incident_id}:{due}"
+    if claimed(core, key):
         return
     every = interval(core, incident)
     next_at = None
@@ -144,4 +146,4 @@ def digest(core, incident_id: int, due: str) -> None:
         if core.scheduler is not None:  # one upcoming digest per incident, whichever job ran
             core.scheduler.cancel(job_prefix(incident_id))
             _at(core.scheduler, incident_id, next_at)
-    send(core, incident_id, next_at)
+    send(core, incident_id, next_at, once=key)

@@ -6,11 +6,15 @@ anyone else they do not exist ("no incident #12 you can see", whether or not it 
 
 from __future__ import annotations
 
+import uuid
+
 from sqlmodel import Session
 
 from app.access import guard
 from app.access.actions import Action
 from app.core import Core
+from app.db import transaction
+from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import service as incidents
 from app.incidents.models import Incident
@@ -78,8 +82,12 @@ def status(req: Request) -> None:
         if req.incident is None:
             raise UserError("`/warroom status share` posts the status in an incident's room: run it there.")
         req.require(Action.SHARE_STATUS)
-        core.slack.chat_postMessage(channel=req.incident.channel_id or req.channel_id or "",
-                                    **incident_status(core, req.incident_id))
+        message = incident_status(core, req.incident_id)
+        with transaction(core.engine) as session:  # posted from the outbox: retried, never twice
+            effects.post(session, f"status:{req.incident_id}:share:{uuid.uuid4().hex}", incident_id=req.incident_id,
+                         channel=req.incident.channel_id or req.channel_id or "", text=message["text"],
+                         blocks=message.get("blocks"))
+        core.deliver()
         mark_update(core, req.incident_id, by=req.user_id, what="status shared")
         return
     if mode == "here" and req.incident is not None:

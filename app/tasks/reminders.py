@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
-from app.db import transaction
+from app.effects.reminders import remind_once
 from app.incidents import briefing
-from app.incidents.reminders import Planned, job_prefix, open_incident, post_once
+from app.incidents.reminders import Planned, job_prefix, open_incident
 from app.slack.text import escape, mention
 from app.tasks import service as tasks
 from app.tasks.models import Task
@@ -54,10 +54,11 @@ def task_due(core: Core, incident_id: int, task_id: int) -> None:
     who = mention(task.owner_id) if task.owner_id else "Nobody owns this task yet:"
     text = (f":hourglass: {who} the task “{escape(task.title)}” was due at "
             f"{local_clock(task.due_at, core.settings.warroom_timezone)} and is still open.")
-    if not post_once(core, incident, f"task:{task_id}:due", text, kind="task_due", task_id=task_id):
-        return
-    with transaction(core.engine) as session:
+    def reminded(session: Session) -> None:  # the task and the briefing show the reminder
         row = session.get(Task, task_id)
         if row is not None:  # deleted meanwhile: nothing to mark
             row.reminded_at = utcnow()
-    briefing.refresh(core, incident_id)
+        briefing.enqueue_refresh(session, incident_id)
+
+    remind_once(core, incident_id, incident.channel_id, f"task:{task_id}:due", text, kind="task_due",
+                task_id=task_id, also=reminded)
