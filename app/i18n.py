@@ -131,6 +131,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.approved": "statement approved",
         "chart.alerts": "alerts",
         "chart.title": "Incident #{id}: {title}",
+        # lessons learned
+        "lesson.prompt": ":bulb: *Lessons learned.* What should change next time: in the playbook, the roster, the "
+                         "tools? Add each lesson with the button or `/warroom lesson <text>`; the post-incident report "
+                         "lists them (ask again with `/warroom report`).",
+        "lesson.button": "Add a lesson",
+        "lesson.title": "Lesson learned",
+        "lesson.label": "What should change next time?",
+        "lesson.modal_hint": "Incident #{id}. One lesson per entry: what to change in the playbook, and why.",
+        "lesson.save": "Save lesson",
+        "lesson.cancel": "Cancel",
+        "lesson.noted": ":bulb: Lesson noted by {who}:\n>{text}",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -245,6 +256,16 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.approved": "Stellungnahme freigegeben",
         "chart.alerts": "Alarme",
         "chart.title": "Vorfall #{id}: {title}",
+        "lesson.prompt": ":bulb: *Lehren aus dem Vorfall.* Was sollte beim nächsten Mal anders laufen: im Playbook, "
+                         "in der Besetzung, bei den Werkzeugen? Jede Lehre über den Button oder `/warroom lesson "
+                         "<Text>`; der Nachbericht führt sie auf (neu abrufen mit `/warroom report`).",
+        "lesson.button": "Lehre festhalten",
+        "lesson.title": "Lehre festhalten",
+        "lesson.label": "Was sollte sich ändern?",
+        "lesson.modal_hint": "Vorfall #{id}. Eine Lehre je Eintrag: was im Playbook zu ändern ist, und warum.",
+        "lesson.save": "Speichern",
+        "lesson.cancel": "Abbrechen",
+        "lesson.noted": ":bulb: Lehre festgehalten von {who}:\n>{text}",
     },
 }
 
@@ -253,7 +274,8 @@ EVENTS_DE = {
     "alert": "Alarm", "archived": "archiviert", "brief": "Lagebericht", "channel_created": "Raum angelegt",
     "clock_corrected": "Frist korrigiert", "clock_started": "Frist gestartet", "clock_stopped": "Frist gestoppt",
     "closed": "abgeschlossen", "decision": "Entscheidung", "digest": "Übersicht", "error": "Fehler",
-    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "not_invited": "nicht eingeladen",
+    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "lesson": "Lehre",
+    "not_invited": "nicht eingeladen",
     "opened": "eröffnet", "person_excluded": "Person ausgeschlossen", "pinned_message": "Nachricht angeheftet",
     "refused": "verweigert", "reminder": "Erinnerung", "reopened": "wieder eröffnet", "report": "Nachbericht",
     "role_assigned": "Rolle vergeben", "room_ready": "Raum bereit", "setup_failed": "Einrichtung fehlgeschlagen",

@@ -16,7 +16,7 @@ from app.decisions.models import Decision
 from app.i18n import date_time, event_name, language_of, say
 from app.incidents import service
 from app.incidents.models import Fact, Incident, TimelineEvent
-from app.reports import chart
+from app.reports import chart, lessons
 from app.reports.figures import Figures, duration_text, figures, rows, task_on_time, when
 from app.reports.record import statements_of
 from app.roles.keys import is_role_key, role_title
@@ -103,6 +103,7 @@ def report_record(session: Session, incident_id: int, *, light: bool = False) ->
         RoleAssignment.incident_id == incident_id).order_by(col(RoleAssignment.id)))]
     record["facts"] = [_row(f) for f in session.exec(select(Fact).where(Fact.incident_id == incident_id)
                                                       .order_by(col(Fact.id)))]
+    record["lessons"] = [_row(e) for e in lessons.lessons(session, incident_id)]
     query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
     record["alerts_in_timeline"] = counts.get("alert", 0) <= ALERT_ROWS
     if not record["alerts_in_timeline"]:
