@@ -229,7 +229,8 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
                                                                 encoding="utf-8")
         report = build_report(box.core, incident.id)
         (directory / report.markdown_name).write_text(report.markdown, encoding="utf-8")
-        (directory / report.chart_name).write_bytes(report.png)
+        if report.png is not None:
+            (directory / report.chart_name).write_bytes(report.png)
     out("\n=== Files ===")
     out(f"database:       {directory / 'warroom.db'}")
     out(f"full record:    {record} (and .json)")

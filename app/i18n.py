@@ -131,6 +131,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.approved": "statement approved",
         "chart.alerts": "alerts",
         "chart.title": "Incident #{id}: {title}",
+        "chart.mentions_per": "Mentions per {minutes} min",
+        "chart.mentions": "Mentions",
+        "chart.alert": "Alert",
+        "curve.peak": "peak {peak} per 15 minutes at {at}",
+        "curve.at_statement": "; {then} in the quarter hour the first statement was approved",
+        "curve.hour_later": ", {later} an hour later",
+        "curve.mark.decisions": "decision",
+        "curve.mark.drafts": "statement drafted",
+        "curve.mark.approved": "statement approved",
         # lessons learned
         "lesson.prompt": ":bulb: *Lessons learned.* What should change next time: in the playbook, the roster, the "
                          "tools? Add each lesson with the button or `/warroom lesson <text>`; the post-incident report "
@@ -256,6 +265,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.approved": "Stellungnahme freigegeben",
         "chart.alerts": "Alarme",
         "chart.title": "Vorfall #{id}: {title}",
+        "chart.mentions_per": "Erwähnungen je {minutes} Min.",
+        "chart.mentions": "Erwähnungen",
+        "chart.alert": "Alarm",
+        "curve.peak": "Höchststand {peak} je 15 Minuten um {at}",
+        "curve.at_statement": "; {then} in der Viertelstunde, in der die erste Stellungnahme freigegeben wurde",
+        "curve.hour_later": ", {later} eine Stunde später",
+        "curve.mark.decisions": "Entscheidung",
+        "curve.mark.drafts": "Stellungnahme entworfen",
+        "curve.mark.approved": "Stellungnahme freigegeben",
         "lesson.prompt": ":bulb: *Lehren aus dem Vorfall.* Was sollte beim nächsten Mal anders laufen: im Playbook, "
                          "in der Besetzung, bei den Werkzeugen? Jede Lehre über den Button oder `/warroom lesson "
                          "<Text>`; der Nachbericht führt sie auf (neu abrufen mit `/warroom report`).",
