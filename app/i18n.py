@@ -134,7 +134,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.mentions_per": "Mentions per {minutes} min",
         "chart.mentions": "Mentions",
         "chart.alert": "Alert",
-        "curve.peak": "peak {peak} per 15 minutes at {at}",
+        "curve.peak": "at most {peak} in a quarter hour (from {at})",
         "curve.at_statement": "; {then} in the quarter hour the first statement was approved",
         "curve.hour_later": ", {later} an hour later",
         "curve.mark.decisions": "decision",
@@ -142,8 +142,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "curve.mark.approved": "statement approved",
         # lessons learned
         "lesson.prompt": ":bulb: *Lessons learned.* What should change next time: in the playbook, the roster, the "
-                         "tools? Add each lesson with the button or `/warroom lesson <text>`; the post-incident report "
-                         "lists them (ask again with `/warroom report`).",
+                         "tools? Add each lesson with the button or with `/warroom lesson` followed by the lesson; the "
+                         "post-incident report lists them (ask again with `/warroom report`).",
         "lesson.button": "Add a lesson",
         "lesson.title": "Lesson learned",
         "lesson.label": "What should change next time?",
@@ -268,15 +268,15 @@ PHRASES: dict[str, dict[str, str]] = {
         "chart.mentions_per": "Erwähnungen je {minutes} Min.",
         "chart.mentions": "Erwähnungen",
         "chart.alert": "Alarm",
-        "curve.peak": "Höchststand {peak} je 15 Minuten um {at}",
+        "curve.peak": "höchstens {peak} in einer Viertelstunde (ab {at})",
         "curve.at_statement": "; {then} in der Viertelstunde, in der die erste Stellungnahme freigegeben wurde",
         "curve.hour_later": ", {later} eine Stunde später",
         "curve.mark.decisions": "Entscheidung",
         "curve.mark.drafts": "Stellungnahme entworfen",
         "curve.mark.approved": "Stellungnahme freigegeben",
         "lesson.prompt": ":bulb: *Lehren aus dem Vorfall.* Was sollte beim nächsten Mal anders laufen: im Playbook, "
-                         "in der Besetzung, bei den Werkzeugen? Jede Lehre über den Button oder `/warroom lesson "
-                         "<Text>`; der Nachbericht führt sie auf (neu abrufen mit `/warroom report`).",
+                         "in der Besetzung, bei den Werkzeugen? Jede Lehre über den Button oder mit `/warroom lesson` "
+                         "und dem Text; der Nachbericht führt sie auf (neu abrufen mit `/warroom report`).",
         "lesson.button": "Lehre festhalten",
         "lesson.title": "Lehre festhalten",
         "lesson.label": "Was sollte sich ändern?",

@@ -195,8 +195,8 @@ def test_report_shows_the_mention_curve_with_decisions_and_the_statement_on_it(t
         iid = scripted(session)
         with_curve(session, iid)
     built = report.build(engine, iid, tz="Europe/Berlin", playbook_title="Shitstorm")
-    assert ("**Mentions:** peak 600 per 15 minutes at 10:30 CET; 600 in the quarter hour the first statement was "
-            "approved, 30 an hour later.") in built.markdown
+    assert ("**Mentions:** at most 600 in a quarter hour (from 10:30 CET); 600 in the quarter hour the first "
+            "statement was approved, 30 an hour later.") in built.markdown
     assert built.png.startswith(PNG)
     with transaction(engine) as session:
         other = scripted(session, start=T0 + timedelta(days=1))

@@ -49,10 +49,14 @@ def chart_events(record: dict) -> dict[str, list[datetime]]:
     }
 
 
-def on_curve(curve: list[tuple[datetime, int]], moment: datetime) -> float:
-    """The curve's value at ``moment`` (the interval holding it; points sit in the middle of their interval)."""
-    before = [count for start, count in curve if start <= moment]
-    return float(before[-1] if before else curve[0][1])
+def on_curve(points: list[tuple[datetime, int]], moment: datetime) -> float:
+    """The plotted curve's height at ``moment``: linear between its points (each in the middle of its interval)."""
+    if moment <= points[0][0]:
+        return float(points[0][1])
+    for (t0, y0), (t1, y1) in zip(points, points[1:], strict=False):
+        if t0 <= moment <= t1:
+            return y0 + (y1 - y0) * ((moment - t0) / (t1 - t0) if t1 > t0 else 0.0)
+    return float(points[-1][1])
 
 
 def available() -> bool:
@@ -95,6 +99,7 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
         minutes = int((record.get("mentions") or {}).get("bucket_minutes") or 15)
         half = timedelta(minutes=minutes) / 2
         xs, ys = [t + half for t, _ in curve], [n for _, n in curve]
+        plotted = list(zip(xs, ys, strict=True))
         ax.plot(xs, ys, color="#3b6fb6", linewidth=2, label=say(lang, "chart.mentions_per", minutes=minutes))
         ax.fill_between(xs, ys, color="#9db4d6", alpha=0.35)
         if events["alerts"]:
@@ -114,7 +119,7 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
         if not events[key]:
             continue
         if curve:  # on the curve, so a team sees where in the storm each one fell
-            ax.plot(events[key], [on_curve(curve, t) for t in events[key]], linestyle="none", marker=marker,
+            ax.plot(events[key], [on_curve(plotted, t) for t in events[key]], linestyle="none", marker=marker,
                     markersize=9, color=colour, label=label, zorder=3)
         else:
             ax.plot(events[key], [top * (1.08 + 0.08 * offset)] * len(events[key]), linestyle="none",
