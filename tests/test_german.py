@@ -154,6 +154,7 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     assert playbook.tasks[0].title_de in md and "Alle bezahlten Anzeigen pausieren" in md
     assert "Freigabekette: Kommunikationsleitung → Verantwortliches Vorstandsmitglied" in md  # roles, not keys
     assert "## Lehren: was sich im Playbook ändern sollte" in md
+    assert "#### Fassung 1 (Vorlage), " in md
     assert english_left(frame_of_report(md)) == []
     assert re.search(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr", md)
     assert times_without_uhr(frame_of_report(md)) == []

@@ -291,3 +291,14 @@ def test_report_command_in_the_room_and_by_id_for_an_executive(sandbox):
     sandbox.fake.wait_for(lambda: any("direct messages" in r.text for r in sandbox.fake.responses(user="U0CEO")))
     sandbox.driver.command("U0HR", general.id, "report 999")
     sandbox.fake.wait_for(lambda: any("no incident #999" in r.text for r in sandbox.fake.responses(user="U0HR")))
+
+
+def test_a_german_report_names_channels_and_how_each_version_came_about_in_german(tmp_path):
+    engine = engine_at(tmp_path)
+    with transaction(engine) as session:
+        iid = scripted(session)
+        session.get(Incident, iid).language = "de"
+    md = report.build(engine, iid, tz="Europe/Berlin").markdown
+    assert "#### Fassung 2 (bearbeitet), U0COMMS, 20.11.2026, 10:25 Uhr" in md
+    assert "**X (Twitter)**" in md and "**x**" not in md
+    assert "Freigabekette: Kommunikationsleitung" in md

@@ -22,6 +22,7 @@ from app.reports.record import statements_of
 from app.roles.keys import is_role_key, role_title
 from app.roles.models import RoleAssignment
 from app.slack.text import escape
+from app.statements.channels import CHANNELS, channel_label
 from app.tasks import service as tasks
 
 TIMELINE_ROWS = 1000
@@ -168,6 +169,7 @@ def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | Non
         local=local, who=who, on_time=task_on_time, tz=tz,
         role=lambda key: role_title(key, language) if is_role_key(key) else key,
         event=lambda kind: event_name(kind, language),
+        channel_name=lambda channel: channel_label(channel, language) if channel in CHANNELS else channel,
     )
 
 
