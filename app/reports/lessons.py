@@ -26,7 +26,7 @@ MAX_LENGTH = 2000
 
 def record_lesson(core: Core, incident_id: int, text: str, *, by: str) -> TimelineEvent:
     """Store one lesson on the timeline, then tell the room who added it."""
-    lesson = " ".join(text.split()) if "\n" not in text else text.strip()
+    lesson = text.strip()
     if not lesson:
         raise UserError("Write the lesson: `/warroom lesson <what to change next time>`, e.g. `/warroom lesson "
                         "legal needs a backup approver on weekends`.")
@@ -39,7 +39,8 @@ def record_lesson(core: Core, incident_id: int, text: str, *, by: str) -> Timeli
         if incident.channel_id:
             effects.post(session, f"lesson:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id,
                          channel=incident.channel_id,
-                         text=say(incident.language, "lesson.noted", who=mention(by), text=escape(lesson)))
+                         text=say(incident.language, "lesson.noted", who=mention(by),
+                                  text=escape(" ".join(lesson.split()))))  # one quoted line
         session.flush()
         session.expunge(event)
     core.deliver()
