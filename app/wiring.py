@@ -19,6 +19,7 @@ from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
 from app.reports import flows as report_flows
+from app.reports import lessons
 from app.reports import listeners as reports
 from app.slack import effects as slack_effects
 from app.slack.bolt import new_app
@@ -69,6 +70,8 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
                "resume a room set-up that stopped once its cause is fixed", needs_incident=False),
     Subcommand("close", incidents.close, Action.CLOSE, "close <summary>", "close the incident (crisis lead)"),
     Subcommand("reopen", incidents.reopen, Action.REOPEN, "reopen [reason]", "reopen a closed incident"),
+    Subcommand("lesson", reports.lesson_command, Action.RECORD_LESSON, "lesson <text>",
+               "a lesson learned (what to change in the playbook) for the post-incident report"),
 )
 
 
@@ -152,6 +155,7 @@ def build_bolt(core: Core) -> App:
             statements.incident_of_statement)
     _action(app, core, ActionId.STATEMENT_EDIT, statements.edit, Action.REVIEW_STATEMENT,
             statements.incident_of_statement)
+    _action(app, core, ActionId.LESSON_ADD, reports.lesson_button, Action.RECORD_LESSON, lessons.incident_of_lesson)
     _action(app, core, ActionId.STATEMENT_CHANGES, statements.changes, Action.REVIEW_STATEMENT,
             statements.incident_of_statement)
 
@@ -159,6 +163,8 @@ def build_bolt(core: Core) -> App:
           incident_of=lambda *_: None)
     _view(app, core, CallbackId.STATEMENT_EDIT, statements.edited, Action.REVIEW_STATEMENT,
           lambda view: statements.edit_errors(core, view), incident_of=statements.incident_of_statement)
+    _view(app, core, CallbackId.LESSON, reports.lesson_submitted, Action.RECORD_LESSON, lessons.modal_errors,
+          incident_of=lessons.incident_of_lesson)
     _view(app, core, CallbackId.STATEMENT_OVERRIDE, statements.approved_with_override, Action.REVIEW_STATEMENT,
           statements.override_errors, incident_of=statements.incident_of_statement)
     _view(app, core, CallbackId.STATEMENT_CHANGES, statements.changes_requested, Action.REVIEW_STATEMENT,
@@ -192,6 +198,8 @@ def wire_core(core: Core) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
     if report_flows.publish_report not in core.close_hooks:
         core.close_hooks.append(report_flows.publish_report)
+    if lessons.ask_for_lessons not in core.close_hooks:
+        core.close_hooks.append(lessons.ask_for_lessons)
     if digests.follow_severity not in core.severity_hooks:
         core.severity_hooks.append(digests.follow_severity)
     reminders.register_all()

@@ -152,6 +152,9 @@ def test_a_german_incident_reads_german_in_briefing_status_digest_and_report(ger
     assert md.startswith("# Nachbericht: Empörung über die Winterkampagne")
     assert "| Vom Alarm bis zum bereiten Raum |" in md and "## Zeitleiste" in md and "Krisenleitung" in md
     assert playbook.tasks[0].title_de in md and "Alle bezahlten Anzeigen pausieren" in md
+    assert "Freigabekette: Kommunikationsleitung → Verantwortliches Vorstandsmitglied" in md  # roles, not keys
+    assert "## Lehren: was sich im Playbook ändern sollte" in md
+    assert "#### Fassung 1 (Vorlage), " in md
     assert english_left(frame_of_report(md)) == []
     assert re.search(r"\d{2}\.\d{2}\.\d{4}, \d{2}:\d{2} Uhr", md)
     assert times_without_uhr(frame_of_report(md)) == []
@@ -287,3 +290,33 @@ def test_staff_memos_say_ihr_when_staff_address_is_du_and_sie_otherwise():
                     other = sample_context("de", channel, with_facts)
                     assert (playbook.render_statement("de", channel, {**other, "staff_address": "du"})
                             == playbook.render_statement("de", channel, other)), f"{playbook.id} {channel}"
+
+
+def test_the_leadership_brief_and_the_statements_next_update_are_german_in_a_german_incident(german):
+    box = german
+    incident = wait_ready(box, box.alert(social_alert(**GERMAN_ALERT)).json()["incident_id"])
+    box.driver.command("U0SOCIAL", incident.channel_id, "fact public Die Anzeige lief vom 1. bis 20. November.")
+    box.driver.command("U0LEAD", incident.channel_id, "decision Alle bezahlten Anzeigen pausieren")
+    box.fake.wait_for(lambda: any("Alle bezahlten" in (m.text or "") for m in box.fake.messages(incident.channel_id)))
+    box.driver.command("U0LEAD", incident.channel_id, "severity critical")
+    box.fake.wait_for(lambda: any("KRITISCH" in flat(m) for m in box.fake.messages(incident.channel_id)))
+
+    box.driver.command("U0LEAD", incident.channel_id, "brief")
+    brief = box.fake.wait_for(lambda: next((m for m in box.fake.messages(incident.channel_id)
+                                            if (m.text or "").startswith("*Lagebericht:")), None), timeout=15)
+    text = flat(brief)
+    for heading in ("*Was ist passiert*", "*Was wir wissen*", "*Was wir tun*",
+                    "*Was wir von der Unternehmensleitung brauchen*", "*Nächste Schritte*"):
+        assert heading in text, heading
+    assert f"(#{incident.id}, KRITISCH, Stand " in text and "Krisenleitung <@U0LEAD>" in text
+    assert "Die Anzeige lief vom 1. bis 20. November. _(öffentlich)_" in text
+    assert "Entschieden: Alle bezahlten Anzeigen pausieren" in text and "Aus dem Protokoll" in text
+    assert "Ein verantwortliches Vorstandsmitglied für den Raum" in text  # critical, nobody holds exec yet
+    frame = re.sub(r"Laut Alarm \(unbestätigt\): [^\n\"]*", "", text)  # the alert's own words are the record's
+    assert english_left(frame) == [] and times_without_uhr(re.sub(r"\(\d{2}:\d{2}\)", "", frame)) == []
+
+    box.driver.command("U0COMMS", incident.channel_id, "statement x")
+    statement = box.fake.wait_for(lambda: next((m for m in box.fake.messages(incident.channel_id)
+                                                if "Nächstes Update um" in flat(m)), None), timeout=15)
+    assert re.search(r"Nächstes Update um \d{2}:\d{2} Uhr", flat(statement))
+    assert not re.search(r"Nächstes Update um \d{2}:\d{2} CET", flat(statement))

@@ -251,6 +251,7 @@ PROBES: dict[Action, tuple[Probe, Callable[[Sandbox], Incident], str | None]] = 
     Action.MANAGE_CLOCKS: (command("label nis2=yes"), shared_room, None),
     Action.RECUSE: (command("recuse <@U0OUTSIDE> the complaint names them"), new_room, None),
     Action.RETRY_SETUP: (command("retry-setup {id}", where="general"), shared_room, None),
+    Action.RECORD_LESSON: (command("lesson Legal needs a weekend backup"), lambda b: new_room(b, closed=True), None),
 }
 
 

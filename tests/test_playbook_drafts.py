@@ -19,6 +19,8 @@ from app.statements.channels import CHANNELS
 from app.statements.drafting import draft_statement
 from app.statements.flows import draft_inputs
 from app.statements.lint import lint
+from app.statements.record import is_open_question
+from app.tasks import service as tasks
 
 COMPANY = "Nordwind Foods GmbH"
 SOURCE = "https://nordwind.example/aktuell"
@@ -233,3 +235,91 @@ def test_draft_has_the_six_parts(box, playbook_id: str, language: str) -> None:
 
 def test_every_shipped_playbook_has_a_realistic_incident(box) -> None:
     assert set(INCIDENTS) == set(box.core.playbooks.ids())
+
+
+# --- drafts from the record: what was done, what is still open, and nothing the record contradicts ----------------
+
+DECIDED = {"en": "Answer every enquiry with a link to the information page",
+           "de": "Jede Anfrage mit einem Link auf die Informationsseite beantworten"}
+CLAIMED_DONE = {
+    "en": re.compile(r"\bwe have (?:\w+ )?(?:paused|stopped|removed|blocked|deleted|suspended|recalled|contacted|"
+                     r"reported|informed|secured|restored|reset|changed|taken|withdrawn|notified)\b", re.I),
+    "de": re.compile(r"\bhaben wir\b[^.]{0,80}\b(?:angehalten|gestoppt|entfernt|gesperrt|gelöscht|zurückgerufen|"
+                     r"kontaktiert|gemeldet|informiert|gesichert|wiederhergestellt|zurückgesetzt|geändert|"
+                     r"genommen|benachrichtigt)\b", re.I),
+}
+
+
+def drafted_from_record(box, playbook_id: str, language: str, *, facts: bool = True, work: bool = True):
+    """Like ``drafted``, and (``work``) the playbook's first two tasks completed and one decision logged:
+    (texts, facts, actions the record holds)."""
+    kind, severity, title, facts_en, facts_de = INCIDENTS[playbook_id]
+    playbook = box.core.playbooks.match(kind, {}, severity)
+    confirmed = (facts_de if language == "de" else facts_en) if facts else []
+    with transaction(box.core.engine) as session:
+        incident = incidents.open_incident(session, playbook, title=title, kind=kind, severity=severity,
+                                           source="social-listening", language=language)
+        for fact in confirmed:
+            decisions.add_fact(session, incident.id, f"public {fact}", by="U0SCRIBE")
+        if work:
+            decisions.log_decision(session, incident.id, DECIDED[language], by="U0LEAD")
+            for task in [t for t in tasks.for_incident(session, incident.id) if not is_open_question(t.title)][:2]:
+                tasks.complete(session, task.id, by="U0LEAD", incident_id=incident.id)
+        incident_id = incident.id
+    _, ctx, _ = draft_inputs(box.core, incident_id)
+    result = draft_statement(ctx, template=lambda channel, values: playbook.render_statement(language, channel, values),
+                             channels=list(CHANNELS), llm=None)
+    return result.variants, confirmed, ctx
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip(" -") for line in text.splitlines() for s in re.split(r"(?<=[.!?])\s+", line) if s.strip(" -")]
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("playbook_id", sorted(INCIDENTS))
+def test_draft_names_the_work_done_from_the_record_and_keeps_the_six_parts(box, playbook_id, language) -> None:
+    variants, facts, ctx = drafted_from_record(box, playbook_id, language)
+    actions = ctx.actions_done
+    assert len(actions) == 3 and actions[0] == DECIDED[language]  # the decision, then the two completed tasks
+    for channel, text in variants.items():
+        where = f"{playbook_id} {language} {channel}"
+        limit = CHANNELS[channel]
+        assert limit is None or len(text) <= limit, where
+        assert f"{NEXT_UPDATE[language]}{ctx.next_update}" in text, where
+        assert lint(text, language=language, channel=channel, next_update=ctx.next_update, info_source=SOURCE) == [], \
+            where
+        if channel == "x":
+            continue
+        for action in actions:
+            assert action.rstrip(".…")[:60] in text, f"{where}: the completed step {action!r} is missing"
+        assert EMPATHY[language].search(text) and UNKNOWN[language].search(text), where
+        assert ACTION[language].search(text) and COMMITMENT[language].search(text), where
+        assert all(fact in text for fact in facts) and SOURCE in text, where
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("playbook_id", sorted(INCIDENTS))
+def test_no_sentence_says_unknown_what_a_confirmed_public_fact_answers(box, playbook_id, language) -> None:
+    """Without facts a draft says specifically what is not yet known; once public facts are confirmed, those
+    sentences (which a fact may now answer) give way to what the record holds."""
+    blind, _, _ = drafted_from_record(box, playbook_id, language, facts=False, work=False)
+    informed, facts, _ = drafted_from_record(box, playbook_id, language)
+    for channel in CHANNELS:
+        if channel == "x":
+            continue
+        # the record's own open questions (and their heading) may stand in both: they come from the record
+        specific = {s for s in sentences(blind[channel]) if UNKNOWN[language].search(s) and s[-1] not in ":?"}
+        stale = [s for s in sentences(informed[channel]) if s in specific]
+        assert stale == [], f"{playbook_id} {language} {channel}: {stale}"
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+@pytest.mark.parametrize("playbook_id", sorted(INCIDENTS))
+def test_no_fixed_sentence_claims_a_step_the_record_does_not_show(box, playbook_id, language) -> None:
+    """With nothing done yet, a draft claims no completed step: "we have paused ..." comes only from the record."""
+    variants, facts, ctx = drafted_from_record(box, playbook_id, language, work=False)
+    assert ctx.actions_done == []
+    for channel, text in variants.items():
+        claims = [s for s in sentences(text) if CLAIMED_DONE[language].search(s) and s not in facts]
+        assert claims == [], f"{playbook_id} {language} {channel}: {claims}"

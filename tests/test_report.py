@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import UTC, datetime, timedelta
 
 import typer
@@ -14,6 +15,7 @@ from app.db import make_engine, transaction
 from app.decisions.models import Decision
 from app.incidents import timeline
 from app.incidents.models import Fact, Incident, TimelineEvent
+from app.monitoring.models import MentionRollup, MonitorSignal
 from app.reports import report
 from app.reports.commands import report_command, stats_command
 from app.reports.figures import duration_text, figures
@@ -172,6 +174,61 @@ def test_report_of_a_huge_incident_stays_bounded(tmp_path):
     assert built.figures.events == 3008
 
 
+# mentions per minute (from, to, count), in minutes after T0: a rise, the peak, then the curve turns after the
+# statement approved at minute 41
+CURVE = [(-60, 0, 2), (0, 30, 20), (30, 45, 40), (45, 90, 10), (90, 135, 2)]
+
+
+def with_curve(session: Session, iid: int) -> None:
+    """A monitor raised the incident; its per-minute rollups follow ``CURVE`` (half of the posts negative)."""
+    session.add(MonitorSignal(monitor_id="northwind", kind="shitstorm", severity="high", signals="volume",
+                              fired_at=at(0), incident_id=iid))
+    for start, end, count in CURVE:
+        for minute in range(start, end):
+            session.add(MentionRollup(monitor_id="northwind", minute=at(minute), mentions=count, scored=count,
+                                      negative=count // 2))
+
+
+def test_report_shows_the_mention_curve_with_decisions_and_the_statement_on_it(tmp_path):
+    engine = engine_at(tmp_path)
+    with transaction(engine) as session:
+        iid = scripted(session)
+        with_curve(session, iid)
+    built = report.build(engine, iid, tz="Europe/Berlin", playbook_title="Shitstorm")
+    assert ("**Mentions:** at most 600 in a quarter hour (from 10:30 CET); 600 in the quarter hour the first "
+            "statement was approved, 30 an hour later.") in built.markdown
+    assert built.png.startswith(PNG)
+    with transaction(engine) as session:
+        other = scripted(session, start=T0 + timedelta(days=1))
+    plain = report.build(engine, other, tz="Europe/Berlin")
+    assert "**Mentions:**" not in plain.markdown and plain.png != built.png  # no monitor: alerts per interval
+
+
+def test_without_matplotlib_the_report_carries_the_figure_table_and_says_why(tmp_path, monkeypatch):
+    engine = engine_at(tmp_path)
+    with transaction(engine) as session:
+        iid = scripted(session)
+        with_curve(session, iid)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # as if the charts extra were not installed
+    built = report.build(engine, iid, tz="Europe/Berlin", playbook_title="Shitstorm")
+    md = built.markdown
+    assert built.png is None and "![Timeline]" not in md
+    assert 'No chart: matplotlib is not installed (`pip install "warroom[charts]"`)' in md
+    assert "| From | Mentions | Negative | What happened |" in md
+    assert "| 09:00 CET | 30 | 50% | - |" in md  # the hour before the room opened
+    assert "| 10:00 CET | 300 | 50% | decision, statement drafted |" in md  # a decision at 10:08, v1 at 10:12
+    assert "| 10:15 CET | 300 | 50% | statement drafted |" in md  # v2 at 10:25
+    assert "| 10:30 CET | 600 | 50% | decision, statement approved |" in md
+    assert "| 10:45 CET | 150 | 50% | - |" in md
+    assert [f["filename"] for f in built.file_uploads()] == [f"incident-{iid}-report.md"]
+
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'report.db'}", "WARROOM_PLAYBOOKS": "missing-folder"}
+    result = CliRunner().invoke(cli(), ["report", str(iid), "--out", str(tmp_path / "out")], env=env)
+    assert result.exit_code == 0, result.output
+    assert "no chart: matplotlib is not installed" in result.output
+    assert not (tmp_path / "out" / f"incident-{iid}-timeline.png").exists()
+
+
 def cli() -> typer.Typer:
     app = typer.Typer()
     app.command("report")(report_command)
@@ -234,3 +291,14 @@ def test_report_command_in_the_room_and_by_id_for_an_executive(sandbox):
     sandbox.fake.wait_for(lambda: any("direct messages" in r.text for r in sandbox.fake.responses(user="U0CEO")))
     sandbox.driver.command("U0HR", general.id, "report 999")
     sandbox.fake.wait_for(lambda: any("no incident #999" in r.text for r in sandbox.fake.responses(user="U0HR")))
+
+
+def test_a_german_report_names_channels_and_how_each_version_came_about_in_german(tmp_path):
+    engine = engine_at(tmp_path)
+    with transaction(engine) as session:
+        iid = scripted(session)
+        session.get(Incident, iid).language = "de"
+    md = report.build(engine, iid, tz="Europe/Berlin").markdown
+    assert "#### Fassung 2 (bearbeitet), U0COMMS, 20.11.2026, 10:25 Uhr" in md
+    assert "**X (Twitter)**" in md and "**x**" not in md
+    assert "Freigabekette: Kommunikationsleitung" in md

@@ -27,6 +27,7 @@ class Action(StrEnum):
     MANAGE_CLOCKS = "manage_clocks"
     RECUSE = "recuse"
     RETRY_SETUP = "retry_setup"
+    RECORD_LESSON = "record_lesson"
 
 
 class Kind(StrEnum):

@@ -62,8 +62,8 @@ def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident |
     if incident is not None and caller.excluded:
         return f"You are kept out of incident #{incident.id}: it concerns you."
     if incident is not None and incident.status == IncidentStatus.CLOSED and not policy.open_when_closed(action):
-        return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status` and "
-                "`report`.")
+        return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status`, "
+                "`report` and `lesson`.")
     if policy.allows(action, caller.kinds):
         return None
     return f"Only {who_may(policy, action, caller)} may {policy.rule(action).summary}."

@@ -61,3 +61,4 @@ class TimelineKind(StrEnum):
     BRIEF = "brief"
     DIGEST = "digest"
     REPORT = "report"
+    LESSON = "lesson"  # what to change in the playbook, asked for at close

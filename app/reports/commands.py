@@ -58,9 +58,12 @@ def report_command(
     out.mkdir(parents=True, exist_ok=True)
     markdown, png = out / built.markdown_name, out / built.chart_name
     markdown.write_text(built.markdown, encoding="utf-8")
-    png.write_bytes(built.png)
     typer.echo(str(markdown))
-    typer.echo(str(png))
+    if built.png is not None:
+        png.write_bytes(built.png)
+        typer.echo(str(png))
+    else:
+        typer.echo('no chart: matplotlib is not installed (pip install "warroom[charts]"); the report has the table')
 
 
 def stats_table(stats: list[PlaybookStats]) -> str:

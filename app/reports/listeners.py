@@ -1,11 +1,12 @@
-"""Slack surface of reports: `/warroom report [incident id]`."""
+"""Slack surface of reports: `/warroom report [incident id]`, and lessons learned (command, button, modal)."""
 
 from __future__ import annotations
 
 from app.access.actions import Action
 from app.errors import UserError
-from app.reports import flows
+from app.reports import flows, lessons
 from app.slack.pipeline import Request
+from app.slack.text import from_slack
 from app.status.listeners import visible
 
 
@@ -22,3 +23,18 @@ def report_command(req: Request) -> None:
     target = flows.deliver(req.core, incident, user_id=req.user_id, channel_id=req.channel_id)
     if target != req.channel_id:
         req.reply(f"The report of incident #{incident.id} is in your direct messages with me.")
+
+
+def lesson_command(req: Request) -> None:
+    """``/warroom lesson <text>``: a lesson for the report, on the timeline."""
+    lessons.record_lesson(req.core, req.incident_id, from_slack(req.args), by=req.user_id)
+
+
+def lesson_button(req: Request) -> None:
+    """*Add a lesson* under the close message: the modal opens at once (its trigger lives three seconds)."""
+    assert req.incident is not None
+    req.core.slack.views_open(trigger_id=req.trigger_id, view=lessons.modal(req.incident, req.channel_id))
+
+
+def lesson_submitted(req: Request) -> None:
+    lessons.record_lesson(req.core, req.incident_id, lessons.submitted_text(req.body["view"]), by=req.user_id)

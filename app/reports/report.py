@@ -16,12 +16,13 @@ from app.decisions.models import Decision
 from app.i18n import date_time, event_name, language_of, say
 from app.incidents import service
 from app.incidents.models import Fact, Incident, TimelineEvent
-from app.reports import chart
+from app.reports import chart, curve, lessons
 from app.reports.figures import Figures, duration_text, figures, rows, task_on_time, when
 from app.reports.record import statements_of
 from app.roles.keys import is_role_key, role_title
 from app.roles.models import RoleAssignment
 from app.slack.text import escape
+from app.statements.channels import CHANNELS, channel_label
 from app.tasks import service as tasks
 
 TIMELINE_ROWS = 1000
@@ -32,7 +33,7 @@ ALERT_ROWS = 50
 class Report:
     incident_id: int
     markdown: str
-    png: bytes
+    png: bytes | None  # None without matplotlib: the Markdown then carries the figure table instead
     figures: Figures
     language: str = "en"
 
@@ -51,13 +52,14 @@ class Report:
 
     def file_uploads(self) -> list[dict[str, Any]]:
         """The Markdown report and its chart as ``files_upload_v2`` entries, titled in the incident's language."""
-        return [
+        files: list[dict[str, Any]] = [
             {"content": self.markdown.encode("utf-8"), "filename": self.markdown_name,
-             "title": say(self.language, "report_file", id=self.incident_id)},
-            {"content": self.png, "filename": self.chart_name,
-             "title": say(self.language, "chart_file", id=self.incident_id),
-             "alt_txt": say(self.language, "chart_alt")},
-        ]
+             "title": say(self.language, "report_file", id=self.incident_id)}]
+        if self.png is not None:
+            files.append({"content": self.png, "filename": self.chart_name,
+                          "title": say(self.language, "chart_file", id=self.incident_id),
+                          "alt_txt": say(self.language, "chart_alt")})
+        return files
 
 
 def chart_name(incident_id: int) -> str:
@@ -103,6 +105,7 @@ def report_record(session: Session, incident_id: int, *, light: bool = False) ->
         RoleAssignment.incident_id == incident_id).order_by(col(RoleAssignment.id)))]
     record["facts"] = [_row(f) for f in session.exec(select(Fact).where(Fact.incident_id == incident_id)
                                                       .order_by(col(Fact.id)))]
+    record["lessons"] = [_row(e) for e in lessons.lessons(session, incident_id)]
     query = select(TimelineEvent).where(TimelineEvent.incident_id == incident_id)
     record["alerts_in_timeline"] = counts.get("alert", 0) <= ALERT_ROWS
     if not record["alerts_in_timeline"]:
@@ -142,8 +145,9 @@ def language_in(record: dict[str, Any]) -> str:
 
 
 def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | None = None,
-           names: Callable[[str], str] | None = None) -> str:
-    """The report's Markdown; the chart is referenced as ``incident-<id>-timeline.png`` next to it."""
+           names: Callable[[str], str] | None = None, charted: bool = True) -> str:
+    """The report's Markdown; the chart is referenced as ``incident-<id>-timeline.png`` next to it (``charted``),
+    else the figure table stands in for it and the report says why."""
     incident = record["incident"]
     figs = figures(record)
     language = language_in(record)
@@ -160,10 +164,12 @@ def render(record: dict[str, Any], *, tz: str = "UTC", playbook_title: str | Non
 
     return _environment().get_template(TEMPLATES[language]).render(
         incident=incident, record=record, figures=figs, figure_rows=rows(figs, language), language=language,
-        playbook=playbook_title or incident["playbook_id"], chart=chart_name(incident["id"]),
+        playbook=playbook_title or incident["playbook_id"], chart=chart_name(incident["id"]), charted=charted,
+        curve_summary=curve.summary(record, tz, language), curve_rows=curve.table(record, tz, language),
         local=local, who=who, on_time=task_on_time, tz=tz,
         role=lambda key: role_title(key, language) if is_role_key(key) else key,
         event=lambda kind: event_name(kind, language),
+        channel_name=lambda channel: channel_label(channel, language) if channel in CHANNELS else channel,
     )
 
 
@@ -172,8 +178,10 @@ def build(engine, incident_id: int, *, tz: str = "UTC", playbook_title: str | No
     """Read the record once and render the Markdown and the chart."""
     with Session(engine) as session:
         record = report_record(session, incident_id)
-    markdown = render(record, tz=tz, playbook_title=playbook_title, names=names)
-    return Report(incident_id, markdown, chart.timeline_png(record, tz), figures(record), language_in(record))
+    record["mentions"] = curve.mention_curve(engine, record["incident"])
+    png = chart.timeline_png(record, tz)
+    markdown = render(record, tz=tz, playbook_title=playbook_title, names=names, charted=png is not None)
+    return Report(incident_id, markdown, png, figures(record), language_in(record))
 
 
 def stats_records(engine) -> list[dict[str, Any]]:

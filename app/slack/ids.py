@@ -14,6 +14,7 @@ class ActionId(StrEnum):
     STATEMENT_CHANGES = "statement_changes"
     STATEMENT_OVERRIDE = "statement_override"
     RAISE_SEVERITY = "incident_raise_severity"
+    LESSON_ADD = "lesson_add"
 
 
 class CallbackId(StrEnum):
@@ -22,3 +23,4 @@ class CallbackId(StrEnum):
     STATEMENT_EDIT = "statement_edit"
     STATEMENT_CHANGES = "statement_changes"
     STATEMENT_OVERRIDE = "statement_override"
+    LESSON = "lesson"

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from app import i18n
 from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
@@ -89,7 +90,8 @@ def next_update_clock(core: Core, incident: Incident) -> str:
     """The next update a statement promises: the playbook's public cadence from now (a promise the team can
     keep, e.g. hourly), not the room's internal sitrep rhythm."""
     cadence = core.playbooks.get(incident.playbook_id).public_update_for(incident.severity)
-    return local_clock(utcnow() + as_timedelta(cadence), core.settings.warroom_timezone)
+    return i18n.clock(utcnow() + as_timedelta(cadence), core.settings.warroom_timezone,
+                      statement_language(core, incident))  # "14:30 CET", in German "14:30 Uhr"
 
 
 def statement_language(core: Core, incident: Incident) -> str:
