@@ -21,10 +21,11 @@ NEGATION_BEFORE = 4
 NEGATION_AFTER = 3
 MAX_COMBINATIONS = 2000
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
+# Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
+# Relative pronouns are not among them: in "the agency, which did not check" the negation is the agency's.
 SUBORDINATORS = frozenset({
-    "that", "which", "who", "whether", "if", "because", "since", "although", "though", "when", "where", "while",
-    "dass", "ob", "weil", "da", "wenn", "falls", "obwohl", "sodass", "damit", "welche", "welcher", "welches",
-    "wer", "was", "wie", "wo", "während", "nachdem", "bevor", "bis", "sobald", "solange",
+    "that", "whether", "if", "because", "since", "although", "though", "when", "while", "unless", "dass", "ob",
+    "weil", "da", "wenn", "falls", "obwohl", "sodass", "damit", "während", "nachdem", "bevor", "sobald", "solange",
 })
 
 
@@ -236,7 +237,7 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
         if len(set(combo)) != len(combo):
             continue
         first, last = min(combo), max(combo)
-        if last - first + 1 <= window and not (entry.clause_bound and _crosses_subordinate(tokens, combo)):
+        if last - first + 1 <= window and not (entry.negations and _negation_apart(tokens, combo, entry.negations)):
             combos.append((last - first, first, combo))
     for _, first, combo in sorted(combos):
         if negation and entry.negatable and _negated(item, combo):
@@ -246,13 +247,17 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
     return None
 
 
-def _crosses_subordinate(tokens: list[Token], combo: tuple[int, ...]) -> bool:
-    """True if the words lie in different clauses and a later one is subordinate ("..., dass", "..., that")."""
-    clauses = sorted({tokens[i].clause for i in combo})
-    if len(clauses) < 2:
-        return False
+def _negation_apart(tokens: list[Token], combo: tuple[int, ...], negations: tuple[int, ...]) -> bool:
+    """True if the entry's negation sits in a subordinate clause that holds only part of the entry's words."""
     starts = {token.clause: token.text.casefold() for token in reversed(tokens)}
-    return any(starts.get(clause) in SUBORDINATORS for clause in clauses[1:])
+    clauses = {tokens[position].clause for position in combo}
+    for index in negations:
+        clause = tokens[combo[index]].clause
+        if starts.get(clause) in SUBORDINATORS and clauses != {clause}:
+            return True
+        if not any(tokens[position].clause == clause for other, position in enumerate(combo) if other not in negations):
+            return True
+    return False
 
 
 def _positions(item: Analysed, term: Term) -> list[int]:

@@ -55,15 +55,16 @@ class Term:
 class Entry:
     """Words that must all occur in one sentence, in any order, within ``window`` words.
 
-    An entry with a word that is only a negation ("we not comment") must not reach into a subordinate clause:
-    the negation of "dass sich das nicht wiederholt" says nothing about "wir können sagen" before the comma.
+    An entry with a word that is only a negation ("we not comment") needs that negation in a clause with
+    another of its words, and not alone in a subordinate clause: the "nicht" of "..., dass sich das nicht
+    wiederholt" says nothing about "wir können sagen" before the comma. ``negations`` are those words' indexes.
     """
 
     text: str
     terms: tuple[Term, ...]
     negatable: bool = True
     window: int | None = None
-    clause_bound: bool = False
+    negations: tuple[int, ...] = ()
 
     @property
     def anchor(self) -> frozenset[str] | None:
@@ -279,9 +280,10 @@ def _entry(where: str, raw: str, context: _Context | str) -> Entry:
         terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact)))
     if not terms:
         raise RuleError(f"{where}: entry {raw!r} has no words")
-    bound = any((term.words | term.exact) and (term.words | term.exact) <= context.negations
-                and not term.prefixes and not term.suffixes for term in terms)
-    return Entry(raw, tuple(terms), negatable, window, bound)
+    bound = tuple(index for index, term in enumerate(terms)
+                  if (term.words | term.exact) and (term.words | term.exact) <= context.negations
+                  and not term.prefixes and not term.suffixes)
+    return Entry(raw, tuple(terms), negatable, window, bound if len(bound) < len(terms) else ())
 
 
 def _expand_lexicons(where: str, raw: str, alternatives: list[str], lexicons: dict[str, list[str]],
