@@ -502,16 +502,16 @@ def test_second_opinion_keeps_only_findings_that_quote_the_text():
 
 
 def test_second_opinion_merges_without_replacing_the_rules():
-    text = f"It was our fault. We handled it badly. {CLEAN_EN}"
+    text = f"It was our fault. This one was a self-inflicted wound. {CLEAN_EN}"
     rules_findings = lint(text, language="en", next_update=NEXT, info_source=SOURCE)
     answer = json.dumps({"findings": [
         {"rule": "liability", "sentence": "It was our fault.", "reason": "Admission."},
-        {"rule": "liability", "sentence": "We handled it badly.", "reason": "Admission."},
+        {"rule": "liability", "sentence": "This one was a self-inflicted wound.", "reason": "Admission."},
     ]})
     with FakeOpenAI(reply=answer) as fake:
         merged = merge(rules_findings, second_opinion(model_client(fake), text, "en", model="fake-model"))
     assert [(f.rule, f.source) for f in merged] == [("liability", "rules"), ("liability", "model")]
-    assert merged[0].severity == "error" and merged[1].sentence == "We handled it badly."
+    assert merged[0].severity == "error" and merged[1].sentence == "This one was a self-inflicted wound."
 
 
 @pytest.mark.parametrize("reply", ["not json", json.dumps({"findings": "none"}), json.dumps([1, 2])])
