@@ -140,7 +140,7 @@ def load_ruleset(path: Path, language: str | None = None) -> RuleSet:
     for key, rule in rules.items():
         if rule.structural and (rule.patterns or rule.match):
             raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns or match")
-    return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values()))
+    return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values(), lexicons, language))
 
 
 @dataclass(frozen=True)
@@ -169,13 +169,19 @@ def _lexicons(where: str, raw: object) -> dict[str, list[str]]:
     return lexicons
 
 
-def _vocabulary(rules: object) -> frozenset[str]:
-    """Every whole word the rules look for: the heads a German compound may end in ("Preisfehler")."""
+def _vocabulary(rules: object, lexicons: dict[str, list[str]], language: str) -> frozenset[str]:
+    """The nouns the rules look for (written capitalised): the heads a German compound may end in ("Preisfehler").
+
+    Verbs are left out, so "Ausreden" is not read as "reden".
+    """
     words: set[str] = set()
     for rule in rules:  # type: ignore[attr-defined]
         for entry in (*rule.match, *rule.unless, *rule.cues):
-            for term in entry.terms:
-                words.update(word for word in term.words if len(word) >= 4)
+            for chunk in entry.text.lstrip("!").split():
+                for word in _expand_lexicons("", "", chunk.split("|"), lexicons):
+                    word = word.lstrip("=")
+                    if len(word) >= 4 and word[:1].isupper() and not word.endswith("*"):
+                        words.update({word.casefold(), lemma(word, language)})
     return frozenset(words)
 
 
