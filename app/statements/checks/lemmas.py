@@ -2,6 +2,8 @@
 
 A word's forms are its own spelling and the lemmas of its written, lower-case and capitalised forms, all
 case-folded: German nouns at the start of a sentence and verbs written in capitals still find their lemma.
+German compounds are also found by their head when the head is a word the rules know ("Preisfehler",
+"Cloud-Anbieter"), and separable verb particles are recognised ("gehen ... ein").
 """
 
 from __future__ import annotations
@@ -33,3 +35,43 @@ def forms(word: str, language: str) -> frozenset[str]:
 def lemma(word: str, language: str) -> str:
     """The case-folded lemma of ``word`` as written."""
     return simplemma.lemmatize(word, lang=language).casefold()
+
+
+# Particles that German moves to the end of a clause ("wir geben das Ergebnis bekannt", "das geht auf uns zurück").
+SEPARABLE_PARTICLES = frozenset([
+    "ab", "an", "auf", "aus", "bei", "bekannt", "durch", "ein", "fest", "fort", "frei", "gerade", "gut", "her",
+    "herum", "hin", "hinzu", "los", "mit", "nach", "nahe", "statt", "teil", "vor", "weg", "weiter", "wieder", "zu",
+    "zurück", "zusammen",
+])
+_MIN_HEAD = 4
+_ENDINGS = ("", "n", "en", "s", "es", "e", "er", "ern")
+
+
+def separable_particle(word: str) -> str:
+    """The particle if ``word`` (as written) can be a separated verb particle, else an empty string."""
+    return word if word in SEPARABLE_PARTICLES else ""
+
+
+@lru_cache(maxsize=65536)
+def compound_heads(word: str, vocabulary: frozenset[str]) -> frozenset[str]:
+    """The rule words a German compound noun ends in: "Preisfehlern" gives "fehler", "Cloud-Anbieter" "anbieter".
+
+    Only heads of at least four letters that the rules know are returned, so a compound is split exactly
+    where a rule could use the split; the part before the head must be at least three letters long.
+    """
+    if len(word) < _MIN_HEAD + 3 or not word[:1].isupper():
+        return frozenset()
+    folded = word.casefold()
+    found = set()
+    for start in range(3, len(folded) - _MIN_HEAD + 1):
+        tail = folded[start:].lstrip("-")
+        if len(tail) < _MIN_HEAD:
+            break
+        for ending in _ENDINGS:
+            if ending and not tail.endswith(ending):
+                continue
+            stem = tail[: len(tail) - len(ending)] if ending else tail
+            if stem in vocabulary:
+                found.add(stem)
+                break
+    return frozenset(found)

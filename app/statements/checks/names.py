@@ -2,7 +2,8 @@
 
 A private fact is a sentence ("Erstmeldung durch Kunde Max Müller"); its names are runs of capitalised
 words after leaving out titles and role words ("Kunde", "Frau", "customer"), keeping first and last name.
-A name is flagged in full or by its surname alone, with possessive or genitive endings (Müllers, Doe's).
+A name is flagged in full, by its surname alone or by its given name alone ("the driver, Marek, ..."), with
+possessive or genitive endings (Müllers, Doe's).
 E-mail addresses and long numbers in a private fact, and a short private term as a whole, are flagged too.
 """
 
@@ -43,6 +44,8 @@ def private_terms(facts: Iterable[str], titles: frozenset[str]) -> list[PrivateT
             alternatives = [rf"{whole}{_ENDINGS}"]
             if len(parts[-1]) >= 3:
                 alternatives.append(rf"{re.escape(parts[-1])}{_ENDINGS}")
+            if len(parts) > 1 and len(parts[0]) >= 3:  # the given name alone, but not an abbreviation ("Max. 5")
+                alternatives.append(rf"{re.escape(parts[0])}{_ENDINGS}(?!\.\s*(?:\d|[a-zäöüß]))")
             pattern = re.compile(rf"(?<![\w-])(?:{'|'.join(alternatives)})(?![\w-])")
             found.setdefault(name.casefold(), PrivateTerm(name, pattern))
         for match in [*_EMAIL.finditer(fact), *_NUMBER.finditer(fact)]:

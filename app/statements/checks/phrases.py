@@ -13,14 +13,20 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from app.statements.checks.lemmas import forms
+from app.statements.checks.lemmas import compound_heads, forms, separable_particle
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
-from app.statements.checks.text import Sentence
+from app.statements.checks.text import Sentence, Token
 
 NEGATION_BEFORE = 4
 NEGATION_AFTER = 3
 MAX_COMBINATIONS = 2000
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
+# Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
+# Relative pronouns are not among them: in "the agency, which did not check" the negation is the agency's.
+SUBORDINATORS = frozenset({
+    "that", "whether", "if", "because", "since", "although", "though", "when", "while", "unless", "dass", "ob",
+    "weil", "da", "wenn", "falls", "obwohl", "sodass", "damit", "während", "nachdem", "bevor", "sobald", "solange",
+})
 
 
 @dataclass(frozen=True)
@@ -53,6 +59,8 @@ def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
     for sentence in sentences:
         tokens = sentence.tokens
         token_forms = [forms(token.text, ruleset.language) for token in tokens]
+        if ruleset.language == "de":
+            token_forms = _german_forms(tokens, token_forms, ruleset.vocabulary)
         item = Analysed(sentence, token_forms, [True] * len(tokens), [False] * len(tokens))
         for index, (token, token_form) in enumerate(zip(tokens, token_forms, strict=True)):
             item.by_surface.setdefault(token.text.casefold(), []).append(index)
@@ -65,6 +73,28 @@ def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
             nxt = tokens[index + 1].text.casefold() if index + 1 < len(tokens) else ""
             item.negated[index] = nxt not in _NOT_A_NEGATION_AFTER
         result.append(item)
+    return result
+
+
+def _german_forms(tokens: list[Token], token_forms: list[frozenset[str]],
+                  vocabulary: frozenset[str]) -> list[frozenset[str]]:
+    """German words also match by a compound's head ("Preisfehler" as "Fehler") and a split verb as a whole.
+
+    A separable particle at the end of a clause ("darauf gehen wir nicht ein") joins the clause's verbs,
+    so "gehen ... ein" is also found as "eingehen" and "geben ... bekannt" as "bekanntgeben".
+    """
+    result = [token_form | compound_heads(token.text, vocabulary) for token, token_form in zip(tokens, token_forms,
+                                                                                                 strict=True)]
+    for index, token in enumerate(tokens):
+        particle = separable_particle(token.text)
+        if not particle or (index + 1 < len(tokens) and tokens[index + 1].clause == token.clause):
+            continue
+        for other in range(index - 1, -1, -1):
+            if tokens[other].clause != token.clause:
+                break
+            word = tokens[other].text
+            if word[:1].islower() or other == 0:
+                result[other] = result[other] | {particle + form for form in token_forms[other]}
     return result
 
 
@@ -207,7 +237,7 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
         if len(set(combo)) != len(combo):
             continue
         first, last = min(combo), max(combo)
-        if last - first + 1 <= window:
+        if last - first + 1 <= window and not (entry.negations and _negation_apart(tokens, combo, entry.negations)):
             combos.append((last - first, first, combo))
     for _, first, combo in sorted(combos):
         if negation and entry.negatable and _negated(item, combo):
@@ -215,6 +245,19 @@ def _span(item: Analysed, entry: Entry, window: int, *, negation: bool) -> tuple
         last = max(combo)
         return tokens[first].start, tokens[last].end
     return None
+
+
+def _negation_apart(tokens: list[Token], combo: tuple[int, ...], negations: tuple[int, ...]) -> bool:
+    """True if the entry's negation sits in a subordinate clause that holds only part of the entry's words."""
+    starts = {token.clause: token.text.casefold() for token in reversed(tokens)}
+    clauses = {tokens[position].clause for position in combo}
+    for index in negations:
+        clause = tokens[combo[index]].clause
+        if starts.get(clause) in SUBORDINATORS and clauses != {clause}:
+            return True
+        if not any(tokens[position].clause == clause for other, position in enumerate(combo) if other not in negations):
+            return True
+    return False
 
 
 def _positions(item: Analysed, term: Term) -> list[int]:

@@ -23,7 +23,7 @@ STRUCTURAL_OPTIONAL = ("missing_next_step",)
 RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
              "modes", "cues", "distrust", "titles", "quoted"}
 SETTINGS_KEY = "settings"
-SETTINGS_KEYS = {"negations", "distancing"}
+SETTINGS_KEYS = {"negations", "distancing", "lexicons"}
 PLACEHOLDERS = {
     "excerpt": "…x…",
     "channel": "X",
@@ -53,12 +53,18 @@ class Term:
 
 @dataclass(frozen=True)
 class Entry:
-    """Words that must all occur in one sentence, in any order, within ``window`` words."""
+    """Words that must all occur in one sentence, in any order, within ``window`` words.
+
+    An entry with a word that is only a negation ("we not comment") needs that negation in a clause with
+    another of its words, and not alone in a subordinate clause: the "nicht" of "..., dass sich das nicht
+    wiederholt" says nothing about "wir können sagen" before the comma. ``negations`` are those words' indexes.
+    """
 
     text: str
     terms: tuple[Term, ...]
     negatable: bool = True
     window: int | None = None
+    negations: tuple[int, ...] = ()
 
     @property
     def anchor(self) -> frozenset[str] | None:
@@ -97,6 +103,7 @@ class RuleSet:
     rules: dict[str, Rule]
     negations: Entry
     distancing: Entry
+    vocabulary: frozenset[str] = frozenset()
 
 
 def load_rules(path: Path, language: str | None = None) -> dict[str, Rule]:
@@ -123,17 +130,62 @@ def load_ruleset(path: Path, language: str | None = None) -> RuleSet:
     negations = _entry(where, " ".join(_strings(where, "negations", settings.get("negations", ["not"]))), language)
     distancing = _entry(where, " ".join(_strings(where, "distancing", settings.get("distancing", ["claim"]))),
                         language)
-    rules = {str(key): _parse_rule(name, str(key), value, language) for key, value in data.items()}
+    lexicons = _lexicons(where, settings.get("lexicons", {}) or {})
+    negation_words = frozenset().union(*(term.words | term.exact for term in negations.terms))
+    context = _Context(language, lexicons, negation_words)
+    rules = {str(key): _parse_rule(name, str(key), value, context) for key, value in data.items()}
     for key in STRUCTURAL_RULES:
         if key not in rules:
             raise RuleError(f"{name}: rule {key!r} is missing (it needs a severity and a message)")
     for key, rule in rules.items():
         if rule.structural and (rule.patterns or rule.match):
             raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns or match")
-    return RuleSet(language, rules, negations, distancing)
+    return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values(), lexicons, language))
 
 
-def _parse_rule(file_name: str, rule_name: str, value: object, language: str) -> Rule:
+@dataclass(frozen=True)
+class _Context:
+    """What parsing an entry needs besides its text: the language, the lexicons and the negation words."""
+
+    language: str
+    lexicons: dict[str, list[str]]
+    negations: frozenset[str] = frozenset()
+
+
+def _lexicons(where: str, raw: object) -> dict[str, list[str]]:
+    """Named word families (``@name`` in an entry stands for all of them), e.g. every word for a third party."""
+    if not isinstance(raw, dict):
+        raise RuleError(f"{where}: lexicons must map a name to a list of words")
+    lexicons = {}
+    for key, words in raw.items():
+        if not isinstance(key, str) or not re.fullmatch(r"[^\W\d_]\w*", key) or key != key.lower():
+            raise RuleError(f"{where}: lexicon name {key!r} must be lower-case letters, digits and _")
+        lexicons[key] = [word for item in _strings(f"{where}: lexicon {key!r}", "words", words)
+                         for word in item.split("|")]
+    for key, words in lexicons.items():
+        for word in words:
+            if word.startswith("@") and word[1:] not in lexicons:
+                raise RuleError(f"{where}: lexicon {key!r} refers to unknown lexicon {word!r}")
+    return lexicons
+
+
+def _vocabulary(rules: object, lexicons: dict[str, list[str]], language: str) -> frozenset[str]:
+    """The nouns the rules look for (written capitalised): the heads a German compound may end in ("Preisfehler").
+
+    Verbs are left out, so "Ausreden" is not read as "reden".
+    """
+    words: set[str] = set()
+    for rule in rules:  # type: ignore[attr-defined]
+        for entry in (*rule.match, *rule.unless, *rule.cues):
+            for chunk in entry.text.lstrip("!").split():
+                for word in _expand_lexicons("", "", chunk.split("|"), lexicons):
+                    word = word.lstrip("=")
+                    if len(word) >= 4 and word[:1].isupper() and not word.endswith("*"):
+                        words.update({word.casefold(), lemma(word, language)})
+    return frozenset(words)
+
+
+def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context) -> Rule:
     where = f"{file_name}: rule {rule_name!r}"
     if not isinstance(value, dict):
         raise RuleError(f"{where}: expected a mapping with severity and message")
@@ -165,17 +217,17 @@ def _parse_rule(file_name: str, rule_name: str, value: object, language: str) ->
             patterns.append(re.compile(raw, re.IGNORECASE | re.UNICODE))
         except re.error as exc:
             raise RuleError(f"{where}: bad regular expression {raw!r}: {exc}") from None
-    match = tuple(_entry(where, raw, language) for raw in _strings(where, "match", value.get("match", [])))
+    match = tuple(_entry(where, raw, context) for raw in _strings(where, "match", value.get("match", [])))
     structural = rule_name in STRUCTURAL_RULES or rule_name in STRUCTURAL_OPTIONAL
     if not structural and not patterns and not match:
         raise RuleError(f"{where}: patterns must be a non-empty list of regular expressions "
                         "(or give match: a list of word entries)")
     return Rule(
         rule_name, severity, message.strip(), tuple(patterns), flags["requires_legal"], match,
-        tuple(_entry(where, raw, language) for raw in _strings(where, "unless", value.get("unless", []))),
+        tuple(_entry(where, raw, context) for raw in _strings(where, "unless", value.get("unless", []))),
         flags["negatable"], window, frozenset(modes),
-        tuple(_entry(where, raw, language) for raw in _strings(where, "cues", value.get("cues", []))),
-        tuple(_entry(where, raw, language) for raw in _strings(where, "distrust", value.get("distrust", []))),
+        tuple(_entry(where, raw, context) for raw in _strings(where, "cues", value.get("cues", []))),
+        tuple(_entry(where, raw, context) for raw in _strings(where, "distrust", value.get("distrust", []))),
         frozenset(word.casefold() for word in _strings(where, "titles", value.get("titles", []))),
         flags["quoted"],
     )
@@ -193,12 +245,15 @@ def _strings(where: str, key: str, raw: object) -> list[str]:
     return [item.strip() for item in raw]
 
 
-def _entry(where: str, raw: str, language: str) -> Entry:
-    """Parse ``"word|other pref* =exact"`` into terms; alternatives are separated by ``|``.
+def _entry(where: str, raw: str, context: _Context | str) -> Entry:
+    """Parse ``"word|other pref* =exact @lexicon"`` into terms; alternatives are separated by ``|``.
 
     A leading ``!`` makes the entry immune to negation ("!never happen again"); a trailing ``~N`` sets the
-    entry's own window of N words ("=update at ~2").
+    entry's own window of N words ("=update at ~2"); ``@name`` stands for every word of a lexicon.
     """
+    if isinstance(context, str):
+        context = _Context(context, {})
+    language = context.language
     terms = []
     negatable = not raw.startswith("!")
     chunks = raw.lstrip("!").split()
@@ -212,7 +267,7 @@ def _entry(where: str, raw: str, language: str) -> Entry:
         prefixes: list[str] = []
         suffixes: list[str] = []
         exact: set[str] = set()
-        for alternative in chunk.split("|"):
+        for alternative in _expand_lexicons(where, raw, chunk.split("|"), context.lexicons):
             alt = alternative.strip()
             if not alt or alt in ("*", "="):
                 raise RuleError(f"{where}: empty word in {raw!r}")
@@ -231,7 +286,27 @@ def _entry(where: str, raw: str, language: str) -> Entry:
         terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact)))
     if not terms:
         raise RuleError(f"{where}: entry {raw!r} has no words")
-    return Entry(raw, tuple(terms), negatable, window)
+    bound = tuple(index for index, term in enumerate(terms)
+                  if (term.words | term.exact) and (term.words | term.exact) <= context.negations
+                  and not term.prefixes and not term.suffixes)
+    return Entry(raw, tuple(terms), negatable, window, bound if len(bound) < len(terms) else ())
+
+
+def _expand_lexicons(where: str, raw: str, alternatives: list[str], lexicons: dict[str, list[str]],
+                     seen: frozenset[str] = frozenset()) -> list[str]:
+    expanded = []
+    for alternative in alternatives:
+        alt = alternative.strip()
+        if not alt.startswith("@"):
+            expanded.append(alt)
+            continue
+        name = alt[1:]
+        if name not in lexicons:
+            raise RuleError(f"{where}: unknown lexicon {alt!r} in {raw!r}; define it under settings: lexicons")
+        if name in seen:
+            raise RuleError(f"{where}: lexicon {alt!r} refers to itself")
+        expanded.extend(_expand_lexicons(where, raw, lexicons[name], lexicons, seen | {name}))
+    return expanded
 
 
 def _check_placeholders(where: str, message: str) -> None:

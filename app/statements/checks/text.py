@@ -16,7 +16,7 @@ WORD = re.compile(
     re.IGNORECASE,
 )
 LINK = "<link>"
-_BREAK = re.compile(r"[.!?…]+[\"”“»«)\]]*(?=\s)|\n\s*\n|\n(?=\s*[-•*–]\s)|\n(?=\s*\S)")
+_BREAK = re.compile(r"[.!?…;]+[\"”“»«)\]]*(?=\s)|\n\s*\n|\n(?=\s*[-•*–]\s)|\n(?=\s*\S)")
 ABBREVIATIONS = frozenset([
     "mr", "mrs", "ms", "dr", "prof", "st", "no", "nr", "vs", "etc", "ca", "bzw", "ggf", "inkl", "evtl", "usw", "vgl",
     "z", "b", "e", "g", "i", "u", "a", "d", "h", "s", "o", "tel", "str", "abs", "art", "jan", "feb", "mar", "apr",
@@ -29,6 +29,7 @@ _CLAUSE_WORDS = frozenset([
 _CLAUSE_MARKS = frozenset(",;:–—()")
 _QUOTES = re.compile(
     r"\"([^\"\n]{1,400})\"|“([^”\n]{1,400})”|„([^“”\n]{1,400})[“”]|»([^«\n]{1,400})«|«([^»\n]{1,400})»"
+    r"|‘([^’\n]{1,400})’(?!\w)|‚([^‘’\n]{1,400})[‘’](?!\w)|(?<!\w)'(\w[^'\n]{0,398}[\w.!?])'(?!\w)"
 )
 _CONTRACTIONS = {"n't": "not", "'ll": "will", "'re": "are", "'ve": "have", "'d": "would", "'m": "am"}
 _NEGATED_STEMS = {"won": "will", "ca": "can", "can": "can", "sha": "shall", "ain": "is"}
@@ -98,7 +99,7 @@ def quoted_spans(text: str) -> list[tuple[int, int]]:
     """Offsets of passages inside quotation marks (straight, curly, German and French quotes)."""
     spans = []
     for match in _QUOTES.finditer(text):
-        group = next(i for i in range(1, 6) if match.group(i) is not None)
+        group = next(i for i in range(1, 9) if match.group(i) is not None)
         spans.append((match.start(group), match.end(group)))
     return spans
 
