@@ -210,3 +210,31 @@ def test_an_edit_after_the_final_sign_off_in_another_process_is_refused(sandbox,
         session.add(stale)
         service.add_version(session, stale, variants={"x": "late"}, method="edit", model=None, note="",
                             findings=[], approvers=["comms"], created_by="U0COMMS", replaces=1)
+
+
+def test_the_migration_keeps_open_statements_and_drops_drafts_a_newer_one_replaced(tmp_path):
+    from sqlalchemy import text
+
+    from app import migrate
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    migrate.upgrade(engine, "0011")
+    rows = [(1, 1, "drafting", 0), (2, 1, "drafting", 0), (3, 1, "pending", 1), (4, 2, "drafting", 0),
+            (5, 2, "approved", 1)]
+    with engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys=OFF"))
+        for statement_id, incident_id, status, version in rows:
+            connection.execute(text(
+                "INSERT INTO statements (id, incident_id, status, language, channels, created_at, current_version) "
+                "VALUES (:id, :incident, :status, 'en', '[\"x\"]', '2026-11-30 09:00:00', :version)"),
+                {"id": statement_id, "incident": incident_id, "status": status, "version": version})
+    migrate.upgrade(engine)
+    with Session(engine) as session:
+        kept = session.exec(select(Statement).order_by(Statement.id)).all()
+        assert [(s.id, s.kind) for s in kept] == [(3, "holding"), (4, "holding"), (5, "holding")]
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        connection.execute(text("PRAGMA foreign_keys=OFF"))
+        connection.execute(text(
+            "INSERT INTO statements (incident_id, kind, status, language, channels, created_at, current_version) "
+            "VALUES (1, 'holding', 'drafting', 'en', '[]', '2026-11-30 10:00:00', 0)"))
+    engine.dispose()

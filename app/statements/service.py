@@ -143,9 +143,12 @@ def drop_stale(session: Session, incident_id: int, kind: str, *, now: datetime |
     for statement in list(session.exec(query)):
         if not _stale(statement, now):
             continue
+        # Conditional on the row still being that stale draft: SQLite may have given its id to a fresh draft
+        # that another process created meanwhile, and that one must stay.
         hit = session.execute(delete(Statement).where(col(Statement.id) == statement.id,
                                                       Statement.status == Status.DRAFTING,
-                                                      Statement.current_version == 0))
+                                                      Statement.current_version == 0,
+                                                      col(Statement.created_at) < now - STALE_DRAFTING))
         session.expunge(statement)
         if affected(hit):
             timeline.record(session, incident_id, "statement_draft_failed", "the draft never finished (stale)",
