@@ -212,3 +212,16 @@ def test_a_bad_pack_is_refused_with_the_field_named(change, where, words):
     error = caught.value.errors()[0]
     named = ".".join(str(part) for part in error["loc"]) or error["msg"].removeprefix("Value error, ")
     assert named.startswith(where) and words in error["msg"], error
+
+
+def test_the_report_figures_count_the_holding_statement_not_a_pack_approved_before_it():
+    from app.reports.figures import first_approved, first_draft_at
+
+    record = {"statements": [
+        {"id": 1, "kind": "qa", "approved_at": "2026-11-30T09:10:00+00:00",
+         "versions": [{"created_at": "2026-11-30T09:05:00+00:00"}]},
+        {"id": 2, "kind": "holding", "approved_at": "2026-11-30T09:40:00+00:00",
+         "versions": [{"created_at": "2026-11-30T09:20:00+00:00"}]},
+    ]}
+    assert first_approved(record)["id"] == 2
+    assert first_draft_at(record).isoformat().startswith("2026-11-30T09:20")

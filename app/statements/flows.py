@@ -36,7 +36,7 @@ from app.statements import kinds, packs, publish, reminders, service
 from app.statements.channels import parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
-from app.statements.models import StatementKind, StatementStatus
+from app.statements.models import Decision, StatementKind, StatementStatus
 from app.statements.people import chain_people
 from app.statements.record import draft_context
 from app.statements.service import StatementConflict, StatementError, StepPeople
@@ -285,7 +285,7 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
     base = chains.roles(core.playbooks.get(incident.playbook_id).approvers_for(incident.severity))
     legal_added = (service.LEGAL in chains.roles(ver.approvers) and service.LEGAL not in base
                    and requires_legal_dicts(ver.findings))
-    changes = [row for row in rows if row.decision == "changes_requested"]
+    changes = [row for row in rows if row.decision == Decision.CHANGES_REQUESTED]
     return incident, Card(statement, ver, steps, changes, legal_added, core.settings.warroom_timezone,
                           waiting=service.waiting_step(ver, rows))
 
@@ -308,8 +308,8 @@ def _where(core: Core, incident: Incident, statement) -> str:
 
 
 def _state_words(status: str) -> str:
-    return {"drafting": "being drafted", "pending": "waiting for approval",
-            "changes_requested": "waiting for changes"}.get(status, status)
+    return {Status.DRAFTING: "being drafted", Status.PENDING: "waiting for approval",
+            Status.CHANGES_REQUESTED: "waiting for changes"}.get(status, status)
 
 
 def _thread(core: Core, incident: Incident, statement, text: str) -> None:
@@ -358,7 +358,7 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     incident_id, people = _people_for_current(core, statement_id)
     try:
         with transaction(core.engine) as session:
-            outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved",
+            outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.APPROVED,
                                      people=people, override_reason=override_reason)
             if outcome.status == "needs_override":
                 return outcome.status
@@ -403,12 +403,12 @@ def refusal_text(outcome: service.Outcome) -> str:
 def request_changes(core: Core, statement_id: int, number: int, *, user_id: str, comment: str, reply: Reply) -> str:
     incident_id, people = _people_for_current(core, statement_id)
     with transaction(core.engine) as session:
-        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="changes_requested",
+        outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.CHANGES_REQUESTED,
                                  people=people, comment=comment)
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
-    if outcome.status != "changes_requested":
+    if outcome.status != Status.CHANGES_REQUESTED:
         reply(f":warning: {outcome.message}")
         return outcome.status
     reminders.cancel(core, incident_id, statement_id)
@@ -441,7 +441,7 @@ def edit_refusal(core: Core, statement_id: int, number: int, user_id: str) -> st
     """Why ``user_id`` may not edit version ``number`` now, or None when they may."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
-    if statement.status == "approved":
+    if statement.status == Status.APPROVED:
         return f"v{ver.number} is approved and locked: it cannot be edited."
     if number != ver.number:
         return f"A newer version (v{ver.number}) exists: edit that one."
@@ -455,7 +455,7 @@ def may_request_changes(core: Core, statement_id: int, number: int, user_id: str
     """True when the dialog may open: the version is current and open, and the user signs a step of it."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
-    if statement.status == "approved" or number != ver.number:
+    if statement.status == Status.APPROVED or number != ver.number:
         return False
     people = chain_people(core, statement.incident_id, chains.roles(ver.approvers))
     return any(user_id in step.allowed for step in people.values())
@@ -569,7 +569,7 @@ def webhook_payload(core: Core, statement_id: int) -> dict:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
         rows = service.approved(service.approvals(session, ver.id))
-    if statement.status != "approved" or not ver.locked:
+    if statement.status != Status.APPROVED or not ver.locked:
         raise StatementError("only approved statements are sent to the publish webhook")
     return {
         "incident_id": statement.incident_id,

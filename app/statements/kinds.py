@@ -10,7 +10,7 @@ NAMES: dict[str, dict[str, str]] = {
     StatementKind.HOLDING: {"en": "holding statement", "de": "erste Stellungnahme"},
     StatementKind.QA: {"en": "press Q&A pack", "de": "Presse-Q&A"},
     StatementKind.STAKEHOLDERS: {"en": "stakeholder map", "de": "Stakeholder-Übersicht"},
-    StatementKind.REPLIES: {"en": "set of reply macros", "de": "Satz Antwortbausteine"},
+    StatementKind.REPLIES: {"en": "set of reply macros", "de": "Antwortbausteine"},
 }
 PLURALS: dict[str, str] = {
     StatementKind.HOLDING: "holding statements",

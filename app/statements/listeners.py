@@ -17,7 +17,7 @@ from app.incidents.models import Incident
 from app.slack.pipeline import Request
 from app.statements import flows, kinds, service
 from app.statements.channels import parse_channels
-from app.statements.models import StatementKind
+from app.statements.models import StatementKind, StatementStatus
 from app.statements.views import changes_modal, edit_modal, override_modal, parse_value
 
 
@@ -129,7 +129,7 @@ def edit_errors(core: Core, view: dict) -> dict[str, str]:
     problems = flows.edit_problems(variants, current.kind if current is not None else StatementKind.HOLDING)
     if problems:
         return problems
-    if current is None or current.status == "approved" or current.current_version != meta.get("version"):
+    if current is None or current.status == StatementStatus.APPROVED or current.current_version != meta.get("version"):
         return {f"variant-{next(iter(variants), '')}": "This version can no longer be edited: a newer version exists "
                 "or the statement is approved. Close this dialog and reload."}
     return {}

@@ -192,7 +192,7 @@ def changes_blocks(card: Card) -> list[dict[str, Any]]:
 
 def buttons(card: Card) -> list[dict[str, Any]]:
     elements = []
-    if card.statement.status == "pending":
+    if card.statement.status == StatementStatus.PENDING:
         elements.append(bk.button("Approve", ActionId.STATEMENT_APPROVE, value=card.value, style="primary"))
     elements.append(bk.button("Request changes", ActionId.STATEMENT_CHANGES, value=card.value))
     elements.append(bk.button("Edit", ActionId.STATEMENT_EDIT, value=card.value))
@@ -223,7 +223,8 @@ def statement_message(card: Card) -> dict[str, Any]:
                              "for copying"),
                   bk.divider(), *variants]
         return bk.message(f"{heading} v{v.number} approved", blocks)
-    state = {"pending": "awaiting approval", "changes_requested": "changes requested"}.get(s.status, s.status)
+    state = {StatementStatus.PENDING: "awaiting approval",
+             StatementStatus.CHANGES_REQUESTED: "changes requested"}.get(s.status, s.status)
     blocks = [bk.header(f"{heading} — draft v{v.number}"),
               bk.context(f"{method_note(v)} · {language} · {state}"),
               bk.divider(), *variants, bk.divider(), *findings_blocks(card), *progress_blocks(card),
