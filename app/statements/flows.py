@@ -330,15 +330,18 @@ def _ask_next(core: Core, statement_id: int) -> None:
     waiting = [step for step in shown.steps if step.index == shown.waiting.index and step.role in
                shown.waiting.roles]
     approvers = [step.people.approver for step in waiting if step.people.approver]
+    unheld = [step.role for step in waiting if not step.people.approver]
     who = mentions(approvers) if approvers else "Nobody holds this role:"
-    if approvers and len(approvers) < len(waiting):
-        who += " (and nobody holds one of the roles:)"
     due = f", due {local_clock(waiting[0].due_at, shown.tz)}" if waiting and waiting[0].due_at else ""
     together = " (any order, each signs)" if len(shown.waiting.group) > 1 else ""
-    roles_text = chains.label(shown.waiting.roles, lambda role: role_title(role, shown.statement.language))
+
+    def title(role: str) -> str:
+        return role_title(role, shown.statement.language)
+
+    missing = f" Nobody holds {chains.label(unheld, title)} yet." if approvers and unheld else ""
     _thread(core, incident, shown.statement,
             f":inbox_tray: {who} your sign-off is needed on v{shown.version.number}: step {shown.waiting.index + 1}/"
-            f"{shown.waiting.total} ({roles_text}){together}{due}.")
+            f"{shown.waiting.total} ({chains.label(shown.waiting.roles, title)}){together}{due}.{missing}")
 
 
 # --- sign-offs ----------------------------------------------------------------------------------
