@@ -243,6 +243,7 @@ PROBES: dict[Action, tuple[Probe, Callable[[Sandbox], Incident], str | None]] = 
     Action.COMPLETE_TASK: (done_other, shared_room, None),
     Action.PIN_MESSAGE: (pin, shared_room, None),
     Action.DRAFT_STATEMENT: (command("statement x"), new_room, None),
+    Action.DRAFT_PACK: (command("replies"), new_room, None),
     Action.REVIEW_STATEMENT: (approve, with_statement, None),
     Action.VIEW_STATUS: (command("status {id}", where="general"), restricted_room, HIDDEN),
     Action.SHARE_STATUS: (command("status share"), shared_room, None),

@@ -203,8 +203,8 @@ def test_personal_data_breach_clocks(playbooks: list[Playbook]) -> None:
     art34 = next(task.title.lower() for task in breach.tasks if "art. 34" in task.title.lower())
     assert all(part in art34 for part in ("clear language", "dpo contact", "consequences", "measures"))
     assert any("nis2" in task.title.lower() and "dora" in task.title.lower() for task in breach.tasks)
-    assert breach.approvers_for(Severity.HIGH) == ["dpo", "legal", "comms"]
-    assert breach.approvers_for(Severity.CRITICAL) == ["dpo", "legal", "comms", "exec"]
+    assert breach.approvers_for(Severity.HIGH) == [["dpo", "legal"], "comms"]
+    assert breach.approvers_for(Severity.CRITICAL) == [["dpo", "legal"], "comms", "exec"]
     assert {"dpo", "security", "legal", "hr"} <= set(breach.roles)
 
 
@@ -244,7 +244,7 @@ def test_malware_via_our_accounts(playbooks: list[Playbook]) -> None:
     assert keys(malware.deadlines_for({})) == []
     assert keys(malware.deadlines_for({"personal_data": "yes"})) == ["gdpr-art33"]
     assert {"security", "social", "dpo", "legal"} <= set(malware.roles)
-    assert malware.approvers_for(Severity.CRITICAL) == ["security", "legal", "comms", "exec"]
+    assert malware.approvers_for(Severity.CRITICAL) == [["security", "legal"], "comms", "exec"]
 
 
 def test_gap_fixes(playbooks: list[Playbook]) -> None:
@@ -311,7 +311,7 @@ def test_executive_scandal_is_confidential(playbooks: list[Playbook]) -> None:
 def test_other_scenarios(playbooks: list[Playbook]) -> None:
     assert any("dsa art. 16" in t.title.lower() for t in by_id(playbooks, "defamation").tasks)
     assert by_id(playbooks, "defamation").approvers_for(Severity.HIGH) == ["legal", "comms"]
-    assert by_id(playbooks, "employee-misconduct").approvers_for(Severity.HIGH) == ["hr", "legal", "comms"]
+    assert by_id(playbooks, "employee-misconduct").approvers_for(Severity.HIGH) == [["hr", "legal"], "comms"]
     assert by_id(playbooks, "shitstorm").approvers_for(Severity.HIGH) == ["comms"]
     assert by_id(playbooks, "shitstorm").approvers_for(Severity.CRITICAL) == ["comms", "exec"]
     assert by_id(playbooks, "impersonation").approvers_for(Severity.MEDIUM) == ["comms"]

@@ -19,6 +19,7 @@ class Action(StrEnum):
     COMPLETE_TASK = "complete_task"
     PIN_MESSAGE = "pin_message"
     DRAFT_STATEMENT = "draft_statement"
+    DRAFT_PACK = "draft_pack"
     REVIEW_STATEMENT = "review_statement"
     VIEW_STATUS = "view_status"
     SHARE_STATUS = "share_status"

@@ -23,7 +23,8 @@ log = logging.getLogger(__name__)
 
 def statement_state(session: Session, incident_id: int, tz: str, language: str = "en") -> str | None:
     statement = session.exec(
-        select(Statement).where(Statement.incident_id == incident_id).order_by(col(Statement.id).desc())
+        select(Statement).where(Statement.incident_id == incident_id, Statement.kind == "holding")
+        .order_by(col(Statement.id).desc())
     ).first()
     if statement is None:
         return None

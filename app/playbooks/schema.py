@@ -19,7 +19,14 @@ from pydantic import (
 
 from app.access.policy import Overrides
 from app.playbooks.matching import labels_match, normalize_kind, rule_matches
-from app.playbooks.templates import CHANNELS, LANGUAGES, render, template_problems
+from app.playbooks.templates import (
+    CHANNELS,
+    LANGUAGES,
+    StatementTemplateError,
+    render,
+    sample_context,
+    template_problems,
+)
 from app.roles.keys import check_role_key
 from app.severity import Severity
 from app.timeutil import parse_duration
@@ -67,6 +74,38 @@ def _kind(value: Any) -> Any:
     return value
 
 
+def _approval_step(value: Any) -> Any:
+    """One step of an approval chain: a role, or a list of two or more roles that sign in any order."""
+    if isinstance(value, str):
+        return check_role_key(value)
+    if isinstance(value, list | tuple):
+        roles = [check_role_key(role) for role in value]
+        if len(roles) < 2:
+            raise ValueError(f"a group of approvers signs together: list two or more roles, e.g. [dpo, legal] "
+                             f"(got {list(value)!r}; write a single role without brackets)")
+        if len(set(roles)) != len(roles):
+            raise ValueError(f"a role is listed twice in the group {list(value)!r}")
+        return roles
+    raise ValueError(f"bad approval step {value!r}: write a role (comms) or a group signing together ([dpo, legal])")
+
+
+def _chain_roles(chain: list[Any]) -> list[str]:
+    return [role for step in chain for role in ([step] if isinstance(step, str) else step)]
+
+
+def join_chains(*chains: list[Any]) -> list[Any]:
+    """The steps of the chains in order, each role once (a step whose roles all came earlier is dropped)."""
+    result: list[Any] = []
+    seen: set[str] = set()
+    for chain in chains:
+        for step in chain:
+            fresh = [role for role in ([step] if isinstance(step, str) else step) if role not in seen]
+            seen.update(fresh)
+            if fresh:
+                result.append(fresh[0] if len(fresh) == 1 else fresh)
+    return result
+
+
 def _channel(value: Any) -> Any:
     if isinstance(value, str) and value not in CHANNELS:
         raise ValueError(f"unknown channel {value!r}: use one of {', '.join(CHANNELS)}")
@@ -92,6 +131,8 @@ RoleKey = Annotated[str, BeforeValidator(_role)]
 Slug = Annotated[str, BeforeValidator(_slug)]
 Kind = Annotated[str, BeforeValidator(_kind)]
 Channel = Annotated[str, BeforeValidator(_channel)]
+# A role, or a group of roles that sign in any order (both must sign before the next step).
+ApprovalStep = Annotated[str | list[str], BeforeValidator(_approval_step)]
 Labels = Annotated[dict[str, str], BeforeValidator(_labels)]
 Text = Annotated[str, Field(min_length=1)]
 
@@ -214,16 +255,158 @@ class Templates(Model):
         return value
 
 
+def _no_role_twice(chain: list[Any], name: str) -> None:
+    roles = _chain_roles(chain)
+    twice = sorted({role for role in roles if roles.count(role) > 1})
+    if twice:
+        raise ValueError(f"{name}: {', '.join(twice)} listed twice: each role signs one step")
+
+
 class Statement(Model):
-    approvers: list[RoleKey] = Field(min_length=1)
-    add_approvers: dict[SeverityLevel, list[RoleKey]] = Field(default_factory=dict)
+    """``approvers`` is the chain in order; a step may be a group that signs in any order:
+    ``[[dpo, legal], comms]``. ``add_approvers`` adds steps at a severity (after the chain)."""
+
+    approvers: list[ApprovalStep] = Field(min_length=1)
+    add_approvers: dict[SeverityLevel, list[ApprovalStep]] = Field(default_factory=dict)
     approval_deadline: Duration = timedelta(minutes=15)
     channels: list[Channel] = Field(min_length=1)
     templates: Templates
 
+    @model_validator(mode="after")
+    def _each_role_once(self) -> Statement:
+        _no_role_twice(self.approvers, "approvers")
+        for severity, extra in self.add_approvers.items():
+            _no_role_twice(extra, f"add_approvers.{severity}")
+        return self
+
     @property
     def approval_deadline_delta(self) -> timedelta:
         return self.approval_deadline
+
+
+# --- packs beside the statement: press Q&A, stakeholder map, reply macros ------------------------------
+
+AUDIENCES: dict[str, tuple[str, str]] = {
+    "staff": ("Staff", "Belegschaft"),
+    "customers": ("Customers", "Kundinnen und Kunden"),
+    "regulators": ("Regulators", "Aufsichtsbehörden"),
+    "authorities": ("Authorities and police", "Behörden und Polizei"),
+    "partners": ("Partners and suppliers", "Partner und Lieferanten"),
+    "retailers": ("Retailers", "Handelspartner"),
+    "investors": ("Investors", "Investoren"),
+    "media": ("Media", "Medien"),
+    "board": ("Supervisory board", "Aufsichtsrat"),
+    "works-council": ("Works council", "Betriebsrat"),
+    "insurer": ("Insurer", "Versicherer"),
+    "followers": ("Followers and community", "Follower und Community"),
+    "platforms": ("Platforms", "Plattformen"),
+}
+AUDIENCE_CHANNELS: dict[str, tuple[str, str]] = {
+    "staff-memo": ("staff memo", "Mitarbeiterinformation"),
+    "team-leads": ("briefing of team leads", "Briefing der Teamleitungen"),
+    "email": ("e-mail", "E-Mail"),
+    "phone": ("phone call", "Telefonat"),
+    "letter": ("letter", "Brief"),
+    "portal": ("the authority's reporting portal", "Meldeportal der Behörde"),
+    "website": ("website", "Website"),
+    "social": ("social media", "Social Media"),
+    "press": ("press statement", "Pressemitteilung"),
+    "hotline": ("hotline", "Hotline"),
+    "meeting": ("meeting", "Besprechung"),
+    "ir-release": ("investor relations release", "Mitteilung der Investor Relations"),
+    "platform-report": ("the platform's report form", "Meldeformular der Plattform"),
+}
+
+
+def _pack_template(value: str, name: str) -> str:
+    """A pack text renders with the statement variables, with and without a record, in both languages."""
+    for language in LANGUAGES:
+        for with_facts in (True, False):
+            try:
+                render(value, sample_context(language, "press", with_facts))
+            except StatementTemplateError as exc:
+                raise ValueError(f"{name}: {exc}") from None
+    return value
+
+
+class PackText(Model):
+    """A text of a pack in English and German: Jinja2 with the same record variables as statements."""
+
+    en: Text
+    de: Text
+
+    @field_validator("en", "de")
+    @classmethod
+    def _renders(cls, value: str, info: ValidationInfo) -> str:
+        return _pack_template(value, str(info.field_name))
+
+    def in_language(self, language: str) -> str:
+        return self.de if language == "de" else self.en
+
+
+class PressQuestion(Model):
+    """A likely question and its holding line."""
+
+    key: Slug
+    question: PackText
+    answer: PackText
+
+
+def _audience(value: Any) -> Any:
+    if isinstance(value, str) and value not in AUDIENCES:
+        raise ValueError(f"unknown audience {value!r}: use one of {', '.join(AUDIENCES)}")
+    return value
+
+
+def _audience_channel(value: Any) -> Any:
+    if isinstance(value, str) and value not in AUDIENCE_CHANNELS:
+        raise ValueError(f"unknown channel {value!r}: use one of {', '.join(AUDIENCE_CHANNELS)}")
+    return value
+
+
+class Audience(Model):
+    """Who hears what: the audience, through which channels, whose job it is and who approves what they hear."""
+
+    audience: Annotated[str, BeforeValidator(_audience)]
+    via: list[Annotated[str, BeforeValidator(_audience_channel)]] = Field(min_length=1)
+    owner: RoleKey
+    approvers: list[ApprovalStep] = Field(min_length=1)
+    message: PackText
+
+    @model_validator(mode="after")
+    def _each_role_once(self) -> Audience:
+        _no_role_twice(self.approvers, "approvers")
+        return self
+
+    def title_in(self, language: str) -> str:
+        english, german = AUDIENCES[self.audience]
+        return german if language == "de" else english
+
+    def via_in(self, language: str) -> list[str]:
+        return [AUDIENCE_CHANNELS[key][1 if language == "de" else 0] for key in self.via]
+
+
+class ReplyMacro(Model):
+    """A short approved reply on one theme for community managers (checked in the linter's reply mode)."""
+
+    theme: Slug
+    en: Text
+    de: Text
+
+    @field_validator("en", "de")
+    @classmethod
+    def _renders(cls, value: str, info: ValidationInfo) -> str:
+        return _pack_template(value, str(info.field_name))
+
+    def in_language(self, language: str) -> str:
+        return self.de if language == "de" else self.en
+
+
+def _unique(items: list[Any], attribute: str, name: str) -> None:
+    keys = [getattr(item, attribute) for item in items]
+    twice = sorted({key for key in keys if keys.count(key) > 1})
+    if twice:
+        raise ValueError(f"{name}: {attribute} {', '.join(twice)} listed twice")
 
 
 class Playbook(Model):
@@ -247,6 +430,10 @@ class Playbook(Model):
     deadlines: list[Deadline] = Field(default_factory=list)
     sitrep: Cadence = Field(default_factory=Cadence)
     public_update: PublicCadence = Field(default_factory=PublicCadence)
+    # The packs beside the statement; a playbook without one uses the generic playbook's.
+    press_qa: list[PressQuestion] | None = Field(default=None, min_length=1)
+    stakeholders: list[Audience] | None = Field(default=None, min_length=1)
+    replies: list[ReplyMacro] | None = Field(default=None, min_length=1)
     statement: Statement
     digest: dict[SeverityLevel, Duration] = Field(default_factory=dict)
 
@@ -260,25 +447,33 @@ class Playbook(Model):
             data = {("sitrep" if key == "cadence" else key): value for key, value in data.items()}
         return data
 
+    @model_validator(mode="after")
+    def _pack_keys_once(self) -> Playbook:
+        _unique(self.press_qa or [], "key", "press_qa")
+        _unique(self.stakeholders or [], "audience", "stakeholders")
+        _unique(self.replies or [], "theme", "replies")
+        return self
+
     def matches(
         self, kind: str, labels: Mapping[str, object] | None = None, severity: Severity | None = None
     ) -> bool:
         """True if this playbook's match rule accepts the alert (the fallback matches nothing by rule)."""
         return not self.fallback and rule_matches(self.match, kind, labels, severity)
 
-    def approvers_for(self, severity: Severity | str) -> list[str]:
-        """The approval chain at ``severity``: approvers, then add_approvers for it, without duplicates."""
+    def approvers_for(self, severity: Severity | str) -> list[Any]:
+        """The approval chain at ``severity``: approvers, then add_approvers for it, each role once. A step is a
+        role or a list of roles that sign in any order (e.g. ``[["dpo", "legal"], "comms"]``)."""
         extra = self.statement.add_approvers.get(level(severity), [])
-        chain: list[str] = []
-        for role in [*self.statement.approvers, *extra]:
-            if role not in chain:
-                chain.append(role)
-        return chain
+        return join_chains(list(self.statement.approvers), list(extra))
+
+    def approver_roles(self, severity: Severity | str) -> list[str]:
+        """Every role that signs at ``severity``, in chain order."""
+        return _chain_roles(self.approvers_for(severity))
 
     def staffed_roles(self, severity: Severity | str) -> list[str]:
         """Roles to staff the room with at ``severity``: roles, then any approver roles not yet listed."""
         staffed = list(dict.fromkeys(self.roles))
-        staffed += [role for role in self.approvers_for(severity) if role not in staffed]
+        staffed += [role for role in self.approver_roles(severity) if role not in staffed]
         return staffed
 
     def sitrep_for(self, severity: Severity | str) -> timedelta:
@@ -324,6 +519,7 @@ class Playbook(Model):
 
 
 MODELS: tuple[type[Model], ...] = (
-    SeverityRange, MatchRule, Task, Deadline, Cadence, PublicCadence, Templates, Statement, Playbook,
+    SeverityRange, MatchRule, Task, Deadline, Cadence, PublicCadence, Templates, Statement, PackText,
+    PressQuestion, Audience, ReplyMacro, Playbook,
 )
 FIELD_NAMES: frozenset[str] = frozenset(name for model in MODELS for name in model.model_fields)

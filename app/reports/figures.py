@@ -69,13 +69,18 @@ def first_alert_at(record: dict) -> datetime | None:
     return earliest(a.get("received_at") for a in record.get("alerts", []))
 
 
+def holding(record: dict) -> list[dict]:
+    """The holding statements of the record (the packs beside them are no public statement)."""
+    return [s for s in record.get("statements", []) if s.get("kind", "holding") == "holding"]
+
+
 def first_draft_at(record: dict) -> datetime | None:
-    return earliest(v.get("created_at") for s in record.get("statements", []) for v in s.get("versions", []))
+    return earliest(v.get("created_at") for s in holding(record) for v in s.get("versions", []))
 
 
 def first_approved(record: dict) -> dict | None:
-    """The statement approved first (by approval time)."""
-    approved = [s for s in record.get("statements", []) if s.get("approved_at")]
+    """The holding statement approved first (by approval time)."""
+    approved = [s for s in holding(record) if s.get("approved_at")]
     return min(approved, key=lambda s: when(s["approved_at"])) if approved else None
 
 

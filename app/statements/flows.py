@@ -1,9 +1,13 @@
-"""Statement flows with Slack: draft into a placeholder, sign-offs, change requests, edits, final text, webhook."""
+"""Statement flows with Slack: draft into a placeholder, sign-offs, change requests, edits, final text, webhook.
+
+The same flows serve the holding statement and the packs beside it (press Q&A, stakeholder map, reply
+macros: app/statements/packs.py). No lock of this process guards them: the database does (see
+app/statements/service.py), so they hold when several processes take clicks at once.
+"""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -29,41 +33,51 @@ from app.roles.keys import role_title
 from app.slack import effects as slack_effects
 from app.slack.client import permalink
 from app.slack.text import escape, link, mention, mentions
-from app.statements import publish, reminders, service
-from app.statements.channels import channel_label, channel_limit, parse_channels
+from app.statements import chain as chains
+from app.statements import kinds, packs, publish, reminders, service
+from app.statements.channels import parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
+from app.statements.models import Decision, StatementKind, StatementStatus
 from app.statements.people import chain_people
 from app.statements.record import draft_context
-from app.statements.service import StatementError, StepPeople
-from app.statements.views import Card, Step, copy_text, failed_message, placeholder_message, statement_message
+from app.statements.service import StatementConflict, StatementError, StepPeople
+from app.statements.views import (
+    Card,
+    Step,
+    copy_blocks,
+    copy_text,
+    failed_message,
+    placeholder_message,
+    statement_message,
+)
 from app.timeutil import as_utc, local_clock, utcnow
 
 log = logging.getLogger(__name__)
 Reply = Callable[[str], None]
 EDITOR_ROLES = ("comms", "lead")
-_draft_lock = threading.Lock()  # one open statement per incident: check and create in one go
-_decide_lock = threading.Lock()  # two clicks at once never sign the same step twice
+Status = StatementStatus
 
 
 # --- people -------------------------------------------------------------------------------------
 
-def may_edit(core: Core, incident_id: int, chain: list[str], user_id: str) -> bool:
+def may_edit(core: Core, incident_id: int, chain: list, user_id: str) -> bool:
     """The comms lead, the crisis lead and anyone who may sign a step of the chain may edit."""
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
     if any(holders.get(role) == user_id for role in EDITOR_ROLES):
         return True
-    return any(user_id in people.allowed for people in chain_people(core, incident_id, chain).values())
+    return any(user_id in people.allowed
+               for people in chain_people(core, incident_id, chains.roles(chain)).values())
 
 
-def _staff_chain(core: Core, incident_id: int, chain: list[str]) -> None:
+def _staff_chain(core: Core, incident_id: int, chain: list) -> None:
     """Roles added to the chain that nobody holds in this incident (e.g. legal for liability) get their
     roster holder assigned and invited, so the approver sees the statement."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
         holders = roles.holders(session, incident_id)
-    for role in chain:
+    for role in chains.roles(chain):
         if role in holders:
             continue
         users = core.directory.resolve(core.roster.holders(role))
@@ -127,33 +141,46 @@ def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
     return service.findings_as_dicts(findings)
 
 
-def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list[str]:
+def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list:
     base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
     return service.approval_chain(base, findings)[0]
 
 
 def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | None, reply: Reply,
-                background: bool = False) -> int | None:
-    """Create the statement, post its placeholder and draft it; answers ``reply`` when one is already open.
+                background: bool = False, kind: str = StatementKind.HOLDING) -> int | None:
+    """Create the statement of ``kind``, post its placeholder and draft it; answers ``reply`` when one of that
+    kind is already open (here or in another process: the database keeps one open per incident and kind).
 
     ``background`` drafts on the core's drafting pool and returns once the placeholder is up.
     """
+    kind = StatementKind(kind)
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
     if incident.status != "open" or not incident.channel_id:
-        raise StatementError("statements are drafted in the room of an open incident")
-    playbook = core.playbooks.get(incident.playbook_id)
-    wanted = parse_channels(channels) if channels else list(playbook.statement.channels)
-    with _draft_lock, transaction(core.engine) as session:  # the check, the insert and its placeholder (outbox)
-        existing = service.open_statement(session, incident_id)
-        if existing is None:
-            statement_id = service.create(session, incident_id, language=statement_language(core, incident),
-                                          channels=wanted, requested_by=by).id
+        raise StatementError(f"{kinds.plural(kind)} are drafted in the room of an open incident")
+    language = statement_language(core, incident)
+    if kind == StatementKind.HOLDING:
+        playbook = core.playbooks.get(incident.playbook_id)
+        wanted = parse_channels(channels) if channels else list(playbook.statement.channels)
+    else:
+        wanted = packs.item_keys(core.playbooks, incident.playbook_id, kind)
+    statement_id = None
+    try:
+        with transaction(core.engine) as session:  # the insert and its placeholder (outbox): no Slack call here
+            service.drop_stale(session, incident_id, kind)
+            statement_id = service.create(session, incident_id, language=language, channels=wanted,
+                                          requested_by=by, kind=kind).id
             slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
-                                              placeholder_message())
-    if existing is not None:
-        reply(f"A holding statement is already {_state_words(existing.status)}: "
-              f"{_where(core, incident, existing)}. Work on that one: one open statement per incident.")
+                                              placeholder_message(kind))
+    except IntegrityError:  # the unique index: one is open already, whoever created it
+        pass
+    if statement_id is None:
+        with Session(core.engine) as session:
+            existing = service.open_statement(session, incident_id, kind)
+        where = _where(core, incident, existing) if existing is not None else "in this room"
+        state = _state_words(existing.status) if existing is not None else "open"
+        reply(f"A {kinds.name(kind)} is already {state}: {where}. Work on that one: one open "
+              f"{kinds.name(kind)} per incident.")
         return None
     core.deliver()
     if background:
@@ -169,10 +196,11 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
     except Exception as exc:  # the placeholder must never stay forever
         log.exception("drafting statement %s failed", statement_id)
         reason = str(exc) if isinstance(exc, ValueError) else f"an unexpected {type(exc).__name__}"
+        kind = _kind_of(core, statement_id)
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
             slack_effects.enqueue_failed(session, statement_id, incident.id, incident.channel_id,
-                                         failed_message(reason))
+                                         failed_message(reason, kind))
             briefing.enqueue_refresh(session, incident.id)
         core.deliver()
         return None
@@ -197,16 +225,27 @@ def resume_drafts(core: Core) -> list[int]:
     return resumed
 
 
+def _kind_of(core: Core, statement_id: int) -> str:
+    with Session(core.engine) as session:
+        found = service.find(session, statement_id)
+    return found.kind if found is not None else StatementKind.HOLDING
+
+
 def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
-    """Draft (model or template), check, save version 1 and show it in place of the placeholder."""
+    """Draft (model or template; a pack from the playbook's pack), check, save version 1 and show it in place of
+    the placeholder."""
     with Session(core.engine) as session:
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
     playbook = core.playbooks.get(incident.playbook_id)
     language = ctx.language
-    result = draft_statement(ctx, template=lambda channel, values: playbook.render_statement(language, channel, values),
-                             channels=list(statement.channels), llm=llm_settings(core))
-    findings = check(ctx, result.variants, private, llm=llm_settings(core))  # on the drafting pool
+    if statement.kind == StatementKind.HOLDING:
+        result = draft_statement(ctx, template=lambda channel, values: playbook.render_statement(
+            language, channel, values), channels=list(statement.channels), llm=llm_settings(core))
+        findings = check(ctx, result.variants, private, llm=llm_settings(core))  # on the drafting pool
+    else:
+        result = packs.draft_pack(core.playbooks, incident.playbook_id, statement.kind, ctx)
+        findings = packs.check_pack(statement.kind, ctx, result.variants, private)
     chain = chain_for(core, incident, findings)
     _staff_chain(core, incident.id, chain)
     with transaction(core.engine) as session:
@@ -235,18 +274,21 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
         statement, ver = service.current(session, statement_id)
         incident = incidents.get(session, statement.incident_id)
         rows = service.approvals(session, ver.id)
-    people = chain_people(core, incident.id, ver.approvers)
+    people = chain_people(core, incident.id, chains.roles(ver.approvers))
     deadline = reminders.deadline_for(core, incident.id)
-    signed = {row.step: row for row in service.approved(rows)}
+    signed = {(row.step, row.role): row for row in service.approved(rows)}
     started = as_utc(statement.step_started_at) if statement.step_started_at else None
     steps = []
-    for index, role in enumerate(ver.approvers):
-        steps.append(Step(index, role, people[role], signed.get(index), waiting_since=started,
-                          due_at=started + deadline if started else None))
-    base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
-    legal_added = service.LEGAL in ver.approvers and service.LEGAL not in base and requires_legal_dicts(ver.findings)
-    changes = [row for row in rows if row.decision == "changes_requested"]
-    return incident, Card(statement, ver, steps, changes, legal_added, core.settings.warroom_timezone)
+    for index, group in enumerate(chains.steps(ver.approvers)):
+        for role in group:
+            steps.append(Step(index, role, people[role], signed.get((index, role)), waiting_since=started,
+                              due_at=started + deadline if started else None, group=len(group) > 1))
+    base = chains.roles(core.playbooks.get(incident.playbook_id).approvers_for(incident.severity))
+    legal_added = (service.LEGAL in chains.roles(ver.approvers) and service.LEGAL not in base
+                   and requires_legal_dicts(ver.findings))
+    changes = [row for row in rows if row.decision == Decision.CHANGES_REQUESTED]
+    return incident, Card(statement, ver, steps, changes, legal_added, core.settings.warroom_timezone,
+                          waiting=service.waiting_step(ver, rows))
 
 
 def requires_legal_dicts(findings: list[dict]) -> bool:
@@ -273,8 +315,8 @@ def _where(core: Core, incident: Incident, statement) -> str:
 
 
 def _state_words(status: str) -> str:
-    return {"drafting": "being drafted", "pending": "waiting for approval",
-            "changes_requested": "waiting for changes"}.get(status, status)
+    return {Status.DRAFTING: "being drafted", Status.PENDING: "waiting for approval",
+            Status.CHANGES_REQUESTED: "waiting for changes"}.get(status, status)
 
 
 def _thread(core: Core, incident: Incident, statement, text: str) -> None:
@@ -287,16 +329,25 @@ def _thread(core: Core, incident: Incident, statement, text: str) -> None:
 
 
 def _ask_next(core: Core, statement_id: int) -> None:
-    """Tell the approver of the waiting step that it is their turn."""
+    """Tell every approver the waiting step still needs (both of a group step) that it is their turn."""
     incident, shown = card(core, statement_id)
-    waiting = next((step for step in shown.steps if step.approval is None), None)
-    if waiting is None or shown.statement.status != "pending":
+    if shown.waiting is None or shown.statement.status != Status.PENDING:
         return
-    who = mention(waiting.people.approver) if waiting.people.approver else "Nobody holds this role:"
-    due = f", due {local_clock(waiting.due_at, shown.tz)}" if waiting.due_at else ""
+    waiting = [step for step in shown.steps if step.index == shown.waiting.index and step.role in
+               shown.waiting.roles]
+    approvers = [step.people.approver for step in waiting if step.people.approver]
+    unheld = [step.role for step in waiting if not step.people.approver]
+    who = mentions(approvers) if approvers else "Nobody holds this role:"
+    due = f", due {local_clock(waiting[0].due_at, shown.tz)}" if waiting and waiting[0].due_at else ""
+    together = " (any order, each signs)" if len(shown.waiting.group) > 1 else ""
+
+    def title(role: str) -> str:
+        return role_title(role, shown.statement.language)
+
+    missing = f" Nobody holds {chains.label(unheld, title)} yet." if approvers and unheld else ""
     _thread(core, incident, shown.statement,
-            f":inbox_tray: {who} your sign-off is needed on v{shown.version.number}: step {waiting.index + 1}/"
-            f"{len(shown.steps)} ({role_title(waiting.role, shown.statement.language)}){due}.")
+            f":inbox_tray: {who} your sign-off is needed on v{shown.version.number}: step {shown.waiting.index + 1}/"
+            f"{shown.waiting.total} ({chains.label(shown.waiting.roles, title)}){together}{due}.{missing}")
 
 
 # --- sign-offs ----------------------------------------------------------------------------------
@@ -304,7 +355,7 @@ def _ask_next(core: Core, statement_id: int) -> None:
 def _people_for_current(core: Core, statement_id: int) -> tuple[int, dict[str, StepPeople]]:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
-    return statement.incident_id, chain_people(core, statement.incident_id, ver.approvers)
+    return statement.incident_id, chain_people(core, statement.incident_id, chains.roles(ver.approvers))
 
 
 def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: Reply,
@@ -315,16 +366,19 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     override them ("needs_override": the listener asks for one)."""
     incident_id, people = _people_for_current(core, statement_id)
     try:
-        with _decide_lock, transaction(core.engine) as session:
-            outcome = service.decide(session, statement_id, number, user_id=user_id, decision="approved",
+        with transaction(core.engine) as session:
+            outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.APPROVED,
                                      people=people, override_reason=override_reason)
             if outcome.status == "needs_override":
                 return outcome.status
-            step, started = outcome.step, outcome.statement.step_started_at
+            started = outcome.statement.step_started_at
             if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
                 enqueue_final(core, session, statement_id)
-    except IntegrityError:  # another process signed this step a moment earlier: the database allows one
+    except IntegrityError:  # another process signed this role a moment earlier: the database allows one
         reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
+        return "closed"
+    except StatementConflict as exc:
+        reply(f":warning: {exc}")
         return "closed"
     core.deliver()
     if outcome.status == "refused":
@@ -337,8 +391,9 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
         finalize(core, statement_id, by=user_id)
         return outcome.status
     render(core, statement_id)
-    reminders.schedule_step(core, incident_id, statement_id, number, step + 1, started)
-    _ask_next(core, statement_id)
+    if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
+        reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
+        _ask_next(core, statement_id)
     return outcome.status
 
 
@@ -346,7 +401,9 @@ def refusal_text(outcome: service.Outcome) -> str:
     if outcome.role is None:
         who = mentions(outcome.allowed) if outcome.allowed else "nobody"
         return f":no_entry: {outcome.message or 'You may not do that.'} The approvers are {who}."
-    step = f"Step {outcome.step + 1} ({role_title(outcome.role, outcome.statement.language)})"
+    roles_of_step = outcome.roles or [outcome.role]
+    names = chains.label(roles_of_step, lambda role: role_title(role, outcome.statement.language))
+    step = f"Step {outcome.step + 1} ({names})"
     who = mentions(outcome.allowed) if outcome.allowed else "nobody yet (ask the crisis lead to assign the role)"
     extra = f" {outcome.message}" if outcome.message else ""
     return f":no_entry: {step} is next: only {who} may approve it.{extra} Your attempt was recorded."
@@ -354,13 +411,13 @@ def refusal_text(outcome: service.Outcome) -> str:
 
 def request_changes(core: Core, statement_id: int, number: int, *, user_id: str, comment: str, reply: Reply) -> str:
     incident_id, people = _people_for_current(core, statement_id)
-    with _decide_lock, transaction(core.engine) as session:
-        outcome = service.decide(session, statement_id, number, user_id=user_id, decision="changes_requested",
+    with transaction(core.engine) as session:
+        outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.CHANGES_REQUESTED,
                                  people=people, comment=comment)
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
-    if outcome.status != "changes_requested":
+    if outcome.status != Status.CHANGES_REQUESTED:
         reply(f":warning: {outcome.message}")
         return outcome.status
     reminders.cancel(core, incident_id, statement_id)
@@ -377,12 +434,12 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     return outcome.status
 
 
-def edit_problems(variants: dict[str, str]) -> dict[str, str]:
-    """Input errors of the Edit modal by block id: empty texts and texts over the channel's limit."""
+def edit_problems(variants: dict[str, str], kind: str = StatementKind.HOLDING) -> dict[str, str]:
+    """Input errors of the Edit modal by block id: empty texts and texts over the channel's (item's) limit."""
     problems = {}
     for channel, text in variants.items():
-        limit = channel_limit(channel)
-        name = channel_label(channel)
+        limit = kinds.item_limit(kind, channel)
+        name = kinds.item_label(kind, channel)
         if not text.strip():
             problems[f"variant-{channel}"] = f"The {name} text must not be empty."
         elif limit is not None and len(text) > limit:
@@ -395,12 +452,13 @@ def edit_refusal(core: Core, statement_id: int, number: int, user_id: str) -> st
     """Why ``user_id`` may not edit version ``number`` now, or None when they may."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
-    if statement.status == "approved":
+    if statement.status == Status.APPROVED:
         return f"v{ver.number} is approved and locked: it cannot be edited."
     if number != ver.number:
         return f"A newer version (v{ver.number}) exists: edit that one."
     if not may_edit(core, statement.incident_id, ver.approvers, user_id):
-        return "Only the communications lead, the crisis lead or an approver of this statement may edit it."
+        return f"Only the communications lead, the crisis lead or an approver of this {kinds.name(statement.kind)} " \
+               "may edit it."
     return None
 
 
@@ -408,9 +466,9 @@ def may_request_changes(core: Core, statement_id: int, number: int, user_id: str
     """True when the dialog may open: the version is current and open, and the user signs a step of it."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
-    if statement.status == "approved" or number != ver.number:
+    if statement.status == Status.APPROVED or number != ver.number:
         return False
-    people = chain_people(core, statement.incident_id, ver.approvers)
+    people = chain_people(core, statement.incident_id, chains.roles(ver.approvers))
     return any(user_id in step.allowed for step in people.values())
 
 
@@ -425,7 +483,7 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
               reply: Reply) -> int | None:
     """Save the edited texts as the next version, check them again and restart the approvals."""
     refusal = edit_refusal(core, statement_id, number, user_id)
-    problems = edit_problems(variants)
+    problems = edit_problems(variants, _kind_of(core, statement_id))
     if refusal or problems:
         record_refusal(core, statement_id, number, user_id, refusal or "; ".join(problems.values()), action="edit")
         reply(f":no_entry: {refusal or ' '.join(problems.values())}")
@@ -433,21 +491,31 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
     with Session(core.engine) as session:
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
-    findings = check(ctx, variants, private)
+    if statement.kind == StatementKind.HOLDING:
+        findings = check(ctx, variants, private)
+    else:
+        findings = packs.check_pack(statement.kind, ctx, variants, private)
     with Session(core.engine) as session:
         _, previous = service.current(session, statement_id)
     # A severity lowered since the last version never drops a step from a chain that is already running.
-    chain = list(dict.fromkeys([*previous.approvers, *chain_for(core, incident, findings)]))
+    chain = chains.join(previous.approvers, chain_for(core, incident, findings))
     _staff_chain(core, incident.id, chain)
-    with _decide_lock, transaction(core.engine) as session:
-        row = service.get(session, statement_id)
-        ver = service.add_version(session, row, variants=variants, method="edit", model=None,
-                                  note=note.strip()[:300], findings=findings, approvers=chain, created_by=user_id,
-                                  replaces=number, next_update=_promised(variants, previous.next_update,
-                                                                         ctx.next_update))
-        row.channels = list(variants)
-        session.add(row)
-        new_number, started = ver.number, row.step_started_at
+    try:
+        with transaction(core.engine) as session:
+            row = service.get(session, statement_id)
+            ver = service.add_version(session, row, variants=variants, method="edit", model=None,
+                                      note=note.strip()[:300], findings=findings, approvers=chain,
+                                      created_by=user_id, replaces=number,
+                                      next_update=_promised(variants, previous.next_update, ctx.next_update))
+            row.channels = list(variants)
+            session.add(row)
+            new_number, started = ver.number, row.step_started_at
+    except (StatementConflict, IntegrityError) as exc:  # another edit or the final sign-off came first
+        reason = str(exc) if isinstance(exc, StatementConflict) else (
+            f"another version of v{number} was saved a moment ago: nothing was saved. Edit the newest one.")
+        record_refusal(core, statement_id, number, user_id, reason, action="edit")
+        reply(f":no_entry: {reason}")
+        return None
     _after_new_version(core, statement_id, incident.id, new_number, started)
     return new_number
 
@@ -459,12 +527,17 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
     statement, ver = service.current(session, statement_id)
     incident = incidents.get(session, statement.incident_id)
     restamp(core, session, incident, ver)
-    if incident.channel_id:
+    if incident.channel_id and statement.kind != StatementKind.HOLDING:  # a pack: one block per item, copyable
+        for index, (text, blocks) in enumerate(copy_blocks(statement.kind, ver.variants, statement.language,
+                                                           ver.number)):
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{index}", incident_id=incident.id,
+                         channel=incident.channel_id, thread_ts=statement.message_ts, text=text, blocks=blocks)
+    elif incident.channel_id:
         for channel, text in ver.variants.items():
             effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident.id,
                          channel=incident.channel_id, thread_ts=statement.message_ts,
                          text=copy_text(channel, text, statement.language, ver.number))
-    if core.settings.warroom_publish_webhook:
+    if core.settings.warroom_publish_webhook and statement.kind == StatementKind.HOLDING:
         effects.enqueue(session, "webhook", f"statement:{statement_id}:v{ver.number}:webhook",
                         incident_id=incident.id, statement_id=statement_id)
     briefing.enqueue_refresh(session, incident.id)
@@ -499,7 +572,8 @@ def finalize(core: Core, statement_id: int, *, by: str) -> None:
     incident, shown = card(core, statement_id)
     reminders.cancel(core, incident.id, statement_id)
     render(core, statement_id)
-    mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
+    if shown.statement.kind == StatementKind.HOLDING:  # a pack is no public update
+        mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
 
 
 def webhook_payload(core: Core, statement_id: int) -> dict:
@@ -507,7 +581,7 @@ def webhook_payload(core: Core, statement_id: int) -> dict:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
         rows = service.approved(service.approvals(session, ver.id))
-    if statement.status != "approved" or not ver.locked:
+    if statement.status != Status.APPROVED or not ver.locked:
         raise StatementError("only approved statements are sent to the publish webhook")
     return {
         "incident_id": statement.incident_id,

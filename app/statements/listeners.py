@@ -1,4 +1,5 @@
-"""Slack surface of holding statements: ``/warroom statement``, the draft button, sign-off buttons and modals.
+"""Slack surface of statements: ``/warroom statement`` and the packs (``qa``, ``stakeholders``, ``replies``), the
+draft button, sign-off buttons and modals.
 
 Who signs which step is the approval chain's own rule (app/statements/service.decide); the permission
 rules decide who may take part at all (app/wiring.py declares each listener's action).
@@ -14,8 +15,9 @@ from app.core import Core
 from app.errors import UserError
 from app.incidents.models import Incident
 from app.slack.pipeline import Request
-from app.statements import flows, service
+from app.statements import flows, kinds, service
 from app.statements.channels import parse_channels
+from app.statements.models import StatementKind, StatementStatus
 from app.statements.views import changes_modal, edit_modal, override_modal, parse_value
 
 
@@ -46,6 +48,23 @@ def _variants(view: dict) -> dict[str, str]:
 def statement(req: Request) -> None:
     channels = parse_channels(req.args) if req.args else None
     flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=channels, reply=req.reply, background=True)
+
+
+def _pack(kind: StatementKind):
+    def start(req: Request) -> None:
+        if req.args.strip():
+            raise UserError(f"`/warroom {kinds.command(kind)}` takes no arguments: the pack's items come from "
+                            "the playbook.")
+        flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply,
+                          background=True, kind=kind)
+
+    start.__name__ = f"draft_{kind.value}"
+    return start
+
+
+qa = _pack(StatementKind.QA)
+stakeholders = _pack(StatementKind.STAKEHOLDERS)
+replies = _pack(StatementKind.REPLIES)
 
 
 def draft(req: Request) -> None:
@@ -105,12 +124,12 @@ def edit_errors(core: Core, view: dict) -> dict[str, str]:
     """Field errors of the Edit modal: empty or too long texts, or a version that can no longer be edited."""
     meta = json.loads(view.get("private_metadata") or "{}")
     variants = _variants(view)
-    problems = flows.edit_problems(variants)
-    if problems:
-        return problems
     with Session(core.engine) as session:
         current = service.find(session, int(meta.get("statement") or 0))
-    if current is None or current.status == "approved" or current.current_version != meta.get("version"):
+    problems = flows.edit_problems(variants, current.kind if current is not None else StatementKind.HOLDING)
+    if problems:
+        return problems
+    if current is None or current.status == StatementStatus.APPROVED or current.current_version != meta.get("version"):
         return {f"variant-{next(iter(variants), '')}": "This version can no longer be edited: a newer version exists "
                 "or the statement is approved. Close this dialog and reload."}
     return {}

@@ -1,8 +1,10 @@
-"""Holding statements, their versions (every one kept) and the approvals given on each version."""
+"""Statements (holding statements and the packs beside them), their versions (every one kept) and the
+approvals given on each version."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import JSON, Column, Index, text
@@ -12,12 +14,48 @@ from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
+class StatementStatus(StrEnum):
+    DRAFTING = "drafting"
+    PENDING = "pending"
+    CHANGES_REQUESTED = "changes_requested"
+    APPROVED = "approved"
+
+
+OPEN_STATUSES = (StatementStatus.DRAFTING, StatementStatus.PENDING, StatementStatus.CHANGES_REQUESTED)
+
+
+class StatementKind(StrEnum):
+    """What a statement is: the holding statement, or one of the packs drafted and approved the same way."""
+
+    HOLDING = "holding"
+    QA = "qa"  # press Q&A: likely questions with holding lines
+    STAKEHOLDERS = "stakeholders"  # who hears what, through which channel, owned and approved by whom
+    REPLIES = "replies"  # short reply macros for community managers
+
+
+class Decision(StrEnum):
+    """What an approver did on a version."""
+
+    APPROVED = "approved"
+    CHANGES_REQUESTED = "changes_requested"
+    REFUSED = "refused"
+
+
+_OPEN_SQL = "status IN ('drafting', 'pending', 'changes_requested')"
+
+
 class Statement(SQLModel, table=True):
     __tablename__ = "statements"
+    __table_args__ = (
+        # One open statement per incident and kind, whichever process asked for it.
+        Index("uq_statements_open_kind", "incident_id", "kind", unique=True,
+              sqlite_where=text(_OPEN_SQL), postgresql_where=text(_OPEN_SQL)),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
-    status: str = "drafting"  # drafting | pending | changes_requested | approved
+    kind: str = StatementKind.HOLDING
+    status: str = StatementStatus.DRAFTING
     language: str = "en"
     channels: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     message_ts: str | None = None
@@ -40,7 +78,9 @@ class StatementVersion(SQLModel, table=True):
     model: str | None = None
     note: str = ""
     findings: list[dict[str, Any]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    approvers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # The approval chain: one entry per step, a role or a group of roles that sign in any order
+    # (e.g. ["comms", ["dpo", "legal"], "exec"]); see app.statements.chain.
+    approvers: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     created_by: str | None = None
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     locked: bool = False
@@ -51,8 +91,9 @@ class StatementVersion(SQLModel, table=True):
 class Approval(SQLModel, table=True):
     __tablename__ = "approvals"
     __table_args__ = (
-        # One sign-off per step of a version, whichever process took the click.
-        Index("uq_approvals_signed_step", "version_id", "step", unique=True,
+        # One sign-off per role in each step of a version (a group step has one per role), whichever process
+        # took the click.
+        Index("uq_approvals_signed_role", "version_id", "step", "role", unique=True,
               sqlite_where=text("decision = 'approved'"), postgresql_where=text("decision = 'approved'")),
     )
 
@@ -61,6 +102,6 @@ class Approval(SQLModel, table=True):
     step: int
     role: str
     user_id: str
-    decision: str  # approved | changes_requested | refused
+    decision: str  # a Decision
     comment: str | None = None
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

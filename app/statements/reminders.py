@@ -17,7 +17,7 @@ from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.slack.client import permalink
-from app.slack.text import link, mention, mentions
+from app.slack.text import link, mentions
 from app.statements import service
 from app.statements.people import chain_people
 from app.timeutil import as_utc, local_clock, utcnow
@@ -59,6 +59,19 @@ def cancel(core, incident_id: int, statement_id: int) -> None:
         core.scheduler.cancel(job_prefix(incident_id, statement_id))
 
 
+def _waiting_people(core, incident_id: int, statement_id: int):
+    """The roles the waiting step still needs (both of a group step), as one "role + role" title, and who holds
+    them: (title, the first approver, every approver, every backup)."""
+    with Session(core.engine) as session:
+        _, ver = service.current(session, statement_id)
+        roles_now = service.waiting_roles(ver, service.approvals(session, ver.id))
+    people = chain_people(core, incident_id, roles_now)
+    approvers = [p.approver for p in people.values() if p.approver]
+    backups = list(dict.fromkeys(user for p in people.values() for user in p.backups if user not in approvers))
+    title = " + ".join(role_title(role) for role in roles_now)
+    return title, next(iter(approvers), None), approvers, backups
+
+
 def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
     """(incident, statement, version) when ``step`` of version ``number`` still waits for a sign-off, else None."""
     with Session(core.engine) as session:
@@ -90,16 +103,15 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
     if state is None:
         return
     incident, statement, ver = state
-    role = ver.approvers[step]
-    people = chain_people(core, incident_id, [role])[role]
+    title, approver, approvers, _ = _waiting_people(core, incident_id, statement_id)
     tz = core.settings.warroom_timezone
-    who = mention(people.approver) if people.approver else "Nobody holds this role:"
+    who = mentions(approvers) if approvers else "Nobody holds this role:"
     since = local_clock(statement.step_started_at or utcnow(), tz)
     text = (f":hourglass: {who} holding statement v{version} has waited for your approval since {since} "
-            f"(step {step + 1}/{len(ver.approvers)}, {role_title(role)}): {_where(core, incident, statement)}.")
-    if not remind_once(core, incident.id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
+            f"(step {step + 1}/{len(ver.approvers)}, {title}): {_where(core, incident, statement)}.")
+    if not remind_once(core, incident_id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
                        kind="approval_due", statement_id=statement_id, version=version, step=step,
-                       user=people.approver):
+                       user=approver):
         return
     if core.scheduler is not None:  # one more deadline for the approver, then the backups are asked
         deadline = deadline_for(core, incident_id)
@@ -113,17 +125,15 @@ def approval_backup(core, incident_id: int, statement_id: int, version: int, ste
     state = _waiting(core, incident_id, statement_id, version, step)
     if state is None:
         return
-    incident, statement, ver = state
-    role = ver.approvers[step]
-    people = chain_people(core, incident_id, [role])[role]
-    backups = list(people.backups)
+    incident, statement, ver = state  # claimed before the DMs go out: a retry never DMs the backups twice
+    title, approver, approvers, backups = _waiting_people(core, incident_id, statement_id)
     if not backups:
         with Session(core.engine) as session:
             lead = roles.holder(session, incident_id, "lead")
-        backups = [lead] if lead and lead != people.approver else []
+        backups = [lead] if lead and lead not in approvers else []
     where = _where(core, incident, statement)
-    waiting = f"holding statement v{version} still waits for step {step + 1}/{len(ver.approvers)} ({role_title(role)})"
-    owner = mention(people.approver) if people.approver else "nobody"
+    waiting = f"holding statement v{version} still waits for step {step + 1}/{len(ver.approvers)} ({title})"
+    owner = mentions(approvers) if approvers else "nobody"
     dm_text = (f":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. "
                f"You may approve it: {where}.")
     who = mentions(backups) if backups else "Nobody is listed as a backup:"

@@ -1,4 +1,5 @@
-"""Block Kit for holding statements: the draft message with variants, findings and sign-offs, and its modals."""
+"""Block Kit for statements (holding statements and packs): the draft message with its texts, findings and
+sign-offs, its modals, and the approved texts for copying."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ from app.roles.keys import role_title
 from app.slack import blocks as bk
 from app.slack.ids import ActionId, CallbackId
 from app.slack.text import escape, mention, mentions
-from app.statements.channels import channel_label, channel_limit
-from app.statements.models import Approval, Statement, StatementVersion
+from app.statements import kinds
+from app.statements.chain import Waiting
+from app.statements.chain import label as step_label
+from app.statements.models import Approval, Statement, StatementKind, StatementStatus, StatementVersion
 from app.statements.service import StepPeople
 from app.timeutil import local_clock
 
 PLACEHOLDER = ":hourglass_flowing_sand: Drafting a holding statement…"
+HOLDING = StatementKind.HOLDING
 CHUNK = 2_800  # escaped characters per section, below Slack's 3,000
 MAX_CHUNKS = 3  # sections per variant before the rest is left to the Edit dialog
 MAX_FINDINGS = 20
@@ -28,7 +32,8 @@ LANGUAGE_NAMES = {"en": "English", "de": "German"}
 
 @dataclass
 class Step:
-    """One approval step as shown: its role, who may sign, and the sign-off if given."""
+    """One role of an approval step as shown: who may sign it, and the sign-off if given (a group step shows one
+    line per role, all with the step's index)."""
 
     index: int
     role: str
@@ -36,6 +41,7 @@ class Step:
     approval: Approval | None = None
     waiting_since: datetime | None = None
     due_at: datetime | None = None
+    group: bool = False
 
 
 @dataclass
@@ -48,6 +54,11 @@ class Card:
     changes: list[Approval] = field(default_factory=list)
     legal_added: bool = False
     tz: str = "UTC"
+    waiting: Waiting | None = None  # who is next (app.statements.chain.waiting)
+
+    @property
+    def kind(self) -> str:
+        return self.statement.kind or HOLDING
 
     @property
     def value(self) -> str:
@@ -63,13 +74,14 @@ def parse_value(value: str) -> tuple[int, int]:
     return int(statement), int(number)
 
 
-def placeholder_message() -> dict[str, Any]:
-    return bk.message(PLACEHOLDER, [bk.section(PLACEHOLDER)])
+def placeholder_message(kind: str = HOLDING) -> dict[str, Any]:
+    text = PLACEHOLDER if kind == HOLDING else f":hourglass_flowing_sand: Drafting a {kinds.name(kind)}…"
+    return bk.message(text, [bk.section(text)])
 
 
-def failed_message(reason: str) -> dict[str, Any]:
-    text = f":warning: The holding statement could not be drafted: {escape(reason)}"
-    return bk.message(text, [bk.section(text), bk.context("Try again with `/warroom statement`.")])
+def failed_message(reason: str, kind: str = HOLDING) -> dict[str, Any]:
+    text = f":warning: The {kinds.name(kind)} could not be drafted: {escape(reason)}"
+    return bk.message(text, [bk.section(text), bk.context(f"Try again with `/warroom {kinds.command(kind)}`.")])
 
 
 def split_text(text: str, limit: int = CHUNK) -> list[str]:
@@ -109,13 +121,14 @@ def _tokens(text: str) -> list[str]:
     return tokens
 
 
-def variant_blocks(channel: str, text: str, language: str) -> list[dict[str, Any]]:
-    limit = channel_limit(channel)
-    count = f" ({len(text)}/{limit})" if limit is not None and channel == "x" else ""
+def variant_blocks(channel: str, text: str, language: str, kind: str = HOLDING) -> list[dict[str, Any]]:
+    limit = kinds.item_limit(kind, channel)
+    counted = channel == "x" or kind == StatementKind.REPLIES
+    count = f" ({len(text)}/{limit})" if limit is not None and counted else ""
     over = " :no_entry: over the limit" if limit is not None and len(text) > limit else ""
     pieces = split_text(text)
     shown = pieces[:MAX_CHUNKS]
-    blocks = [bk.section(f"*{escape(channel_label(channel, language))}*{count}{over}\n{shown[0]}")]
+    blocks = [bk.section(f"*{escape(kinds.item_label(kind, channel, language))}*{count}{over}\n{shown[0]}")]
     blocks += [bk.section(piece) for piece in shown[1:]]
     if len(pieces) > len(shown):
         blocks.append(bk.context(f"…{len(text):,} characters in all: the rest is shown in the Edit dialog "
@@ -123,9 +136,9 @@ def variant_blocks(channel: str, text: str, language: str) -> list[dict[str, Any
     return blocks
 
 
-def finding_line(item: dict[str, Any], language: str) -> str:
+def finding_line(item: dict[str, Any], language: str, kind: str = HOLDING) -> str:
     icon = ":no_entry:" if item.get("severity") == "error" else ":warning:"
-    where = f" · {escape(channel_label(item['channel'], language))}" if item.get("channel") else ""
+    where = f" · {escape(kinds.item_label(kind, item['channel'], language))}" if item.get("channel") else ""
     rule = escape(item.get("rule", ""))
     return f"{icon} {item.get('severity', 'warning')} `{rule}`{where}: {escape(item.get('message', ''))}"
 
@@ -136,7 +149,7 @@ def findings_blocks(card: Card) -> list[dict[str, Any]]:
         lines = [":white_check_mark: No findings"]
     else:
         ordered = sorted(findings, key=lambda item: item.get("severity") != "error")
-        lines = [finding_line(item, card.statement.language) for item in ordered[:MAX_FINDINGS]]
+        lines = [finding_line(item, card.statement.language, card.kind) for item in ordered[:MAX_FINDINGS]]
         if len(findings) > MAX_FINDINGS:
             lines.append(f"…and {len(findings) - MAX_FINDINGS} more")
     if card.legal_added:
@@ -146,22 +159,26 @@ def findings_blocks(card: Card) -> list[dict[str, Any]]:
     return [bk.section(title + "\n" + "\n".join(lines))]
 
 
-def step_line(step: Step, card: Card, waiting: int | None) -> str:
+def step_line(step: Step, card: Card, waiting: Waiting | None) -> str:
     who = mention(step.people.approver) if step.people.approver else "_nobody in the roster_"
     backups = f" (backup {mentions(list(step.people.backups))})" if step.people.backups else ""
-    label = f"{step.index + 1}. {role_title(step.role, card.statement.language)}: {who}{backups}"
+    together = " (together, any order)" if step.group else ""
+    label = f"{step.index + 1}. {role_title(step.role, card.statement.language)}{together}: {who}{backups}"
     if step.approval is not None:
         by = "" if step.approval.user_id == step.people.approver else f" by {mention(step.approval.user_id)}"
         return f":white_check_mark: {label} · approved{by} at {local_clock(step.approval.at, card.tz)}"
-    if waiting == step.index and card.statement.status == "pending" and step.waiting_since:
+    is_waiting = waiting is not None and waiting.index == step.index and step.role in waiting.roles
+    if is_waiting and card.statement.status == StatementStatus.PENDING and step.waiting_since:
         due = f", due {local_clock(step.due_at, card.tz)}" if step.due_at else ""
         return f":hourglass_flowing_sand: {label} · waiting since {local_clock(step.waiting_since, card.tz)}{due}"
     return f":white_small_square: {label} · pending"
 
 
 def progress_blocks(card: Card) -> list[dict[str, Any]]:
-    waiting = next((step.index for step in card.steps if step.approval is None), None)
-    lines = [step_line(step, card, waiting) for step in card.steps]
+    lines = [step_line(step, card, card.waiting) for step in card.steps]
+    if card.waiting is not None and len(card.waiting.roles) > 1 and card.statement.status == StatementStatus.PENDING:
+        names = step_label(card.waiting.roles, lambda role: role_title(role, card.statement.language))
+        lines.append(f"_Waiting for {escape(names)}: each signs, in any order._")
     return [bk.section("*Approvals*\n" + "\n".join(lines))]
 
 
@@ -175,7 +192,7 @@ def changes_blocks(card: Card) -> list[dict[str, Any]]:
 
 def buttons(card: Card) -> list[dict[str, Any]]:
     elements = []
-    if card.statement.status == "pending":
+    if card.statement.status == StatementStatus.PENDING:
         elements.append(bk.button("Approve", ActionId.STATEMENT_APPROVE, value=card.value, style="primary"))
     elements.append(bk.button("Request changes", ActionId.STATEMENT_CHANGES, value=card.value))
     elements.append(bk.button("Edit", ActionId.STATEMENT_EDIT, value=card.value))
@@ -192,24 +209,27 @@ def statement_message(card: Card) -> dict[str, Any]:
     """The statement message: the draft awaiting sign-off, or its approved state without buttons."""
     s, v = card.statement, card.version
     language = LANGUAGE_NAMES.get(s.language, s.language)
-    variants = [block for channel, text in v.variants.items() for block in variant_blocks(channel, text, s.language)]
-    if s.status == "approved":
+    variants = [block for channel, text in v.variants.items()
+                for block in variant_blocks(channel, text, s.language, card.kind)]
+    heading = kinds.title(card.kind)
+    if s.status == StatementStatus.APPROVED:
         signed = [f"{role_title(step.role, s.language)}: {mention(step.approval.user_id)} at "
                   f"{local_clock(step.approval.at, card.tz)}" for step in card.steps if step.approval]
         approved_at = local_clock(s.approved_at, card.tz) if s.approved_at else ""
-        blocks = [bk.header(f"Holding statement — approved v{v.number}"),
+        blocks = [bk.header(f"{heading} — approved v{v.number}"),
                   bk.section(f":white_check_mark: *Approved* · version {v.number} · {approved_at}\n"
                              + "\n".join(signed)),
                   bk.context(f"{method_note(v)} · {language} · locked: the final text is posted in the thread "
                              "for copying"),
                   bk.divider(), *variants]
-        return bk.message(f"Holding statement v{v.number} approved", blocks)
-    state = {"pending": "awaiting approval", "changes_requested": "changes requested"}.get(s.status, s.status)
-    blocks = [bk.header(f"Holding statement — draft v{v.number}"),
+        return bk.message(f"{heading} v{v.number} approved", blocks)
+    state = {str(StatementStatus.PENDING): "awaiting approval",
+             str(StatementStatus.CHANGES_REQUESTED): "changes requested"}.get(s.status, s.status)
+    blocks = [bk.header(f"{heading} — draft v{v.number}"),
               bk.context(f"{method_note(v)} · {language} · {state}"),
               bk.divider(), *variants, bk.divider(), *findings_blocks(card), *progress_blocks(card),
               *changes_blocks(card), *buttons(card)]
-    return bk.message(f"Holding statement draft v{v.number}: {state}", _fit(blocks))
+    return bk.message(f"{heading} draft v{v.number}: {state}", _fit(blocks))
 
 
 def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -221,10 +241,27 @@ def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [*head, bk.context("…some text is left out here: open Edit to see all of it"), *tail]
 
 
-def copy_text(channel: str, text: str, language: str, number: int) -> str:
-    """The approved text of one channel, in a code block for copying (escaped all the same)."""
+def copy_text(channel: str, text: str, language: str, number: int, kind: str = HOLDING) -> str:
+    """The approved text of one channel (or pack item), in a code block for copying (escaped all the same)."""
     body = escape(text).replace("```", "'''")
-    return f"*{escape(channel_label(channel, language))}* · approved v{number}, ready to copy:\n```{body}```"
+    return f"*{escape(kinds.item_label(kind, channel, language))}* · approved v{number}, ready to copy:\n```{body}```"
+
+
+def copy_blocks(kind: str, variants: dict[str, str], language: str, number: int,
+                ) -> list[tuple[str, list[dict[str, Any]]]]:
+    """An approved pack as messages to post: (fallback text, blocks), one block per item, each in a code block
+    for copying. An item too long for one block of the shared message gets a message of its own."""
+    heading = f"{kinds.title(kind, language)} · approved v{number}, ready to copy"
+    shared: list[dict[str, Any]] = [bk.section(f"*{escape(heading)}*")]
+    alone: list[tuple[str, list[dict[str, Any]]]] = []
+    for key, text in variants.items():
+        line = copy_text(key, text, language, number, kind)
+        if len(line) > bk.SECTION_TEXT_MAX:
+            alone.append((line, [bk.section(piece) for piece in split_text(text)][: bk.MESSAGE_BLOCKS_MAX]))
+        else:
+            shared.append(bk.section(line))
+    messages = [(heading, shared[i:i + bk.MESSAGE_BLOCKS_MAX]) for i in range(0, len(shared), bk.MESSAGE_BLOCKS_MAX)]
+    return [*messages, *alone] if len(shared) > 1 else alone
 
 
 def metadata(card: Card, channel_id: str) -> str:
@@ -237,16 +274,18 @@ def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         bk.context(f"Editing v{v.number}. Saving creates v{v.number + 1} and restarts the approvals.")]
     for channel, text in v.variants.items():
-        limit = channel_limit(channel)
+        limit = kinds.item_limit(card.kind, channel)
         hint = f"At most {limit:,} characters." if limit else None
         if len(text) > bk.INPUT_MAX:
             hint = (f"Slack's text box holds {bk.INPUT_MAX:,} characters: this {len(text):,}-character text was cut "
                     "to fit. Check its end before saving.")
-        blocks.append(bk.plain_input(channel_label(channel, s.language), block_id=f"variant-{channel}",
+        blocks.append(bk.plain_input(kinds.item_label(card.kind, channel, s.language)[:2000],
+                                     block_id=f"variant-{channel}",
                                      action_id="text", multiline=True, initial=text,
                                      max_length=limit or bk.INPUT_MAX, hint=hint))
     blocks.append(bk.plain_input("What changed", block_id="note", action_id="text", optional=True, max_length=300))
-    return bk.modal("Edit statement", blocks, callback_id=EDIT_CALLBACK, submit="Save new version",
+    title = "Edit statement" if card.kind == HOLDING else "Edit pack"
+    return bk.modal(title, blocks, callback_id=EDIT_CALLBACK, submit="Save new version",
                     private_metadata=metadata(card, channel_id))
 
 
@@ -264,7 +303,8 @@ def override_modal(card: Card, channel_id: str) -> dict[str, Any]:
 
 
 def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
-    blocks = [bk.context(f"Holding statement v{card.version.number}: say what must change before you can sign off."),
+    blocks = [bk.context(f"{kinds.title(card.kind)} v{card.version.number}: say what must change before you can "
+                         "sign off."),
               bk.plain_input("Changes needed", block_id="comment", action_id="text", multiline=True,
                              max_length=3000)]
     return bk.modal("Request changes", blocks, callback_id=CHANGES_CALLBACK, submit="Send",

@@ -16,7 +16,8 @@ from app.incidents import timeline
 from app.incidents.clocks import Clock, clocks
 from app.incidents.models import Incident
 from app.roles import service as roles
-from app.statements.models import Approval, Statement, StatementVersion
+from app.statements.chain import waiting as waiting_step
+from app.statements.models import Approval, Statement, StatementKind, StatementVersion
 from app.tasks.models import Task
 from app.timeutil import utcnow
 
@@ -32,6 +33,8 @@ class StatementState:
     version: int = 0
     waiting_role: str | None = None
     waiting_user: str | None = None
+    # Every role the waiting step still needs (two or more while a group step signs in any order).
+    waiting_roles: list[str] = field(default_factory=list)
     since: datetime | None = None
     approved_at: datetime | None = None
 
@@ -75,7 +78,8 @@ class IncidentStatus:
 
 def statement_state(session: Session, incident_id: int, holders: dict[str, str]) -> StatementState:
     """The newest statement's state; for one awaiting approval, whose step it is and since when."""
-    statement = session.exec(select(Statement).where(Statement.incident_id == incident_id)
+    statement = session.exec(select(Statement).where(Statement.incident_id == incident_id,
+                                                     Statement.kind == StatementKind.HOLDING)
                              .order_by(col(Statement.id).desc()).limit(1)).first()
     if statement is None:
         return StatementState()
@@ -88,11 +92,12 @@ def statement_state(session: Session, incident_id: int, holders: dict[str, str])
                            ).first()
     if version is None or not version.approvers:
         return state
-    approved = set(session.exec(select(Approval.step).where(Approval.version_id == version.id,
-                                                            Approval.decision == "approved")))
-    step = next((n for n in range(len(version.approvers)) if n not in approved), None)  # first unsigned step
-    if step is not None:
-        state.waiting_role = version.approvers[step]
+    signed = session.exec(select(Approval.step, Approval.role).where(Approval.version_id == version.id,
+                                                                     Approval.decision == "approved")).all()
+    waiting = waiting_step(version.approvers, [(step, role) for step, role in signed])
+    if waiting is not None:
+        state.waiting_roles = list(waiting.roles)
+        state.waiting_role = waiting.roles[0]
         state.waiting_user = holders.get(state.waiting_role)
     return state
 
