@@ -168,8 +168,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     web_only = role == "web"
     if bolt is None:
         bolt = build_bolt(core, deliver=not web_only)
-    if web_only:
-        store_follow_ups(bolt, core.engine)
+    writer = store_follow_ups(bolt, core.engine) if web_only else None
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
@@ -199,6 +198,8 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         yield
         if on_stop is not None:
             on_stop()
+        if writer is not None:
+            writer.stop()
         if handler is not None:
             handler.close()
         replays.close()

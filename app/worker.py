@@ -50,6 +50,7 @@ class Worker:
         self._wake = threading.Event()
         self._stopped = threading.Event()
         self._busy = 0
+        self._done: list[int] = []  # finished follow-ups, deleted together before the next claim
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._loop, name="warroom-worker-claims", daemon=True)
 
@@ -66,9 +67,13 @@ class Worker:
         self._wake.set()
         self._thread.join(timeout)
         self._pool.shutdown(wait=True)
+        self._forget_done()
 
     def _loop(self) -> None:
-        while not self._stopped.is_set():
+        while True:
+            self._forget_done()
+            if self._stopped.is_set():
+                return
             with self._lock:
                 free = self.threads - self._busy
             rows: list[AcceptedRequest] = []
@@ -84,6 +89,14 @@ class Worker:
             if not rows:
                 self._wake.wait(self.poll)
                 self._wake.clear()
+
+    def _forget_done(self) -> None:
+        with self._lock:
+            done, self._done = self._done, []
+        try:
+            finish(self.core.engine, done)
+        except Exception:  # the rows come back after their lease and run again: better twice than never
+            log.exception("could not delete finished requests %s", done)
 
     def _run(self, row: AcceptedRequest) -> None:
         try:
@@ -102,7 +115,8 @@ class Worker:
             return
         response = self.bolt.dispatch(lazy_request(row))
         if response.status == 200:
-            finish(self.core.engine, row.id)
+            with self._lock:
+                self._done.append(row.id)
         else:
             self._give_up(row, f"no listener {row.function} took it (HTTP {response.status}: {response.body})")
 

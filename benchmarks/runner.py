@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import acks, memory, ratelimits, room, status, storm
+from benchmarks import acks, memory, ratelimits, room, stage, status, storm
 from benchmarks.machine import describe
 from benchmarks.report import table, write
 from benchmarks.stage import ROOT, clear_proxies
@@ -49,6 +49,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help=f"JSON file (default: {RESULTS.relative_to(ROOT)} for a full run, "
                                                  "a temporary file otherwise)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (databases, server logs)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="serve the bot as one process (warroom serve --one-process), to compare with the split")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
     return parser.parse_args(argv)
 
@@ -87,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     clear_proxies()
     _stop_on_sigterm()
+    stage.SERVE_OPTIONS[:] = ["--one-process"] if args.one_process else []
     names = [name for name in RUNNERS if not args.only or name in args.only]
     mode = "quick" if args.quick else "full"
-    complete = mode == "full" and len(names) == len(RUNNERS)
+    complete = mode == "full" and len(names) == len(RUNNERS) and not args.one_process
     out = args.out or (RESULTS if complete else Path(tempfile.gettempdir()) / "warroom-bench-results.json")
     machine = describe(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
@@ -102,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(workdir, ignore_errors=True)
     load_at_end = load_average()
-    results = {"suite": "warroom benchmarks", "mode": mode, "scenarios": names, "load_average_end": load_at_end,
+    results = {"suite": "warroom benchmarks", "mode": mode, "scenarios": names,
+               "process_model": "one process" if args.one_process else "web and worker",
+               "load_average_end": load_at_end,
                "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                "duration_s": round(time.time() - started, 1), "machine": machine,
                "figures": [f.as_dict() for f in figures], "details": details, "errors": errors}

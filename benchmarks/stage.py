@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALERT_TOKEN = "bench-alert-token"
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-sandbox"
+SERVE_OPTIONS: list[str] = []  # e.g. ["--one-process"]: the whole bot in one process, as before the split
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -86,7 +87,7 @@ class Stage:
             self.seed(self)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port), *SERVE_OPTIONS],
             cwd=self.directory, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=30)

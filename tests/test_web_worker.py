@@ -105,7 +105,7 @@ def test_a_request_whose_worker_died_is_done_by_the_next_worker_once(web):
     web.driver.command("U0LEAD", incident.channel_id, "decision Pause all paid promotion")
     # A worker took it and died: its lease ran out, nobody finished it.
     [taken] = store.claim(web.core.engine, "gone:1", 1, lease=timedelta(0))
-    assert taken.claimed_by == "gone:1" and taken.attempts == 1
+    assert taken.claimed_by.startswith("gone:1:") and taken.attempts == 1
 
     worker = WorkerThread(web).start()
     try:

@@ -1,17 +1,20 @@
 """Accept, claim, finish: the accepted-request rows, in SQLAlchemy terms any engine runs.
 
-Claiming is one conditional UPDATE per row (``... WHERE id = ? AND status = 'waiting' AND lease free``): of
-two workers that saw the same row, exactly one updates it; the other's UPDATE matches nothing. A claim is a
-lease: if its worker dies, the row is free again once ``claimed_until`` has passed.
+Claiming is one conditional UPDATE (``... SET claimed_by = <this claim> WHERE id IN (...) AND status =
+'waiting' AND lease free``), then reading back the rows that carry this claim's mark: of two workers that saw
+the same row, exactly one UPDATE changes it (the database serialises writers to a row and checks the WHERE
+again), the other's matches nothing. A claim is a lease: if its worker dies, the row is free again once
+``claimed_until`` has passed.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+import uuid
 from datetime import timedelta
 
-from sqlalchemy import Engine, delete, or_, update
+from sqlalchemy import Engine, delete, func, or_, update
 from sqlmodel import Session, select
 
 from app.db import transaction
@@ -23,16 +26,6 @@ LEASE = timedelta(minutes=5)  # longer than any follow-up; a dead worker's rows 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def accept(engine: Engine, function: str, content_type: str, body: str) -> int:
-    """Store a verified request's follow-up (before Slack gets its ack); its id."""
-    row = AcceptedRequest(function=function, content_type=content_type, body=body)
-    with transaction(engine, urgent=True) as session:
-        session.add(row)
-        session.flush()
-        assert row.id is not None
-        return row.id
 
 
 def _free(now):
@@ -47,24 +40,30 @@ def claim(engine: Engine, worker: str, limit: int, lease: timedelta = LEASE) -> 
                                 .order_by(AcceptedRequest.id).limit(limit)))
     if not ids:
         return []
-    claimed = []
+    mark = f"{worker}:{uuid.uuid4().hex[:12]}"
     with transaction(engine) as session:
-        for row_id in ids:
-            taken = session.execute(
-                update(AcceptedRequest)
-                .where(AcceptedRequest.id == row_id, AcceptedRequest.status == "waiting", _free(now))
-                .values(claimed_by=worker, claimed_until=now + lease, attempts=AcceptedRequest.attempts + 1))
-            if taken.rowcount == 1:
-                claimed.append(row_id)
-        rows = list(session.exec(select(AcceptedRequest).where(AcceptedRequest.id.in_(claimed))
-                                 .order_by(AcceptedRequest.id))) if claimed else []
-    return rows
+        session.execute(update(AcceptedRequest)
+                        .where(AcceptedRequest.id.in_(ids), AcceptedRequest.status == "waiting", _free(now))
+                        .values(claimed_by=mark, claimed_until=now + lease, attempts=AcceptedRequest.attempts + 1))
+        return list(session.exec(select(AcceptedRequest).where(AcceptedRequest.claimed_by == mark)
+                                 .order_by(AcceptedRequest.id)))
 
 
-def finish(engine: Engine, row_id: int) -> None:
-    """The follow-up ran (its own error path told the person about any failure): the row goes."""
-    with transaction(engine) as session:
-        session.execute(delete(AcceptedRequest).where(AcceptedRequest.id == row_id))
+def accept(engine: Engine, function: str, content_type: str, body: str) -> int:
+    """Store one request's follow-up at once (the web role batches these: app/requests_queue/writer.py)."""
+    row = AcceptedRequest(function=function, content_type=content_type, body=body)
+    with transaction(engine, urgent=True) as session:
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+def finish(engine: Engine, row_ids: list[int]) -> None:
+    """The follow-ups ran (their own error path told the person about any failure): the rows go."""
+    if row_ids:
+        with transaction(engine) as session:
+            session.execute(delete(AcceptedRequest).where(AcceptedRequest.id.in_(row_ids)))
 
 
 def give_up(engine: Engine, row_id: int, error: str) -> None:
@@ -77,8 +76,6 @@ def give_up(engine: Engine, row_id: int, error: str) -> None:
 def counts(engine: Engine) -> dict[str, int]:
     """Waiting and failed rows (for health and the benchmarks)."""
     with Session(engine) as session:
-        rows = session.exec(select(AcceptedRequest.status))
-        found: dict[str, int] = {"waiting": 0, "failed": 0}
-        for status in rows:
-            found[status] = found.get(status, 0) + 1
+        found = {"waiting": 0, "failed": 0}
+        found.update(session.exec(select(AcceptedRequest.status, func.count()).group_by(AcceptedRequest.status)))
         return found
