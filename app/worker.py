@@ -125,7 +125,8 @@ class Worker:
         assert row.id is not None
         give_up(self.core.engine, row.id, why)
         body = lazy_request(row).body
-        url = body.get("response_url") or next(iter(body.get("response_urls") or []), {}).get("response_url")
+        urls: list[dict] = body.get("response_urls") or []
+        url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
         req = Request(self.core, user_of(body), channel_of(body), body,
                       respond=Respond(response_url=url) if url else None)
         answer_failure(req, row.function, RuntimeError(f"accepted request {row.id}: {why}"))

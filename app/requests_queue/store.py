@@ -15,7 +15,7 @@ import uuid
 from datetime import timedelta
 
 from sqlalchemy import Engine, delete, func, or_, update
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from app.db import transaction
 from app.requests_queue.models import AcceptedRequest
@@ -29,24 +29,25 @@ def worker_name() -> str:
 
 
 def _free(now):
-    return or_(AcceptedRequest.claimed_until.is_(None), AcceptedRequest.claimed_until < now)
+    return or_(col(AcceptedRequest.claimed_until).is_(None), col(AcceptedRequest.claimed_until) < now)
 
 
 def claim(engine: Engine, worker: str, limit: int, lease: timedelta = LEASE) -> list[AcceptedRequest]:
     """Up to ``limit`` waiting rows, oldest first, each now leased to ``worker`` alone."""
     now = utcnow()
     with Session(engine) as session:
-        ids = list(session.exec(select(AcceptedRequest.id).where(AcceptedRequest.status == "waiting", _free(now))
-                                .order_by(AcceptedRequest.id).limit(limit)))
+        waiting = (col(AcceptedRequest.status) == "waiting", _free(now))
+        ids = list(session.exec(select(col(AcceptedRequest.id)).where(*waiting)
+                                .order_by(col(AcceptedRequest.id)).limit(limit)))
     if not ids:
         return []
     mark = f"{worker}:{uuid.uuid4().hex[:12]}"
     with transaction(engine) as session:
         session.execute(update(AcceptedRequest)
-                        .where(AcceptedRequest.id.in_(ids), AcceptedRequest.status == "waiting", _free(now))
+                        .where(col(AcceptedRequest.id).in_(ids), col(AcceptedRequest.status) == "waiting", _free(now))
                         .values(claimed_by=mark, claimed_until=now + lease, attempts=AcceptedRequest.attempts + 1))
-        return list(session.exec(select(AcceptedRequest).where(AcceptedRequest.claimed_by == mark)
-                                 .order_by(AcceptedRequest.id)))
+        return list(session.exec(select(AcceptedRequest).where(col(AcceptedRequest.claimed_by) == mark)
+                                 .order_by(col(AcceptedRequest.id))))
 
 
 def accept(engine: Engine, function: str, content_type: str, body: str) -> int:
@@ -63,13 +64,13 @@ def finish(engine: Engine, row_ids: list[int]) -> None:
     """The follow-ups ran (their own error path told the person about any failure): the rows go."""
     if row_ids:
         with transaction(engine) as session:
-            session.execute(delete(AcceptedRequest).where(AcceptedRequest.id.in_(row_ids)))
+            session.execute(delete(AcceptedRequest).where(col(AcceptedRequest.id).in_(row_ids)))
 
 
 def give_up(engine: Engine, row_id: int, error: str) -> None:
     """Keep the row as failed, with why, for whoever runs the bot; no worker takes it again."""
     with transaction(engine) as session:
-        session.execute(update(AcceptedRequest).where(AcceptedRequest.id == row_id)
+        session.execute(update(AcceptedRequest).where(col(AcceptedRequest.id) == row_id)
                         .values(status="failed", last_error=error[:500], claimed_until=None))
 
 
@@ -77,5 +78,6 @@ def counts(engine: Engine) -> dict[str, int]:
     """Waiting and failed rows (for health and the benchmarks)."""
     with Session(engine) as session:
         found = {"waiting": 0, "failed": 0}
-        found.update(session.exec(select(AcceptedRequest.status, func.count()).group_by(AcceptedRequest.status)))
+        status = col(AcceptedRequest.status)
+        found.update(session.exec(select(status, func.count()).group_by(status)))
         return found
