@@ -154,6 +154,8 @@ class Stage:
                       if line.startswith(("VmRSS", "VmHWM"))}
             words = [w.decode(errors="replace") for w in command if w]
             role = next((w for w in words if w in ("serve", "web", "worker")), " ".join(words[-3:]))
+            if role == "serve" and "--one-process" not in words:
+                role = "web"  # warroom serve is the web role, with its worker as a child process
             out.append({"pid": pid, "role": role, "rss": values.get("VmRSS", 0.0), "peak": values.get("VmHWM", 0.0)})
         return out
 
