@@ -61,13 +61,13 @@ def _serving_core():
     return settings, core_or_exit(settings)
 
 
-def _run_web(core, host: str, port: int, role: str, socket_mode: bool = False, on_stop=None) -> None:
+def _run_web(core, host: str, port: int, role: str, socket_mode: bool = False, on_start=None, on_stop=None) -> None:
     # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     import uvicorn
 
     from app.server import create_app
 
-    app = create_app(core, socket_mode=socket_mode, role=role, on_stop=on_stop)
+    app = create_app(core, socket_mode=socket_mode, role=role, on_start=on_start, on_stop=on_stop)
     uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
 
 
@@ -83,9 +83,11 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
         return
     from app.supervise import WorkerProcess  # Loaded on use.
 
-    worker = WorkerProcess().start()
-    try:  # stopped as the web role shuts down (uvicorn ends the process with the signal it got)
-        _run_web(core, host, port or settings.port, "web", on_stop=worker.stop)
+    # Started once the web role is ready (its start-up does not share the CPU with the worker's), stopped as
+    # it shuts down (uvicorn ends the process with the signal it got, past any `finally` here).
+    worker = WorkerProcess()
+    try:
+        _run_web(core, host, port or settings.port, "web", on_start=worker.start, on_stop=worker.stop)
     finally:
         worker.stop()
 

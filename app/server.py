@@ -151,14 +151,16 @@ ROLES = ("all", "web")
 
 
 def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False,
-               role: str = "all", on_stop: Callable[[], None] | None = None) -> Starlette:
+               role: str = "all", on_start: Callable[[], object] | None = None,
+               on_stop: Callable[[], None] | None = None) -> Starlette:
     """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``.
 
     ``role="web"``: Slack's follow-up work is stored for a worker (``warroom worker``), which also runs the
     scheduled jobs, the outbox and the drafts; this process keeps the alert intake and the room set-ups.
     In Socket Mode Slack's traffic arrives over the socket: ``/slack/events`` is not served at all (404).
     Over HTTP, settings whose signing secret would let anyone forge requests are refused (ConfigError).
-    ``on_stop`` runs when the server shuts down (``warroom serve`` stops its worker process there).
+    ``on_start`` runs once the server is ready to serve, ``on_stop`` when it shuts down (``warroom serve``
+    starts and stops its worker process there).
     """
     if role not in ROLES:
         raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
@@ -195,6 +197,8 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         # passes, which otherwise stop every thread for 100 ms and more (the slowest acks).
         gc.collect()
         gc.freeze()
+        if on_start is not None:
+            on_start()
         yield
         if on_stop is not None:
             on_stop()
