@@ -1,4 +1,5 @@
-"""The ``warroom`` command line: serve, demo, database, playbooks, export, report, stats, bench."""
+"""The ``warroom`` command line: serve (or web and worker apart), demo, database, playbooks, export, report, stats,
+bench."""
 
 from __future__ import annotations
 
@@ -46,16 +47,8 @@ def core_or_exit(settings, **kwargs):
         fail(f"invalid roster: {exc}")
 
 
-@cli.command()
-def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
-          port: int = typer.Option(None, help="Port (default: $PORT or 3000).")) -> None:
-    """Run the bot for a Slack workspace: Slack events, alert intake, /healthz and /metrics."""
-    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
-    import uvicorn
-
-    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
-    from app.server import create_app
-
+def _serving_core():
+    """Settings checked, Slack asked, database migrated: the core a serving process runs on."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
     problems = serving_problems(settings)
@@ -65,9 +58,65 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
         typer.echo("SLACK_BOT_TOKEN is not set: serving against the built-in sandbox token. "
                    "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for a real workspace (see README).", err=True)
     slack_check_or_exit(settings)
-    core = core_or_exit(settings)
-    app = create_app(core, socket_mode=settings.socket_mode)
-    uvicorn.run(app, host=host, port=port or settings.port, log_level="info", access_log=False)
+    return settings, core_or_exit(settings)
+
+
+def _run_web(core, host: str, port: int, role: str, socket_mode: bool = False, on_start=None, on_stop=None) -> None:
+    # Loaded on use: each command imports only what it needs, so the CLI starts fast.
+    import uvicorn
+
+    from app.server import create_app
+
+    app = create_app(core, socket_mode=socket_mode, role=role, on_start=on_start, on_stop=on_stop)
+    uvicorn.run(app, host=host, port=port, log_level="info", access_log=False)
+
+
+@cli.command()
+def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+          port: int = typer.Option(None, help="Port (default: $PORT or 3000)."),
+          one_process: bool = typer.Option(False, "--one-process",
+                                           help="Do the follow-up work on threads of this process too.")) -> None:
+    """Run the bot on one machine: the web role here and a worker process beside it (one command)."""
+    settings, core = _serving_core()
+    if one_process or settings.socket_mode:  # Socket Mode: Slack's traffic comes over the socket, here
+        _run_web(core, host, port or settings.port, "all", settings.socket_mode)
+        return
+    from app.supervise import WorkerProcess  # Loaded on use.
+
+    # Started once the web role is ready (its start-up does not share the CPU with the worker's), stopped as
+    # it shuts down (uvicorn ends the process with the signal it got, past any `finally` here).
+    worker = WorkerProcess()
+    try:
+        _run_web(core, host, port or settings.port, "web", on_start=worker.start, on_stop=worker.stop)
+    finally:
+        worker.stop()
+
+
+@cli.command()
+def web(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
+        port: int = typer.Option(None, help="Port (default: $PORT or 3000).")) -> None:
+    """The web role alone: verify, ack and accept Slack's requests and alerts; run `warroom worker` beside it."""
+    settings, core = _serving_core()
+    if settings.socket_mode:
+        fail("Socket Mode has no web role: run `warroom serve`, which takes Slack's traffic over the socket")
+    _run_web(core, host, port or settings.port, "web")
+
+
+@cli.command()
+def worker(parent: int = typer.Option(None, hidden=True, help="Stop when this process is gone.")) -> None:
+    """The worker role: the follow-up work the web role accepted, scheduled jobs, the outbox and drafts."""
+    import signal
+    import threading
+
+    from app.worker import run, watch_parent
+
+    settings, core = _serving_core()
+    stop = threading.Event()
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: stop.set())
+    if parent:
+        watch_parent(parent, stop)
+    run(core, stop)
 
 
 def slack_check_or_exit(settings) -> None:

@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     warroom_language: Literal["en", "de"] = "en"
     warroom_staff_address: Literal["sie", "du"] = "sie"
     warroom_timezone: str = "UTC"
+    warroom_directory_ttl: float = Field(default=300.0, gt=0, description="Seconds user-group look-ups are cached")
     port: int = 3000
 
     @field_validator("slack_bot_token")

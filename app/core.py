@@ -110,4 +110,4 @@ def build_core(settings: Settings, *, slack: WebClient | None = None, roster: Ro
         migrate.upgrade(engine)
     client = slack or make_client(settings.slack_bot_token, settings.slack_api_url)
     return Core(settings=settings, engine=engine, playbooks=playbooks, roster=roster, slack=client,
-                directory=Directory(client))
+                directory=Directory(client, ttl=settings.warroom_directory_ttl))

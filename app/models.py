@@ -9,6 +9,7 @@ from app.inbound.models import SeenRequest
 from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.monitoring.models import ConnectorState, Mention, MentionRollup, MonitorSignal
+from app.requests_queue.models import AcceptedRequest
 from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
 from app.statements.models import Approval, Statement, StatementVersion
@@ -17,7 +18,7 @@ from app.tasks.models import Task
 metadata = SQLModel.metadata
 
 __all__ = [
-    "Alert", "Approval", "ConnectorState", "Decision", "Effect", "Fact", "Incident", "IncidentClock", "IncidentLabel",
-    "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment", "SeenRequest", "SentReminder",
-    "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
+    "AcceptedRequest", "Alert", "Approval", "ConnectorState", "Decision", "Effect", "Fact", "Incident",
+    "IncidentClock", "IncidentLabel", "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment",
+    "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
 ]

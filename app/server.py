@@ -1,4 +1,9 @@
-"""The ASGI application: Slack's Request URL, the alert intake, health and metrics, in one process."""
+"""The ASGI application: Slack's Request URL, the alert intake, health and metrics.
+
+In the ``web`` role it only verifies, acks and accepts: the follow-up work of Slack's requests is stored
+for a worker process (app/web.py, app/worker.py). In the ``all`` role (one process, the sandbox and Socket
+Mode) the same follow-ups run on threads of this process.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import contextlib
 import gc
 import logging
 import time
+from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App
@@ -33,6 +39,7 @@ from app.monitoring.http import routes as monitoring_routes
 from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
 from app.statements.flows import resume_drafts
+from app.web import store_follow_ups
 from app.wiring import build_bolt
 
 log = logging.getLogger(__name__)
@@ -140,41 +147,63 @@ async def metrics_endpoint(_request: Request) -> Response:
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
 
-def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False) -> Starlette:
+ROLES = ("all", "web")
+
+
+def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, socket_mode: bool = False,
+               role: str = "all", on_start: Callable[[], object] | None = None,
+               on_stop: Callable[[], None] | None = None) -> Starlette:
     """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``.
 
+    ``role="web"``: Slack's follow-up work is stored for a worker (``warroom worker``), which also runs the
+    scheduled jobs, the outbox and the drafts; this process keeps the alert intake and the room set-ups.
     In Socket Mode Slack's traffic arrives over the socket: ``/slack/events`` is not served at all (404).
     Over HTTP, settings whose signing secret would let anyone forge requests are refused (ConfigError).
+    ``on_start`` runs once the server is ready to serve, ``on_stop`` when it shuts down (``warroom serve``
+    starts and stops its worker process there).
     """
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}: one of {', '.join(ROLES)}")
     problems = [] if socket_mode else serving_problems(core.settings)
     if problems:
         raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
-    bolt = bolt or build_bolt(core)
+    web_only = role == "web"
+    if bolt is None:
+        bolt = build_bolt(core, deliver=not web_only)
+    writer = store_follow_ups(bolt, core.engine) if web_only else None
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         if scheduler and core.scheduler is None:
-            Scheduler(core)
+            Scheduler(core, start=not web_only)  # the web role only writes jobs; the worker runs them
         handler = None
         if socket_mode:
             from slack_bolt.adapter.socket_mode import SocketModeHandler  # Socket Mode only: not loaded over HTTP
 
             handler = SocketModeHandler(bolt, core.settings.slack_app_token)
             handler.connect()
-        monitoring_jobs.plan(core)  # connector polls, signal evaluation and retention (each plans its next run)
+        if not web_only:
+            monitoring_jobs.plan(core)  # connector polls, signal evaluation and retention (each plans its next run)
         core.submit(warm_up, core)
         resumed = resume_all(core)
         if resumed:
             log.info("resuming the set-up of incidents %s", resumed)
-        drafts = resume_drafts(core)
-        if drafts:
-            log.info("resuming the drafts of statements %s", drafts)
+        if not web_only:
+            drafts = resume_drafts(core)
+            if drafts:
+                log.info("resuming the drafts of statements %s", drafts)
         # Everything loaded so far lives as long as the process: keep it out of the collector's full
         # passes, which otherwise stop every thread for 100 ms and more (the slowest acks).
         gc.collect()
         gc.freeze()
+        if on_start is not None:
+            on_start()
         yield
+        if on_stop is not None:
+            on_stop()
+        if writer is not None:
+            writer.stop()
         if handler is not None:
             handler.close()
         replays.close()

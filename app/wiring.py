@@ -135,9 +135,10 @@ def _event(app: App, core: Core, event: str, listener: Listener, action: Action 
                                                 skip=skip)])
 
 
-def build_bolt(core: Core) -> App:
-    """The Bolt app with every listener, and the core's close hooks."""
-    app = new_app(core)
+def build_bolt(core: Core, *, verify: bool = True, deliver: bool = True) -> App:
+    """The Bolt app with every listener, and the core's close hooks (and the outbox's worker unless not
+    ``deliver``). ``verify=False``: requests come from the worker's queue, checked when they were accepted."""
+    app = new_app(core, verify=verify)
     router = CommandRouter(core, SUBCOMMANDS)
 
     def ack_command(ack: Ack, body: dict, respond) -> None:
@@ -184,7 +185,7 @@ def build_bolt(core: Core) -> App:
     for event in ("member_joined_channel", "member_left_channel"):
         _event(app, core, event, incidents.membership_changed, None, in_rooms_only=False)
 
-    wire_core(core)
+    wire_core(core, deliver=deliver)
     return app
 
 
@@ -200,7 +201,7 @@ EFFECT_HANDLERS = {
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
 
-def wire_core(core: Core) -> None:
+def wire_core(core: Core, *, deliver: bool = True) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
     if report_flows.publish_report not in core.close_hooks:
         core.close_hooks.append(report_flows.publish_report)
@@ -211,5 +212,5 @@ def wire_core(core: Core) -> None:
     reminders.register_all()
     core.plan_reminders = reminders.schedule_incident
     slack_effects.AFTER_POST.update(AFTER_POST)
-    if core.effects is None:
+    if core.effects is None and deliver:
         core.effects = Deliverer(core, EFFECT_HANDLERS).start()

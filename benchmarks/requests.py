@@ -1,20 +1,24 @@
-"""Signed Slack requests (commands and button clicks) built ahead of time, so sending them costs nothing."""
+"""Signed Slack requests (commands, clicks, modal submissions, events) built ahead of time, so sending them costs
+nothing."""
 
 from __future__ import annotations
 
 import json
+import secrets
+import time
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import parse_qs
 
 from app.sandbox.driver import SlackDriver
-from app.sandbox.interaction_state import interactive_elements
+from app.sandbox.interaction_state import interactive_elements, view_state
 
 
 @dataclass(frozen=True)
 class SignedRequest:
     """A request exactly as Slack would send it to the Request URL."""
 
-    kind: str  # command | click
+    kind: str  # command | click | submission | event
     label: str
     body: bytes
     headers: dict[str, str]
@@ -27,6 +31,10 @@ class SignedRequest:
         if not url and "payload" in fields:
             url = json.loads(fields["payload"][0]).get("response_url", "")
         return url.rsplit("/", 1)[-1] or None
+
+    def as_plan(self) -> dict[str, Any]:
+        """The request as the open-loop load generator reads it."""
+        return {"kind": self.kind, "label": self.label, "body": self.body.decode("utf-8"), "headers": self.headers}
 
 
 class RequestBuilder(SlackDriver):
@@ -44,6 +52,21 @@ class RequestBuilder(SlackDriver):
     def click_request(self, user: str, channel: str, ts: str, action_id: str, block_id: str) -> SignedRequest:
         request = self.click(user, channel, ts, action_id, block_id=block_id)
         return SignedRequest("click", action_id, request.body, request.headers)
+
+    def submission_request(self, user: str, view: dict[str, Any], values: dict[str, dict[str, Any]]) -> SignedRequest:
+        """A modal (as Slack stores it after views.open) submitted with values[block_id][action_id]."""
+        submitted = {**view, "state": {"values": view_state(view.get("blocks") or [], values)}}
+        payload = {"type": "view_submission", "token": self.verification_token, "api_app_id": self.api_app_id,
+                   "team": self._team(), "user": self._user(user), "enterprise": None, "is_enterprise_install": False,
+                   "trigger_id": self.fake.issue_trigger(user), "view": submitted, "response_urls": []}
+        request = self._post_payload(payload)
+        return SignedRequest("submission", view.get("callback_id", "view"), request.body, request.headers)
+
+    def event_request(self, event: dict[str, Any]) -> SignedRequest:
+        """An Events API delivery of ``event`` (nothing is stored in the fake: the bot only gets the event)."""
+        request = self.event({"ts": f"{time.time():.6f}", "event_ts": f"{time.time():.6f}", **event},
+                             event_id="Ev" + secrets.token_hex(6).upper())
+        return SignedRequest("event", event["type"], request.body, request.headers)
 
 
 def buttons(blocks: list[dict] | None, action_id: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""Scenario 1: from POST /alerts to a ready room, with every Slack call answered after a fixed latency."""
+"""Scenario 1: from POST /alerts to a ready room, with every Slack call answered after a fixed latency.
+
+Rooms come in pairs: a cold one, sent once the server's cache of user groups has expired (as the first
+alert of a quiet morning finds it), and a warm one right after it.
+"""
 
 from __future__ import annotations
 
@@ -69,7 +73,9 @@ def measure_room(stage: Stage, number: int, seen: set[tuple]) -> dict:
         message = next((m for m in stage.fake.messages(channel_id) if m.blocks), None)
         briefing_ts = message.ts if message else None
     pinned = stage.fake.pins(channel_id)
+    lookups = [c.at for c in calls if c.method in LOOKUPS]
     return {
+        "looked_up": bool(lookups), "last_lookup_at": max(lookups, default=None),
         "incident_id": incident_id, "intake_s": intake, "ready_s": last_answer - started,
         "db_ready_s": ready_at - started, "calls": len(room_calls),
         "methods": dict(Counter(c.method for c in room_calls)),
@@ -78,24 +84,46 @@ def measure_room(stage: Stage, number: int, seen: set[tuple]) -> dict:
     }
 
 
-def run(directory: Path, *, rooms: int, latency: float = 0.1) -> dict:
-    """Set up ``rooms`` rooms one after the other against a fake Slack that answers after ``latency``."""
-    with Stage(directory, latency=latency) as stage:
+def wait_expired(last_lookup: float, ttl: float) -> None:
+    """Until the server's cached user groups are older than ``ttl`` (the last look-up plus a margin)."""
+    expires = last_lookup + ttl + 0.2
+    while time.time() < expires:
+        time.sleep(min(0.1, max(expires - time.time(), 0.0)))
+
+
+def run(directory: Path, *, pairs: int, latency: float = 0.1, cache_ttl: float = 3.0) -> dict:
+    """``pairs`` of rooms (cold, then warm) set up one after the other against a fake Slack with ``latency``."""
+    with Stage(directory, latency=latency, env={"WARROOM_DIRECTORY_TTL": str(cache_ttl)}) as stage:
         quiet(stage)
-        seen: set[tuple] = set()
-        results = [measure_room(stage, number, seen) for number in range(rooms)]
+        last_lookup = max([c.at for c in stage.fake.calls if c.method in LOOKUPS], default=stage.started_at)
+        cold, warm = [], []
+        for pair in range(pairs):
+            wait_expired(last_lookup, cache_ttl)
+            seen: set[tuple] = set()  # after expiry the look-ups are due again, not redundant
+            cold.append(measure_room(stage, 2 * pair, seen))
+            warm.append(measure_room(stage, 2 * pair + 1, seen))
+            last_lookup = max([r["last_lookup_at"] or last_lookup for r in (cold[-1], warm[-1])])
+    if not all(r["looked_up"] for r in cold):
+        raise RuntimeError("a cold room made no user-group look-up: the cache did not expire as planned")
     chain = CHAIN * latency
-    ready = [r["ready_s"] for r in results]
+    limit = chain * 1.3
+    results = [*cold, *warm]
     return {
         "figures": [
-            figure("room.ready_ms", "Alert to room ready", "ms", [s * 1000 for s in ready],
-                   target=f"<= {chain * 1500:.0f} (1.5 x chain)", check=lambda v: v <= chain * 1500),
-            figure("room.ratio", "Room ready / dependent chain", "x", [s / chain for s in ready],
-                   target="<= 1.5", check=lambda v: v <= 1.5),
-            figure("room.calls", "Slack calls per room", "calls", [r["calls"] for r in results]),
+            figure("room.cold_ms", "Alert to room ready, cold (user groups looked up again)", "ms",
+                   [r["ready_s"] * 1000 for r in cold], target=f"<= {limit * 1000:.0f} (1.3 x chain)",
+                   check=lambda v: v <= limit * 1000),
+            figure("room.cold_ratio", "Cold room ready / dependent chain", "x", [r["ready_s"] / chain for r in cold],
+                   target="<= 1.3", check=lambda v: v <= 1.3),
+            figure("room.ready_ms", "Alert to room ready, warm", "ms", [r["ready_s"] * 1000 for r in warm],
+                   target=f"<= {limit * 1000:.0f} (1.3 x chain)", check=lambda v: v <= limit * 1000),
+            figure("room.ratio", "Warm room ready / dependent chain", "x", [r["ready_s"] / chain for r in warm],
+                   target="<= 1.3", check=lambda v: v <= 1.3),
+            figure("room.calls", "Slack calls per room (warm)", "calls", [r["calls"] for r in warm]),
+            figure("room.cold_calls", "Slack calls per room (cold)", "calls", [r["calls"] for r in cold]),
             figure("room.redundant_calls", "Redundant Slack calls per room", "calls",
                    [len(r["redundant"]) for r in results], target="0", check=lambda v: v == 0),
             figure("room.intake_ms", "Intake answer (POST /alerts)", "ms", [r["intake_s"] * 1000 for r in results]),
         ],
-        "details": {"latency_s": latency, "chain_s": chain, "rooms": results},
+        "details": {"latency_s": latency, "chain_s": chain, "cache_ttl_s": cache_ttl, "cold": cold, "warm": warm},
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import shutil
 import signal
 import tempfile
@@ -12,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import acks, room, status, storm
+from benchmarks import acks, memory, ratelimits, room, stage, status, storm
 from benchmarks.machine import describe
 from benchmarks.report import table, write
 from benchmarks.stage import ROOT, clear_proxies
@@ -21,16 +22,23 @@ RESULTS = ROOT / "benchmarks" / "results.json"
 
 # Each scenario with its full and quick settings.
 SETTINGS: dict[str, dict[str, dict]] = {
-    "room": {"full": {"rooms": 10}, "quick": {"rooms": 5}},
-    "acks": {"full": {"rooms": 4, "windows": 3, "seconds": 10.0}, "quick": {"rooms": 4, "windows": 2, "seconds": 5.0}},
-    "storm": {"full": {"alerts": 10_000, "seconds": 60.0, "burst_size": 200, "capacity_runs": 3,
+    "room": {"full": {"pairs": 5}, "quick": {"pairs": 2}},
+    "acks": {"full": {"rooms": 4, "windows": 3, "seconds": 10.0, "rate": 100.0},
+             "quick": {"rooms": 4, "windows": 2, "seconds": 5.0, "rate": 100.0}},
+    "storm": {"full": {"alerts": 10_000, "rate": 500.0, "burst_size": 200, "capacity_runs": 3,
                        "capacity_alerts": 3000},
-              "quick": {"alerts": 2500, "seconds": 15.0, "burst_size": 100, "capacity_runs": 2,
-                        "capacity_alerts": 1000}},
+              "quick": {"alerts": 2500, "rate": 500.0, "burst_size": 100, "capacity_runs": 1,
+                        "capacity_alerts": 1000, "rooms_timeout": None}},
     "status": {"full": {"repeats": 10}, "quick": {"repeats": 5}},
+    "memory": {"full": {"alerts": 10_000}, "quick": {"alerts": 2000}},
+    "limits": {"full": {"low": 50}, "quick": {"low": 50}},
 }
 RUNNERS: dict[str, Callable[..., dict]] = {"room": room.run, "acks": acks.run, "storm": storm.run,
-                                           "status": status.run}
+                                           "status": status.run, "memory": memory.run, "limits": ratelimits.run}
+
+
+def load_average() -> list[float] | None:
+    return [round(x, 2) for x in os.getloadavg()] if hasattr(os, "getloadavg") else None
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -41,6 +49,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", type=Path, help=f"JSON file (default: {RESULTS.relative_to(ROOT)} for a full run, "
                                                  "a temporary file otherwise)")
     parser.add_argument("--keep", action="store_true", help="keep the working folder (databases, server logs)")
+    parser.add_argument("--one-process", action="store_true",
+                        help="serve the bot as one process (warroom serve --one-process), to compare with the split")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a figure misses its target")
     return parser.parse_args(argv)
 
@@ -79,9 +89,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     clear_proxies()
     _stop_on_sigterm()
+    stage.SERVE_OPTIONS[:] = ["--one-process"] if args.one_process else []
     names = [name for name in RUNNERS if not args.only or name in args.only]
     mode = "quick" if args.quick else "full"
-    complete = mode == "full" and len(names) == len(RUNNERS)
+    complete = mode == "full" and len(names) == len(RUNNERS) and not args.one_process
     out = args.out or (RESULTS if complete else Path(tempfile.gettempdir()) / "warroom-bench-results.json")
     machine = describe(ROOT)
     workdir = Path(tempfile.mkdtemp(prefix="warroom-bench-"))
@@ -93,7 +104,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"working folder kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    load_at_end = load_average()
     results = {"suite": "warroom benchmarks", "mode": mode, "scenarios": names,
+               "process_model": "one process" if args.one_process else "web and worker",
+               "load_average_end": load_at_end,
                "started_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(started)),
                "duration_s": round(time.time() - started, 1), "machine": machine,
                "figures": [f.as_dict() for f in figures], "details": details, "errors": errors}
@@ -101,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(figures))
     print(f"\nmachine: {machine['cpus']} x {machine['cpu_model']}, Python {machine['python']}, "
-          f"load at start {machine['load_average']}")
+          f"load average (1, 5, 15 min) at start {machine['load_average']}, at the end {load_at_end}")
     print(f"results: {out}")
     for name, error in errors.items():
         print(f"{name} did not finish: {error}")

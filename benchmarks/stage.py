@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 ALERT_TOKEN = "bench-alert-token"
 SIGNING_SECRET = "bench-signing-secret"
 BOT_TOKEN = "xoxb-sandbox"
+SERVE_OPTIONS: list[str] = []  # e.g. ["--one-process"]: the whole bot in one process, as before the split
 PROXY_VARIABLES = ("HTTPS_PROXY", "HTTP_PROXY", "https_proxy", "http_proxy", "ALL_PROXY", "all_proxy")
 
 
@@ -36,11 +37,13 @@ class Stage:
     """Starts the fakes and ``python -m app serve`` against them; always stop() it (or use ``with``)."""
 
     def __init__(self, directory: Path, *, latency: float = 0.0, model_delay: float | None = None,
-                 seed: Callable[[Stage], None] | None = None) -> None:
+                 seed: Callable[[Stage], None] | None = None, env: dict[str, str] | None = None,
+                 rate_limits: bool = False) -> None:
         self.directory = directory
         self.directory.mkdir(parents=True, exist_ok=True)
         self.workspace = Workspace.demo()
-        self.fake = FakeSlack(self.workspace, latency=latency)
+        self.fake = FakeSlack(self.workspace, latency=latency, enforce_rate_limits=rate_limits)
+        self.extra_env = dict(env or {})
         self.model = FakeOpenAI(delay=model_delay) if model_delay is not None else None
         self.database_url = f"sqlite:///{directory / 'warroom.db'}"
         self.seed = seed
@@ -69,6 +72,7 @@ class Stage:
             "WARROOM_ROSTER": str(roster),
             "WARROOM_ALERT_TOKEN": ALERT_TOKEN,
         })
+        env.update(self.extra_env)
         if self.model is not None:
             env.update({"OPENAI_API_KEY": "bench-key", "OPENAI_BASE_URL": self.model.base_url,
                         "WARROOM_LLM_TIMEOUT": str(max(25.0, (self.model.delay or 0) + 5))})
@@ -83,7 +87,7 @@ class Stage:
             self.seed(self)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port), *SERVE_OPTIONS],
             cwd=self.directory, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.http = httpx.Client(base_url=self.url, trust_env=False, timeout=30)
@@ -123,6 +127,45 @@ class Stage:
         values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines()
                   if line.startswith(("VmRSS", "VmHWM"))}
         return {"rss": values.get("VmRSS", 0.0), "peak": values.get("VmHWM", 0.0)}
+
+    def processes(self) -> list[int]:
+        """The server's process and every process it started (a worker role, when it runs apart)."""
+        found, queue = [], [self.process.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            for task in Path(f"/proc/{pid}/task").glob("*"):  # children of any of its threads
+                try:
+                    queue += [int(child) for child in (task / "children").read_text().split()]
+                except OSError:
+                    continue
+        return found
+
+    def memory(self) -> list[dict]:
+        """Per process of the server: pid, role (its command), resident and peak memory in MB (Linux only)."""
+        out = []
+        for pid in self.processes():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            values = {line.split(":")[0]: int(line.split()[1]) / 1024 for line in status.splitlines()
+                      if line.startswith(("VmRSS", "VmHWM"))}
+            words = [w.decode(errors="replace") for w in command if w]
+            role = next((w for w in words if w in ("serve", "web", "worker")), " ".join(words[-3:]))
+            if role == "serve" and "--one-process" not in words:
+                role = "web"  # warroom serve is the web role, with its worker as a child process
+            out.append({"pid": pid, "role": role, "rss": values.get("VmRSS", 0.0), "peak": values.get("VmHWM", 0.0)})
+        return out
+
+    def loaded(self, pid: int, names: tuple[str, ...]) -> dict[str, bool]:
+        """Which of these names appear among the files a process has mapped (its native libraries)."""
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            return {}
+        return {name: name in maps for name in names}
 
     def _quiet_fakes(self) -> None:
         """Requests cut off when the server stops are expected: do not print their tracebacks."""

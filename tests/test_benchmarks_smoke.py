@@ -8,7 +8,7 @@ from benchmarks import main, runner
 
 
 def test_benchmark_suite_runs_a_tiny_room_scenario(tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(runner.SETTINGS["room"], "quick", {"rooms": 1})
+    monkeypatch.setitem(runner.SETTINGS["room"], "quick", {"pairs": 1})
     out = tmp_path / "results.json"
 
     assert main(["--quick", "--only", "room", "--out", str(out)]) == 0
@@ -17,5 +17,8 @@ def test_benchmark_suite_runs_a_tiny_room_scenario(tmp_path, monkeypatch, capsys
     figures = {f["key"]: f for f in results["figures"]}
     assert results["errors"] == {}
     assert figures["room.calls"]["runs"] == 1 and figures["room.calls"]["median"] >= 3
+    # the cold room looked the user groups up again, the warm one did not
+    assert figures["room.cold_calls"]["median"] > figures["room.calls"]["median"]
     assert results["machine"]["cpus"] >= 1
-    assert "Alert to room ready" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Alert to room ready, cold" in printed and "load average" in printed

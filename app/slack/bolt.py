@@ -50,14 +50,19 @@ def dedupe_events(recent: RecentEvents):
     return middleware
 
 
-def new_app(core: Core) -> App:
-    """A Bolt app that acks in the request's thread and runs follow-up work on threads of its own."""
+def new_app(core: Core, *, verify: bool = True) -> App:
+    """A Bolt app that acks in the request's thread and runs follow-up work on threads of its own.
+
+    ``verify=False`` is for the worker role only: its requests come from the database, where the web role
+    stored them after checking Slack's signature (which would have expired by the time a worker catches up).
+    """
     # Every listener acks at once and does its work lazily: ack in the request's own thread
     # (process_before_response) so that acks never queue behind slow lazy work (a 20 s model call) in
     # Bolt's executor, and give the lazy work enough threads of its own.
     app = App(
         client=core.slack,
         signing_secret=core.settings.slack_signing_secret,
+        request_verification_enabled=verify,
         token_verification_enabled=False,
         process_before_response=True,
         ignoring_self_events_enabled=True,

@@ -110,11 +110,11 @@ class Request:
 Listener = Callable[[Request], None]
 
 
-def _user(body: dict) -> str:
+def user_of(body: dict) -> str:
     return body.get("user_id") or (body.get("user") or {}).get("id") or (body.get("event") or {}).get("user") or ""
 
 
-def _channel(body: dict) -> str | None:
+def channel_of(body: dict) -> str | None:
     return body.get("channel_id") or (body.get("channel") or {}).get("id") or None
 
 
@@ -135,7 +135,7 @@ def prepare(req: Request, *, action: Action | None, needs_incident: bool,
 def handle(core: Core, body: dict, respond, listener: Listener, *, name: str, action: Action | None,
            needs_incident: bool, incident_of: IncidentOf = incident_of_channel, args: str = "") -> None:
     """One request, one way through: prepare, then the listener, all behind the one error path."""
-    req = Request(core, _user(body), _channel(body), body, args=args, respond=respond)
+    req = Request(core, user_of(body), channel_of(body), body, args=args, respond=respond)
     try:
         prepare(req, action=action, needs_incident=needs_incident, incident_of=incident_of)
         listener(req)

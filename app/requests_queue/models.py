@@ -1,0 +1,30 @@
+"""The table of accepted Slack requests: the raw body the web role verified, and which follow-up to run.
+
+A row is written before Slack gets its ack, claimed by one worker with a conditional UPDATE (a lease that
+expires if that worker dies), and deleted when the follow-up is done. Rows a worker gave up on stay, with
+``status = 'failed'`` and the error, for whoever runs the bot.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, SQLModel
+
+from app.timeutil import utcnow
+
+
+class AcceptedRequest(SQLModel, table=True):
+    __tablename__ = "accepted_requests"
+
+    id: int | None = Field(default=None, primary_key=True)
+    function: str  # the name of the Bolt lazy listener that does the follow-up work
+    content_type: str
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    received_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="waiting", index=True)  # waiting | failed
+    attempts: int = 0
+    claimed_by: str | None = None
+    claimed_until: datetime | None = None
+    last_error: str | None = None

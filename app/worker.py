@@ -1,0 +1,164 @@
+"""The worker role: runs the follow-up work of the Slack requests the web role accepted.
+
+It claims stored requests (app/requests_queue) and hands each to its own Bolt app as a "lazy only" request,
+so the listener runs through the one pipeline (app/slack/pipeline.py: context, permission, error path) exactly
+as it would have run in the web process. A follow-up that returns is deleted; one whose worker died comes
+back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it failed, with a reference.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_bolt.context.respond import Respond
+from slack_bolt.request import BoltRequest
+
+from app.core import Core
+from app.monitoring import jobs as monitoring_jobs
+from app.requests_queue.models import AcceptedRequest
+from app.requests_queue.store import claim, finish, give_up, worker_name
+from app.scheduling.scheduler import Scheduler
+from app.slack.bolt import LAZY_WORKERS
+from app.slack.pipeline import Request, answer_failure, channel_of, user_of
+from app.statements.flows import resume_drafts
+from app.wiring import build_bolt
+
+log = logging.getLogger(__name__)
+MAX_ATTEMPTS = 3
+POLL_SECONDS = 0.05  # how soon a request stored by another process is seen; a wake() in this one is at once
+
+
+def lazy_request(row: AcceptedRequest) -> BoltRequest:
+    """The stored request as Bolt's own "run only this lazy listener" request (as its AWS Lambda adapter sends)."""
+    return BoltRequest(body=row.body, headers={"content-type": [row.content_type], "x-slack-bolt-lazy-only": ["1"],
+                                               "x-slack-bolt-lazy-function-name": [row.function]})
+
+
+class Worker:
+    """Claims accepted requests and runs them on ``threads`` threads; ``start()`` it, ``stop()`` it."""
+
+    def __init__(self, core: Core, bolt: App, *, threads: int = LAZY_WORKERS, poll: float = POLL_SECONDS) -> None:
+        self.core, self.bolt = core, bolt
+        self.threads, self.poll = threads, poll
+        self.name = worker_name()
+        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="warroom-worker")
+        self._wake = threading.Event()
+        self._stopped = threading.Event()
+        self._busy = 0
+        self._done: list[int] = []  # finished follow-ups, deleted together before the next claim
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="warroom-worker-claims", daemon=True)
+
+    def start(self) -> Worker:
+        self._thread.start()
+        return self
+
+    def wake(self) -> None:
+        """Look for work now (a request was just accepted in this process)."""
+        self._wake.set()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopped.set()
+        self._wake.set()
+        self._thread.join(timeout)
+        self._pool.shutdown(wait=True)
+        self._forget_done()
+
+    def _loop(self) -> None:
+        while True:
+            self._forget_done()
+            if self._stopped.is_set():
+                return
+            with self._lock:
+                free = self.threads - self._busy
+            rows: list[AcceptedRequest] = []
+            if free > 0:
+                try:
+                    rows = claim(self.core.engine, self.name, free)
+                except Exception:  # the database is away for a moment: try again at the next poll
+                    log.exception("could not claim accepted requests")
+            for row in rows:
+                with self._lock:
+                    self._busy += 1
+                self._pool.submit(self._run, row)
+            if not rows:
+                self._wake.wait(self.poll)
+                self._wake.clear()
+
+    def _forget_done(self) -> None:
+        with self._lock:
+            done, self._done = self._done, []
+        try:
+            finish(self.core.engine, done)
+        except Exception:  # the rows come back after their lease and run again: better twice than never
+            log.exception("could not delete finished requests %s", done)
+
+    def _run(self, row: AcceptedRequest) -> None:
+        try:
+            self.run_one(row)
+        except Exception:
+            log.exception("accepted request %s could not be run; it is tried again after its lease", row.id)
+        finally:
+            with self._lock:
+                self._busy -= 1
+            self._wake.set()
+
+    def run_one(self, row: AcceptedRequest) -> None:
+        assert row.id is not None
+        if row.attempts > MAX_ATTEMPTS:
+            self._give_up(row, f"stopped after {MAX_ATTEMPTS} attempts that did not finish")
+            return
+        response = self.bolt.dispatch(lazy_request(row))
+        if response.status == 200:
+            with self._lock:
+                self._done.append(row.id)
+        else:
+            self._give_up(row, f"no listener {row.function} took it (HTTP {response.status}: {response.body})")
+
+    def _give_up(self, row: AcceptedRequest, why: str) -> None:
+        """Keep the row as failed and tell the person through the one error path (with a reference)."""
+        assert row.id is not None
+        give_up(self.core.engine, row.id, why)
+        body = lazy_request(row).body
+        urls: list[dict] = body.get("response_urls") or []
+        url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
+        req = Request(self.core, user_of(body), channel_of(body), body,
+                      respond=Respond(response_url=url) if url else None)
+        answer_failure(req, row.function, RuntimeError(f"accepted request {row.id}: {why}"))
+
+
+def watch_parent(parent: int, stop: threading.Event, every: float = 1.0) -> threading.Thread:
+    """Set ``stop`` when the process that started this one is gone (``warroom serve`` was killed)."""
+
+    def watch() -> None:
+        while not stop.wait(every):
+            if os.getppid() != parent:
+                log.warning("the serving process %s is gone: the worker stops", parent)
+                stop.set()
+
+    thread = threading.Thread(target=watch, name="warroom-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def run(core: Core, stop: threading.Event) -> None:
+    """The worker role until ``stop`` is set: accepted requests, scheduled jobs, the outbox and the drafts."""
+    bolt = build_bolt(core, verify=False)
+    if core.scheduler is None:
+        Scheduler(core)
+    monitoring_jobs.plan(core)
+    drafts = resume_drafts(core)
+    if drafts:
+        log.info("resuming the drafts of statements %s", drafts)
+    worker = Worker(core, bolt).start()
+    gc.collect()
+    gc.freeze()  # what start-up loaded lives as long as the process: keep it out of full collections
+    log.info("worker %s is taking accepted requests", worker.name)
+    stop.wait()
+    worker.stop()
+    core.shutdown()
