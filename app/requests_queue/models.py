@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Column, Text
 from sqlmodel import Field, SQLModel
 
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -22,9 +23,9 @@ class AcceptedRequest(SQLModel, table=True):
     function: str  # the name of the Bolt lazy listener that does the follow-up work
     content_type: str
     body: str = Field(sa_column=Column(Text, nullable=False))
-    received_at: datetime = Field(default_factory=utcnow)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     status: str = Field(default="waiting", index=True)  # waiting | failed
     attempts: int = 0
     claimed_by: str | None = None
-    claimed_until: datetime | None = None
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None

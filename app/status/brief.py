@@ -29,6 +29,8 @@ from app.status.views import metric_text, next_update_text, statement_text
 from app.tasks.models import Task
 from app.timeutil import as_utc, local_clock, local_datetime
 
+PLACEHOLDER = say("en", "brief.placeholder")  # in an English incident
+
 log = logging.getLogger(__name__)
 
 RECENT_EVENTS = 25
