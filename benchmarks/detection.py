@@ -70,15 +70,17 @@ class Watch:
         self.volume, self.reach = volume, reach
         self.last: dict[str, int] = {}
         self.noise: tuple[int, float] | None = None  # the burstiness, re-measured every hour
+        self.z, self.h = volume.burst_z(), volume.buildup_z()
+        self.cache: dict = {}  # the build-up test's windows already scored
 
     def alerts_at(self, counts: detection.Series, minute: int, posts: list[detection.Post]) -> list[str]:
         fired = []
         history = counts.view(minute - HISTORY, minute)
         if self.noise is None or minute - self.noise[0] >= 60:
             self.noise = (minute, detection.burstiness(history, self.volume.window_minutes))
-        found = detection.volume(history, START + timedelta(minutes=minute), noise=self.noise[1],
-                                 window=self.volume.window_minutes, z=self.volume.z, min_ratio=self.volume.min_ratio,
-                                 min_mentions=self.volume.min_mentions)
+        found = detection.volume(counts.view(0, minute), START + timedelta(minutes=minute), noise=self.noise[1],
+                                 window=self.volume.window_minutes, z=self.z, h=self.h, cache=self.cache,
+                                 min_ratio=self.volume.min_ratio, min_mentions=self.volume.min_mentions)
         if found:
             fired.append("volume")
         if detection.reach(posts, followers=self.reach.followers,

@@ -10,7 +10,6 @@ repeat to the incident it opened.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,9 +19,12 @@ from sqlmodel import Session
 from app.alerts import flows
 from app.alerts.parsers import AlertIn
 from app.db import transaction
-from app.monitoring import detection, metrics
+from app.incidents import briefing
+from app.incidents.models import Incident
+from app.monitoring import calm, detection, metrics, trend
 from app.monitoring.definitions import Monitor
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
+from app.monitoring.quoting import mask_handles, quote
 from app.monitoring.runtime import get as monitoring
 from app.monitoring.store import minute_of
 from app.severity import Severity
@@ -30,7 +32,6 @@ from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 REACH_WINDOW = 60  # minutes in which a post's reach counts
-QUOTE_MAX = 280
 TOP_POSTS = 3
 
 
@@ -86,9 +87,11 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     volume = monitor.signals.volume
     window = volume.window_minutes if volume else 10
     if volume:
-        history = detection.HISTORY_DAYS * detection.DAY + window + detection.SMOOTH
-        found = detection.volume(counts(session, monitor.id, end, history), end, window=window, z=volume.z,
-                                 min_ratio=volume.min_ratio, min_mentions=volume.min_mentions, kind=volume.kind)
+        history = (detection.HISTORY_DAYS * detection.DAY + window * detection.BUILDUP_STEPS
+                   + detection.SMOOTH_MAX)
+        found = detection.volume(counts(session, monitor.id, end, history), end, window=window,
+                                 z=volume.burst_z(), h=volume.buildup_z(), min_ratio=volume.min_ratio,
+                                 min_mentions=volume.min_mentions, kind=volume.kind)
         findings += [found] if found else []
     negative = monitor.signals.negative
     if negative:
@@ -111,14 +114,9 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     return [], []
 
 
-_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?")
-
-
 def _quote(post: detection.Post) -> str:
     """The post as received, handles (``@ann``, ``@ann@x.social``) masked, on one line, shortened."""
-    text = _HANDLE.sub("@…", " ".join(post.text.split()))
-    text = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
-    return f"“{text}” ({post.platform}, {post.followers:,} followers, {post.engagement:,} engagements)"
+    return quote(post.text, post.platform, post.followers, post.engagement)
 
 
 def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], top: list[detection.Post]) -> AlertIn:
@@ -133,7 +131,7 @@ def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], 
     metrics = {f"{f.signal}_{name}": float(value) for f in findings for name, value in f.figures.items()}
     raw = {"monitor": monitor.id, "findings": [{"signal": f.signal, "severity": f.severity.value,
                                                "summary": f.summary, "figures": f.figures} for f in findings],
-           "top_posts": [{"platform": p.platform, "text": _HANDLE.sub("@…", p.text), "followers": p.followers,
+           "top_posts": [{"platform": p.platform, "text": mask_handles(p.text), "followers": p.followers,
                           "engagement": p.engagement} for p in top]}
     return AlertIn(source="monitoring", kind=kind, title=title[:500], description="\n".join(lines), severity=severity,
                    dedup_key=f"monitor:{monitor.id}:{kind}", labels={"monitor": monitor.id, "signals": ",".join(names)},
@@ -159,6 +157,12 @@ def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> lis
         due = {kind: found for kind, found in by_kind.items()
                if _due(session, monitor, kind, max((f.severity for f in found), key=lambda s: s.rank), now, cooldown)}
     raised = []
+    try:
+        calm.check(core, monitor, minute_of(now), lambda minutes: _counts(core, monitor.id, minute_of(now), minutes))
+        if minute_of(now).minute % trend.BUCKET_MINUTES == 0:  # a quarter hour of the trend is complete
+            refresh_briefings(core, monitor.id)
+    except Exception:  # the room's extras never stop the signals
+        log.exception("the calm-down check or briefing refresh of monitor %s failed", monitor.id)
     for kind, found in due.items():
         alert = build_alert(monitor, kind, found, top)
         result = flows.receive(core, alert)
@@ -172,6 +176,26 @@ def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> lis
         raised.append(Raised(monitor.id, kind, alert.severity.value, [f.signal for f in found], result.alert_id,
                              result.incident_id, result.status))
     return raised
+
+
+def _counts(core, monitor_id: str, end: datetime, minutes: int) -> list[int]:
+    with Session(core.engine) as session:
+        return counts(session, monitor_id, end, minutes)
+
+
+def refresh_briefings(core, monitor_id: str) -> int:
+    """Ask for the headline briefing of each open incident this monitor raised to be brought up to date (its
+    trend moved on); returns how many."""
+    with transaction(core.engine) as session:
+        ids = select(MonitorSignal.incident_id).where(MonitorSignal.monitor_id == monitor_id,
+                                                      MonitorSignal.incident_id.is_not(None))
+        incidents = list(session.execute(select(Incident.id).where(Incident.id.in_(ids), Incident.status == "open",
+                                                                   Incident.briefing_ts.is_not(None))).scalars())
+        for incident_id in incidents:
+            briefing.enqueue_refresh(session, incident_id)
+    if incidents:
+        core.deliver()
+    return len(incidents)
 
 
 def evaluate_all(core, now: datetime | None = None) -> list[Raised]:
