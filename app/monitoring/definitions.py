@@ -120,6 +120,26 @@ class MastodonSource(_Strict):
     every_seconds: int = Field(60, ge=10)
 
 
+class BlueskySource(_Strict):
+    """Bluesky's post search (``app.bsky.feed.searchPosts``) for each of ``terms``; the handle and app password
+    come from the environment variables named here (without them, the public AppView is searched)."""
+
+    type: Literal["bluesky"]
+    terms: list[str] = Field(min_length=1)
+    service_url: str = "https://bsky.social"
+    handle_env: str | None = "BLUESKY_HANDLE"
+    password_env: str | None = "BLUESKY_APP_PASSWORD"
+    language: str | None = None  # only posts in this language (e.g. de)
+    every_seconds: int = Field(60, ge=10)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        if any(not term.strip() for term in value):
+            raise ValueError("an empty search term")
+        return value
+
+
 class FeedSource(_Strict):
     type: Literal["feed"]
     url: str
@@ -134,7 +154,7 @@ class Monitor(_Strict):
     risk_terms: RiskTerms = RiskTerms()
     signals: Signals = Signals()
     calm: CalmDown | None = CalmDown()
-    sources: list[Annotated[MastodonSource | FeedSource, Field(discriminator="type")]] = []
+    sources: list[Annotated[MastodonSource | FeedSource | BlueskySource, Field(discriminator="type")]] = []
 
     @field_validator("id")
     @classmethod

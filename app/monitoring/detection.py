@@ -45,6 +45,7 @@ _Z90 = _NORMAL.inv_cdf(0.9)
 _GRID = [(z / 4, _NORMAL.pdf(z / 4) / 4) for z in range(-24, 25)]  # standard normal quantiles and weights
 _COARSE = [(z / 2, _NORMAL.pdf(z / 2) / 2) for z in range(-8, 9)]  # enough for scores within a few sigma
 EXACT_BELOW = 20.0  # expected mentions a window under which scores use exact Poisson tails
+ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on small counts
 
 
 WEEK = 7 * DAY
@@ -241,13 +242,22 @@ def z_score(observed: float, base: Baseline) -> float:
     return math.inf if p <= 1e-300 else -_NORMAL.inv_cdf(min(p, 0.5))
 
 
+def rough(observed: float, base: Baseline) -> float:
+    """A cheap first look at ``score`` on the Anscombe scale (a Poisson count varies by about 1 there, a log-normal
+    rate adds ``spread**2 * expected``); on small counts it may fall short of the exact score by ``ROUGH_MARGIN``."""
+    spread = base.spread
+    return (_anscombe(observed) - _anscombe(base.expected)) / math.sqrt(1 + spread * spread * base.expected)
+
+
 def score(observed: float, base: Baseline) -> float:
     """How unusual ``observed`` is, as a standard normal score: about N(0, 1) when the baseline holds, negative
-    below it. Below ``EXACT_BELOW`` expected mentions the mid-p tail
-    probability of the Poisson counts with a log-normal rate; above, the Anscombe scale (nearly normal there)."""
-    spread = base.spread
+    below it. Below ``EXACT_BELOW`` expected mentions the mid-p tail probability of the Poisson counts with a
+    log-normal rate; above, on the log scale, where the rate's bursts are normal and the Poisson part nearly so
+    (a large count is then judged by the bursts' own skewed tail, not a symmetric one)."""
     if base.expected >= EXACT_BELOW:
-        found = (_anscombe(observed) - _anscombe(base.expected)) / math.sqrt(1 + spread * spread * base.expected)
+        spread = base.spread
+        variance = spread * spread + 1 / (base.expected + 0.5)
+        found = (math.log((observed + 0.5) / (base.expected + 0.5)) + spread * spread / 2) / math.sqrt(variance)
     else:
         x = int(math.ceil(observed))
         p = (tail(x, base, _COARSE) + tail(x + 1, base, _COARSE)) / 2
@@ -280,13 +290,15 @@ class Buildup:
 
 
 def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float | None = None,
-            steps: int = BUILDUP_STEPS, cache: dict | None = None) -> Buildup | None:
+            steps: int = BUILDUP_STEPS, cache: dict | None = None, at_least: float | None = None) -> Buildup | None:
     """The largest excess of the last 2 to ``steps`` windows of ``window`` minutes over their baseline, as a normal
     score (``score``): Poisson counts, each window's rate varying by the burstiness, and the baseline's own
     error shared by all of them (it comes from the same days, so it does not average out over a run).
 
     ``cache`` (keyed by a window's end as an index into ``counts`` and the noise) spares rescoring the windows a
-    replay has seen. None with too little history for a baseline.
+    replay has seen. With ``at_least``, runs whose rough score (``rough``) is far below it keep that score
+    rather than the exact one (the answer to "is any run above ``at_least``" is the same, at a fraction of
+    the cost). None with too little history for a baseline.
     """
     n = len(counts)
     noise = burstiness(counts, window) if noise is None else noise
@@ -320,7 +332,10 @@ def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noi
         # the run's count: Poisson with a rate that varies by the bursts (independent per window) and by the
         # baseline's shared error, as one log-normal spread
         spread = math.sqrt(bursts + (shared * wanted) ** 2) / wanted
-        statistic = score(seen, Baseline(wanted, spread, 0))
+        run = Baseline(wanted, spread, 0)
+        statistic = rough(seen, run)
+        if at_least is None or statistic >= at_least - ROUGH_MARGIN:
+            statistic = score(seen, run)
         if best is None or statistic > best.statistic:
             best = Buildup(statistic, length * window, seen, wanted, windows[0][0], windows[0][1])
     return best
@@ -348,7 +363,7 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
     if base is None:
         return None
     ratio = observed / max(base.expected, 1.0)
-    if observed >= min_mentions and ratio >= min_ratio:
+    if observed >= min_mentions and ratio >= min_ratio and rough(observed, base) >= z - ROUGH_MARGIN:
         found = z_score(observed, base)
         if found >= z:
             return Finding("volume", kind, volume_severity(ratio),
@@ -358,7 +373,7 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                             "z": round(min(found, 99.0), 2), "window_minutes": window})
     if h is None:
         return None
-    rise = buildup(counts, end, window=window, noise=base.noise, cache=cache)
+    rise = buildup(counts, end, window=window, noise=base.noise, cache=cache, at_least=h)
     if rise is None or rise.statistic < h or rise.observed - rise.expected < min_mentions:
         return None
     latest_ratio = rise.latest / max(rise.latest_expected, 1.0)
