@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.db import transaction
 from app.effects import service as effects
@@ -80,12 +80,12 @@ def calm_for(counts: list[int], end: datetime, *, window: int, minutes: int, wit
 
 def _open_incidents(session: Session, monitor_id: str) -> list[Incident]:
     """Open incidents this monitor raised that have not been told yet."""
-    told = select(CalmSuggestion.incident_id)
-    ids = select(MonitorSignal.incident_id).where(MonitorSignal.monitor_id == monitor_id,
-                                                  MonitorSignal.incident_id.is_not(None),  # type: ignore[union-attr]
-                                                  MonitorSignal.incident_id.not_in(told))  # type: ignore[union-attr]
-    return list(session.execute(select(Incident).where(Incident.id.in_(ids),  # type: ignore[union-attr]
-                                                       Incident.status == "open")).scalars())
+    told = select(col(CalmSuggestion.incident_id))
+    ids = select(col(MonitorSignal.incident_id)).where(col(MonitorSignal.monitor_id) == monitor_id,
+                                                       col(MonitorSignal.incident_id).is_not(None),
+                                                       col(MonitorSignal.incident_id).not_in(told))
+    return list(session.execute(select(Incident).where(col(Incident.id).in_(ids),
+                                                       col(Incident.status) == "open")).scalars())
 
 
 def peak_per_hour(counts: list[int], since: int) -> int:

@@ -68,6 +68,7 @@ def poll(core, ident: str, now: datetime | None = None) -> Polled:
     with Session(core.engine) as session:
         state = session.get(ConnectorState, ident) or ConnectorState(id=ident, monitor_id=monitor.id, kind=source.type)
         session.expunge_all()
+    error: str | None = None
     try:
         posts, cursor = _fetch(source, state, now)
         stored = store_posts(core, posts, now)
@@ -85,7 +86,7 @@ def poll(core, ident: str, now: datetime | None = None) -> Polled:
         state.failures, state.last_error, state.last_ok_at = 0, None, now
         state.next_attempt_at = now + every
         metrics.record_stored(stored)
-        outcome, error = "ok", None
+        outcome = "ok"
     state.last_attempt_at = now
     with transaction(core.engine) as session:
         session.merge(state)

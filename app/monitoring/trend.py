@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.incidents.models import Incident
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
@@ -43,16 +43,17 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
     """
     now = now or utcnow()
     with Session(core.engine) as session:
-        signal = session.execute(select(MonitorSignal).where(MonitorSignal.incident_id == incident_id)
-                                 .order_by(MonitorSignal.fired_at).limit(1)).scalars().first()
+        signal = session.execute(select(MonitorSignal).where(col(MonitorSignal.incident_id) == incident_id)
+                                 .order_by(col(MonitorSignal.fired_at)).limit(1)).scalars().first()
         incident = session.get(Incident, incident_id)
         if signal is None or incident is None:
             return None
         since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
-        rows = session.execute(select(MentionRollup.minute, func.sum(MentionRollup.mentions),
-                                      func.sum(MentionRollup.scored), func.sum(MentionRollup.negative))
-                               .where(MentionRollup.monitor_id == signal.monitor_id, MentionRollup.minute >= since,
-                                      MentionRollup.minute < now).group_by(MentionRollup.minute)).all()
+        rows = session.execute(select(col(MentionRollup.minute), func.sum(col(MentionRollup.mentions)),
+                                      func.sum(col(MentionRollup.scored)), func.sum(col(MentionRollup.negative)))
+                               .where(col(MentionRollup.monitor_id) == signal.monitor_id,
+                                      col(MentionRollup.minute) >= since, col(MentionRollup.minute) < now)
+                               .group_by(col(MentionRollup.minute))).all()
     buckets: dict[int, list[int]] = {}
     for minute, mentions, scored, negative in rows:
         index = int((as_utc(minute) - since) / BUCKET)
@@ -127,22 +128,22 @@ def overview(core, incident_id: int, now: datetime | None = None) -> Overview | 
     raised it; None when no monitor raised it."""
     now = now or utcnow()
     with Session(core.engine) as session:
-        signal = session.execute(select(MonitorSignal).where(MonitorSignal.incident_id == incident_id)
-                                 .order_by(MonitorSignal.fired_at).limit(1)).scalars().first()
+        signal = session.execute(select(MonitorSignal).where(col(MonitorSignal.incident_id) == incident_id)
+                                 .order_by(col(MonitorSignal.fired_at)).limit(1)).scalars().first()
         incident = session.get(Incident, incident_id)
         if signal is None or incident is None:
             return None
         since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
         last = max(int((minute_of(now) - since) / BUCKET), 1)  # completed quarter hours
         until = since + last * BUCKET
-        rows = session.execute(select(MentionRollup.minute, MentionRollup.mentions, MentionRollup.scored,
-                                      MentionRollup.negative, MentionRollup.reach)
-                               .where(MentionRollup.monitor_id == signal.monitor_id, MentionRollup.minute >= since,
-                                      MentionRollup.minute < until)).all()
-        weight = Mention.followers + 20 * (Mention.likes + Mention.shares + Mention.replies)
-        posts = session.execute(select(Mention).where(Mention.monitor_id == signal.monitor_id,
-                                                      Mention.created_at >= now - timedelta(hours=1),
-                                                      Mention.created_at < now)
+        rows = session.execute(select(col(MentionRollup.minute), col(MentionRollup.mentions), col(MentionRollup.scored),
+                                      col(MentionRollup.negative), col(MentionRollup.reach))
+                               .where(col(MentionRollup.monitor_id) == signal.monitor_id,
+                                      col(MentionRollup.minute) >= since, col(MentionRollup.minute) < until)).all()
+        weight = col(Mention.followers) + 20 * (col(Mention.likes) + col(Mention.shares) + col(Mention.replies))
+        posts = session.execute(select(Mention).where(col(Mention.monitor_id) == signal.monitor_id,
+                                                      col(Mention.created_at) >= now - timedelta(hours=1),
+                                                      col(Mention.created_at) < now)
                                 .order_by(weight.desc()).limit(TOP_POSTS)).scalars().all()
         top = [quote(p.text, p.platform, p.followers, p.likes + p.shares + p.replies, TOP_QUOTE) for p in posts]
     sums = [[0, 0, 0, 0] for _ in range(last)]
