@@ -1,7 +1,8 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--no-ingest]`` prints one table per spike shape and one for
-quiet weeks, then the ingest figures of ``POST /mentions`` against a served bot.
+``python -m benchmarks.detection [--seeds N] [--jobs N] [--no-ingest]`` prints one table for quiet weeks and
+one per spike shape (median and 90th-percentile delay, misses, false alarms per week outside the spike: mean
+and worst week), then the ingest figures of ``POST /mentions`` against a served bot.
 
 The streams: a quiet baseline per monitor (0.3, 2 or 10 mentions a minute on average) with a daily rhythm
 (night at a fifth of the evening peak), weekends at 70 %, slow growth of 1 % a day, noise beyond Poisson
