@@ -26,6 +26,7 @@ from app.slack.client import make_client
 
 if TYPE_CHECKING:
     from app.effects.delivery import Deliverer
+    from app.monitoring.runtime import Monitoring
     from app.scheduling.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,7 @@ class Core:
         default_factory=lambda: ThreadPoolExecutor(DRAFTS_AT_ONCE, thread_name_prefix="warroom-draft"))
     scheduler: Scheduler | None = None
     effects: Deliverer | None = None  # the outbox's worker (app/effects/delivery.py), set up by app/wiring.py
+    monitoring: Monitoring | None = None  # the monitors watched (app/monitoring/runtime.py), set by app/wiring.py
     # Called with (core, incident_id) after an incident is closed; filled by app/wiring.py.
     close_hooks: list[Callable[[Core, int], None]] = field(default_factory=list)
     # Called with (core, incident_id) after an incident's severity changed; filled by app/wiring.py.

@@ -363,7 +363,7 @@ EVENTS_DE = {
     "alert": "Alarm", "archived": "archiviert", "brief": "Lagebericht", "channel_created": "Raum angelegt",
     "clock_corrected": "Frist korrigiert", "clock_started": "Frist gestartet", "clock_stopped": "Frist gestoppt",
     "closed": "abgeschlossen", "decision": "Entscheidung", "digest": "Übersicht", "error": "Fehler",
-    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "lesson": "Lehre",
+    "escalation": "Eskalation", "fact": "Fakt", "label": "Merkmal", "lesson": "Lehre", "monitor_calm": "Erwähnungen beruhigt",
     "not_invited": "nicht eingeladen",
     "opened": "eröffnet", "person_excluded": "Person ausgeschlossen", "pinned_message": "Nachricht angeheftet",
     "refused": "verweigert", "reminder": "Erinnerung", "reopened": "wieder eröffnet", "report": "Nachbericht",

@@ -18,6 +18,7 @@ from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
+from app.monitoring import runtime as monitoring_runtime
 from app.reports import flows as report_flows
 from app.reports import lessons
 from app.reports import listeners as reports
@@ -212,5 +213,7 @@ def wire_core(core: Core, *, deliver: bool = True) -> None:
     reminders.register_all()
     core.plan_reminders = reminders.schedule_incident
     slack_effects.AFTER_POST.update(AFTER_POST)
+    if core.monitoring is None:
+        monitoring_runtime.configure(core)  # the monitors' files are read and checked at start
     if core.effects is None and deliver:
         core.effects = Deliverer(core, EFFECT_HANDLERS).start()

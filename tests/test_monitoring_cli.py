@@ -35,3 +35,18 @@ def test_problems_are_named_with_file_and_field(tmp_path):
     assert "a.yml: sources[0].mastodon.hashtags: List should have at least 1 item" in output
     assert "b.yml: signals.reach.kind: no playbook handles kind 'nope'" in output
     assert "d.yml: YAML syntax error" in output
+
+
+def test_the_readme_example_is_a_valid_monitor():
+    import re
+    from pathlib import Path
+
+    import yaml
+
+    from app.monitoring.definitions import Monitor
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```yaml\n(id: northwind\n.*?)```", readme, re.S).group(1)
+    monitor = Monitor.model_validate(yaml.safe_load(example))
+    assert [source.type for source in monitor.sources] == ["mastodon", "feed", "bluesky"]
+    assert monitor.calm is not None and monitor.signals.volume.burst_z() > 4

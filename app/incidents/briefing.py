@@ -14,7 +14,9 @@ from app.i18n import clock, say
 from app.incidents import service
 from app.incidents.clocks import clocks
 from app.incidents.views import Briefing, briefing_message
+from app.monitoring import trend
 from app.roles import service as roles
+from app.slack import blocks as bk
 from app.statements.models import Statement
 from app.tasks import service as tasks
 
@@ -62,11 +64,23 @@ def refresh(core: Core, incident_id: int, *, strict: bool = False) -> None:
     if not (incident.channel_id and incident.briefing_ts):
         return
     try:
-        core.slack.chat_update(channel=incident.channel_id, ts=incident.briefing_ts, **briefing_message(briefing))
+        core.slack.chat_update(channel=incident.channel_id, ts=incident.briefing_ts,
+                               **with_mentions(core, incident_id, briefing_message(briefing)))
     except SlackApiError as exc:
         if strict:
             raise
         log.warning("could not update the briefing of incident %s: %s", incident_id, exc.response.get("error"))
+
+
+def with_mentions(core: Core, incident_id: int, message: dict) -> dict:
+    """The briefing with the mention trend (sparklines, top posts) before its buttons, for an incident a monitor
+    raised; unchanged when there is no trend or no room for it within Slack's block limit."""
+    extra = trend.briefing_blocks(core, incident_id)
+    blocks = message.get("blocks") or []
+    if not extra or len(blocks) + len(extra) > bk.MESSAGE_BLOCKS_MAX:
+        return message
+    at = next((i for i, block in enumerate(blocks) if block.get("type") == "divider"), len(blocks))
+    return {**message, "blocks": [*blocks[:at], *extra, *blocks[at:]]}
 
 
 def enqueue_refresh(session: Session, incident_id: int) -> None:

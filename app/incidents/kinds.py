@@ -62,3 +62,4 @@ class TimelineKind(StrEnum):
     DIGEST = "digest"
     REPORT = "report"
     LESSON = "lesson"  # what to change in the playbook, asked for at close
+    MONITOR_CALM = "monitor_calm"  # the mentions are back near their baseline: the room was told

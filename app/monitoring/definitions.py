@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from app.monitoring import detection
 from app.playbooks.errors import PlaybookError, Problem, problems_from_validation
 from app.playbooks.loader import read_yaml
 
@@ -48,13 +49,25 @@ class Terms(_Strict):
 
 
 class VolumeSignal(_Strict):
-    """Mentions in the last ``window_minutes`` against the baseline for this time of day and week."""
+    """Mentions in the last ``window_minutes`` against the baseline for this time of day and week (burst test),
+    and their build-up over the last two hours. Both thresholds follow from ``false_alarms_per_week``, split
+    evenly between the two tests, unless ``z`` sets the burst test's by hand."""
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
-    z: float = Field(5.0, gt=0, description="standard deviations above the baseline")
+    false_alarms_per_week: float = Field(0.2, gt=0, le=7, description="alarms a quiet week may raise")
+    z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
+    buildup: bool = True
     min_ratio: float = Field(2.0, ge=1)
     min_mentions: int = Field(8, ge=1)
+
+    def burst_z(self) -> float:
+        if self.z is not None:
+            return self.z
+        return detection.burst_z(self.false_alarms_per_week / (2 if self.buildup else 1))
+
+    def buildup_z(self) -> float | None:
+        return detection.buildup_z(self.false_alarms_per_week / 2, self.window_minutes) if self.buildup else None
 
 
 class NegativeSignal(_Strict):
@@ -68,6 +81,14 @@ class ReachSignal(_Strict):
     kind: str = "viral-complaint"
     followers: int = Field(100_000, ge=1)
     engagement_per_minute: float = Field(50.0, gt=0)
+
+
+class CalmDown(_Strict):
+    """When an incident's mentions have stayed within ``within`` times the baseline for ``minutes``, its room is
+    told once (a suggestion to lower the severity or close; nothing changes by itself)."""
+
+    minutes: int = Field(60, ge=10, le=24 * 60)
+    within: float = Field(1.5, ge=1, le=10)
 
 
 class RiskTerms(_Strict):
@@ -99,6 +120,26 @@ class MastodonSource(_Strict):
     every_seconds: int = Field(60, ge=10)
 
 
+class BlueskySource(_Strict):
+    """Bluesky's post search (``app.bsky.feed.searchPosts``) for each of ``terms``; the handle and app password
+    come from the environment variables named here (without them, the public AppView is searched)."""
+
+    type: Literal["bluesky"]
+    terms: list[str] = Field(min_length=1)
+    service_url: str = "https://bsky.social"
+    handle_env: str | None = "BLUESKY_HANDLE"
+    password_env: str | None = "BLUESKY_APP_PASSWORD"
+    language: str | None = None  # only posts in this language (e.g. de)
+    every_seconds: int = Field(60, ge=10)
+
+    @field_validator("terms")
+    @classmethod
+    def _terms(cls, value: list[str]) -> list[str]:
+        if any(not term.strip() for term in value):
+            raise ValueError("an empty search term")
+        return value
+
+
 class FeedSource(_Strict):
     type: Literal["feed"]
     url: str
@@ -112,7 +153,8 @@ class Monitor(_Strict):
     terms: Terms
     risk_terms: RiskTerms = RiskTerms()
     signals: Signals = Signals()
-    sources: list[Annotated[MastodonSource | FeedSource, Field(discriminator="type")]] = []
+    calm: CalmDown | None = CalmDown()
+    sources: list[Annotated[MastodonSource | FeedSource | BlueskySource, Field(discriminator="type")]] = []
 
     @field_validator("id")
     @classmethod

@@ -2,11 +2,19 @@
 
 Volume: the mentions of the last ``window`` minutes against what the same time of day brought on the
 previous days (weekdays against weekdays, weekends against weekends when there are enough of them), each
-day's figure smoothed over half an hour either side. The median of those days is the expectation (robust
+day's figure smoothed over half an hour either side (up to two hours on a quiet stream, so that each
+day's figure rests on at least 30 mentions). The median of those days is the expectation (robust
 to past spikes); only the last week counts, so slow growth moves the baseline with it. The windows around
 that time on those days also show how bursty the stream is beyond Poisson noise; the probability of the
 observed count under Poisson counts with that log-normal burstiness is the statistical threshold (as
 standard deviations, ``z``), together with a ratio above ``min_ratio`` and at least ``min_mentions``.
+
+Build-up: a spike that grows over an hour is small in any one window. The build-up test scans the runs of the
+last 2 to 12 windows ending now (a likelihood-ratio scan over sliding windows, in its normal form) and takes
+the largest excess over the baseline in standard deviations, counting Poisson noise, the burstiness, and the
+baseline's own error, which all windows of a run share. A rise that is modest but steady stands out over a
+run long before one window would. Both tests take their thresholds from a false-alarm budget (alarms per
+quiet week) by the union bound over a week's independent chances.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from app.severity import ORDER, Severity
 
 DAY = 1440
 SMOOTH = 30  # minutes either side of the window taken from each previous day
+SMOOTHING = (SMOOTH, 60, 120)  # wider when a day's figure would hold fewer than ENOUGH mentions
+SMOOTH_MAX = SMOOTHING[-1]
+ENOUGH = 30
 HISTORY_DAYS = 7
 COLD_START_MINUTES = 12 * 60  # without a previous day: the last 12 hours, flat
 VELOCITY_MINUTES = 5.0
@@ -32,6 +43,13 @@ COLD_START_NOISE = 0.5  # without previous days the baseline is rough: assume mu
 _NORMAL = statistics.NormalDist()
 _Z90 = _NORMAL.inv_cdf(0.9)
 _GRID = [(z / 4, _NORMAL.pdf(z / 4) / 4) for z in range(-24, 25)]  # standard normal quantiles and weights
+_COARSE = [(z / 2, _NORMAL.pdf(z / 2) / 2) for z in range(-8, 9)]  # enough for scores within a few sigma
+EXACT_BELOW = 20.0  # expected mentions a window under which scores use exact Poisson tails
+ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on small counts
+
+
+WEEK = 7 * DAY
+BUILDUP_STEPS = 12  # windows the build-up test looks back over (two hours of 10-minute windows)
 
 
 @dataclass(frozen=True)
@@ -39,6 +57,12 @@ class Baseline:
     expected: float  # mentions expected in the window
     noise: float  # the bursts beyond Poisson: standard deviation of the log of the window's rate
     days: int  # previous days it is built on (0: the last hours, no daily rhythm yet)
+    uncertainty: float = 0.0  # standard deviation of the log of ``expected`` itself (few days, few counts)
+
+    @property
+    def spread(self) -> float:
+        """The log-normal spread of the window's rate: burstiness and the baseline's own uncertainty."""
+        return math.sqrt(self.noise ** 2 + self.uncertainty ** 2)
 
 
 @dataclass(frozen=True)
@@ -103,18 +127,25 @@ def baseline(counts: Sequence[float] | Series, end: datetime, window: int, histo
     of history.
     """
     n = len(counts)
-    days: list[tuple[float, bool]] = []
-    for day in range(1, history_days + 1):
-        stop = n - day * DAY
-        lo, hi = stop - window - SMOOTH, stop + SMOOTH
-        if lo < 0:
+    for smooth in SMOOTHING:
+        days: list[tuple[float, bool, float]] = []
+        for day in range(1, history_days + 1):
+            stop = n - day * DAY
+            lo, hi = stop - window - smooth, stop + smooth
+            if lo < 0:
+                break
+            seen = _total(counts, lo, hi)
+            days.append((seen / (hi - lo) * window, _is_weekend(end - timedelta(days=day)), seen))
+        if not days:
             break
-        days.append((_total(counts, lo, hi) / (hi - lo) * window, _is_weekend(end - timedelta(days=day))))
-    if days:
-        same = [value for value, weekend in days if weekend == _is_weekend(end)]
-        chosen = same if len(same) >= 2 else [value for value, _ in days]
-        expected = statistics.median(chosen)
-        return Baseline(expected, burstiness(counts, window) if noise is None else noise, len(chosen))
+        same = [(value, seen) for value, weekend, seen in days if weekend == _is_weekend(end)]
+        chosen = same if len(same) >= 2 else [(value, seen) for value, _, seen in days]
+        if statistics.median(seen for _, seen in chosen) < ENOUGH and smooth != SMOOTHING[-1]:
+            continue  # too few mentions a day for a steady figure: take more of the day around it
+        expected = statistics.median(value for value, _ in chosen)
+        noise = burstiness(counts, window) if noise is None else noise
+        spread = _uncertainty([seen for _, seen in chosen], window + 2 * smooth, window, noise)
+        return Baseline(expected, noise, len(chosen), spread)
     first = max(0, n - window - COLD_START_MINUTES)
     if n - window - first < 180:
         return None
@@ -122,23 +153,50 @@ def baseline(counts: Sequence[float] | Series, end: datetime, window: int, histo
     return Baseline(expected, COLD_START_NOISE, 0)
 
 
+def _uncertainty(totals: list[float], span: int, window: int, noise: float) -> float:
+    """Standard deviation of the log of a median of daily figures: each day's figure varies by its Poisson count
+    and by the bursts of the ``span`` minutes it covers; a median of m costs pi/2 over a mean."""
+    spans = span / window
+    per_day = statistics.fmean(1 / (t + 0.5) for t in totals) + noise ** 2 / spans
+    return math.sqrt(math.pi / 2 * per_day / len(totals))
+
+
 def burstiness(counts: Sequence[float] | Series, window: int, days: int = BURST_DAYS) -> float:
     """How much the stream's rate varies beyond Poisson from one ``window`` to the next, as the standard
-    deviation of its log: each window of the last ``days`` days against the hour around it. The upper tail
-    is what raises false alarms, so the spread is read from the 90th percentile, not the middle."""
+    deviation of its log: each window of the last ``days`` days against the hour around it.
+
+    On the Anscombe scale (2 sqrt(count + 3/8)) a Poisson count varies by 1 whatever its mean, and a rate that
+    varies by ``noise`` adds ``noise**2 * mean``: the noise is the one that puts 10 % of the windows above
+    1.28 standard deviations (the upper tail raises false alarms; a quantile is not moved by a past spike).
+    """
     n = len(counts)
-    residuals, poisson = [], []
+    residuals, levels = [], []
     for start in range(max(LOCAL, n - days * DAY), n - window - LOCAL, window):
         local = _total(counts, start - LOCAL, start + window + LOCAL) / (window + 2 * LOCAL) * window
         if local <= 0:
             continue
-        residuals.append(math.log((_total(counts, start, start + window) + 0.5) / (local + 0.5)))
-        poisson.append(1 / (local + 0.5))
+        residuals.append(_anscombe(_total(counts, start, start + window)) - _anscombe(local))
+        levels.append(local)
     if len(residuals) < 30:
         return COLD_START_NOISE
-    quantiles = statistics.quantiles(residuals, n=10)
-    spread = (quantiles[-1] - quantiles[4]) / _Z90
-    return math.sqrt(max(spread ** 2 - statistics.fmean(poisson), MIN_NOISE ** 2))  # less the Poisson part
+    centre = statistics.median(residuals)
+    above = len(residuals) // 10
+
+    def excess(noise: float) -> int:  # windows above 1.28 standard deviations, less the 10 % expected
+        return sum((r - centre) / math.sqrt(1 + noise * noise * level) > _Z90
+                   for r, level in zip(residuals, levels, strict=True)) - above
+
+    lo, hi = 0.0, 3.0
+    if excess(lo) <= 0:
+        return MIN_NOISE
+    for _ in range(20):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
+    return max(hi, MIN_NOISE)
+
+
+def _anscombe(count: float) -> float:
+    return 2 * math.sqrt(count + 0.375)
 
 
 def _poisson_tail(x: int, mean: float) -> float:
@@ -167,13 +225,14 @@ def _poisson_tail(x: int, mean: float) -> float:
     return max(1.0 - below, 0.0)
 
 
-def tail(observed: float, base: Baseline) -> float:
+def tail(observed: float, base: Baseline, grid: Sequence[tuple[float, float]] = _GRID) -> float:
     """P(at least ``observed`` mentions) under the baseline: Poisson counts whose rate varies log-normally
-    by the baseline's noise (integrated over a grid of the rate's quantiles)."""
+    by the baseline's spread (integrated over a grid of the rate's quantiles)."""
     x = int(math.ceil(observed))
+    spread = base.spread
     total = 0.0
-    for z, weight in _GRID:
-        total += weight * _poisson_tail(x, base.expected * math.exp(base.noise * z - base.noise ** 2 / 2))
+    for z, weight in grid:
+        total += weight * _poisson_tail(x, base.expected * math.exp(spread * z - spread ** 2 / 2))
     return min(total, 1.0)
 
 
@@ -181,6 +240,105 @@ def z_score(observed: float, base: Baseline) -> float:
     """The tail probability of ``observed`` as standard deviations of a normal distribution (5 is 1 in 3.5 m)."""
     p = tail(observed, base)
     return math.inf if p <= 1e-300 else -_NORMAL.inv_cdf(min(p, 0.5))
+
+
+def rough(observed: float, base: Baseline) -> float:
+    """A cheap first look at ``score`` on the Anscombe scale (a Poisson count varies by about 1 there, a log-normal
+    rate adds ``spread**2 * expected``); on small counts it may fall short of the exact score by ``ROUGH_MARGIN``."""
+    spread = base.spread
+    return (_anscombe(observed) - _anscombe(base.expected)) / math.sqrt(1 + spread * spread * base.expected)
+
+
+def score(observed: float, base: Baseline) -> float:
+    """How unusual ``observed`` is, as a standard normal score: about N(0, 1) when the baseline holds, negative
+    below it. Below ``EXACT_BELOW`` expected mentions the mid-p tail probability of the Poisson counts with a
+    log-normal rate; above, on the log scale, where the rate's bursts are normal and the Poisson part nearly so
+    (a large count is then judged by the bursts' own skewed tail, not a symmetric one)."""
+    if base.expected >= EXACT_BELOW:
+        spread = base.spread
+        variance = spread * spread + 1 / (base.expected + 0.5)
+        found = (math.log((observed + 0.5) / (base.expected + 0.5)) + spread * spread / 2) / math.sqrt(variance)
+    else:
+        x = int(math.ceil(observed))
+        p = (tail(x, base, _COARSE) + tail(x + 1, base, _COARSE)) / 2
+        found = -_NORMAL.inv_cdf(min(max(p, 1e-300), 1 - 1e-12))
+    return max(-4.0, min(found, 37.0))
+
+
+def burst_z(false_alarms_per_week: float, evaluations_per_week: int = WEEK) -> float:
+    """The burst test's threshold: evaluated once a minute, a week of quiet minutes raises at most
+    ``false_alarms_per_week`` alarms when each is this unlikely (the union bound)."""
+    return -_NORMAL.inv_cdf(false_alarms_per_week / evaluations_per_week)
+
+
+def buildup_z(false_alarms_per_week: float, window: int, steps: int = BUILDUP_STEPS) -> float:
+    """The build-up test's threshold. It is read every minute over runs of 2 to ``steps`` windows; a run of
+    ``n`` windows decorrelates from the next reading it is independent of over its own length, so a quiet week
+    offers about sum(WEEK / (n * window)) independent chances, each this unlikely (the union bound)."""
+    chances = sum(WEEK / (n * window) for n in range(2, steps + 1))
+    return -_NORMAL.inv_cdf(false_alarms_per_week / chances)
+
+
+@dataclass(frozen=True)
+class Buildup:
+    statistic: float  # the largest standardised excess over the runs ending now
+    minutes: int  # the run it was found on
+    observed: float  # mentions in that run
+    expected: float  # the baseline for it
+    latest: float  # mentions in the last window
+    latest_expected: float
+
+
+def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float | None = None,
+            steps: int = BUILDUP_STEPS, cache: dict | None = None, at_least: float | None = None) -> Buildup | None:
+    """The largest excess of the last 2 to ``steps`` windows of ``window`` minutes over their baseline, as a normal
+    score (``score``): Poisson counts, each window's rate varying by the burstiness, and the baseline's own
+    error shared by all of them (it comes from the same days, so it does not average out over a run).
+
+    ``cache`` (keyed by a window's end as an index into ``counts`` and the noise) spares rescoring the windows a
+    replay has seen. With ``at_least``, runs whose rough score (``rough``) is far below it keep that score
+    rather than the exact one (the answer to "is any run above ``at_least``" is the same, at a fraction of
+    the cost). None with too little history for a baseline.
+    """
+    n = len(counts)
+    noise = burstiness(counts, window) if noise is None else noise
+    windows: list[tuple[float, float, float]] = []  # newest first: (seen, expected, uncertainty)
+    for back in range(steps):
+        stop = n - back * window
+        if stop - window < 0:
+            break
+        key = (stop, window, noise)
+        entry = cache.get(key) if cache is not None else None
+        if entry is None:
+            part = counts.view(0, stop) if isinstance(counts, Series) else counts[:stop]
+            base = baseline(part, end - timedelta(minutes=back * window), window, noise=noise)
+            if base is None:
+                break
+            entry = (_total(counts, stop - window, stop), base.expected, base.uncertainty)
+            if cache is not None:
+                cache[key] = entry
+        windows.append(entry)
+    if len(windows) < 2:
+        return None
+    best: Buildup | None = None
+    seen = wanted = bursts = 0.0
+    shared = windows[0][2]
+    for length, (count, expected, _) in enumerate(windows, start=1):
+        seen += count
+        wanted += expected
+        bursts += (noise * expected) ** 2
+        if length < 2 or wanted <= 0:
+            continue
+        # the run's count: Poisson with a rate that varies by the bursts (independent per window) and by the
+        # baseline's shared error, as one log-normal spread
+        spread = math.sqrt(bursts + (shared * wanted) ** 2) / wanted
+        run = Baseline(wanted, spread, 0)
+        statistic = rough(seen, run)
+        if at_least is None or statistic >= at_least - ROUGH_MARGIN:
+            statistic = score(seen, run)
+        if best is None or statistic > best.statistic:
+            best = Buildup(statistic, length * window, seen, wanted, windows[0][0], windows[0][1])
+    return best
 
 
 def volume_severity(ratio: float) -> Severity:
@@ -195,25 +353,41 @@ def volume_severity(ratio: float) -> Severity:
 
 
 def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
-           min_mentions: int, kind: str = "shitstorm", noise: float | None = None) -> Finding | None:
-    """A volume spike in the last ``window`` minutes, or None (``noise``: the burstiness, if known)."""
+           min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
+           cache: dict | None = None) -> Finding | None:
+    """A volume spike in the last ``window`` minutes (burst test, threshold ``z``) or building up over the last
+    hours (a scan over runs of windows, threshold ``h`` in standard deviations; none when None), or None.
+    ``noise``: the burstiness, if known."""
     observed = _total(counts, len(counts) - window, len(counts))
-    if observed < min_mentions:
-        return None
     base = baseline(counts, end, window, noise=noise)
     if base is None:
         return None
     ratio = observed / max(base.expected, 1.0)
-    if ratio < min_ratio:
+    if observed >= min_mentions and ratio >= min_ratio and rough(observed, base) >= z - ROUGH_MARGIN:
+        found = z_score(observed, base)
+        if found >= z:
+            return Finding("volume", kind, volume_severity(ratio),
+                           f"{observed:.0f} mentions in {window} min, {ratio:.1f}x the baseline of "
+                           f"{base.expected:.1f} for this time of day (z {min(found, 99):.1f})",
+                           {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
+                            "z": round(min(found, 99.0), 2), "window_minutes": window})
+    if h is None:
         return None
-    score = z_score(observed, base)
-    if score < z:
+    rise = buildup(counts, end, window=window, noise=base.noise, cache=cache, at_least=h)
+    if rise is None or rise.statistic < h or rise.observed - rise.expected < min_mentions:
         return None
-    return Finding("volume", kind, volume_severity(ratio),
-                   f"{observed:.0f} mentions in {window} min, {ratio:.1f}x the baseline of {base.expected:.1f} "
-                   f"for this time of day (z {min(score, 99):.1f})",
-                   {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
-                    "z": round(min(score, 99.0), 2), "window_minutes": window})
+    latest_ratio = rise.latest / max(rise.latest_expected, 1.0)
+    if latest_ratio < min_ratio:
+        return None
+    run_ratio = rise.observed / max(rise.expected, 1.0)
+    return Finding("volume", kind, volume_severity(latest_ratio),
+                   f"mentions building up for {rise.minutes} min: {rise.observed:.0f} against {rise.expected:.1f} "
+                   f"expected ({run_ratio:.1f}x), the last {window} min {latest_ratio:.1f}x the baseline "
+                   f"(z {min(rise.statistic, 99):.1f})",
+                   {"mentions": rise.latest, "baseline": round(rise.latest_expected, 2),
+                    "ratio": round(latest_ratio, 2), "z": round(min(rise.statistic, 99.0), 2),
+                    "buildup_minutes": rise.minutes,
+                    "buildup_mentions": rise.observed, "window_minutes": window})
 
 
 def negative_share(negative: int, scored: int, *, share: float, min_mentions: int,

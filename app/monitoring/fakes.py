@@ -3,12 +3,16 @@
 ``FakeMastodon`` answers ``GET /api/v1/timelines/tag/:hashtag`` as Mastodon does: newest first, at most 40
 a page (a larger ``limit`` is cut to 40), ``min_id`` / ``since_id`` / ``max_id`` paging, a bearer token
 when one is set (401 otherwise), rate-limit headers and 429 once the limit is used up. ``FakeFeed`` serves
-an RSS 2.0 or Atom document with an ETag, answering 304 to a matching ``If-None-Match``. Either can be
-told to fail (``fail_with``) to exercise back-off.
+an RSS 2.0 or Atom document with an ETag, answering 304 to a matching ``If-None-Match``. ``FakeBluesky``
+answers Bluesky's log-in and post search (see the class). Each can be told to fail (``fail_with``) to
+exercise back-off.
 """
 
 from __future__ import annotations
 
+import base64
+import json
+import secrets
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from html import escape
@@ -146,3 +150,115 @@ class FakeFeed(_Served):
         media = "text/html" if self.body_override is not None else (
             "application/atom+xml" if self.atom else "application/rss+xml")
         return Response(body, media_type=media, headers={"ETag": etag})
+
+
+def _jwt(subject: str, scope: str, lifetime: timedelta) -> str:
+    """A token shaped like the PDS's (the SDK reads its expiry; nothing here checks a signature)."""
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    now = datetime.now(UTC)
+    payload = {"scope": scope, "sub": subject, "iat": int(now.timestamp()), "exp": int((now + lifetime).timestamp())}
+    return f"{part({'typ': 'at+jwt', 'alg': 'ES256K'})}.{part(payload)}.{part({'sig': secrets.token_hex(8)})}"
+
+
+def _xrpc_error(status: int, error: str, message: str, headers: dict | None = None) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status, headers=headers)
+
+
+class FakeBluesky(_Served):
+    """``com.atproto.server.createSession`` and ``app.bsky.feed.searchPosts`` as Bluesky answers them: a search
+    needs ``q``, takes ``limit`` 1 to 100 (400 otherwise), ``sort`` top or latest, ``since``/``until`` and
+    ``lang``, pages with an opaque ``cursor``; with an account set, searches need its access token (401
+    otherwise) and a wrong password is refused; rate-limit headers, and 429 once the limit is used up."""
+
+    def __init__(self, handle: str | None = None, password: str | None = None, rate_limit: int = 3000) -> None:
+        super().__init__([Route("/xrpc/com.atproto.server.createSession", self._session, methods=["POST"]),
+                          Route("/xrpc/app.bsky.feed.searchPosts", self._search)])
+        self.handle, self.password = handle, password
+        self.did = "did:plc:fakebluesky0000000000000"
+        self.rate_limit = rate_limit
+        self.posts: list[dict] = []
+        self.tokens: set[str] = set()
+        self.searches: list[dict[str, str]] = []
+
+    def post(self, text: str, *, handle: str = "someone.bsky.social", created_at: datetime | None = None,
+             likes: int = 0, reposts: int = 0, replies: int = 0, quotes: int = 0, langs: list[str] | None = None
+             ) -> dict:
+        number = len(self.posts) + 1
+        created = (created_at or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
+        did = f"did:plc:author{number:020d}"
+        view = {
+            "uri": f"at://{did}/app.bsky.feed.post/3k{number:011d}", "cid": f"bafyreib{number:052d}",
+            "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0]},
+            "record": {"$type": "app.bsky.feed.post", "text": text, "createdAt": created,
+                       "langs": langs or ["en"]},
+            "indexedAt": created, "likeCount": likes, "repostCount": reposts, "replyCount": replies,
+            "quoteCount": quotes, "labels": [],
+        }
+        self.posts.append(view)
+        return view
+
+    def _limited(self) -> tuple[dict, JSONResponse | None]:
+        self.requests += 1
+        remaining = self.rate_limit - self.requests
+        reset = int((datetime.now(UTC) + timedelta(minutes=5)).timestamp())
+        headers = {"ratelimit-limit": str(self.rate_limit), "ratelimit-remaining": str(max(remaining, 0)),
+                   "ratelimit-reset": str(reset), "ratelimit-policy": f"{self.rate_limit};w=300"}
+        if self.fail_with:
+            return headers, _xrpc_error(self.fail_with, "InternalServerError", "Internal Server Error", headers)
+        if remaining < 0:
+            return headers, _xrpc_error(429, "RateLimitExceeded", "Rate Limit Exceeded", headers)
+        return headers, None
+
+    async def _session(self, request: Request) -> Response:
+        headers, refused = self._limited()
+        if refused:
+            return refused
+        try:
+            body = await request.json()
+        except ValueError:
+            return _xrpc_error(400, "InvalidRequest", "Input must be JSON")
+        if not isinstance(body, dict) or not body.get("identifier") or not body.get("password"):
+            return _xrpc_error(400, "InvalidRequest", "Input must have the properties identifier and password")
+        if body["identifier"] != self.handle or body["password"] != self.password:
+            return _xrpc_error(401, "AuthenticationRequired", "Invalid identifier or password")
+        access = _jwt(self.did, "com.atproto.appPass", timedelta(hours=2))
+        self.tokens.add(access)
+        return JSONResponse({"did": self.did, "handle": self.handle, "accessJwt": access, "active": True,
+                             "refreshJwt": _jwt(self.did, "com.atproto.refresh", timedelta(days=60))},
+                            headers=headers)
+
+    async def _search(self, request: Request) -> Response:
+        headers, refused = self._limited()
+        if refused:
+            return refused
+        if self.handle:
+            token = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if token not in self.tokens:
+                return _xrpc_error(401, "AuthenticationRequired", "Authentication Required", headers)
+        query = request.query_params
+        self.searches.append(dict(query))
+        if not query.get("q"):
+            return _xrpc_error(400, "InvalidRequest", 'Error: Params must have the property "q"', headers)
+        try:
+            limit = int(query.get("limit", 25))
+            offset = int(query.get("cursor") or 0)
+        except ValueError:
+            return _xrpc_error(400, "InvalidRequest", "limit and cursor must be integers", headers)
+        if not 1 <= limit <= 100:
+            return _xrpc_error(400, "InvalidRequest", "Error: limit must be between 1 and 100", headers)
+        words = query["q"].lower().split()
+        found = [p for p in self.posts if all(w in p["record"]["text"].lower() for w in words)]
+        if query.get("since"):
+            found = [p for p in found if p["record"]["createdAt"] >= query["since"]]
+        if query.get("until"):
+            found = [p for p in found if p["record"]["createdAt"] < query["until"]]
+        if query.get("lang"):
+            found = [p for p in found if query["lang"] in p["record"]["langs"]]
+        found.sort(key=lambda p: p["record"]["createdAt"], reverse=True)  # sort=latest (top is not modelled)
+        page = found[offset:offset + limit]
+        body: dict = {"posts": page, "hitsTotal": len(found)}
+        if offset + limit < len(found):
+            body["cursor"] = str(offset + limit)
+        return JSONResponse(body, headers=headers)

@@ -10,8 +10,9 @@ import logging
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete
+from sqlmodel import col
 
-from app.db import transaction
+from app.db import affected, transaction
 from app.monitoring import polling, signals
 from app.monitoring.models import Mention, MentionRollup
 from app.monitoring.runtime import get as monitoring
@@ -50,8 +51,8 @@ def enforce_retention(core, now: datetime | None = None) -> tuple[int, int]:
     posts_before = now - timedelta(days=settings.warroom_mention_retention_days)
     rollups_before = now - timedelta(days=settings.warroom_rollup_retention_days)
     with transaction(core.engine) as session:
-        posts = session.execute(delete(Mention).where(Mention.created_at < posts_before)).rowcount
-        rollups = session.execute(delete(MentionRollup).where(MentionRollup.minute < rollups_before)).rowcount
+        posts = affected(session.execute(delete(Mention).where(col(Mention.created_at) < posts_before)))
+        rollups = affected(session.execute(delete(MentionRollup).where(col(MentionRollup.minute) < rollups_before)))
     if posts or rollups:
         log.info("retention: deleted %d posts written before %s and %d rollups", posts, posts_before.date(), rollups)
     return posts, rollups

@@ -87,3 +87,16 @@ class ConnectorState(SQLModel, table=True):
     last_ok_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CalmSuggestion(SQLModel, table=True):
+    """The room was told that the mentions are back near the baseline: once per incident (the key says so)."""
+
+    __tablename__ = "monitor_calm_suggestions"
+
+    incident_id: int = Field(primary_key=True)
+    monitor_id: str
+    suggested_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    mentions: int = 0  # in the calm period
+    expected: float = 0.0  # the baseline for it
+    minutes: int = 0  # how long it has been calm

@@ -15,8 +15,8 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.monitoring import metrics
-from app.monitoring.connectors import feeds, mastodon
-from app.monitoring.definitions import FeedSource, MastodonSource, Monitor
+from app.monitoring.connectors import bluesky, feeds, mastodon
+from app.monitoring.definitions import BlueskySource, FeedSource, MastodonSource, Monitor
 from app.monitoring.models import ConnectorState
 from app.monitoring.runtime import get as monitoring
 from app.monitoring.store import Stored, store_posts
@@ -39,7 +39,7 @@ def connector_id(monitor: Monitor, index: int) -> str:
     return f"{monitor.id}:{index}:{monitor.sources[index].type}"
 
 
-def connectors(core) -> dict[str, tuple[Monitor, MastodonSource | FeedSource]]:
+def connectors(core) -> dict[str, tuple[Monitor, MastodonSource | FeedSource | BlueskySource]]:
     """Every configured connector by id."""
     return {connector_id(m, i): (m, source) for m in monitoring(core).monitors.values()
             for i, source in enumerate(m.sources)}
@@ -53,6 +53,9 @@ def _fetch(source, state: ConnectorState, now: datetime):
     if isinstance(source, MastodonSource):
         posts, cursor = mastodon.fetch(source, state.cursor)
         return posts, {"cursor": cursor}
+    if isinstance(source, BlueskySource):
+        posts, cursor = bluesky.fetch(source, state.cursor, now)
+        return posts, {"cursor": cursor}
     fetched = feeds.fetch(source, state.etag, state.modified, now)
     return fetched.posts, {"etag": fetched.etag, "modified": fetched.modified}
 
@@ -65,6 +68,7 @@ def poll(core, ident: str, now: datetime | None = None) -> Polled:
     with Session(core.engine) as session:
         state = session.get(ConnectorState, ident) or ConnectorState(id=ident, monitor_id=monitor.id, kind=source.type)
         session.expunge_all()
+    error: str | None = None
     try:
         posts, cursor = _fetch(source, state, now)
         stored = store_posts(core, posts, now)
@@ -82,7 +86,7 @@ def poll(core, ident: str, now: datetime | None = None) -> Polled:
         state.failures, state.last_error, state.last_ok_at = 0, None, now
         state.next_attempt_at = now + every
         metrics.record_stored(stored)
-        outcome, error = "ok", None
+        outcome = "ok"
     state.last_attempt_at = now
     with transaction(core.engine) as session:
         session.merge(state)

@@ -1,16 +1,23 @@
-"""The monitors a running bot watches, loaded once per core, with their compiled matcher."""
+"""The monitors a running bot watches, with their compiled matcher and settings: ``core.monitoring``.
+
+``app/wiring.py`` loads them when it wires a core (``configure``); ``get`` loads them on first use for a core
+that was not wired (a command-line tool, a test). ``reset`` forgets them after the files changed.
+"""
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from app.monitoring.definitions import Monitor, load_monitors
 from app.monitoring.matching import Matcher
 from app.monitoring.settings import MonitoringSettings
 
+if TYPE_CHECKING:
+    from app.core import Core
+
 _lock = threading.Lock()
-_KEY = "monitoring"
 
 
 @dataclass
@@ -20,27 +27,27 @@ class Monitoring:
     matcher: Matcher
 
 
-def playbook_kinds(core) -> set[str]:
+def playbook_kinds(core: Core) -> set[str]:
     return {str(kind) for playbook in core.playbooks for kind in playbook.match.kinds}
 
 
-def configure(core, monitors: list[Monitor] | None = None, **settings) -> Monitoring:
+def configure(core: Core, monitors: list[Monitor] | None = None, **settings: Any) -> Monitoring:
     """Load (or set) the core's monitors; ``settings`` override the environment (tests, the benchmark)."""
     values = MonitoringSettings(**settings)
     found = monitors if monitors is not None else load_monitors(values.warroom_monitors, playbook_kinds(core))
     state = Monitoring(values, {m.id: m for m in found}, Matcher(found))
-    core.__dict__[_KEY] = state
+    core.monitoring = state
     return state
 
 
-def reset(core) -> None:
+def reset(core: Core) -> None:
     """Forget the loaded monitors: the next use loads them again (after the monitor files changed)."""
-    core.__dict__.pop(_KEY, None)
+    core.monitoring = None
 
 
-def get(core) -> Monitoring:
-    state = core.__dict__.get(_KEY)
+def get(core: Core) -> Monitoring:
+    state = core.monitoring
     if state is None:
         with _lock:
-            state = core.__dict__.get(_KEY) or configure(core)
+            state = core.monitoring or configure(core)
     return state

@@ -10,19 +10,22 @@ repeat to the incident it opened.
 from __future__ import annotations
 
 import logging
-import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.alerts import flows
 from app.alerts.parsers import AlertIn
 from app.db import transaction
-from app.monitoring import detection, metrics
+from app.incidents import briefing
+from app.incidents.models import Incident
+from app.monitoring import calm, detection, metrics, trend
 from app.monitoring.definitions import Monitor
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
+from app.monitoring.quoting import mask_handles, quote
 from app.monitoring.runtime import get as monitoring
 from app.monitoring.store import minute_of
 from app.severity import Severity
@@ -30,7 +33,6 @@ from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 REACH_WINDOW = 60  # minutes in which a post's reach counts
-QUOTE_MAX = 280
 TOP_POSTS = 3
 
 
@@ -49,30 +51,32 @@ def counts(session: Session, monitor_id: str, end: datetime, minutes: int) -> li
     """Mentions per minute of the ``minutes`` minutes before ``end`` (a whole minute), oldest first."""
     start = end - timedelta(minutes=minutes)
     dense = [0] * minutes
-    query = select(MentionRollup.minute, MentionRollup.mentions).where(
-        MentionRollup.monitor_id == monitor_id, MentionRollup.minute >= start, MentionRollup.minute < end)
-    for minute, mentions in session.execute(query):
+    query = select(col(MentionRollup.minute), col(MentionRollup.mentions)).where(
+        col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
+        col(MentionRollup.minute) < end)
+    for minute, mentions in session.execute(query).tuples():
         dense[int((as_utc(minute) - start).total_seconds() // 60)] = mentions
     return dense
 
 
 def _sums(session: Session, monitor_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
     """(scored, negative, risky) posts of the monitor from ``start`` to ``end``."""
-    query = select(func.coalesce(func.sum(MentionRollup.scored), 0), func.coalesce(func.sum(MentionRollup.negative), 0),
-                   func.coalesce(func.sum(MentionRollup.risky), 0)).where(
-        MentionRollup.monitor_id == monitor_id, MentionRollup.minute >= start, MentionRollup.minute < end)
-    scored, negative, risky = session.execute(query).one()
-    return int(scored), int(negative), int(risky)
+    total = [func.coalesce(func.sum(col(getattr(MentionRollup, name))), 0) for name in ("scored", "negative", "risky")]
+    query = select(*total).where(col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
+                                 col(MentionRollup.minute) < end)
+    scored, negative, risky = (int(value) for value in session.execute(query).one())
+    return scored, negative, risky
 
 
 def _posts(session: Session, monitor_id: str, since: datetime, now: datetime, *, followers: int | None = None,
            engagement: float | None = None, limit: int = 50) -> list[detection.Post]:
-    weight = Mention.followers + 20 * (Mention.likes + Mention.shares + Mention.replies)
-    query = select(Mention).where(Mention.monitor_id == monitor_id, Mention.created_at >= since)
+    weight = col(Mention.followers) + 20 * (col(Mention.likes) + col(Mention.shares) + col(Mention.replies))
+    query = select(Mention).where(col(Mention.monitor_id) == monitor_id, col(Mention.created_at) >= since)
     if followers is not None:  # reach: negative or risky posts from large accounts or with much engagement
-        query = query.where(Mention.negative | Mention.risky).where(
-            (Mention.followers >= followers) | (Mention.likes + Mention.shares + Mention.replies >= engagement))
-    rows = session.execute(query.order_by(weight.desc()).limit(limit)).scalars().all()
+        engaged = col(Mention.likes) + col(Mention.shares) + col(Mention.replies)
+        query = query.where(col(Mention.negative) | col(Mention.risky)).where(
+            (col(Mention.followers) >= followers) | (engaged >= engagement))
+    rows: Sequence[Mention] = session.execute(query.order_by(weight.desc()).limit(limit)).scalars().all()
     return [detection.Post(text=row.text, platform=row.platform, followers=row.followers,
                            engagement=row.likes + row.shares + row.replies,
                            minutes_old=max((now - as_utc(row.created_at)).total_seconds() / 60, 0.0), url=row.url)
@@ -86,9 +90,11 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     volume = monitor.signals.volume
     window = volume.window_minutes if volume else 10
     if volume:
-        history = detection.HISTORY_DAYS * detection.DAY + window + detection.SMOOTH
-        found = detection.volume(counts(session, monitor.id, end, history), end, window=window, z=volume.z,
-                                 min_ratio=volume.min_ratio, min_mentions=volume.min_mentions, kind=volume.kind)
+        history = (detection.HISTORY_DAYS * detection.DAY + window * detection.BUILDUP_STEPS
+                   + detection.SMOOTH_MAX)
+        found = detection.volume(counts(session, monitor.id, end, history), end, window=window,
+                                 z=volume.burst_z(), h=volume.buildup_z(), min_ratio=volume.min_ratio,
+                                 min_mentions=volume.min_mentions, kind=volume.kind)
         findings += [found] if found else []
     negative = monitor.signals.negative
     if negative:
@@ -111,14 +117,9 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     return [], []
 
 
-_HANDLE = re.compile(r"(?<![\w@])@[A-Za-z0-9_.]+(?:@[A-Za-z0-9.-]+)?")
-
-
 def _quote(post: detection.Post) -> str:
     """The post as received, handles (``@ann``, ``@ann@x.social``) masked, on one line, shortened."""
-    text = _HANDLE.sub("@…", " ".join(post.text.split()))
-    text = text if len(text) <= QUOTE_MAX else text[:QUOTE_MAX - 1] + "…"
-    return f"“{text}” ({post.platform}, {post.followers:,} followers, {post.engagement:,} engagements)"
+    return quote(post.text, post.platform, post.followers, post.engagement)
 
 
 def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], top: list[detection.Post]) -> AlertIn:
@@ -133,7 +134,7 @@ def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], 
     metrics = {f"{f.signal}_{name}": float(value) for f in findings for name, value in f.figures.items()}
     raw = {"monitor": monitor.id, "findings": [{"signal": f.signal, "severity": f.severity.value,
                                                "summary": f.summary, "figures": f.figures} for f in findings],
-           "top_posts": [{"platform": p.platform, "text": _HANDLE.sub("@…", p.text), "followers": p.followers,
+           "top_posts": [{"platform": p.platform, "text": mask_handles(p.text), "followers": p.followers,
                           "engagement": p.engagement} for p in top]}
     return AlertIn(source="monitoring", kind=kind, title=title[:500], description="\n".join(lines), severity=severity,
                    dedup_key=f"monitor:{monitor.id}:{kind}", labels={"monitor": monitor.id, "signals": ",".join(names)},
@@ -142,8 +143,9 @@ def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], 
 
 def _due(session: Session, monitor: Monitor, kind: str, severity: Severity, now: datetime, cooldown: timedelta) -> bool:
     last = session.execute(select(MonitorSignal).where(
-        MonitorSignal.monitor_id == monitor.id, MonitorSignal.kind == kind, MonitorSignal.fired_at > now - cooldown,
-    ).order_by(MonitorSignal.fired_at.desc()).limit(1)).scalars().first()
+        col(MonitorSignal.monitor_id) == monitor.id, col(MonitorSignal.kind) == kind,
+        col(MonitorSignal.fired_at) > now - cooldown,
+    ).order_by(col(MonitorSignal.fired_at).desc()).limit(1)).scalars().first()
     return last is None or severity.rank > Severity.parse(last.severity).rank
 
 
@@ -159,19 +161,49 @@ def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> lis
         due = {kind: found for kind, found in by_kind.items()
                if _due(session, monitor, kind, max((f.severity for f in found), key=lambda s: s.rank), now, cooldown)}
     raised = []
+    try:
+        calm.check(core, monitor, minute_of(now), lambda minutes: _counts(core, monitor.id, minute_of(now), minutes))
+        if minute_of(now).minute % trend.BUCKET_MINUTES == 0:  # a quarter hour of the trend is complete
+            refresh_briefings(core, monitor.id)
+    except Exception:  # the room's extras never stop the signals
+        log.exception("the calm-down check or briefing refresh of monitor %s failed", monitor.id)
     for kind, found in due.items():
         alert = build_alert(monitor, kind, found, top)
+        severity = alert.severity
+        assert severity is not None  # build_alert always sets it
         result = flows.receive(core, alert)
         with transaction(core.engine) as session:
-            session.add(MonitorSignal(monitor_id=monitor.id, kind=kind, severity=alert.severity.value,
+            session.add(MonitorSignal(monitor_id=monitor.id, kind=kind, severity=severity.value,
                                       signals=",".join(f.signal for f in found), fired_at=now,
                                       alert_id=result.alert_id, incident_id=result.incident_id))
-        metrics.SIGNALS.labels(monitor=monitor.id, kind=kind, severity=alert.severity.value).inc()
-        log.info("monitor %s raised %s (%s): alert %s, %s", monitor.id, kind, alert.severity.value, result.alert_id,
+        metrics.SIGNALS.labels(monitor=monitor.id, kind=kind, severity=severity.value).inc()
+        log.info("monitor %s raised %s (%s): alert %s, %s", monitor.id, kind, severity.value, result.alert_id,
                  result.status)
-        raised.append(Raised(monitor.id, kind, alert.severity.value, [f.signal for f in found], result.alert_id,
+        raised.append(Raised(monitor.id, kind, severity.value, [f.signal for f in found], result.alert_id,
                              result.incident_id, result.status))
     return raised
+
+
+def _counts(core, monitor_id: str, end: datetime, minutes: int) -> list[int]:
+    with Session(core.engine) as session:
+        return counts(session, monitor_id, end, minutes)
+
+
+def refresh_briefings(core, monitor_id: str) -> int:
+    """Ask for the headline briefing of each open incident this monitor raised to be brought up to date (its
+    trend moved on); returns how many."""
+    with transaction(core.engine) as session:
+        ids = select(col(MonitorSignal.incident_id)).where(col(MonitorSignal.monitor_id) == monitor_id,
+                                                           col(MonitorSignal.incident_id).is_not(None))
+        query = select(col(Incident.id)).where(col(Incident.id).in_(ids), col(Incident.status) == "open",
+                                               col(Incident.briefing_ts).is_not(None))
+        found: Sequence[int | None] = session.execute(query).scalars().all()
+        incidents = [incident_id for incident_id in found if incident_id is not None]
+        for incident_id in incidents:
+            briefing.enqueue_refresh(session, incident_id)
+    if incidents:
+        core.deliver()
+    return len(incidents)
 
 
 def evaluate_all(core, now: datetime | None = None) -> list[Raised]:

@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import bindparam, func, select, tuple_, update
+from sqlalchemy import Table, bindparam, func, select, tuple_, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import transaction
@@ -23,8 +24,8 @@ from app.monitoring.models import Mention, MentionRollup
 from app.monitoring.runtime import get as monitoring
 from app.timeutil import utcnow
 
-MENTIONS = Mention.__table__
-ROLLUPS = MentionRollup.__table__
+MENTIONS = cast(Table, Mention.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
+ROLLUPS = cast(Table, MentionRollup.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ def store_posts(core, posts: list[PostIn], now: datetime | None = None) -> Store
             chunk = keys[start:start + 300]
             query = select(MENTIONS.c.monitor_id, MENTIONS.c.platform, MENTIONS.c.post_id, MENTIONS.c.id).where(
                 tuple_(MENTIONS.c.monitor_id, MENTIONS.c.platform, MENTIONS.c.post_id).in_(chunk))
-            existing.update({(m, p, i): row_id for m, p, i, row_id in session.execute(query)})
+            existing.update({(m, p, i): cast(int, row_id) for m, p, i, row_id in session.execute(query)})
         new_rows = [row for key, row in rows.items() if key not in existing]
         if new_rows:
             session.execute(MENTIONS.insert(), new_rows)
