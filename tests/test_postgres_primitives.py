@@ -4,9 +4,13 @@ names, the migrations and the health check."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -187,5 +191,21 @@ def test_health_says_when_the_server_takes_no_writes(database_url):
             connection.commit()
         engine.dispose()  # new connections get the setting
         assert database_check(engine).as_dict() == {"ok": False, "detail": "read-only: the server takes no writes"}
+    finally:
+        engine.dispose()
+
+
+def test_processes_starting_together_migrate_once(new_database):
+    url = new_database("together", migrated=False)
+    code = f"from app.db import make_engine; from app.migrate import upgrade; upgrade(make_engine({url!r}))"
+    root = Path(__file__).resolve().parents[1]
+    processes = [subprocess.Popen([sys.executable, "-c", code], cwd=root, stderr=subprocess.PIPE, text=True,
+                                  env={**os.environ, "PYTHONPATH": str(root)}) for _ in range(3)]
+    for process in processes:
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err  # without turns, one fails creating a table another just created
+    engine = make_engine(url)
+    try:
+        assert migrate.current_revision(engine) == migrate.head_revision()
     finally:
         engine.dispose()
