@@ -162,6 +162,9 @@ def test_two_processes_one_room_briefing_announcement_and_reminder_each(tmp_path
                                 if m.user == fake.bot_user_id and "was due at" in m.text)
             assert [key for key, times in reminders.items() if times > 1] == [], "a reminder was posted twice"
             assert len(reminders) == len(made_due) == len([key for key in sent if key.startswith("task:")])
+            print(f"two processes, one killed mid set-up: {len(incidents)} incidents from {len(alerts)} alerts, "
+                  f"{len(rooms)} rooms, conversations.create called {len(fake.calls_to('conversations.create'))} "
+                  f"times, {len(reminders)} task reminders made due at once and each posted once")
         finally:
             for server in servers:
                 if server is not None:
