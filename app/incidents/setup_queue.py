@@ -55,7 +55,8 @@ def line(session: Session, now: datetime | None = None) -> tuple[list[int], date
     for entry in incidents.values():
         if "failed" in entry["statuses"]:
             continue  # stopped until a person retries it
-        if entry["statuses"] & {"pending", "started"} or entry["due"]:
+        # All steps done but the room not marked ready: its process stopped in between; the last round finishes it.
+        if entry["statuses"] & {"pending", "started"} or entry["due"] or entry["statuses"] == {"done"}:
             ready.append(entry["row"])
         elif entry["later"]:
             soonest = min(entry["later"])
