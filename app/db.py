@@ -1,4 +1,8 @@
-"""Database engine and sessions: SQLite in WAL mode with foreign keys on, or any SQLAlchemy URL."""
+"""Database engine and sessions: SQLite in WAL mode with one writer queue per process, or PostgreSQL with a pool.
+
+SQLite serves one machine (``warroom serve``); PostgreSQL serves several web and worker processes at once.
+The SQLite-only machinery (WAL pragmas, the process's write lock) is never set up for PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,12 @@ import sqlite3
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 
-from sqlalchemy import event
-from sqlalchemy.engine import CursorResult, Engine, Result
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
 
@@ -23,8 +27,29 @@ class HasEngine(Protocol):
     def engine(self) -> Engine: ...
 
 
-def make_engine(url: str) -> Engine:
-    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection."""
+# Connections each process keeps open to PostgreSQL (as many again may be opened for bursts): enough for the
+# threads that touch the database at once (request handlers, set-up workers, the sweep's job workers).
+POOL_SIZE = 10
+
+
+def postgres_url(url: str) -> str:
+    """``postgres://`` and ``postgresql://`` URLs (as hosting platforms write them) use the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"
+
+
+def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
+    """Create the engine; SQLite gets WAL, foreign keys and a busy timeout on every connection.
+
+    PostgreSQL gets a pool of ``pool_size`` connections (size it to the process's workers), checked before use
+    so that a server restart costs no request.
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
@@ -39,6 +64,9 @@ def make_engine(url: str) -> Engine:
 
         _write_locks[engine] = WriteLock()
         return engine
+    url = postgres_url(url)
+    if url.startswith("postgresql"):
+        return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_pre_ping=True)
     return create_engine(url, pool_pre_ping=True)
 
 
@@ -132,3 +160,65 @@ def transaction(engine: Engine, *, urgent: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+# PostgreSQL's advisory locks, named by text. Two processes taking the same name wait for (``lock_names``) or
+# skip (``HeldLock``) each other; SQLite has one process per database, whose own locks already do this.
+_ORDERED_LOCKS = text(
+    "SELECT count(pg_advisory_xact_lock(h)) FROM (SELECT DISTINCT hashtextextended(name, 0) AS h "
+    "FROM unnest(CAST(:names AS text[])) AS name ORDER BY h) AS ordered")
+
+
+def lock_names(session: Session, names: Iterable[str]) -> None:
+    """Lock ``names`` until the session's transaction ends (PostgreSQL; nothing on SQLite).
+
+    All names are taken in one statement, in one fixed order, so transactions locking overlapping sets wait
+    for each other and never deadlock.
+    """
+    wanted = sorted(set(names))
+    if wanted and session.get_bind().dialect.name == "postgresql":
+        session.execute(_ORDERED_LOCKS, {"names": wanted})
+
+
+class HeldLock:
+    """A lock on a name held by this process until ``release`` (PostgreSQL: a session advisory lock on a
+    connection of its own, freed by the server when the process dies, even by ``kill -9``).
+
+    On SQLite ``acquire`` always succeeds: one process serves the database and guards itself.
+    """
+
+    def __init__(self, engine: Engine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+        self._connection: Connection | None = None
+
+    def acquire(self) -> bool:
+        """Take the lock if nobody holds it; False (at once, without waiting) if another process does."""
+        if not is_postgres(self.engine):
+            return True
+        connection = self.engine.connect()
+        try:
+            taken: bool = connection.execute(text("SELECT pg_try_advisory_lock(hashtextextended(:name, 0))"),
+                                       {"name": self.name}).scalar_one()
+            connection.commit()
+        except BaseException:
+            connection.invalidate()
+            connection.close()
+            raise
+        if not taken:
+            connection.close()
+            return False
+        self._connection = connection
+        return True
+
+    def release(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        try:
+            connection.execute(text("SELECT pg_advisory_unlock(hashtextextended(:name, 0))"), {"name": self.name})
+            connection.commit()
+        except Exception:
+            connection.invalidate()  # a lost connection has lost its lock with it
+        finally:
+            connection.close()

@@ -27,10 +27,15 @@ def database_check(engine: Engine, busy_after: float = BUSY_AFTER) -> Check:
         return _sqlite_check(database, busy_after)
     try:
         with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+            if engine.dialect.name != "postgresql":
+                connection.execute(text("SELECT 1"))
+                return Check(True, "reachable")
+            # A standby (or a server set read-only) answers but takes no writes.
+            read_only: bool = connection.execute(text(
+                "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'")).scalar_one()
     except Exception as exc:  # any driver error means the database does not answer
         return Check(False, f"unreachable: {type(exc).__name__}: {exc}".splitlines()[0])
-    return Check(True, "reachable")
+    return Check(False, "read-only: the server takes no writes") if read_only else Check(True, "reachable, writable")
 
 
 def _sqlite_check(path: str, busy_after: float) -> Check:

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -21,9 +22,21 @@ def _config(connection=None) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database schema up to ``revision`` (default: the newest)."""
+    """Bring the database schema up to ``revision`` (default: the newest).
+
+    On PostgreSQL, processes starting together take turns (an advisory lock held until the migrations commit):
+    the first migrates, the others find the schema current.
+    """
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(hashtextextended('warroom-migrations', 0))"))
         command.upgrade(_config(connection), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the database schema back to ``revision`` (developers; a deploy rolled back)."""
+    with engine.begin() as connection:
+        command.downgrade(_config(connection), revision)
 
 
 def current_revision(engine: Engine) -> str | None:

@@ -6,6 +6,7 @@ from app.alerts.models import Alert
 from app.decisions.models import Decision
 from app.effects.models import Effect
 from app.inbound.models import SeenRequest
+from app.incidents.channel_names import ChannelName
 from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
 from app.monitoring.models import ConnectorState, Mention, MentionRollup, MonitorSignal
@@ -18,7 +19,7 @@ from app.tasks.models import Task
 metadata = SQLModel.metadata
 
 __all__ = [
-    "AcceptedRequest", "Alert", "Approval", "ConnectorState", "Decision", "Effect", "Fact", "Incident",
+    "AcceptedRequest", "Alert", "Approval", "ChannelName", "ConnectorState", "Decision", "Effect", "Fact", "Incident",
     "IncidentClock", "IncidentLabel", "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment",
     "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
 ]

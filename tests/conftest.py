@@ -1,4 +1,10 @@
-"""Shared fixtures: a running bot against the fake Slack, with a fresh SQLite file per test."""
+"""Shared fixtures: a running bot against the fake Slack, with a fresh database per test.
+
+The database is a SQLite file in the test's temporary folder, or, when ``WARROOM_TEST_POSTGRES`` holds the URL of
+a PostgreSQL server (``.ci/postgres`` starts one), a database of its own on that server, created per test from a
+migrated template. Tests that are about SQLite itself (WAL, the file on disk, the process's write lock) are marked
+``sqlite_only`` and skipped on PostgreSQL.
+"""
 
 from __future__ import annotations
 
@@ -19,27 +25,84 @@ import app.reminders  # noqa: E402
 import app.sandbox.harness  # noqa: E402,F401
 import app.server  # noqa: E402,F401
 import app.wiring  # noqa: E402,F401
+from tests.postgres import PostgresServer  # noqa: E402
 
 app.reminders.register_all()
 
+POSTGRES = PostgresServer(os.environ["WARROOM_TEST_POSTGRES"]) if os.environ.get("WARROOM_TEST_POSTGRES") else None
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "sqlite_only(reason): about SQLite itself; skipped when tests run on PostgreSQL")
+    config.addinivalue_line("markers", "postgres_only(reason): needs PostgreSQL; skipped when tests run on SQLite")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if POSTGRES is not None and (marker := item.get_closest_marker("sqlite_only")):
+            item.add_marker(pytest.mark.skip(reason="SQLite only: " + (marker.args[0] if marker.args else "")))
+        if POSTGRES is None and (marker := item.get_closest_marker("postgres_only")):
+            item.add_marker(pytest.mark.skip(reason="needs WARROOM_TEST_POSTGRES (run under .ci/postgres): "
+                                             + (marker.args[0] if marker.args else "")))
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if POSTGRES is not None:
+        POSTGRES.close()
+
 
 @pytest.fixture
-def sandbox(tmp_path):
+def new_database(tmp_path):
+    """A factory of fresh, empty test databases: ``new_database("name")`` returns its SQLAlchemy URL.
+
+    Migrated to the newest schema unless ``migrated=False`` (for tests of the migrations themselves). On SQLite
+    the file ``<tmp>/<name>.db``, not created yet (the app creates and migrates it); the same name gives the same
+    database within a test.
+    """
+    made: dict[str, str] = {}
+
+    def make(name: str = "warroom", *, migrated: bool = True) -> str:
+        if name not in made:
+            made[name] = (POSTGRES.create(migrated=migrated) if POSTGRES is not None
+                          else f"sqlite:///{tmp_path / (name + '.db')}")
+        return made[name]
+
+    yield make
+    if POSTGRES is not None:
+        for url in made.values():
+            POSTGRES.drop(url)
+
+
+@pytest.fixture
+def database_url(new_database):
+    """The URL of this test's database (a SQLite file, or a PostgreSQL database of its own)."""
+    return new_database()
+
+
+def _database_of(name: str, new_database) -> dict:
+    """A sandbox's database: on SQLite the harness's own file in its folder, on PostgreSQL a database per name."""
+    return {} if POSTGRES is None else {"database_url": new_database(f"box-{name}")}
+
+
+@pytest.fixture
+def sandbox(tmp_path, new_database):
     """The whole bot served on loopback: ``sandbox.driver`` acts as Slack, ``sandbox.fake`` is the Web API."""
     from app.sandbox.harness import Sandbox
 
-    with Sandbox(tmp_path / "sandbox") as box:
+    with Sandbox(tmp_path / "sandbox", **_database_of("sandbox", new_database)) as box:
         yield box
 
 
 @pytest.fixture
-def make_sandbox(tmp_path):
+def make_sandbox(tmp_path, new_database):
     """A factory for sandboxes with other settings (e.g. a fake OpenAI server, an announce channel)."""
     from app.sandbox.harness import Sandbox
 
     boxes = []
 
     def make(name: str = "custom", **overrides):
+        if "database_url" not in overrides:  # a sandbox made again under the same name reopens its database
+            overrides.update(_database_of(name, new_database))
         box = Sandbox(tmp_path / name, **overrides)
         boxes.append(box)
         return box

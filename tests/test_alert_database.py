@@ -6,12 +6,15 @@ from __future__ import annotations
 import sqlite3
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from sqlalchemy import event, text
 from sqlmodel import Session, select
 
 from app.alerts.models import Alert
 from app.incidents.models import Incident
 from tests.conftest import social_alert
+
+pytestmark = pytest.mark.sqlite_only("SQLite's write lock held by another process, SQLite's full disk")
 
 
 def on_every_new_connection(engine, *pragmas: str) -> None:

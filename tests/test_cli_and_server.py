@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from app import migrate
@@ -35,6 +36,7 @@ def test_broken_playbook_is_reported_with_file_and_field(tmp_path):
     assert "shitstorm.yml" in result.output and "due" in result.output
 
 
+@pytest.mark.sqlite_only("SQLite's WAL and foreign-key pragmas; tests/test_postgres_schema.py for PostgreSQL")
 def test_migrations_create_the_schema_from_nothing(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'fresh.db'}")
     migrate.upgrade(engine)

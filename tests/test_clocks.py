@@ -28,8 +28,8 @@ def playbooks():
 
 
 @pytest.fixture
-def engine(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'clocks.db'}")
+def engine(database_url):
+    engine = make_engine(database_url)
     migrate.upgrade(engine)
     yield engine
     engine.dispose()

@@ -320,22 +320,22 @@ def test_brief_says_nothing_is_needed_only_when_nothing_is_open(tmp_path):
 
 # --- migration ---------------------------------------------------------------------------------
 
-def test_migration_keeps_private_facts_private_and_makes_the_others_public(tmp_path):
+def test_migration_keeps_private_facts_private_and_makes_the_others_public(new_database):
     from sqlalchemy import text
 
     from app import migrate
     from app.db import make_engine
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    engine = make_engine(new_database("old", migrated=False))
     migrate.upgrade(engine, "0007")
     with engine.begin() as connection:
         connection.execute(text("INSERT INTO incidents (title, kind, description, source, status, phase, severity, "
                                 "playbook_id, language, confidential, private, alert_count, created_at) VALUES "
-                                "('Old', 'shitstorm', '', 'manual', 'open', 'active', 'high', 'shitstorm', 'en', 0, 0, "
-                                "0, '2026-11-01 09:00:00')"))
+                                "('Old', 'shitstorm', '', 'manual', 'open', 'active', 'high', 'shitstorm', 'en', "
+                                "false, false, 0, '2026-11-01 09:00:00')"))
         connection.execute(text("INSERT INTO facts (incident_id, text, private, added_at) VALUES "
-                                "(1, 'The ad ran for three weeks', 0, '2026-11-01 09:05:00'), "
-                                "(1, 'Jane Doe complained first', 1, '2026-11-01 09:06:00')"))
+                                "(1, 'The ad ran for three weeks', false, '2026-11-01 09:05:00'), "
+                                "(1, 'Jane Doe complained first', true, '2026-11-01 09:06:00')"))
     migrate.upgrade(engine)
     with Session(engine) as session:
         assert {f.text: (f.visibility, f.private) for f in decisions.facts(session, 1)} == {

@@ -380,10 +380,10 @@ def test_a_replayed_modal_submission_opens_one_incident(sandbox):
         assert len(session.exec(sql_select(Incident).where(Incident.playbook_id == "impersonation")).all()) == 1
 
 
-def test_replay_memory_is_shared_by_processes_and_pruned(tmp_path):
+def test_replay_memory_is_shared_by_processes_and_pruned(database_url):
     from app import migrate
 
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    url = database_url
     one, two = make_engine(url), make_engine(url)  # two engines: as two processes on one database
     migrate.upgrade(one)
     now = time.time()
@@ -398,6 +398,7 @@ def test_replay_memory_is_shared_by_processes_and_pruned(tmp_path):
     two.dispose()
 
 
+@pytest.mark.sqlite_only("another process holding SQLite's write lock")
 def test_replay_record_waits_for_another_writer(tmp_path):
     import threading
 
@@ -420,10 +421,10 @@ def test_replay_record_waits_for_another_writer(tmp_path):
     assert time.monotonic() - started >= 0.2
 
 
-def test_replay_check_keeps_the_ack_path_cheap(tmp_path):
+def test_replay_check_keeps_the_ack_path_cheap(database_url):
     from app import migrate
 
-    engine = make_engine(f"sqlite:///{tmp_path / 'bench.db'}")
+    engine = make_engine(database_url)
     migrate.upgrade(engine)
     guard = ReplayGuard(engine)
     timings = []
@@ -439,6 +440,7 @@ def test_replay_check_keeps_the_ack_path_cheap(tmp_path):
 # --- health ------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only("another process holding SQLite's write lock")
 def test_health_is_degraded_while_the_database_is_busy(sandbox):
     path = sandbox.core.engine.url.database
     holder = sqlite3.connect(path, isolation_level=None)
@@ -455,6 +457,7 @@ def test_health_is_degraded_while_the_database_is_busy(sandbox):
     assert sandbox.http.get("/healthz").json()["status"] == "ok"
 
 
+@pytest.mark.sqlite_only("the database file moved away")
 def test_health_is_degraded_when_the_database_is_gone(sandbox):
     path = Path(sandbox.core.engine.url.database)
     moved = path.with_name("elsewhere.db")

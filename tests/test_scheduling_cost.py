@@ -7,6 +7,7 @@ import threading
 from datetime import timedelta
 from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import event
 
 from app import migrate
@@ -17,6 +18,7 @@ from app.timeutil import utcnow
 from benchmarks import scheduling as bench
 
 
+@pytest.mark.sqlite_only("reads SQLite's query plans")
 def test_every_statement_on_scheduled_jobs_searches_an_index(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'jobs.db'}")
     migrate.upgrade(engine)

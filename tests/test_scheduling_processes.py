@@ -58,8 +58,7 @@ def worker(database_url: str, out: str, timeout: float = 30.0) -> None:
         engine.dispose()
 
 
-def test_two_processes_sweeping_one_database_run_each_job_once(tmp_path):
-    database_url = f"sqlite:///{tmp_path / 'shared.db'}"
+def test_two_processes_sweeping_one_database_run_each_job_once(tmp_path, database_url):
     out = tmp_path / "runs.txt"
     out.touch()
     engine = make_engine(database_url)

@@ -3,7 +3,9 @@
 An alert's incident key is its group's key (an Alertmanager/Grafana ``groupKey``: one group, one
 incident), else its own dedup key. "One open incident per key" is enforced by a partial unique index,
 so two identical alerts arriving at the same instant (in threads or in separate processes) still make
-one incident. A sender's delivery id (PagerDuty's ``X-Webhook-Id``) is stored once: a redelivery is
+one incident; on PostgreSQL a batch first locks its incident keys (advisory locks, in one fixed order), so
+concurrent batches in several processes wait for each other instead of failing on the index or deadlocking.
+A sender's delivery id (PagerDuty's ``X-Webhook-Id``) is stored once: a redelivery is
 answered as a duplicate and stored no second time. An attached alert more severe than its incident is
 recorded as an ``escalation`` on the timeline, for the room to be told.
 """
@@ -24,7 +26,7 @@ from app import metrics
 from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.core import Core
-from app.db import transaction
+from app.db import lock_names, transaction
 from app.incidents import clocks, timeline
 from app.incidents import service as incidents
 from app.incidents.kinds import TimelineKind
@@ -251,11 +253,19 @@ def _record_escalation(session: Session, item: _Staged, incident: _Open | None) 
                     alert_id=item.alert_id, posted=False, **{"from": incident.severity, "to": item.escalated_to})
 
 
+def _claimed_names(alerts: list[AlertIn]) -> set[str]:
+    """What a batch of alerts may create: an incident per key, an alert per delivery id. Batches that share
+    one wait for each other (PostgreSQL), so none fails on a duplicate and none deadlocks another."""
+    names = {"incident-key\x1f" + incident_key_for(alert) for alert in alerts}
+    return names | {"alert-delivery\x1f" + alert.delivery_id for alert in alerts if alert.delivery_id}
+
+
 def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
     """Commit the alerts (and any new incidents) in one transaction before returning, in order."""
     for _attempt in range(3):
         try:
             with transaction(core.engine, urgent=True) as session:
+                lock_names(session, _claimed_names(alerts))
                 staged = _stage(core, session, alerts)
                 started = session.info.pop("started_clocks", [])
         except IntegrityError:

@@ -77,6 +77,12 @@ def claim(session: Session, now: datetime, owner: str, limit: int = 20) -> list[
     """Due effects that no live lease holds, leased to ``owner`` (a conditional update: one taker each)."""
     free = or_(_E.c.claimed_until.is_(None), _E.c.claimed_until < now)
     due = select(_E.c.id).where(_E.c.status == PENDING, _E.c.due_at <= now, free).order_by(_E.c.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":  # one statement; rows another process is taking are skipped
+        leased = update_(_E).where(_E.c.id.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(
+            claimed_until=now + LEASE, attempts=_E.c.attempts + 1).returning(_E.c.id)
+        taken_now: list[int] = sorted(session.execute(leased).scalars())
+        session.commit()
+        return [effect for i in taken_now if (effect := session.get(Effect, i)) is not None]
     ids: list[int] = list(session.execute(due).scalars())
     taken: list[int] = []
     for effect_id in ids:

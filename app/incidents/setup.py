@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from app.core import Core
-from app.db import transaction
+from app.db import is_postgres, transaction
 from app.incidents import service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
@@ -334,6 +334,6 @@ def resume_all(core: Core) -> list[int]:
     with Session(core.engine) as session:
         pending = service.pending_setups(session)
     core.submit(_deliver_notices, core, None)
-    if pending:
+    if pending or is_postgres(core.engine):  # shared by several processes: keep looking for their rooms too
         _runtime(core).queue.kick()
     return pending

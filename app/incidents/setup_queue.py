@@ -4,6 +4,10 @@ Rooms are set up most severe first, then manual declarations, then the oldest, a
 is read from the database whenever a worker is free, so a critical incident stored a moment ago goes
 before fifty older, lower ones however their set-ups were requested. A set-up waiting after a transient
 failure is skipped until its retry time; one that failed permanently waits for a person to retry it.
+
+Several processes may share the database (PostgreSQL): a worker runs a room's round only while it holds that
+room's set-up lease, a lock the database frees when the holder ends or dies, so one process at a time sets up
+a room and a room left by a killed process is finished by another.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.core import Core
+from app.db import HeldLock, is_postgres
 from app.incidents.models import Incident, IncidentStatus, Phase, SetupStep, StepStatus
 from app.timeutil import as_utc, utcnow
 
@@ -25,6 +30,8 @@ log = logging.getLogger(__name__)
 
 SEVERITY_ORDER = {"critical": 0, "high": 1, "medium": 2, "low": 3}
 MANUAL_SOURCES = ("declared",)
+# How often the line is looked at again while other processes share the database (PostgreSQL).
+ELSEWHERE_RECHECK = timedelta(seconds=2)
 
 
 @dataclass
@@ -65,7 +72,9 @@ def line(session: Session, now: datetime | None = None) -> tuple[list[int], date
     for entry in incidents.values():
         if StepStatus.FAILED in entry.statuses:
             continue  # stopped until a person retries it
-        if entry.statuses & {StepStatus.PENDING, StepStatus.STARTED} or entry.due:
+        # All steps done but the room not marked ready: its process stopped in between; the last round finishes it.
+        unmarked = entry.statuses == {StepStatus.DONE}
+        if entry.statuses & {StepStatus.PENDING, StepStatus.STARTED} or entry.due or unmarked:
             ready.append(entry)
         elif entry.later:
             soonest = min(entry.later)
@@ -82,6 +91,7 @@ class SetupQueue:
         self.slots = slots
         self._cond = threading.Condition()
         self._running: set[int] = set()
+        self._leases: dict[int, HeldLock] = {}  # the running rooms' set-up leases (see HeldLock)
         self._rounds: dict[int, int] = {}
         self._workers = 0
         self._again = False  # something may have become ready since a worker last looked
@@ -126,14 +136,35 @@ class SetupQueue:
             self._again = False
         with Session(self.core.engine) as session:
             ready, next_due = line(session)
+        elsewhere = False
+        for incident_id in ready:
+            with self._cond:
+                if incident_id in self._running:
+                    continue
+                self._running.add(incident_id)
+            lease = HeldLock(self.core.engine, f"room-setup\x1f{incident_id}")
+            try:
+                taken = lease.acquire()
+            except Exception:
+                with self._cond:
+                    self._running.discard(incident_id)
+                raise
+            if taken:
+                with self._cond:
+                    self._leases[incident_id] = lease
+                return incident_id
+            elsewhere = True  # another process is setting this room up
+            with self._cond:
+                self._running.discard(incident_id)
         with self._cond:
-            for incident_id in ready:
-                if incident_id not in self._running:
-                    self._running.add(incident_id)
-                    return incident_id
             if self._again:
                 return -1  # asked to look again while we looked
             self._workers -= 1
+            if elsewhere or is_postgres(self.core.engine):
+                # Other processes share the database: look again in a while for rooms they stored, or left
+                # unfinished when they died.
+                soon = utcnow() + ELSEWHERE_RECHECK
+                next_due = soon if next_due is None else min(next_due, soon)
             if next_due is not None:
                 self._wake_at(next_due)
             self._cond.notify_all()
@@ -179,6 +210,10 @@ class SetupQueue:
             except Exception:
                 log.exception("set-up round of incident %s failed", incident_id)
             finally:
+                with self._cond:
+                    lease = self._leases.pop(incident_id, None)
+                if lease is not None:
+                    lease.release()
                 with self._cond:
                     self._running.discard(incident_id)
                     self._rounds[incident_id] = self._rounds.get(incident_id, 0) + 1

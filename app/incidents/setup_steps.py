@@ -29,7 +29,7 @@ from sqlmodel import Session, select
 
 from app.core import Core
 from app.db import transaction
-from app.incidents import briefing, exclusions, service, setup_notices, timeline
+from app.incidents import briefing, channel_names, exclusions, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.markers import CLOCK_SKEW, find_marked, marker
 from app.incidents.models import Incident, SetupStep
@@ -147,6 +147,10 @@ def create_channel(run: StepRun) -> dict[str, Any]:
             name = _candidate(incident, prefix, len(tried) + 1)
         asked_before = name in tried
         tried.setdefault(name, time.time())
+        if not channel_names.reserve(run.core.engine, name, run.incident_id):  # another room's: the next name
+            run.remember(tried_at=tried, tried=list(tried))
+            name = None
+            continue
         run.remember(name=name, tried_at=tried, tried=list(tried))
         try:
             channel_id = run.slack.conversations_create(name=name, is_private=incident.private)["channel"]["id"]

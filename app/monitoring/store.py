@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, tuple_, update
+from sqlalchemy import Integer, Table, bindparam, case, select, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.db import transaction
@@ -75,11 +76,15 @@ def _rows(core, posts: list[PostIn], now: datetime) -> tuple[dict[tuple, dict], 
     return rows, unmatched, expired
 
 
+def _larger(column, name: str):
+    """The larger of the stored number and the new one (SQLite's two-argument max, PostgreSQL's greatest)."""
+    new = bindparam(name, type_=Integer())
+    return case((column >= new, column), else_=new)
+
+
 _UPDATE_ENGAGEMENT = update(MENTIONS).where(MENTIONS.c.id == bindparam("row_id")).values(
-    likes=func.max(MENTIONS.c.likes, bindparam("new_likes")),
-    shares=func.max(MENTIONS.c.shares, bindparam("new_shares")),
-    replies=func.max(MENTIONS.c.replies, bindparam("new_replies")),
-    followers=func.max(MENTIONS.c.followers, bindparam("new_followers")))
+    likes=_larger(MENTIONS.c.likes, "new_likes"), shares=_larger(MENTIONS.c.shares, "new_shares"),
+    replies=_larger(MENTIONS.c.replies, "new_replies"), followers=_larger(MENTIONS.c.followers, "new_followers"))
 
 
 def _rollup_rows(new_rows: list[dict]) -> list[dict]:
@@ -98,7 +103,7 @@ def _rollup_rows(new_rows: list[dict]) -> list[dict]:
 def _upsert_rollups(session, rows: list[dict]) -> None:
     if not rows:
         return
-    statement = sqlite_insert(ROLLUPS)
+    statement = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ROLLUPS)
     added = {name: ROLLUPS.c[name] + statement.excluded[name]
              for name in ("mentions", "scored", "negative", "risky", "reach")}
     session.execute(statement.on_conflict_do_update(index_elements=["monitor_id", "minute"], set_=added), rows)

@@ -9,17 +9,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, String
 from sqlmodel import Field, SQLModel
 
 from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
+# Job ids are compared in binary order (cancelling by prefix is a range on the key): PostgreSQL's "C" collation.
+JOB_ID = String().with_variant(String(collation="C"), "postgresql")
+
 
 class ScheduledJob(SQLModel, table=True):
     __tablename__ = "scheduled_job"
 
-    id: str = Field(primary_key=True)
+    id: str = Field(primary_key=True, sa_type=JOB_ID)
     kind: str
     incident_id: int | None = Field(default=None, index=True)
     due_at: datetime = Field(index=True, sa_type=UTCDateTime)

@@ -2,8 +2,9 @@
 
 ``at`` upserts a row, ``cancel`` deletes a range of ids, ``cancel_incident`` deletes by incident. Once a
 second (sooner after ``wake``) an APScheduler interval job sweeps: it claims due rows with a conditional
-UPDATE (a lease, renewed while the job runs) and hands them to a small pool of workers, which look up the
-kind's handler in the registry and run it. A finished job's row is deleted; a failed one is retried with
+UPDATE (a lease, renewed while the job runs; on PostgreSQL one UPDATE of the due rows read ``FOR UPDATE SKIP
+LOCKED``) and hands them to a small pool of workers, which look up the kind's handler in the registry and
+run it. A finished job's row is deleted; a failed one is retried with
 capped exponential backoff and its error kept on the row. Jobs that fell due while no process was running
 are due at the first sweep, once.
 """
@@ -28,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import transaction
+from app.db import is_postgres, transaction
 from app.scheduling import registry, store
 from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc, utcnow
@@ -213,18 +214,12 @@ class Scheduler:
             self._backlog = True
             return 0
         now = utcnow()
-        with Session(self.core.engine) as session:
-            found = store.due(session, now, room)
-        self._backlog = len(found) == room
-        candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
-        if not candidates:
-            return 0
-        claimed = []
-        with transaction(self.core.engine) as session:
-            for job_id in candidates:
-                job = store.claim(session, job_id, self._token(), now, now + self.lease)
-                if job is not None:
-                    claimed.append(job)
+        if is_postgres(self.core.engine):
+            with transaction(self.core.engine) as session:
+                claimed = store.claim_due(session, now, room, self._token(), now + self.lease, mine)
+            self._backlog = len(claimed) == room
+        else:
+            claimed = self._claim_one_by_one(now, room, mine)
         with self._state:
             for job in claimed:
                 self._running[job.token] = (job, None)
@@ -234,6 +229,21 @@ class Scheduler:
                 if job.token in self._running:
                     self._running[job.token] = (job, future)
         return len(claimed)
+
+    def _claim_one_by_one(self, now: datetime, room: int, mine: set[str]) -> list[store.Claimed]:
+        """SQLite (one writer at a time): read the due jobs, then take each with a conditional UPDATE."""
+        with Session(self.core.engine) as session:
+            found = store.due(session, now, room)
+        self._backlog = len(found) == room
+        candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
+        claimed = []
+        if candidates:
+            with transaction(self.core.engine) as session:
+                for job_id in candidates:
+                    job = store.claim(session, job_id, self._token(), now, now + self.lease)
+                    if job is not None:
+                        claimed.append(job)
+        return claimed
 
     def _token(self) -> str:
         return f"{self.owner}#{next(self._tokens)}"

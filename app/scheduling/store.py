@@ -2,7 +2,9 @@
 
 Jobs are upserted by id, cancelled by an id prefix (a range on the primary key) or by incident (an index),
 and claimed with a conditional UPDATE: a due row whose lease ran out gets this claim's token and a new
-lease, and only the scheduler whose UPDATE hit the row runs it.
+lease, and only the scheduler whose UPDATE hit the row runs it. On PostgreSQL the due rows are claimed in one
+statement that skips the rows another scheduler is claiming (``FOR UPDATE SKIP LOCKED``): schedulers in
+several processes neither wait for each other nor deadlock, and each row goes to one of them.
 """
 
 from __future__ import annotations
@@ -138,6 +140,19 @@ def claim(session: Session, job_id: str, token: str, now: datetime, until: datet
     kind, payload, attempts = session.execute(
         select(T.c.kind, T.c.payload, T.c.attempts).where(T.c.id == job_id)).tuples().one()
     return Claimed(job_id, kind, dict(payload or {}), attempts, token)
+
+
+def claim_due(session: Session, now: datetime, limit: int, token: str, until: datetime,
+              skip: set[str]) -> list[Claimed]:
+    """PostgreSQL: claim up to ``limit`` due, free jobs (soonest first, none of ``skip``) in one statement."""
+    due_rows = select(T.c.id).where(T.c.due_at <= now, _free(now)).order_by(T.c.due_at).limit(limit)
+    if skip:
+        due_rows = due_rows.where(T.c.id.not_in(sorted(skip)))
+    taken = (update(T).where(T.c.id.in_(due_rows.with_for_update(skip_locked=True).scalar_subquery()))
+             .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1)
+             .returning(T.c.id, T.c.kind, T.c.payload, T.c.attempts, T.c.due_at))
+    rows = sorted(session.execute(taken).tuples(), key=lambda r: (r[4], r[0]))
+    return [Claimed(job_id, kind, dict(payload or {}), attempts, token) for job_id, kind, payload, attempts, _ in rows]
 
 
 def renew(session: Session, jobs: list[Claimed], until: datetime) -> int:
