@@ -374,6 +374,8 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
             started = outcome.statement.step_started_at
             if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
                 enqueue_final(core, session, statement_id)
+            elif outcome.status not in ("refused", "outdated", "closed", "blocked"):  # a step signed: its card
+                slack_effects.enqueue_card(session, statement_id, incident_id)
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
         reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
         return "closed"
@@ -390,7 +392,6 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     if outcome.status == "final":
         finalize(core, statement_id, by=user_id)
         return outcome.status
-    render(core, statement_id)
     if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
         reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
         _ask_next(core, statement_id)
@@ -414,6 +415,9 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     with transaction(core.engine) as session:
         outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.CHANGES_REQUESTED,
                                  people=people, comment=comment)
+        if outcome.status == Status.CHANGES_REQUESTED:  # the card shows it, stored with the decision
+            slack_effects.enqueue_card(session, statement_id, incident_id)
+    core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
@@ -421,7 +425,6 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
         reply(f":warning: {outcome.message}")
         return outcome.status
     reminders.cancel(core, incident_id, statement_id)
-    render(core, statement_id)
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
         comms = roles.holder(session, incident_id, "comms")
