@@ -7,65 +7,32 @@ load, rows queue up while a commit runs and the next commit takes them all.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from concurrent.futures import Future
 
 from sqlalchemy import Engine
 
+from app.batching import MAX_BATCH, GroupCommit
 from app.db import transaction
 from app.requests_queue.models import AcceptedRequest
 
 log = logging.getLogger(__name__)
-MAX_BATCH = 200
 
-_Item = tuple[AcceptedRequest, Future]
+_Item = tuple[AcceptedRequest, Future[int]]
 
 
-class AcceptWriter:
+class AcceptWriter(GroupCommit[AcceptedRequest, int]):
     """``submit(row)`` returns a future of the row's id, set once the row is committed."""
 
     def __init__(self, engine: Engine, max_batch: int = MAX_BATCH) -> None:
-        self.engine, self.max_batch = engine, max_batch
-        self._queue: queue.SimpleQueue[_Item | None] = queue.SimpleQueue()
-        self._thread = threading.Thread(target=self._run, name="warroom-accept", daemon=True)
-        self._thread.start()
+        self.engine = engine
+        super().__init__("warroom-accept", max_batch)
 
-    def submit(self, row: AcceptedRequest) -> Future:
-        future: Future = Future()
-        self._queue.put((row, future))
-        return future
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Commit what is queued, then end the thread."""
-        self._queue.put(None)
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            item = self._queue.get()
-            if item is None:
-                return
-            batch, stopping = [item], False
-            while len(batch) < self.max_batch:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                batch.append(more)
-            self._commit(batch)
-            if stopping:
-                return
-
-    def _commit(self, batch: list[_Item]) -> None:
+    def commit(self, batch: list[_Item]) -> None:
         try:
             with transaction(self.engine, urgent=True) as session:
                 session.add_all([row for row, _ in batch])
                 session.flush()
-                ids = [row.id for row, _ in batch]
+                ids = [_stored_id(row) for row, _ in batch]
         except Exception as exc:  # nothing of this batch is stored: each ack fails, and Slack shows the person
             log.exception("could not store %d accepted requests", len(batch))
             for _, future in batch:
@@ -73,3 +40,8 @@ class AcceptWriter:
             return
         for (_, future), row_id in zip(batch, ids, strict=True):
             future.set_result(row_id)
+
+
+def _stored_id(row: AcceptedRequest) -> int:
+    assert row.id is not None  # flushed: the database gave it its id
+    return row.id

@@ -1,0 +1,61 @@
+"""A writer thread that shares one commit among whatever was queued while the last commit ran.
+
+An idle server commits each item at once; under load, items queue up while a commit runs and the next commit
+takes them all, so the cost per item falls as the load rises. Subclasses say how a batch is committed and
+set each item's future.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Generic, TypeVar
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+MAX_BATCH = 200
+
+
+class GroupCommit(Generic[Item, Result]):
+    """``submit(item)`` returns a future that ``commit`` sets once the item's batch is stored (or failed)."""
+
+    def __init__(self, name: str, max_batch: int = MAX_BATCH) -> None:
+        self.max_batch = max_batch
+        self._queue: queue.SimpleQueue[tuple[Item, Future[Result]] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, item: Item) -> Future[Result]:
+        future: Future[Result] = Future()
+        self._queue.put((item, future))
+        return future
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Commit what is queued, then end the writer thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    def commit(self, batch: list[tuple[Item, Future[Result]]]) -> None:
+        """Store the batch and set every item's future (its result, or the exception)."""
+        raise NotImplementedError
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch, stopping = [first], False
+            while len(batch) < self.max_batch:
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    stopping = True
+                    break
+                batch.append(more)
+            self.commit(batch)
+            if stopping:
+                return
