@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import string
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -169,13 +170,13 @@ def _lexicons(where: str, raw: object) -> dict[str, list[str]]:
     return lexicons
 
 
-def _vocabulary(rules: object, lexicons: dict[str, list[str]], language: str) -> frozenset[str]:
+def _vocabulary(rules: Iterable[Rule], lexicons: dict[str, list[str]], language: str) -> frozenset[str]:
     """The nouns the rules look for (written capitalised): the heads a German compound may end in ("Preisfehler").
 
     Verbs are left out, so "Ausreden" is not read as "reden".
     """
     words: set[str] = set()
-    for rule in rules:  # type: ignore[attr-defined]
+    for rule in rules:
         for entry in (*rule.match, *rule.unless, *rule.cues):
             for chunk in entry.text.lstrip("!").split():
                 for word in _expand_lexicons("", "", chunk.split("|"), lexicons):
