@@ -57,6 +57,7 @@ def test_an_escalating_alert_asks_the_lead_to_raise_severity(sandbox):
     assert sandbox.alert(social_alert(severity="critical")).json()["status"] == "attached"
     assert sandbox.alert(social_alert(severity="medium")).json()["status"] == "attached"
     sandbox.core.alert_updates.flush(incident.id)
+    assert sandbox.core.effects.drain()  # posted from the outbox
     assert len(escalations(sandbox, incident.id)) == 1
     assert len(notices(sandbox, incident.channel_id)) == 1
     # The escalating alert is in the notice, not counted again as a repeat.
@@ -87,6 +88,7 @@ def test_no_notice_when_the_incident_was_raised_meanwhile(sandbox):
     assert sandbox.alert(social_alert(severity="high")).json()["status"] == "attached"
     assert change_severity(sandbox.core, incident.id, "critical", by="U0LEAD")  # the lead was quicker
     sandbox.core.alert_updates.flush(incident.id)
+    assert sandbox.core.effects.drain()  # posted from the outbox
     assert notices(sandbox, incident.channel_id) == []
     assert escalations(sandbox, incident.id)[0].data["posted"] is True
 

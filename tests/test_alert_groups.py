@@ -49,6 +49,7 @@ def test_a_group_of_alerts_opens_one_incident(sandbox):
     again = sandbox.alert(group(12), path="/alerts/alertmanager").json()["results"]
     assert {r["incident_id"] for r in again} == {incident.id} and {r["status"] for r in again} == {"attached"}
     assert sandbox.core.alert_updates.flush(incident.id) == 11 + 12
+    assert sandbox.core.effects.drain()  # posted from the outbox
     [update] = [m for m in sandbox.fake.messages(incident.channel_id) if "more alerts attached" in m.text]
     listed = [line for line in update.text.splitlines() if line.startswith("• ")]
     assert len(listed) == GROUP_LISTED_MAX  # 12 distinct alerts, each named once at most

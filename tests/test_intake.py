@@ -51,6 +51,7 @@ def test_duplicate_alerts_attach_and_are_counted_not_posted_one_by_one(sandbox):
         assert again.json() == {**again.json(), "status": "attached", "incident_id": first["incident_id"]}
     assert len([c for c in sandbox.fake.channels if c.name.startswith("storm-")]) == 1
     assert sandbox.core.alert_updates.flush(incident.id) == 5
+    assert sandbox.core.effects.drain()  # posted from the outbox
     summaries = [m for m in sandbox.fake.messages(incident.channel_id) if "more alerts attached" in m.text]
     assert len(summaries) == 1 and "5 more alerts" in summaries[0].text and "6 alerts in total" in summaries[0].text
 
@@ -60,6 +61,7 @@ def test_resolved_alert_is_an_update_and_never_closes(sandbox):
     incident = wait_ready(sandbox, first["incident_id"])
     assert sandbox.alert(social_alert(status="resolved")).json()["status"] == "attached"
     sandbox.core.alert_updates.flush(incident.id)
+    assert sandbox.core.effects.drain()  # posted from the outbox
     assert any("1 resolved" in m.text for m in sandbox.fake.messages(incident.channel_id))
     with Session(sandbox.core.engine) as session:
         assert session.get(Incident, incident.id).status == "open"

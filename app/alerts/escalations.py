@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert
 from app.db import transaction
+from app.effects import service as effects
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
@@ -51,18 +51,17 @@ def post_pending(core: Core, incident: Incident) -> int:
         lead = roles.holder(session, incident.id, LEAD_ROLE)
         titles = {event.id: _alert_title(session, event) for event in events}
     posted = 0
-    for event in events:
-        assert event.id is not None  # a stored entry
-        level: str = event.data["to"]  # every escalation entry names its level (app/alerts/service.py)
-        if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
-            try:
-                core.slack.chat_postMessage(channel=incident.channel_id,
-                                            **notice(incident.id, incident.severity, level, titles[event.id], lead))
-            except SlackApiError as exc:
-                log.warning("escalation notice for incident %s failed: %s", incident.id, exc.response.get("error"))
-                return posted  # stays unposted: the next alert update tries again
-            posted += 1
-        _mark_posted(core, event.id)
+    with transaction(core.engine) as session:  # each notice and its "posted" mark together: told once
+        for event in events:
+            assert event.id is not None  # a stored entry
+            level: str = event.data["to"]  # every escalation entry names its level (app/alerts/service.py)
+            if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
+                shown = notice(incident.id, incident.severity, level, titles[event.id], lead)
+                effects.post(session, f"escalation:{event.id}", incident_id=incident.id, channel=incident.channel_id,
+                             text=shown["text"], blocks=shown.get("blocks"))
+                posted += 1
+            _mark_posted(session, event.id)
+    core.deliver()
     return posted
 
 
@@ -88,10 +87,9 @@ def _alert_title(session: Session, event: TimelineEvent) -> str:
     return alert.title if alert is not None else event.text
 
 
-def _mark_posted(core: Core, event_id: int) -> None:
-    with transaction(core.engine) as session:
-        event = session.get(TimelineEvent, event_id)
-        if event is None:  # gone with its incident
-            return
-        event.data = {**event.data, "posted": True}
-        session.add(event)
+def _mark_posted(session: Session, event_id: int) -> None:
+    event = session.get(TimelineEvent, event_id)
+    if event is None:  # gone with its incident
+        return
+    event.data = {**event.data, "posted": True}
+    session.add(event)

@@ -12,13 +12,13 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session, col, select, update
 
 from app.alerts import escalations
 from app.alerts.formats.limits import GROUP_LISTED_MAX
 from app.alerts.models import Alert, AlertStatus
-from app.db import transaction
+from app.db import affected, transaction
+from app.effects import service as effects
 from app.incidents import service as incidents
 from app.incidents.models import IncidentStatus
 from app.slack.text import escape, truncate
@@ -100,13 +100,12 @@ class AlertUpdates:
         if latest is None:
             return 0
         message = summary([status for _, status, _ in rows], latest, incident.alert_count, listed, more)
-        try:
-            self.core.slack.chat_postMessage(channel=incident.channel_id, **message)
-        except SlackApiError as exc:
-            log.warning("alert update for incident %s failed: %s", incident_id, exc.response.get("error"))
-            return 0
-        with transaction(self.core.engine) as session:
-            session.execute(update(Alert).where(*unposted, col(Alert.id) <= latest.id).values(posted=True))
+        with transaction(self.core.engine) as session:  # the summary and the alerts' "posted" marks together
+            marked = session.execute(update(Alert).where(*unposted, col(Alert.id) <= latest.id).values(posted=True))
+            if affected(marked):  # another flush took these alerts meanwhile: nothing to tell twice
+                effects.post(session, f"alerts:{incident_id}:upto:{latest.id}", incident_id=incident_id,
+                             channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
+        self.core.deliver()
         return len(rows)
 
     def cancel(self) -> None:

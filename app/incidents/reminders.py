@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.db import transaction
+from app.effects.reminders import remind_once
 from app.incidents import service, timeline
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
 from app.incidents.kinds import TimelineKind
@@ -21,7 +22,6 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.service import as_timedelta
 from app.incidents.setup import run_setup
 from app.roles import service as roles
-from app.scheduling.claims import claim, release
 from app.slack.text import escape, mention
 from app.timeutil import as_utc, format_duration, local_clock, local_datetime, utcnow
 
@@ -106,28 +106,11 @@ def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime
 
 
 # Posting -------------------------------------------------------------------------------------------------
-def post(core: Core, incident: Incident, text: str, /, *, kind: str, **data: Any) -> bool:
-    """Post a reminder into the room and record it on the timeline; Slack's refusal is raised."""
-    assert incident.id is not None  # a stored incident
-    if not incident.channel_id:
-        return False
-    core.slack.chat_postMessage(channel=incident.channel_id, text=text)
-    with transaction(core.engine) as session:
-        timeline.record(session, incident.id, TimelineKind.REMINDER, text, actor="warroom", reminder=kind, **data)
-    return True
-
-
 def post_once(core: Core, incident: Incident, sent_key: str, text: str, /, *, kind: str, **data: Any) -> bool:
-    """Post the reminder unless ``sent_key`` was already sent; if Slack refuses it, the job is retried later."""
+    """Tell the room unless ``sent_key`` was told already: the claim, the timeline entry and the post (from the
+    outbox, retried until Slack takes it) are written together. True when it is now on its way."""
     assert incident.id is not None  # a stored incident
-    if not claim(core, sent_key, incident.id):
-        return False
-    try:
-        return post(core, incident, text, kind=kind, **data)
-    except SlackApiError as exc:
-        release(core, sent_key)
-        log.warning("reminder %s for incident %s failed: %s", sent_key, incident.id, exc.response.get("error"))
-        raise
+    return remind_once(core, incident.id, incident.channel_id, sent_key, text, kind=kind, **data)
 
 
 def open_incident(core: Core, incident_id: int) -> Incident | None:
