@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, SQLModel
 
 from app.db import transaction
+from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
 
@@ -27,7 +28,7 @@ class ChannelName(SQLModel, table=True):
 
     name: str = Field(primary_key=True)
     incident_id: int = Field(foreign_key="incidents.id", index=True)
-    reserved_at: datetime = Field(default_factory=utcnow)
+    reserved_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
 _T = cast(Table, ChannelName.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
