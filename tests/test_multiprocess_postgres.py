@@ -155,6 +155,12 @@ def test_two_processes_one_room_briefing_announcement_and_reminder_each(tmp_path
                                                   {"ids": list(made_due)}).first()
 
             fake.wait_for(ran, timeout=60, interval=0.2)
+
+            def delivered() -> bool:  # the reminders are posted from the outbox, at Slack's pace per channel
+                with engine.connect() as connection:
+                    return not connection.execute(text("SELECT 1 FROM effects WHERE status = 'pending'")).first()
+
+            fake.wait_for(delivered, timeout=120, interval=0.2)
             with Session(engine) as session:
                 sent = list(session.exec(select(SentReminder.key)))
             reminders = Counter((i.channel_id, m.text) for i in incidents

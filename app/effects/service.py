@@ -79,7 +79,8 @@ def claim(session: Session, now: datetime, owner: str, limit: int = 20) -> list[
     due = select(_E.c.id).where(_E.c.status == PENDING, _E.c.due_at <= now, free).order_by(_E.c.id).limit(limit)
     if session.get_bind().dialect.name == "postgresql":  # one statement; rows another process is taking are skipped
         leased = update_(_E).where(_E.c.id.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(
-            claimed_until=now + LEASE, attempts=_E.c.attempts + 1).returning(_E.c.id)
+            claimed_until=now + LEASE, attempts=_E.c.attempts + 1, tried_at=func.coalesce(_E.c.tried_at, now),
+            claimed_by=owner).returning(_E.c.id)
         taken_now: list[int] = sorted(session.execute(leased).scalars())
         session.commit()
         return [effect for i in taken_now if (effect := session.get(Effect, i)) is not None]

@@ -7,6 +7,7 @@ Create Date: 2026-11-30
 """
 
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0013"
@@ -17,7 +18,7 @@ depends_on = None
 
 def upgrade() -> None:
     with op.batch_alter_table("effects") as batch:
-        batch.add_column(sa.Column("tried_at", sa.DateTime(), nullable=True))
+        batch.add_column(sa.Column("tried_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True))
         batch.add_column(sa.Column("claimed_by", sa.String(), nullable=True))
 
 

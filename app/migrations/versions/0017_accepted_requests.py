@@ -22,11 +22,11 @@ def upgrade() -> None:
         sa.Column("function", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("content_type", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("received_at", sa.DateTime(), nullable=False),
+        sa.Column("received_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("claimed_by", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
-        sa.Column("claimed_until", sa.DateTime(), nullable=True),
+        sa.Column("claimed_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
