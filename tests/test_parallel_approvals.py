@@ -22,6 +22,8 @@ from app.statements import chain, flows, service
 from app.statements.models import Approval
 from app.statements.service import StepPeople
 from app.status.service import statement_state
+from app.status.views import statement_text
+from app.timeutil import utcnow
 from tests.conftest import open_room
 from tests.test_statement_approvals import START, click, message_of, room_texts, settle, wait_signed
 from tests.test_statement_flow import (
@@ -55,6 +57,9 @@ def test_dpo_and_legal_sign_in_any_order_before_comms(sandbox):
     assert "Legal counsel (together, any order): <@U0LEGAL> (backup <@U0LEGAL2>)" in shown
     with Session(sandbox.core.engine) as session:
         assert statement_state(session, incident.id, {}).waiting_roles == ["dpo", "legal"]
+        both = statement_state(session, incident.id, {"dpo": "U0DPO", "legal": "U0LEGAL"})
+    shown_in_status = statement_text(both, "UTC", utcnow())  # what /warroom status and the brief say
+    assert "<@U0DPO> + <@U0LEGAL> (Data protection officer + Legal counsel)" in shown_in_status
 
     click(sandbox, incident, "U0COMMS", "statement_approve")  # comms signs after the group, not before
     text = wait_ephemeral(sandbox, "U0COMMS", "is next")

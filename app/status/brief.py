@@ -127,8 +127,12 @@ def leadership_needs(r: BriefRecord, tz: str) -> list[str]:
     st = s.statement
     if st.status == "pending":
         since = say(lang, "brief.since", at=clock(st.since, tz, lang)) if st.since else ""
-        who = mention(st.waiting_user) if st.waiting_user else role_title(st.waiting_role or "exec", lang)
-        role = f" ({role_title(st.waiting_role, lang)})" if st.waiting_user and st.waiting_role else ""
+        roles = st.waiting_roles or [st.waiting_role or "exec"]
+        users = st.waiting_users or [st.waiting_user]
+        who = " + ".join(mention(user) if user else role_title(role, lang) for role, user in zip(roles, users,
+                                                                                                strict=True))
+        held = [role for role, user in zip(roles, users, strict=True) if user]
+        role = f" ({' + '.join(role_title(r, lang) for r in held)})" if held else ""
         needs.append(say(lang, "brief.approval", version=st.version, who=who, role=role, since=since))
     if "exec" not in s.holders and s.incident.severity == "critical":
         needs.append(say(lang, "brief.no_sponsor"))

@@ -35,6 +35,7 @@ class StatementState:
     waiting_user: str | None = None
     # Every role the waiting step still needs (two or more while a group step signs in any order).
     waiting_roles: list[str] = field(default_factory=list)
+    waiting_users: list[str | None] = field(default_factory=list)  # their holders, in the same order
     since: datetime | None = None
     approved_at: datetime | None = None
 
@@ -99,6 +100,7 @@ def statement_state(session: Session, incident_id: int, holders: dict[str, str])
         state.waiting_roles = list(waiting.roles)
         state.waiting_role = waiting.roles[0]
         state.waiting_user = holders.get(state.waiting_role)
+        state.waiting_users = [holders.get(role) for role in waiting.roles]
     return state
 
 

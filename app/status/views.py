@@ -68,9 +68,11 @@ def statement_text(state: StatementState, tz: str, now: datetime, language: str 
         return say(lang, "changes_requested", version=version, since=since)
     if state.status == "pending":
         if state.waiting_role and is_role_key(state.waiting_role):
-            who = mention(state.waiting_user) if state.waiting_user else say(lang, "nobody_holds")
-            return say(lang, "waiting_for", version=version, who=who, role=role_title(state.waiting_role, lang),
-                       since=since)
+            roles = state.waiting_roles or [state.waiting_role]
+            users = state.waiting_users or [state.waiting_user]
+            who = " + ".join(mention(user) if user else say(lang, "nobody_holds") for user in users)
+            titles = " + ".join(role_title(role, lang) for role in roles)  # a group step: each signs
+            return say(lang, "waiting_for", version=version, who=who, role=titles, since=since)
         return say(lang, "awaiting_approval", version=version, since=since)
     return escape(state.status)
 
