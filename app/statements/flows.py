@@ -171,7 +171,7 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
             statement_id = service.create(session, incident_id, language=language, channels=wanted,
                                           requested_by=by, kind=kind).id
             slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
-                                              placeholder_message(kind))
+                                              placeholder_message(kind, language))
     except IntegrityError:  # the unique index: one is open already, whoever created it
         pass
     if statement_id is None:
