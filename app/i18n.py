@@ -222,7 +222,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "card.signed": "{role}: {who} at {at}",
         "card.approved_header": "{heading} — approved v{version}",
         "card.approved_line": ":white_check_mark: *Approved* · version {version} · {at}",
-        "card.locked": "{note} · {language} · locked: the final text is posted in the thread for copying",
+        "card.locked": "{note} · {lang_name} · locked: the final text is posted in the thread for copying",
         "card.approved_fallback": "{heading} v{version} approved",
         "card.state.pending": "awaiting approval",
         "card.state.changes_requested": "changes requested",
@@ -247,6 +247,32 @@ PHRASES: dict[str, dict[str, str]] = {
         "card.changes_hint": "{title} v{version}: say what must change before you can sign off.",
         "card.changes_needed": "Changes needed",
         "card.send": "Send",
+        # sign-off requests, thread notes and approval reminders
+        "thread.nobody_holds": "Nobody holds this role:",
+        "thread.any_order": " (any order, each signs)",
+        "thread.nobody_yet": " Nobody holds {roles} yet.",
+        "thread.sign_off": ":inbox_tray: {who} your sign-off is needed on v{version}: step {step}/{total} "
+                           "({roles}){together}{due}.{missing}",
+        "thread.nobody": "nobody",
+        "thread.may_not": "You may not do that.",
+        "thread.refused": ":no_entry: {message} The approvers are {who}.",
+        "thread.nobody_assign": "nobody yet (ask the crisis lead to assign the role)",
+        "thread.step_refused": ":no_entry: Step {step} ({names}) is next: only {who} may approve it.{extra} Your "
+                               "attempt was recorded.",
+        "thread.changes": ":memo: {who} requested changes on v{version}: {comment}{editors} use Edit to save a new "
+                          "version.",
+        "thread.restamped": "Next update re-stamped at approval: {old} -> {new}.",
+        "thread.webhook_failed": ":warning: The publish webhook did not take v{version}: {error}. The approved text "
+                                 "above is unaffected.",
+        "remind.due": ":hourglass: {who} {name} v{version} has waited for your approval since {since} (step "
+                      "{step}/{total}, {title}): {where}.",
+        "remind.waiting": "{name} v{version} still waits for step {step}/{total} ({title})",
+        "remind.backup_dm": ":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. You may "
+                            "approve it: {where}.",
+        "remind.no_backup": "Nobody is listed as a backup:",
+        "remind.the_statement": "the statement",
+        "remind.backup": ":rotating_light: {who} {waiting}; {owner} has not answered. As backup you may approve it: "
+                         "{where}.",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -416,8 +442,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "lesson.cancel": "Abbrechen",
         "lesson.noted": ":bulb: Lehre festgehalten von {who}:\n>{text}",
         # the statement card and its dialogs
-        "card.drafting": ":hourglass_flowing_sand: Entwurf in Arbeit: {title}…",
-        "card.failed": ":warning: Entwurf nicht möglich ({title}): {reason}",
+        "card.drafting": ":hourglass_flowing_sand: Entwurf in Arbeit ({name})…",
+        "card.failed": ":warning: Entwurf nicht möglich ({name}): {reason}",
         "card.try_again": "Versuchen Sie es erneut mit `/warroom {command}`.",
         "card.over_limit": " :no_entry: über der Grenze",
         "card.more_text": "…insgesamt {count} Zeichen: den Rest zeigen der Bearbeiten-Dialog und der endgültige Text.",
@@ -450,7 +476,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "card.signed": "{role}: {who} um {at}",
         "card.approved_header": "{heading} — v{version} freigegeben",
         "card.approved_line": ":white_check_mark: *Freigegeben* · Version {version} · {at}",
-        "card.locked": "{note} · {language} · gesperrt: der endgültige Text steht zum Kopieren im Thread",
+        "card.locked": "{note} · {lang_name} · gesperrt: der endgültige Text steht zum Kopieren im Thread",
         "card.approved_fallback": "{heading} v{version} freigegeben",
         "card.state.pending": "wartet auf Freigabe",
         "card.state.changes_requested": "Änderungen angefordert",
@@ -475,6 +501,32 @@ PHRASES: dict[str, dict[str, str]] = {
         "card.changes_hint": "{title} v{version}: Was muss sich ändern, bevor Sie freigeben können?",
         "card.changes_needed": "Nötige Änderungen",
         "card.send": "Senden",
+        # sign-off requests, thread notes and approval reminders
+        "thread.nobody_holds": "Niemand hat diese Rolle inne:",
+        "thread.any_order": " (beliebige Reihenfolge, jede Rolle zeichnet ab)",
+        "thread.nobody_yet": " Die Rolle {roles} ist noch nicht besetzt.",
+        "thread.sign_off": ":inbox_tray: {who} bitte geben Sie v{version} frei: Schritt {step}/{total} "
+                           "({roles}){together}{due}.{missing}",
+        "thread.nobody": "niemand",
+        "thread.may_not": "Das dürfen Sie nicht.",
+        "thread.refused": ":no_entry: {message} Freigeben dürfen: {who}.",
+        "thread.nobody_assign": "noch niemand (bitten Sie die Krisenleitung, die Rolle zu besetzen)",
+        "thread.step_refused": ":no_entry: Als Nächstes ist Schritt {step} ({names}) dran: nur {who} darf ihn "
+                               "freigeben.{extra} Ihr Versuch wurde protokolliert.",
+        "thread.changes": ":memo: {who} hat Änderungen an v{version} angefordert: {comment}{editors} Mit „Bearbeiten“"
+                          " speichern Sie eine neue Version.",
+        "thread.restamped": "Nächstes Update bei der Freigabe neu gesetzt: {old} -> {new}.",
+        "thread.webhook_failed": ":warning: Der Veröffentlichungs-Webhook hat v{version} nicht angenommen: {error}. "
+                                 "Der freigegebene Text oben bleibt davon unberührt.",
+        "remind.due": ":hourglass: {who} die Freigabe von v{version} ({name}) steht seit {since} aus (Schritt "
+                      "{step}/{total}, {title}): {where}.",
+        "remind.waiting": "v{version} ({name}) wartet noch auf Schritt {step}/{total} ({title})",
+        "remind.backup_dm": ":rotating_light: Sie sind Vertretung für die Freigabe: {waiting}, zuständig ist {owner}."
+                            " Sie dürfen freigeben: {where}.",
+        "remind.no_backup": "Es ist keine Vertretung eingetragen:",
+        "remind.the_statement": "zur Stellungnahme",
+        "remind.backup": ":rotating_light: {who} {waiting}; {owner} hat nicht reagiert. Als Vertretung dürfen Sie "
+                         "freigeben: {where}.",
     },
 }
 
@@ -556,3 +608,40 @@ def number(value: float, language: str | None = "en", *, decimals: int = 0) -> s
     if language_of(language) == "de":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+# The topics of the shipped playbooks' pack items (press questions and reply themes) as German labels; a key
+# not listed here is shown as written ("data-safety" -> "data safety").
+PACK_TOPICS_DE = {
+    "abuse": "Beleidigungen", "accusations": "Anschuldigungen", "action": "Maßnahme", "actions": "Maßnahmen",
+    "allegations": "Vorwürfe", "am-i-affected": "Bin ich betroffen?", "angry": "Verärgerung",
+    "authentic": "Echtheit", "authorities": "Behörden", "authority": "Behörde",
+    "boycott-call": "Boykottaufruf", "cause": "Ursache", "check-device": "Gerät prüfen",
+    "claim-true": "Stimmt die Behauptung?", "clicked": "Link angeklickt", "clicked-link": "Link angeklickt",
+    "consequences": "Konsequenzen", "criticism": "Kritik", "customer-contact": "Kundenkontakt",
+    "customers": "Kundschaft", "data": "Daten", "delete": "Löschung", "demands": "Forderungen",
+    "dm-received": "Direktnachricht erhalten", "facts": "Fakten", "fake-accounts": "Gefälschte Konten",
+    "fake-reviews": "Gefälschte Bewertungen", "false-claim": "Falschbehauptung", "feel-unwell": "Unwohlsein",
+    "fire-them": "Entlassungsforderung", "genuine-criticism": "Berechtigte Kritik", "guilty": "Schuldfrage",
+    "hacked": "Gehackt?", "infected": "Infiziert?", "injuries": "Verletzungen",
+    "is-it-down": "Ist der Dienst gestört?", "is-it-real": "Ist das echt?", "is-it-true": "Stimmt das?",
+    "is-mine-affected": "Ist meins betroffen?", "is-this-you": "Sind Sie das?", "legal-steps": "Rechtliche Schritte",
+    "lost-data": "Verlorene Daten", "my-data": "Meine Daten", "not-a-customer": "Keine Kundin, kein Kunde",
+    "orders": "Bestellungen", "paid": "Bezahlt?", "phishing": "Phishing", "post-removed": "Beitrag entfernt",
+    "proof": "Belege", "protect": "Schutz", "report": "Meldung", "resign": "Rücktrittsforderung",
+    "return": "Rückgabe", "safe-now": "Jetzt sicher?", "same-problem": "Gleiches Problem", "search": "Durchsuchung",
+    "share": "Teilen", "source": "Quelle", "still-in-office": "Noch im Amt?", "systemic": "Systemisches Problem?",
+    "talk": "Gespräch", "updates": "Aktuelle Informationen", "victims": "Betroffene", "video": "Video",
+    "was-it-you": "Waren Sie das?", "wave": "Welle", "what-data": "Welche Daten?",
+    "what-happened": "Was ist passiert?", "what-is-down": "Was ist gestört?",
+    "what-is-happening": "Was passiert gerade?", "what-now": "Wie geht es weiter?",
+    "what-to-do": "Was ist zu tun?", "when-back": "Wann wieder verfügbar?", "when-fixed": "Wann behoben?",
+    "where-seen": "Wo gesehen?", "which-products": "Welche Produkte?", "who-is-it": "Wer ist es?",
+    "who-leaked": "Wer hat es weitergegeben?", "why-believe": "Warum glauben?", "why-boycott": "Warum Boykott?",
+    "why-slow": "Warum so langsam?", "witness": "Zeugen",
+}
+
+
+def pack_topic(key: str, language: str | None = "en") -> str | None:
+    """A pack item's topic as a German label, or None when there is none (English shows the key)."""
+    return PACK_TOPICS_DE.get(key) if language_of(language) == "de" else None

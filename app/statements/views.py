@@ -237,7 +237,7 @@ def statement_message(card: Card) -> dict[str, Any]:
         blocks = [bk.header(say(lang, "card.approved_header", heading=heading, version=v.number)),
                   bk.section(say(lang, "card.approved_line", version=v.number, at=approved_at) + "\n"
                              + "\n".join(signed)),
-                  bk.context(say(lang, "card.locked", note=method_note(v, lang), language=language)),
+                  bk.context(say(lang, "card.locked", note=method_note(v, lang), lang_name=language)),
                   bk.divider(), *variants]
         return bk.message(say(lang, "card.approved_fallback", heading=heading, version=v.number), blocks)
     state = {str(StatementStatus.PENDING): say(lang, "card.state.pending"),
