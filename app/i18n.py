@@ -273,6 +273,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "remind.the_statement": "the statement",
         "remind.backup": ":rotating_light: {who} {waiting}; {owner} has not answered. As backup you may approve it: "
                          "{where}.",
+        # the room's notices
+        "notice.decision": ":scales: *Decision* by {who}: {text}",
+        "notice.fact_public": "public: may be published",
+        "notice.fact_internal": "internal: not for statements",
+        "notice.fact": ":pushpin: *Confirmed fact* #{id} ({which}; {who}): {text}",
+        "notice.fact_publish_hint": "_To let statements use it: `/warroom fact publish {id}`._",
+        "notice.fact_published": ":loudspeaker: Fact #{id} marked for publication by {who}: {text}",
+        "notice.task_added": ":white_large_square: New task for {who}: {title}{when}",
+        "notice.task_done": ":white_check_mark: {who} completed “{title}”.",
+        "notice.severity": ":rotating_light: {who} changed the severity from *{old}* to *{new}*.",
+        "notice.assigned": ":bust_in_silhouette: {who} is now {role} (assigned by {by}).",
+        "notice.closed": ":checkered_flag: *Incident closed* by {who}.\n>{summary}\nThe channel will be archived in "
+                         "{after}.",
+        "notice.reopened": ":arrows_counterclockwise: *Incident reopened* by {who}.{why}",
+        # the command list and the calm-down suggestion
+        "help.title": "*War room commands*",
+        "help.unknown": "Unknown subcommand `{name}`.",
+        "calm.text": ":large_green_circle: Mentions ({monitor}) have been back near the baseline for {minutes} min: "
+                     "{mentions} in that time against {expected} expected ({ratio}x), after a peak of {peak}/h. "
+                     "Consider lowering the severity or closing the incident; nothing changes by itself.",
+        "calm.since": "Calm since {at}.",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -527,6 +548,28 @@ PHRASES: dict[str, dict[str, str]] = {
         "remind.the_statement": "zur Stellungnahme",
         "remind.backup": ":rotating_light: {who} {waiting}; {owner} hat nicht reagiert. Als Vertretung dürfen Sie "
                          "freigeben: {where}.",
+        # the room's notices
+        "notice.decision": ":scales: *Entscheidung* von {who}: {text}",
+        "notice.fact_public": "öffentlich: darf veröffentlicht werden",
+        "notice.fact_internal": "intern: nicht für Stellungnahmen",
+        "notice.fact": ":pushpin: *Bestätigte Tatsache* #{id} ({which}; {who}): {text}",
+        "notice.fact_publish_hint": "_Damit Stellungnahmen sie verwenden dürfen: `/warroom fact publish {id}`._",
+        "notice.fact_published": ":loudspeaker: Tatsache #{id} von {who} zur Veröffentlichung freigegeben: {text}",
+        "notice.task_added": ":white_large_square: Neue Aufgabe für {who}: {title}{when}",
+        "notice.task_done": ":white_check_mark: {who} hat „{title}“ erledigt.",
+        "notice.severity": ":rotating_light: {who} hat den Schweregrad von *{old}* auf *{new}* geändert.",
+        "notice.assigned": ":bust_in_silhouette: {who} ist jetzt {role} (eingesetzt von {by}).",
+        "notice.closed": ":checkered_flag: *Vorfall abgeschlossen* von {who}.\n>{summary}\nDer Kanal wird in {after} "
+                         "archiviert.",
+        "notice.reopened": ":arrows_counterclockwise: *Vorfall wieder eröffnet* von {who}.{why}",
+        # the command list and the calm-down suggestion
+        "help.title": "*Befehle im Krisenraum*",
+        "help.unknown": "Unbekannter Befehl `{name}`.",
+        "calm.text": ":large_green_circle: Die Erwähnungen ({monitor}) liegen seit {minutes} Min. wieder nahe der "
+                     "Grundlinie: {mentions} in dieser Zeit bei {expected} erwarteten ({ratio}x), nach einer Spitze "
+                     "von {peak}/Std. Vorschlag: Schweregrad senken oder den Vorfall schließen; von selbst ändert "
+                     "sich nichts.",
+        "calm.since": "Ruhig seit {at}.",
     },
 }
 
@@ -645,3 +688,37 @@ PACK_TOPICS_DE = {
 def pack_topic(key: str, language: str | None = "en") -> str | None:
     """A pack item's topic as a German label, or None when there is none (English shows the key)."""
     return PACK_TOPICS_DE.get(key) if language_of(language) == "de" else None
+
+
+# What each ``/warroom`` subcommand does, in German (a subcommand not listed here keeps its English summary).
+HELP_DE = {
+    "help": "diese Liste",
+    "declare": "einen Vorfall von Hand eröffnen (Playbook und Schweregrad wählen)",
+    "status": "wo der Vorfall steht (hier) oder jeder offene Vorfall, den Sie sehen dürfen",
+    "brief": "ein kurzer Lagebericht für die Geschäftsleitung, mit Verweisen auf die Zeitleiste",
+    "decision": "eine Entscheidung festhalten (wer, wann, Link)",
+    "fact": "eine bestätigte Tatsache festhalten: öffentliche dürfen veröffentlicht werden, interne (die Vorgabe) "
+            "bleiben im Team, private (Namen) verlassen das Protokoll nie",
+    "task": "eine Aufgabe anlegen, wahlweise mit zuständiger Person und Fälligkeit",
+    "assign": "jemandem eine Rolle geben (Krisenleitung)",
+    "severity": "den Schweregrad des Vorfalls ändern (Krisenleitung)",
+    "statement": "eine erste Stellungnahme entwerfen (Kanäle: press, x, linkedin, website, staff, email)",
+    "qa": "die Presse-Q&A entwerfen: wahrscheinliche Fragen mit Antwortlinien, freigegeben wie eine Stellungnahme",
+    "stakeholders": "die Stakeholder-Übersicht entwerfen: Zielgruppen, Kanäle, Zuständige und Freigaben, "
+                    "mit der Botschaft für jede Zielgruppe",
+    "replies": "Antwortbausteine für das Community-Management entwerfen; freigegeben werden sie zum Kopieren "
+               "gepostet",
+    "report": "der Abschlussbericht (Markdown und Zeitleisten-Grafik)",
+    "label": "ein Label setzen (z. B. personal_data=yes); startet die gesetzlichen Fristen, die es auslöst",
+    "clock": "eine gesetzliche Frist starten, korrigieren oder stoppen, mit Begründung",
+    "recuse": "eine Person, die der Vorfall betrifft, heraushalten (Rolle, Freigabe, Lage, Raum)",
+    "retry-setup": "eine angehaltene Einrichtung des Raums fortsetzen, sobald die Ursache behoben ist",
+    "close": "den Vorfall abschließen (Krisenleitung)",
+    "reopen": "einen abgeschlossenen Vorfall wieder eröffnen",
+    "lesson": "eine Erkenntnis (was im Playbook zu ändern ist) für den Abschlussbericht",
+}
+
+
+def help_summary(name: str, language: str | None = "en") -> str | None:
+    """What subcommand ``name`` does, in German; None in English (the subcommand's own summary is used)."""
+    return HELP_DE.get(name) if language_of(language) == "de" else None
