@@ -219,7 +219,23 @@ def method_note(ver: StatementVersion, language: str = "en") -> str:
     if ver.method == "edit":
         return say(language, "card.edited_by", who=mention(ver.created_by or "")) + \
             (f": {escape(ver.note)}" if ver.note else "")
-    return escape(ver.note or say(language, "card.by_model" if ver.method == "model" else "card.by_template"))
+    if not ver.note:
+        return escape(say(language, "card.by_model" if ver.method == "model" else "card.by_template"))
+    return escape(_translated_note(ver.note, language))
+
+
+# The drafting notes' fixed English openings (recorded with the version) and their keys in app.i18n.
+NOTE_OPENINGS = (("Filled from the playbook template (no model configured)", "card.by_template_no_model"),
+                 ("Filled from the playbook template", "card.by_template"))
+
+
+def _translated_note(note: str, language: str) -> str:
+    """A recorded drafting note as the card shows it: its fixed opening in the statement's language, any detail
+    after it as it was recorded."""
+    for opening, key in NOTE_OPENINGS:
+        if note.startswith(opening):
+            return say(language, key) + note[len(opening):]
+    return note
 
 
 def statement_message(card: Card) -> dict[str, Any]:
