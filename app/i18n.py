@@ -283,6 +283,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "notice.fact_published": ":loudspeaker: Fact #{id} marked for publication by {who}: {text}",
         "notice.task_added": ":white_large_square: New task for {who}: {title}{when}",
         "notice.task_done": ":white_check_mark: {who} completed “{title}”.",
+        "notice.task_no_owner": "Nobody owns this task yet:",
+        "notice.task_due": ":hourglass: {who} the task “{title}” was due at {at} and is still open.",
         "notice.severity": ":rotating_light: {who} changed the severity from *{old}* to *{new}*.",
         "notice.assigned": ":bust_in_silhouette: {who} is now {role} (assigned by {by}).",
         "notice.closed": ":checkered_flag: *Incident closed* by {who}.\n>{summary}\nThe channel will be archived in "
@@ -559,6 +561,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "notice.fact_published": ":loudspeaker: Tatsache #{id} von {who} zur Veröffentlichung freigegeben: {text}",
         "notice.task_added": ":white_large_square: Neue Aufgabe für {who}: {title}{when}",
         "notice.task_done": ":white_check_mark: {who} hat „{title}“ erledigt.",
+        "notice.task_no_owner": "Für diese Aufgabe ist noch niemand zuständig:",
+        "notice.task_due": ":hourglass: {who} die Aufgabe „{title}“ war um {at} fällig und ist noch offen.",
         "notice.severity": ":rotating_light: {who} hat den Schweregrad von *{old}* auf *{new}* geändert.",
         "notice.assigned": ":bust_in_silhouette: {who} ist jetzt {role} (eingesetzt von {by}).",
         "notice.closed": ":checkered_flag: *Vorfall abgeschlossen* von {who}.\n>{summary}\nDer Kanal wird in {after} "
