@@ -394,6 +394,14 @@ def test_a_german_room_speaks_german_on_the_card_its_buttons_the_notices_and_hel
                                timeout=10)
     assert " · freigegeben um " in signed and english_left(signed.split("*X")[0]) == []
 
+    # The Edit dialog is German too.
+    box.driver.click("U0COMMS", room, message.ts, "statement_edit", value=statement_id)
+    view = box.fake.wait_for(lambda: box.fake.latest_view(user_id="U0COMMS", callback_id="statement_edit"))
+    assert (view.view["title"]["text"], view.view["submit"]["text"], view.view["close"]["text"]) == \
+        ("Stellungnahme bearbeiten", "Neue Version speichern", "Abbrechen")
+    shown = json.dumps(view.view["blocks"], ensure_ascii=False)
+    assert "Sie bearbeiten v1. Beim Speichern entsteht v2" in shown and "Höchstens 280 Zeichen." in shown
+
     # Closing is announced in German.
     box.driver.command("U0LEAD", room, "close Lage hat sich beruhigt")
     closed = posted(":checkered_flag: *Vorfall abgeschlossen* von <@U0LEAD>.")

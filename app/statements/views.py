@@ -321,7 +321,7 @@ def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
                                  max_length=300))
     title = say(lang, "card.edit_statement" if card.kind == HOLDING else "card.edit_pack")
     return bk.modal(title, blocks, callback_id=EDIT_CALLBACK, submit=say(lang, "card.save_version"),
-                    private_metadata=metadata(card, channel_id))
+                    close=say(lang, "lesson.cancel"), private_metadata=metadata(card, channel_id))
 
 
 def override_modal(card: Card, channel_id: str) -> dict[str, Any]:
@@ -335,7 +335,8 @@ def override_modal(card: Card, channel_id: str) -> dict[str, Any]:
               bk.plain_input(say(lang, "card.override_reason"), block_id="reason", action_id="text",
                              multiline=True, max_length=500)]
     return bk.modal(say(lang, "card.override_title"), blocks, callback_id=CallbackId.STATEMENT_OVERRIDE,
-                    submit=say(lang, "card.approve"), private_metadata=metadata(card, channel_id))
+                    submit=say(lang, "card.approve"), close=say(lang, "lesson.cancel"),
+                    private_metadata=metadata(card, channel_id))
 
 
 def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
@@ -345,4 +346,5 @@ def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
               bk.plain_input(say(lang, "card.changes_needed"), block_id="comment", action_id="text", multiline=True,
                              max_length=3000)]
     return bk.modal(say(lang, "card.request_changes"), blocks, callback_id=CHANGES_CALLBACK,
-                    submit=say(lang, "card.send"), private_metadata=metadata(card, channel_id))
+                    submit=say(lang, "card.send"), close=say(lang, "lesson.cancel"),
+                    private_metadata=metadata(card, channel_id))
