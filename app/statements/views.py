@@ -20,7 +20,7 @@ from app.statements.chain import label as step_label
 from app.statements.models import Approval, Statement, StatementKind, StatementStatus, StatementVersion
 from app.statements.service import StepPeople
 
-PLACEHOLDER = ":hourglass_flowing_sand: Drafting a holding statement…"
+PLACEHOLDER = say("en", "card.drafting", name="holding statement")  # a holding statement in English
 HOLDING = StatementKind.HOLDING
 CHUNK = 2_800  # escaped characters per section, below Slack's 3,000
 MAX_CHUNKS = 3  # sections per variant before the rest is left to the Edit dialog
@@ -75,16 +75,12 @@ def parse_value(value: str) -> tuple[int, int]:
 
 
 def placeholder_message(kind: str = HOLDING, language: str = "en") -> dict[str, Any]:
-    if language == "de":
-        text = say(language, "card.drafting", name=kinds.name(kind, language), title=kinds.title(kind, language))
-    else:
-        text = PLACEHOLDER if kind == HOLDING else f":hourglass_flowing_sand: Drafting a {kinds.name(kind)}…"
+    text = say(language, "card.drafting", name=kinds.name(kind, language))
     return bk.message(text, [bk.section(text)])
 
 
 def failed_message(reason: str, kind: str = HOLDING, language: str = "en") -> dict[str, Any]:
-    text = say(language, "card.failed", name=kinds.name(kind, language), title=kinds.title(kind, language),
-               reason=escape(reason))
+    text = say(language, "card.failed", name=kinds.name(kind, language), reason=escape(reason))
     return bk.message(text, [bk.section(text), bk.context(say(language, "card.try_again",
                                                                    command=kinds.command(kind)))])
 
