@@ -187,6 +187,116 @@ PHRASES: dict[str, dict[str, str]] = {
         "lesson.save": "Save lesson",
         "lesson.cancel": "Cancel",
         "lesson.noted": ":bulb: Lesson noted by {who}:\n>{text}",
+        # the statement card and its dialogs
+        "card.drafting": ":hourglass_flowing_sand: Drafting a {name}…",
+        "card.failed": ":warning: The {name} could not be drafted: {reason}",
+        "card.try_again": "Try again with `/warroom {command}`.",
+        "card.over_limit": " :no_entry: over the limit",
+        "card.more_text": "…{count} characters in all: the rest is shown in the Edit dialog and in the final text.",
+        "card.severity.error": "error",
+        "card.severity.warning": "warning",
+        "card.no_findings": ":white_check_mark: No findings",
+        "card.legal_added": ":scales: *Legal review added: liability wording*",
+        "card.checks_counted": "*Checks* ({errors} error(s), {warnings} warning(s))",
+        "card.checks": "*Checks*",
+        "card.nobody_in_roster": "_nobody in the roster_",
+        "card.backup": " (backup {who})",
+        "card.together": " (together, any order)",
+        "card.by": " by {who}",
+        "card.step_approved": ":white_check_mark: {label} · approved{by} at {at}",
+        "card.due": ", due {at}",
+        "card.step_waiting": ":hourglass_flowing_sand: {label} · waiting since {since}{due}",
+        "card.step_pending": ":white_small_square: {label} · pending",
+        "card.each_signs": "_Waiting for {names}: each signs, in any order._",
+        "card.approvals": "*Approvals*",
+        "card.change_line": ":memo: {who} ({role}) at {at}: {comment}",
+        "card.changes_heading": "*Changes requested*",
+        "card.approve": "Approve",
+        "card.request_changes": "Request changes",
+        "card.edit": "Edit",
+        "card.edited_by": "Edited by {who}",
+        "card.by_model": "Drafted by a model",
+        "card.by_template": "Filled from the playbook template",
+        "card.by_template_no_model": "Filled from the playbook template (no model configured)",
+        "card.language.en": "English",
+        "card.language.de": "German",
+        "card.signed": "{role}: {who} at {at}",
+        "card.approved_header": "{heading} — approved v{version}",
+        "card.approved_line": ":white_check_mark: *Approved* · version {version} · {at}",
+        "card.locked": "{note} · {lang_name} · locked: the final text is posted in the thread for copying",
+        "card.approved_fallback": "{heading} v{version} approved",
+        "card.state.pending": "awaiting approval",
+        "card.state.changes_requested": "changes requested",
+        "card.draft_header": "{heading} — draft v{version}",
+        "card.draft_fallback": "{heading} draft v{version}: {state}",
+        "card.left_out": "…some text is left out here: open Edit to see all of it",
+        "card.copy": "*{label}* · approved v{version}, ready to copy:",
+        "card.copy_heading": "{title} · approved v{version}, ready to copy",
+        "card.editing": "Editing v{version}. Saving creates v{next} and restarts the approvals.",
+        "card.at_most": "At most {limit} characters.",
+        "card.cut": "Slack's text box holds {max} characters: this {count}-character text was cut to fit. Check its "
+                    "end before saving.",
+        "card.what_changed": "What changed",
+        "card.edit_statement": "Edit statement",
+        "card.edit_pack": "Edit pack",
+        "card.save_version": "Save new version",
+        "card.override_found": "*The checks found {count} error(s) in v{version}:*",
+        "card.override_hint": "Edit the statement to fix them, or approve anyway and say why. The reason is kept on "
+                              "the timeline with your sign-off.",
+        "card.override_reason": "Why it may be published as it is",
+        "card.override_title": "Approve despite checks",
+        "card.changes_hint": "{title} v{version}: say what must change before you can sign off.",
+        "card.changes_needed": "Changes needed",
+        "card.send": "Send",
+        # sign-off requests, thread notes and approval reminders
+        "thread.nobody_holds": "Nobody holds this role:",
+        "thread.any_order": " (any order, each signs)",
+        "thread.nobody_yet": " Nobody holds {roles} yet.",
+        "thread.sign_off": ":inbox_tray: {who} your sign-off is needed on v{version}: step {step}/{total} "
+                           "({roles}){together}{due}.{missing}",
+        "thread.nobody": "nobody",
+        "thread.may_not": "You may not do that.",
+        "thread.refused": ":no_entry: {message} The approvers are {who}.",
+        "thread.nobody_assign": "nobody yet (ask the crisis lead to assign the role)",
+        "thread.step_refused": ":no_entry: Step {step} ({names}) is next: only {who} may approve it.{extra} Your "
+                               "attempt was recorded.",
+        "thread.changes": ":memo: {who} requested changes on v{version}: {comment}{editors} use Edit to save a new "
+                          "version.",
+        "thread.restamped": "Next update re-stamped at approval: {old} -> {new}.",
+        "thread.webhook_failed": ":warning: The publish webhook did not take v{version}: {error}. The approved text "
+                                 "above is unaffected.",
+        "remind.due": ":hourglass: {who} {name} v{version} has waited for your approval since {since} (step "
+                      "{step}/{total}, {title}): {where}.",
+        "remind.waiting": "{name} v{version} still waits for step {step}/{total} ({title})",
+        "remind.backup_dm": ":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. You may "
+                            "approve it: {where}.",
+        "remind.no_backup": "Nobody is listed as a backup:",
+        "remind.the_statement": "the statement",
+        "remind.backup": ":rotating_light: {who} {waiting}; {owner} has not answered. As backup you may approve it: "
+                         "{where}.",
+        # the room's notices
+        "notice.decision": ":scales: *Decision* by {who}: {text}",
+        "notice.fact_public": "public: may be published",
+        "notice.fact_internal": "internal: not for statements",
+        "notice.fact": ":pushpin: *Confirmed fact* #{id} ({which}; {who}): {text}",
+        "notice.fact_publish_hint": "_To let statements use it: `/warroom fact publish {id}`._",
+        "notice.fact_published": ":loudspeaker: Fact #{id} marked for publication by {who}: {text}",
+        "notice.task_added": ":white_large_square: New task for {who}: {title}{when}",
+        "notice.task_done": ":white_check_mark: {who} completed “{title}”.",
+        "notice.task_no_owner": "Nobody owns this task yet:",
+        "notice.task_due": ":hourglass: {who} the task “{title}” was due at {at} and is still open.",
+        "notice.severity": ":rotating_light: {who} changed the severity from *{old}* to *{new}*.",
+        "notice.assigned": ":bust_in_silhouette: {who} is now {role} (assigned by {by}).",
+        "notice.closed": ":checkered_flag: *Incident closed* by {who}.\n>{summary}\nThe channel will be archived in "
+                         "{after}.",
+        "notice.reopened": ":arrows_counterclockwise: *Incident reopened* by {who}.{why}",
+        # the command list and the calm-down suggestion
+        "help.title": "*War room commands*",
+        "help.unknown": "Unknown subcommand `{name}`.",
+        "calm.text": ":large_green_circle: Mentions ({monitor}) have been back near the baseline for {minutes} min: "
+                     "{mentions} in that time against {expected} expected ({ratio}x), after a peak of {peak}/h. "
+                     "Consider lowering the severity or closing the incident; nothing changes by itself.",
+        "calm.since": "Calm since {at}.",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -355,6 +465,117 @@ PHRASES: dict[str, dict[str, str]] = {
         "lesson.save": "Speichern",
         "lesson.cancel": "Abbrechen",
         "lesson.noted": ":bulb: Lehre festgehalten von {who}:\n>{text}",
+        # the statement card and its dialogs
+        "card.drafting": ":hourglass_flowing_sand: Entwurf in Arbeit ({name})…",
+        "card.failed": ":warning: Entwurf nicht möglich ({name}): {reason}",
+        "card.try_again": "Versuchen Sie es erneut mit `/warroom {command}`.",
+        "card.over_limit": " :no_entry: über der Grenze",
+        "card.more_text": "…insgesamt {count} Zeichen: den Rest zeigen der Bearbeiten-Dialog und der endgültige Text.",
+        "card.severity.error": "Fehler",
+        "card.severity.warning": "Warnung",
+        "card.no_findings": ":white_check_mark: Keine Befunde",
+        "card.legal_added": ":scales: *Rechtsprüfung ergänzt: Haftungsformulierung*",
+        "card.checks_counted": "*Prüfungen* ({errors} Fehler, {warnings} Warnung(en))",
+        "card.checks": "*Prüfungen*",
+        "card.nobody_in_roster": "_niemand im Dienstplan_",
+        "card.backup": " (Vertretung {who})",
+        "card.together": " (gemeinsam, beliebige Reihenfolge)",
+        "card.by": " von {who}",
+        "card.step_approved": ":white_check_mark: {label} · freigegeben{by} um {at}",
+        "card.due": ", fällig {at}",
+        "card.step_waiting": ":hourglass_flowing_sand: {label} · wartet seit {since}{due}",
+        "card.step_pending": ":white_small_square: {label} · ausstehend",
+        "card.each_signs": "_Wartet auf {names}: jede Rolle zeichnet ab, in beliebiger Reihenfolge._",
+        "card.approvals": "*Freigaben*",
+        "card.change_line": ":memo: {who} ({role}) um {at}: {comment}",
+        "card.changes_heading": "*Angeforderte Änderungen*",
+        "card.approve": "Freigeben",
+        "card.request_changes": "Änderungen anfordern",
+        "card.edit": "Bearbeiten",
+        "card.edited_by": "Bearbeitet von {who}",
+        "card.by_model": "Von einem Sprachmodell entworfen",
+        "card.by_template": "Aus der Vorlage des Playbooks erstellt",
+        "card.by_template_no_model": "Aus der Vorlage des Playbooks erstellt (kein Sprachmodell eingerichtet)",
+        "card.language.en": "Englisch",
+        "card.language.de": "Deutsch",
+        "card.signed": "{role}: {who} um {at}",
+        "card.approved_header": "{heading} — v{version} freigegeben",
+        "card.approved_line": ":white_check_mark: *Freigegeben* · Version {version} · {at}",
+        "card.locked": "{note} · {lang_name} · gesperrt: der endgültige Text steht zum Kopieren im Thread",
+        "card.approved_fallback": "{heading} v{version} freigegeben",
+        "card.state.pending": "wartet auf Freigabe",
+        "card.state.changes_requested": "Änderungen angefordert",
+        "card.draft_header": "{heading} — Entwurf v{version}",
+        "card.draft_fallback": "{heading}, Entwurf v{version}: {state}",
+        "card.left_out": "…hier ist Text ausgelassen: unter Bearbeiten sehen Sie alles",
+        "card.copy": "*{label}* · v{version} freigegeben, zum Kopieren:",
+        "card.copy_heading": "{title} · v{version} freigegeben, zum Kopieren",
+        "card.editing": "Sie bearbeiten v{version}. Beim Speichern entsteht v{next}, und die Freigaben beginnen neu.",
+        "card.at_most": "Höchstens {limit} Zeichen.",
+        "card.cut": "Das Textfeld von Slack fasst {max} Zeichen: dieser Text mit {count} Zeichen wurde gekürzt. "
+                    "Prüfen Sie vor dem Speichern das Ende.",
+        "card.what_changed": "Was wurde geändert",
+        "card.edit_statement": "Stellungnahme bearbeiten",
+        "card.edit_pack": "Paket bearbeiten",
+        "card.save_version": "Neue Version speichern",
+        "card.override_found": "*Die Prüfungen haben {count} Fehler in v{version} gefunden:*",
+        "card.override_hint": "Bearbeiten Sie die Stellungnahme, um sie zu beheben, oder geben Sie trotzdem frei und "
+                              "begründen Sie es. Die Begründung steht mit Ihrer Freigabe in der Zeitleiste.",
+        "card.override_reason": "Warum der Text so veröffentlicht werden darf",
+        "card.override_title": "Trotz Befunden freigeben",
+        "card.changes_hint": "{title} v{version}: Was muss sich ändern, bevor Sie freigeben können?",
+        "card.changes_needed": "Nötige Änderungen",
+        "card.send": "Senden",
+        # sign-off requests, thread notes and approval reminders
+        "thread.nobody_holds": "Niemand hat diese Rolle inne:",
+        "thread.any_order": " (beliebige Reihenfolge, jede Rolle zeichnet ab)",
+        "thread.nobody_yet": " Die Rolle {roles} ist noch nicht besetzt.",
+        "thread.sign_off": ":inbox_tray: {who} bitte geben Sie v{version} frei: Schritt {step}/{total} "
+                           "({roles}){together}{due}.{missing}",
+        "thread.nobody": "niemand",
+        "thread.may_not": "Das dürfen Sie nicht.",
+        "thread.refused": ":no_entry: {message} Freigeben dürfen: {who}.",
+        "thread.nobody_assign": "noch niemand (bitten Sie die Krisenleitung, die Rolle zu besetzen)",
+        "thread.step_refused": ":no_entry: Als Nächstes ist Schritt {step} ({names}) dran: nur {who} darf ihn "
+                               "freigeben.{extra} Ihr Versuch wurde protokolliert.",
+        "thread.changes": ":memo: {who} hat Änderungen an v{version} angefordert: {comment}{editors} Mit „Bearbeiten“"
+                          " speichern Sie eine neue Version.",
+        "thread.restamped": "Nächstes Update bei der Freigabe neu gesetzt: {old} -> {new}.",
+        "thread.webhook_failed": ":warning: Der Veröffentlichungs-Webhook hat v{version} nicht angenommen: {error}. "
+                                 "Der freigegebene Text oben bleibt davon unberührt.",
+        "remind.due": ":hourglass: {who} die Freigabe von v{version} ({name}) steht seit {since} aus (Schritt "
+                      "{step}/{total}, {title}): {where}.",
+        "remind.waiting": "v{version} ({name}) wartet noch auf Schritt {step}/{total} ({title})",
+        "remind.backup_dm": ":rotating_light: Sie sind Vertretung für die Freigabe: {waiting}, zuständig ist {owner}."
+                            " Sie dürfen freigeben: {where}.",
+        "remind.no_backup": "Es ist keine Vertretung eingetragen:",
+        "remind.the_statement": "zur Stellungnahme",
+        "remind.backup": ":rotating_light: {who} {waiting}; {owner} hat nicht reagiert. Als Vertretung dürfen Sie "
+                         "freigeben: {where}.",
+        # the room's notices
+        "notice.decision": ":scales: *Entscheidung* von {who}: {text}",
+        "notice.fact_public": "öffentlich: darf veröffentlicht werden",
+        "notice.fact_internal": "intern: nicht für Stellungnahmen",
+        "notice.fact": ":pushpin: *Bestätigte Tatsache* #{id} ({which}; {who}): {text}",
+        "notice.fact_publish_hint": "_Damit Stellungnahmen sie verwenden dürfen: `/warroom fact publish {id}`._",
+        "notice.fact_published": ":loudspeaker: Tatsache #{id} von {who} zur Veröffentlichung freigegeben: {text}",
+        "notice.task_added": ":white_large_square: Neue Aufgabe für {who}: {title}{when}",
+        "notice.task_done": ":white_check_mark: {who} hat „{title}“ erledigt.",
+        "notice.task_no_owner": "Für diese Aufgabe ist noch niemand zuständig:",
+        "notice.task_due": ":hourglass: {who} die Aufgabe „{title}“ war um {at} fällig und ist noch offen.",
+        "notice.severity": ":rotating_light: {who} hat den Schweregrad von *{old}* auf *{new}* geändert.",
+        "notice.assigned": ":bust_in_silhouette: {who} ist jetzt {role} (eingesetzt von {by}).",
+        "notice.closed": ":checkered_flag: *Vorfall abgeschlossen* von {who}.\n>{summary}\nDer Kanal wird in {after} "
+                         "archiviert.",
+        "notice.reopened": ":arrows_counterclockwise: *Vorfall wieder eröffnet* von {who}.{why}",
+        # the command list and the calm-down suggestion
+        "help.title": "*Befehle im Krisenraum*",
+        "help.unknown": "Unbekannter Befehl `{name}`.",
+        "calm.text": ":large_green_circle: Die Erwähnungen ({monitor}) liegen seit {minutes} Min. wieder nahe der "
+                     "Grundlinie: {mentions} in dieser Zeit bei {expected} erwarteten ({ratio}x), nach einer Spitze "
+                     "von {peak}/Std. Vorschlag: Schweregrad senken oder den Vorfall schließen; von selbst ändert "
+                     "sich nichts.",
+        "calm.since": "Ruhig seit {at}.",
     },
 }
 
@@ -436,3 +657,74 @@ def number(value: float, language: str | None = "en", *, decimals: int = 0) -> s
     if language_of(language) == "de":
         text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
     return text
+
+
+# The topics of the shipped playbooks' pack items (press questions and reply themes) as German labels; a key
+# not listed here is shown as written ("data-safety" -> "data safety").
+PACK_TOPICS_DE = {
+    "abuse": "Beleidigungen", "accusations": "Anschuldigungen", "action": "Maßnahme", "actions": "Maßnahmen",
+    "allegations": "Vorwürfe", "am-i-affected": "Bin ich betroffen?", "angry": "Verärgerung",
+    "authentic": "Echtheit", "authorities": "Behörden", "authority": "Behörde",
+    "boycott-call": "Boykottaufruf", "cause": "Ursache", "check-device": "Gerät prüfen",
+    "claim-true": "Stimmt die Behauptung?", "clicked": "Link angeklickt", "clicked-link": "Link angeklickt",
+    "consequences": "Konsequenzen", "criticism": "Kritik", "customer-contact": "Kundenkontakt",
+    "customers": "Kundschaft", "data": "Daten", "delete": "Löschung", "demands": "Forderungen",
+    "dm-received": "Direktnachricht erhalten", "facts": "Fakten", "fake-accounts": "Gefälschte Konten",
+    "fake-reviews": "Gefälschte Bewertungen", "false-claim": "Falschbehauptung", "feel-unwell": "Unwohlsein",
+    "fire-them": "Entlassungsforderung", "genuine-criticism": "Berechtigte Kritik", "guilty": "Schuldfrage",
+    "hacked": "Gehackt?", "infected": "Infiziert?", "injuries": "Verletzungen",
+    "is-it-down": "Ist der Dienst gestört?", "is-it-real": "Ist das echt?", "is-it-true": "Stimmt das?",
+    "is-mine-affected": "Ist meins betroffen?", "is-this-you": "Sind Sie das?", "legal-steps": "Rechtliche Schritte",
+    "lost-data": "Verlorene Daten", "my-data": "Meine Daten", "not-a-customer": "Keine Kundin, kein Kunde",
+    "orders": "Bestellungen", "paid": "Bezahlt?", "phishing": "Phishing", "post-removed": "Beitrag entfernt",
+    "proof": "Belege", "protect": "Schutz", "report": "Meldung", "resign": "Rücktrittsforderung",
+    "return": "Rückgabe", "safe-now": "Jetzt sicher?", "same-problem": "Gleiches Problem", "search": "Durchsuchung",
+    "share": "Teilen", "source": "Quelle", "still-in-office": "Noch im Amt?", "systemic": "Systemisches Problem?",
+    "talk": "Gespräch", "updates": "Aktuelle Informationen", "victims": "Betroffene", "video": "Video",
+    "was-it-you": "Waren Sie das?", "wave": "Welle", "what-data": "Welche Daten?",
+    "what-happened": "Was ist passiert?", "what-is-down": "Was ist gestört?",
+    "what-is-happening": "Was passiert gerade?", "what-now": "Wie geht es weiter?",
+    "what-to-do": "Was ist zu tun?", "when-back": "Wann wieder verfügbar?", "when-fixed": "Wann behoben?",
+    "where-seen": "Wo gesehen?", "which-products": "Welche Produkte?", "who-is-it": "Wer ist es?",
+    "who-leaked": "Wer hat es weitergegeben?", "why-believe": "Warum glauben?", "why-boycott": "Warum Boykott?",
+    "why-slow": "Warum so langsam?", "witness": "Zeugen",
+}
+
+
+def pack_topic(key: str, language: str | None = "en") -> str | None:
+    """A pack item's topic as a German label, or None when there is none (English shows the key)."""
+    return PACK_TOPICS_DE.get(key) if language_of(language) == "de" else None
+
+
+# What each ``/warroom`` subcommand does, in German (a subcommand not listed here keeps its English summary).
+HELP_DE = {
+    "help": "diese Liste",
+    "declare": "einen Vorfall von Hand eröffnen (Playbook und Schweregrad wählen)",
+    "status": "wo der Vorfall steht (hier) oder jeder offene Vorfall, den Sie sehen dürfen",
+    "brief": "ein kurzer Lagebericht für die Geschäftsleitung, mit Verweisen auf die Zeitleiste",
+    "decision": "eine Entscheidung festhalten (wer, wann, Link)",
+    "fact": "eine bestätigte Tatsache festhalten: öffentliche dürfen veröffentlicht werden, interne (die Vorgabe) "
+            "bleiben im Team, private (Namen) verlassen das Protokoll nie",
+    "task": "eine Aufgabe anlegen, wahlweise mit zuständiger Person und Fälligkeit",
+    "assign": "jemandem eine Rolle geben (Krisenleitung)",
+    "severity": "den Schweregrad des Vorfalls ändern (Krisenleitung)",
+    "statement": "eine erste Stellungnahme entwerfen (Kanäle: press, x, linkedin, website, staff, email)",
+    "qa": "die Presse-Q&A entwerfen: wahrscheinliche Fragen mit Antwortlinien, freigegeben wie eine Stellungnahme",
+    "stakeholders": "die Stakeholder-Übersicht entwerfen: Zielgruppen, Kanäle, Zuständige und Freigaben, "
+                    "mit der Botschaft für jede Zielgruppe",
+    "replies": "Antwortbausteine für das Community-Management entwerfen; freigegeben werden sie zum Kopieren "
+               "gepostet",
+    "report": "der Abschlussbericht (Markdown und Zeitleisten-Grafik)",
+    "label": "ein Label setzen (z. B. personal_data=yes); startet die gesetzlichen Fristen, die es auslöst",
+    "clock": "eine gesetzliche Frist starten, korrigieren oder stoppen, mit Begründung",
+    "recuse": "eine Person, die der Vorfall betrifft, heraushalten (Rolle, Freigabe, Lage, Raum)",
+    "retry-setup": "eine angehaltene Einrichtung des Raums fortsetzen, sobald die Ursache behoben ist",
+    "close": "den Vorfall abschließen (Krisenleitung)",
+    "reopen": "einen abgeschlossenen Vorfall wieder eröffnen",
+    "lesson": "eine Erkenntnis (was im Playbook zu ändern ist) für den Abschlussbericht",
+}
+
+
+def help_summary(name: str, language: str | None = "en") -> str | None:
+    """What subcommand ``name`` does, in German; None in English (the subcommand's own summary is used)."""
+    return HELP_DE.get(name) if language_of(language) == "de" else None

@@ -320,3 +320,89 @@ def test_the_leadership_brief_and_the_statements_next_update_are_german_in_a_ger
                                                 if "Nächstes Update um" in flat(m)), None), timeout=15)
     assert re.search(r"Nächstes Update um \d{2}:\d{2} Uhr", flat(statement))
     assert not re.search(r"Nächstes Update um \d{2}:\d{2} CET", flat(statement))
+
+
+def test_a_german_room_speaks_german_on_the_card_its_buttons_the_notices_and_help(german):
+    box = german
+    incident = wait_ready(box, box.alert(social_alert(**GERMAN_ALERT)).json()["incident_id"])
+    room = incident.channel_id
+
+    def posted(needle: str):
+        return box.fake.wait_for(lambda: next((m for m in box.fake.messages(room) if needle in (m.text or "")),
+                                              None), timeout=10)
+
+    # The room's notices: facts, decisions, tasks, severity.
+    box.driver.command("U0SOCIAL", room, "fact public Die Anzeige lief vom 1. bis 20. November.")
+    box.driver.command("U0SOCIAL", room, "fact Intern: 4.200 Erwähnungen pro Stunde")
+    box.driver.command("U0LEAD", room, "decision Alle bezahlten Anzeigen pausieren")
+    box.driver.command("U0LEAD", room, "task Pressestelle vorwarnen <@U0SOCIAL> in 30m")
+    box.driver.command("U0LEAD", room, "severity critical")
+    public = posted("(öffentlich: darf veröffentlicht werden; <@U0SOCIAL>): Die Anzeige lief")
+    internal = posted("(intern: nicht für Stellungnahmen; <@U0SOCIAL>): Intern")
+    decision = posted(":scales: *Entscheidung* von <@U0LEAD>: Alle bezahlten Anzeigen pausieren")
+    task = posted(":white_large_square: Neue Aufgabe für <@U0SOCIAL>: Pressestelle vorwarnen, fällig ")
+    severity = posted("hat den Schweregrad von *HOCH* auf *KRITISCH* geändert.")
+    assert public.text.startswith(":pushpin: *Bestätigte Tatsache* #")
+    assert "_Damit Stellungnahmen sie verwenden dürfen: `/warroom fact publish " in internal.text
+    for message in (public, internal, decision, task, severity):
+        assert english_left(message.text) == [] and times_without_uhr(message.text) == [], message.text
+    assert re.search(r"fällig \d{2}:\d{2} Uhr$", task.text)
+
+    # `/warroom help` in the German room is German; outside any room it stays English.
+    box.driver.command("U0COMMS", room, "help")
+    answer = box.fake.wait_for(lambda: next((r for r in box.fake.responses(user="U0COMMS")
+                                             if "Befehle im Krisenraum" in (r.text or "")), None), timeout=10)
+    assert "`/warroom help`: diese Liste" in answer.text and "this list" not in answer.text
+    assert "`/warroom statement [channel...]`: eine erste Stellungnahme entwerfen" in answer.text
+    general = box.fake.add_channel("general", members=["U0COMMS"])
+    box.driver.command("U0COMMS", general.id, "help")
+    english = box.fake.wait_for(lambda: next((r for r in box.fake.responses(user="U0COMMS", channel=general.id)
+                                              if "War room commands" in (r.text or "")), None), timeout=10)
+    assert "`/warroom help`: this list" in english.text
+
+    # The statement card: German framing, status words and buttons.
+    box.driver.command("U0COMMS", room, "statement x")
+
+    def card():
+        return next((m for m in box.fake.messages(room) if "Entwurf v1" in flat(m) and m.thread_ts is None), None)
+
+    message = box.fake.wait_for(card, timeout=15)
+    text = flat(message)
+    assert validate_blocks(message.blocks) == []
+    assert message.text == "Erste Stellungnahme, Entwurf v1: wartet auf Freigabe"
+    assert "*Prüfungen*" in text and "*Freigaben*" in text and "Deutsch · wartet auf Freigabe" in text
+    assert "Aus der Vorlage des Playbooks erstellt" in text and "wartet seit " in text
+    labels = [e["text"]["text"] for b in message.blocks if b["type"] == "actions" for e in b["elements"]]
+    assert labels == ["Freigeben", "Änderungen anfordern", "Bearbeiten"]
+    frame = "\n".join(b["text"]["text"] for b in message.blocks if b["type"] in ("section", "header", "context")
+                      and "text" in b and not b["text"]["text"].startswith("*X"))
+    assert english_left(frame) == [] and times_without_uhr(frame) == [], frame
+
+    # The sign-off request in the card's thread is German, and so is the next one after the first sign-off.
+    def thread() -> list[str]:
+        return [m.text or "" for m in box.fake.messages(room) if m.thread_ts == message.ts]
+
+    ask = box.fake.wait_for(lambda: next((t for t in thread() if t.startswith(":inbox_tray:")), None), timeout=10)
+    assert "<@U0COMMS> bitte geben Sie v1 frei: Schritt 1/" in ask and "(Kommunikationsleitung)" in ask
+    assert english_left(ask) == [] and times_without_uhr(ask) == []
+    statement_id = next(e["value"] for b in message.blocks if b["type"] == "actions" for e in b["elements"])
+    box.driver.click("U0COMMS", room, message.ts, "statement_approve", value=statement_id)
+    def card_text() -> str:
+        return flat(box.fake.message(room, message.ts))
+
+    signed = box.fake.wait_for(lambda: ":white_check_mark: 1. Kommunikationsleitung" in card_text() and card_text(),
+                               timeout=10)
+    assert " · freigegeben um " in signed and english_left(signed.split("*X")[0]) == []
+
+    # The Edit dialog is German too.
+    box.driver.click("U0COMMS", room, message.ts, "statement_edit", value=statement_id)
+    view = box.fake.wait_for(lambda: box.fake.latest_view(user_id="U0COMMS", callback_id="statement_edit"))
+    assert (view.view["title"]["text"], view.view["submit"]["text"], view.view["close"]["text"]) == \
+        ("Stellungnahme bearbeiten", "Neue Version speichern", "Abbrechen")
+    shown = json.dumps(view.view["blocks"], ensure_ascii=False)
+    assert "Sie bearbeiten v1. Beim Speichern entsteht v2" in shown and "Höchstens 280 Zeichen." in shown
+
+    # Closing is announced in German.
+    box.driver.command("U0LEAD", room, "close Lage hat sich beruhigt")
+    closed = posted(":checkered_flag: *Vorfall abgeschlossen* von <@U0LEAD>.")
+    assert "\n>Lage hat sich beruhigt\nDer Kanal wird in " in closed.text and closed.text.endswith(" archiviert.")

@@ -27,7 +27,8 @@ def prompt(box, channel: str):
 def closed_room(box, **alert):
     incident = wait_ready(box, box.alert(social_alert(**alert)).json()["incident_id"])
     box.driver.command("U0LEAD", incident.channel_id, "close Campaign withdrawn, volume back to normal.")
-    box.fake.wait_for(lambda: any("Incident closed" in (m.text or "") for m in box.fake.messages(incident.channel_id)))
+    box.fake.wait_for(lambda: any(("Incident closed" in (m.text or "") or "Vorfall abgeschlossen" in (m.text or ""))
+                                  for m in box.fake.messages(incident.channel_id)))  # English or German room
     return incident
 
 

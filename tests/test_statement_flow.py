@@ -56,8 +56,9 @@ def wait_version(box, incident: Incident, number: int = 1, *, status: str = "pen
         if statement is None or statement.current_version != number or statement.status != status:
             return None
         message = box.fake.message(incident.channel_id, statement.message_ts)
-        header = f"approved v{number}" if status == "approved" else f"draft v{number}"
-        return (statement, message) if message and header in blocks_text(message) else None
+        headers = ((f"approved v{number}", f"v{number} freigegeben") if status == "approved"
+                   else (f"draft v{number}", f"Entwurf v{number}"))  # English or German card
+        return (statement, message) if message and any(h in blocks_text(message) for h in headers) else None
 
     return box.fake.wait_for(shown, timeout=10)
 

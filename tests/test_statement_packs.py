@@ -39,8 +39,9 @@ def wait_pack(box, incident, kind: str, number: int = 1, status: str = "pending"
         if pack is None or pack.current_version != number or pack.status != status:
             return None
         message = box.fake.message(incident.channel_id, pack.message_ts)
-        word = "approved" if status == "approved" else "draft"
-        return (pack, message) if message and f"— {word} v{number}" in blocks_text(message) else None
+        words = ((f"— approved v{number}", f"— v{number} freigegeben") if status == "approved"
+                 else (f"— draft v{number}", f"— Entwurf v{number}"))  # English or German card
+        return (pack, message) if message and any(w in blocks_text(message) for w in words) else None
 
     return box.fake.wait_for(shown, timeout=10)
 
@@ -148,7 +149,9 @@ def test_packs_are_drafted_in_german_for_a_german_incident(make_sandbox):
     pack, message = wait_pack(box, incident, StatementKind.REPLIES)
     [version] = versions_of(box, pack.id)
     assert version.variants["abuse"].startswith("Wir wünschen uns hier einen respektvollen Austausch")
-    assert "Antwort: abuse" in blocks_text(message)
+    shown = blocks_text(message)
+    assert "Antwortbaustein: Beleidigungen" in shown and "abuse" not in shown
+    assert "Antwortbausteine — Entwurf v1" in shown and "Freigeben" in shown and "Approve" not in shown
 
 
 def _context(language: str, with_facts: bool) -> DraftContext:

@@ -15,6 +15,7 @@ from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
+from app.i18n import say as words
 from app.incidents import briefing, exclusions, reminders, service, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
@@ -71,8 +72,9 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
         if changed:
             new = Severity.parse(level)
             say(session, incident, f"severity:{incident_id}:{old}:{new.value}:{uuid.uuid4().hex}",
-                f":rotating_light: {mention(by)} changed the severity from *{old.upper()}* to "
-                f"*{new.value.upper()}*.")
+                words(incident.language, "notice.severity", who=mention(by),
+                      old=words(incident.language, f"severity.{Severity.parse(old).value}"),
+                      new=words(incident.language, f"severity.{new.value}")))
             briefing.enqueue_refresh(session, incident_id)
             _topic(session, incident_id)
     core.deliver()
@@ -100,8 +102,8 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
         changed = roles.assign(session, incident_id, role, user_id, by=by)
         if changed:
             say(session, incident, f"assign:{incident_id}:{role}:{user_id}:{uuid.uuid4().hex}",
-                f":bust_in_silhouette: {mention(user_id)} is now {role_title(role, incident.language)} "
-                f"(assigned by {mention(by)}).")
+                words(incident.language, "notice.assigned", who=mention(user_id),
+                      role=role_title(role, incident.language), by=mention(by)))
             briefing.enqueue_refresh(session, incident_id)
             if role == "lead":
                 _topic(session, incident_id)
@@ -123,8 +125,8 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
     with transaction(core.engine) as session:
         incident = service.close(session, service.get(session, incident_id), summary, by=by)
         say(session, incident, f"close:{incident_id}:{uuid.uuid4().hex}",
-            f":checkered_flag: *Incident closed* by {mention(by)}.\n>{escape(incident.summary)}\n"
-            f"The channel will be archived in {core.settings.warroom_archive_after}.")
+            words(incident.language, "notice.closed", who=mention(by), summary=escape(incident.summary),
+                  after=core.settings.warroom_archive_after))
         briefing.enqueue_refresh(session, incident_id)
     core.deliver()
     if core.scheduler is not None:
@@ -145,7 +147,7 @@ def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
         incident = service.reopen(session, service.get(session, incident_id), by=by, reason=reason)
         why = f"\n>{escape(reason)}" if reason.strip() else ""
         say(session, incident, f"reopen:{incident_id}:{uuid.uuid4().hex}",
-            f":arrows_counterclockwise: *Incident reopened* by {mention(by)}.{why}")
+            words(incident.language, "notice.reopened", who=mention(by), why=why))
         briefing.enqueue_refresh(session, incident_id)
     core.deliver()
     if core.scheduler is not None:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.db import transaction
 from app.effects import service as effects
-from app.i18n import clock
+from app.i18n import clock, say
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
@@ -30,23 +30,6 @@ from app.slack.text import escape
 from app.timeutil import as_utc
 
 log = logging.getLogger(__name__)
-
-PHRASES = {
-    "en": {
-        "text": ":large_green_circle: Mentions ({monitor}) have been back near the baseline for {minutes} min: "
-                "{mentions} in that time against {expected} expected ({ratio}x), after a peak of {peak}/h. "
-                "Consider lowering the severity or closing the incident; nothing changes by itself.",
-        "since": "Calm since {at}.",
-    },
-    "de": {
-        "text": ":large_green_circle: Die Erwähnungen ({monitor}) liegen seit {minutes} Min. wieder nahe der "
-                "Grundlinie: {mentions} in dieser Zeit bei {expected} erwarteten ({ratio}x), nach einer Spitze "
-                "von {peak}/Std. Vorschlag: Schweregrad senken oder den Vorfall schließen; von selbst ändert "
-                "sich nichts.",
-        "since": "Ruhig seit {at}.",
-    },
-}
-
 
 @dataclass(frozen=True)
 class Calm:
@@ -128,10 +111,10 @@ def check(core, monitor: Monitor, end: datetime, load: Callable[[int], list[int]
 
 
 def message(incident: Incident, monitor_id: str, calm: Calm, at: datetime, tz: str) -> tuple[str, list[dict]]:
-    words = PHRASES.get(incident.language or "en", PHRASES["en"])
-    text = words["text"].format(monitor=escape(monitor_id), minutes=calm.minutes, mentions=calm.mentions,
-                                expected=f"{calm.expected:.0f}", ratio=f"{calm.ratio:.1f}", peak=calm.peak_per_hour)
-    since = words["since"].format(at=clock(at - timedelta(minutes=calm.minutes), tz, incident.language))
+    text = say(incident.language, "calm.text", monitor=escape(monitor_id), minutes=calm.minutes,
+               mentions=calm.mentions, expected=f"{calm.expected:.0f}", ratio=f"{calm.ratio:.1f}",
+               peak=calm.peak_per_hour)
+    since = say(incident.language, "calm.since", at=clock(at - timedelta(minutes=calm.minutes), tz, incident.language))
     return text, [bk.section(text), bk.context(since)]
 
 

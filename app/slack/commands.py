@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from app.access.actions import Action
 from app.core import Core
+from app.i18n import help_summary, language_of, say
 from app.slack.pipeline import Listener, Request, handle
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -31,9 +32,9 @@ def user_ids(text: str) -> list[str]:
     return USER_MENTION.findall(text)
 
 
-def help_text(subcommands: Sequence[Subcommand]) -> str:
-    lines = ["*War room commands*"]
-    lines += [f"`/warroom {s.usage}`: {s.summary}" for s in subcommands]
+def help_text(subcommands: Sequence[Subcommand], language: str = "en") -> str:
+    lines = [say(language, "help.title")]
+    lines += [f"`/warroom {s.usage}`: {help_summary(s.name, language) or s.summary}" for s in subcommands]
     return "\n".join(lines)
 
 
@@ -44,6 +45,19 @@ class CommandRouter:
         self.core = core
         self.subcommands = {s.name: s for s in subcommands}
         self.help = help_text(subcommands)
+        self.helps = {language: help_text(subcommands, language) for language in ("en", "de")}
+
+    def room_language(self, channel_id: str | None) -> str:
+        """The language of the incident whose room this is (English elsewhere), for the command list."""
+        from sqlmodel import Session
+
+        from app.incidents.service import by_channel  # the router is built before the incident modules
+
+        if not channel_id:
+            return "en"
+        with Session(self.core.engine) as session:
+            incident = by_channel(session, channel_id)
+            return language_of(incident.language) if incident is not None else "en"
 
     @staticmethod
     def name_of(body: dict) -> str:
@@ -57,10 +71,11 @@ class CommandRouter:
                       respond=respond)
         spec = self.subcommands.get(name)
         if spec is None:
-            req.reply(f"Unknown subcommand `{name[:40]}`.\n{self.help}")
+            language = self.room_language(req.channel_id)
+            req.reply(say(language, "help.unknown", name=name[:40]) + f"\n{self.helps[language]}")
             return
         if name == "help":
-            req.reply(self.help)
+            req.reply(self.helps[self.room_language(req.channel_id)])
             return
         handle(self.core, body, respond, spec.listener, name=f"/warroom {name}", action=spec.action,
                needs_incident=spec.needs_incident, args=args.strip())

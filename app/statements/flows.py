@@ -51,7 +51,7 @@ from app.statements.views import (
     placeholder_message,
     statement_message,
 )
-from app.timeutil import as_utc, local_clock, utcnow
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 Reply = Callable[[str], None]
@@ -171,7 +171,7 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
             statement_id = service.create(session, incident_id, language=language, channels=wanted,
                                           requested_by=by, kind=kind).id
             slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
-                                              placeholder_message(kind))
+                                              placeholder_message(kind, language))
     except IntegrityError:  # the unique index: one is open already, whoever created it
         pass
     if statement_id is None:
@@ -200,7 +200,7 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
             slack_effects.enqueue_failed(session, statement_id, incident.id, incident.channel_id,
-                                         failed_message(reason, kind))
+                                         failed_message(reason, kind, statement_language(core, incident)))
             briefing.enqueue_refresh(session, incident.id)
         core.deliver()
         return None
@@ -337,17 +337,20 @@ def _ask_next(core: Core, statement_id: int) -> None:
                shown.waiting.roles]
     approvers = [step.people.approver for step in waiting if step.people.approver]
     unheld = [step.role for step in waiting if not step.people.approver]
-    who = mentions(approvers) if approvers else "Nobody holds this role:"
-    due = f", due {local_clock(waiting[0].due_at, shown.tz)}" if waiting and waiting[0].due_at else ""
-    together = " (any order, each signs)" if len(shown.waiting.group) > 1 else ""
+    lang = shown.statement.language
+    who = mentions(approvers) if approvers else i18n.say(lang, "thread.nobody_holds")
+    due = i18n.say(lang, "card.due", at=i18n.clock(waiting[0].due_at, shown.tz, lang)) \
+        if waiting and waiting[0].due_at else ""
+    together = i18n.say(lang, "thread.any_order") if len(shown.waiting.group) > 1 else ""
 
     def title(role: str) -> str:
-        return role_title(role, shown.statement.language)
+        return role_title(role, lang)
 
-    missing = f" Nobody holds {chains.label(unheld, title)} yet." if approvers and unheld else ""
+    missing = i18n.say(lang, "thread.nobody_yet", roles=chains.label(unheld, title)) if approvers and unheld else ""
     _thread(core, incident, shown.statement,
-            f":inbox_tray: {who} your sign-off is needed on v{shown.version.number}: step {shown.waiting.index + 1}/"
-            f"{shown.waiting.total} ({chains.label(shown.waiting.roles, title)}){together}{due}.{missing}")
+            i18n.say(lang, "thread.sign_off", who=who, version=shown.version.number, step=shown.waiting.index + 1,
+                     total=shown.waiting.total, roles=chains.label(shown.waiting.roles, title), together=together,
+                     due=due, missing=missing))
 
 
 # --- sign-offs ----------------------------------------------------------------------------------
@@ -399,15 +402,16 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
 
 
 def refusal_text(outcome: service.Outcome) -> str:
+    lang = outcome.statement.language
     if outcome.role is None:
-        who = mentions(outcome.allowed) if outcome.allowed else "nobody"
-        return f":no_entry: {outcome.message or 'You may not do that.'} The approvers are {who}."
+        who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody")
+        return i18n.say(lang, "thread.refused", message=outcome.message or i18n.say(lang, "thread.may_not"),
+                        who=who)
     roles_of_step = outcome.roles or [outcome.role]
-    names = chains.label(roles_of_step, lambda role: role_title(role, outcome.statement.language))
-    step = f"Step {outcome.step + 1} ({names})"
-    who = mentions(outcome.allowed) if outcome.allowed else "nobody yet (ask the crisis lead to assign the role)"
+    names = chains.label(roles_of_step, lambda role: role_title(role, lang))
+    who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody_assign")
     extra = f" {outcome.message}" if outcome.message else ""
-    return f":no_entry: {step} is next: only {who} may approve it.{extra} Your attempt was recorded."
+    return i18n.say(lang, "thread.step_refused", step=outcome.step + 1, names=names, who=who, extra=extra)
 
 
 def request_changes(core: Core, statement_id: int, number: int, *, user_id: str, comment: str, reply: Reply) -> str:
@@ -429,8 +433,9 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
         incident = incidents.get(session, incident_id)
         comms = roles.holder(session, incident_id, "comms")
     editors = f" {mention(comms)}" if comms and comms != user_id else ""
-    _thread(core, incident, outcome.statement, f":memo: {mention(user_id)} requested changes on v{number}: "
-            f"{escape(comment)}{editors} use Edit to save a new version.")
+    _thread(core, incident, outcome.statement,
+            i18n.say(outcome.statement.language, "thread.changes", who=mention(user_id), version=number,
+                     comment=escape(comment), editors=editors))
     with transaction(core.engine) as session:
         briefing.enqueue_refresh(session, incident_id)
     core.deliver()
@@ -562,7 +567,8 @@ def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
     if not old or old == fresh or not any(old in text for text in ver.variants.values()):
         return
     ver.variants = {channel: text.replace(old, fresh) for channel, text in ver.variants.items()}
-    ver.note = (ver.note + " " if ver.note else "") + f"Next update re-stamped at approval: {old} -> {fresh}."
+    note = i18n.say(incident.language or core.settings.warroom_language, "thread.restamped", old=old, new=fresh)
+    ver.note = (ver.note + " " if ver.note else "") + note
     ver.next_update = fresh
     session.add(ver)
     timeline.record(session, incident.id, "next_update_restamped", f"v{ver.number}: {old} -> {fresh}",
@@ -619,8 +625,9 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
         with Session(core.engine) as session:
             incident = incidents.get(session, payload["incident_id"])
             statement = service.get(session, statement_id)
-        _thread(core, incident, statement, f":warning: The publish webhook did not take v{payload['version']}: "
-                f"{escape(delivery.error or 'unknown error')}. The approved text above is unaffected.")
+        _thread(core, incident, statement, i18n.say(statement.language, "thread.webhook_failed",
+                                                    version=payload["version"],
+                                                    error=escape(delivery.error or "unknown error")))
     return delivery
 
 

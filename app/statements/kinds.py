@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from app.i18n import pack_topic
+from app.playbooks.schema import AUDIENCES
 from app.statements.channels import channel_label, channel_limit
 from app.statements.lint import REPLY_LIMIT
 from app.statements.models import StatementKind
@@ -27,7 +29,7 @@ COMMANDS: dict[str, str] = {
 ITEM_WORDS: dict[str, dict[str, str]] = {
     StatementKind.QA: {"en": "Question", "de": "Frage"},
     StatementKind.STAKEHOLDERS: {"en": "Audience", "de": "Zielgruppe"},
-    StatementKind.REPLIES: {"en": "Reply", "de": "Antwort"},
+    StatementKind.REPLIES: {"en": "Reply", "de": "Antwortbaustein"},
 }
 # A pack item is short: one answer, one audience's message, one reply.
 ITEM_LIMITS: dict[str, int] = {
@@ -68,7 +70,18 @@ def item_label(kind: str, key: str, language: str = "en") -> str:
     if StatementKind(kind) == StatementKind.HOLDING:
         return channel_label(key, language)
     words = ITEM_WORDS[StatementKind(kind)]
-    return f"{words.get(language, words['en'])}: {humanize(key)}"
+    return f"{words.get(language, words['en'])}: {topic(kind, key, language)}"
+
+
+def topic(kind: str, key: str, language: str = "en") -> str:
+    """A pack item's topic: in German the audience's or the topic's German name where there is one."""
+    if language == "de":
+        if StatementKind(kind) == StatementKind.STAKEHOLDERS and key in AUDIENCES:
+            return AUDIENCES[key][1]
+        german = pack_topic(key, language)
+        if german:
+            return german
+    return humanize(key)
 
 
 def item_limit(kind: str, key: str) -> int | None:

@@ -12,15 +12,16 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from app.effects.reminders import remind_once
+from app.i18n import clock, say
 from app.incidents import service as incidents
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.slack.client import permalink
 from app.slack.text import link, mentions
-from app.statements import service
+from app.statements import kinds, service
 from app.statements.people import chain_people
-from app.timeutil import as_utc, local_clock, utcnow
+from app.timeutil import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +60,7 @@ def cancel(core, incident_id: int, statement_id: int) -> None:
         core.scheduler.cancel(job_prefix(incident_id, statement_id))
 
 
-def _waiting_people(core, incident_id: int, statement_id: int):
+def _waiting_people(core, incident_id: int, statement_id: int, language: str = "en"):
     """The roles the waiting step still needs (both of a group step), as one "role + role" title, and who holds
     them: (title, the first approver, every approver, every backup)."""
     with Session(core.engine) as session:
@@ -68,7 +69,7 @@ def _waiting_people(core, incident_id: int, statement_id: int):
     people = chain_people(core, incident_id, roles_now)
     approvers = [p.approver for p in people.values() if p.approver]
     backups = list(dict.fromkeys(user for p in people.values() for user in p.backups if user not in approvers))
-    title = " + ".join(role_title(role) for role in roles_now)
+    title = " + ".join(role_title(role, language) for role in roles_now)
     return title, next(iter(approvers), None), approvers, backups
 
 
@@ -88,9 +89,15 @@ def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
     return incident, statement, ver
 
 
+def _names(kind: str | None, language: str) -> dict[str, str]:
+    """The statement's kind as the reminder names it: the holding statement, or the pack's own name."""
+    return {"name": kinds.name(kind or "holding", language)}
+
+
 def _where(core, incident, statement) -> str:
     url = permalink(core.slack, incident.channel_id, statement.message_ts)
-    return link(url, "the statement") if url else "the statement"
+    words = say(statement.language, "remind.the_statement")
+    return link(url, words) if url else words
 
 
 def register_handlers(register) -> None:
@@ -103,12 +110,13 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
     if state is None:
         return
     incident, statement, ver = state
-    title, approver, approvers, _ = _waiting_people(core, incident_id, statement_id)
+    lang = statement.language
+    title, approver, approvers, _ = _waiting_people(core, incident_id, statement_id, lang)
     tz = core.settings.warroom_timezone
-    who = mentions(approvers) if approvers else "Nobody holds this role:"
-    since = local_clock(statement.step_started_at or utcnow(), tz)
-    text = (f":hourglass: {who} holding statement v{version} has waited for your approval since {since} "
-            f"(step {step + 1}/{len(ver.approvers)}, {title}): {_where(core, incident, statement)}.")
+    who = mentions(approvers) if approvers else say(lang, "thread.nobody_holds")
+    since = clock(statement.step_started_at or utcnow(), tz, lang)
+    text = say(lang, "remind.due", who=who, **_names(statement.kind, lang), version=version, since=since,
+               step=step + 1, total=len(ver.approvers), title=title, where=_where(core, incident, statement))
     if not remind_once(core, incident_id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
                        kind="approval_due", statement_id=statement_id, version=version, step=step,
                        user=approver):
@@ -126,19 +134,20 @@ def approval_backup(core, incident_id: int, statement_id: int, version: int, ste
     if state is None:
         return
     incident, statement, ver = state  # claimed before the DMs go out: a retry never DMs the backups twice
-    title, approver, approvers, backups = _waiting_people(core, incident_id, statement_id)
+    lang = statement.language
+    title, approver, approvers, backups = _waiting_people(core, incident_id, statement_id, lang)
     if not backups:
         with Session(core.engine) as session:
             lead = roles.holder(session, incident_id, "lead")
         backups = [lead] if lead and lead not in approvers else []
     where = _where(core, incident, statement)
-    waiting = f"holding statement v{version} still waits for step {step + 1}/{len(ver.approvers)} ({title})"
-    owner = mentions(approvers) if approvers else "nobody"
-    dm_text = (f":rotating_light: You are a backup approver: {waiting}, assigned to {owner}. "
-               f"You may approve it: {where}.")
-    who = mentions(backups) if backups else "Nobody is listed as a backup:"
+    waiting = say(lang, "remind.waiting", **_names(statement.kind, lang), version=version, step=step + 1,
+                  total=len(ver.approvers), title=title)
+    owner = mentions(approvers) if approvers else say(lang, "thread.nobody")
+    dm_text = say(lang, "remind.backup_dm", waiting=waiting, owner=owner, where=where)
+    who = mentions(backups) if backups else say(lang, "remind.no_backup")
     # The room's notice and each backup's direct message are claimed and queued together: told once each.
     remind_once(core, incident.id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:backup",
-                f":rotating_light: {who} {waiting}; {owner} has not answered. As backup you may approve it: {where}.",
+                say(lang, "remind.backup", who=who, waiting=waiting, owner=owner, where=where),
                 kind="approval_backup", dms=backups, dm_text=dm_text, statement_id=statement_id, version=version,
                 step=step, backups=backups, dms_to=backups)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from app.errors import UserError
+from app.i18n import clock, number, say
 from app.roles.keys import role_title
 from app.slack import blocks as bk
 from app.slack.ids import ActionId, CallbackId
@@ -18,9 +19,8 @@ from app.statements.chain import Waiting
 from app.statements.chain import label as step_label
 from app.statements.models import Approval, Statement, StatementKind, StatementStatus, StatementVersion
 from app.statements.service import StepPeople
-from app.timeutil import local_clock
 
-PLACEHOLDER = ":hourglass_flowing_sand: Drafting a holding statement…"
+PLACEHOLDER = say("en", "card.drafting", name="holding statement")  # a holding statement in English
 HOLDING = StatementKind.HOLDING
 CHUNK = 2_800  # escaped characters per section, below Slack's 3,000
 MAX_CHUNKS = 3  # sections per variant before the rest is left to the Edit dialog
@@ -74,14 +74,15 @@ def parse_value(value: str) -> tuple[int, int]:
     return int(statement), int(number)
 
 
-def placeholder_message(kind: str = HOLDING) -> dict[str, Any]:
-    text = PLACEHOLDER if kind == HOLDING else f":hourglass_flowing_sand: Drafting a {kinds.name(kind)}…"
+def placeholder_message(kind: str = HOLDING, language: str = "en") -> dict[str, Any]:
+    text = say(language, "card.drafting", name=kinds.name(kind, language))
     return bk.message(text, [bk.section(text)])
 
 
-def failed_message(reason: str, kind: str = HOLDING) -> dict[str, Any]:
-    text = f":warning: The {kinds.name(kind)} could not be drafted: {escape(reason)}"
-    return bk.message(text, [bk.section(text), bk.context(f"Try again with `/warroom {kinds.command(kind)}`.")])
+def failed_message(reason: str, kind: str = HOLDING, language: str = "en") -> dict[str, Any]:
+    text = say(language, "card.failed", name=kinds.name(kind, language), reason=escape(reason))
+    return bk.message(text, [bk.section(text), bk.context(say(language, "card.try_again",
+                                                                   command=kinds.command(kind)))])
 
 
 def split_text(text: str, limit: int = CHUNK) -> list[str]:
@@ -125,14 +126,13 @@ def variant_blocks(channel: str, text: str, language: str, kind: str = HOLDING) 
     limit = kinds.item_limit(kind, channel)
     counted = channel == "x" or kind == StatementKind.REPLIES
     count = f" ({len(text)}/{limit})" if limit is not None and counted else ""
-    over = " :no_entry: over the limit" if limit is not None and len(text) > limit else ""
+    over = say(language, "card.over_limit") if limit is not None and len(text) > limit else ""
     pieces = split_text(text)
     shown = pieces[:MAX_CHUNKS]
     blocks = [bk.section(f"*{escape(kinds.item_label(kind, channel, language))}*{count}{over}\n{shown[0]}")]
     blocks += [bk.section(piece) for piece in shown[1:]]
     if len(pieces) > len(shown):
-        blocks.append(bk.context(f"…{len(text):,} characters in all: the rest is shown in the Edit dialog "
-                                 "and in the final text."))
+        blocks.append(bk.context(say(language, "card.more_text", count=number(len(text), language))))
     return blocks
 
 
@@ -140,118 +140,149 @@ def finding_line(item: dict[str, Any], language: str, kind: str = HOLDING) -> st
     icon = ":no_entry:" if item.get("severity") == "error" else ":warning:"
     where = f" · {escape(kinds.item_label(kind, item['channel'], language))}" if item.get("channel") else ""
     rule = escape(item.get("rule", ""))
-    return f"{icon} {item.get('severity', 'warning')} `{rule}`{where}: {escape(item.get('message', ''))}"
+    severity = say(language, f"card.severity.{item.get('severity', 'warning')}") \
+        if item.get("severity", "warning") in ("error", "warning") else item.get("severity")
+    return f"{icon} {severity} `{rule}`{where}: {escape(item.get('message', ''))}"
 
 
 def findings_blocks(card: Card) -> list[dict[str, Any]]:
-    findings = card.version.findings
+    findings, language = card.version.findings, card.statement.language
     if not findings:
-        lines = [":white_check_mark: No findings"]
+        lines = [say(language, "card.no_findings")]
     else:
         ordered = sorted(findings, key=lambda item: item.get("severity") != "error")
         lines = [finding_line(item, card.statement.language, card.kind) for item in ordered[:MAX_FINDINGS]]
         if len(findings) > MAX_FINDINGS:
-            lines.append(f"…and {len(findings) - MAX_FINDINGS} more")
+            lines.append(say(language, "and_more", count=len(findings) - MAX_FINDINGS))
     if card.legal_added:
-        lines.append(":scales: *Legal review added: liability wording*")
+        lines.append(say(language, "card.legal_added"))
     errors = sum(1 for item in findings if item.get("severity") == "error")
-    title = f"*Checks* ({errors} error(s), {len(findings) - errors} warning(s))" if findings else "*Checks*"
+    title = say(language, "card.checks_counted", errors=errors, warnings=len(findings) - errors) if findings \
+        else say(language, "card.checks")
     return [bk.section(title + "\n" + "\n".join(lines))]
 
 
 def step_line(step: Step, card: Card, waiting: Waiting | None) -> str:
-    who = mention(step.people.approver) if step.people.approver else "_nobody in the roster_"
-    backups = f" (backup {mentions(list(step.people.backups))})" if step.people.backups else ""
-    together = " (together, any order)" if step.group else ""
-    label = f"{step.index + 1}. {role_title(step.role, card.statement.language)}{together}: {who}{backups}"
+    language = card.statement.language
+    who = mention(step.people.approver) if step.people.approver else say(language, "card.nobody_in_roster")
+    backups = say(language, "card.backup", who=mentions(list(step.people.backups))) if step.people.backups else ""
+    together = say(language, "card.together") if step.group else ""
+    label = f"{step.index + 1}. {role_title(step.role, language)}{together}: {who}{backups}"
     if step.approval is not None:
-        by = "" if step.approval.user_id == step.people.approver else f" by {mention(step.approval.user_id)}"
-        return f":white_check_mark: {label} · approved{by} at {local_clock(step.approval.at, card.tz)}"
+        by = "" if step.approval.user_id == step.people.approver else \
+            say(language, "card.by", who=mention(step.approval.user_id))
+        return say(language, "card.step_approved", label=label, by=by,
+                   at=clock(step.approval.at, card.tz, language))
     is_waiting = waiting is not None and waiting.index == step.index and step.role in waiting.roles
     if is_waiting and card.statement.status == StatementStatus.PENDING and step.waiting_since:
-        due = f", due {local_clock(step.due_at, card.tz)}" if step.due_at else ""
-        return f":hourglass_flowing_sand: {label} · waiting since {local_clock(step.waiting_since, card.tz)}{due}"
-    return f":white_small_square: {label} · pending"
+        due = say(language, "card.due", at=clock(step.due_at, card.tz, language)) if step.due_at else ""
+        return say(language, "card.step_waiting", label=label,
+                   since=clock(step.waiting_since, card.tz, language), due=due)
+    return say(language, "card.step_pending", label=label)
 
 
 def progress_blocks(card: Card) -> list[dict[str, Any]]:
+    language = card.statement.language
     lines = [step_line(step, card, card.waiting) for step in card.steps]
     if card.waiting is not None and len(card.waiting.roles) > 1 and card.statement.status == StatementStatus.PENDING:
-        names = step_label(card.waiting.roles, lambda role: role_title(role, card.statement.language))
-        lines.append(f"_Waiting for {escape(names)}: each signs, in any order._")
-    return [bk.section("*Approvals*\n" + "\n".join(lines))]
+        names = step_label(card.waiting.roles, lambda role: role_title(role, language))
+        lines.append(say(language, "card.each_signs", names=escape(names)))
+    return [bk.section(say(language, "card.approvals") + "\n" + "\n".join(lines))]
 
 
 def changes_blocks(card: Card) -> list[dict[str, Any]]:
     if not card.changes:
         return []
-    lines = [f":memo: {mention(row.user_id)} ({role_title(row.role, card.statement.language)}) at "
-             f"{local_clock(row.at, card.tz)}: {escape(row.comment or '')}" for row in card.changes[-5:]]
-    return [bk.section("*Changes requested*\n" + "\n".join(lines))]
+    language = card.statement.language
+    lines = [say(language, "card.change_line", who=mention(row.user_id), role=role_title(row.role, language),
+                 at=clock(row.at, card.tz, language), comment=escape(row.comment or ""))
+             for row in card.changes[-5:]]
+    return [bk.section(say(language, "card.changes_heading") + "\n" + "\n".join(lines))]
 
 
 def buttons(card: Card) -> list[dict[str, Any]]:
+    language = card.statement.language
     elements = []
     if card.statement.status == StatementStatus.PENDING:
-        elements.append(bk.button("Approve", ActionId.STATEMENT_APPROVE, value=card.value, style="primary"))
-    elements.append(bk.button("Request changes", ActionId.STATEMENT_CHANGES, value=card.value))
-    elements.append(bk.button("Edit", ActionId.STATEMENT_EDIT, value=card.value))
+        elements.append(bk.button(say(language, "card.approve"), ActionId.STATEMENT_APPROVE, value=card.value,
+                                  style="primary"))
+    elements.append(bk.button(say(language, "card.request_changes"), ActionId.STATEMENT_CHANGES, value=card.value))
+    elements.append(bk.button(say(language, "card.edit"), ActionId.STATEMENT_EDIT, value=card.value))
     return [bk.actions(*elements, block_id="statement-actions")]
 
 
-def method_note(ver: StatementVersion) -> str:
+def method_note(ver: StatementVersion, language: str = "en") -> str:
     if ver.method == "edit":
-        return f"Edited by {mention(ver.created_by or '')}" + (f": {escape(ver.note)}" if ver.note else "")
-    return escape(ver.note or ("Drafted by a model" if ver.method == "model" else "Filled from the playbook template"))
+        return say(language, "card.edited_by", who=mention(ver.created_by or "")) + \
+            (f": {escape(ver.note)}" if ver.note else "")
+    if not ver.note:
+        return escape(say(language, "card.by_model" if ver.method == "model" else "card.by_template"))
+    return escape(_translated_note(ver.note, language))
+
+
+# The drafting notes' fixed English openings (recorded with the version) and their keys in app.i18n.
+NOTE_OPENINGS = (("Filled from the playbook template (no model configured)", "card.by_template_no_model"),
+                 ("Filled from the playbook template", "card.by_template"))
+
+
+def _translated_note(note: str, language: str) -> str:
+    """A recorded drafting note as the card shows it: its fixed opening in the statement's language, any detail
+    after it as it was recorded."""
+    for opening, key in NOTE_OPENINGS:
+        if note.startswith(opening):
+            return say(language, key) + note[len(opening):]
+    return note
 
 
 def statement_message(card: Card) -> dict[str, Any]:
     """The statement message: the draft awaiting sign-off, or its approved state without buttons."""
     s, v = card.statement, card.version
-    language = LANGUAGE_NAMES.get(s.language, s.language)
+    lang = s.language
+    language = say(lang, f"card.language.{lang}") if lang in ("en", "de") else lang
     variants = [block for channel, text in v.variants.items()
                 for block in variant_blocks(channel, text, s.language, card.kind)]
-    heading = kinds.title(card.kind)
+    heading = kinds.title(card.kind, lang)
     if s.status == StatementStatus.APPROVED:
-        signed = [f"{role_title(step.role, s.language)}: {mention(step.approval.user_id)} at "
-                  f"{local_clock(step.approval.at, card.tz)}" for step in card.steps if step.approval]
-        approved_at = local_clock(s.approved_at, card.tz) if s.approved_at else ""
-        blocks = [bk.header(f"{heading} — approved v{v.number}"),
-                  bk.section(f":white_check_mark: *Approved* · version {v.number} · {approved_at}\n"
+        signed = [say(lang, "card.signed", role=role_title(step.role, lang), who=mention(step.approval.user_id),
+                      at=clock(step.approval.at, card.tz, lang)) for step in card.steps if step.approval]
+        approved_at = clock(s.approved_at, card.tz, lang) if s.approved_at else ""
+        blocks = [bk.header(say(lang, "card.approved_header", heading=heading, version=v.number)),
+                  bk.section(say(lang, "card.approved_line", version=v.number, at=approved_at) + "\n"
                              + "\n".join(signed)),
-                  bk.context(f"{method_note(v)} · {language} · locked: the final text is posted in the thread "
-                             "for copying"),
+                  bk.context(say(lang, "card.locked", note=method_note(v, lang), lang_name=language)),
                   bk.divider(), *variants]
-        return bk.message(f"{heading} v{v.number} approved", blocks)
-    state = {str(StatementStatus.PENDING): "awaiting approval",
-             str(StatementStatus.CHANGES_REQUESTED): "changes requested"}.get(s.status, s.status)
-    blocks = [bk.header(f"{heading} — draft v{v.number}"),
-              bk.context(f"{method_note(v)} · {language} · {state}"),
+        return bk.message(say(lang, "card.approved_fallback", heading=heading, version=v.number), blocks)
+    state = {str(StatementStatus.PENDING): say(lang, "card.state.pending"),
+             str(StatementStatus.CHANGES_REQUESTED): say(lang, "card.state.changes_requested")}.get(s.status, s.status)
+    blocks = [bk.header(say(lang, "card.draft_header", heading=heading, version=v.number)),
+              bk.context(f"{method_note(v, lang)} · {language} · {state}"),
               bk.divider(), *variants, bk.divider(), *findings_blocks(card), *progress_blocks(card),
               *changes_blocks(card), *buttons(card)]
-    return bk.message(f"{heading} draft v{v.number}: {state}", _fit(blocks))
+    return bk.message(say(lang, "card.draft_fallback", heading=heading, version=v.number, state=state),
+                      _fit(blocks, lang))
 
 
-def _fit(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _fit(blocks: list[dict[str, Any]], language: str = "en") -> list[dict[str, Any]]:
     """Keep the buttons even when the variants fill the message."""
     if len(blocks) <= bk.MESSAGE_BLOCKS_MAX:
         return blocks
     tail = blocks[-4:]
     head = blocks[: bk.MESSAGE_BLOCKS_MAX - len(tail) - 1]
-    return [*head, bk.context("…some text is left out here: open Edit to see all of it"), *tail]
+    return [*head, bk.context(say(language, "card.left_out")), *tail]
 
 
 def copy_text(channel: str, text: str, language: str, number: int, kind: str = HOLDING) -> str:
     """The approved text of one channel (or pack item), in a code block for copying (escaped all the same)."""
     body = escape(text).replace("```", "'''")
-    return f"*{escape(kinds.item_label(kind, channel, language))}* · approved v{number}, ready to copy:\n```{body}```"
+    label = escape(kinds.item_label(kind, channel, language))
+    return say(language, "card.copy", label=label, version=number) + f"\n```{body}```"
 
 
 def copy_blocks(kind: str, variants: dict[str, str], language: str, number: int,
                 ) -> list[tuple[str, list[dict[str, Any]]]]:
     """An approved pack as messages to post: (fallback text, blocks), one block per item, each in a code block
     for copying. An item too long for one block of the shared message gets a message of its own."""
-    heading = f"{kinds.title(kind, language)} · approved v{number}, ready to copy"
+    heading = say(language, "card.copy_heading", title=kinds.title(kind, language), version=number)
     shared: list[dict[str, Any]] = [bk.section(f"*{escape(heading)}*")]
     alone: list[tuple[str, list[dict[str, Any]]]] = []
     for key, text in variants.items():
@@ -271,42 +302,45 @@ def metadata(card: Card, channel_id: str) -> str:
 def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
     """One text box per channel, limited to the channel's length; saving makes a new version."""
     s, v = card.statement, card.version
-    blocks: list[dict[str, Any]] = [
-        bk.context(f"Editing v{v.number}. Saving creates v{v.number + 1} and restarts the approvals.")]
+    lang = s.language
+    blocks: list[dict[str, Any]] = [bk.context(say(lang, "card.editing", version=v.number, next=v.number + 1))]
     for channel, text in v.variants.items():
         limit = kinds.item_limit(card.kind, channel)
-        hint = f"At most {limit:,} characters." if limit else None
+        hint = say(lang, "card.at_most", limit=number(limit, lang)) if limit else None
         if len(text) > bk.INPUT_MAX:
-            hint = (f"Slack's text box holds {bk.INPUT_MAX:,} characters: this {len(text):,}-character text was cut "
-                    "to fit. Check its end before saving.")
+            hint = say(lang, "card.cut", max=number(bk.INPUT_MAX, lang), count=number(len(text), lang))
         blocks.append(bk.plain_input(kinds.item_label(card.kind, channel, s.language)[:2000],
                                      block_id=f"variant-{channel}",
                                      action_id="text", multiline=True, initial=text,
                                      max_length=limit or bk.INPUT_MAX, hint=hint))
-    blocks.append(bk.plain_input("What changed", block_id="note", action_id="text", optional=True, max_length=300))
-    title = "Edit statement" if card.kind == HOLDING else "Edit pack"
-    return bk.modal(title, blocks, callback_id=EDIT_CALLBACK, submit="Save new version",
-                    private_metadata=metadata(card, channel_id))
+    blocks.append(bk.plain_input(say(lang, "card.what_changed"), block_id="note", action_id="text", optional=True,
+                                 max_length=300))
+    title = say(lang, "card.edit_statement" if card.kind == HOLDING else "card.edit_pack")
+    return bk.modal(title, blocks, callback_id=EDIT_CALLBACK, submit=say(lang, "card.save_version"),
+                    close=say(lang, "lesson.cancel"), private_metadata=metadata(card, channel_id))
 
 
 def override_modal(card: Card, channel_id: str) -> dict[str, Any]:
     """The last sign-off while the checks found errors: approving needs a reason, which is recorded."""
+    lang = card.statement.language
     errors = [f for f in card.version.findings if f.get("severity") == "error"]
     lines = "\n".join(f"• {escape(f.get('message', ''))}" for f in errors[:8])
-    blocks = [bk.section(f"*The checks found {len(errors)} error(s) in v{card.version.number}:*\n{lines}"),
-              bk.context("Edit the statement to fix them, or approve anyway and say why. The reason is kept on "
-                         "the timeline with your sign-off."),
-              bk.plain_input("Why it may be published as it is", block_id="reason", action_id="text",
+    blocks = [bk.section(say(lang, "card.override_found", count=len(errors), version=card.version.number) + "\n"
+                         + lines),
+              bk.context(say(lang, "card.override_hint")),
+              bk.plain_input(say(lang, "card.override_reason"), block_id="reason", action_id="text",
                              multiline=True, max_length=500)]
-    return bk.modal("Approve despite checks", blocks, callback_id=CallbackId.STATEMENT_OVERRIDE,
-                    submit="Approve", private_metadata=metadata(card, channel_id))
+    return bk.modal(say(lang, "card.override_title"), blocks, callback_id=CallbackId.STATEMENT_OVERRIDE,
+                    submit=say(lang, "card.approve"), close=say(lang, "lesson.cancel"),
+                    private_metadata=metadata(card, channel_id))
 
 
 def changes_modal(card: Card, channel_id: str) -> dict[str, Any]:
-    blocks = [bk.context(f"{kinds.title(card.kind)} v{card.version.number}: say what must change before you can "
-                         "sign off."),
-              bk.plain_input("Changes needed", block_id="comment", action_id="text", multiline=True,
+    lang = card.statement.language
+    blocks = [bk.context(say(lang, "card.changes_hint", title=kinds.title(card.kind, lang),
+                             version=card.version.number)),
+              bk.plain_input(say(lang, "card.changes_needed"), block_id="comment", action_id="text", multiline=True,
                              max_length=3000)]
-    return bk.modal("Request changes", blocks, callback_id=CHANGES_CALLBACK, submit="Send",
+    return bk.modal(say(lang, "card.request_changes"), blocks, callback_id=CHANGES_CALLBACK,
+                    submit=say(lang, "card.send"), close=say(lang, "lesson.cancel"),
                     private_metadata=metadata(card, channel_id))
-

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session
 
 from app.effects.reminders import remind_once
+from app.i18n import clock, say
 from app.incidents import briefing
 from app.incidents.reminders import Planned, job_prefix, open_incident
 from app.slack.text import escape, mention
 from app.tasks import service as tasks
 from app.tasks.models import Task
-from app.timeutil import local_clock, utcnow
+from app.timeutil import utcnow
 
 if TYPE_CHECKING:
     from app.core import Core
@@ -51,9 +52,10 @@ def task_due(core: Core, incident_id: int, task_id: int) -> None:
         task = session.get(Task, task_id)
     if incident is None or task is None or task.done_at is not None or task.due_at is None:
         return
-    who = mention(task.owner_id) if task.owner_id else "Nobody owns this task yet:"
-    text = (f":hourglass: {who} the task “{escape(task.title)}” was due at "
-            f"{local_clock(task.due_at, core.settings.warroom_timezone)} and is still open.")
+    lang = incident.language
+    who = mention(task.owner_id) if task.owner_id else say(lang, "notice.task_no_owner")
+    text = say(lang, "notice.task_due", who=who, title=escape(task.title),
+               at=clock(task.due_at, core.settings.warroom_timezone, lang))
     def reminded(session: Session) -> None:  # the task and the briefing show the reminder
         row = session.get(Task, task_id)
         if row is not None:  # deleted meanwhile: nothing to mark
