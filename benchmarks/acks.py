@@ -19,6 +19,7 @@ from benchmarks.database import rows, wait_ready
 from benchmarks.requests import RequestBuilder, SignedRequest, buttons
 from benchmarks.stage import SIGNING_SECRET, Stage
 from benchmarks.stats import figure, percentile
+from benchmarks.stats import windows as by_window
 
 PEOPLE = ["U0LEAD", "U0COMMS", "U0COMMS2", "U0SOCIAL", "U0LEGAL", "U0SEC", "U0SUPPORT", "U0SCRIBE"]
 SLACK_LIMIT_S = 3.0
@@ -142,20 +143,6 @@ def wait_for_answers(stage: Stage, tokens: set[str], timeout: float) -> None:
         elif time.monotonic() - still > 3.0:
             return
         time.sleep(0.1)
-
-
-def by_window(records: list[dict], width: float) -> list[list[dict]]:
-    """Records grouped by when they were sent, ``width`` seconds per group; a short last group is dropped."""
-    if not records:
-        return []
-    start = min(r["sent_at"] for r in records)
-    groups: dict[int, list[dict]] = {}
-    for record in records:
-        groups.setdefault(int((record["sent_at"] - start) // width), []).append(record)
-    ordered = [groups[i] for i in sorted(groups)]
-    if len(ordered) > 1 and len(ordered[-1]) < len(ordered[0]) / 2:
-        ordered[-2].extend(ordered.pop())
-    return ordered
 
 
 def run(directory: Path, *, rooms: int, windows: int = 3, seconds: float = 10.0, rate: float = 100.0,

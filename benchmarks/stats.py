@@ -67,3 +67,17 @@ def figure(key: str, label: str, unit: str, samples: list[float], *, target: str
     passed = bool(check(median)) if check else None
     return Figure(key, label, unit, median, min(values), max(values), len(values), target, passed, note,
                   [round(v, 4) for v in values])
+
+
+def windows(records: list[dict], width: float) -> list[list[dict]]:
+    """Records grouped by when they were sent, ``width`` seconds per group; a short last group joins the one before."""
+    if not records:
+        return []
+    start = min(r["sent_at"] for r in records)
+    groups: dict[int, list[dict]] = {}
+    for record in records:
+        groups.setdefault(int((record["sent_at"] - start) // width), []).append(record)
+    ordered = [groups[i] for i in sorted(groups)]
+    if len(ordered) > 1 and len(ordered[-1]) < len(ordered[0]) / 2:
+        ordered[-2].extend(ordered.pop())
+    return ordered

@@ -13,7 +13,7 @@ from benchmarks import openloop
 from benchmarks.database import rows, scalar, wait_ready
 from benchmarks.loadgen import Answer, Connection
 from benchmarks.stage import ALERT_TOKEN, Stage
-from benchmarks.stats import figure, percentile
+from benchmarks.stats import figure, percentile, windows
 
 KEYS = 50
 
@@ -64,20 +64,6 @@ async def flat_out(port: int, count: int, start_serial: int, connections: int = 
     started = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(connections)))
     return answers, time.perf_counter() - started
-
-
-def windows(records: list[dict], width: float) -> list[list[dict]]:
-    """Records grouped by when they were sent, ``width`` seconds per group; a short last group joins the one before."""
-    if not records:
-        return []
-    start = min(r["sent_at"] for r in records)
-    groups: dict[int, list[dict]] = {}
-    for record in records:
-        groups.setdefault(int((record["sent_at"] - start) // width), []).append(record)
-    ordered = [groups[i] for i in sorted(groups)]
-    if len(ordered) > 1 and len(ordered[-1]) < len(ordered[0]) / 2:
-        ordered[-2].extend(ordered.pop())
-    return ordered
 
 
 def storm_plan(port: int, count: int, rate: float, start_serial: int) -> dict:
