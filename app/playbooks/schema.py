@@ -386,20 +386,10 @@ class Audience(Model):
         return [AUDIENCE_CHANNELS[key][1 if language == "de" else 0] for key in self.via]
 
 
-class ReplyMacro(Model):
+class ReplyMacro(PackText):
     """A short approved reply on one theme for community managers (checked in the linter's reply mode)."""
 
     theme: Slug
-    en: Text
-    de: Text
-
-    @field_validator("en", "de")
-    @classmethod
-    def _renders(cls, value: str, info: ValidationInfo) -> str:
-        return _pack_template(value, str(info.field_name))
-
-    def in_language(self, language: str) -> str:
-        return self.de if language == "de" else self.en
 
 
 def _unique(items: list[Any], attribute: str, name: str) -> None:
