@@ -77,19 +77,18 @@ def claim(session: Session, now: datetime, owner: str, limit: int = 20) -> list[
     """Due effects that no live lease holds, leased to ``owner`` (a conditional update: one taker each)."""
     free = or_(_E.c.claimed_until.is_(None), _E.c.claimed_until < now)
     due = select(_E.c.id).where(_E.c.status == PENDING, _E.c.due_at <= now, free).order_by(_E.c.id).limit(limit)
+    lease = {"claimed_until": now + LEASE, "attempts": _E.c.attempts + 1,
+             "tried_at": func.coalesce(_E.c.tried_at, now), "claimed_by": owner}
     if session.get_bind().dialect.name == "postgresql":  # one statement; rows another process is taking are skipped
         leased = update_(_E).where(_E.c.id.in_(due.with_for_update(skip_locked=True).scalar_subquery())).values(
-            claimed_until=now + LEASE, attempts=_E.c.attempts + 1, tried_at=func.coalesce(_E.c.tried_at, now),
-            claimed_by=owner).returning(_E.c.id)
+            **lease).returning(_E.c.id)
         taken_now: list[int] = sorted(session.execute(leased).scalars())
         session.commit()
         return [effect for i in taken_now if (effect := session.get(Effect, i)) is not None]
     ids: list[int] = list(session.execute(due).scalars())
     taken: list[int] = []
     for effect_id in ids:
-        hit = session.execute(update_(_E).where(_E.c.id == effect_id, _E.c.status == PENDING, free)
-                              .values(claimed_until=now + LEASE, attempts=_E.c.attempts + 1,
-                                      tried_at=func.coalesce(_E.c.tried_at, now), claimed_by=owner))
+        hit = session.execute(update_(_E).where(_E.c.id == effect_id, _E.c.status == PENDING, free).values(**lease))
         if affected(hit):
             taken.append(effect_id)
     session.commit()
