@@ -19,9 +19,9 @@ from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
 from app.monitoring import runtime as monitoring_runtime
-from app.reports import flows as report_flows
 from app.reports import lessons
 from app.reports import listeners as reports
+from app.reports import upload as report_upload
 from app.slack import effects as slack_effects
 from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
@@ -198,14 +198,15 @@ EFFECT_HANDLERS = {
     "topic": slack_effects.refresh_topic,
     "update": slack_effects.update,
     "statement": slack_effects.refresh_statement,
+    "upload": report_upload.deliver,
+    "archive": slack_effects.archive,
+    "react": slack_effects.react,
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
 
 def wire_core(core: Core, *, deliver: bool = True) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
-    if report_flows.publish_report not in core.close_hooks:
-        core.close_hooks.append(report_flows.publish_report)
     if lessons.ask_for_lessons not in core.close_hooks:
         core.close_hooks.append(lessons.ask_for_lessons)
     if digests.follow_severity not in core.severity_hooks:

@@ -66,6 +66,21 @@ def outcome(session: Session, key: str) -> tuple[str, dict[str, Any]] | None:
     return (row[0], dict(row[1] or {})) if row is not None else None
 
 
+def pending(session: Session, incident_id: int, kind: str) -> bool:
+    """Whether an effect of ``kind`` for the incident still waits for delivery (e.g. the report before the
+    room is archived)."""
+    return session.execute(select(_E.c.id).where(_E.c.incident_id == incident_id, _E.c.kind == kind,
+                                                 _E.c.status == PENDING).limit(1)).first() is not None
+
+
+def note(session: Session, effect_id: int, **progress: Any) -> None:
+    """Keep what a delivery has done so far (e.g. the ids of files Slack announced) on the pending effect, so
+    that the next attempt continues from there; its result replaces this once it is done."""
+    row = session.execute(select(_E.c.result).where(_E.c.id == effect_id)).first()
+    merged = {**dict((row[0] if row is not None else None) or {}), **progress}
+    session.execute(update_(_E).where(_E.c.id == effect_id, _E.c.status == PENDING).values(result=merged))
+
+
 def hurry(session: Session, incident_id: int) -> None:
     """Effects of the incident that were waiting for another one (e.g. for a message's ts) are due now."""
     session.execute(update_(_E).where(_E.c.incident_id == incident_id, _E.c.status == PENDING,

@@ -128,6 +128,9 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
             words(incident.language, "notice.closed", who=mention(by), summary=escape(incident.summary),
                   after=core.settings.warroom_archive_after))
         briefing.enqueue_refresh(session, incident_id)
+        if incident.channel_id:  # the post-incident report, uploaded by the outbox (app/reports/upload.py)
+            effects.enqueue(session, "upload", f"report:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id,
+                            channel=incident.channel_id)
     core.deliver()
     if core.scheduler is not None:
         core.scheduler.cancel_incident(incident_id)

@@ -6,12 +6,10 @@ app/wiring.py says which action each one is and registers it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 from datetime import datetime
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.access import guard
@@ -19,6 +17,7 @@ from app.access.actions import Action
 from app.alerts.escalations import parse_raise_value
 from app.core import Core
 from app.db import transaction
+from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import clock_flows, clocks, flows, service, setup, timeline
 from app.incidents.kinds import TimelineKind
@@ -134,8 +133,9 @@ def pinned(req: Request) -> None:
     with transaction(req.core.engine) as session:
         timeline.record(session, req.incident_id, TimelineKind.PINNED_MESSAGE, url or item["ts"], actor=req.user_id,
                         permalink=url, ts=item["ts"])
-    with contextlib.suppress(SlackApiError):  # a visible receipt; already_reacted is fine
-        req.core.slack.reactions_add(channel=item["channel"], timestamp=item["ts"], name="memo")
+        effects.enqueue(session, "react", f"memo:{item['channel']}:{item['ts']}", incident_id=req.incident_id,
+                        channel=item["channel"], ts=item["ts"], name="memo")  # a visible receipt
+    req.core.deliver()
 
 
 def is_pushpin(body: dict[str, Any]) -> bool:

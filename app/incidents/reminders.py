@@ -10,10 +10,10 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app.db import transaction
+from app.effects import service as effects
 from app.effects.reminders import remind_once
 from app.incidents import service, timeline
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
@@ -192,10 +192,7 @@ def archive(core: Core, incident_id: int) -> None:
         incident = service.get(session, incident_id)
     if incident.status != IncidentStatus.CLOSED or not incident.channel_id:
         return
-    try:
-        core.slack.conversations_archive(channel=incident.channel_id)
-    except SlackApiError as exc:
-        if exc.response.get("error") != "already_archived":
-            raise
-    with transaction(core.engine) as session:
-        timeline.record(session, incident_id, TimelineKind.ARCHIVED, f"#{incident.channel_name}", actor="warroom")
+    with transaction(core.engine) as session:  # archived by the outbox, after the report's upload
+        effects.enqueue(session, "archive", f"archive:{incident_id}:{incident.channel_id}", incident_id=incident_id,
+                        channel=incident.channel_id)
+    core.deliver()

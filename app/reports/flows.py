@@ -1,8 +1,7 @@
-"""Post-incident reports: rendered from the record and uploaded to the room on close, or to whoever asks."""
+"""Post-incident reports: rendered from the record, for whoever asks (at close the outbox uploads it to the room:
+app/reports/upload.py)."""
 
 from __future__ import annotations
-
-import logging
 
 from sqlmodel import Session
 
@@ -11,8 +10,6 @@ from app.db import transaction
 from app.incidents import timeline
 from app.incidents.models import Incident
 from app.reports import report
-
-log = logging.getLogger(__name__)
 
 
 def build(core: Core, incident_id: int) -> report.Report:
@@ -31,29 +28,6 @@ def upload(core: Core, channel_id: str, built: report.Report, comment: str) -> N
 
 def summary(built: report.Report) -> str:
     return built.summary()
-
-
-def upload_report(core: Core, incident_id: int) -> None:
-    """Render the report and upload it to the incident's room; a failure is written to the timeline."""
-    with Session(core.engine) as session:
-        incident = session.get(Incident, incident_id)
-    if incident is None or not incident.channel_id:
-        return
-    try:
-        built = build(core, incident_id)
-        upload(core, incident.channel_id, built, summary(built))
-    except Exception:
-        log.exception("the report of incident %s could not be uploaded", incident_id)
-        with transaction(core.engine) as session:
-            timeline.record(session, incident_id, "error", "post-incident report upload failed", actor="warroom")
-        return
-    with transaction(core.engine) as session:
-        timeline.record(session, incident_id, "report", built.markdown_name, actor="warroom")
-
-
-def publish_report(core: Core, incident_id: int) -> None:
-    """Close hook: the report is rendered and uploaded off the closing path (shutdown waits for it)."""
-    core.submit(upload_report, core, incident_id)
 
 
 def deliver(core: Core, incident: Incident, *, user_id: str, channel_id: str | None) -> str:

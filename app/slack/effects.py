@@ -25,7 +25,9 @@ from app.db import transaction
 from app.effects import service as effects
 from app.effects.delivery import Waiting
 from app.effects.models import Effect, EffectStatus
-from app.incidents import briefing, flows
+from app.incidents import briefing, flows, timeline
+from app.incidents.kinds import TimelineKind
+from app.incidents.models import Incident, IncidentStatus
 from app.slack.client import make_client
 from app.statements.models import Statement
 from app.timeutil import as_utc
@@ -185,6 +187,38 @@ def kick(core, effect: Effect) -> None:
         core.slack.conversations_kick(channel=effect.payload["channel"], user=effect.payload["user"])
     except SlackApiError as exc:
         if exc.response.get("error") not in ("not_in_channel", "cant_kick_self"):
+            raise
+
+
+def archive(core, effect: Effect) -> dict[str, Any]:
+    """Archive a closed incident's room, once the report's upload is done (an archived room takes no files);
+    archived already is done. A room reopened meanwhile stays open."""
+    incident_id = int(effect.incident_id or 0)
+    with Session(core.engine) as session:
+        if effects.pending(session, incident_id, "upload"):
+            raise Waiting("the post-incident report's upload")
+        incident = session.get(Incident, incident_id)
+    if incident is None or incident.status != IncidentStatus.CLOSED:
+        return {"skipped": "the incident is open again"}
+    already = False
+    try:
+        core.slack.conversations_archive(channel=effect.payload["channel"])
+    except SlackApiError as exc:  # e.g. an earlier attempt archived it and its answer was lost
+        if exc.response.get("error") != "already_archived":
+            raise
+        already = True
+    with transaction(core.engine) as session:
+        timeline.record(session, incident_id, TimelineKind.ARCHIVED, f"#{incident.channel_name}", actor="warroom")
+    return {"already_archived": True} if already else {}
+
+
+def react(core, effect: Effect) -> None:
+    """A reaction on a message (e.g. :memo: on a pinned one); reacted already is done."""
+    try:
+        core.slack.reactions_add(channel=effect.payload["channel"], timestamp=effect.payload["ts"],
+                                 name=effect.payload["name"])
+    except SlackApiError as exc:
+        if exc.response.get("error") != "already_reacted":
             raise
 
 
