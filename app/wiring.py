@@ -201,6 +201,7 @@ EFFECT_HANDLERS = {
     "upload": report_upload.deliver,
     "archive": slack_effects.archive,
     "react": slack_effects.react,
+    "sign_off_request": slack_effects.sign_off_request,
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 

@@ -260,6 +260,28 @@ def enqueue_thread(session: Session, statement_id: int, incident_id: int, channe
                  channel=channel, text=text, thread_of=statement_id)
 
 
+def enqueue_sign_off_request(session: Session, statement_id: int, incident_id: int, step: int) -> None:
+    """The note asking the approvers of ``step`` (now waiting) for their sign-off, under the statement's message;
+    written when the step before it is signed, worded when it is delivered."""
+    effects.enqueue(session, "sign_off_request", f"statement:{statement_id}:ask:{step}:{uuid.uuid4().hex}",
+                    incident_id=incident_id, statement_id=statement_id, step=step)
+
+
+def sign_off_request(core, effect: Effect) -> dict[str, Any]:
+    """Post the note (a step signed meanwhile has its own note: this one is skipped)."""
+    from app.statements import flows as statement_flows  # the statement flows import this package's kin
+
+    asked = statement_flows.sign_off_request(core, int(effect.payload["statement_id"]), int(effect.payload["step"]))
+    if asked is None:
+        return {"skipped": "the step is no longer waiting"}
+    incident, statement, text = asked
+    if not incident.channel_id:
+        return {"skipped": "the incident has no room"}
+    note = effect.model_copy(update={"payload": {"channel": incident.channel_id, "text": text,
+                                                 "thread_of": statement.id}})
+    return post(core, note)
+
+
 def placeholder_posted(core, channel: str, ts: str, *, statement_id: int, incident_id: int) -> None:
     """The placeholder is the statement's message: remember its ts; what waited for it is due now (a draft
     that failed meanwhile has no statement left: its failure notice updates the placeholder)."""

@@ -38,7 +38,7 @@ from app.statements import kinds, packs, publish, reminders, service
 from app.statements.channels import parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
-from app.statements.models import Decision, StatementKind, StatementStatus
+from app.statements.models import Decision, Statement, StatementKind, StatementStatus
 from app.statements.people import chain_people
 from app.statements.record import draft_context
 from app.statements.service import StatementConflict, StatementError, StepPeople
@@ -330,9 +330,19 @@ def _thread(core: Core, incident: Incident, statement, text: str) -> None:
 
 def _ask_next(core: Core, statement_id: int) -> None:
     """Tell every approver the waiting step still needs (both of a group step) that it is their turn."""
+    asked = sign_off_request(core, statement_id)
+    if asked is not None:
+        _thread(core, *asked)
+
+
+def sign_off_request(core: Core, statement_id: int,
+                     waiting_step: int | None = None) -> tuple[Incident, Statement, str] | None:
+    """The note asking the waiting step's approvers (None when nothing waits, or another step than ``waiting_step``)."""
     incident, shown = card(core, statement_id)
     if shown.waiting is None or shown.statement.status != Status.PENDING:
-        return
+        return None
+    if waiting_step is not None and shown.waiting.index != waiting_step:
+        return None
     waiting = [step for step in shown.steps if step.index == shown.waiting.index and step.role in
                shown.waiting.roles]
     approvers = [step.people.approver for step in waiting if step.people.approver]
@@ -347,10 +357,10 @@ def _ask_next(core: Core, statement_id: int) -> None:
         return role_title(role, lang)
 
     missing = i18n.say(lang, "thread.nobody_yet", roles=chains.label(unheld, title)) if approvers and unheld else ""
-    _thread(core, incident, shown.statement,
-            i18n.say(lang, "thread.sign_off", who=who, version=shown.version.number, step=shown.waiting.index + 1,
-                     total=shown.waiting.total, roles=chains.label(shown.waiting.roles, title), together=together,
-                     due=due, missing=missing))
+    return incident, shown.statement, i18n.say(
+        lang, "thread.sign_off", who=who, version=shown.version.number, step=shown.waiting.index + 1,
+        total=shown.waiting.total, roles=chains.label(shown.waiting.roles, title), together=together, due=due,
+        missing=missing)
 
 
 # --- sign-offs ----------------------------------------------------------------------------------
@@ -379,6 +389,8 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
                 enqueue_final(core, session, statement_id)
             elif outcome.status not in ("refused", "outdated", "closed", "blocked"):  # a step signed: its card
                 slack_effects.enqueue_card(session, statement_id, incident_id)
+                if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
+                    slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, outcome.waiting.index)
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
         reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
         return "closed"
@@ -397,7 +409,6 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
         return outcome.status
     if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
         reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
-        _ask_next(core, statement_id)
     return outcome.status
 
 
