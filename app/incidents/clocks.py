@@ -27,6 +27,7 @@ from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus
 from app.playbooks.matching import same_value
+from app.scheduling.kinds import JobKind
 from app.timeutil import DurationError, as_utc, format_duration, parse_duration, utcnow, zone
 
 if TYPE_CHECKING:
@@ -373,7 +374,7 @@ def reminder_jobs(
         when = clock.due_at - before
         if when > now:
             seconds = int(before.total_seconds())
-            jobs.append((f"{job_prefix(incident_id, clock.key)}{due}:{seconds}", when, "clock",
+            jobs.append((f"{job_prefix(incident_id, clock.key)}{due}:{seconds}", when, JobKind.CLOCK,
                          {"incident_id": incident_id, "key": clock.key, "before": seconds, "due": due}))
     return jobs
 

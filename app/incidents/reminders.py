@@ -22,6 +22,7 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.service import as_timedelta
 from app.incidents.setup import run_setup
 from app.roles import service as roles
+from app.scheduling.kinds import JobKind
 from app.slack.text import escape, mention
 from app.timeutil import as_utc, format_duration, local_clock, local_datetime, utcnow
 
@@ -71,7 +72,8 @@ def planned(core: Core, session: Session, incident: Incident, now: datetime) -> 
 
 
 def _status(incident_id: int, due: datetime) -> Planned:
-    return (status_job(incident_id), due, "status_due", {"incident_id": incident_id, "due": as_utc(due).isoformat()})
+    return (status_job(incident_id), due, JobKind.STATUS_DUE,
+            {"incident_id": incident_id, "due": as_utc(due).isoformat()})
 
 
 def schedule_status(scheduler: Scheduler, incident_id: int, due: datetime) -> None:
@@ -82,12 +84,12 @@ def schedule_status(scheduler: Scheduler, incident_id: int, due: datetime) -> No
 
 def retry_setup(core: Core, incident_id: int, delay: timedelta = SETUP_RETRY) -> None:
     if core.scheduler is not None:
-        core.scheduler.at(setup_job(incident_id), utcnow() + delay, "setup_retry", incident_id=incident_id)
+        core.scheduler.at(setup_job(incident_id), utcnow() + delay, JobKind.SETUP_RETRY, incident_id=incident_id)
 
 
 def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:
     if core.scheduler is not None:
-        core.scheduler.at(archive_job(incident_id), when, "archive", incident_id=incident_id)
+        core.scheduler.at(archive_job(incident_id), when, JobKind.ARCHIVE, incident_id=incident_id)
 
 
 def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime:
@@ -121,11 +123,11 @@ def open_incident(core: Core, incident_id: int) -> Incident | None:
 
 # Handlers ------------------------------------------------------------------------------------------------
 def register_handlers(register: Register) -> None:
-    register("clock", clock)
-    register("status_due", status_due)
-    register("status_overdue", status_overdue)
-    register("setup_retry", setup_retry)
-    register("archive", archive)
+    register(JobKind.CLOCK, clock)
+    register(JobKind.STATUS_DUE, status_due)
+    register(JobKind.STATUS_OVERDUE, status_overdue)
+    register(JobKind.SETUP_RETRY, setup_retry)
+    register(JobKind.ARCHIVE, archive)
 
 
 def clock(core: Core, incident_id: int, key: str, before: int, due: int | None = None) -> None:
@@ -168,7 +170,7 @@ def status_due(core: Core, incident_id: int, due: str) -> None:
         return
     nudge_at = max(utcnow(), incident.next_update_at) + OVERDUE_NUDGE
     if core.scheduler is not None:
-        core.scheduler.at(nudge_job(incident_id), nudge_at, "status_overdue", incident_id=incident_id, due=due)
+        core.scheduler.at(nudge_job(incident_id), nudge_at, JobKind.STATUS_OVERDUE, incident_id=incident_id, due=due)
 
 
 def status_overdue(core: Core, incident_id: int, due: str) -> None:

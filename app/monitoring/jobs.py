@@ -16,10 +16,11 @@ from app.db import affected, transaction
 from app.monitoring import polling, signals
 from app.monitoring.models import Mention, MentionRollup
 from app.monitoring.runtime import get as monitoring
+from app.scheduling.kinds import JobKind
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
-POLL, EVALUATE, RETENTION = "monitor-poll", "monitor-evaluate", "monitor-retention"
+POLL, EVALUATE, RETENTION = JobKind.MONITOR_POLL, JobKind.MONITOR_EVALUATE, JobKind.MONITOR_RETENTION
 EVALUATE_EVERY = timedelta(minutes=1)
 RETENTION_EVERY = timedelta(hours=1)
 EVALUATE_ID, RETENTION_ID = "monitor:evaluate", "monitor:retention"

@@ -1,7 +1,8 @@
 """Which function runs each kind of scheduled job.
 
 The domains own their handlers; one wiring function registers them all with ``register(kind, handler)``.
-A handler is called as ``handler(core, **payload)``.
+A handler is called as ``handler(core, **payload)``. The bot's own kinds are the members of ``JobKind``
+(app/scheduling/kinds.py); a test may register a kind of its own.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ from app.incidents import service as incidents
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
+from app.scheduling.kinds import JobKind
 from app.slack.client import permalink
 from app.slack.text import link, mentions
 from app.statements import kinds, service
@@ -51,7 +52,7 @@ def schedule_step(core, incident_id: int, statement_id: int, number: int, step: 
         return
     cancel(core, incident_id, statement_id)
     when = as_utc(started) + deadline_for(core, incident_id)
-    core.scheduler.at(job_id(incident_id, statement_id, number, step), when, "approval_due",
+    core.scheduler.at(job_id(incident_id, statement_id, number, step), when, JobKind.APPROVAL_DUE,
                       incident_id=incident_id, statement_id=statement_id, version=number, step=step)
 
 
@@ -101,8 +102,8 @@ def _where(core, incident, statement) -> str:
 
 
 def register_handlers(register) -> None:
-    register("approval_due", approval_due)
-    register("approval_backup", approval_backup)
+    register(JobKind.APPROVAL_DUE, approval_due)
+    register(JobKind.APPROVAL_BACKUP, approval_backup)
 
 
 def approval_due(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
@@ -125,7 +126,7 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
         deadline = deadline_for(core, incident_id)
         started = as_utc(statement.step_started_at) if statement.step_started_at else utcnow() - deadline
         core.scheduler.at(backup_job_id(incident_id, statement_id, version, step), started + 2 * deadline,
-                          "approval_backup", incident_id=incident_id, statement_id=statement_id, version=version,
+                          JobKind.APPROVAL_BACKUP, incident_id=incident_id, statement_id=statement_id, version=version,
                           step=step)
 
 

@@ -25,6 +25,7 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.monitoring.trend import with_trend
+from app.scheduling.kinds import JobKind
 from app.status.service import executives, gather
 from app.status.views import digest_message
 from app.timeutil import as_utc, utcnow
@@ -47,7 +48,7 @@ def interval(core, incident: Incident) -> timedelta | None:
 
 def _job(incident_id: int, when: datetime) -> Planned:
     when = as_utc(when)
-    return job_id(incident_id, when), when, "digest", {"incident_id": incident_id, "due": when.isoformat()}
+    return job_id(incident_id, when), when, JobKind.DIGEST, {"incident_id": incident_id, "due": when.isoformat()}
 
 
 def _at(scheduler, incident_id: int, when: datetime) -> None:
@@ -125,7 +126,7 @@ def send(core, incident_id: int, next_at: datetime | None = None, *, once: str |
 
 
 def register_handlers(register) -> None:
-    register("digest", digest)
+    register(JobKind.DIGEST, digest)
 
 
 def digest(core, incident_id: int, due: str) -> None:

@@ -11,6 +11,7 @@ from app.effects.reminders import remind_once
 from app.i18n import clock, say
 from app.incidents import briefing
 from app.incidents.reminders import Planned, job_prefix, open_incident
+from app.scheduling.kinds import JobKind
 from app.slack.text import escape, mention
 from app.tasks import service as tasks
 from app.tasks.models import Task
@@ -26,7 +27,7 @@ def job_id(incident_id: int, task_id: int) -> str:
 
 
 def _due(incident_id: int, task_id: int, due_at: datetime) -> Planned:
-    return job_id(incident_id, task_id), due_at, "task_due", {"incident_id": incident_id, "task_id": task_id}
+    return job_id(incident_id, task_id), due_at, JobKind.TASK_DUE, {"incident_id": incident_id, "task_id": task_id}
 
 
 def planned(session: Session, incident_id: int) -> list[Planned]:
@@ -43,7 +44,7 @@ def schedule_due(core: Core, incident_id: int, task_id: int, due_at: datetime) -
 
 
 def register_handlers(register: Register) -> None:
-    register("task_due", task_due)
+    register(JobKind.TASK_DUE, task_due)
 
 
 def task_due(core: Core, incident_id: int, task_id: int) -> None:
