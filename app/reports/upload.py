@@ -38,7 +38,7 @@ def deliver(core: Core, effect: Effect) -> dict[str, Any]:
     incident_id = int(effect.incident_id or 0)
     channel = effect.payload["channel"]
     announced: list[str] = list(effect.result.get("files") or [])
-    if announced and shared_in(core.slack, announced, channel):
+    if announced and shared_in(poster(core), announced, channel):
         _recorded(core, incident_id, effect)
         return {"files": announced, "channel": channel, "adopted": True}
     built = flows.build(core, incident_id)

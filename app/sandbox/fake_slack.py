@@ -118,7 +118,8 @@ class FakeSlack:
         times: int = 1,
         answer: str = "send",
     ) -> None:
-        """Make the next `times` calls to `method` fail without running it ("response_url" works too).
+        """Make the next `times` calls to `method` fail without running it ("response_url" and
+        "upload", the URL files.getUploadURLExternal returns, work too).
 
         status defaults to 500, or to 200 when an error code is given (an `{"ok": false}` answer);
         429 answers `ratelimited` with a Retry-After header. times=0 cancels pending failures.

@@ -314,6 +314,8 @@ def add_reaction(store: SlackStore, message: Message, user: str, name: str) -> N
 @method("reactions.add")
 def reactions_add(store: SlackStore, args: Args) -> dict[str, Any]:
     channel = require_channel(store, args)
+    if channel.is_archived:
+        raise SlackError("is_archived")
     message = require_message(store, channel, args.text("timestamp"))
     name = (args.text("name") or "").strip(":")
     if not name:

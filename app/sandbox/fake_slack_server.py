@@ -95,8 +95,13 @@ class ApiFrontDoor:
         if path.startswith("/response/") and verb == "POST":
             return self._response_url(path[len("/response/") :], body)
         if path.startswith("/upload/") and verb == "POST":
+            fault = self._take_fault("upload")  # the upload URL fails like Slack's methods do ("upload")
+            if fault is not None and fault.answer == "send":
+                return self._fault_answer("upload", {"file": path[len("/upload/") :]}, fault)
             with self.store.lock:
                 status, text = fake_slack_chat.receive_upload(self.store, path[len("/upload/") :], body)
+            if fault is not None:  # the bytes arrived, but the caller never hears so
+                return NO_ANSWER
             return status, {"Content-Type": "text/plain; charset=utf-8"}, text.encode()
         return 404, {"Content-Type": "text/plain"}, b"not found"
 

@@ -202,7 +202,7 @@ def archive(core, effect: Effect) -> dict[str, Any]:
         return {"skipped": "the incident is open again"}
     already = False
     try:
-        core.slack.conversations_archive(channel=effect.payload["channel"])
+        poster(core).conversations_archive(channel=effect.payload["channel"])  # Slack's 429: the outbox waits
     except SlackApiError as exc:  # e.g. an earlier attempt archived it and its answer was lost
         if exc.response.get("error") != "already_archived":
             raise
@@ -215,8 +215,8 @@ def archive(core, effect: Effect) -> dict[str, Any]:
 def react(core, effect: Effect) -> None:
     """A reaction on a message (e.g. :memo: on a pinned one); reacted already is done."""
     try:
-        core.slack.reactions_add(channel=effect.payload["channel"], timestamp=effect.payload["ts"],
-                                 name=effect.payload["name"])
+        poster(core).reactions_add(channel=effect.payload["channel"], timestamp=effect.payload["ts"],
+                                   name=effect.payload["name"])
     except SlackApiError as exc:
         if exc.response.get("error") != "already_reacted":
             raise
