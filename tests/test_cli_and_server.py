@@ -46,8 +46,8 @@ def test_migrations_create_the_schema_from_nothing(tmp_path):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
-def test_db_upgrade_command(tmp_path, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+def test_db_upgrade_command(new_database, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", new_database("cli", migrated=False))
     result = runner.invoke(cli, ["db", "upgrade"])
     assert result.exit_code == 0 and "revision" in result.output
 
@@ -105,14 +105,14 @@ def test_slack_requests_with_bad_signatures_are_refused(sandbox):
     assert response.status_code == 401
 
 
-def test_serve_refuses_invalid_playbooks_and_a_missing_roster(tmp_path, monkeypatch):
+def test_serve_refuses_invalid_playbooks_and_a_missing_roster(tmp_path, monkeypatch, database_url):
     broken = tmp_path / "playbooks"
     shutil.copytree(PLAYBOOKS, broken)
     shitstorm = broken / "shitstorm.yml"
     shitstorm.write_text(shitstorm.read_text().replace("role: social", "role: wizard", 1))
     roster = tmp_path / "roster.yml"
     roster.write_text("roles:\n  lead: [U0LEAD]\n")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARROOM_PLAYBOOKS", str(broken))
     monkeypatch.setenv("WARROOM_ROSTER", str(roster))
     result = runner.invoke(cli, ["serve", "--port", "1"])

@@ -31,11 +31,13 @@ ROOT = Path(__file__).resolve().parents[1]
 START_LIMIT = 90  # seconds for a process to import, migrate and answer /healthz on a busy machine
 
 
-def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: str) -> subprocess.Popen:
+def start_server(tmp_path: Path, fake: FakeSlack, port: int, *, database_url: str | None = None,
+                 **env_overrides: str) -> subprocess.Popen:
+    """``warroom serve`` as its own process on ``database_url`` (the test's database; a SQLite file by default)."""
     roster = tmp_path / "roster.yml"
     roster.write_text(Workspace.demo_roster_yaml())
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-    env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=f"sqlite:///{tmp_path / 'warroom.db'}",
+    env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=database_url or f"sqlite:///{tmp_path / 'warroom.db'}",
                WARROOM_ROSTER=str(roster), WARROOM_PLAYBOOKS=str(shipped_playbooks()),
                WARROOM_ALERT_TOKEN=ALERT_TOKEN, PYTHONPATH=str(ROOT), **env_overrides)
     with open(tmp_path / "server.log", "ab") as log:  # the process's own log, kept for a failing test's report
@@ -56,10 +58,10 @@ def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: st
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_killed_mid_setup_resumes_after_restart(tmp_path):
+def test_killed_mid_setup_resumes_after_restart(tmp_path, database_url):
     with FakeSlack(Workspace.demo(), latency=0.3) as fake:
         port = free_port()
-        server = start_server(tmp_path, fake, port)
+        server = start_server(tmp_path, fake, port, database_url=database_url)
         try:
             answer = httpx.post(f"http://127.0.0.1:{port}/alerts", json=social_alert(), trust_env=False,
                                 headers={"Authorization": f"Bearer {ALERT_TOKEN}"}, timeout=10)
@@ -71,7 +73,7 @@ def test_killed_mid_setup_resumes_after_restart(tmp_path):
         assert not fake.pins(fake.channels[0].id) if fake.channels else True
 
         fake.latency = 0.0
-        server = start_server(tmp_path, fake, port)
+        server = start_server(tmp_path, fake, port, database_url=database_url)
         try:
             channel = fake.wait_for(lambda: fake.channels and fake.pins(fake.channels[0].id) and fake.channels[0],
                                     timeout=20)
@@ -84,8 +86,8 @@ def test_killed_mid_setup_resumes_after_restart(tmp_path):
             server.wait(10)
 
 
-def _room_ready(database: Path):
-    engine = make_engine(f"sqlite:///{database}")
+def _room_ready(database_url: str):
+    engine = make_engine(database_url)
     try:
         with Session(engine) as session:
             incident = session.get(Incident, 1)
@@ -103,8 +105,7 @@ WAVES = [{"conversations.create": 1},
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_killed_after_slack_acted_but_before_its_answer_each_step_happens_once(tmp_path):
-    database = tmp_path / "warroom.db"
+def test_killed_after_slack_acted_but_before_its_answer_each_step_happens_once(tmp_path, database_url):
     with FakeSlack(Workspace.demo()) as fake:
         announce = fake.add_channel("crisis-announcements")
         env = {"WARROOM_ANNOUNCE_CHANNEL": announce.id}
@@ -113,7 +114,7 @@ def test_killed_after_slack_acted_but_before_its_answer_each_step_happens_once(t
             held = {m: len(fake.calls_to(m)) + t for m, t in wave.items()}
             for method, times in wave.items():
                 fake.fail_next(method, answer="hold", times=times)
-            server = start_server(tmp_path, fake, port, **env)
+            server = start_server(tmp_path, fake, port, database_url=database_url, **env)
             try:
                 if number == 0:
                     answer = httpx.post(f"http://127.0.0.1:{port}/alerts", json=social_alert(), trust_env=False,
@@ -123,11 +124,11 @@ def test_killed_after_slack_acted_but_before_its_answer_each_step_happens_once(t
             finally:
                 server.send_signal(signal.SIGKILL)  # Slack acted on every held call; no answer came back
                 server.wait(10)
-            assert _room_ready(database) is None
+            assert _room_ready(database_url) is None
 
-        server = start_server(tmp_path, fake, port, **env)
+        server = start_server(tmp_path, fake, port, database_url=database_url, **env)
         try:
-            incident = fake.wait_for(lambda: _room_ready(database), timeout=30)
+            incident = fake.wait_for(lambda: _room_ready(database_url), timeout=30)
             assert_one_effect_per_step(fake, incident.channel_id, announce.id)
             assert len(fake.calls_to("conversations.create")) == 2  # the second one found the name taken: adopted
         finally:

@@ -36,17 +36,17 @@ CHAIN = ["U0COMMS", "U0LEGAL", "U0CEO"]  # a critical viral complaint: comms, le
 class Bot:
     """``warroom serve`` on one database: started, killed with SIGKILL, started again."""
 
-    def __init__(self, tmp_path: Path, fake: FakeSlack, **env: str) -> None:
-        self.tmp_path, self.fake, self.env = tmp_path, fake, env
+    def __init__(self, tmp_path: Path, fake: FakeSlack, database_url: str, **env: str) -> None:
+        self.tmp_path, self.fake, self.env, self.database_url = tmp_path, fake, env, database_url
         self.port = free_port()
         self.process = None
         self.driver = SlackDriver(f"http://127.0.0.1:{self.port}/slack/events", SANDBOX_SECRET, fake)
-        self.engine = make_engine(f"sqlite:///{tmp_path / 'warroom.db'}")
+        self.engine = make_engine(database_url)
 
     def start(self) -> None:
         for method in ("chat.postMessage", "chat.update"):
             self.fake.fail_next(method, times=0)  # held calls left over from the killed run are forgotten
-        self.process = start_server(self.tmp_path, self.fake, self.port, **self.env)
+        self.process = start_server(self.tmp_path, self.fake, self.port, database_url=self.database_url, **self.env)
 
     def kill(self) -> None:
         self.process.send_signal(signal.SIGKILL)
@@ -100,10 +100,10 @@ def visible(fake: FakeSlack, channel: str, needle: str) -> list:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
-def test_killed_at_each_step_of_drafting_and_approval_every_change_shows_once(tmp_path):
+def test_killed_at_each_step_of_drafting_and_approval_every_change_shows_once(tmp_path, database_url):
     receiver = Receiver()
     with FakeSlack(Workspace.demo()) as fake:
-        bot = Bot(tmp_path, fake, WARROOM_PUBLISH_WEBHOOK=receiver.url, WARROOM_PUBLISH_SECRET=SECRET)
+        bot = Bot(tmp_path, fake, database_url, WARROOM_PUBLISH_WEBHOOK=receiver.url, WARROOM_PUBLISH_SECRET=SECRET)
         try:
             bot.start()
             alert = social_alert(kind="viral-complaint", severity="critical", dedup_key="complaint-kill")

@@ -86,14 +86,15 @@ def scripted(session: Session, *, playbook: str = "shitstorm", start: datetime =
     return iid
 
 
-def engine_at(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'report.db'}")
+def engine_at(database_url: str):
+    """The test's database (SQLite, or PostgreSQL under .ci/postgres), migrated."""
+    engine = make_engine(database_url)
     migrate.upgrade(engine)
     return engine
 
 
-def test_figures_of_a_scripted_incident(tmp_path):
-    engine = engine_at(tmp_path)
+def test_figures_of_a_scripted_incident(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
     with Session(engine) as session:
@@ -110,8 +111,8 @@ def test_figures_of_a_scripted_incident(tmp_path):
     assert f.events == 8  # 2 alerts, opened, 2 decisions, 2 reminders, closed
 
 
-def test_light_record_gives_the_same_figures(tmp_path):
-    engine = engine_at(tmp_path)
+def test_light_record_gives_the_same_figures(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
     with Session(engine) as session:
@@ -136,8 +137,8 @@ def test_duration_text():
     assert duration_text(None) == "-"
 
 
-def test_markdown_report_and_chart(tmp_path):
-    engine = engine_at(tmp_path)
+def test_markdown_report_and_chart(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
     built = report.build(engine, iid, tz="Europe/Berlin", playbook_title="Shitstorm")
@@ -160,8 +161,8 @@ def test_markdown_report_and_chart(tmp_path):
     assert built.markdown_name == f"incident-{iid}-report.md"
 
 
-def test_report_of_a_huge_incident_stays_bounded(tmp_path):
-    engine = engine_at(tmp_path)
+def test_report_of_a_huge_incident_stays_bounded(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
     rows = [{"incident_id": iid, "at": at(1 + n / 1000), "kind": "alert", "actor": "feed", "text": "spike", "data": {}}
@@ -189,8 +190,8 @@ def with_curve(session: Session, iid: int) -> None:
                                       negative=count // 2))
 
 
-def test_report_shows_the_mention_curve_with_decisions_and_the_statement_on_it(tmp_path):
-    engine = engine_at(tmp_path)
+def test_report_shows_the_mention_curve_with_decisions_and_the_statement_on_it(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
         with_curve(session, iid)
@@ -204,8 +205,8 @@ def test_report_shows_the_mention_curve_with_decisions_and_the_statement_on_it(t
     assert "**Mentions:**" not in plain.markdown and plain.png != built.png  # no monitor: alerts per interval
 
 
-def test_without_matplotlib_the_report_carries_the_figure_table_and_says_why(tmp_path, monkeypatch):
-    engine = engine_at(tmp_path)
+def test_without_matplotlib_the_report_carries_the_figure_table_and_says_why(database_url, tmp_path, monkeypatch):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
         with_curve(session, iid)
@@ -222,7 +223,7 @@ def test_without_matplotlib_the_report_carries_the_figure_table_and_says_why(tmp
     assert "| 10:45 CET | 150 | 50% | - |" in md
     assert [f["filename"] for f in built.file_uploads()] == [f"incident-{iid}-report.md"]
 
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'report.db'}", "WARROOM_PLAYBOOKS": "missing-folder"}
+    env = {"DATABASE_URL": database_url, "WARROOM_PLAYBOOKS": "missing-folder"}
     result = CliRunner().invoke(cli(), ["report", str(iid), "--out", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
     assert "no chart: matplotlib is not installed" in result.output
@@ -236,12 +237,12 @@ def cli() -> typer.Typer:
     return app
 
 
-def test_cli_report(tmp_path, monkeypatch):
-    engine = engine_at(tmp_path)
+def test_cli_report(database_url, tmp_path, monkeypatch):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
     monkeypatch.chdir(tmp_path)
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'report.db'}", "WARROOM_PLAYBOOKS": "missing-folder"}
+    env = {"DATABASE_URL": database_url, "WARROOM_PLAYBOOKS": "missing-folder"}
     runner = CliRunner()
     result = runner.invoke(cli(), ["report", str(iid), "--out", str(tmp_path / "out")], env=env)
     assert result.exit_code == 0, result.output
@@ -293,8 +294,8 @@ def test_report_command_in_the_room_and_by_id_for_an_executive(sandbox):
     sandbox.fake.wait_for(lambda: any("no incident #999" in r.text for r in sandbox.fake.responses(user="U0HR")))
 
 
-def test_a_german_report_names_channels_and_how_each_version_came_about_in_german(tmp_path):
-    engine = engine_at(tmp_path)
+def test_a_german_report_names_channels_and_how_each_version_came_about_in_german(database_url):
+    engine = engine_at(database_url)
     with transaction(engine) as session:
         iid = scripted(session)
         session.get(Incident, iid).language = "de"

@@ -45,7 +45,7 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture
-def serve_env(tmp_path, monkeypatch):
+def serve_env(tmp_path, monkeypatch, database_url):
     """Environment for `warroom serve` with valid playbooks and roster; the test sets the Slack variables."""
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "SLACK_API_URL",
                  "WARROOM_ANNOUNCE_CHANNEL", "WARROOM_EXEC_CHANNEL"):
@@ -53,7 +53,7 @@ def serve_env(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no stray .env file
     roster = tmp_path / "roster.yml"
     roster.write_text("roles:\n  lead: [U0LEAD]\n", encoding="utf-8")
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'serve.db'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("WARROOM_PLAYBOOKS", str(shipped_playbooks()))
     monkeypatch.setenv("WARROOM_ROSTER", str(roster))
     return monkeypatch
@@ -74,12 +74,12 @@ def test_serve_refuses_a_real_token_with_an_unsafe_secret(serve_env, secret, say
     assert "refusing to serve" in result.output and says in result.output
 
 
-def test_the_app_itself_refuses_a_real_token_with_the_sandbox_secret(tmp_path):
+def test_the_app_itself_refuses_a_real_token_with_the_sandbox_secret(tmp_path, database_url):
     from app.core import build_core
 
     roster = tmp_path / "roster.yml"
     roster.write_text("roles:\n  lead: [U0LEAD]\n", encoding="utf-8")
-    settings = load_settings(slack_bot_token=REAL_TOKEN, database_url=f"sqlite:///{tmp_path / 'a.db'}",
+    settings = load_settings(slack_bot_token=REAL_TOKEN, database_url=database_url,
                              warroom_playbooks=shipped_playbooks(), warroom_roster=roster)
     core = build_core(settings)
     try:

@@ -21,8 +21,8 @@ def three_storms_and_a_leak(engine) -> None:
         scripted(session, playbook="data-leak", approve_after=20)
 
 
-def test_figures_are_aggregated_per_playbook(tmp_path):
-    engine = engine_at(tmp_path)
+def test_figures_are_aggregated_per_playbook(database_url):
+    engine = engine_at(database_url)
     three_storms_and_a_leak(engine)
     stats = by_playbook(report.stats_records(engine))
     assert [s.playbook for s in stats] == ["data-leak", "shitstorm"]
@@ -42,10 +42,10 @@ def test_stats_table_lines_up():
     assert lines[0].split()[:3] == ["playbook", "incidents", "closed"] and set(lines[1]) <= {"-", " "}
 
 
-def test_cli_stats(tmp_path, monkeypatch):
-    engine = engine_at(tmp_path)
+def test_cli_stats(database_url, tmp_path, monkeypatch):
+    engine = engine_at(database_url)
     monkeypatch.chdir(tmp_path)
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'report.db'}"}
+    env = {"DATABASE_URL": database_url}
     runner = CliRunner()
     empty = runner.invoke(cli(), ["stats"], env=env)
     assert empty.exit_code == 0 and "No incidents yet." in empty.output
