@@ -32,7 +32,8 @@ def poll_job_id(connector: str) -> str:
 
 def planned(core, now: datetime) -> list[tuple[str, datetime, str, dict]]:
     """Every connector's poll, the evaluation and the retention job, due now."""
-    jobs = [(poll_job_id(ident), now, POLL, {"connector": ident}) for ident in polling.connectors(core)]
+    jobs: list[tuple[str, datetime, str, dict]] = [(poll_job_id(ident), now, POLL, {"connector": ident})
+                                                  for ident in polling.connectors(core)]
     if monitoring(core).monitors:
         jobs.append((EVALUATE_ID, now, EVALUATE, {}))
     jobs.append((RETENTION_ID, now, RETENTION, {}))
