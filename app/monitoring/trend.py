@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -73,7 +75,7 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
         if found is None:
             return None
         since = found.since
-        rows = session.execute(select(col(MentionRollup.minute), func.sum(col(MentionRollup.mentions)),
+        rows: Sequence[Any] = session.execute(select(col(MentionRollup.minute), func.sum(col(MentionRollup.mentions)),
                                       func.sum(col(MentionRollup.scored)), func.sum(col(MentionRollup.negative)))
                                .where(col(MentionRollup.monitor_id) == found.monitor_id,
                                       col(MentionRollup.minute) >= since, col(MentionRollup.minute) < now)
@@ -165,12 +167,13 @@ def overview(core, incident_id: int, now: datetime | None = None) -> Overview | 
         since = found.since
         last = max(int((minute_of(now) - since) / BUCKET), 1)  # completed quarter hours
         until = since + last * BUCKET
-        rows = session.execute(select(col(MentionRollup.minute), col(MentionRollup.mentions), col(MentionRollup.scored),
-                                      col(MentionRollup.negative), col(MentionRollup.reach))
+        columns = (col(MentionRollup.minute), col(MentionRollup.mentions), col(MentionRollup.scored),
+                   col(MentionRollup.negative), col(MentionRollup.reach))
+        rows: Sequence[Any] = session.execute(select(*columns)
                                .where(col(MentionRollup.monitor_id) == found.monitor_id,
                                       col(MentionRollup.minute) >= since, col(MentionRollup.minute) < until)).all()
         weight = col(Mention.followers) + 20 * (col(Mention.likes) + col(Mention.shares) + col(Mention.replies))
-        posts = session.execute(select(Mention).where(col(Mention.monitor_id) == found.monitor_id,
+        posts: Sequence[Mention] = session.execute(select(Mention).where(col(Mention.monitor_id) == found.monitor_id,
                                                       col(Mention.created_at) >= now - timedelta(hours=1),
                                                       col(Mention.created_at) < now)
                                 .order_by(weight.desc()).limit(TOP_POSTS)).scalars().all()
