@@ -332,7 +332,7 @@ def ingest_table(seconds: float = 20.0, rate: float = 2_500.0, batches: tuple[in
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.detection", description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20, help="spikes per row")
-    parser.add_argument("--quiet-weeks", type=int, default=30, help="quiet weeks per monitor")
+    parser.add_argument("--quiet-weeks", type=int, default=20, help="quiet weeks per monitor")
     parser.add_argument("--spike-negative", type=float, default=SPIKE_NEGATIVE,
                         help="the share of a spike's own posts that are negative")
     parser.add_argument("--jobs", type=int, default=1, help="processes for the simulated weeks")
