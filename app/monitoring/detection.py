@@ -15,6 +15,9 @@ the largest excess over the baseline in standard deviations, counting Poisson no
 baseline's own error, which all windows of a run share. A rise that is modest but steady stands out over a
 run long before one window would. Both tests take their thresholds from a false-alarm budget (alarms per
 quiet week) by the union bound over a week's independent chances.
+
+Negative posts: a storm of criticism is mostly negative, so the negative posts' own per-minute count rises several
+times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it.
 """
 
 from __future__ import annotations
