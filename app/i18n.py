@@ -297,6 +297,16 @@ PHRASES: dict[str, dict[str, str]] = {
                      "{mentions} in that time against {expected} expected ({ratio}x), after a peak of {peak}/h. "
                      "Consider lowering the severity or closing the incident; nothing changes by itself.",
         "calm.since": "Calm since {at}.",
+        # the mention trend of a room a monitor opened (briefing, status, brief, digests)
+        "trend.line": "Mentions per 15 min ({monitor}): {latest} now, peak {peak}, {direction}",
+        "trend.rising": "rising", "trend.falling": "falling", "trend.flat": "flat",
+        "trend.heading": "*Mentions* ({monitor}, per quarter hour since an hour before the room opened)",
+        "trend.per_hour": "Mentions per hour {spark} {latest} now, peak {peak}",
+        "trend.negative": "Negative share {spark} {share}",
+        "trend.share_now": "{share} now",
+        "trend.none_scored": "none scored",
+        "trend.reach": "Reach (followers) {spark} {latest} now, peak {peak}",
+        "trend.top_posts": "Top posts of the last hour, as received:",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -576,6 +586,16 @@ PHRASES: dict[str, dict[str, str]] = {
                      "von {peak}/Std. Vorschlag: Schweregrad senken oder den Vorfall schließen; von selbst ändert "
                      "sich nichts.",
         "calm.since": "Ruhig seit {at}.",
+        # the mention trend of a room a monitor opened (briefing, status, brief, digests)
+        "trend.line": "Erwähnungen pro 15 Min. ({monitor}): {latest} jetzt, Spitze {peak}, {direction}",
+        "trend.rising": "steigend", "trend.falling": "fallend", "trend.flat": "gleichbleibend",
+        "trend.heading": "*Erwähnungen* ({monitor}, je Viertelstunde seit einer Stunde vor Eröffnung des Raums)",
+        "trend.per_hour": "Erwähnungen pro Stunde {spark} {latest} jetzt, Spitze {peak}",
+        "trend.negative": "Negativer Anteil {spark} {share}",
+        "trend.share_now": "{share} jetzt",
+        "trend.none_scored": "keine bewertet",
+        "trend.reach": "Reichweite (Follower) {spark} {latest} jetzt, Spitze {peak}",
+        "trend.top_posts": "Meistbeachtete Beiträge der letzten Stunde, wie empfangen:",
     },
 }
 

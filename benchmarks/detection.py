@@ -1,19 +1,23 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--jobs N] [--no-ingest]`` prints one table for quiet weeks and
-one per spike shape (median and 90th-percentile delay, misses, false alarms per week outside the spike: mean
-and worst week), then the ingest figures of ``POST /mentions`` against a served bot.
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--no-ingest]`` prints one table of
+quiet weeks (false alarms per week per monitor: mean and worst week) and one per spike shape (the delay of the
+first alert, from the onset and from the moment the rate reached 5x, and which test raised it), then the
+ingest figures of ``POST /mentions`` against a served bot.
 
 The streams: a quiet baseline per monitor (0.3, 2 or 10 mentions a minute on average) with a daily rhythm
 (night at a fifth of the evening peak), weekends at 70 %, slow growth of 1 % a day, noise beyond Poisson
-(the rate of each 10 minutes varies by about 25 %), 15 % of posts negative and followers drawn from a
-heavy-tailed (Pareto) distribution. Eight days of history come first; then a quiet week is watched for
-false alarms, and spikes are injected at random times of another week:
+(the rate of each 10 minutes varies by about 25 %), 15 % of posts negative (the share of each 10 minutes
+varying by about 30 %) and followers drawn from a heavy-tailed (Pareto) distribution. Eight days of history
+come first; then a quiet week is watched for false alarms. Spikes are injected at a random time of another
+week, and the monitor is watched from two hours before the onset to two hours after it:
 - sudden: the rate jumps to k times the baseline for an hour;
 - gradual: the rate climbs from 1x to k times the baseline over an hour, then holds for half an hour;
 - influencer: one negative post from an account with 500,000 followers, then 1.5x the baseline for 30 min.
-Monitors are evaluated once a minute with the shipped defaults; an alert of a kind is raised again only
-after the 60-minute cool-down, as in the service.
+The posts a spike adds are ``SPIKE_NEGATIVE`` negative (a storm of criticism); ``--spike-negative 0.15`` makes
+them as negative as the quiet stream, so that only their number tells. Monitors are evaluated once a minute
+with the shipped defaults; an alert of a playbook kind is raised again only after the 60-minute cool-down, as
+in the service.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -44,7 +49,11 @@ START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 LEVELS = ((0.3, 100_000), (2.0, 100_000), (10.0, 250_000))
 COOLDOWN = 60
 NEGATIVE = 0.15
+NEGATIVE_NOISE = 0.3  # how much the negative share of each 10 minutes varies (log-normal)
+SPIKE_NEGATIVE = 0.6  # the share of a spike's own posts that are negative
 INFLUENCER_FOLLOWERS = 500_000
+WATCHED = (120, 120)  # minutes watched before and after a spike's onset
+KIND = {"volume": "shitstorm", "negative": "shitstorm", "reach": "viral-complaint"}  # one cool-down per kind
 
 
 def rhythm(minutes: np.ndarray, growth: float = 0.01) -> np.ndarray:
@@ -65,31 +74,44 @@ def stream(rng: np.random.Generator, level: float, length: int) -> np.ndarray:
 
 
 class Watch:
-    """Evaluates the volume and reach signals minute by minute over a stream, with the service's cool-down."""
+    """Evaluates the volume tests (all mentions, then the negative ones) and the reach signal minute by minute over
+    a stream, with the service's cool-down per playbook kind."""
 
     def __init__(self, volume: VolumeSignal, reach: ReachSignal) -> None:
         self.volume, self.reach = volume, reach
         self.last: dict[str, int] = {}
-        self.noise: tuple[int, float] | None = None  # the burstiness, re-measured every hour
+        self.noise: dict[str, tuple[int, float]] = {}  # the burstiness per series, re-measured every hour
         self.z, self.h = volume.burst_z(), volume.buildup_z()
-        self.cache: dict = {}  # the build-up test's windows already scored
+        self.caches: dict[str, dict] = {"volume": {}, "negative": {}}  # the build-up test's windows already scored
 
-    def alerts_at(self, counts: detection.Series, minute: int, posts: list[detection.Post]) -> list[str]:
+    def _noise(self, name: str, counts: detection.Series, minute: int) -> float:
+        known = self.noise.get(name)
+        if known is None or minute - known[0] >= 60:
+            known = (minute, detection.burstiness(counts.view(minute - HISTORY, minute), self.volume.window_minutes))
+            self.noise[name] = known
+        return known[1]
+
+    def _volume(self, name: str, counts: detection.Series, minute: int) -> bool:
+        test = detection.volume if name == "volume" else detection.negative_volume
+        return test(counts.view(0, minute), START + timedelta(minutes=minute), noise=self._noise(name, counts, minute),
+                    window=self.volume.window_minutes, z=self.z, h=self.h, cache=self.caches[name],
+                    min_ratio=self.volume.min_ratio, min_mentions=self.volume.min_mentions) is not None
+
+    def alerts_at(self, counts: detection.Series, negative: detection.Series, minute: int,
+                  posts: list[detection.Post]) -> list[str]:
+        """The signals that raise an alert at ``minute`` (counts up to the minute before): "volume", "negative" (the
+        negative posts' volume, tried when all mentions raise nothing, as the service does) and "reach"."""
         fired = []
-        history = counts.view(minute - HISTORY, minute)
-        if self.noise is None or minute - self.noise[0] >= 60:
-            self.noise = (minute, detection.burstiness(history, self.volume.window_minutes))
-        found = detection.volume(counts.view(0, minute), START + timedelta(minutes=minute), noise=self.noise[1],
-                                 window=self.volume.window_minutes, z=self.z, h=self.h, cache=self.cache,
-                                 min_ratio=self.volume.min_ratio, min_mentions=self.volume.min_mentions)
-        if found:
+        if self._volume("volume", counts, minute):
             fired.append("volume")
+        elif self.volume.negative and self._volume("negative", negative, minute):
+            fired.append("negative")
         if detection.reach(posts, followers=self.reach.followers,
                            engagement_per_minute=self.reach.engagement_per_minute):
             fired.append("reach")
-        due = [name for name in fired if minute - self.last.get(name, -10 ** 9) >= COOLDOWN]
+        due = [name for name in fired if minute - self.last.get(KIND[name], -10 ** 9) >= COOLDOWN]
         for name in due:
-            self.last[name] = minute
+            self.last[KIND[name]] = minute
         return due
 
 
@@ -103,40 +125,74 @@ def _loud_posts(rng: np.random.Generator, count: int) -> list[tuple[int, int]]:
             if n and (f >= 1e4 or e >= 100)]
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """One simulated week: the first alert after the onset (minutes, None if missed) and the test that raised it;
+    when the rate first reached 5x the baseline (minutes after the onset, None if never); the false alarms by
+    signal (outside the spike)."""
+
+    delay: int | None
+    signal: str | None
+    reached: int | None
+    false_alarms: Counter
+
+    @property
+    def since_5x(self) -> int | None:
+        return None if self.delay is None or self.reached is None else self.delay - self.reached
+
+
+def multiplier(shape: str | None, factor: float) -> np.ndarray:
+    """The spike's rate as a multiple of the baseline, per minute from the onset (empty without a spike)."""
+    if shape == "sudden":
+        return np.full(60, factor)
+    if shape == "gradual":
+        return np.concatenate([1 + (factor - 1) * np.arange(1, 61) / 60, np.full(30, factor)])
+    if shape == "influencer":
+        return np.full(30, 1.5)
+    return np.ones(0)
+
+
 def run(rng: np.random.Generator, level: float, shape: str | None, factor: float, volume: VolumeSignal,
-        reach: ReachSignal) -> tuple[float | None, Counter]:
-    """One simulated week: (delay of the first alert after the onset, or None; false alarms outside the spike
-    by signal)."""
+        reach: ReachSignal, spike_negative: float = SPIKE_NEGATIVE) -> Outcome:
+    """A quiet week watched whole (``shape`` None), or a spike injected at a random time of the week and the
+    monitor watched from ``WATCHED[0]`` minutes before its onset to ``WATCHED[1]`` after."""
     length = HISTORY + WEEK
     rate = stream(rng, level, length)
     onset = HISTORY + int(rng.integers(DAY, WEEK - DAY)) if shape else None
     expected = rate.copy()
-    if shape == "sudden":
-        expected[onset:onset + 60] *= factor
-    elif shape == "gradual":
-        expected[onset:onset + 60] *= 1 + (factor - 1) * np.arange(1, 61) / 60
-        expected[onset + 60:onset + 90] *= factor
-    elif shape == "influencer":
-        expected[onset:onset + 30] *= 1.5
+    share = np.clip(NEGATIVE * np.repeat(rng.lognormal(-NEGATIVE_NOISE ** 2 / 2, NEGATIVE_NOISE, length // 10 + 1),
+                                         10)[:length], 0, 1)
+    negative_rate = rate * share
+    reached = None
+    if onset is not None:
+        lift = multiplier(shape, factor)
+        extra = rate[onset:onset + len(lift)] * (lift - 1)
+        expected[onset:onset + len(lift)] += extra
+        negative_rate[onset:onset + len(lift)] += extra * spike_negative
+        above = np.flatnonzero(lift >= 5)
+        reached = int(above[0]) if len(above) else None
     counts = rng.poisson(expected)
-    series = detection.Series(counts.tolist())
+    negative = rng.binomial(counts, np.clip(negative_rate / np.maximum(expected, 1e-9), 0, 1))
+    series, negative_series = detection.Series(counts.tolist()), detection.Series(negative.tolist())
     watch = Watch(volume, reach)
-    recent: list[list[tuple[int, int]]] = [[] for _ in range(length)]
-    delay, false_alarms = None, Counter()
+    first, last = (HISTORY, length) if onset is None else (onset - WATCHED[0], onset + WATCHED[1])
+    recent: dict[int, list[tuple[int, int]]] = {}
+    delay, signal, false_alarms = None, None, Counter()
     spike_end = onset + 120 if onset is not None else None
-    for minute in range(HISTORY, length):
+    for minute in range(first, length if onset is None else min(length, last)):
         recent[minute - 1] = _loud_posts(rng, int(counts[minute - 1]))
+        recent.pop(minute - 61, None)
         if shape == "influencer" and minute - 1 == onset:
             recent[minute - 1].append((INFLUENCER_FOLLOWERS, 40))
         window_posts = [detection.Post(text="", platform="x", followers=f, engagement=e, minutes_old=minute - m)
-                        for m in range(max(0, minute - 60), minute) for f, e in recent[m]]
-        for name in watch.alerts_at(series, minute, window_posts):
-            if onset is not None and onset <= minute - 1 < spike_end:
+                        for m, posts in recent.items() for f, e in posts]
+        for name in watch.alerts_at(series, negative_series, minute, window_posts):
+            if onset is not None and spike_end is not None and onset <= minute - 1 < spike_end:
                 if delay is None:
-                    delay = minute - onset
+                    delay, signal = minute - onset, name
             else:
                 false_alarms[name] += 1
-    return delay, false_alarms
+    return Outcome(delay, signal, reached, false_alarms)
 
 
 def table(title: str, header: list[str], rows: list[list[str]]) -> str:
@@ -145,53 +201,66 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def _one(task: tuple[int, float, int, str | None, float]) -> tuple[float | None, Counter]:
-    seed, level, followers, shape, factor = task
-    return run(np.random.default_rng(seed), level, shape, factor, VolumeSignal(), ReachSignal(followers=followers))
+def _one(task: tuple[int, float, int, str | None, float, float]) -> Outcome:
+    seed, level, followers, shape, factor, spike_negative = task
+    return run(np.random.default_rng(seed), level, shape, factor, VolumeSignal(), ReachSignal(followers=followers),
+               spike_negative)
 
 
-def _alarm_figures(results: list[tuple[float | None, Counter]]) -> list[str]:
-    totals = [sum(alarms.values()) for _, alarms in results]
-    return [f"{statistics.mean(totals):.2f}", str(max(totals))]
+def _median(values: list[int]) -> str:
+    return f"{statistics.median(values):.0f}" if values else "-"
 
 
-def detection_tables(seeds: int, jobs: int = 1) -> str:
-    """One table of quiet weeks and one per spike shape, each row over ``seeds`` simulated weeks (``jobs``
-    processes)."""
-    tasks = [(1000 + seed, level, followers, None, 1.0) for level, followers in LEVELS for seed in range(seeds)]
+def _p90(values: list[int]) -> str:
+    return f"{np.percentile(values, 90):.0f}" if values else "-"
+
+
+def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
+                     spike_negative: float = SPIKE_NEGATIVE) -> str:
+    """One table of ``quiet_weeks`` quiet weeks a monitor and one per spike shape, each row over ``seeds`` spikes
+    (``jobs`` processes)."""
+    quiet_weeks = quiet_weeks or seeds
+    tasks = [(1000 + seed, level, followers, None, 1.0, spike_negative) for level, followers in LEVELS
+             for seed in range(quiet_weeks)]
     shapes = (("sudden", (5, 10)), ("gradual", (5, 10)), ("influencer", (1,)))
-    tasks += [(seed, level, followers, shape, float(factor)) for shape, factors in shapes
+    tasks += [(seed, level, followers, shape, float(factor), spike_negative) for shape, factors in shapes
               for level, followers in LEVELS for factor in factors for seed in range(seeds)]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(jobs) as pool:
-            results = dict(zip(tasks, pool.map(_one, tasks, chunksize=4), strict=True))
+            results = dict(zip(tasks, pool.map(_one, tasks, chunksize=2), strict=True))
     else:
         results = {task: _one(task) for task in tasks}
     out = []
     quiet_rows = []
     for level, followers in LEVELS:
-        weeks = [results[(1000 + seed, level, followers, None, 1.0)] for seed in range(seeds)]
-        quiet_rows.append([f"{level:g}/min", f"{followers:,}", seeds, sum(a["volume"] for _, a in weeks),
-                           sum(a["reach"] for _, a in weeks), *_alarm_figures(weeks)])
+        weeks = [results[(1000 + seed, level, followers, None, 1.0, spike_negative)] for seed in range(quiet_weeks)]
+        totals = [sum(week.false_alarms.values()) for week in weeks]
+        quiet_rows.append([f"{level:g}/min", f"{followers:,}", quiet_weeks,
+                           *(sum(w.false_alarms[name] for w in weeks) for name in ("volume", "negative", "reach")),
+                           f"{statistics.mean(totals):.2f}", max(totals)])
     out.append(table("Quiet weeks: false alarms per simulated week per monitor (target: at most 1)",
-                     ["baseline", "reach at", "weeks", "volume", "reach", "per week", "worst week"], quiet_rows))
+                     ["baseline", "reach at", "weeks", "volume", "negative", "reach", "per week", "worst week"],
+                     quiet_rows))
     for shape, factors in shapes:
         rows = []
         for level, followers in LEVELS:
             for factor in factors:
-                found = [results[(seed, level, followers, shape, float(factor))] for seed in range(seeds)]
-                delays = [d for d, _ in found if d is not None]
-                missed = sum(d is None for d, _ in found)
-                median = f"{statistics.median(delays):.0f}" if delays else "-"
-                p90 = f"{np.percentile(delays, 90):.0f}" if delays else "-"
-                rows.append([f"{level:g}/min", f"{factor}x" if shape != "influencer" else "1 post", seeds, median,
-                             p90, missed, *_alarm_figures(found)])
-        out.append(table(f"Spike shape: {shape} (minutes from onset to alert; target: median <= 10 at >= 5x; "
-                         "false alarms outside the spike)",
-                         ["baseline", "spike", "weeks", "median", "p90", "missed", "false alarms/week", "worst week"],
-                         rows))
+                found = [results[(seed, level, followers, shape, float(factor), spike_negative)]
+                         for seed in range(seeds)]
+                delays = [o.delay for o in found if o.delay is not None]
+                since = [o.since_5x for o in found if o.since_5x is not None]
+                by = Counter(o.signal for o in found if o.signal)
+                rows.append([f"{level:g}/min", f"{factor:g}x" if shape != "influencer" else "1 post", seeds,
+                             _median(delays), _p90(delays),
+                             *((_median(since), _p90(since)) if shape != "influencer" else ("", "")),
+                             sum(o.delay is None for o in found),
+                             " ".join(f"{name} {count}" for name, count in by.most_common())])
+        out.append(table(f"Spike shape: {shape} (minutes to the first alert; target: median <= 10 at >= 5x; the "
+                         f"spike's posts {spike_negative:.0%} negative)",
+                         ["baseline", "spike", "spikes", "from onset", "p90", "from 5x", "p90", "missed",
+                          "raised by"], rows))
     return "\n\n".join(out)
 
 
@@ -262,12 +331,15 @@ def ingest_table(seconds: float = 20.0, rate: float = 2_500.0, batches: tuple[in
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.detection", description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=20, help="simulated weeks per row")
+    parser.add_argument("--seeds", type=int, default=20, help="spikes per row")
+    parser.add_argument("--quiet-weeks", type=int, default=20, help="quiet weeks per monitor")
+    parser.add_argument("--spike-negative", type=float, default=SPIKE_NEGATIVE,
+                        help="the share of a spike's own posts that are negative")
     parser.add_argument("--jobs", type=int, default=1, help="processes for the simulated weeks")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest measurement")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the ingest run")
     args = parser.parse_args(argv)
-    print(detection_tables(args.seeds, args.jobs), flush=True)
+    print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative), flush=True)
     if not args.no_ingest:
         print()
         print(ingest_table(args.seconds))

@@ -115,3 +115,70 @@ def test_a_rate_limit_and_a_server_error_are_failures(sandbox, bluesky):
     assert not down.ok and not limited.ok
     assert "RateLimitExceeded" in limited.error or "Rate Limit" in limited.error
     assert polling.connector_health(sandbox.core).connectors[IDENT]["failures"] == 2
+
+
+def _followers(box) -> dict[str, int]:
+    return {m.text: m.followers for m in _mentions(box)}
+
+
+def test_authors_of_the_posts_that_can_matter_get_their_follower_counts_batched_and_cached(sandbox, bluesky):
+    """Search results carry no follower counts: the connector asks getProfiles for the authors of the most engaged
+    posts and of those engaged enough to come from an account above the reach threshold, 25 at a time, and
+    keeps the counts for an hour."""
+    configure(sandbox.core, [_monitor(bluesky)])  # reach threshold 100,000 followers: 10 engagements or more
+    bluesky.post("Northwind is terrible, boycott them", handle="famous.bsky.social", followers=480_000, likes=40,
+                 reposts=9, created_at=datetime.now(UTC) - timedelta(minutes=10))
+    for number in range(40):  # forty engaged authors: more than one getProfiles batch
+        bluesky.post(f"Northwind broke again {number}", handle=f"fan{number}.bsky.social", followers=300 + number,
+                     likes=10 + number, created_at=EARLIER + timedelta(seconds=number + 1))
+    for number in range(30):  # thirty posts nobody engaged with: their authors are never asked about
+        bluesky.post(f"Northwind quiet {number}", handle=f"quiet{number}.bsky.social", followers=5_000,
+                     created_at=EARLIER + timedelta(minutes=2, seconds=number))
+    now = datetime.now(UTC)
+    first = polling.poll(sandbox.core, IDENT, now)
+    assert first.ok and first.stored.new == 71
+    followers = _followers(sandbox)
+    assert followers["Northwind is terrible, boycott them"] == 480_000
+    assert all(followers[f"Northwind broke again {n}"] == 300 + n for n in range(40))
+    assert all(followers[f"Northwind quiet {n}"] == 0 for n in range(30))  # unknown, not asked for
+    asked = [actor for request in bluesky.profile_requests for actor in request]
+    assert [len(request) for request in bluesky.profile_requests] == [25, 16]
+    assert len(set(asked)) == 41 and not any(bluesky.profiles[did]["handle"].startswith("quiet") for did in asked)
+
+    # The loud post counts for reach: the monitor's signal sees its author's followers.
+    from app.monitoring import signals
+
+    with Session(sandbox.core.engine) as session:
+        monitor = sandbox.core.monitoring.monitors["northwind"]
+        findings, _ = signals.assess(session, monitor, now + timedelta(seconds=30))
+    reach = [f for f in findings if f.signal == "reach"]
+    assert reach and reach[0].figures["max_followers"] == 480_000
+
+    # The next poll's authors are taken from the cache for an hour; after it they are asked for again.
+    bluesky.post("Northwind boycott, day two", handle="famous.bsky.social", likes=70, created_at=now)
+    requests = len(bluesky.profile_requests)
+    assert polling.poll(sandbox.core, IDENT, now + timedelta(minutes=5)).stored.new == 1
+    assert len(bluesky.profile_requests) == requests and _followers(sandbox)["Northwind boycott, day two"] == 480_000
+    bluesky.post("Northwind boycott, day three", handle="famous.bsky.social", followers=520_000, likes=70,
+                 created_at=now + timedelta(seconds=1))
+    assert polling.poll(sandbox.core, IDENT, now + timedelta(minutes=61)).stored.new == 1
+    assert bluesky.profile_requests[-1] == [bluesky.profile("famous.bsky.social")["did"]]
+    assert _followers(sandbox)["Northwind boycott, day three"] == 520_000
+
+
+def test_the_fake_refuses_more_than_25_actors_and_needs_the_session(bluesky):
+    import httpx
+
+    dids = [bluesky.profile(f"user{n}.bsky.social", 10 * n)["did"] for n in range(26)]
+    url = f"{bluesky.url}/xrpc/app.bsky.actor.getProfiles"
+    assert httpx.get(url, params={"actors": dids[:25]}).status_code == 401  # the fake has an account
+    token = httpx.post(f"{bluesky.url}/xrpc/com.atproto.server.createSession",
+                       json={"identifier": "warroom.bsky.social", "password": "app-pass-1234"}).json()["accessJwt"]
+    signed = {"Authorization": f"Bearer {token}"}
+    too_many = httpx.get(url, params={"actors": dids}, headers=signed)
+    assert too_many.status_code == 400 and "more than 25" in too_many.json()["message"]
+    assert httpx.get(url, headers=signed).status_code == 400  # no actors at all
+    found = httpx.get(url, params={"actors": [*dids[:24], "did:plc:nobody"]}, headers=signed).json()["profiles"]
+    assert len(found) == 24 and found[3]["followersCount"] == 30  # the unknown actor is left out
+    by_handle = httpx.get(url, params={"actors": ["user7.bsky.social"]}, headers=signed).json()["profiles"]
+    assert by_handle == [bluesky.profile("user7.bsky.social")]

@@ -120,3 +120,43 @@ def test_risk_terms_lift_each_finding_one_level():
     assert lifted.severity is Severity.CRITICAL and lifted.figures["risk_posts"] == 3
     top = detection.Finding("volume", "shitstorm", Severity.CRITICAL, "spike")
     assert detection.lift([top], risky=9, min_posts=3)[0].severity is Severity.CRITICAL
+
+
+def test_a_rise_of_negative_posts_is_found_before_all_mentions_stand_out():
+    """Twenty minutes into a storm whose new posts are mostly negative, all mentions are up by half while the
+    negative ones (15 % of a quiet stream) have tripled: the negative posts' own count raises the signal."""
+    counts = history(6.0, seed=11)
+    negative = history(0.9, seed=12)
+    onset = 7 * 1440 + 14 * 60
+    for m in range(onset, onset + 20):
+        extra = round(0.5 * rate(m, 6.0))  # all mentions at 1.5x
+        counts[m] += extra
+        negative[m] += extra  # every new post negative: the negative ones at about 4x
+    end = END - timedelta(minutes=len(counts) - onset - 20)
+    settings = {"window": 10, "z": 4.4, "h": 4.1, "min_ratio": 2.0, "min_mentions": 8}
+    assert detection.volume(counts[:onset + 20], end, **settings) is None
+    found = detection.negative_volume(negative[:onset + 20], end, **settings)
+    assert found is not None and found.signal == "negative_volume" and found.summary.startswith("negative posts: ")
+    assert found.figures["ratio"] >= 3
+    quiet_end = END - timedelta(minutes=len(counts) - onset)
+    assert detection.negative_volume(negative[:onset], quiet_end, **settings) is None  # before the storm: nothing
+
+
+def test_a_stream_too_quiet_to_measure_its_bursts_is_assumed_bursty():
+    """At a few mentions a window Poisson noise hides bursts of the usual size: they are assumed (25 %); a busier
+    stream's are measured, and a Poisson stream without bursts gets the least burstiness."""
+    assert detection.burstiness(Series(history(0.3)), 10) == detection.QUIET_NOISE == 0.25
+    assert detection.burstiness(Series(history(3.0)), 10) == detection.MIN_NOISE == 0.1
+    import numpy as np
+
+    rng = np.random.default_rng(5)
+    blocks = np.repeat(rng.lognormal(0, 0.4, DAYS * 144), 10)  # each 10 minutes' rate varies by 40 %
+    bursty = rng.poisson([rate(m, 10.0) * blocks[m] for m in range(DAYS * 1440)]).tolist()
+    assert 0.3 < detection.burstiness(Series(bursty), 10) < 0.5
+
+
+def test_a_history_without_negative_posts_is_no_baseline_for_them():
+    """Sentiment not scored (or never negative) for a week: a first handful of negative posts is no storm."""
+    negative = [0] * (DAYS * 1440 - 10) + [2] * 10
+    assert detection.negative_volume(negative, END, window=10, z=4.4, h=4.1, min_ratio=2.0, min_mentions=8) is None
+    assert detection.volume(negative, END, window=10, z=4.4, h=4.1, min_ratio=2.0, min_mentions=8) is not None

@@ -126,3 +126,44 @@ def test_a_monitor_without_a_calm_setting_never_suggests(box):
     assert calm.check(box.core, quiet, end, lambda minutes: counts[-minutes:]) == []
     told = calm.check(box.core, _monitor(), end, lambda minutes: counts[-minutes:])  # the same with the setting
     assert len(told) >= 1
+
+
+def test_a_german_room_reads_its_trend_in_german(make_sandbox):
+    """The briefing's sparklines, the status line, the brief and the digests follow the incident's language."""
+    from app.status.listeners import incident_status
+
+    box = make_sandbox("trend-de", warroom_language="de", warroom_timezone="Europe/Berlin")
+    configure(box.core, [_monitor()])
+    incident = _raise(box)
+    assert incident.language == "de"
+    assert signals.refresh_briefings(box.core, "northwind") >= 1
+
+    def refreshed():
+        shown = json.dumps(box.fake.message(incident.channel_id, incident.briefing_ts).blocks, ensure_ascii=False)
+        return shown if "Erwähnungen pro Stunde" in shown else None
+
+    shown = box.fake.wait_for(refreshed, timeout=10)
+    assert "*Erwähnungen* (northwind, je Viertelstunde" in shown
+    assert "Negativer Anteil" in shown and "Reichweite (Follower)" in shown and " jetzt, Spitze " in shown
+    assert "Meistbeachtete Beiträge der letzten Stunde, wie empfangen:" in shown
+    assert re.search(r"Negativer Anteil \S* \d+ % jetzt", shown)  # German percent: a space before the sign
+    for english in ("Mentions per hour", "Negative share", "Reach (followers)", "Top posts of the last hour",
+                    " now,", "peak "):
+        assert english not in shown, english
+    line = trend.trend(box.core, incident.id, NOW + timedelta(minutes=40)).line()
+    assert line.startswith("Erwähnungen pro 15 Min. (northwind): ") and line.endswith(", fallend")
+    status = json.dumps(incident_status(box.core, incident.id)["blocks"], ensure_ascii=False)
+    assert "Erwähnungen pro 15 Min. (northwind)" in status and "Mentions per 15 min" not in status
+
+
+def test_the_trend_starts_at_the_first_signal_of_the_incident_and_knows_its_language(box):
+    from app.monitoring.trend import origin
+
+    incident = _raise(box)
+    with Session(box.core.engine) as session:
+        found = origin(session, incident.id)
+        assert origin(session, 999) is None
+    assert found is not None and found.monitor_id == "northwind" and found.language == "en"
+    opened = min(incident.created_at.replace(tzinfo=NOW.tzinfo), NOW)
+    assert found.since == opened.replace(second=0, microsecond=0) - timedelta(hours=1)
+    assert found.since.second == 0 and trend.trend(box.core, incident.id).since == found.since

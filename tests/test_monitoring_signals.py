@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from app.alerts.models import Alert
 from app.incidents.models import Incident
-from app.monitoring import jobs, signals, trend
+from app.monitoring import detection, jobs, signals, trend
 from app.monitoring.definitions import Monitor
 from app.monitoring.intake import PostIn
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
@@ -154,7 +154,6 @@ def test_the_daily_rhythm_is_not_a_spike(box):
         evening -= timedelta(days=1)
     with Session(box.core.engine) as session:
         counts = signals.counts(session, "northwind", evening, 7 * 1440 + 40)
-    from app.monitoring import detection
 
     assert detection.volume(counts, evening, window=10, z=5, min_ratio=2, min_mentions=8) is None
 
@@ -206,3 +205,27 @@ def test_the_jobs_plan_their_next_run(make_sandbox):
         registry.handler_for(jobs.RETENTION)(box.core)
     assert scheduler.job(jobs.EVALUATE_ID).due_at.replace(tzinfo=UTC) == start + jobs.EVALUATE_EVERY
     assert scheduler.job(jobs.RETENTION_ID).due_at.replace(tzinfo=UTC) == start + jobs.RETENTION_EVERY
+
+
+def test_a_rise_of_negative_posts_raises_the_alert_before_all_mentions_stand_out(box):
+    """A week of 6 mentions a minute, one of them negative; then for 20 minutes 8 a minute, 4 of them negative:
+    all mentions are up by a third (no spike), the negative ones fourfold."""
+    end = NOW.replace(second=0)
+    rows = [{"monitor_id": "northwind", "minute": end - timedelta(minutes=m), "mentions": 8 if m <= 20 else 6,
+             "scored": 8 if m <= 20 else 6, "negative": 4 if m <= 20 else 1, "risky": 0, "reach": 100}
+            for m in range(1, 8 * 1440)]
+    with Session(box.core.engine) as session:
+        session.execute(MentionRollup.__table__.insert(), rows)
+        session.commit()
+    with Session(box.core.engine) as session:
+        findings, _ = signals.assess(session, _monitor(), NOW)
+        assert detection.volume(signals.counts(session, "northwind", end, 8 * 1440 - 1), end, window=10, z=4.4,
+                                h=4.1, min_ratio=2.0, min_mentions=8) is None  # all mentions: nothing unusual
+    [rise] = [f for f in findings if f.signal == "negative_volume"]
+    assert rise.kind == "shitstorm" and rise.figures["ratio"] == pytest.approx(4.0, rel=0.1)
+    assert rise.summary.startswith("negative posts: ")
+    [raised] = [r for r in signals.evaluate_monitor(box.core, _monitor(), NOW) if r.kind == "shitstorm"]
+    assert "negative_volume" in raised.signals
+    with Session(box.core.engine) as session:
+        alert = session.get(Alert, raised.alert_id)
+    assert "negative posts rising" in alert.title and alert.metrics["negative_volume_ratio"] >= 3.5

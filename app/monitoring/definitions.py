@@ -50,24 +50,31 @@ class Terms(_Strict):
 
 class VolumeSignal(_Strict):
     """Mentions in the last ``window_minutes`` against the baseline for this time of day and week (burst test),
-    and their build-up over the last two hours. Both thresholds follow from ``false_alarms_per_week``, split
-    evenly between the two tests, unless ``z`` sets the burst test's by hand."""
+    and their build-up over the last two hours; with ``negative``, the same two tests on the negative posts'
+    own count. The thresholds follow from ``false_alarms_per_week``, split evenly between the tests, unless
+    ``z`` sets the burst tests' by hand."""
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
     false_alarms_per_week: float = Field(0.2, gt=0, le=7, description="alarms a quiet week may raise")
     z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
     buildup: bool = True
+    negative: bool = True
     min_ratio: float = Field(2.0, ge=1)
     min_mentions: int = Field(8, ge=1)
+
+    def _tests(self) -> int:
+        return (2 if self.buildup else 1) * (2 if self.negative else 1)
 
     def burst_z(self) -> float:
         if self.z is not None:
             return self.z
-        return detection.burst_z(self.false_alarms_per_week / (2 if self.buildup else 1))
+        return detection.burst_z(self.false_alarms_per_week / self._tests())
 
     def buildup_z(self) -> float | None:
-        return detection.buildup_z(self.false_alarms_per_week / 2, self.window_minutes) if self.buildup else None
+        if not self.buildup:
+            return None
+        return detection.buildup_z(self.false_alarms_per_week / self._tests(), self.window_minutes)
 
 
 class NegativeSignal(_Strict):

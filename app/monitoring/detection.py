@@ -15,6 +15,9 @@ the largest excess over the baseline in standard deviations, counting Poisson no
 baseline's own error, which all windows of a run share. A rise that is modest but steady stands out over a
 run long before one window would. Both tests take their thresholds from a false-alarm budget (alarms per
 quiet week) by the union bound over a week's independent chances.
+
+Negative posts: a storm of criticism is mostly negative, so the negative posts' own per-minute count rises several
+times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it.
 """
 
 from __future__ import annotations
@@ -39,16 +42,20 @@ VELOCITY_MINUTES = 5.0
 BURST_DAYS = 3  # days of history the burstiness is measured on
 LOCAL = 60  # minutes either side of a window that make its local level
 MIN_NOISE = 0.1  # the least burstiness assumed beyond Poisson
+QUIET_LEVEL = 8.0  # mentions a window under which Poisson noise hides the bursts: they cannot be measured
+QUIET_NOISE = 0.25  # the burstiness assumed then (what the busier streams show)
 COLD_START_NOISE = 0.5  # without previous days the baseline is rough: assume much noise
 _NORMAL = statistics.NormalDist()
 _Z90 = _NORMAL.inv_cdf(0.9)
 _GRID = [(z / 4, _NORMAL.pdf(z / 4) / 4) for z in range(-24, 25)]  # standard normal quantiles and weights
 _COARSE = [(z / 2, _NORMAL.pdf(z / 2) / 2) for z in range(-8, 9)]  # enough for scores within a few sigma
+_CEILING = [(z, w) for z, w in _COARSE if z in (0.0, 1.0, 2.0)]
 EXACT_BELOW = 20.0  # expected mentions a window under which scores use exact Poisson tails
 ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on small counts
 
 
 WEEK = 7 * DAY
+NEGATIVE_HISTORY = 30  # negative posts the history needs before their own count is watched
 BUILDUP_STEPS = 12  # windows the build-up test looks back over (two hours of 10-minute windows)
 
 
@@ -168,6 +175,8 @@ def burstiness(counts: Sequence[float] | Series, window: int, days: int = BURST_
     On the Anscombe scale (2 sqrt(count + 3/8)) a Poisson count varies by 1 whatever its mean, and a rate that
     varies by ``noise`` adds ``noise**2 * mean``: the noise is the one that puts 10 % of the windows above
     1.28 standard deviations (the upper tail raises false alarms; a quantile is not moved by a past spike).
+    Below ``QUIET_LEVEL`` mentions a window (the median) the Poisson noise hides bursts of the usual size, so
+    at least ``QUIET_NOISE`` is assumed; above it, at least ``MIN_NOISE``.
     """
     n = len(counts)
     residuals, levels = [], []
@@ -179,6 +188,7 @@ def burstiness(counts: Sequence[float] | Series, window: int, days: int = BURST_
         levels.append(local)
     if len(residuals) < 30:
         return COLD_START_NOISE
+    floor = QUIET_NOISE if statistics.median(levels) < QUIET_LEVEL else MIN_NOISE
     centre = statistics.median(residuals)
     above = len(residuals) // 10
 
@@ -188,11 +198,11 @@ def burstiness(counts: Sequence[float] | Series, window: int, days: int = BURST_
 
     lo, hi = 0.0, 3.0
     if excess(lo) <= 0:
-        return MIN_NOISE
+        return floor
     for _ in range(20):
         mid = (lo + hi) / 2
         lo, hi = (mid, hi) if excess(mid) > 0 else (lo, mid)
-    return max(hi, MIN_NOISE)
+    return max(hi, floor)
 
 
 def _anscombe(count: float) -> float:
@@ -265,6 +275,18 @@ def score(observed: float, base: Baseline) -> float:
     return max(-4.0, min(found, 37.0))
 
 
+def ceiling(observed: float, base: Baseline) -> float:
+    """A cheap upper bound of ``score``: below ``EXACT_BELOW`` its mid-p tail probability is at least the tail of
+    ``observed + 1`` at any one point of its grid of rates, weighted (three points instead of the grid)."""
+    if base.expected >= EXACT_BELOW:
+        return score(observed, base)
+    x = int(math.ceil(observed)) + 1
+    spread = base.spread
+    p = max(weight * _poisson_tail(x, base.expected * math.exp(spread * z - spread ** 2 / 2))
+            for z, weight in _CEILING)
+    return max(-4.0, min(-_NORMAL.inv_cdf(min(max(p, 1e-300), 1 - 1e-12)), 37.0))
+
+
 def burst_z(false_alarms_per_week: float, evaluations_per_week: int = WEEK) -> float:
     """The burst test's threshold: evaluated once a minute, a week of quiet minutes raises at most
     ``false_alarms_per_week`` alarms when each is this unlikely (the union bound)."""
@@ -296,9 +318,9 @@ def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noi
     error shared by all of them (it comes from the same days, so it does not average out over a run).
 
     ``cache`` (keyed by a window's end as an index into ``counts`` and the noise) spares rescoring the windows a
-    replay has seen. With ``at_least``, runs whose rough score (``rough``) is far below it keep that score
-    rather than the exact one (the answer to "is any run above ``at_least``" is the same, at a fraction of
-    the cost). None with too little history for a baseline.
+    replay has seen. With ``at_least``, runs whose rough score (``rough``) is far below it keep that score, and
+    runs whose ``ceiling`` is below it keep that, rather than the exact one (the answer to "is any run above
+    ``at_least``" is the same, at a fraction of the cost). None with too little history for a baseline.
     """
     n = len(counts)
     noise = burstiness(counts, window) if noise is None else noise
@@ -335,7 +357,9 @@ def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noi
         run = Baseline(wanted, spread, 0)
         statistic = rough(seen, run)
         if at_least is None or statistic >= at_least - ROUGH_MARGIN:
-            statistic = score(seen, run)
+            statistic = ceiling(seen, run)
+            if at_least is None or statistic >= at_least:
+                statistic = score(seen, run)
         if best is None or statistic > best.statistic:
             best = Buildup(statistic, length * window, seen, wanted, windows[0][0], windows[0][1])
     return best
@@ -373,6 +397,8 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                             "z": round(min(found, 99.0), 2), "window_minutes": window})
     if h is None:
         return None
+    if cache is not None:  # the newest window's baseline is the one just computed
+        cache.setdefault((len(counts), window, base.noise), (observed, base.expected, base.uncertainty))
     rise = buildup(counts, end, window=window, noise=base.noise, cache=cache, at_least=h)
     if rise is None or rise.statistic < h or rise.observed - rise.expected < min_mentions:
         return None
@@ -388,6 +414,23 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                     "ratio": round(latest_ratio, 2), "z": round(min(rise.statistic, 99.0), 2),
                     "buildup_minutes": rise.minutes,
                     "buildup_mentions": rise.observed, "window_minutes": window})
+
+
+def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
+                    min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
+                    cache: dict | None = None) -> Finding | None:
+    """The same two tests as ``volume`` on the negative posts' own per-minute counts: a crisis brings mostly
+    negative posts, so they rise several times over while all mentions have only begun to (at 15 % negative, a
+    rise whose new posts are 60 % negative lifts the negative count 2.6 times as fast as all of them). A history
+    with fewer than ``NEGATIVE_HISTORY`` negative posts (sentiment not scored, or a language it does not read)
+    is no baseline: None."""
+    if _total(counts, 0, len(counts)) - _total(counts, len(counts) - window, len(counts)) < NEGATIVE_HISTORY:
+        return None
+    found = volume(counts, end, window=window, z=z, min_ratio=min_ratio, min_mentions=min_mentions, kind=kind,
+                   noise=noise, h=h, cache=cache)
+    if found is None:
+        return None
+    return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures)
 
 
 def negative_share(negative: int, scored: int, *, share: float, min_mentions: int,

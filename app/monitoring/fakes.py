@@ -11,6 +11,7 @@ exercise back-off.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import secrets
 from datetime import UTC, datetime, timedelta
@@ -152,6 +153,9 @@ class FakeFeed(_Served):
         return Response(body, media_type=media, headers={"ETag": etag})
 
 
+PROFILES_MAX = 25  # getProfiles' most actors a request
+
+
 def _jwt(subject: str, scope: str, lifetime: timedelta) -> str:
     """A token shaped like the PDS's (the SDK reads its expiry; nothing here checks a signature)."""
     def part(data: dict) -> str:
@@ -167,27 +171,43 @@ def _xrpc_error(status: int, error: str, message: str, headers: dict | None = No
 
 
 class FakeBluesky(_Served):
-    """``com.atproto.server.createSession`` and ``app.bsky.feed.searchPosts`` as Bluesky answers them: a search
-    needs ``q``, takes ``limit`` 1 to 100 (400 otherwise), ``sort`` top or latest, ``since``/``until`` and
-    ``lang``, pages with an opaque ``cursor``; with an account set, searches need its access token (401
-    otherwise) and a wrong password is refused; rate-limit headers, and 429 once the limit is used up."""
+    """``com.atproto.server.createSession``, ``app.bsky.feed.searchPosts`` and ``app.bsky.actor.getProfiles`` as
+    Bluesky answers them: a search needs ``q``, takes ``limit`` 1 to 100 (400 otherwise), ``sort`` top or latest,
+    ``since``/``until`` and ``lang``, pages with an opaque ``cursor``; getProfiles takes 1 to 25 ``actors`` (DIDs
+    or handles; 400 otherwise) and leaves out the ones it does not know; with an account set, both need its
+    access token (401 otherwise) and a wrong password is refused; rate-limit headers, and 429 once the limit
+    is used up."""
 
     def __init__(self, handle: str | None = None, password: str | None = None, rate_limit: int = 3000) -> None:
         super().__init__([Route("/xrpc/com.atproto.server.createSession", self._session, methods=["POST"]),
-                          Route("/xrpc/app.bsky.feed.searchPosts", self._search)])
+                          Route("/xrpc/app.bsky.feed.searchPosts", self._search),
+                          Route("/xrpc/app.bsky.actor.getProfiles", self._profiles)])
         self.handle, self.password = handle, password
         self.did = "did:plc:fakebluesky0000000000000"
         self.rate_limit = rate_limit
         self.posts: list[dict] = []
         self.tokens: set[str] = set()
         self.searches: list[dict[str, str]] = []
+        self.profiles: dict[str, dict] = {}  # by DID
+        self.profile_requests: list[list[str]] = []  # the actors of each getProfiles request
+
+    def profile(self, handle: str, followers: int | None = None) -> dict:
+        """The account ``handle`` (made on first use, one DID a handle), its follower count set when given."""
+        did = "did:plc:" + hashlib.sha256(handle.encode()).hexdigest()[:24]
+        found = self.profiles.setdefault(did, {"did": did, "handle": handle, "displayName": handle.split(".")[0],
+                                               "followersCount": 0, "followsCount": 12, "postsCount": 0})
+        if followers is not None:
+            found["followersCount"] = followers
+        return found
 
     def post(self, text: str, *, handle: str = "someone.bsky.social", created_at: datetime | None = None,
-             likes: int = 0, reposts: int = 0, replies: int = 0, quotes: int = 0, langs: list[str] | None = None
-             ) -> dict:
+             likes: int = 0, reposts: int = 0, replies: int = 0, quotes: int = 0, langs: list[str] | None = None,
+             followers: int | None = None) -> dict:
         number = len(self.posts) + 1
         created = (created_at or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
-        did = f"did:plc:author{number:020d}"
+        author = self.profile(handle, followers)
+        author["postsCount"] += 1
+        did = author["did"]
         view = {
             "uri": f"at://{did}/app.bsky.feed.post/3k{number:011d}", "cid": f"bafyreib{number:052d}",
             "author": {"did": did, "handle": handle, "displayName": handle.split(".")[0]},
@@ -229,14 +249,35 @@ class FakeBluesky(_Served):
                              "refreshJwt": _jwt(self.did, "com.atproto.refresh", timedelta(days=60))},
                             headers=headers)
 
-    async def _search(self, request: Request) -> Response:
-        headers, refused = self._limited()
-        if refused:
-            return refused
+    def _signed_in(self, request: Request, headers: dict) -> JSONResponse | None:
+        """401 when the fake has an account and the request does not carry its access token."""
         if self.handle:
             token = request.headers.get("authorization", "").removeprefix("Bearer ")
             if token not in self.tokens:
                 return _xrpc_error(401, "AuthenticationRequired", "Authentication Required", headers)
+        return None
+
+    async def _profiles(self, request: Request) -> Response:
+        headers, refused = self._limited()
+        refused = refused or self._signed_in(request, headers)
+        if refused:
+            return refused
+        actors = request.query_params.getlist("actors")
+        self.profile_requests.append(actors)
+        if not actors:
+            return _xrpc_error(400, "InvalidRequest", 'Error: Params must have the property "actors"', headers)
+        if len(actors) > PROFILES_MAX:
+            return _xrpc_error(400, "InvalidRequest",
+                               f"Error: actors must not have more than {PROFILES_MAX} elements", headers)
+        by_handle = {p["handle"]: p for p in self.profiles.values()}
+        found = [self.profiles.get(actor) or by_handle.get(actor) for actor in actors]
+        return JSONResponse({"profiles": [p for p in found if p is not None]}, headers=headers)
+
+    async def _search(self, request: Request) -> Response:
+        headers, refused = self._limited()
+        refused = refused or self._signed_in(request, headers)
+        if refused:
+            return refused
         query = request.query_params
         self.searches.append(dict(query))
         if not query.get("q"):

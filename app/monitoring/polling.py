@@ -49,12 +49,13 @@ def backoff(every: timedelta, failures: int) -> timedelta:
     return min(every * (2 ** min(failures, 16)), max(BACKOFF_MAX, every))
 
 
-def _fetch(source, state: ConnectorState, now: datetime):
+def _fetch(core, monitor: Monitor, source, state: ConnectorState, now: datetime):
     if isinstance(source, MastodonSource):
         posts, cursor = mastodon.fetch(source, state.cursor)
         return posts, {"cursor": cursor}
     if isinstance(source, BlueskySource):
-        posts, cursor = bluesky.fetch(source, state.cursor, now)
+        posts, cursor = bluesky.fetch(source, state.cursor, now, reach=monitor.signals.reach,
+                                      cache=monitoring(core).follower_cache(state.id))
         return posts, {"cursor": cursor}
     fetched = feeds.fetch(source, state.etag, state.modified, now)
     return fetched.posts, {"etag": fetched.etag, "modified": fetched.modified}
@@ -70,7 +71,7 @@ def poll(core, ident: str, now: datetime | None = None) -> Polled:
         session.expunge_all()
     error: str | None = None
     try:
-        posts, cursor = _fetch(source, state, now)
+        posts, cursor = _fetch(core, monitor, source, state, now)
         stored = store_posts(core, posts, now)
     except Exception as exc:  # any failure of the platform or its client: back off, report, keep serving
         error = f"{type(exc).__name__}: {exc}".splitlines()[0][:500]

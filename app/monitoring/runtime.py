@@ -7,9 +7,10 @@ that was not wired (a command-line tool, a test). ``reset`` forgets them after t
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from app.monitoring.connectors.profiles import FollowerCache
 from app.monitoring.definitions import Monitor, load_monitors
 from app.monitoring.matching import Matcher
 from app.monitoring.settings import MonitoringSettings
@@ -25,6 +26,10 @@ class Monitoring:
     settings: MonitoringSettings
     monitors: dict[str, Monitor]
     matcher: Matcher
+    followers: dict[str, FollowerCache] = field(default_factory=dict)  # authors' follower counts per connector
+
+    def follower_cache(self, connector: str) -> FollowerCache:
+        return self.followers.setdefault(connector, FollowerCache())
 
 
 def playbook_kinds(core: Core) -> set[str]:

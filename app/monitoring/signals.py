@@ -47,11 +47,13 @@ class Raised:
     status: str
 
 
-def counts(session: Session, monitor_id: str, end: datetime, minutes: int) -> list[int]:
-    """Mentions per minute of the ``minutes`` minutes before ``end`` (a whole minute), oldest first."""
+def counts(session: Session, monitor_id: str, end: datetime, minutes: int, *, negative: bool = False) -> list[int]:
+    """Mentions (or only the negative ones) per minute of the ``minutes`` minutes before ``end`` (a whole minute),
+    oldest first."""
     start = end - timedelta(minutes=minutes)
     dense = [0] * minutes
-    query = select(col(MentionRollup.minute), col(MentionRollup.mentions)).where(
+    counted = col(MentionRollup.negative) if negative else col(MentionRollup.mentions)
+    query = select(col(MentionRollup.minute), counted).where(
         col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
         col(MentionRollup.minute) < end)
     for minute, mentions in session.execute(query).tuples():
@@ -92,9 +94,12 @@ def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[dete
     if volume:
         history = (detection.HISTORY_DAYS * detection.DAY + window * detection.BUILDUP_STEPS
                    + detection.SMOOTH_MAX)
-        found = detection.volume(counts(session, monitor.id, end, history), end, window=window,
-                                 z=volume.burst_z(), h=volume.buildup_z(), min_ratio=volume.min_ratio,
-                                 min_mentions=volume.min_mentions, kind=volume.kind)
+        found = None
+        for test, negative_only in ((detection.volume, False), (detection.negative_volume, True)):
+            if found is None and (volume.negative or not negative_only):  # the negative posts' rise, if no other
+                found = test(counts(session, monitor.id, end, history, negative=negative_only), end, window=window,
+                             z=volume.burst_z(), h=volume.buildup_z(), min_ratio=volume.min_ratio,
+                             min_mentions=volume.min_mentions, kind=volume.kind)
         findings += [found] if found else []
     negative = monitor.signals.negative
     if negative:
@@ -126,7 +131,8 @@ def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], 
     """The alert for the findings of one kind: figures, summaries and the top posts; never an author's handle."""
     severity = max((f.severity for f in findings), key=lambda level: level.rank)
     names = [f.signal for f in findings]
-    headline = {"volume": "mention spike", "negative": "negative sentiment", "reach": "high-reach post"}
+    headline = {"volume": "mention spike", "negative_volume": "negative posts rising", "negative": "negative sentiment",
+                "reach": "high-reach post"}
     title = f"{monitor.title}: " + ", ".join(headline.get(name, name) for name in names)
     lines = [f"- {f.summary}" for f in findings]
     if top:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import i18n
 from app.incidents.models import Incident
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
 from app.monitoring.quoting import quote
@@ -22,6 +25,26 @@ BEFORE = timedelta(hours=1)  # the hour before the room opened: the rise the tea
 
 
 @dataclass(frozen=True)
+class Origin:
+    """The monitor whose signal raised an incident, where its trend starts and the incident's language."""
+
+    monitor_id: str
+    since: datetime  # an hour before the room opened (or the signal fired, if earlier), on a whole minute
+    language: str
+
+
+def origin(session: Session, incident_id: int) -> Origin | None:
+    """The first signal that raised the incident, or None when no monitor raised it."""
+    signal = session.execute(select(MonitorSignal).where(col(MonitorSignal.incident_id) == incident_id)
+                             .order_by(col(MonitorSignal.fired_at)).limit(1)).scalars().first()
+    incident = session.get(Incident, incident_id)
+    if signal is None or incident is None:
+        return None
+    since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
+    return Origin(signal.monitor_id, since, i18n.language_of(incident.language))
+
+
+@dataclass(frozen=True)
 class Trend:
     monitor_id: str
     since: datetime
@@ -29,10 +52,15 @@ class Trend:
     peak: int
     latest: int
     direction: str  # rising | falling | flat
+    language: str = "en"
 
     def line(self) -> str:
-        """One line for a status view, e.g. "Mentions per 15 min: 420 now, peak 910, falling"."""
-        return f"Mentions per 15 min ({self.monitor_id}): {self.latest} now, peak {self.peak}, {self.direction}"
+        """One line for a status view in the incident's language, e.g. "Mentions per 15 min (northwind): 420 now,
+        peak 910, falling"."""
+        language = self.language
+        return i18n.say(language, "trend.line", monitor=self.monitor_id, latest=i18n.number(self.latest, language),
+                        peak=i18n.number(self.peak, language),
+                        direction=i18n.say(language, f"trend.{self.direction}"))
 
 
 def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
@@ -43,15 +71,13 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
     """
     now = now or utcnow()
     with Session(core.engine) as session:
-        signal = session.execute(select(MonitorSignal).where(col(MonitorSignal.incident_id) == incident_id)
-                                 .order_by(col(MonitorSignal.fired_at)).limit(1)).scalars().first()
-        incident = session.get(Incident, incident_id)
-        if signal is None or incident is None:
+        found = origin(session, incident_id)
+        if found is None:
             return None
-        since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
-        rows = session.execute(select(col(MentionRollup.minute), func.sum(col(MentionRollup.mentions)),
+        since = found.since
+        rows: Sequence[Any] = session.execute(select(col(MentionRollup.minute), func.sum(col(MentionRollup.mentions)),
                                       func.sum(col(MentionRollup.scored)), func.sum(col(MentionRollup.negative)))
-                               .where(col(MentionRollup.monitor_id) == signal.monitor_id,
+                               .where(col(MentionRollup.monitor_id) == found.monitor_id,
                                       col(MentionRollup.minute) >= since, col(MentionRollup.minute) < now)
                                .group_by(col(MentionRollup.minute))).all()
     buckets: dict[int, list[int]] = {}
@@ -69,7 +95,7 @@ def trend(core, incident_id: int, now: datetime | None = None) -> Trend | None:
     peak, latest = max(counts, default=0), counts[-1] if counts else 0
     previous = counts[-2] if len(counts) >= 2 else latest
     direction = "rising" if latest > previous * 1.15 else "falling" if latest < previous * 0.85 else "flat"
-    return Trend(signal.monitor_id, since, series, peak, latest, direction)
+    return Trend(found.monitor_id, since, series, peak, latest, direction, found.language)
 
 
 def with_trend(core, incident_id: int, message: dict) -> dict:
@@ -110,17 +136,24 @@ class Overview:
     negative: list[float | None]
     reach: list[int]
     top: list[str]
+    language: str = "en"
 
     def lines(self) -> list[str]:
+        """The three sparklines with their latest figures, in the incident's language."""
         shown = slice(-SPARK_MAX, None)
         per_hour, negative, reach = self.per_hour[shown], self.negative[shown], self.reach[shown]
         latest_negative = next((v for v in reversed(negative) if v is not None), None)
-        return [
-            f"Mentions per hour {sparkline([float(v) for v in per_hour])} {per_hour[-1]:,} now, peak {max(per_hour):,}",
-            f"Negative share {sparkline(negative)} "
-            + (f"{latest_negative:.0%} now" if latest_negative is not None else "none scored"),
-            f"Reach (followers) {sparkline([float(v) for v in reach])} {reach[-1]:,} now, peak {max(reach):,}",
-        ]
+        language = self.language
+
+        def figures(values: list[int]) -> dict[str, str]:
+            return {"spark": sparkline([float(v) for v in values]), "latest": i18n.number(values[-1], language),
+                    "peak": i18n.number(max(values), language)}
+
+        share = (i18n.say(language, "trend.share_now", share=i18n.percent(latest_negative, language))
+                 if latest_negative is not None else i18n.say(language, "trend.none_scored"))
+        return [i18n.say(language, "trend.per_hour", **figures(per_hour)),
+                i18n.say(language, "trend.negative", spark=sparkline(negative), share=share),
+                i18n.say(language, "trend.reach", **figures(reach))]
 
 
 def overview(core, incident_id: int, now: datetime | None = None) -> Overview | None:
@@ -128,20 +161,19 @@ def overview(core, incident_id: int, now: datetime | None = None) -> Overview | 
     raised it; None when no monitor raised it."""
     now = now or utcnow()
     with Session(core.engine) as session:
-        signal = session.execute(select(MonitorSignal).where(col(MonitorSignal.incident_id) == incident_id)
-                                 .order_by(col(MonitorSignal.fired_at)).limit(1)).scalars().first()
-        incident = session.get(Incident, incident_id)
-        if signal is None or incident is None:
+        found = origin(session, incident_id)
+        if found is None:
             return None
-        since = minute_of(min(as_utc(incident.created_at), as_utc(signal.fired_at))) - BEFORE
+        since = found.since
         last = max(int((minute_of(now) - since) / BUCKET), 1)  # completed quarter hours
         until = since + last * BUCKET
-        rows = session.execute(select(col(MentionRollup.minute), col(MentionRollup.mentions), col(MentionRollup.scored),
-                                      col(MentionRollup.negative), col(MentionRollup.reach))
-                               .where(col(MentionRollup.monitor_id) == signal.monitor_id,
+        columns = (col(MentionRollup.minute), col(MentionRollup.mentions), col(MentionRollup.scored),
+                   col(MentionRollup.negative), col(MentionRollup.reach))
+        rows: Sequence[Any] = session.execute(select(*columns)
+                               .where(col(MentionRollup.monitor_id) == found.monitor_id,
                                       col(MentionRollup.minute) >= since, col(MentionRollup.minute) < until)).all()
         weight = col(Mention.followers) + 20 * (col(Mention.likes) + col(Mention.shares) + col(Mention.replies))
-        posts = session.execute(select(Mention).where(col(Mention.monitor_id) == signal.monitor_id,
+        posts: Sequence[Mention] = session.execute(select(Mention).where(col(Mention.monitor_id) == found.monitor_id,
                                                       col(Mention.created_at) >= now - timedelta(hours=1),
                                                       col(Mention.created_at) < now)
                                 .order_by(weight.desc()).limit(TOP_POSTS)).scalars().all()
@@ -153,7 +185,7 @@ def overview(core, incident_id: int, now: datetime | None = None) -> Overview | 
             entry[i] += value
     per_hour = [round(m * (timedelta(hours=1) / BUCKET)) for m, _, _, _ in sums]
     negative_share = [(n / s) if s else None for _, s, n, _ in sums]
-    return Overview(signal.monitor_id, per_hour, negative_share, [r for _, _, _, r in sums], top)
+    return Overview(found.monitor_id, per_hour, negative_share, [r for _, _, _, r in sums], top, found.language)
 
 
 def briefing_blocks(core, incident_id: int, now: datetime | None = None) -> list[dict]:
@@ -161,10 +193,10 @@ def briefing_blocks(core, incident_id: int, now: datetime | None = None) -> list
     found = overview(core, incident_id, now)
     if found is None:
         return []
-    text = "*Mentions* (" + escape(found.monitor_id) + ", per quarter hour since an hour before the room opened)\n"
+    text = i18n.say(found.language, "trend.heading", monitor=escape(found.monitor_id)) + "\n"
     text += "\n".join(f"`{escape(line)}`" for line in found.lines())
     blocks = [bk.section(text)]
     if found.top:
         posts = "\n".join(f"• {escape(post)}" for post in found.top)
-        blocks.append(bk.context(f"Top posts of the last hour, as received:\n{posts}"))
+        blocks.append(bk.context(i18n.say(found.language, "trend.top_posts") + f"\n{posts}"))
     return blocks
