@@ -99,7 +99,7 @@ class Directory:
             handles = list(self._members)
         for handle in handles:
             group_id = groups.get(handle)
-            users = [] if group_id is None else list(
+            users: list[str] = [] if group_id is None else list(
                 self.client.usergroups_users_list(usergroup=group_id).get("users", []))
             with self._lock:
                 self._members[handle] = (asked, users)
