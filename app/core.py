@@ -92,6 +92,7 @@ class Core:
             self.scheduler.shutdown()
         if self.effects is not None:
             self.effects.stop()
+        self.directory.close()
         self.drafting.shutdown(wait=True, cancel_futures=False)
         self.workers.shutdown(wait=True, cancel_futures=False)
         self.engine.dispose()

@@ -9,6 +9,7 @@ from app.inbound.models import SeenRequest
 from app.incidents.channel_names import ChannelName
 from app.incidents.clocks import IncidentClock, IncidentLabel
 from app.incidents.models import Fact, Incident, SetupStep, TimelineEvent
+from app.incidents.setup_pacing import SlackPacing
 from app.monitoring.models import ConnectorState, Mention, MentionRollup, MonitorSignal
 from app.requests_queue.models import AcceptedRequest
 from app.roles.models import RoleAssignment
@@ -21,5 +22,6 @@ metadata = SQLModel.metadata
 __all__ = [
     "AcceptedRequest", "Alert", "Approval", "ChannelName", "ConnectorState", "Decision", "Effect", "Fact", "Incident",
     "IncidentClock", "IncidentLabel", "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment",
-    "SeenRequest", "SentReminder", "SetupStep", "Statement", "StatementVersion", "Task", "TimelineEvent", "metadata",
+    "SeenRequest", "SentReminder", "SetupStep", "SlackPacing", "Statement", "StatementVersion", "Task", "TimelineEvent",
+    "metadata",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from app.alerts import updates as alerts
 from app.incidents import reminders as incidents
 from app.incidents import service
 from app.monitoring import jobs as monitoring
@@ -18,7 +19,7 @@ from app.status import digests
 from app.tasks import reminders as tasks
 from app.timeutil import utcnow
 
-DOMAINS = (incidents, tasks, statements, digests, monitoring)
+DOMAINS = (incidents, tasks, statements, digests, monitoring, alerts)
 
 
 def register_all(register=registry.register) -> None:

@@ -1,7 +1,9 @@
 """Scenario 1: from POST /alerts to a ready room, with every Slack call answered after a fixed latency.
 
-Rooms come in pairs: a cold one, sent once the server's cache of user groups has expired (as the first
-alert of a quiet morning finds it), and a warm one right after it.
+Rooms come in pairs: a cold one, sent once the server's cache of user groups would have expired had
+nothing refreshed it (no room for longer than its TTL, as the first alert of a quiet morning finds it), and a
+warm one right after it. The server refreshes the groups in the background every half TTL: those look-ups
+are counted apart (not on any room's path); a look-up of the same group sooner than that is redundant.
 """
 
 from __future__ import annotations
@@ -33,14 +35,16 @@ def _key(call) -> tuple:
     return call.method, params.get("usergroup") or params.get("user") or params.get("email") or ""
 
 
-def redundant_calls(calls, seen: set[tuple], briefing_ts: str | None) -> list[str]:
-    """Calls the room did not need: a look-up already made earlier, or an edit of a message just posted."""
+def redundant_calls(calls, seen: dict[tuple, float], briefing_ts: str | None, gap: float) -> list[str]:
+    """Calls the room did not need: a look-up made again within ``gap`` seconds (sooner than the cache's
+    refresh), or an edit of a message just posted. ``seen`` keeps each look-up's last time across rooms."""
     extra = []
     for call in calls:
         if call.method in LOOKUPS:
-            if _key(call) in seen:
+            last = seen.get(_key(call))
+            if last is not None and last < call.at and call.at - last < gap:
                 extra.append(f"{call.method} repeated")
-            seen.add(_key(call))
+            seen[_key(call)] = max(call.at, last or call.at)
         elif call.method == "chat.update" and call.params.get("ts") == briefing_ts:
             extra.append("chat.update of the briefing during set-up")
     return extra
@@ -56,7 +60,7 @@ def quiet(stage: Stage, calm: float = 0.5, timeout: float = 15.0) -> None:
         time.sleep(0.05)
 
 
-def measure_room(stage: Stage, number: int, seen: set[tuple]) -> dict:
+def measure_room(stage: Stage, number: int, seen: dict[tuple, float], gap: float) -> dict:
     stage.fake.reset_calls()
     started = time.time()
     response = stage.alert(alert_body(number))
@@ -73,20 +77,21 @@ def measure_room(stage: Stage, number: int, seen: set[tuple]) -> dict:
         message = next((m for m in stage.fake.messages(channel_id) if m.blocks), None)
         briefing_ts = message.ts if message else None
     pinned = stage.fake.pins(channel_id)
-    lookups = [c.at for c in calls if c.method in LOOKUPS]
+    on_path = [c.method for c in room_calls if c.method in LOOKUPS and c.at >= started]
     return {
-        "looked_up": bool(lookups), "last_lookup_at": max(lookups, default=None),
+        "lookups_during_setup": on_path,
         "incident_id": incident_id, "intake_s": intake, "ready_s": last_answer - started,
         "db_ready_s": ready_at - started, "calls": len(room_calls),
         "methods": dict(Counter(c.method for c in room_calls)),
-        "redundant": redundant_calls(calls, seen, briefing_ts),
+        "redundant": redundant_calls(calls, seen, briefing_ts, gap),
+        "ready_at": ready_at,
         "pinned": bool(pinned), "invited": len(stage.fake.channel(channel_id).members),
     }
 
 
-def wait_expired(last_lookup: float, ttl: float) -> None:
-    """Until the server's cached user groups are older than ``ttl`` (the last look-up plus a margin)."""
-    expires = last_lookup + ttl + 0.2
+def wait_quiet_for(since: float, ttl: float) -> None:
+    """Until ``ttl`` (plus a margin) has passed since ``since``: a cache filled then would have expired."""
+    expires = since + ttl + 0.2
     while time.time() < expires:
         time.sleep(min(0.1, max(expires - time.time(), 0.0)))
 
@@ -95,22 +100,24 @@ def run(directory: Path, *, pairs: int, latency: float = 0.1, cache_ttl: float =
     """``pairs`` of rooms (cold, then warm) set up one after the other against a fake Slack with ``latency``."""
     with Stage(directory, latency=latency, env={"WARROOM_DIRECTORY_TTL": str(cache_ttl)}) as stage:
         quiet(stage)
-        last_lookup = max([c.at for c in stage.fake.calls if c.method in LOOKUPS], default=stage.started_at)
+        gap = cache_ttl / 2 * 0.8  # the server refreshes every half TTL; a look-up sooner than that is redundant
+        seen: dict[tuple, float] = {}
+        for call in stage.fake.calls:
+            if call.method in LOOKUPS:
+                seen[_key(call)] = call.at
+        last_room = max(seen.values(), default=stage.started_at)
         cold, warm = [], []
         for pair in range(pairs):
-            wait_expired(last_lookup, cache_ttl)
-            seen: set[tuple] = set()  # after expiry the look-ups are due again, not redundant
-            cold.append(measure_room(stage, 2 * pair, seen))
-            warm.append(measure_room(stage, 2 * pair + 1, seen))
-            last_lookup = max([r["last_lookup_at"] or last_lookup for r in (cold[-1], warm[-1])])
-    if not all(r["looked_up"] for r in cold):
-        raise RuntimeError("a cold room made no user-group look-up: the cache did not expire as planned")
+            wait_quiet_for(last_room, cache_ttl)
+            cold.append(measure_room(stage, 2 * pair, seen, gap))
+            warm.append(measure_room(stage, 2 * pair + 1, seen, gap))
+            last_room = warm[-1]["ready_at"]
     chain = CHAIN * latency
     limit = chain * 1.3
     results = [*cold, *warm]
     return {
         "figures": [
-            figure("room.cold_ms", "Alert to room ready, cold (user groups looked up again)", "ms",
+            figure("room.cold_ms", "Alert to room ready, cold (no room for longer than the groups' TTL)", "ms",
                    [r["ready_s"] * 1000 for r in cold], target=f"<= {limit * 1000:.0f} (1.3 x chain)",
                    check=lambda v: v <= limit * 1000),
             figure("room.cold_ratio", "Cold room ready / dependent chain", "x", [r["ready_s"] / chain for r in cold],
@@ -124,6 +131,8 @@ def run(directory: Path, *, pairs: int, latency: float = 0.1, cache_ttl: float =
             figure("room.redundant_calls", "Redundant Slack calls per room", "calls",
                    [len(r["redundant"]) for r in results], target="0", check=lambda v: v == 0),
             figure("room.intake_ms", "Intake answer (POST /alerts)", "ms", [r["intake_s"] * 1000 for r in results]),
+            figure("room.lookups_during", "User-group look-ups while a room was set up (the refresh's included)",
+                   "calls", [len(r["lookups_during_setup"]) for r in results]),
         ],
         "details": {"latency_s": latency, "chain_s": chain, "cache_ttl_s": cache_ttl, "cold": cold, "warm": warm},
     }

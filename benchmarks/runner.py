@@ -13,7 +13,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from benchmarks import acks, memory, ratelimits, room, stage, status, storm
+from benchmarks import acks, memory, ratelimits, room, scaleout, stage, status, storm
 from benchmarks.machine import describe
 from benchmarks.report import table, write
 from benchmarks.stage import ROOT, clear_proxies
@@ -32,9 +32,11 @@ SETTINGS: dict[str, dict[str, dict]] = {
     "status": {"full": {"repeats": 10}, "quick": {"repeats": 5}},
     "memory": {"full": {"alerts": 10_000}, "quick": {"alerts": 2000}},
     "limits": {"full": {"low": 50}, "quick": {"low": 50}},
+    "scaleout": {"full": {"repeats": 3}, "quick": {"repeats": 1}},
 }
 RUNNERS: dict[str, Callable[..., dict]] = {"room": room.run, "acks": acks.run, "storm": storm.run,
-                                           "status": status.run, "memory": memory.run, "limits": ratelimits.run}
+                                           "status": status.run, "memory": memory.run, "limits": ratelimits.run,
+                                           "scaleout": scaleout.run}
 
 
 def load_average() -> list[float] | None:

@@ -17,8 +17,8 @@ def test_benchmark_suite_runs_a_tiny_room_scenario(tmp_path, monkeypatch, capsys
     figures = {f["key"]: f for f in results["figures"]}
     assert results["errors"] == {}
     assert figures["room.calls"]["runs"] == 1 and figures["room.calls"]["median"] >= 3
-    # the cold room looked the user groups up again, the warm one did not
-    assert figures["room.cold_calls"]["median"] > figures["room.calls"]["median"]
+    assert figures["room.cold_calls"]["runs"] == 1 and figures["room.cold_ratio"]["runs"] == 1
+    assert "room.lookups_during" in figures  # the background refresh keeps the cold room's groups fresh
     assert results["machine"]["cpus"] >= 1
     printed = capsys.readouterr().out
     assert "Alert to room ready, cold" in printed and "load average" in printed

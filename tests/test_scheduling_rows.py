@@ -308,7 +308,8 @@ def test_each_kind_has_one_handler_and_every_domain_registers_its_own():
         "archive": "app.incidents.reminders", "task_due": "app.tasks.reminders",
         "approval_due": "app.statements.reminders", "approval_backup": "app.statements.reminders",
         "digest": "app.status.digests", "monitor-poll": "app.monitoring.jobs",
-        "monitor-evaluate": "app.monitoring.jobs", "monitor-retention": "app.monitoring.jobs"}
+        "monitor-evaluate": "app.monitoring.jobs", "monitor-retention": "app.monitoring.jobs",
+            "alert_summary": "app.alerts.updates"}
 
     def one(core) -> None: ...
 

@@ -1,7 +1,8 @@
 """Telling the crisis lead that an alert outranks its incident, with a one-click raise of the severity.
 
 The intake records the ``escalation`` on the timeline when it stores the alert; this module posts the
-notice afterwards and marks the entry as posted, so a notice is never lost nor sent twice by one process.
+notice afterwards and marks the entry as posted, so a notice is never lost; flushes of one incident in
+several processes take turns (a lock on PostgreSQL) and skip a notice already written to the outbox.
 The button's ``value`` is ``"<incident_id>:<level>"``; its listener runs the usual severity change.
 """
 
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, select
 
 from app.alerts.models import Alert
-from app.db import transaction
+from app.db import lock_names, transaction
 from app.effects import service as effects
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, TimelineEvent
@@ -52,8 +53,11 @@ def post_pending(core: Core, incident: Incident) -> int:
         titles = {event.id: _alert_title(session, event) for event in events}
     posted = 0
     with transaction(core.engine) as session:  # each notice and its "posted" mark together: told once
+        lock_names(session, [f"escalations:{incident.id}"])  # another process's flush of this incident waits
         for event in events:
             assert event.id is not None  # a stored entry
+            if effects.ever(session, f"escalation:{event.id}"):  # told meanwhile by another flush
+                continue
             level: str = event.data["to"]  # every escalation entry names its level (app/alerts/service.py)
             if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
                 shown = notice(incident.id, incident.severity, level, titles[event.id], lead)

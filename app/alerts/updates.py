@@ -1,5 +1,11 @@
 """Tells a room about alerts attached to its incident: repeats are counted into one message per window.
 
+The window's end is stored, not kept in memory: attaching an alert plans a scheduled job (``alert_summary``)
+for its incident, due when the window ends, unless one is already due sooner. Whichever process sweeps the
+jobs first claims it (app/scheduling), so a process that dies after the attach loses nothing, and several
+processes tell the room once. The flush itself takes the alerts it tells by marking them posted in the same
+transaction as the message it writes to the outbox: two flushes never count an alert twice.
+
 Escalations (an alert more severe than its incident) are posted at once, before the summary. A room that
 is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold.
 """
@@ -8,112 +14,156 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlmodel import Session, col, select, update
+from sqlalchemy import Table
+from sqlalchemy import update as update_
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlmodel import Session, col, select
 
 from app.alerts import escalations
 from app.alerts.formats.limits import GROUP_LISTED_MAX
 from app.alerts.models import Alert, AlertStatus
-from app.db import affected, transaction
+from app.db import transaction
 from app.effects import service as effects
 from app.incidents import service as incidents
 from app.incidents.models import IncidentStatus
+from app.incidents.reminders import job_prefix
+from app.scheduling import store
+from app.scheduling.registry import Register
 from app.slack.text import escape, truncate
+from app.timeutil import utcnow
 
 if TYPE_CHECKING:
     from app.core import Core
 
 LISTED_TITLE_MAX = 150
+KIND = "alert_summary"
+WINDOW = 10.0
+# A window planned by this process is trusted (no write for the next alert) until this long before its end:
+# another process's clock may run a little ahead, and its sweep flush a little early.
+CLOCK_MARGIN = timedelta(seconds=1)
 
 log = logging.getLogger(__name__)
+_A = cast(Table, Alert.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
+
+
+def summary_job(incident_id: int) -> str:
+    """The job that tells the room at the end of the window."""
+    return f"{job_prefix(incident_id)}alerts"
+
+
+def escalation_job(incident_id: int) -> str:
+    """The job that tells the room of an escalation now (apart from the window, which it does not move)."""
+    return f"{job_prefix(incident_id)}alerts:now"
+
+
+def plan(session: Session, job_id: str, incident_id: int, due: datetime, window: float) -> datetime:
+    """Store the job due at ``due`` unless it is due sooner already; when it is due now (stored).
+
+    A job being run is replaced (due anew, unclaimed): the flush under way may have read the alerts before
+    the one that asks for it, and its end keeps a replaced job (app/scheduling/store.finish).
+    """
+    row = store.row(job_id, due, KIND, {"incident_id": incident_id, "window": window})
+    insert = pg_insert(store.T) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(store.T)
+    statement = insert.values(**row)
+    replace = {c: statement.excluded[c] for c in row if c != "id"}
+    later_or_running = (store.T.c.due_at > statement.excluded.due_at) | store.T.c.claimed_by.is_not(None)
+    session.execute(statement.on_conflict_do_update(index_elements=[store.T.c.id], set_=replace,
+                                                    where=later_or_running))
+    stored: datetime = session.execute(select(store.T.c.due_at).where(store.T.c.id == job_id)).scalar_one()
+    return stored
 
 
 class AlertUpdates:
-    """Coalesces attached alerts: at most one room message per incident per ``window`` seconds.
+    """Coalesces attached alerts: at most one room message per incident per ``window`` seconds."""
 
-    One thread keeps every incident's deadline (a thread per incident made a storm over many incidents
-    start dozens of threads from the intake's writer thread).
-    """
-
-    def __init__(self, core: Core, window: float = 10.0) -> None:
+    def __init__(self, core: Core, window: float = WINDOW) -> None:
         self.core = core
         self.window = window
-        self._wake = threading.Condition()
-        self._due: dict[int, float] = {}  # incident id -> when its summary is posted (monotonic seconds)
+        self._lock = threading.Lock()
+        self._planned: dict[int, datetime] = {}  # incident id -> the stored end of its window
         self._stopped = False
-        self._thread = threading.Thread(target=self._run, name="warroom-alert-updates", daemon=True)
-        self._thread.start()
 
     def attached(self, incident_id: int) -> None:
         """Tell the room within a window (repeats arriving meanwhile join the same message)."""
-        self._plan(incident_id, time.monotonic() + self.window)
+        now = utcnow()
+        with self._lock:
+            if self._stopped:
+                return
+            planned = self._planned.get(incident_id)
+            if planned is not None and now < planned - CLOCK_MARGIN:
+                return  # this window is stored already: a storm writes once per incident and window
+        with transaction(self.core.engine) as session:
+            due = plan(session, summary_job(incident_id), incident_id, now + timedelta(seconds=self.window),
+                       self.window)
+        with self._lock:
+            self._planned[incident_id] = due
+        self._wake(due)
 
     def escalated(self, incident_id: int) -> None:
         """Tell the room now: an alert outranks its incident."""
-        self._plan(incident_id, time.monotonic())
+        if self._stopped:
+            return
+        with transaction(self.core.engine) as session:
+            due = plan(session, escalation_job(incident_id), incident_id, utcnow(), self.window)
+        self._wake(due)
 
-    def _plan(self, incident_id: int, due: float) -> None:
-        with self._wake:
-            if self._stopped or self._due.get(incident_id, due + 1) <= due:
-                return
-            self._due[incident_id] = due
-            self._wake.notify()
-
-    def _run(self) -> None:
-        while True:
-            with self._wake:
-                while True:
-                    if self._stopped:
-                        return
-                    now = time.monotonic()
-                    ready = [incident_id for incident_id, due in self._due.items() if due <= now]
-                    if ready:
-                        break
-                    self._wake.wait(min(self._due.values()) - now if self._due else None)
-                for incident_id in ready:
-                    del self._due[incident_id]
-            for incident_id in ready:
-                try:
-                    self.core.submit(self.flush, incident_id)
-                except RuntimeError:  # the workers have shut down
-                    return
+    def _wake(self, due: datetime) -> None:
+        if due <= utcnow() and self.core.scheduler is not None:
+            self.core.scheduler.wake()
 
     def flush(self, incident_id: int) -> int:
         """Post pending escalations, then one summary of the incident's unposted alerts; returns how many
         alerts the summary covered."""
-        unposted = (col(Alert.incident_id) == incident_id, col(Alert.posted) == False)  # noqa: E712
-        with Session(self.core.engine) as session:
-            incident = incidents.get(session, incident_id)
-            # Only what the summary shows: each alert's status and key, and the latest alert in full.
-            rows = list(session.exec(select(Alert.id, Alert.status, Alert.dedup_key).where(*unposted)
-                                     .order_by(col(Alert.id))))
-            latest = session.get(Alert, rows[-1][0]) if rows else None
-            listed, more = _listed(session, rows)
-        if not incident.channel_id:
-            if incident.status == IncidentStatus.OPEN:
-                self.attached(incident_id)  # the room is still being set up: look again a window later
-            return 0
-        escalations.post_pending(self.core, incident)
-        if latest is None:
-            return 0
-        message = summary([status for _, status, _ in rows], latest, incident.alert_count, listed, more)
-        with transaction(self.core.engine) as session:  # the summary and the alerts' "posted" marks together
-            marked = session.execute(update(Alert).where(*unposted, col(Alert.id) <= latest.id).values(posted=True))
-            if affected(marked):  # another flush took these alerts meanwhile: nothing to tell twice
-                effects.post(session, f"alerts:{incident_id}:upto:{latest.id}", incident_id=incident_id,
-                             channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
-        self.core.deliver()
-        return len(rows)
+        return flush(self.core, incident_id, self.window)
 
     def cancel(self) -> None:
-        """Drop the pending summaries and end the thread."""
-        with self._wake:
+        """Plan nothing more from this process (the windows already stored are told by whoever sweeps)."""
+        with self._lock:
             self._stopped = True
-            self._due.clear()
-            self._wake.notify()
+            self._planned.clear()
+
+
+def flush(core: Core, incident_id: int, window: float = WINDOW) -> int:
+    """Post pending escalations, then one summary of the incident's unposted alerts; returns how many alerts
+    the summary covered. A room still being set up is looked at again a window later."""
+    with Session(core.engine) as session:
+        incident = incidents.get(session, incident_id)
+    if not incident.channel_id:
+        if incident.status == IncidentStatus.OPEN:
+            with transaction(core.engine) as session:
+                plan(session, summary_job(incident_id), incident_id, utcnow() + timedelta(seconds=window), window)
+        return 0
+    escalations.post_pending(core, incident)
+    unposted = (_A.c.incident_id == incident_id, _A.c.posted.is_(False))
+    with transaction(core.engine) as session:  # the alerts told are the ones this flush marks: each told once
+        marked = session.execute(update_(_A).where(*unposted).values(posted=True)
+                                 .returning(_A.c.id, _A.c.status, _A.c.dedup_key)).tuples().all()
+        if not marked:
+            return 0
+        rows = sorted(marked, key=lambda r: r[0])
+        latest = session.get(Alert, rows[-1][0])
+        assert latest is not None  # marked just now, in this transaction
+        listed, more = _listed(session, rows)
+        total = incidents.get(session, incident_id).alert_count
+        message = summary([status for _, status, _ in rows], latest, total, listed, more)
+        effects.post(session, f"alerts:{incident_id}:upto:{latest.id}", incident_id=incident_id,
+                     channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
+    core.deliver()
+    return len(rows)
+
+
+def summary_due(core: Core, incident_id: int, window: float = WINDOW) -> None:
+    """The ``alert_summary`` job: the window ended (or an escalation came), tell the room."""
+    flush(core, incident_id, window)
+
+
+def register_handlers(register: Register) -> None:
+    register(KIND, summary_due)
 
 
 def _listed(session: Session, rows: Sequence[tuple[int | None, str, str | None]]) -> tuple[list[tuple[str, str]], int]:

@@ -1,30 +1,45 @@
-"""Resolves roster entries (user ids and ``@usergroup`` handles) to Slack users, caching lookups."""
+"""Resolves roster entries (user ids and ``@usergroup`` handles) to Slack users, caching lookups.
+
+User groups are trusted for ``ttl`` seconds and never longer: a person removed from a group is not invited
+once the cache is older than that. So that a room never waits for the look-ups (two dependent calls, in
+front of the invitations and the briefing), the cached groups are looked up again in the background every
+half ``ttl``, before they expire: the first alert of a quiet morning finds them fresh. If Slack does not
+answer the refresh, the entries still expire at ``ttl`` and the next room looks them up itself.
+"""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
+import weakref
 from typing import Any
 
 from slack_sdk import WebClient
 
+log = logging.getLogger(__name__)
+
 # How long a person's list of rooms is trusted without an event saying it changed.
 ROOM_TTL = 30.0
+# The background refresh runs every half TTL (never more often than this).
+REFRESH_FLOOR = 1.0
 
 
 class Directory:
     """Usergroup and user lookups, cached for ``ttl`` seconds so a room set-up never repeats them."""
 
-    def __init__(self, client: WebClient, *, ttl: float = 300.0) -> None:
+    def __init__(self, client: WebClient, *, ttl: float = 300.0, refresh: bool = True) -> None:
         self.client = client
         self.ttl = ttl
+        self.refresh = refresh
+        self._refresher: threading.Thread | None = None
+        self._stop = threading.Event()
         self._lock = threading.Lock()
         self._fetching: dict[str, threading.Lock] = {}  # one look-up in flight per key; others wait for it
         self._groups: tuple[float, dict[str, str]] | None = None  # handle -> usergroup id
         self._members: dict[str, tuple[float, list[str]]] = {}
         self._names: dict[str, str] = {}
         self._rooms: dict[str, tuple[float, frozenset[str]]] = {}  # user -> the channels they are in now
-
 
     def _fresh(self, stamp: float) -> bool:
         return time.monotonic() - stamp < self.ttl
@@ -54,6 +69,7 @@ class Directory:
                 groups = {g["handle"].lower(): g["id"] for g in found}
                 with self._lock:
                     self._groups = (time.monotonic(), groups)
+                self._keep_fresh()
         return groups
 
     def group_members(self, handle: str) -> list[str]:
@@ -71,6 +87,36 @@ class Directory:
                 with self._lock:
                     self._members[handle] = (time.monotonic(), users)
         return users
+
+    def refresh_now(self) -> None:
+        """Look the cached groups and their members up again (the background refresh; Slack errors raise)."""
+        asked = time.monotonic()
+        response = self.client.usergroups_list()
+        found: list[dict[str, Any]] = response.get("usergroups", [])
+        groups = {g["handle"].lower(): g["id"] for g in found}
+        with self._lock:
+            self._groups = (asked, groups)
+            handles = list(self._members)
+        for handle in handles:
+            group_id = groups.get(handle)
+            users: list[str] = [] if group_id is None else list(
+                self.client.usergroups_users_list(usergroup=group_id).get("users", []))
+            with self._lock:
+                self._members[handle] = (asked, users)
+
+    def close(self) -> None:
+        """Stop the background refresh."""
+        self._stop.set()
+
+    def _keep_fresh(self) -> None:
+        """Start the background refresh once something is cached (one thread per directory)."""
+        with self._lock:
+            if not self.refresh or self._refresher is not None or self._stop.is_set():
+                return
+            self._refresher = threading.Thread(target=_refresh_loop, args=(weakref.ref(self), self._stop,
+                                                                           max(self.ttl / 2, REFRESH_FLOOR)),
+                                               name="warroom-directory-refresh", daemon=True)
+        self._refresher.start()
 
     def resolve(self, entries: list[str]) -> list[str]:
         """User ids for roster entries, in order, without duplicates; unknown handles resolve to nobody."""
@@ -125,3 +171,16 @@ class Directory:
             name = user_id
         self._names[user_id] = name
         return name
+
+
+def _refresh_loop(ref: weakref.ref[Directory], stop: threading.Event, every: float) -> None:
+    """Refresh the directory every ``every`` seconds until it is closed or gone."""
+    while not stop.wait(every):
+        directory = ref()
+        if directory is None:
+            return
+        try:
+            directory.refresh_now()
+        except Exception as exc:  # the entries expire at their TTL; the next room looks them up itself
+            log.warning("could not refresh the user groups in the background: %s", exc)
+        del directory
