@@ -33,6 +33,7 @@ from app.incidents import service as incidents
 from app.incidents.models import IncidentStatus
 from app.incidents.reminders import job_prefix
 from app.scheduling import store
+from app.scheduling.kinds import JobKind
 from app.scheduling.registry import Register
 from app.slack.text import escape, truncate
 from app.timeutil import utcnow
@@ -41,7 +42,7 @@ if TYPE_CHECKING:
     from app.core import Core
 
 LISTED_TITLE_MAX = 150
-KIND = "alert_summary"
+KIND = JobKind.ALERT_SUMMARY
 WINDOW = 10.0
 # A window planned by this process is trusted (no write for the next alert) until this long before its end:
 # another process's clock may run a little ahead, and its sweep flush a little early.

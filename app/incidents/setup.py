@@ -75,7 +75,7 @@ def _runtime(core: Core) -> _Runtime:
             # a message posted. The steps retry themselves, after looking whether the earlier try took effect.
             slack = make_client(core.slack.token or "", core.slack.base_url, max_retries=0)
             queue = SetupQueue(core, _run_round, CONCURRENT_SETUPS)
-            runtime = _runtimes[core.engine] = _Runtime(queue, slack, Pacing())
+            runtime = _runtimes[core.engine] = _Runtime(queue, slack, Pacing(core.engine))
         return runtime
 
 

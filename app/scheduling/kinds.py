@@ -24,6 +24,8 @@ class JobKind(StrEnum):
     # statements
     APPROVAL_DUE = "approval_due"
     APPROVAL_BACKUP = "approval_backup"
+    # alerts
+    ALERT_SUMMARY = "alert_summary"
     # monitoring
     MONITOR_POLL = "monitor-poll"
     MONITOR_EVALUATE = "monitor-evaluate"
