@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import Ack, App
+from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
 from app import reminders
@@ -84,6 +85,19 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 
 # Subcommands whose first answer is a modal (see build_bolt's ack_command).
 MODAL_FIRST = frozenset({"declare"})
+# Modals whose field check reads the database (see edit_errors).
+VIEWS_CHECKED_IN_DATABASE = frozenset({CallbackId.STATEMENT_EDIT})
+
+
+def acks_off_loop(request: BoltRequest) -> bool:
+    """Whether the ack of ``request`` waits outside the process (a modal opened over Slack's API, a database
+    read): the web role runs those acks on a thread, every other ack on its event loop."""
+    body = request.body
+    if body.get("command"):
+        return CommandRouter.name_of(body) in MODAL_FIRST
+    if body.get("type") == "view_submission":
+        return (body.get("view") or {}).get("callback_id") in VIEWS_CHECKED_IN_DATABASE
+    return False
 
 
 def ack_now(ack: Ack) -> None:
