@@ -38,11 +38,18 @@ from app.monitoring import jobs as monitoring_jobs
 from app.monitoring.http import routes as monitoring_routes
 from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
-from app.statements.flows import resume_drafts
 from app.web import acknowledge, store_follow_ups
 from app.wiring import acks_off_loop, build_bolt
 
 log = logging.getLogger(__name__)
+
+
+def resume_drafts(core: Core) -> list[int]:
+    """The drafts a stopped process left unfinished, resumed (``all`` role). Loaded on use: the drafting code
+    (model client, statement checks) is heavy, and the web role never drafts."""
+    from app.statements.flows import resume_drafts as resume
+
+    return resume(core)
 
 
 def _kind(body: bytes, content_type: str) -> str:

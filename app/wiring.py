@@ -19,6 +19,7 @@ from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
+from app.later import LaterModule
 from app.monitoring import runtime as monitoring_runtime
 from app.reports import flows as report_flows
 from app.reports import lessons
@@ -28,11 +29,14 @@ from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
 from app.slack.ids import ActionId, CallbackId
 from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
-from app.statements import flows as statement_flows
-from app.statements import listeners as statements
 from app.status import digests
 from app.status import listeners as status
 from app.tasks import listeners as tasks
+
+# The statement listeners and flows load the drafting code (model client, statement checks): imported on first
+# call, so that the web role, which only acks, never loads them (app/later.py).
+statements = LaterModule("app.statements.listeners")
+statement_flows = LaterModule("app.statements.flows")
 
 
 def _no_listener(_req) -> None:  # `help` is answered by the router itself
