@@ -103,5 +103,5 @@ async def acknowledge(bolt: App, request: BoltRequest, off_loop: Callable[[BoltR
 
 def authorized(bolt: App) -> bool:
     """Whether Bolt has already asked Slack who the bot is (``auth.test``, once, on its first request)."""
-    return all(m.auth_test_result is not None for m in bolt._middleware_list  # Bolt keeps no public list
-               if isinstance(m, SingleTeamAuthorization))
+    middleware = getattr(bolt, "_middleware_list", ())  # Bolt keeps no public list of its middleware
+    return all(m.auth_test_result is not None for m in middleware if isinstance(m, SingleTeamAuthorization))
