@@ -28,8 +28,7 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
-from app.requests_queue.models import AcceptedRequest
-from app.requests_queue.writer import AcceptWriter
+from app.requests_queue.writer import Accepted, AcceptWriter
 
 log = logging.getLogger(__name__)
 ACCEPT_TIMEOUT = 2.0  # seconds an ack waits for its row's commit; Slack gives up at 3
@@ -48,9 +47,7 @@ class StoringRunner(LazyListenerRunner):
         """Hand the follow-up to the writer. ``acknowledge`` awaits the commit before the ack goes out; a
         request dispatched without it waits here. If the commit fails, so does the ack, and Slack tells the person."""
         content_type = (request.headers.get("content-type") or ["application/x-www-form-urlencoded"])[0]
-        row = AcceptedRequest(function=request.lazy_function_name or "", content_type=content_type,
-                              body=request.raw_body)
-        future = self.writer.submit(row)
+        future = self.writer.submit(Accepted(request.lazy_function_name or "", content_type, request.raw_body))
         accepted = getattr(request, "accepted", None)
         if accepted is not None:
             accepted.append(future)
