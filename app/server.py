@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_bolt.request import BoltRequest
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,11 +38,18 @@ from app.monitoring import jobs as monitoring_jobs
 from app.monitoring.http import routes as monitoring_routes
 from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
-from app.statements.flows import resume_drafts
-from app.web import store_follow_ups
-from app.wiring import build_bolt
+from app.web import acknowledge, store_follow_ups
+from app.wiring import acks_off_loop, build_bolt
 
 log = logging.getLogger(__name__)
+
+
+def resume_drafts(core: Core) -> list[int]:
+    """The drafts a stopped process left unfinished, resumed (``all`` role). Loaded on use: the drafting code
+    (model client, statement checks) is heavy, and the web role never drafts."""
+    from app.statements.flows import resume_drafts as resume
+
+    return resume(core)
 
 
 def _kind(body: bytes, content_type: str) -> str:
@@ -80,9 +87,8 @@ async def admit(request: Request, secret: str, limit: int = SLACK_BODY_LIMIT) ->
     return body, signature, timestamp
 
 
-def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
-             headers: dict[str, list[str]]) -> Response:
-    """Read a signed body, refuse what is not a Slack request, skip a replay, and run Bolt (in one thread)."""
+def read_request(body: bytes, query: str, headers: dict[str, list[str]]) -> BoltRequest | Response:
+    """The signed body as Bolt's request, or the answer that refuses what is not a Slack request."""
     try:
         bolt_request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
     except UnicodeDecodeError:
@@ -92,15 +98,47 @@ def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, times
     problem = shape_problem(bolt_request.body)
     if problem:
         return _refusal(400, f"the body is not shaped like a Slack request: {problem}")
-    if not replays.first_time(signature, timestamp):
-        log.warning("a signed request was sent again (signature %s...): acknowledged, not acted on", signature[:12])
-        return Response(b"", status_code=200)
-    response = bolt.dispatch(bolt_request)
+    return bolt_request
+
+
+def _replayed(signature: str) -> Response:
+    log.warning("a signed request was sent again (signature %s...): acknowledged, not acted on", signature[:12])
+    return Response(b"", status_code=200)
+
+
+def _answer(response: BoltResponse) -> Response:
     headers = {k: v[0] for k, v in response.headers.items() if v and k.lower() != "content-length"}
     return Response(content=response.body, status_code=response.status, headers=headers)
 
 
-def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard):
+def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
+             headers: dict[str, list[str]]) -> Response:
+    """Read a signed body, refuse what is not a Slack request, skip a replay, and run Bolt (in one thread)."""
+    bolt_request = read_request(body, query, headers)
+    if isinstance(bolt_request, Response):
+        return bolt_request
+    if not replays.first_time(signature, timestamp):
+        return _replayed(signature)
+    return _answer(bolt.dispatch(bolt_request))
+
+
+async def dispatch_on_loop(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
+                           headers: dict[str, list[str]]) -> Response:
+    """``dispatch`` for the web role, on the event loop: only what waits outside the process goes to a thread
+    (the replay record while another writer holds the database, acks that call Slack or read the database)."""
+    bolt_request = read_request(body, query, headers)
+    if isinstance(bolt_request, Response):
+        return bolt_request
+    first = replays.first_time_at_once(signature, timestamp)
+    if first is None:
+        first = await run_in_threadpool(replays.record, signature, timestamp)
+    if not first:
+        return _replayed(signature)
+    return _answer(await acknowledge(bolt, bolt_request, acks_off_loop))
+
+
+def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool = False):
+    """Slack's Request URL. ``on_loop`` (the web role): Bolt acks on the event loop, follow-ups are stored."""
     secret = core.settings.slack_signing_secret
 
     async def handle(request: Request) -> Response:
@@ -109,9 +147,13 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard):
         if isinstance(admitted, Response):
             return admitted
         body, signature, timestamp = admitted
-        # Bolt's dispatch is synchronous: keep it (and the replay record's write) off the event loop.
-        response = await run_in_threadpool(dispatch, bolt, replays, body, signature, timestamp, request.url.query,
-                                           {k: [v] for k, v in request.headers.items()})
+        headers = {k: [v] for k, v in request.headers.items()}
+        if on_loop:
+            response = await dispatch_on_loop(bolt, replays, body, signature, timestamp, request.url.query, headers)
+        else:
+            # Bolt's dispatch is synchronous and starts the follow-ups itself: keep it off the event loop.
+            response = await run_in_threadpool(dispatch, bolt, replays, body, signature, timestamp,
+                                               request.url.query, headers)
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
             time.perf_counter() - started)
         return response
@@ -210,7 +252,8 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         core.shutdown()
 
     routes = [
-        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core, replays), methods=["POST"])]),
+        *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core, replays, on_loop=web_only),
+                                              methods=["POST"])]),
         Route("/healthz", health_endpoint(core), methods=["GET"]),
         Route("/metrics", metrics_endpoint, methods=["GET"]),
         *alert_routes(core),

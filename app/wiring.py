@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from slack_bolt import Ack, App
+from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
 from app import reminders
@@ -18,6 +19,7 @@ from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
 from app.effects.delivery import Deliverer
 from app.incidents import listeners as incidents
+from app.later import LaterModule
 from app.monitoring import runtime as monitoring_runtime
 from app.reports import lessons
 from app.reports import listeners as reports
@@ -27,11 +29,14 @@ from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
 from app.slack.ids import ActionId, CallbackId
 from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
-from app.statements import flows as statement_flows
-from app.statements import listeners as statements
 from app.status import digests
 from app.status import listeners as status
 from app.tasks import listeners as tasks
+
+# The statement listeners and flows load the drafting code (model client, statement checks): imported on first
+# call, so that the web role, which only acks, never loads them (app/later.py).
+statements = LaterModule("app.statements.listeners")
+statement_flows = LaterModule("app.statements.flows")
 
 
 def _no_listener(_req) -> None:  # `help` is answered by the router itself
@@ -84,6 +89,19 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
 
 # Subcommands whose first answer is a modal (see build_bolt's ack_command).
 MODAL_FIRST = frozenset({"declare"})
+# Modals whose field check reads the database (see edit_errors).
+VIEWS_CHECKED_IN_DATABASE = frozenset({CallbackId.STATEMENT_EDIT})
+
+
+def acks_off_loop(request: BoltRequest) -> bool:
+    """Whether the ack of ``request`` waits outside the process (a modal opened over Slack's API, a database
+    read): the web role runs those acks on a thread, every other ack on its event loop."""
+    body = request.body
+    if body.get("command"):
+        return CommandRouter.name_of(body) in MODAL_FIRST
+    if body.get("type") == "view_submission":
+        return (body.get("view") or {}).get("callback_id") in VIEWS_CHECKED_IN_DATABASE
+    return False
 
 
 def ack_now(ack: Ack) -> None:

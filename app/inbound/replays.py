@@ -48,9 +48,36 @@ class ReplayGuard:
 
     def first_time(self, signature: str, timestamp: int, now: float | None = None) -> bool:
         """Record the request; False when the same signature was recorded before (a replay)."""
-        now = time.time() if now is None else now
         if not self._remember(signature, timestamp):
             return False
+        return self.record(signature, timestamp, now)
+
+    def first_time_at_once(self, signature: str, timestamp: int, now: float | None = None) -> bool | None:
+        """``first_time`` without waiting (for the event loop): None when the answer needs a wait (another
+        writer holds SQLite's lock, a clean-up is due, or the database is a server): then call ``record``
+        off the loop. This process's memory of the signature is already updated either way."""
+        if not self._remember(signature, timestamp):
+            return False
+        if self._path is None or self._prune_due(time.time() if now is None else now, consume=False):
+            return None
+        if not self._writing.acquire(blocking=False):
+            return None
+        try:
+            connection = self._connection()
+            return connection.execute(f"INSERT OR IGNORE INTO {TABLE} (signature, timestamp) VALUES (?, ?)",
+                                      (signature, timestamp)).rowcount == 1
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None
+            log.warning("replay check answered from memory: the database did not take the write (%s)", exc)
+            metrics.REPLAY_CHECKS_FROM_MEMORY.inc()
+            return True
+        finally:
+            self._writing.release()
+
+    def record(self, signature: str, timestamp: int, now: float | None = None) -> bool:
+        """The database's part of ``first_time`` (this process's memory already has the signature)."""
+        now = time.time() if now is None else now
         prune = self._prune_due(now)
         try:
             if self._path is not None:
@@ -97,6 +124,10 @@ class ReplayGuard:
         if self._sqlite is None:
             assert self._path is not None  # only SQLite files are written through this connection
             self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            # As the bot's own connections (app/db.py): in WAL mode a commit then needs no fsync. Checkpoints
+            # are left to those connections, so that none runs inside an ack.
+            self._sqlite.execute("PRAGMA synchronous=NORMAL")
+            self._sqlite.execute("PRAGMA wal_autocheckpoint=0")
         return self._sqlite
 
     def close(self) -> None:
@@ -105,11 +136,12 @@ class ReplayGuard:
                 self._sqlite.close()
                 self._sqlite = None
 
-    def _prune_due(self, now: float) -> bool:
+    def _prune_due(self, now: float, consume: bool = True) -> bool:
         with self._lock:
             if now < self._next_prune:
                 return False
-            self._next_prune = now + PRUNE_EVERY
+            if consume:
+                self._next_prune = now + PRUNE_EVERY
             return True
 
 

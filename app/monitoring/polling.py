@@ -15,7 +15,6 @@ from sqlmodel import Session, select
 
 from app.db import transaction
 from app.monitoring import metrics
-from app.monitoring.connectors import bluesky, feeds, mastodon
 from app.monitoring.definitions import BlueskySource, FeedSource, MastodonSource, Monitor
 from app.monitoring.models import ConnectorState
 from app.monitoring.runtime import get as monitoring
@@ -50,6 +49,10 @@ def backoff(every: timedelta, failures: int) -> timedelta:
 
 
 def _fetch(core, monitor: Monitor, source, state: ConnectorState, now: datetime):
+    # Loaded on use: the client libraries (Mastodon.py, feedparser) are heavy and only the poller needs them,
+    # not every process that reports the connectors' health (the web role).
+    from app.monitoring.connectors import bluesky, feeds, mastodon
+
     if isinstance(source, MastodonSource):
         posts, cursor = mastodon.fetch(source, state.cursor)
         return posts, {"cursor": cursor}
