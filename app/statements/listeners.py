@@ -53,8 +53,7 @@ def statement(req: Request) -> None:
 def _pack(kind: StatementKind):
     def start(req: Request) -> None:
         if req.args.strip():
-            raise UserError(f"`/warroom {kinds.command(kind)}` takes no arguments: the pack's items come from "
-                            "the playbook.")
+            raise UserError(key="error.pack_no_args", command=kinds.command(kind))
         flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply,
                           background=True, kind=kind)
 
@@ -70,7 +69,7 @@ replies = _pack(StatementKind.REPLIES)
 def draft(req: Request) -> None:
     """The briefing's "Draft holding statement" button."""
     if str(req.incident_id) != str((req.body.get("actions") or [{}])[0].get("value")):
-        raise UserError("Draft holding statements from the incident's own room.")
+        raise UserError(key="error.statement_where")
     flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply, background=True)
 
 
