@@ -349,6 +349,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "error.invite_failed": "could not invite {who}: {error}",
         "error.not_user_id": "`{value}` is not a Slack user id (like U012ABCDEF)",
         "error.declare_title": "Give the incident a title.",
+        "error.override_reason": "Say why it may be published despite the errors.",
+        "error.edit_stale": "This version can no longer be edited: a newer version exists or the statement is "
+                            "approved. Close this dialog and reload.",
+        "error.changes_comment": "Say what should change.",
+        # the declare dialog
+        "declare.title": "Declare an incident",
+        "declare.submit": "Open war room",
+        "declare.title_field": "Title",
+        "declare.playbook": "Playbook",
+        "declare.severity": "Severity",
+        "declare.what": "What happened",
         # answers to the person who ran a command
         "answer.declared": "Incident #{id} is open: {room}",
         "answer.declared_no_room": "Incident #{id} is open.",
@@ -728,6 +739,17 @@ PHRASES: dict[str, dict[str, str]] = {
         "error.invite_failed": "{who} konnte nicht eingeladen werden: {error}",
         "error.not_user_id": "`{value}` ist keine Slack-Nutzer-ID (wie U012ABCDEF)",
         "error.declare_title": "Geben Sie dem Vorfall einen Titel.",
+        "error.override_reason": "Begründen Sie, warum der Text trotz der Fehler veröffentlicht werden darf.",
+        "error.edit_stale": "Diese Version lässt sich nicht mehr bearbeiten: Es gibt eine neuere, oder die "
+                            "Stellungnahme ist freigegeben. Schließen Sie den Dialog und laden Sie neu.",
+        "error.changes_comment": "Schreiben Sie, was sich ändern soll.",
+        # the declare dialog
+        "declare.title": "Vorfall eröffnen",
+        "declare.submit": "Krisenraum öffnen",
+        "declare.title_field": "Titel",
+        "declare.playbook": "Playbook",
+        "declare.severity": "Schweregrad",
+        "declare.what": "Was ist passiert",
         # answers to the person who ran a command
         "answer.declared": "Vorfall #{id} ist eröffnet: {room}",
         "answer.declared_no_room": "Vorfall #{id} ist eröffnet.",

@@ -117,6 +117,21 @@ def test_outside_any_room_the_workspace_language_answers(german):
         ":warning: Es gibt keinen Vorfall #999, den Sie sehen dürfen.")
 
 
+def test_the_declare_dialog_and_its_field_error_are_german_in_a_german_workspace(german):
+    box = german
+    general = box.fake.add_channel("general", members=["U0LEAD"])
+    box.driver.command("U0LEAD", general.id, "declare")
+    view = box.fake.wait_for(lambda: box.fake.latest_view(user_id="U0LEAD", callback_id="declare"), timeout=10)
+    assert (view.view["title"]["text"], view.view["submit"]["text"], view.view["close"]["text"]) == (
+        "Vorfall eröffnen", "Krisenraum öffnen", "Abbrechen")
+    labels = [block["label"]["text"] for block in view.view["blocks"]]
+    assert labels == ["Titel", "Playbook", "Schweregrad", "Was ist passiert"]
+    severities = [o["text"]["text"] for o in view.view["blocks"][2]["element"]["options"]]
+    assert severities == ["Niedrig", "Mittel", "Hoch", "Kritisch"]
+    refused = box.driver.submit_view("U0LEAD", view.id, {"title": {"value": "   "}})
+    assert refused.json() == {"response_action": "errors", "errors": {"title": "Geben Sie dem Vorfall einen Titel."}}
+
+
 def test_labels_and_each_clock_command_answer_and_announce_in_german(german):
     box = german
     incident = german_room(box)

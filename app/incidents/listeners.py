@@ -39,16 +39,18 @@ def declare(req: Request) -> None:
     core = req.core
     options = [(p.id, p.title[:75]) for p in core.playbooks.all()][:100]
     blocks = [
-        bk.plain_input("Title", block_id="title", action_id="value", initial=from_slack(req.args)[:150] or None,
-                       max_length=150),
-        bk.static_select_input("Playbook", block_id="playbook", action_id="value", options=options,
+        bk.plain_input(req.say("declare.title_field"), block_id="title", action_id="value",
+                       initial=from_slack(req.args)[:150] or None, max_length=150),
+        bk.static_select_input(req.say("declare.playbook"), block_id="playbook", action_id="value", options=options,
                                initial=core.playbooks.fallback.id),
-        bk.static_select_input("Severity", block_id="severity", action_id="value",
-                               options=[(s.value, s.value.title()) for s in ORDER], initial="high"),
-        bk.plain_input("What happened", block_id="description", action_id="value", multiline=True, optional=True,
-                       max_length=3000),
+        bk.static_select_input(req.say("declare.severity"), block_id="severity", action_id="value",
+                               options=[(s.value, req.say(f"severity_word.{s.value}").title()) for s in ORDER],
+                               initial="high"),
+        bk.plain_input(req.say("declare.what"), block_id="description", action_id="value", multiline=True,
+                       optional=True, max_length=3000),
     ]
-    view = bk.modal("Declare an incident", blocks, callback_id=CallbackId.DECLARE, submit="Open war room",
+    view = bk.modal(req.say("declare.title"), blocks, callback_id=CallbackId.DECLARE, submit=req.say("declare.submit"),
+                    close=req.say("lesson.cancel"),
                     private_metadata=json.dumps({"channel": req.channel_id, "language": req.language}))
     core.slack.views_open(trigger_id=req.trigger_id, view=view)
 

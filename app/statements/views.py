@@ -296,7 +296,8 @@ def copy_blocks(kind: str, variants: dict[str, str], language: str, number: int,
 
 
 def metadata(card: Card, channel_id: str) -> str:
-    return json.dumps({"statement": card.statement.id, "version": card.version.number, "channel": channel_id})
+    return json.dumps({"statement": card.statement.id, "version": card.version.number, "channel": channel_id,
+                       "language": card.statement.language})
 
 
 def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:
