@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from app.errors import use_renderer
 from app.timeutil import as_utc, format_duration, local_clock, local_datetime, zone
 
 LANGUAGES = ("en", "de")
@@ -888,6 +889,9 @@ def render(language: str | None, key: str, values: Mapping[str, Any], tz: str | 
     as written."""
     language = language_of(language)
     return say(language, key, **{name: localize(language, value, tz) for name, value in values.items()})
+
+
+use_renderer(render)
 
 
 def localize(language: str | None, value: Any, tz: str | None = None) -> str:
