@@ -350,6 +350,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "error.invite_failed": "could not invite {who}: {error}",
         "error.not_user_id": "`{value}` is not a Slack user id (like U012ABCDEF)",
         "error.declare_title": "Give the incident a title.",
+        "error.severity": "unknown severity '{value}': use one of low, medium, high, critical",
         "error.override_reason": "Say why it may be published despite the errors.",
         "error.edit_stale": "This version can no longer be edited: a newer version exists or the statement is "
                             "approved. Close this dialog and reload.",
@@ -740,6 +741,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "error.invite_failed": "{who} konnte nicht eingeladen werden: {error}",
         "error.not_user_id": "`{value}` ist keine Slack-Nutzer-ID (wie U012ABCDEF)",
         "error.declare_title": "Geben Sie dem Vorfall einen Titel.",
+        "error.severity": "Unbekannter Schweregrad `{value}`: Möglich sind low (niedrig), medium (mittel), high "
+                          "(hoch) und critical (kritisch)",
         "error.override_reason": "Begründen Sie, warum der Text trotz der Fehler veröffentlicht werden darf.",
         "error.edit_stale": "Diese Version lässt sich nicht mehr bearbeiten: Es gibt eine neuere, oder die "
                             "Stellungnahme ist freigegeben. Schließen Sie den Dialog und laden Sie neu.",

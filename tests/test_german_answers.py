@@ -73,6 +73,10 @@ def test_refusals_input_errors_and_the_failure_answer_are_german_in_a_german_roo
     usage = answer(box, "U0LEAD", room, "assign")
     assert usage == ":warning: So geht es: `/warroom assign <Rolle> @Person`, z. B. `/warroom assign legal @dana`"
 
+    level = answer(box, "U0LEAD", room, "severity extrem")
+    assert level == (":warning: Unbekannter Schweregrad `extrem`: Möglich sind low (niedrig), medium (mittel), "
+                     "high (hoch) und critical (kritisch)")
+
     role = answer(box, "U0LEAD", room, "assign boss <@U0SOCIAL>")
     assert role.startswith(":warning: Unbekannte Rolle `boss`: Möglich sind lead, comms, ")
 
@@ -93,7 +97,7 @@ def test_refusals_input_errors_and_the_failure_answer_are_german_in_a_german_roo
                         r"Referenz `[0-9a-f]{10}`: Bitte geben Sie sie an die Person weiter, die den Bot betreibt\.",
                         failed), failed
 
-    for text in (refusal, usage, no_reason, unknown, late, failed):
+    for text in (refusal, usage, level, no_reason, unknown, late, failed):
         assert english_left(text) == [] and times_without_uhr(text) == [], text
 
 

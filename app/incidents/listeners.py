@@ -23,7 +23,7 @@ from app.errors import UserError
 from app.i18n import Phrase, say
 from app.incidents import clock_flows, clocks, flows, service, setup, timeline
 from app.incidents.kinds import TimelineKind
-from app.severity import ORDER, Severity
+from app.severity import ORDER, Severity, SeverityError
 from app.slack import blocks as bk
 from app.slack.client import permalink
 from app.slack.commands import USER_MENTION, user_ids
@@ -92,8 +92,16 @@ def declared(req: Request) -> None:
               else req.say("answer.declared_no_room", id=incident_id))
 
 
+def parse_severity(text: str) -> Severity:
+    """A severity as typed (``critical``), or the error listing the levels, in the language of the request."""
+    try:
+        return Severity.parse(text)
+    except SeverityError:
+        raise UserError(key="error.severity", value=escape(str(text).strip()[:40])) from None
+
+
 def severity(req: Request) -> None:
-    level = Severity.parse(req.args)
+    level = parse_severity(req.args)
     if not flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id):
         req.reply(req.say("answer.same_severity", severity=Phrase.of(f"severity_word.{level.value}")))
 

@@ -17,10 +17,10 @@ from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import service as incidents
+from app.incidents.listeners import parse_severity
 from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
 from app.monitoring.trend import with_trend
-from app.severity import Severity
 from app.slack.pipeline import Request
 from app.status import brief, views
 from app.status.service import gather
@@ -61,7 +61,7 @@ def parse_args(args: str) -> tuple[str, str | None, int]:
         return "all", None, int(words[1])
     if words[0].lstrip("#").isdigit():
         return "id", None, int(words[0].lstrip("#"))
-    severity = Severity.parse(words[0]).value
+    severity = parse_severity(words[0]).value
     page = int(words[2]) if len(words) > 2 and words[1] == "page" and words[2].isdigit() else 1
     return "all", severity, page
 
