@@ -7,8 +7,12 @@ missing in German falls back to its English phrase, so a gap never breaks a mess
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
+from app.errors import use_renderer
 from app.timeutil import as_utc, format_duration, local_clock, local_datetime, zone
 
 LANGUAGES = ("en", "de")
@@ -307,6 +311,113 @@ PHRASES: dict[str, dict[str, str]] = {
         "trend.none_scored": "none scored",
         "trend.reach": "Reach (followers) {spark} {latest} now, peak {peak}",
         "trend.top_posts": "Top posts of the last hour, as received:",
+        # refusals, a person's own mistakes and the failure answer (app/errors.py, rendered by app/slack/pipeline.py)
+        "list.or": "{items} or {last}",
+        "error.failed": ":x: That failed, and nothing you entered was lost. Reference `{reference}`: give it to "
+                        "whoever runs the bot.",
+        "error.no_incident": "There is no incident #{id}.",
+        "error.no_incident_visible": "There is no incident #{id} you can see.",
+        "error.needs_room": "That works inside an incident channel: run it in the incident's room, or use "
+                            "`/warroom status` to list the open incidents you may see.",
+        "refusal.kept_out": "You are kept out of incident #{id}: it concerns you.",
+        "refusal.closed": "Incident #{id} is closed: it accepts nothing but `/warroom reopen`, `status`, `report` "
+                          "and `lesson`.",
+        "refusal.only": "Only {who} may {what}.",
+        "who.role": "the {title} ({holder})",
+        "who.role_vacant": "the {title}",
+        "who.role_holder": "anyone holding a role",
+        "who.member": "members of the room",
+        "who.executive": "the executives",
+        "who.crisis_team": "the crisis team in the roster",
+        "who.anyone": "anyone",
+        "error.raise_button": "That button does not name an incident and a severity.",
+        "error.raise_elsewhere": "Raise the severity from the incident's own room.",
+        "error.task_button": "That button does not name a task.",
+        "error.status_button": "That button does not name an incident.",
+        "error.statement_reference": "That button does not name a statement and a version ({value}).",
+        "error.assign_usage": "Usage: `/warroom assign <role> @user`, e.g. `/warroom assign legal @dana`",
+        "error.close_usage": "Closing needs a summary: `/warroom close <what happened and how it ended>`",
+        "error.recuse_usage": "Usage: `/warroom recuse @user [reason]`, e.g. `/warroom recuse @claire allegations "
+                              "concern her`",
+        "error.retry_usage": "Usage: `/warroom retry-setup <incident id>`",
+        "error.report_usage": "Usage: `/warroom report` in an incident's room, or `/warroom report <incident id>`.",
+        "error.report_where": "Run `/warroom report` in an incident's room, or name one: `/warroom report "
+                              "<incident id>`.",
+        "error.share_where": "`/warroom status share` posts the status in an incident's room: run it there.",
+        "error.message_empty": "That message has no text to log.",
+        "error.lesson_empty": "Write the lesson: `/warroom lesson <what to change next time>`, e.g. `/warroom lesson "
+                              "legal needs a backup approver on weekends`.",
+        "error.lesson_long": "A lesson holds at most {max} characters (this one has {count}): split it into several.",
+        "error.lesson_field_empty": "Write the lesson, or cancel.",
+        "error.lesson_field_long": "At most {max} characters.",
+        "error.pack_no_args": "`/warroom {command}` takes no arguments: the pack's items come from the playbook.",
+        "error.statement_where": "Draft holding statements from the incident's own room.",
+        "error.unknown_role": "unknown role `{role}`: use one of {roles}",
+        "error.role_kept_out": "{who} is kept out of this incident: it concerns them.",
+        "error.role_roster_only": "The {title} signs statements, so the role goes only to people the roster lists "
+                                  "for it: {listed}.",
+        "error.nobody_yet": "nobody yet",
+        "error.invite_failed": "could not invite {who}: {error}",
+        "error.not_user_id": "`{value}` is not a Slack user id (like U012ABCDEF)",
+        "error.declare_title": "Give the incident a title.",
+        "error.severity": "unknown severity '{value}': use one of low, medium, high, critical",
+        "error.override_reason": "Say why it may be published despite the errors.",
+        "error.edit_stale": "This version can no longer be edited: a newer version exists or the statement is "
+                            "approved. Close this dialog and reload.",
+        "error.changes_comment": "Say what should change.",
+        # the declare dialog
+        "declare.title": "Declare an incident",
+        "declare.submit": "Open war room",
+        "declare.title_field": "Title",
+        "declare.playbook": "Playbook",
+        "declare.severity": "Severity",
+        "declare.what": "What happened",
+        # answers to the person who ran a command
+        "answer.declared": "Incident #{id} is open: {room}",
+        "answer.declared_no_room": "Incident #{id} is open.",
+        "answer.same_severity": "The severity is already {severity}.",
+        "answer.holds_role": "{who} already holds that role.",
+        "answer.recused": "{who} is kept out of incident #{id}: no role, no sign-off, no status, and removed from the "
+                          "room.",
+        "answer.recused_already": "{who} was already kept out of this incident.",
+        "answer.private_fact": ":lock: Private fact recorded. It will never appear in a drafted statement.",
+        "answer.report_dm": "The report of incident #{id} is in your direct messages with me.",
+        "answer.mentioned": "Hi {who}: use `/warroom help` to see what I can do.",
+        # labels and legal clocks: commands, their mistakes, the room's notices and the reminders
+        "label.usage": "Usage: `/warroom label <key>=<value> [at <time>]`, e.g. `/warroom label personal_data=yes "
+                       "at 08:40`",
+        "label.unexpected": "Unexpected `{rest}`: write `/warroom label <key>=<value> [at <time>]`.",
+        "label.no_clock": "Label `{label}` set; it starts no clock.",
+        "label.bad_key": "bad label name '{name}': use lowercase letters, digits and _, starting with a letter "
+                         "(e.g. personal_data)",
+        "label.no_value": "label {name} needs a value, e.g. {name}=yes",
+        "label.too_long": "the value of label {name} is {count} characters long; at most {max}",
+        "label.notice": ":label: {who} set `{label}`.",
+        "label.started": ":stopwatch: Started: {clocks}.",
+        "clock.usage": "Usage: `/warroom clock start <key> [at <time>] <reason>`, `/warroom clock correct <key> at "
+                       "<time> <reason>` or `/warroom clock stop <key> <reason>`",
+        "clock.why": "Say why, so the record shows it. {usage}",
+        "clock.correct_needs_time": "Correcting a clock needs the right awareness time (`at <time>`). {usage}",
+        "clock.unknown": "this incident's playbook has no clock '{name}'; its clocks: {known}",
+        "clock.none": "none",
+        "clock.running": "clock {name} is already running since {since}; correct its awareness time instead",
+        "clock.not_started": "no clock '{name}' has started in this incident; running clocks: {running}",
+        "clock.was_stopped": "clock {name} was stopped at {at} ({reason}); start it again to restart it",
+        "clock.closed": "incident #{id} is closed: its clocks and labels no longer change",
+        "clock.reason_start": "starting a clock needs a reason, for the record",
+        "clock.reason_correct": "correcting a clock needs a reason, for the record",
+        "clock.reason_stop": "stopping a clock needs a reason, for the record",
+        "clock.reason_long": "the reason is {count} characters long; at most {max}",
+        "clock.future": "the awareness time {at} is in the future; it is now {now}",
+        "clock.unreadable": "cannot read the time '{value}': write 08:40, 2026-11-23 08:40 or 2h ago",
+        "clock.unreadable_ago": "cannot read '{value}': write a duration and ago, e.g. 90m ago or 2h ago",
+        "clock.no_such_time": "cannot read '{value}': there is no such time of day",
+        "clock.item": "*{title}* due {at}",
+        "clock.started": ":stopwatch: {who} started *{title}*, due {at}: {reason}",
+        "clock.corrected": ":stopwatch: {who} corrected *{title}*: now due {at}. {reason}",
+        "clock.stopped": ":white_check_mark: {who} stopped *{title}*: {reason}",
+        "clock.remind": ":alarm_clock: {who}*{title}* is due at {at}: {left} left.",
+        "clock.due_now": ":rotating_light: {who}*{title}* is due *now* ({at}).",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -596,6 +707,123 @@ PHRASES: dict[str, dict[str, str]] = {
         "trend.none_scored": "keine bewertet",
         "trend.reach": "Reichweite (Follower) {spark} {latest} jetzt, Spitze {peak}",
         "trend.top_posts": "Meistbeachtete Beiträge der letzten Stunde, wie empfangen:",
+        # refusals, a person's own mistakes and the failure answer (app/errors.py, rendered by app/slack/pipeline.py)
+        "list.or": "{items} oder {last}",
+        "error.failed": ":x: Das ist fehlgeschlagen; nichts von dem, was Sie eingegeben haben, ist verloren. Referenz "
+                        "`{reference}`: Bitte geben Sie sie an die Person weiter, die den Bot betreibt.",
+        "error.no_incident": "Es gibt keinen Vorfall #{id}.",
+        "error.no_incident_visible": "Es gibt keinen Vorfall #{id}, den Sie sehen dürfen.",
+        "error.needs_room": "Das geht nur im Kanal eines Vorfalls: Führen Sie den Befehl im Raum des Vorfalls aus, "
+                            "oder lassen Sie sich mit `/warroom status` die offenen Vorfälle zeigen, die Sie sehen "
+                            "dürfen.",
+        "refusal.kept_out": "Sie sind von Vorfall #{id} ausgeschlossen, weil er Sie betrifft.",
+        "refusal.closed": "Vorfall #{id} ist abgeschlossen: Er nimmt nur noch `/warroom reopen`, `status`, `report` "
+                          "und `lesson` an.",
+        "refusal.only": "Das dürfen Sie nicht. Berechtigt, {what}: {who}.",
+        "who.role": "{title} ({holder})",
+        "who.role_vacant": "{title}",
+        "who.role_holder": "alle mit einer Rolle in diesem Vorfall",
+        "who.member": "die Mitglieder des Raums",
+        "who.executive": "die Führungskräfte laut Roster",
+        "who.crisis_team": "das Krisenteam laut Roster",
+        "who.anyone": "alle",
+        "error.raise_button": "Diese Schaltfläche nennt keinen Vorfall mit Schweregrad.",
+        "error.raise_elsewhere": "Erhöhen Sie den Schweregrad im Raum des Vorfalls.",
+        "error.task_button": "Diese Schaltfläche nennt keine Aufgabe.",
+        "error.status_button": "Diese Schaltfläche nennt keinen Vorfall.",
+        "error.statement_reference": "Diese Schaltfläche nennt keine Stellungnahme mit Version ({value}).",
+        "error.assign_usage": "So geht es: `/warroom assign <Rolle> @Person`, z. B. `/warroom assign legal @dana`",
+        "error.close_usage": "Zum Abschließen braucht es eine Zusammenfassung: `/warroom close <was geschah und wie "
+                             "es endete>`",
+        "error.recuse_usage": "So geht es: `/warroom recuse @Person [Grund]`, z. B. `/warroom recuse @claire die "
+                              "Vorwürfe betreffen sie`",
+        "error.retry_usage": "So geht es: `/warroom retry-setup <Vorfallsnummer>`",
+        "error.report_usage": "So geht es: `/warroom report` im Raum eines Vorfalls oder `/warroom report "
+                              "<Vorfallsnummer>`.",
+        "error.report_where": "Führen Sie `/warroom report` im Raum eines Vorfalls aus, oder nennen Sie einen: "
+                              "`/warroom report <Vorfallsnummer>`.",
+        "error.share_where": "`/warroom status share` postet die Lage in den Raum eines Vorfalls: Führen Sie es "
+                             "dort aus.",
+        "error.message_empty": "Diese Nachricht enthält keinen Text, der sich festhalten ließe.",
+        "error.lesson_empty": "Schreiben Sie die Erkenntnis dazu: `/warroom lesson <was nächstes Mal anders laufen "
+                              "soll>`, z. B. `/warroom lesson Die Rechtsabteilung braucht am Wochenende eine "
+                              "Vertretung für Freigaben`.",
+        "error.lesson_long": "Eine Erkenntnis hat höchstens {max} Zeichen (diese hat {count}): Teilen Sie sie auf.",
+        "error.lesson_field_empty": "Schreiben Sie die Erkenntnis, oder brechen Sie ab.",
+        "error.lesson_field_long": "Höchstens {max} Zeichen.",
+        "error.pack_no_args": "`/warroom {command}` nimmt keine Angaben an: Die Einträge kommen aus dem Playbook.",
+        "error.statement_where": "Entwerfen Sie Stellungnahmen im Raum des Vorfalls.",
+        "error.unknown_role": "Unbekannte Rolle `{role}`: Möglich sind {roles}",
+        "error.role_kept_out": "{who} ist von diesem Vorfall ausgeschlossen, weil er die Person betrifft.",
+        "error.role_roster_only": "Die Rolle {title} zeichnet Stellungnahmen ab; sie geht daher nur an Personen, "
+                                  "die das Roster dafür nennt: {listed}.",
+        "error.nobody_yet": "bisher niemand",
+        "error.invite_failed": "{who} konnte nicht eingeladen werden: {error}",
+        "error.not_user_id": "`{value}` ist keine Slack-Nutzer-ID (wie U012ABCDEF)",
+        "error.declare_title": "Geben Sie dem Vorfall einen Titel.",
+        "error.severity": "Unbekannter Schweregrad `{value}`: Möglich sind low (niedrig), medium (mittel), high "
+                          "(hoch) und critical (kritisch)",
+        "error.override_reason": "Begründen Sie, warum der Text trotz der Fehler veröffentlicht werden darf.",
+        "error.edit_stale": "Diese Version lässt sich nicht mehr bearbeiten: Es gibt eine neuere, oder die "
+                            "Stellungnahme ist freigegeben. Schließen Sie den Dialog und laden Sie neu.",
+        "error.changes_comment": "Schreiben Sie, was sich ändern soll.",
+        # the declare dialog
+        "declare.title": "Vorfall eröffnen",
+        "declare.submit": "Krisenraum öffnen",
+        "declare.title_field": "Titel",
+        "declare.playbook": "Playbook",
+        "declare.severity": "Schweregrad",
+        "declare.what": "Was ist passiert",
+        # answers to the person who ran a command
+        "answer.declared": "Vorfall #{id} ist eröffnet: {room}",
+        "answer.declared_no_room": "Vorfall #{id} ist eröffnet.",
+        "answer.same_severity": "Der Schweregrad ist bereits {severity}.",
+        "answer.holds_role": "{who} hat diese Rolle bereits inne.",
+        "answer.recused": "{who} ist von Vorfall #{id} ausgeschlossen: keine Rolle, keine Freigabe, keine Lage, und "
+                          "aus dem Raum entfernt.",
+        "answer.recused_already": "{who} war bereits von diesem Vorfall ausgeschlossen.",
+        "answer.private_fact": ":lock: Vertrauliche Tatsache festgehalten. Sie erscheint nie in einem Entwurf.",
+        "answer.report_dm": "Den Nachbericht zu Vorfall #{id} finden Sie in Ihren Direktnachrichten mit mir.",
+        "answer.mentioned": "Hallo {who}, mit `/warroom help` sehen Sie, was ich kann.",
+        # labels and legal clocks: commands, their mistakes, the room's notices and the reminders
+        "label.usage": "So geht es: `/warroom label <Name>=<Wert> [at <Zeit>]`, z. B. `/warroom label "
+                       "personal_data=yes at 08:40`",
+        "label.unexpected": "Unerwartet: `{rest}`. Schreiben Sie `/warroom label <Name>=<Wert> [at <Zeit>]`.",
+        "label.no_clock": "Label `{label}` gesetzt; es startet keine Frist.",
+        "label.bad_key": "Ungültiger Label-Name `{name}`: Kleinbuchstaben, Ziffern und _ verwenden, beginnend mit "
+                         "einem Buchstaben (z. B. personal_data)",
+        "label.no_value": "Das Label {name} braucht einen Wert, z. B. {name}=yes",
+        "label.too_long": "Der Wert des Labels {name} ist {count} Zeichen lang; höchstens {max} sind möglich",
+        "label.notice": ":label: {who} hat `{label}` gesetzt.",
+        "label.started": ":stopwatch: Gestartet: {clocks}.",
+        "clock.usage": "So geht es: `/warroom clock start <Frist> [at <Zeit>] <Grund>`, `/warroom clock correct "
+                       "<Frist> at <Zeit> <Grund>` oder `/warroom clock stop <Frist> <Grund>`",
+        "clock.why": "Nennen Sie den Grund, damit das Protokoll ihn festhält. {usage}",
+        "clock.correct_needs_time": "Zum Korrigieren einer Frist braucht es den richtigen Zeitpunkt der Kenntnisnahme "
+                                    "(`at <Zeit>`). {usage}",
+        "clock.unknown": "Das Playbook dieses Vorfalls kennt keine Frist `{name}`; seine Fristen: {known}",
+        "clock.none": "keine",
+        "clock.running": "Die Frist `{name}` läuft bereits seit {since}; korrigieren Sie stattdessen den Zeitpunkt "
+                         "der Kenntnisnahme",
+        "clock.not_started": "In diesem Vorfall wurde keine Frist `{name}` gestartet; laufende Fristen: {running}",
+        "clock.was_stopped": "Die Frist `{name}` wurde am {at} gestoppt ({reason}); starten Sie sie erneut, um sie "
+                             "wieder laufen zu lassen",
+        "clock.closed": "Vorfall #{id} ist abgeschlossen: Seine Fristen und Labels ändern sich nicht mehr",
+        "clock.reason_start": "Zum Starten einer Frist braucht es einen Grund für das Protokoll",
+        "clock.reason_correct": "Zum Korrigieren einer Frist braucht es einen Grund für das Protokoll",
+        "clock.reason_stop": "Zum Stoppen einer Frist braucht es einen Grund für das Protokoll",
+        "clock.reason_long": "Der Grund ist {count} Zeichen lang; höchstens {max} sind möglich",
+        "clock.future": "Der Zeitpunkt der Kenntnisnahme ({at}) liegt in der Zukunft; jetzt ist es {now}",
+        "clock.unreadable": "Die Zeit `{value}` ist nicht lesbar: Schreiben Sie 08:40, 2026-11-23 08:40 oder 2h ago",
+        "clock.unreadable_ago": "`{value}` ist nicht lesbar: Schreiben Sie eine Dauer mit ago, z. B. 90m ago oder "
+                                "2h ago",
+        "clock.no_such_time": "`{value}` ist nicht lesbar: Diese Uhrzeit gibt es nicht",
+        "clock.item": "*{title}*, fällig am {at}",
+        "clock.started": ":stopwatch: {who} hat *{title}* gestartet, fällig am {at}: {reason}",
+        "clock.corrected": ":stopwatch: {who} hat *{title}* korrigiert, jetzt fällig am {at}. {reason}",
+        "clock.stopped": ":white_check_mark: {who} hat *{title}* gestoppt: {reason}",
+        "clock.remind": ":alarm_clock: {who}*{title}*: fällig am {at}, es bleiben {left}",
+        "clock.due_now": ":rotating_light: {who}*{title}* ist *jetzt* fällig ({at}).",
     },
 }
 
@@ -634,6 +862,82 @@ def say(language: str | None, key: str, **values) -> str:
     phrases = PHRASES[language_of(language)]
     template = phrases.get(key, PHRASES["en"][key])
     return template.format(**values) if values else template
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A phrase as a value of another one, rendered in the same language (e.g. "the crisis lead" in a refusal)."""
+
+    key: str
+    values: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, key: str, **values: Any) -> Phrase:
+        return cls(key, values)
+
+
+@dataclass(frozen=True)
+class Texts:
+    """A text the data carries in both languages (a clock's title and ``title_de``); German falls back to English."""
+
+    en: str
+    de: str | None = None
+
+
+@dataclass(frozen=True)
+class Either:
+    """Alternatives read as one list: ``a, b or c`` / ``a, b oder c``."""
+
+    items: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Joined:
+    """Items read one after the other: ``a; b; c``."""
+
+    items: tuple[Any, ...]
+    separator: str = "; "
+
+
+@dataclass(frozen=True)
+class Number:
+    """A count as the language writes it (``4,200`` / ``4.200``)."""
+
+    value: float
+
+
+def render(language: str | None, key: str, values: Mapping[str, Any], tz: str | None = None) -> str:
+    """The phrase ``key`` in ``language``, its values rendered the same way: phrases, texts in both languages,
+    lists of alternatives or of items, numbers, times (``09:22 Uhr`` in zone ``tz``) and durations; anything else
+    as written."""
+    language = language_of(language)
+    return say(language, key, **{name: localize(language, value, tz) for name, value in values.items()})
+
+
+use_renderer(render)
+
+
+def localize(language: str | None, value: Any, tz: str | None = None) -> str:
+    """One value of a phrase as ``language`` writes it (see :func:`render`)."""
+    language = language_of(language)
+    if isinstance(value, Phrase):
+        return render(language, value.key, value.values, tz)
+    if isinstance(value, Texts):
+        return value.de if language == "de" and value.de else value.en
+    if isinstance(value, Either):
+        items = [localize(language, item, tz) for item in value.items]
+        if len(items) < 2:
+            return "".join(items)
+        return say(language, "list.or", items=", ".join(items[:-1]), last=items[-1])
+    if isinstance(value, Joined):
+        return value.separator.join(localize(language, item, tz) for item in value.items)
+    if isinstance(value, Number):
+        return number(value.value, language)
+    if isinstance(value, datetime):
+        return date_time(value, tz, language)
+    if isinstance(value, timedelta):
+        return duration(value, language)
+    return str(value)
 
 
 def clock(value: datetime, tz_name: str | None, language: str | None = "en") -> str:

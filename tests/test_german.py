@@ -348,7 +348,7 @@ def test_a_german_room_speaks_german_on_the_card_its_buttons_the_notices_and_hel
         assert english_left(message.text) == [] and times_without_uhr(message.text) == [], message.text
     assert re.search(r"fällig \d{2}:\d{2} Uhr$", task.text)
 
-    # `/warroom help` in the German room is German; outside any room it stays English.
+    # `/warroom help` in the German room is German; outside any room too, in a German workspace.
     box.driver.command("U0COMMS", room, "help")
     answer = box.fake.wait_for(lambda: next((r for r in box.fake.responses(user="U0COMMS")
                                              if "Befehle im Krisenraum" in (r.text or "")), None), timeout=10)
@@ -356,9 +356,9 @@ def test_a_german_room_speaks_german_on_the_card_its_buttons_the_notices_and_hel
     assert "`/warroom statement [channel...]`: eine erste Stellungnahme entwerfen" in answer.text
     general = box.fake.add_channel("general", members=["U0COMMS"])
     box.driver.command("U0COMMS", general.id, "help")
-    english = box.fake.wait_for(lambda: next((r for r in box.fake.responses(user="U0COMMS", channel=general.id)
-                                              if "War room commands" in (r.text or "")), None), timeout=10)
-    assert "`/warroom help`: this list" in english.text
+    outside = box.fake.wait_for(lambda: next((r for r in box.fake.responses(user="U0COMMS", channel=general.id)
+                                              if "Befehle im Krisenraum" in (r.text or "")), None), timeout=10)
+    assert "`/warroom help`: diese Liste" in outside.text and "this list" not in outside.text
 
     # The statement card: German framing, status words and buttons.
     box.driver.command("U0COMMS", room, "statement x")

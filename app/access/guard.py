@@ -17,6 +17,7 @@ from app.access.caller import Caller, identify, in_room, incident_caller, worksp
 from app.access.policy import Policy, default_policy
 from app.db import transaction
 from app.errors import Refused
+from app.i18n import Either, Phrase, Texts, localize
 from app.incidents import exclusions, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentExclusion, IncidentStatus
@@ -37,49 +38,61 @@ def policy_for(core: Core, incident: Incident | None = None) -> Policy:
                                        getattr(playbook, "permissions", None))
 
 
-def _people(kind: str, caller: Caller) -> str:
-    holders = caller.holders
+def _role(role: str, holders: dict[str, str]) -> Phrase:
+    title = Texts(role_title(role).lower(), role_title(role, "de"))
+    if role in holders:
+        return Phrase.of("who.role", title=title, holder=mention(holders[role]))
+    return Phrase.of("who.role_vacant", title=title)
+
+
+def _people(kind: str, caller: Caller) -> Phrase:
     if kind == Kind.LEAD:
-        return f"the crisis lead ({mention(holders['lead'])})" if "lead" in holders else "the crisis lead"
+        return _role("lead", caller.holders)
     if kind == Kind.DEPUTY:
-        return f"the scribe ({mention(holders['scribe'])})" if "scribe" in holders else "the scribe"
+        return _role("scribe", caller.holders)
     if kind.startswith("role:"):
-        role = kind.removeprefix("role:")
-        title = role_title(role).lower()
-        return f"the {title} ({mention(holders[role])})" if role in holders else f"the {title}"
-    return {Kind.ROLE_HOLDER: "anyone holding a role", Kind.MEMBER: "members of the room",
-            Kind.EXECUTIVE: "the executives", Kind.CRISIS_TEAM: "the crisis team in the roster",
-            Kind.ANYONE: "anyone"}[Kind(kind)]
+        return _role(kind.removeprefix("role:"), caller.holders)
+    return Phrase.of(f"who.{Kind(kind).value}")
 
 
-def who_may(policy: Policy, action: Action, caller: Caller) -> str:
-    names = [_people(kind, caller) for kind in policy.rule(action).who]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+def _who(policy: Policy, action: Action, caller: Caller) -> Either:
+    return Either(tuple(_people(kind, caller) for kind in policy.rule(action).who))
+
+
+def who_may(policy: Policy, action: Action, caller: Caller, language: str = "en") -> str:
+    """Who may do ``action``, as one list of people in ``language``."""
+    return localize(language, _who(policy, action, caller))
+
+
+def refused(policy: Policy, action: Action, caller: Caller, incident: Incident | None) -> Refused | None:
+    """Why ``caller`` may not do ``action``, as the error to raise (None when they may)."""
+    if incident is not None and caller.excluded:
+        return Refused(key="refusal.kept_out", id=incident.id)
+    if incident is not None and incident.status == IncidentStatus.CLOSED and not policy.open_when_closed(action):
+        return Refused(key="refusal.closed", id=incident.id)
+    if policy.allows(action, caller.kinds):
+        return None
+    rule = policy.rule(action)
+    return Refused(key="refusal.only", who=_who(policy, action, caller), what=Texts(rule.summary, rule.summary_de))
 
 
 def refusal(policy: Policy, action: Action, caller: Caller, incident: Incident | None) -> str | None:
-    """Why ``caller`` may not do ``action`` (None when they may)."""
-    if incident is not None and caller.excluded:
-        return f"You are kept out of incident #{incident.id}: it concerns you."
-    if incident is not None and incident.status == IncidentStatus.CLOSED and not policy.open_when_closed(action):
-        return (f"Incident #{incident.id} is closed: it accepts nothing but `/warroom reopen`, `status`, "
-                "`report` and `lesson`.")
-    if policy.allows(action, caller.kinds):
-        return None
-    return f"Only {who_may(policy, action, caller)} may {policy.rule(action).summary}."
+    """Why ``caller`` may not do ``action``, in English (None when they may)."""
+    error = refused(policy, action, caller, incident)
+    return None if error is None else str(error)
 
 
 def check(core: Core, session: Session, incident: Incident | None, caller: Caller, action: Action) -> None:
     """Raise Refused (recorded on the incident's timeline) unless ``caller`` may do ``action``."""
-    reason = refusal(policy_for(core, incident), action, caller, incident)
-    if reason is None:
+    error = refused(policy_for(core, incident), action, caller, incident)
+    if error is None:
         return
     metrics.REFUSALS.labels(action=action.value).inc()
     if incident is not None and incident.id is not None:  # in a transaction of its own: the caller only read
         with transaction(core.engine) as writing:
             timeline.record(writing, incident.id, TimelineKind.REFUSED,
-                            reason, actor=caller.user_id, action=action.value)
-    raise Refused(reason)
+                            str(error), actor=caller.user_id, action=action.value)
+    raise error
 
 
 def declare_action(playbook: Playbook | None, severity: str) -> Action:
@@ -144,5 +157,5 @@ def visible_open(core: Core, session: Session, user_id: str, severity: str | Non
     return sorted((i for i in incidents if may(i)), key=lambda i: (-Severity(i.severity).rank, i.created_at, i.id))
 
 
-__all__ = ["check", "declare_action", "identify", "in_room", "may_see", "policy_for", "refusal", "restricted",
-           "visible_open", "who_may"]
+__all__ = ["check", "declare_action", "identify", "in_room", "may_see", "policy_for", "refusal", "refused",
+           "restricted", "visible_open", "who_may"]

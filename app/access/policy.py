@@ -44,6 +44,7 @@ class Rule(BaseModel):
 
     who: tuple[KindName, ...]
     summary: str
+    summary_de: str
     closed: bool = False
 
 

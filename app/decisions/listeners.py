@@ -32,7 +32,7 @@ def fact(req: Request) -> None:
         return
     recorded = flows.record_fact(req.core, req.incident_id, text, by=req.user_id, channel_id=channel_id)
     if recorded.private:
-        req.reply(":lock: Private fact recorded. It will never appear in a drafted statement.")
+        req.reply(req.say("answer.private_fact"))
 
 
 def log_from_message(req: Request) -> None:
@@ -41,6 +41,6 @@ def log_from_message(req: Request) -> None:
     message = req.body.get("message") or {}
     text = from_slack(message.get("text")).strip()
     if not text:
-        raise UserError("That message has no text to log.")
+        raise UserError(key="error.message_empty")
     flows.record_decision(req.core, req.incident_id, text, by=req.user_id, channel_id=req.incident.channel_id or "",
                           source="shortcut", message_ts=message.get("ts"))

@@ -6,22 +6,25 @@ stored clock once it is committed.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session
 
 from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
+from app.i18n import Joined, Phrase, Texts, render
 from app.incidents import briefing, clocks, service
 from app.incidents.clocks import Clock
 from app.slack.text import escape, mention
-from app.timeutil import local_datetime
 
 
-def _announce(core: Core, session: Session, incident_id: int, key: str, text: str) -> None:
+def _announce(core: Core, session: Session, incident_id: int, key: str, phrase: str, **values: Any) -> None:
+    """The room's notice, in the incident's language, from the outbox; the briefing follows."""
     incident = service.get(session, incident_id)
     if incident.channel_id:
+        text = render(incident.language, phrase, values, core.settings.warroom_timezone)
         effects.post(session, key, incident_id=incident_id, channel=incident.channel_id, text=text)
     briefing.enqueue_refresh(session, incident_id)
 
@@ -39,12 +42,17 @@ def _follow(core: Core, incident_id: int, keys: list[str]) -> list[Clock]:
     return found
 
 
-def _due(core: Core, clock: Clock) -> str:
-    return local_datetime(clock.due_at, core.settings.warroom_timezone)
+def _title(clock: Clock | clocks.IncidentClock) -> Texts:
+    return Texts(escape(clock.title), escape(clock.title_de) if clock.title_de else None)
 
 
-def _started(core: Core, found: list[Clock]) -> str:
-    return "; ".join(f"*{escape(c.title)}* due {_due(core, c)}" for c in found)
+def reminder_text(clock: Clock, holder: str | None, before: timedelta, *, language: str | None, tz: str) -> str:
+    """A clock's reminder for the room: ``before`` its due time (zero: it is due now), naming who holds its role."""
+    who = f"{mention(holder)} " if holder else ""
+    if before:
+        return render(language, "clock.remind", {"who": who, "title": _title(clock), "at": clock.due_at,
+                                                 "left": before}, tz)
+    return render(language, "clock.due_now", {"who": who, "title": _title(clock), "at": clock.due_at}, tz)
 
 
 def set_label(core: Core, incident_id: int, key: str, value: str, *, by: str,
@@ -54,13 +62,14 @@ def set_label(core: Core, incident_id: int, key: str, value: str, *, by: str,
         started = clocks.set_label(session, incident, core.playbooks.get(incident.playbook_id), key, value, by=by,
                                    aware_at=aware_at)
         keys = [row.key for row in started]
-        _announce(core, session, incident_id, f"label:{incident_id}:{key}:{value}:{len(keys)}:{by}",
-                  f":label: {mention(by)} set `{escape(key)}={escape(value)}`.")
+        _announce(core, session, incident_id, f"label:{incident_id}:{key}:{value}:{len(keys)}:{by}", "label.notice",
+                  who=mention(by), label=f"{escape(key)}={escape(value)}")
     found = _follow(core, incident_id, keys)
     if found:
+        items = [Phrase.of("clock.item", title=_title(c), at=c.due_at) for c in found]
         with transaction(core.engine) as session:
             _announce(core, session, incident_id, f"label:{incident_id}:{key}:clocks:{','.join(keys)}",
-                      f":stopwatch: Started: {_started(core, found)}.")
+                      "label.started", clocks=Joined(tuple(items)))
         core.deliver()
     return found
 
@@ -71,9 +80,8 @@ def start_clock(core: Core, incident_id: int, key: str, *, by: str, reason: str,
         incident = service.get(session, incident_id)
         row = clocks.start_clock(session, incident, core.playbooks.get(incident.playbook_id), key, by=by,
                                  reason=reason, aware_at=aware_at)
-        due = local_datetime(row.due_at, core.settings.warroom_timezone)
         _announce(core, session, incident_id, f"clock:{incident_id}:{key}:start:{row.started_at.isoformat()}",
-                  f":stopwatch: {mention(by)} started *{escape(row.title)}*, due {due}: {escape(reason)}")
+                  "clock.started", who=mention(by), title=_title(row), at=row.due_at, reason=escape(reason))
     return _follow(core, incident_id, [key])[0]
 
 
@@ -81,9 +89,8 @@ def correct_clock(core: Core, incident_id: int, key: str, aware_at: datetime, *,
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
         row = clocks.correct_clock(session, incident, key, aware_at, by=by, reason=reason)
-        due = local_datetime(row.due_at, core.settings.warroom_timezone)
         _announce(core, session, incident_id, f"clock:{incident_id}:{key}:correct:{row.due_at.isoformat()}",
-                  f":stopwatch: {mention(by)} corrected *{escape(row.title)}*: now due {due}. {escape(reason)}")
+                  "clock.corrected", who=mention(by), title=_title(row), at=row.due_at, reason=escape(reason))
     return _follow(core, incident_id, [key])[0]
 
 
@@ -91,8 +98,8 @@ def stop_clock(core: Core, incident_id: int, key: str, *, by: str, reason: str) 
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
         row = clocks.stop_clock(session, incident, key, by=by, reason=reason)
-        _announce(core, session, incident_id, f"clock:{incident_id}:{key}:stop",
-                  f":white_check_mark: {mention(by)} stopped *{escape(row.title)}*: {escape(reason)}")
+        _announce(core, session, incident_id, f"clock:{incident_id}:{key}:stop", "clock.stopped", who=mention(by),
+                  title=_title(row), reason=escape(reason))
     if core.scheduler is not None:
         core.scheduler.cancel(clocks.job_prefix(incident_id, key))
     core.deliver()

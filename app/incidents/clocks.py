@@ -23,6 +23,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from app.alerts.models import Alert
 from app.dbtypes import UTCDateTime
 from app.errors import UserError
+from app.i18n import Number, Phrase
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus
@@ -190,12 +191,11 @@ def add_alert_labels(
 def _check_label(key: str, value: str) -> tuple[str, str]:
     key, value = str(key or "").strip().lower(), str(value or "").strip()
     if not LABEL_KEY.match(key):
-        raise ClockError(f"bad label name {key!r}: use lowercase letters, digits and _, starting with a letter "
-                         "(e.g. personal_data)")
+        raise ClockError(key="label.bad_key", name=key[:60])
     if not value:
-        raise ClockError(f"label {key} needs a value, e.g. {key}=yes")
+        raise ClockError(key="label.no_value", name=key)
     if len(value) > MAX_LABEL_VALUE:
-        raise ClockError(f"the value of label {key} is {len(value)} characters long; at most {MAX_LABEL_VALUE}")
+        raise ClockError(key="label.too_long", name=key, count=Number(len(value)), max=Number(MAX_LABEL_VALUE))
     return key, value
 
 
@@ -236,13 +236,12 @@ def start_clock(
     assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
-    reason = _check_reason(reason, "starting")
+    reason = _check_reason(reason, "start")
     spec = _spec(playbook, key)
     at = _check_time(aware_at or now, now)
     row = _row(session, incident.id, spec.key)
     if row is not None and row.stopped_at is None:
-        raise ClockError(f"clock {spec.key} is already running since {row.started_at:%Y-%m-%d %H:%M} UTC; "
-                         "correct its awareness time instead")
+        raise ClockError(key="clock.running", name=spec.key, since=row.started_at)
     if row is not None:
         session.delete(row)
         session.flush()
@@ -274,7 +273,7 @@ def correct_clock(
     assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
-    reason = _check_reason(reason, "correcting")
+    reason = _check_reason(reason, "correct")
     aware_at = _check_time(aware_at, now)
     row = _running(session, incident.id, key)
     old_start, old_due = row.started_at, row.due_at
@@ -295,7 +294,7 @@ def stop_clock(
     assert incident.id is not None  # a stored incident
     now = now or utcnow()
     _require_open(incident)
-    reason = _check_reason(reason, "stopping")
+    reason = _check_reason(reason, "stop")
     row = _running(session, incident.id, key)
     row.stopped_at, row.stopped_by, row.stop_reason = now, by, reason
     session.add(row)
@@ -421,14 +420,14 @@ def parse_time(text: str, tz_name: str | None, now: datetime | None = None) -> d
     if value.lower().endswith(" ago"):
         try:
             return now - parse_duration(value[:-4])
-        except DurationError as exc:
-            raise ClockError(f"cannot read {value!r}: {exc}") from None
+        except DurationError:
+            raise ClockError(key="clock.unreadable_ago", value=value[:60]) from None
     local = zone(tz_name)
     match = _CLOCK_TIME.match(value)
     if match:
         day, hour, minute = match.groups()
         if int(hour) > 23 or int(minute) > 59:
-            raise ClockError(f"cannot read {value!r}: there is no such time of day")
+            raise ClockError(key="clock.no_such_time", value=value[:60])
         base = datetime.fromisoformat(day).date() if day else now.astimezone(local).date()
         at = datetime(base.year, base.month, base.day, int(hour), int(minute), tzinfo=local)
         if not day and at > now:  # "23:30" just after midnight means yesterday evening
@@ -437,7 +436,7 @@ def parse_time(text: str, tz_name: str | None, now: datetime | None = None) -> d
     try:
         at = datetime.fromisoformat(value)
     except ValueError:
-        raise ClockError(f"cannot read the time {value!r}: write 08:40, 2026-11-23 08:40 or 2h ago") from None
+        raise ClockError(key="clock.unreadable", value=value[:60]) from None
     return _check_time(at if at.tzinfo else at.replace(tzinfo=local), now)
 
 
@@ -457,11 +456,10 @@ def _running(session: Session, incident_id: int, key: str) -> IncidentClock:
     row = _row(session, incident_id, str(key or "").strip())
     if row is None:
         running = [r.key for r in _rows(session, incident_id) if r.stopped_at is None]
-        names = ", ".join(running) if running else "none"
-        raise ClockError(f"no clock {key!r} has started in this incident; running clocks: {names}")
+        raise ClockError(key="clock.not_started", name=str(key)[:60],
+                         running=", ".join(running) if running else Phrase.of("clock.none"))
     if row.stopped_at is not None:
-        raise ClockError(f"clock {row.key} was stopped at {_when(row.stopped_at)} ({row.stop_reason}); "
-                         "start it again to restart it")
+        raise ClockError(key="clock.was_stopped", name=row.key, at=row.stopped_at, reason=row.stop_reason or "")
     return row
 
 
@@ -476,28 +474,30 @@ def _spec(playbook: Playbook, key: str) -> Deadline:
     key = str(key or "").strip()
     try:
         return playbook.deadline(key)
-    except KeyError as exc:
-        raise ClockError(exc.args[0]) from None
+    except KeyError:
+        known = ", ".join(d.key for d in playbook.deadlines)
+        raise ClockError(key="clock.unknown", name=key[:60], known=known or Phrase.of("clock.none")) from None
 
 
 def _require_open(incident: Incident) -> None:
     if incident.status != IncidentStatus.OPEN:
-        raise ClockError(f"incident {incident.id} is closed: its clocks and labels no longer change")
+        raise ClockError(key="clock.closed", id=incident.id)
 
 
 def _check_reason(reason: str, doing: str) -> str:
+    """``doing`` is start, correct or stop: the error says which needs the reason."""
     reason = str(reason or "").strip()
     if not reason:
-        raise ClockError(f"{doing} a clock needs a reason, for the record")
+        raise ClockError(key=f"clock.reason_{doing}")
     if len(reason) > MAX_REASON:
-        raise ClockError(f"the reason is {len(reason)} characters long; at most {MAX_REASON}")
+        raise ClockError(key="clock.reason_long", count=Number(len(reason)), max=Number(MAX_REASON))
     return reason
 
 
 def _check_time(value: datetime, now: datetime) -> datetime:
     value = as_utc(value)
     if value > now:
-        raise ClockError(f"the awareness time {_when(value)} is in the future; it is now {_when(now)}")
+        raise ClockError(key="clock.future", at=value, now=now)
     return value
 
 

@@ -28,7 +28,7 @@ def exclude_person(session: Session, incident_id: int, user_id: str, *, by: str,
     service.get(session, incident_id)  # IncidentError (a ValueError) when there is no such incident
     user_id = (user_id or "").strip()
     if not re.match(_USER_ID, user_id):
-        raise UserError(f"`{user_id}` is not a Slack user id (like U012ABCDEF)")
+        raise UserError(key="error.not_user_id", value=user_id[:40])
     existing = session.exec(select(IncidentExclusion).where(IncidentExclusion.incident_id == incident_id,
                                                             IncidentExclusion.user_id == user_id)).first()
     if existing is not None:

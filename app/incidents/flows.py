@@ -15,6 +15,7 @@ from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
+from app.i18n import Phrase, Texts
 from app.i18n import say as words
 from app.incidents import briefing, exclusions, reminders, service, timeline
 from app.incidents.kinds import TimelineKind
@@ -90,15 +91,15 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
 def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) -> bool:
     role = role.lower()
     if role not in ROLES:
-        raise UserError(f"unknown role `{escape(role)}`: use one of {', '.join(ROLES)}")
+        raise UserError(key="error.unknown_role", role=escape(role[:40]), roles=", ".join(ROLES))
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
         if user_id in exclusions.excluded(session, incident_id):
-            raise UserError(f"{mention(user_id)} is kept out of this incident: it concerns them.")
+            raise UserError(key="error.role_kept_out", who=mention(user_id))
         if policy_for(core, incident).roster_only(role) and user_id not in roster_people(core, role):
-            listed = ", ".join(mention(u) for u in roster_people(core, role)) or "nobody yet"
-            raise UserError(f"The {role_title(role).lower()} signs statements, so the role goes only to people the "
-                            f"roster lists for it: {listed}.")
+            listed = ", ".join(mention(u) for u in roster_people(core, role)) or Phrase.of("error.nobody_yet")
+            raise UserError(key="error.role_roster_only", title=Texts(role_title(role).lower(), role_title(role, "de")),
+                            listed=listed)
         changed = roles.assign(session, incident_id, role, user_id, by=by)
         if changed:
             say(session, incident, f"assign:{incident_id}:{role}:{user_id}:{uuid.uuid4().hex}",
@@ -115,7 +116,7 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
             core.directory.forget_room(incident.channel_id, user_id)
     except SlackApiError as exc:
         if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
-            raise UserError(f"could not invite {mention(user_id)}: {exc.response.get('error')}") from exc
+            raise UserError(key="error.invite_failed", who=mention(user_id), error=exc.response.get("error")) from exc
     finally:
         core.deliver()
     return True

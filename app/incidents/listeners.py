@@ -19,15 +19,16 @@ from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
+from app.i18n import Phrase, say
 from app.incidents import clock_flows, clocks, flows, service, setup, timeline
 from app.incidents.kinds import TimelineKind
-from app.severity import ORDER, Severity
+from app.severity import ORDER, Severity, SeverityError
 from app.slack import blocks as bk
 from app.slack.client import permalink
 from app.slack.commands import USER_MENTION, user_ids
 from app.slack.ids import CallbackId
 from app.slack.pipeline import Request
-from app.slack.text import from_slack, mention
+from app.slack.text import escape, from_slack, mention
 
 DECLARE_FIELDS = ("title", "playbook", "severity", "description")
 
@@ -37,17 +38,19 @@ def declare(req: Request) -> None:
     core = req.core
     options = [(p.id, p.title[:75]) for p in core.playbooks.all()][:100]
     blocks = [
-        bk.plain_input("Title", block_id="title", action_id="value", initial=from_slack(req.args)[:150] or None,
-                       max_length=150),
-        bk.static_select_input("Playbook", block_id="playbook", action_id="value", options=options,
+        bk.plain_input(req.say("declare.title_field"), block_id="title", action_id="value",
+                       initial=from_slack(req.args)[:150] or None, max_length=150),
+        bk.static_select_input(req.say("declare.playbook"), block_id="playbook", action_id="value", options=options,
                                initial=core.playbooks.fallback.id),
-        bk.static_select_input("Severity", block_id="severity", action_id="value",
-                               options=[(s.value, s.value.title()) for s in ORDER], initial="high"),
-        bk.plain_input("What happened", block_id="description", action_id="value", multiline=True, optional=True,
-                       max_length=3000),
+        bk.static_select_input(req.say("declare.severity"), block_id="severity", action_id="value",
+                               options=[(s.value, req.say(f"severity_word.{s.value}").title()) for s in ORDER],
+                               initial="high"),
+        bk.plain_input(req.say("declare.what"), block_id="description", action_id="value", multiline=True,
+                       optional=True, max_length=3000),
     ]
-    view = bk.modal("Declare an incident", blocks, callback_id=CallbackId.DECLARE, submit="Open war room",
-                    private_metadata=json.dumps({"channel": req.channel_id}))
+    view = bk.modal(req.say("declare.title"), blocks, callback_id=CallbackId.DECLARE, submit=req.say("declare.submit"),
+                    close=req.say("lesson.cancel"),
+                    private_metadata=json.dumps({"channel": req.channel_id, "language": req.language}))
     core.slack.views_open(trigger_id=req.trigger_id, view=view)
 
 
@@ -65,9 +68,10 @@ def declare_values(view: dict[str, Any]) -> dict[str, str]:
 def declare_errors(view: dict[str, Any]) -> dict[str, str]:
     """Field errors of the declare modal (empty when it may be accepted)."""
     values = declare_values(view)
+    language = json.loads(view.get("private_metadata") or "{}").get("language")
     errors = {}
     if not values["title"]:
-        errors["title"] = "Give the incident a title."
+        errors["title"] = say(language, "error.declare_title")
     return errors
 
 
@@ -83,13 +87,22 @@ def declared(req: Request) -> None:
                                 by=req.user_id)
     with Session(req.core.engine) as session:
         channel = service.get(session, incident_id).channel_id
-    req.reply(f"Incident #{incident_id} is open: <#{channel}>" if channel else f"Incident #{incident_id} is open.")
+    req.reply(req.say("answer.declared", id=incident_id, room=f"<#{channel}>") if channel
+              else req.say("answer.declared_no_room", id=incident_id))
+
+
+def parse_severity(text: str) -> Severity:
+    """A severity as typed (``critical``), or the error listing the levels, in the language of the request."""
+    try:
+        return Severity.parse(text)
+    except SeverityError:
+        raise UserError(key="error.severity", value=escape(str(text).strip()[:40])) from None
 
 
 def severity(req: Request) -> None:
-    level = Severity.parse(req.args)
+    level = parse_severity(req.args)
     if not flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id):
-        req.reply(f"The severity is already {level.value}.")
+        req.reply(req.say("answer.same_severity", severity=Phrase.of(f"severity_word.{level.value}")))
 
 
 def raise_severity(req: Request) -> None:
@@ -97,12 +110,12 @@ def raise_severity(req: Request) -> None:
     try:
         incident_id, level = parse_raise_value((req.body.get("actions") or [{}])[0].get("value", ""))
     except ValueError:
-        raise UserError("That button does not name an incident and a severity.") from None
+        raise UserError(key="error.raise_button") from None
     if incident_id != req.incident_id:
-        raise UserError("Raise the severity from the incident's own room.")
+        raise UserError(key="error.raise_elsewhere")
     assert req.incident is not None  # the pipeline found it: the button names the incident
     if Severity(req.incident.severity).rank >= level.rank:
-        req.reply(f"The severity is already {req.incident.severity}.")
+        req.reply(req.say("answer.same_severity", severity=Phrase.of(f"severity_word.{req.incident.severity}")))
         return
     flows.change_severity(req.core, req.incident_id, level.value, by=req.user_id)
 
@@ -111,14 +124,14 @@ def assign(req: Request) -> None:
     role, _, rest = req.args.partition(" ")
     users = user_ids(rest)
     if not role or len(users) != 1:
-        raise UserError("Usage: `/warroom assign <role> @user`, e.g. `/warroom assign legal @dana`")
+        raise UserError(key="error.assign_usage")
     if not flows.assign(req.core, req.incident_id, role, users[0], by=req.user_id):
-        req.reply(f"{mention(users[0])} already holds that role.")
+        req.reply(req.say("answer.holds_role", who=mention(users[0])))
 
 
 def close(req: Request) -> None:
     if not req.args:
-        raise UserError("Closing needs a summary: `/warroom close <what happened and how it ended>`")
+        raise UserError(key="error.close_usage")
     flows.close(req.core, req.incident_id, from_slack(req.args), by=req.user_id)
 
 
@@ -145,7 +158,7 @@ def is_pushpin(body: dict[str, Any]) -> bool:
 
 def mentioned(req: Request) -> None:
     req.core.slack.chat_postMessage(channel=req.body["event"]["channel"],
-                                    text=f"Hi {mention(req.user_id)}: use `/warroom help` to see what I can do.")
+                                    text=req.say("answer.mentioned", who=mention(req.user_id)))
 
 
 def membership_changed(req: Request) -> None:
@@ -169,35 +182,30 @@ def label(req: Request) -> None:
     """``/warroom label key=value [at <time>]``: may start the clocks the label calls for."""
     words = from_slack(req.args).split()
     if not words or "=" not in words[0]:
-        raise UserError("Usage: `/warroom label <key>=<value> [at <time>]`, e.g. `/warroom label personal_data=yes "
-                        "at 08:40`")
+        raise UserError(key="label.usage")
     key, _, value = words[0].partition("=")
     aware_at, rest = _time_and_rest(req.core, words[1:])
     if rest:
-        raise UserError(f"Unexpected `{' '.join(rest)[:60]}`: write `/warroom label <key>=<value> [at <time>]`.")
+        raise UserError(key="label.unexpected", rest=escape(" ".join(rest)[:60]))
     started = clock_flows.set_label(req.core, req.incident_id, key, value, by=req.user_id, aware_at=aware_at)
     if not started:
-        req.reply(f"Label `{key}={value}` set; it starts no clock.")
-
-
-CLOCK_USAGE = ("Usage: `/warroom clock start <key> [at <time>] <reason>`, `/warroom clock correct <key> at <time> "
-               "<reason>` or `/warroom clock stop <key> <reason>`")
+        req.reply(req.say("label.no_clock", label=escape(f"{key}={value}")))
 
 
 def clock(req: Request) -> None:
     words = from_slack(req.args).split()
     if len(words) < 2 or words[0].lower() not in ("start", "correct", "stop"):
-        raise UserError(CLOCK_USAGE)
+        raise UserError(key="clock.usage")
     verb, key = words[0].lower(), words[1].lower()
     aware_at, rest = _time_and_rest(req.core, words[2:])
     reason = " ".join(rest).strip()
     if not reason:
-        raise UserError(f"Say why, so the record shows it. {CLOCK_USAGE}")
+        raise UserError(key="clock.why", usage=Phrase.of("clock.usage"))
     if verb == "start":
         clock_flows.start_clock(req.core, req.incident_id, key, by=req.user_id, reason=reason, aware_at=aware_at)
     elif verb == "correct":
         if aware_at is None:
-            raise UserError(f"Correcting a clock needs the right awareness time (`at <time>`). {CLOCK_USAGE}")
+            raise UserError(key="clock.correct_needs_time", usage=Phrase.of("clock.usage"))
         clock_flows.correct_clock(req.core, req.incident_id, key, aware_at, by=req.user_id, reason=reason)
     else:
         clock_flows.stop_clock(req.core, req.incident_id, key, by=req.user_id, reason=reason)
@@ -207,21 +215,19 @@ def recuse(req: Request) -> None:
     """``/warroom recuse @user [reason]``: a person the incident concerns is kept out of it."""
     users = user_ids(req.args)
     if len(users) != 1:
-        raise UserError("Usage: `/warroom recuse @user [reason]`, e.g. `/warroom recuse @claire allegations concern "
-                        "her`")
+        raise UserError(key="error.recuse_usage")
     reason = from_slack(USER_MENTION.sub("", req.args)).strip()
     if flows.recuse(req.core, req.incident_id, users[0], by=req.user_id, reason=reason):
-        req.reply(f"{mention(users[0])} is kept out of incident #{req.incident_id}: no role, no sign-off, no status, "
-                  "and removed from the room.")
+        req.reply(req.say("answer.recused", who=mention(users[0]), id=req.incident_id))
     else:
-        req.reply(f"{mention(users[0])} was already kept out of this incident.")
+        req.reply(req.say("answer.recused_already", who=mention(users[0])))
 
 
 def retry_setup(req: Request) -> None:
     """``/warroom retry-setup <incident id>``: resume a room set-up that stopped, once its cause is fixed."""
     arg = req.args.strip().lstrip("#")
     if not arg.isdigit():
-        raise UserError("Usage: `/warroom retry-setup <incident id>`")
+        raise UserError(key="error.retry_usage")
     req.require_for(int(arg), Action.RETRY_SETUP)
     req.reply(setup.retry_setup(req.core, int(arg)))
 

@@ -16,6 +16,7 @@ from app.db import transaction
 from app.effects import service as effects
 from app.effects.reminders import remind_once
 from app.incidents import service, timeline
+from app.incidents.clock_flows import reminder_text
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus
@@ -23,8 +24,8 @@ from app.incidents.service import as_timedelta
 from app.incidents.setup import run_setup
 from app.roles import service as roles
 from app.scheduling.kinds import JobKind
-from app.slack.text import escape, mention
-from app.timeutil import as_utc, format_duration, local_clock, local_datetime, utcnow
+from app.slack.text import mention
+from app.timeutil import as_utc, format_duration, local_clock, utcnow
 
 if TYPE_CHECKING:
     from app.core import Core
@@ -141,13 +142,8 @@ def clock(core: Core, incident_id: int, key: str, before: int, due: int | None =
         holders = roles.holders(session, incident_id)
     if c is None or not c.running or (due is not None and int(c.due_at.timestamp()) != due):
         return
-    who = mention(holders[c.role]) + " " if c.role in holders else ""
-    at = local_datetime(c.due_at, core.settings.warroom_timezone)
-    if before:
-        left = format_duration(timedelta(seconds=before))
-        text = f":alarm_clock: {who}*{escape(c.title)}* is due at {at}: {left} left."
-    else:
-        text = f":rotating_light: {who}*{escape(c.title)}* is due *now* ({at})."
+    text = reminder_text(c, holders.get(c.role) if c.role else None, timedelta(seconds=before),
+                         language=incident.language, tz=core.settings.warroom_timezone)
     post_once(core, incident, f"clock:{incident_id}:{key}:{int(c.due_at.timestamp())}:{before}", text, kind="clock",
               key=key, before=before)
 

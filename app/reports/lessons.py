@@ -13,7 +13,7 @@ from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
-from app.i18n import language_of, say
+from app.i18n import Number, language_of, render, say
 from app.incidents import service, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, TimelineEvent
@@ -29,11 +29,9 @@ def record_lesson(core: Core, incident_id: int, text: str, *, by: str) -> Timeli
     """Store one lesson on the timeline, then tell the room who added it."""
     lesson = text.strip()
     if not lesson:
-        raise UserError("Write the lesson: `/warroom lesson <what to change next time>`, e.g. `/warroom lesson "
-                        "legal needs a backup approver on weekends`.")
+        raise UserError(key="error.lesson_empty")
     if len(lesson) > MAX_LENGTH:
-        raise UserError(f"A lesson holds at most {MAX_LENGTH:,} characters (this one has {len(lesson):,}): "
-                        "split it into several.")
+        raise UserError(key="error.lesson_long", max=Number(MAX_LENGTH), count=Number(len(lesson)))
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
         event = timeline.record(session, incident_id, KIND, lesson, actor=by)
@@ -87,7 +85,7 @@ def modal(incident: Incident, channel_id: str | None) -> dict[str, Any]:
         bk.plain_input(say(lang, "lesson.label"), block_id="lesson", action_id="text", multiline=True,
                        max_length=MAX_LENGTH),
     ]
-    metadata = json.dumps({"incident": incident.id, "channel": channel_id})
+    metadata = json.dumps({"incident": incident.id, "channel": channel_id, "language": lang})
     return bk.modal(say(lang, "lesson.title"), blocks, callback_id=CallbackId.LESSON, submit=say(lang, "lesson.save"),
                     close=say(lang, "lesson.cancel"), private_metadata=metadata)
 
@@ -99,10 +97,11 @@ def submitted_text(view: dict) -> str:
 def modal_errors(view: dict) -> dict[str, str]:
     """Field errors of the lesson modal (empty when it may be accepted)."""
     text = submitted_text(view).strip()
+    lang = json.loads(view.get("private_metadata") or "{}").get("language")
     if not text:
-        return {"lesson": "Write the lesson, or cancel."}
+        return {"lesson": say(lang, "error.lesson_field_empty")}
     if len(text) > MAX_LENGTH:
-        return {"lesson": f"At most {MAX_LENGTH:,} characters."}
+        return {"lesson": render(lang, "error.lesson_field_long", {"max": Number(MAX_LENGTH)})}
     return {}
 
 

@@ -14,15 +14,15 @@ def report_command(req: Request) -> None:
     arg = req.args.strip().lstrip("#")
     if arg:
         if not arg.isdigit():
-            raise UserError("Usage: `/warroom report` in an incident's room, or `/warroom report <incident id>`.")
+            raise UserError(key="error.report_usage")
         incident = visible(req.core, int(arg), req.user_id, Action.REPORT)
     elif req.incident is not None:
         incident = visible(req.core, req.incident_id, req.user_id, Action.REPORT)
     else:
-        raise UserError("Run `/warroom report` in an incident's room, or name one: `/warroom report <incident id>`.")
+        raise UserError(key="error.report_where")
     target = flows.deliver(req.core, incident, user_id=req.user_id, channel_id=req.channel_id)
     if target != req.channel_id:
-        req.reply(f"The report of incident #{incident.id} is in your direct messages with me.")
+        req.reply(req.say("answer.report_dm", id=incident.id))
 
 
 def lesson_command(req: Request) -> None:

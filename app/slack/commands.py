@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from app.access.actions import Action
 from app.core import Core
-from app.i18n import help_summary, language_of, say
-from app.slack.pipeline import Listener, Request, handle
+from app.i18n import help_summary, say
+from app.slack.pipeline import Listener, Request, handle, language_for
 
 USER_MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 
@@ -48,16 +48,13 @@ class CommandRouter:
         self.helps = {language: help_text(subcommands, language) for language in ("en", "de")}
 
     def room_language(self, channel_id: str | None) -> str:
-        """The language of the incident whose room this is (English elsewhere), for the command list."""
+        """The language of the request (its room's incident's, else the workspace's), for the command list."""
         from sqlmodel import Session
 
         from app.incidents.service import by_channel  # the router is built before the incident modules
 
-        if not channel_id:
-            return "en"
         with Session(self.core.engine) as session:
-            incident = by_channel(session, channel_id)
-            return language_of(incident.language) if incident is not None else "en"
+            return language_for(self.core, by_channel(session, channel_id) if channel_id else None)
 
     @staticmethod
     def name_of(body: dict) -> str:

@@ -26,6 +26,7 @@ from app.access.caller import Caller, identify
 from app.core import Core
 from app.db import transaction
 from app.errors import Refused, UserError
+from app.i18n import language_of, render
 from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
@@ -45,6 +46,11 @@ def incident_of_channel(core: Core, session: Session, body: dict) -> Incident | 
     return incidents.by_channel(session, channel) if channel else None
 
 
+def language_for(core: Core, incident: Incident | None) -> str:
+    """The language a request is answered in: its incident's, else the workspace's (``WARROOM_LANGUAGE``)."""
+    return language_of(incident.language if incident is not None else core.settings.warroom_language)
+
+
 @dataclass
 class Request:
     """What a listener gets: the core, who asked, where, about which incident, and how to answer them."""
@@ -62,6 +68,15 @@ class Request:
     @property
     def trigger_id(self) -> str | None:
         return self.body.get("trigger_id")
+
+    @property
+    def language(self) -> str:
+        """The language of this request (see :func:`language_for`)."""
+        return language_for(self.core, self.incident)
+
+    def say(self, key: str, **values: Any) -> str:
+        """The phrase ``key`` in the language of this request, times in the team's zone."""
+        return render(self.language, key, values, self.core.settings.warroom_timezone)
 
     @property
     def incident_id(self) -> int:
@@ -95,7 +110,7 @@ class Request:
         with Session(self.core.engine, expire_on_commit=False) as session:
             incident = session.get(Incident, incident_id)
             if incident is None:
-                raise UserError(f"There is no incident #{incident_id}.")
+                raise UserError(key="error.no_incident", id=incident_id)
             self.incident = incident
             self.caller = identify(self.core, session, incident, self.user_id)
             guard.check(self.core, session, incident, self.caller, action)
@@ -125,8 +140,7 @@ def prepare(req: Request, *, action: Action | None, needs_incident: bool,
     with Session(core.engine, expire_on_commit=False) as session:
         req.incident = incident_of(core, session, req.body)
         if needs_incident and req.incident is None:
-            raise UserError("That works inside an incident channel: run it in the incident's room, or use "
-                            "`/warroom status` to list the open incidents you may see.")
+            raise UserError(key="error.needs_room")
         req.caller = identify(core, session, req.incident, req.user_id)
         if action is not None:
             guard.check(core, session, req.incident, req.caller, action)
@@ -145,11 +159,9 @@ def handle(core: Core, body: dict, respond, listener: Listener, *, name: str, ac
 
 def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
     """The one error path: a person's own mistake is told plainly, anything else gets a reference."""
-    if isinstance(exc, Refused):
-        req.reply(f":no_entry: {exc}")
-        return
     if isinstance(exc, UserError):
-        req.reply(f":warning: {exc}")
+        text = exc.text(req.language, req.core.settings.warroom_timezone)
+        req.reply(f":no_entry: {text}" if isinstance(exc, Refused) else f":warning: {text}")
         return
     reference = uuid.uuid4().hex[:10]
     metrics.LISTENER_FAILURES.labels(listener=listener).inc()
@@ -162,8 +174,7 @@ def answer_failure(req: Request, listener: str, exc: BaseException) -> None:
         except Exception:
             log.exception("could not record failure %s on the timeline", reference)
     try:
-        req.reply(f":x: That failed, and nothing you entered was lost. Reference `{reference}`: give it to "
-                  "whoever runs the bot.")
+        req.reply(req.say("error.failed", reference=reference))
     except Exception:
         log.exception("could not tell %s that %s failed (reference %s)", req.user_id, listener, reference)
 

@@ -13,6 +13,7 @@ from sqlmodel import Session
 
 from app.core import Core
 from app.errors import UserError
+from app.i18n import say
 from app.incidents.models import Incident
 from app.slack.pipeline import Request
 from app.statements import flows, kinds, service
@@ -53,8 +54,7 @@ def statement(req: Request) -> None:
 def _pack(kind: StatementKind):
     def start(req: Request) -> None:
         if req.args.strip():
-            raise UserError(f"`/warroom {kinds.command(kind)}` takes no arguments: the pack's items come from "
-                            "the playbook.")
+            raise UserError(key="error.pack_no_args", command=kinds.command(kind))
         flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply,
                           background=True, kind=kind)
 
@@ -70,7 +70,7 @@ replies = _pack(StatementKind.REPLIES)
 def draft(req: Request) -> None:
     """The briefing's "Draft holding statement" button."""
     if str(req.incident_id) != str((req.body.get("actions") or [{}])[0].get("value")):
-        raise UserError("Draft holding statements from the incident's own room.")
+        raise UserError(key="error.statement_where")
     flows.start_draft(req.core, req.incident_id, by=req.user_id, channels=None, reply=req.reply, background=True)
 
 
@@ -83,7 +83,7 @@ def approve(req: Request) -> None:
 
 def override_errors(view: dict) -> dict[str, str]:
     reason = _values(view).get("reason", "").strip()
-    return {} if reason else {"reason": "Say why it may be published despite the errors."}
+    return {} if reason else {"reason": say(_language(view), "error.override_reason")}
 
 
 def approved_with_override(req: Request) -> None:
@@ -114,6 +114,11 @@ def changes(req: Request) -> None:
     req.core.slack.views_open(trigger_id=req.trigger_id, view=changes_modal(shown, req.channel_id or ""))
 
 
+def _language(view: dict) -> str | None:
+    """The statement's language, which its dialogs carry, for their field errors."""
+    return json.loads(view.get("private_metadata") or "{}").get("language")
+
+
 def _meta(req: Request) -> dict:
     meta = json.loads(req.body["view"].get("private_metadata") or "{}")
     req.channel_id = meta.get("channel") or req.channel_id
@@ -130,8 +135,7 @@ def edit_errors(core: Core, view: dict) -> dict[str, str]:
     if problems:
         return problems
     if current is None or current.status == StatementStatus.APPROVED or current.current_version != meta.get("version"):
-        return {f"variant-{next(iter(variants), '')}": "This version can no longer be edited: a newer version exists "
-                "or the statement is approved. Close this dialog and reload."}
+        return {f"variant-{next(iter(variants), '')}": say(meta.get("language"), "error.edit_stale")}
     return {}
 
 
@@ -143,7 +147,9 @@ def edited(req: Request) -> None:
 
 
 def changes_errors(view: dict) -> dict[str, str]:
-    return {} if _values(view).get("comment", "").strip() else {"comment": "Say what should change."}
+    if _values(view).get("comment", "").strip():
+        return {}
+    return {"comment": say(_language(view), "error.changes_comment")}
 
 
 def changes_requested(req: Request) -> None:

@@ -70,7 +70,7 @@ def parse_value(value: str) -> tuple[int, int]:
     """``"12:3"`` -> (statement id 12, version 3)."""
     statement, _, number = (value or "").partition(":")
     if not statement.isdigit() or not number.isdigit():
-        raise UserError(f"bad statement reference {value!r}")
+        raise UserError(key="error.statement_reference", value=repr(value)[:60])
     return int(statement), int(number)
 
 
@@ -296,7 +296,8 @@ def copy_blocks(kind: str, variants: dict[str, str], language: str, number: int,
 
 
 def metadata(card: Card, channel_id: str) -> str:
-    return json.dumps({"statement": card.statement.id, "version": card.version.number, "channel": channel_id})
+    return json.dumps({"statement": card.statement.id, "version": card.version.number, "channel": channel_id,
+                       "language": card.statement.language})
 
 
 def edit_modal(card: Card, channel_id: str) -> dict[str, Any]:

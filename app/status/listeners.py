@@ -17,10 +17,10 @@ from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
 from app.incidents import service as incidents
+from app.incidents.listeners import parse_severity
 from app.incidents.models import Incident
 from app.incidents.reminders import mark_update
 from app.monitoring.trend import with_trend
-from app.severity import Severity
 from app.slack.pipeline import Request
 from app.status import brief, views
 from app.status.service import gather
@@ -61,7 +61,7 @@ def parse_args(args: str) -> tuple[str, str | None, int]:
         return "all", None, int(words[1])
     if words[0].lstrip("#").isdigit():
         return "id", None, int(words[0].lstrip("#"))
-    severity = Severity.parse(words[0]).value
+    severity = parse_severity(words[0]).value
     page = int(words[2]) if len(words) > 2 and words[1] == "page" and words[2].isdigit() else 1
     return "all", severity, page
 
@@ -71,7 +71,7 @@ def visible(core: Core, incident_id: int, user_id: str, action: Action = Action.
     with Session(core.engine, expire_on_commit=False) as session:
         incident = session.get(Incident, incident_id)
         if incident is None or not guard.may_see(core, session, incident, user_id, action=action):
-            raise UserError(f"There is no incident #{incident_id} you can see.")
+            raise UserError(key="error.no_incident_visible", id=incident_id)
         return incident
 
 
@@ -80,7 +80,7 @@ def status(req: Request) -> None:
     core = req.core
     if mode == "share":
         if req.incident is None:
-            raise UserError("`/warroom status share` posts the status in an incident's room: run it there.")
+            raise UserError(key="error.share_where")
         req.require(Action.SHARE_STATUS)
         message = incident_status(core, req.incident_id)
         with transaction(core.engine) as session:  # posted from the outbox: retried, never twice
@@ -111,6 +111,6 @@ def show(req: Request) -> None:
     try:
         incident_id = int((req.body.get("actions") or [{}])[0].get("value") or 0)
     except ValueError:
-        raise UserError("That button does not name an incident.") from None
+        raise UserError(key="error.status_button") from None
     visible(req.core, incident_id, req.user_id)
     req.reply(**incident_status(req.core, incident_id))

@@ -40,7 +40,7 @@ def done(req: Request) -> None:
     try:
         task_id = int(req.body["actions"][0]["value"])
     except (KeyError, IndexError, ValueError):
-        raise UserError("That button does not name a task.") from None
+        raise UserError(key="error.task_button") from None
     if flows.owner_of(req.core, task_id) != req.user_id:
         req.require(Action.COMPLETE_TASK)
     flows.complete_task(req.core, req.incident_id, task_id, by=req.user_id, channel_id=req.incident.channel_id or "")
