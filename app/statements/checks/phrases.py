@@ -3,7 +3,8 @@
 An entry matches when all its words occur in one sentence within the rule's window, in any order and
 inflection. A match is dropped when a negation word stands close to it in the same clause ("we do not
 speculate"), unless the rule is not negatable, and when its words sit inside a quoted claim the text
-distances itself from ("posts claiming 'it was the supplier's fault'").
+distances itself from ("posts claiming 'it was the supplier's fault'"). A rule's ``unless`` entries clear
+its matches only in their own part of a sentence that turns on a contrast ("..., but only a few ...").
 """
 
 from __future__ import annotations
