@@ -1,8 +1,9 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
-The training corpus and the first held-out round (which the rules were later tuned on) hold floors; the
-second round is the honest estimate on wording nobody tuned for and is only benchmarked, never floored, so
-that it cannot turn into a tuning target. Its items must still name real rules.
+The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
+1 the full targets, rounds 2 to 6 the level the rules reached on them. The newest round is the honest
+estimate on wording nobody tuned for and is only benchmarked, never floored, so that it cannot turn into a
+tuning target. Its items must still name real rules.
 """
 
 from __future__ import annotations
@@ -17,6 +18,15 @@ MIN_ITEMS_PER_CATEGORY = 8
 
 
 FLOORED_ROUNDS = ("round1",)
+# Rounds tuned on after their first score, held at the level reached: (precision, recall, every category).
+TUNED_ROUND_FLOORS = {
+    "round2": (0.95, 0.95, 0.80),
+    "round3": (0.95, 0.90, 0.55),
+    "round4": (0.95, 0.90, 0.75),
+    "round5": (0.95, 0.95, 0.85),
+    "round6": (0.95, 0.95, 0.70),
+}
+BENCHMARK_ONLY_ROUNDS = ("round7",)
 
 
 @pytest.fixture(scope="module")
@@ -90,3 +100,19 @@ def test_floors_on_the_tuned_heldout_round(rounds, name, language, capsys):
     for rule, counts in result.categories.items():
         assert counts.precision >= FLOOR_CATEGORY, (rule, result.misses)
         assert counts.recall >= FLOOR_CATEGORY, (rule, result.misses)
+
+
+@pytest.mark.parametrize("name", sorted(TUNED_ROUND_FLOORS))
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_floors_on_the_rounds_tuned_after_their_first_score(rounds, name, language):
+    precision, recall, category = TUNED_ROUND_FLOORS[name]
+    result = score(language, rounds[name][language])
+    assert result.overall.precision >= precision, result.misses
+    assert result.overall.recall >= recall, result.misses
+    for rule, counts in result.categories.items():
+        assert min(counts.precision, counts.recall) >= category, (rule, result.misses)
+
+
+def test_the_benchmark_round_is_never_floored():
+    assert not set(BENCHMARK_ONLY_ROUNDS) & (set(FLOORED_ROUNDS) | set(TUNED_ROUND_FLOORS))
+    assert set(BENCHMARK_ONLY_ROUNDS) <= set(heldout_rounds())

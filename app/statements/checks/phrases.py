@@ -3,7 +3,8 @@
 An entry matches when all its words occur in one sentence within the rule's window, in any order and
 inflection. A match is dropped when a negation word stands close to it in the same clause ("we do not
 speculate"), unless the rule is not negatable, and when its words sit inside a quoted claim the text
-distances itself from ("posts claiming 'it was the supplier's fault'").
+distances itself from ("posts claiming 'it was the supplier's fault'"). A rule's ``unless`` entries clear
+its matches only in their own part of a sentence that turns on a contrast ("..., but only a few ...").
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from app.statements.checks.rules import Entry, Rule, RuleSet, Term
 from app.statements.checks.text import Sentence, Token
 
 NEGATION_BEFORE = 4
+# Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
+CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
 NEGATION_AFTER = 3
 MAX_COMBINATIONS = 2000
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
@@ -164,7 +167,10 @@ def _index(rules: list[Rule]) -> _Index:
 
 
 def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: str) -> list[Hit]:
-    """Every non-overlapping match; where matches overlap, the longest (then the earlier rule) wins."""
+    """Every match that is not part of another: matches of one rule never overlap (the longest, then the
+    earlier, wins), and a match that lies inside another rule's longer match is left out ("we apologise
+    for our error" is an admission, not also an apology), but partly overlapping matches of different rules
+    are all kept ("caused by human error at our depot" blames and admits)."""
     rules = list(rules)
     index = _index(rules)
     candidates: list[Hit] = []
@@ -199,14 +205,60 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
                 span = _entry_span(item, entry, rule, negation=rule.negatable)
                 if span:
                     found_here.append(Hit(rule.name, span[0], span[1], item.sentence, order))
-            if found_here and not any(_entry_span(item, entry, rule, negation=False) for entry in rule.unless):
-                candidates.extend(found_here)
+            if found_here and rule.unless:
+                found_here = [hit for hit in found_here if not _cleared(item, hit, rule)]
+            candidates.extend(found_here)
     candidates.sort(key=lambda hit: (-(hit.end - hit.start), hit.order, hit.start))
     kept: list[Hit] = []
     for hit in candidates:
-        if all(hit.end <= other.start or hit.start >= other.end for other in kept):
+        if all(_apart(hit, other) if other.rule == hit.rule else not _inside(hit, other) for other in kept):
             kept.append(hit)
     return sorted(kept, key=lambda hit: hit.start)
+
+
+def _cleared(item: Analysed, hit: Hit, rule: Rule) -> bool:
+    """True if one of the rule's ``unless`` entries matches in the part of the sentence the hit is in.
+
+    A sentence is cut into parts at a contrast ("we know it is annoying, but only a few were hit") and at a
+    dash, so that what one part says cannot clear what the other does.
+    """
+    part = _part(item, hit.start, hit.end)
+    return any(_span(part, entry, rule.window, negation=False) for entry in rule.unless)
+
+
+def _part(item: Analysed, start: int, end: int) -> Analysed:
+    tokens = item.sentence.tokens
+    offset = item.sentence.start
+    cuts = [0]
+    for index in range(1, len(tokens)):
+        between = item.sentence.text[tokens[index - 1].end - offset:tokens[index].start - offset]
+        if tokens[index].text.casefold() in CONTRASTS or any(mark in between for mark in "–—"):
+            cuts.append(index)
+    if len(cuts) == 1:
+        return item
+    cuts.append(len(tokens))
+    first = next(i for i, token in enumerate(tokens) if token.end > start)
+    last = max(i for i, token in enumerate(tokens) if token.start < end)
+    low = max(cut for cut in cuts if cut <= first)
+    high = min(cut for cut in cuts if cut > last) if any(cut > last for cut in cuts) else len(tokens)
+    if low == 0 and high == len(tokens):
+        return item
+    sentence = Sentence(item.sentence.text, item.sentence.start, item.sentence.end, tokens[low:high])
+    part = Analysed(sentence, item.forms[low:high], item.usable[low:high], item.negated[low:high])
+    for index, token in enumerate(sentence.tokens):
+        part.by_surface.setdefault(token.text.casefold(), []).append(index)
+        for form in part.forms[index]:
+            part.by_form.setdefault(form, []).append(index)
+    return part
+
+
+def _apart(hit: Hit, other: Hit) -> bool:
+    return hit.end <= other.start or hit.start >= other.end
+
+
+def _inside(hit: Hit, other: Hit) -> bool:
+    """True if ``hit`` lies within ``other``: the longer wording says what the shorter one is part of."""
+    return other.start <= hit.start and hit.end <= other.end
 
 
 def entry_matches(item: Analysed, entry: Entry, window: int = 60) -> bool:
