@@ -450,7 +450,9 @@ def _german(channel: str, req: dict[str, Any]) -> str:
 def answer_for(messages: list[dict[str, Any]], response_format: Any = None) -> str:
     """The default answer to a request: in its JSON schema when it names one this server knows."""
     spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
-    name = spec.get("name") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return default_reply(messages)
+    name = spec.get("name")
     if name == "statement_findings":
         return json.dumps({"findings": []})
     if name in PACK_SCHEMAS:
