@@ -23,7 +23,7 @@ from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import REPLY_LIMIT
 from app.statements.llm import LLMSettings
 from app.statements.models import StatementKind
-from tests.test_statement_flow import add_fact, blocks_text, events, room, versions_of, wait_version
+from tests.test_statement_flow import add_fact, blocks_text, events, room, versions_of
 from tests.test_statement_packs import BREACH, click, copies
 from tests.test_statement_packs import wait_pack as wait_for_pack
 
@@ -180,7 +180,7 @@ def test_a_german_incident_reads_its_drafting_notes_in_german(make_sandbox):
         assert version.variants["where-to-read"].startswith("Danke für die Nachfrage.")
 
         box.driver.command("U0COMMS", incident.channel_id, "statement press")
-        statement, _ = wait_version(box, incident)
+        statement, _ = wait_pack(box, incident, StatementKind.HOLDING)
         assert versions_of(box, statement.id)[0].note == "Von fake-model entworfen"
 
 
