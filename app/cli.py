@@ -162,9 +162,15 @@ def playbooks_validate(
     """Check every playbook; print each problem with file and field, exit non-zero on any."""
     # Loaded on use: each command imports only what it needs, so the CLI starts fast.
     from app.playbooks.loader import validate_directory
+    from app.roles.roster import RosterError, load_roster
 
     directory = directory or settings_or_exit().warroom_playbooks
-    problems = validate_directory(directory)
+    try:  # a stakeholder may be owned by a role the roster names holders for
+        roster = load_roster(load_settings().warroom_roster)
+        held = [role for role, holders in roster.roles.items() if holders]
+    except (ConfigError, RosterError):
+        held = []
+    problems = validate_directory(directory, held)
     for problem in problems:
         typer.echo(str(problem), err=True)
     if problems:

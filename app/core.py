@@ -106,8 +106,9 @@ def _log_failure(future) -> None:
 def build_core(settings: Settings, *, slack: WebClient | None = None, roster: Roster | None = None,
                migrate_db: bool = True) -> Core:
     """Load and validate everything the bot needs; raises with a clear message on bad playbooks or roster."""
-    playbooks = load_playbooks(Path(settings.warroom_playbooks))
     roster = roster if roster is not None else load_roster(Path(settings.warroom_roster))
+    held = [role for role, holders in roster.roles.items() if holders]  # a stakeholder may be owned by one of them
+    playbooks = load_playbooks(Path(settings.warroom_playbooks), held)
     engine = make_engine(settings.database_url)
     if migrate_db:
         migrate.upgrade(engine)

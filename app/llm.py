@@ -28,7 +28,16 @@ class LLMSettings:
 
 
 class ModelError(Exception):
-    """The model gave no usable answer; the message is the reason, short enough to show to people."""
+    """The model gave no usable answer; the message is the reason, short enough to show to people.
+
+    ``key`` and ``values`` name the reason for a phrase table (``model_error.<key>`` in app.i18n), so that a
+    note can give it in the incident's language.
+    """
+
+    def __init__(self, message: str, *, key: str = "", **values: object) -> None:
+        super().__init__(message)
+        self.key = key
+        self.values = values
 
 
 def client(settings: LLMSettings):
@@ -39,11 +48,16 @@ def client(settings: LLMSettings):
                          max_retries=0)
 
 
-def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False) -> str:
-    """Ask the model and return its reply text; every failure becomes a ModelError with a short reason."""
+def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False,
+             response_format: dict | None = None) -> str:
+    """Ask the model and return its reply text; every failure becomes a ModelError with a short reason.
+
+    ``response_format`` is sent as given (e.g. a strict JSON schema); ``json_reply`` asks for any JSON object."""
     import openai  # optional heavy dependency: loaded only when a model is configured
 
-    extra = {"response_format": {"type": "json_object"}} if json_reply else {}
+    extra: dict = {"response_format": {"type": "json_object"}} if json_reply else {}
+    if response_format is not None:
+        extra = {"response_format": response_format}
     # Retries are ours, not the client's: a server error is tried again, a timeout is not (the fallback must
     # come after WARROOM_LLM_TIMEOUT, not twice that).
     client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
@@ -55,20 +69,22 @@ def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_repl
                                                       temperature=0.2, **extra)
             break
         except openai.APITimeoutError:
-            raise ModelError(f"the model timed out after {settings.timeout:g} s") from None
+            raise ModelError(f"the model timed out after {settings.timeout:g} s", key="timeout",
+                             seconds=f"{settings.timeout:g}") from None
         except openai.APIStatusError as exc:
             if exc.status_code >= 500 and attempt + 1 < attempts:
                 continue
-            raise ModelError(f"the model answered HTTP {exc.status_code}") from None
+            raise ModelError(f"the model answered HTTP {exc.status_code}", key="http", status=exc.status_code) from None
         except openai.APIConnectionError:
             if attempt + 1 < attempts:
                 continue
-            raise ModelError("the model could not be reached") from None
+            raise ModelError("the model could not be reached", key="unreachable") from None
         except Exception as exc:  # any other client failure must not break the caller's fallback
-            raise ModelError(f"the model call failed ({type(exc).__name__})") from None
+            raise ModelError(f"the model call failed ({type(exc).__name__})", key="failed",
+                             error=type(exc).__name__) from None
     if not response.choices:
-        raise ModelError("the model's reply had no choices")
+        raise ModelError("the model's reply had no choices", key="no_choices")
     content = response.choices[0].message.content
     if not content or not content.strip():
-        raise ModelError("the model's reply was empty")
+        raise ModelError("the model's reply was empty", key="empty")
     return content

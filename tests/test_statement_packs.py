@@ -33,7 +33,7 @@ def pack_of(box, incident_id: int, kind: str) -> Statement | None:
         return session.exec(query).first()
 
 
-def wait_pack(box, incident, kind: str, number: int = 1, status: str = "pending"):
+def wait_pack(box, incident, kind: str, number: int = 1, status: str = "pending", timeout: float = 10):
     def shown():
         pack = pack_of(box, incident.id, kind)
         if pack is None or pack.current_version != number or pack.status != status:
@@ -43,7 +43,7 @@ def wait_pack(box, incident, kind: str, number: int = 1, status: str = "pending"
                  else (f"— draft v{number}", f"— Entwurf v{number}"))  # English or German card
         return (pack, message) if message and any(w in blocks_text(message) for w in words) else None
 
-    return box.fake.wait_for(shown, timeout=10)
+    return box.fake.wait_for(shown, timeout=timeout)
 
 
 def click(box, incident, pack, user, action_id):

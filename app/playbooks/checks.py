@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from app.playbooks.errors import Problem
 from app.playbooks.matching import ambiguous_kinds
@@ -11,8 +11,9 @@ from app.severity import ORDER
 from app.timeutil import format_duration
 
 
-def check_playbook(playbook: Playbook) -> list[tuple[str, str]]:
-    """Problems inside one valid playbook, as (field path, message) pairs."""
+def check_playbook(playbook: Playbook, roster_roles: Collection[str] = ()) -> list[tuple[str, str]]:
+    """Problems inside one valid playbook, as (field path, message) pairs. ``roster_roles`` are the roles the
+    roster names holders for (a stakeholder may be owned or approved by one of them)."""
     problems: list[tuple[str, str]] = []
     if playbook.fallback and playbook.match.kinds:
         problems.append((
@@ -55,6 +56,7 @@ def check_playbook(playbook: Playbook) -> list[tuple[str, str]]:
                 ))
 
     problems += german_titles(playbook)
+    problems += stakeholder_roles(playbook, roster_roles)
     problems += people_and_rooms(playbook)
     problems += cadences(playbook)
 
@@ -77,6 +79,28 @@ def german_titles(playbook: Playbook) -> list[tuple[str, str]]:
                     f"{group}[{index}].title_de",
                     f"{what} {item.title!r} has no German title: add title_de",
                 ))
+    return problems
+
+
+def stakeholder_roles(playbook: Playbook, roster_roles: Collection[str] = ()) -> list[tuple[str, str]]:
+    """Whoever owns or approves what an audience hears is a role of the playbook (its roles and approvers) or
+    one the roster names holders for: otherwise nobody in the room holds it."""
+    own = playbook.own_roles()
+    known = own + [role for role in roster_roles if role not in own]
+    problems = []
+    for index, item in enumerate(playbook.stakeholders or []):
+        named = [("owner", item.owner)] + [("approvers", role) for step in item.approvers
+                                            for role in ([step] if isinstance(step, str) else step)]
+        for field, role in named:
+            if role in known:
+                continue
+            what = "owner" if field == "owner" else "approver"
+            problems.append((
+                f"stakeholders[{index}].{field}",
+                f"playbook {playbook.id!r}, audience {item.audience!r}: {what} {role!r} is not a role of this "
+                f"playbook{' or of the roster' if roster_roles else ''}: add {role!r} to roles or use one of "
+                f"{', '.join(known)}",
+            ))
     return problems
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -47,7 +48,8 @@ def read_yaml(path: Path, name: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(name, "", f"YAML syntax error: {exc}")]
 
 
-def load_file(path: Path, name: str) -> tuple[Playbook | None, dict[str, Any] | None, list[Problem]]:
+def load_file(path: Path, name: str, roster_roles: Collection[str] = ()
+              ) -> tuple[Playbook | None, dict[str, Any] | None, list[Problem]]:
     """Validate one file: (playbook or None, the raw mapping or None, problems)."""
     data, problems = read_yaml(path, name)
     if problems:
@@ -60,12 +62,13 @@ def load_file(path: Path, name: str) -> tuple[Playbook | None, dict[str, Any] | 
         playbook = Playbook.model_validate(data)
     except ValidationError as exc:
         return None, data, problems_from_validation(name, exc, FIELD_NAMES)
-    problems = [Problem(name, field, message) for field, message in check_playbook(playbook)]
+    problems = [Problem(name, field, message) for field, message in check_playbook(playbook, roster_roles)]
     return (None if problems else playbook), data, problems
 
 
-def collect(directory: str | Path) -> tuple[list[Playbook], list[Problem]]:
-    """Read and check every playbook file in ``directory``: (valid playbooks, all problems)."""
+def collect(directory: str | Path, roster_roles: Collection[str] = ()) -> tuple[list[Playbook], list[Problem]]:
+    """Read and check every playbook file in ``directory``: (valid playbooks, all problems). ``roster_roles`` are
+    the roles the roster names holders for."""
     root = Path(directory)
     if not root.is_dir():
         return [], [Problem("", "", f"playbook directory {str(directory)!r} does not exist")]
@@ -78,7 +81,7 @@ def collect(directory: str | Path) -> tuple[list[Playbook], list[Problem]]:
     fallback_files: list[str] = []
     for path in paths:
         name = path.relative_to(root).as_posix()
-        playbook, data, file_problems = load_file(path, name)
+        playbook, data, file_problems = load_file(path, name, roster_roles)
         problems += file_problems
         if data is not None and data.get("fallback") is True:
             fallback_files.append(name)
@@ -98,14 +101,14 @@ def collect(directory: str | Path) -> tuple[list[Playbook], list[Problem]]:
     return [playbook for _, playbook in entries], problems
 
 
-def validate_directory(directory: str | Path) -> list[Problem]:
+def validate_directory(directory: str | Path, roster_roles: Collection[str] = ()) -> list[Problem]:
     """Every problem in the playbook directory; an empty list means it loads."""
-    return collect(directory)[1]
+    return collect(directory, roster_roles)[1]
 
 
-def load_playbooks(directory: str | Path) -> PlaybookSet:
+def load_playbooks(directory: str | Path, roster_roles: Collection[str] = ()) -> PlaybookSet:
     """Load and validate a playbook directory; raises PlaybookError listing every problem."""
-    playbooks, problems = collect(directory)
+    playbooks, problems = collect(directory, roster_roles)
     if problems:
         raise PlaybookError(problems)
     return PlaybookSet(playbooks)

@@ -460,6 +460,13 @@ class Playbook(Model):
         """Every role that signs at ``severity``, in chain order."""
         return _chain_roles(self.approvers_for(severity))
 
+    def own_roles(self) -> list[str]:
+        """Every role the playbook brings into a room at some severity: its roles, then its approvers."""
+        found = list(dict.fromkeys(self.roles))
+        for severity in Severity:
+            found += [role for role in self.approver_roles(severity) if role not in found]
+        return found
+
     def staffed_roles(self, severity: Severity | str) -> list[str]:
         """Roles to staff the room with at ``severity``: roles, then any approver roles not yet listed."""
         staffed = list(dict.fromkeys(self.roles))

@@ -4,9 +4,18 @@ By default it answers a drafting request with a plausible holding statement per 
 built from the marker lines of the user prompt (``Channels:``, ``Language:``, ``Company:``,
 ``Next update:``, ``More information:``) and the numbered facts inside ``<facts>``.
 
+A request with a ``json_schema`` response format is answered in that schema: the packs' schemas
+(``press_qa_pack``, ``stakeholder_map``, ``reply_macros``) with the skeleton's items rewritten from the
+``<facts>`` (and one added item), the checks' ``statement_findings`` with no findings.
+
 Structured output is checked as the real API checks it: a ``response_format`` of type ``json_schema``
 needs a valid name and schema, and with ``strict`` every object must list all its properties as required
-and forbid additional ones; a request that breaks these rules gets HTTP 400 naming the problem.
+and forbid additional ones, nest at most 10 levels and list at most 1000 enum values; a request that breaks
+these rules gets HTTP 400 naming the problem.
+
+``faults`` makes requests misbehave by schema name (``"*"`` for every request): ``"invalid-json"`` answers
+JSON cut off in the middle, ``"off-schema"`` valid JSON that ignores the schema (what a server without strict
+structured output may do), ``"timeout"`` no answer until the client gives up, a number that HTTP status.
 """
 
 from __future__ import annotations
@@ -22,8 +31,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 Reply = str | Callable[[list[dict[str, Any]]], str]
+Fault = str | int
 
 X_LIMIT = 280
+FAULTS = ("invalid-json", "off-schema", "timeout")
+MAX_DEPTH = 10
+MAX_ENUM_VALUES = 1000
+HANG = 60.0  # how long a "timeout" fault holds the answer back (the client gives up long before)
 
 
 class FakeOpenAI:
@@ -38,7 +52,12 @@ class FakeOpenAI:
         fail_times: int = 0,
         model: str = "fake-model",
         port: int = 0,
+        faults: dict[str, Fault] | None = None,
     ) -> None:
+        for name, fault in (faults or {}).items():
+            if not isinstance(fault, int) and fault not in FAULTS:
+                raise ValueError(f"unknown fault {fault!r} for {name!r}: use one of {', '.join(FAULTS)} or a status")
+        self.faults = dict(faults or {})
         self.reply = reply
         self.delay = delay
         self.fail_status = fail_status
@@ -102,12 +121,16 @@ class FakeOpenAI:
             self._failures += 1
             return True
 
-    def _answer(self, messages: list[dict[str, Any]]) -> str:
+    def _answer(self, messages: list[dict[str, Any]], response_format: Any = None) -> str:
         if self.reply is None:
-            return default_reply(messages)
+            return answer_for(messages, response_format)
         if callable(self.reply):
             return self.reply(messages)
         return self.reply
+
+    def fault_for(self, schema_name: str | None) -> Fault | None:
+        """The fault this request meets: its schema's, else the one for every request."""
+        return self.faults.get(schema_name or "", self.faults.get("*"))
 
 
 class _Server(ThreadingHTTPServer):
@@ -151,14 +174,25 @@ class _Handler(BaseHTTPRequestHandler):
         if problem:
             self._error(400, problem[1], param=problem[0])
             return
+        name = _schema_name(body)
+        fault = fake.fault_for(name)
         if fake.delay and fake._stopping.wait(fake.delay):
             self.close_connection = True
+            return
+        if fault == "timeout" and fake._stopping.wait(HANG):
+            self.close_connection = True
+            return
+        if isinstance(fault, int):
+            self._error(fault, "The fake server was told to fail this request.")
             return
         if fake._should_fail():
             self._error(fake.fail_status or 500, "The fake server was told to fail this request.")
             return
+        if fault in ("invalid-json", "off-schema"):
+            self._json(200, _completion(body, _broken(fault, name)))
+            return
         try:
-            content = fake._answer(body["messages"])
+            content = fake._answer(body["messages"], body.get("response_format"))
         except Exception as exc:  # a broken reply callable should show up as a server error
             self._error(500, f"The reply callable failed: {exc}")
             return
@@ -243,6 +277,13 @@ def _strict_problem(schema: Any, context: tuple[str, ...]) -> str | None:
     if not isinstance(schema, dict):
         return None
     where = f"In context=({', '.join(repr(part) for part in context)})"
+    depth = sum(1 for part in context if part in ("properties", "items"))
+    if depth > MAX_DEPTH:
+        return f"{where}, schema exceeds the maximum nesting depth of {MAX_DEPTH} levels."
+    if not context:
+        count = _enum_values(schema)
+        if count > MAX_ENUM_VALUES:
+            return f"schema has {count} enum values in total, over the limit of {MAX_ENUM_VALUES}."
     if schema.get("type") == "object":
         properties = schema.get("properties", {})
         if schema.get("additionalProperties") is not False:
@@ -259,6 +300,30 @@ def _strict_problem(schema: Any, context: tuple[str, ...]) -> str | None:
     if schema.get("type") == "array":
         return _strict_problem(schema.get("items"), (*context, "items"))
     return None
+
+
+def _enum_values(schema: Any) -> int:
+    if isinstance(schema, dict):
+        own = len(schema["enum"]) if isinstance(schema.get("enum"), list) else 0
+        return own + sum(_enum_values(value) for key, value in schema.items() if key != "enum")
+    if isinstance(schema, list):
+        return sum(_enum_values(value) for value in schema)
+    return 0
+
+
+def _schema_name(body: dict[str, Any]) -> str | None:
+    """The name of the request's JSON schema, if it asks for one."""
+    value = body.get("response_format")
+    if isinstance(value, dict) and value.get("type") == "json_schema":
+        return str((value.get("json_schema") or {}).get("name") or "") or None
+    return None
+
+
+def _broken(fault: Fault, schema_name: str | None) -> str:
+    """A reply that breaks the contract: JSON cut off, or JSON that ignores the schema."""
+    if fault == "invalid-json":
+        return '{"items": [{"key": "what-happened", "question": "What happ'
+    return json.dumps({"items": [{"title": "not what was asked", "text": 42}], "schema": schema_name})
 
 
 def _completion(body: dict[str, Any], content: str) -> dict[str, Any]:
@@ -380,6 +445,80 @@ def _german(channel: str, req: dict[str, Any]) -> str:
     if channel in ("press", "website"):
         return f"Stellungnahme von {company}\n\n{body}\n\n{more}".strip()
     return f"{body}\n\n{more}".strip()
+
+
+def answer_for(messages: list[dict[str, Any]], response_format: Any = None) -> str:
+    """The default answer to a request: in its JSON schema when it names one this server knows."""
+    spec = response_format.get("json_schema") if isinstance(response_format, dict) else None
+    if not isinstance(spec, dict):
+        return default_reply(messages)
+    name = spec.get("name")
+    if name == "statement_findings":
+        return json.dumps({"findings": []})
+    if name in PACK_SCHEMAS:
+        return pack_reply(name, messages, spec.get("schema") or {})
+    return default_reply(messages)
+
+
+PACK_SCHEMAS = ("press_qa_pack", "stakeholder_map", "reply_macros")
+PACK_WORDS = {
+    "en": {"question": "What happens next?",
+           "answer": "Our teams are working on this now. The next update will follow at {nu}; all information "
+                     "is at {source}.",
+           "media": "Journalists receive the approved statement and the press Q&A. The next update will follow "
+                    "at {nu}; all information is at {source}.",
+           "reply": "Thanks for asking. Everything we can confirm so far, and every update, is at {source}."},
+    "de": {"question": "Wie geht es weiter?",
+           "answer": "Unsere Teams arbeiten mit Hochdruck daran. Das nächste Update folgt um {nu}; alle "
+                     "Informationen finden Sie unter {source}.",
+           "media": "Journalistinnen und Journalisten erhalten die freigegebene Stellungnahme und die Presse-Q&A. "
+                    "Das nächste Update folgt um {nu}; alle Informationen unter {source}.",
+           "reply": "Danke für die Nachfrage. Alles, was wir bisher bestätigen können, und jedes Update finden "
+                    "Sie unter {source}."},
+}
+
+
+def read_skeleton(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The playbook's items inside ``<skeleton>`` of the user prompt."""
+    user = next((str(m.get("content") or "") for m in messages if m.get("role") == "user"), "")
+    block = re.search(r"<skeleton>(.*?)</skeleton>", user, re.DOTALL)
+    if not block:
+        return []
+    items = json.loads(block.group(1)).get("items")
+    return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+
+
+def _schema_roles(schema: dict[str, Any]) -> list[str]:
+    item = ((schema.get("properties") or {}).get("items") or {}).get("items") or {}
+    return list(((item.get("properties") or {}).get("owner") or {}).get("enum") or [])
+
+
+def pack_reply(name: str, messages: list[dict[str, Any]], schema: dict[str, Any]) -> str:
+    """A pack in its schema: every skeleton item, its text led by the first confirmed fact, and one item added."""
+    request = read_request(messages)
+    words = PACK_WORDS["de" if request["language"] == "de" else "en"]
+    nu, source = request["next_update"], request["info_source"]
+    lead = _sentence(request["facts"][0]) + " " if request["facts"] else ""
+    items: list[dict[str, Any]] = []
+    for item in read_skeleton(messages):
+        if name == "press_qa_pack":
+            items.append({"key": item["key"], "question": item["question"], "answer": lead + item["answer"]})
+        elif name == "stakeholder_map":
+            items.append({**item, "message": lead + item["message"]})
+        else:
+            reply = lead + item["reply"]
+            items.append({"theme": item["theme"], "reply": reply if len(reply) <= X_LIMIT else item["reply"]})
+    if name == "press_qa_pack":
+        items.append({"key": "next-steps", "question": words["question"],
+                      "answer": words["answer"].format(nu=nu, source=source)})
+    elif name == "stakeholder_map":
+        roles = _schema_roles(schema)
+        if "comms" in roles and not any(item["audience"] == "media" for item in items):
+            items.append({"audience": "media", "via": ["press"], "owner": "comms", "approvers": [["comms"]],
+                          "message": words["media"].format(nu=nu, source=source)})
+    else:
+        items.append({"theme": "where-to-read", "reply": words["reply"].format(source=source)})
+    return json.dumps({"items": items}, ensure_ascii=False)
 
 
 def main(argv: list[str] | None = None) -> None:

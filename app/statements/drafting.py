@@ -1,7 +1,8 @@
 """Draft holding statements per channel: by a model when one is configured, else from the playbook template.
 
 The template draft is always rendered: it is the reference the model improves on and the fallback
-whenever the model fails. Model failures never raise; the draft's note says what happened.
+whenever the model fails. Model failures never raise; the draft's note says what happened, in the
+incident's language (app.i18n, keys ``note.*`` and ``model_error.*``).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.i18n import say
 from app.playbooks.templates import StatementTemplateError, tidy
 from app.playbooks.templates import render as render_template
 from app.statements.channels import CHANNELS, channel_label, parse_channels
@@ -21,7 +23,7 @@ TemplateSource = Callable[[str, dict[str, Any]], str] | str
 
 _SENTENCE_BREAK = re.compile(r"((?<=[.!?])\s+|\n+)")
 
-__all__ = ["DraftContext", "DraftResult", "LLMSettings", "draft_statement"]
+__all__ = ["DraftContext", "DraftResult", "LLMSettings", "draft_statement", "model_reason"]
 
 
 @dataclass
@@ -69,6 +71,7 @@ def draft_statement(
     if ctx.language not in LANGUAGES:
         raise ValueError(f"unknown language {ctx.language!r}: use one of {', '.join(LANGUAGES)}")
     channels = parse_channels(channels)
+    language = ctx.language
     render = _renderer(template)
     reference: dict[str, str] = {}
     cuts: dict[str, str] = {}
@@ -76,21 +79,21 @@ def draft_statement(
         text, cut = _fit(channel, ctx, render)
         reference[channel] = text
         if cut:
-            cuts[channel] = (f"{_short_name(channel)} variant shortened to {CHANNELS[channel]} characters, "
-                             f"leaving out {_and(cut)}")
+            cuts[channel] = say(language, "note.cut", name=_short_name(channel, language), limit=CHANNELS[channel],
+                                parts=_and(cut, language))
 
     def from_template(reason: str) -> DraftResult:
-        note = f"Filled from the playbook template{reason}"
+        note = say(language, "note.template") + reason
         if cuts:
             note += "; " + "; ".join(cuts.values())
         return DraftResult(dict(reference), "template", None, note)
 
     if llm is None or not llm.api_key or not llm.model:
-        return from_template(" (no model configured)")
+        return from_template(say(language, "note.no_model"))
     try:
         replied = parse_reply(request_draft(llm, build_messages(ctx, channels, reference)), channels)
     except ModelError as exc:
-        return from_template(f": {exc}")
+        return from_template(say(language, "note.because", reason=model_reason(exc, language)))
 
     variants: dict[str, str] = {}
     replaced: list[str] = []
@@ -98,26 +101,32 @@ def draft_statement(
     for channel in channels:
         text = replied.get(channel)
         limit = CHANNELS[channel]
-        name = _short_name(channel)
+        name = _short_name(channel, language)
         if text is None:
-            problems.append(f"the model left out the {name} variant")
+            problems.append(say(language, "note.left_out_variant", name=name))
         elif limit is not None and len(text) > limit:
-            problems.append(f"the model's {name} variant was {len(text)} characters, over {name}'s {limit}")
+            problems.append(say(language, "note.variant_too_long", name=name, length=len(text), limit=limit))
         else:
             variants[channel] = text
             continue
         variants[channel] = reference[channel]
         replaced.append(name)
-    note = f"Drafted by {llm.model}"
+    note = say(language, "note.model", model=llm.model)
     if problems:
-        note += f"; {', '.join(replaced)} filled from the playbook template: " + "; ".join(problems)
+        note += say(language, "note.replaced", names=", ".join(replaced), problems="; ".join(problems))
         note += "".join(f"; {cuts[channel]}" for channel in channels
                         if channel in cuts and variants[channel] == reference[channel])
     return DraftResult(variants, "model", llm.model, note)
 
 
-def _short_name(channel: str) -> str:
-    return "X" if channel == "x" else channel_label(channel, "en")
+def model_reason(exc: ModelError, language: str) -> str:
+    """Why the model gave no usable answer, in ``language`` (the English message when the reason has no key)."""
+    key = getattr(exc, "key", "")
+    return say(language, f"model_error.{key}", **exc.values) if key else str(exc)
+
+
+def _short_name(channel: str, language: str = "en") -> str:
+    return "X" if channel == "x" else channel_label(channel, language)
 
 
 def _renderer(template: TemplateSource) -> Callable[[str, dict[str, Any]], str]:
@@ -134,8 +143,8 @@ def _renderer(template: TemplateSource) -> Callable[[str, dict[str, Any]], str]:
     return render
 
 
-def _and(parts: list[str]) -> str:
-    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+def _and(parts: list[str], language: str = "en") -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + say(language, "note.and") + parts[-1]
 
 
 def _context(ctx: DraftContext, channel: str) -> dict[str, Any]:
@@ -155,9 +164,9 @@ def _context(ctx: DraftContext, channel: str) -> dict[str, Any]:
     }
 
 
-# What gives way, in this order, when a channel's text is over its limit (slot, what the note calls it).
-_CUTTABLE = (("open_questions", "the open questions"), ("actions_done", "the actions taken"),
-             ("affected", "who is affected"))
+# What gives way, in this order, when a channel's text is over its limit (slot, and its phrase in the note).
+_CUTTABLE = (("open_questions", "note.cut.open_questions"), ("actions_done", "note.cut.actions_done"),
+             ("affected", "note.cut.affected"))
 
 
 def _fit(channel: str, ctx: DraftContext, render: Callable[[str, dict[str, Any]], str]) -> tuple[str, list[str]]:
@@ -177,33 +186,35 @@ def _fit(channel: str, ctx: DraftContext, render: Callable[[str, dict[str, Any]]
     text = attempt(ctx)
     if limit is None or len(text) <= limit:
         return text, []
+    language = ctx.language
     cut: list[str] = []
-    for slot, words in _CUTTABLE:
+    for slot, key in _CUTTABLE:
         if getattr(ctx, slot):
             ctx = replace(ctx, **{slot: type(getattr(ctx, slot))()})
-            cut.append(words)
+            cut.append(say(language, key))
             text = attempt(ctx)
             if len(text) <= limit:
                 return text, cut
     for count in range(len(facts) - 1, 0, -1):
         text = attempt(replace(ctx, facts=facts[:count]))
         if len(text) <= limit:
-            return text, [*cut, _facts_left_out(len(facts) - count, len(facts))]
+            return text, [*cut, _facts_left_out(len(facts) - count, len(facts), language)]
     if len(facts) > 1:
         for fact in sorted(facts[1:], key=len):
             text = attempt(replace(ctx, facts=[fact]))
             if len(text) <= limit:
-                return text, [*cut, _facts_left_out(len(facts) - 1, len(facts)) + " (the first did not fit)"]
+                return text, [*cut, _facts_left_out(len(facts) - 1, len(facts), language)
+                              + say(language, "note.cut.first_did_not_fit")]
     kept = facts[:1]
     text = attempt(replace(ctx, facts=kept))
     if kept:
-        cut.append(_facts_left_out(len(facts) - 1, len(facts)) if len(facts) > 1 else "")
-    cut = [part for part in cut if part] + ["whole sentences"]
+        cut.append(_facts_left_out(len(facts) - 1, len(facts), language) if len(facts) > 1 else "")
+    cut = [part for part in cut if part] + [say(language, "note.cut.sentences")]
     return _cut_sentences(text, limit, (ctx.next_update, ctx.info_source, *(f[:60] for f in kept))), cut
 
 
-def _facts_left_out(count: int, total: int) -> str:
-    return f"{count} of {total} public facts"
+def _facts_left_out(count: int, total: int, language: str = "en") -> str:
+    return say(language, "note.cut.facts", count=count, total=total)
 
 
 def _cut_sentences(text: str, limit: int, keep_terms: tuple[str, ...]) -> str:

@@ -232,8 +232,8 @@ def _kind_of(core: Core, statement_id: int) -> str:
 
 
 def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
-    """Draft (model or template; a pack from the playbook's pack), check, save version 1 and show it in place of
-    the placeholder."""
+    """Draft (model or template; a pack by the model onto the playbook's pack, or from the playbook's pack alone),
+    check, save version 1 and show it in place of the placeholder."""
     with Session(core.engine) as session:
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
@@ -244,7 +244,8 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
             language, channel, values), channels=list(statement.channels), llm=llm_settings(core))
         findings = check(ctx, result.variants, private, llm=llm_settings(core))  # on the drafting pool
     else:
-        result = packs.draft_pack(core.playbooks, incident.playbook_id, statement.kind, ctx)
+        result = packs.draft_pack(core.playbooks, incident.playbook_id, statement.kind, ctx, llm=llm_settings(core),
+                                  private=private)
         findings = packs.check_pack(statement.kind, ctx, result.variants, private)
     chain = chain_for(core, incident, findings)
     _staff_chain(core, incident.id, chain)
@@ -253,6 +254,9 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
         ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
                                   note=result.note, findings=findings, approvers=chain, created_by=by,
                                   next_update=ctx.next_update)
+        if list(row.channels) != list(result.variants):  # a model may add items to a pack
+            row.channels = list(result.variants)
+            session.add(row)
         number, started = ver.number, row.step_started_at
         slack_effects.enqueue_card(session, statement_id, incident.id)
     _after_new_version(core, statement_id, incident.id, number, started)

@@ -27,10 +27,10 @@ CHANNEL_STYLES = {
     "to the communications team",
     "email": "an e-mail to customers with a greeting and a sign-off from the company",
 }
-_TAG = re.compile(r"<(?=\s*/?\s*(?:situation|facts|record))", re.IGNORECASE)
+_TAG = re.compile(r"<(?=\s*/?\s*(?:situation|facts|record|skeleton))", re.IGNORECASE)
 _FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
 
-_PROMPTS = jinja2.Environment(
+PROMPTS = jinja2.Environment(
     loader=jinja2.FileSystemLoader(PROMPTS_DIR),
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,
@@ -40,7 +40,8 @@ _PROMPTS = jinja2.Environment(
 
 
 def neutralise(text: str) -> str:
-    """Defuse <situation>, <facts> and <record> tags inside untrusted text so it cannot leave its block."""
+    """Defuse <situation>, <facts>, <record> and <skeleton> tags inside untrusted text so it cannot leave its
+    block."""
     return _TAG.sub("‹", text)
 
 
@@ -55,13 +56,13 @@ def build_messages(ctx: DraftContext, channels: list[str], reference: dict[str, 
     situation = next((line.strip() for line in ctx.situation.splitlines() if line.strip()), "")
     if len(situation) > MAX_SITUATION_CHARS:
         situation = situation[:MAX_SITUATION_CHARS] + " […]"
-    system = _PROMPTS.get_template("system.j2").render(
+    system = PROMPTS.get_template("system.j2").render(
         company=ctx.company,
         channels=channels,
         channel_rows=rows,
         language_name=LANGUAGE_NAMES.get(ctx.language, ctx.language),
     )
-    user = _PROMPTS.get_template("user.j2").render(
+    user = PROMPTS.get_template("user.j2").render(
         company=ctx.company,
         playbook_title=ctx.playbook_title,
         severity=ctx.severity,
@@ -98,9 +99,9 @@ def parse_reply(content: str, channels: list[str]) -> dict[str, str]:
     try:
         data = json.loads(text)
     except ValueError:
-        raise ModelError("the model's reply was not valid JSON") from None
+        raise ModelError("the model's reply was not valid JSON", key="not_json") from None
     if not isinstance(data, dict):
-        raise ModelError("the model's reply was not a JSON object")
+        raise ModelError("the model's reply was not a JSON object", key="not_object")
     found: dict[str, str] = {}
     for key, value in data.items():
         try:
@@ -110,5 +111,5 @@ def parse_reply(content: str, channels: list[str]) -> dict[str, str]:
         if channel in channels and isinstance(value, str) and value.strip():
             found.setdefault(channel, value.strip())
     if not found:
-        raise ModelError("the model's reply had none of the requested channels")
+        raise ModelError("the model's reply had none of the requested channels", key="no_channels")
     return found
