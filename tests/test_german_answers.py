@@ -215,11 +215,11 @@ def phrase_keys(tree: ast.AST) -> list[tuple[str, bool]]:
     """Every phrase key a module names, as (key or the fixed start of an f-string key, whether it is complete)."""
     found: list[tuple[str, bool]] = []
 
-    def take(node: ast.expr) -> None:
+    def take(node: ast.expr, prefix: str = "") -> None:
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
-            found.append((node.value, True))
+            found.append((prefix + node.value, True))
         elif isinstance(node, ast.JoinedStr) and node.values and isinstance(node.values[0], ast.Constant):
-            found.append((str(node.values[0].value), False))
+            found.append((prefix + str(node.values[0].value), False))
 
     for node in ast.walk(tree):
         if not isinstance(node, ast.Call):
@@ -232,7 +232,9 @@ def phrase_keys(tree: ast.AST) -> list[tuple[str, bool]]:
                 name == "say" or (name == "of" and getattr(func.value, "id", "") == "Phrase")):
             take(node.args[0])  # req.say(key, ...) and Phrase.of(key, ...)
         for keyword in node.keywords:
-            if keyword.arg == "key" and (name.endswith("Error") or name == "Refused"):
+            if keyword.arg == "key" and name == "ModelError":
+                take(keyword.value, "model_error.")  # a model's failure names its reason under model_error.
+            elif keyword.arg == "key" and (name.endswith("Error") or name == "Refused"):
                 take(keyword.value)
     return found
 
