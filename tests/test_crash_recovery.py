@@ -42,10 +42,15 @@ def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: st
         process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + START_LIMIT
+    before: set[int] | None = None  # workers seen when the web role first answers (a killed one's beat lingers)
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False).status_code == 200:
-                return process
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False)
+            if health.status_code == 200:  # ready once its worker, which sets the rooms up, beats
+                seen = {w["pid"] for w in health.json()["checks"]["workers"]["alive"]}
+                if before is not None and seen - before:
+                    return process
+                before = seen if before is None else before
         except httpx.HTTPError:
             pass
         if process.poll() is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from app.db import transaction
@@ -201,3 +202,25 @@ def test_a_running_worker_sets_up_a_room_the_web_role_just_stored_and_retries_a_
         worker.stop()
         box.close()
         fake.stop()
+
+
+@pytest.mark.postgres_only("two transactions store incidents at the same moment")
+def test_a_worker_sees_an_incident_committed_after_a_newer_one(tmp_path, new_database):
+    from app.incidents.setup_queue import NewIncidents, SetupQueue
+    from tests.conftest import _database_of
+
+    with Sandbox(tmp_path / "box", serve=False, **_database_of("watch", new_database)) as box:
+        watch = NewIncidents(box.core, SetupQueue(box.core, lambda _core, _id: None, 1), every=0.05)
+        assert watch.look() == []
+        slow = Session(box.core.engine)  # a web process storing an incident; it commits last
+        try:
+            first = _open(slow, box, "stored first", "high", "alertmanager", 0)
+            with transaction(box.core.engine) as session:
+                second = _open(session, box, "stored second", "low", "alertmanager", 0)
+            assert first < second
+            assert watch.look() == [second]
+            slow.commit()
+        finally:
+            slow.close()
+        assert watch.look() == [first]  # its id is below the newest seen, but not seen yet
+        assert watch.look() == []
