@@ -28,7 +28,7 @@ from tests.conftest import social_alert
 from tests.test_setup_faults import assert_one_effect_per_step
 
 ROOT = Path(__file__).resolve().parents[1]
-START_LIMIT = 90  # seconds for a process to import, migrate and answer /healthz on a busy machine
+START_LIMIT = 180  # seconds for the web role and then its worker to start (import, migrate) on a busy machine
 
 
 def start_server(tmp_path: Path, fake: FakeSlack, port: int, **env_overrides: str) -> subprocess.Popen:
