@@ -197,7 +197,7 @@ def test_serve_starts_web_and_worker_and_a_killed_worker_is_started_again(tmp_pa
         box.fake.wait_for(lambda: _healthy(box), timeout=60, interval=0.1)
         [worker] = box.fake.wait_for(lambda: children(process.pid), timeout=30)
         # The alert is stored by the web role and its room set up by the worker.
-        incident_id = box.alert(social_alert()).json()["incident_id"]
+        incident_id = box.alert(social_alert(), token="t" * 24).json()["incident_id"]  # serve_environment's token
         incident = box.fake.wait_for(lambda: _active(box, incident_id), timeout=60, interval=0.1)
         box.driver.command("U0LEAD", incident.channel_id, "status")
         box.fake.wait_for(lambda: box.fake.responses(channel=incident.channel_id), timeout=60)
