@@ -104,7 +104,7 @@ def web(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 
 @cli.command()
 def worker(parent: int = typer.Option(None, hidden=True, help="Stop when this process is gone.")) -> None:
-    """The worker role: the follow-up work the web role accepted, scheduled jobs, the outbox and drafts."""
+    """The worker role: the follow-up work the web role accepted, room set-ups, scheduled jobs, the outbox, drafts."""
     import signal
     import threading
 

@@ -16,6 +16,7 @@ from app.roles.models import RoleAssignment
 from app.scheduling.models import ProcessedEvent, SentReminder
 from app.statements.models import Approval, Statement, StatementVersion
 from app.tasks.models import Task
+from app.workers.models import WorkerBeat
 
 metadata = SQLModel.metadata
 
@@ -23,5 +24,6 @@ __all__ = [
     "AcceptedRequest", "Alert", "Approval", "ChannelName", "ConnectorState", "Decision", "Effect", "Fact", "Incident",
     "IncidentClock", "IncidentLabel", "Mention", "MentionRollup", "MonitorSignal", "ProcessedEvent", "RoleAssignment",
     "SeenRequest", "SentReminder", "SetupStep", "SlackPacing", "Statement", "StatementVersion", "Task", "TimelineEvent",
+    "WorkerBeat",
     "metadata",
 ]

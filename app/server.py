@@ -1,8 +1,9 @@
 """The ASGI application: Slack's Request URL, the alert intake, health and metrics.
 
-In the ``web`` role it only verifies, acks and accepts: the follow-up work of Slack's requests is stored
-for a worker process (app/web.py, app/worker.py). In the ``all`` role (one process, the sandbox and Socket
-Mode) the same follow-ups run on threads of this process.
+In the ``web`` role it only verifies, acks and accepts: the follow-up work of Slack's requests and the room
+set-ups of the incidents it stores are left to the worker processes (app/web.py, app/worker.py), whose
+heartbeats /healthz reports. In the ``all`` role (one process, the sandbox and Socket Mode) the same work runs
+on threads of this process.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_cap
 from app.inbound.replays import ReplayGuard
 from app.inbound.shape import shape_problem
 from app.inbound.signature import Refused, check_signature, signed_headers
-from app.incidents.setup import resume_all, warm_up
+from app.incidents.setup import leave_to_workers, resume_all, warm_up
 from app.incidents.setup_health import setup_health
 from app.monitoring import jobs as monitoring_jobs
 from app.monitoring.http import routes as monitoring_routes
@@ -40,6 +41,7 @@ from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
 from app.web import acknowledge, store_follow_ups
 from app.wiring import acks_off_loop, build_bolt
+from app.workers.heartbeat import ALIVE_WITHIN, alive
 
 log = logging.getLogger(__name__)
 
@@ -161,7 +163,14 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool
     return handle
 
 
-def health_endpoint(core: Core):
+def workers_check(core: Core) -> dict:
+    """The worker processes whose heartbeat is recent (the web role: without one, nothing follows up)."""
+    seen = alive(core.engine)
+    return {"ok": bool(seen), "alive_within_seconds": int(ALIVE_WITHIN.total_seconds()),
+            "alive": [worker.as_dict() for worker in seen]}
+
+
+def health_endpoint(core: Core, web_only: bool = False):
     def work() -> dict:
         return {**setup_health(core), **outbox_health(core.engine)}
 
@@ -177,6 +186,9 @@ def health_endpoint(core: Core):
             checks["connectors"] = await run_in_threadpool(connectors)
             stuck = bool(checks["work"]["setups_failed"] or checks["work"]["effects_failed"]
                          or not checks["connectors"].get("ok", True))
+            if web_only:  # the follow-ups and set-ups this process stores wait for a live worker
+                checks["workers"] = await run_in_threadpool(workers_check, core)
+                stuck = stuck or not checks["workers"]["ok"]
         status = "degraded" if not database.ok or stuck else "ok"
         # Only a database that does not answer takes the process out of service (503); stuck work is reported.
         return JSONResponse({"ok": database.ok, "status": status, "checks": checks},
@@ -185,8 +197,14 @@ def health_endpoint(core: Core):
     return health
 
 
-async def metrics_endpoint(_request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+def metrics_endpoint(core: Core, web_only: bool = False):
+    async def metrics_page(_request: Request) -> Response:
+        if web_only:  # sets the gauge of live workers (warroom_workers_alive) from their heartbeats
+            with contextlib.suppress(Exception):  # a database that does not answer shows in /healthz
+                await run_in_threadpool(alive, core.engine)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return metrics_page
 
 
 ROLES = ("all", "web")
@@ -197,8 +215,9 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
                on_stop: Callable[[], None] | None = None) -> Starlette:
     """The web application. ``bolt`` defaults to the full war-room Bolt app built on ``core``.
 
-    ``role="web"``: Slack's follow-up work is stored for a worker (``warroom worker``), which also runs the
-    scheduled jobs, the outbox and the drafts; this process keeps the alert intake and the room set-ups.
+    ``role="web"``: Slack's follow-up work is stored for a worker (``warroom worker``), which also sets up the
+    rooms of the incidents this process stores and runs the scheduled jobs, the outbox and the drafts; this
+    process keeps the alert intake and reports the workers' heartbeats in /healthz.
     In Socket Mode Slack's traffic arrives over the socket: ``/slack/events`` is not served at all (404).
     Over HTTP, settings whose signing secret would let anyone forge requests are refused (ConfigError).
     ``on_start`` runs once the server is ready to serve, ``on_stop`` when it shuts down (``warroom serve``
@@ -213,6 +232,8 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     if bolt is None:
         bolt = build_bolt(core, deliver=not web_only)
     writer = store_follow_ups(bolt, core.engine) if web_only else None
+    if web_only:
+        leave_to_workers(core)  # the incidents stored here are set up by a worker process
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
@@ -227,11 +248,10 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
             handler.connect()
         if not web_only:
             monitoring_jobs.plan(core)  # connector polls, signal evaluation and retention (each plans its next run)
-        core.submit(warm_up, core)
-        resumed = resume_all(core)
-        if resumed:
-            log.info("resuming the set-up of incidents %s", resumed)
-        if not web_only:
+            core.submit(warm_up, core)
+            resumed = resume_all(core)
+            if resumed:
+                log.info("resuming the set-up of incidents %s", resumed)
             drafts = resume_drafts(core)
             if drafts:
                 log.info("resuming the drafts of statements %s", drafts)
@@ -254,8 +274,8 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     routes = [
         *([] if socket_mode else [Route("/slack/events", slack_endpoint(bolt, core, replays, on_loop=web_only),
                                               methods=["POST"])]),
-        Route("/healthz", health_endpoint(core), methods=["GET"]),
-        Route("/metrics", metrics_endpoint, methods=["GET"]),
+        Route("/healthz", health_endpoint(core, web_only), methods=["GET"]),
+        Route("/metrics", metrics_endpoint(core, web_only), methods=["GET"]),
         *alert_routes(core),
         *monitoring_routes(core),
     ]

@@ -1,9 +1,11 @@
-"""The worker role: runs the follow-up work of the Slack requests the web role accepted.
+"""The worker role: runs the follow-up work of the Slack requests the web role accepted, and the room set-ups.
 
 It claims stored requests (app/requests_queue) and hands each to its own Bolt app as a "lazy only" request,
 so the listener runs through the one pipeline (app/slack/pipeline.py: context, permission, error path) exactly
 as it would have run in the web process. A follow-up that returns is deleted; one whose worker died comes
-back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it failed, with a reference.
+back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it failed, with a reference. The rooms
+of the incidents the web role stored are set up here too (app/incidents/setup.py), and a heartbeat row says
+the worker is alive (app/workers/heartbeat.py).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
 
 from app.core import Core
+from app.incidents.setup import serve_setups
 from app.monitoring import jobs as monitoring_jobs
 from app.requests_queue.models import AcceptedRequest
 from app.requests_queue.store import claim, finish, give_up, worker_name
@@ -27,10 +30,12 @@ from app.slack.bolt import LAZY_WORKERS
 from app.slack.pipeline import Request, answer_failure, channel_of, user_of
 from app.statements.flows import resume_drafts
 from app.wiring import build_bolt
+from app.workers.heartbeat import Heartbeat
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.05  # how soon a request stored by another process is seen; a wake() in this one is at once
+RUNS = ["requests", "setups", "jobs", "outbox", "drafts"]  # what a worker does, as its heartbeat says
 
 
 def lazy_request(row: AcceptedRequest) -> BoltRequest:
@@ -147,7 +152,8 @@ def watch_parent(parent: int, stop: threading.Event, every: float = 1.0) -> thre
 
 
 def run(core: Core, stop: threading.Event) -> None:
-    """The worker role until ``stop`` is set: accepted requests, scheduled jobs, the outbox and the drafts."""
+    """The worker role until ``stop`` is set: accepted requests, room set-ups, scheduled jobs, the outbox and the
+    drafts, with a heartbeat row the web role's /healthz reads."""
     bolt = build_bolt(core, verify=False)
     if core.scheduler is None:
         Scheduler(core)
@@ -155,10 +161,14 @@ def run(core: Core, stop: threading.Event) -> None:
     drafts = resume_drafts(core)
     if drafts:
         log.info("resuming the drafts of statements %s", drafts)
+    setups = serve_setups(core, POLL_SECONDS)
     worker = Worker(core, bolt).start()
+    heartbeat = Heartbeat(core.engine, worker.name, RUNS).start()
     gc.collect()
     gc.freeze()  # what start-up loaded lives as long as the process: keep it out of full collections
-    log.info("worker %s is taking accepted requests", worker.name)
+    log.info("worker %s is taking accepted requests and setting rooms up", worker.name)
     stop.wait()
+    heartbeat.stop()
+    setups.stop()
     worker.stop()
     core.shutdown()

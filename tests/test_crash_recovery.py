@@ -28,7 +28,7 @@ from tests.conftest import social_alert
 from tests.test_setup_faults import assert_one_effect_per_step
 
 ROOT = Path(__file__).resolve().parents[1]
-START_LIMIT = 90  # seconds for a process to import, migrate and answer /healthz on a busy machine
+START_LIMIT = 180  # seconds for the web role and then its worker to start (import, migrate) on a busy machine
 
 
 def start_server(tmp_path: Path, fake: FakeSlack, port: int, *, database_url: str | None = None,
@@ -44,10 +44,15 @@ def start_server(tmp_path: Path, fake: FakeSlack, port: int, *, database_url: st
         process = subprocess.Popen([sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port)],
                                    env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=log)
     deadline = time.monotonic() + START_LIMIT
+    before: set[int] | None = None  # workers seen when the web role first answers (a killed one's beat lingers)
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False).status_code == 200:
-                return process
+            health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1, trust_env=False)
+            if health.status_code == 200:  # ready once its worker, which sets the rooms up, beats
+                seen = {w["pid"] for w in health.json()["checks"]["workers"]["alive"]}
+                if before is not None and seen - before:
+                    return process
+                before = seen if before is None else before
         except httpx.HTTPError:
             pass
         if process.poll() is not None:

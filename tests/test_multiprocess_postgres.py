@@ -28,6 +28,7 @@ from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.harness import ALERT_TOKEN, free_port, shipped_playbooks
 from app.sandbox.workspace import Workspace
 from app.scheduling.models import SentReminder
+from app.workers.heartbeat import alive
 from tests.conftest import social_alert
 
 pytestmark = [pytest.mark.postgres_only("several processes share one database"),
@@ -38,8 +39,16 @@ INCIDENTS = 8
 REPEATS = 3  # alerts per incident, sent to both processes
 
 
+def _worker_pids(url: str) -> set[int]:
+    """The worker processes a web role's /healthz sees alive (their heartbeats)."""
+    health = httpx.get(f"{url}/healthz", timeout=5, trust_env=False)
+    if health.status_code != 200:
+        return set()
+    return {w["pid"] for w in health.json()["checks"].get("workers", {}).get("alive", [])}
+
+
 class Server:
-    """One `warroom serve` process on the shared database."""
+    """One `warroom serve` process on the shared database, ready once its worker process beats."""
 
     def __init__(self, tmp_path: Path, fake: FakeSlack, database_url: str, announce: str) -> None:
         roster = tmp_path / "roster.yml"
@@ -50,13 +59,16 @@ class Server:
         env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=database_url, WARROOM_ROSTER=str(roster),
                    WARROOM_PLAYBOOKS=str(shipped_playbooks()), WARROOM_ALERT_TOKEN=ALERT_TOKEN,
                    WARROOM_ANNOUNCE_CHANNEL=announce, PYTHONPATH=str(ROOT))
+        engine = make_engine(database_url)
+        workers_before = {w.pid for w in alive(engine)}  # the other process's worker; this one's comes after
+        engine.dispose()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 180  # the web role, then its worker, start on a shared machine
         while time.monotonic() < deadline:
             try:
-                if httpx.get(f"{self.url}/healthz", timeout=1, trust_env=False).status_code == 200:
+                if _worker_pids(self.url) - workers_before:
                     return
             except httpx.HTTPError:
                 pass
@@ -120,7 +132,7 @@ def test_two_processes_one_room_briefing_announcement_and_reminder_each(tmp_path
             assert statuses == {"opened": INCIDENTS, "attached": INCIDENTS * (REPEATS - 1)}
 
             # Kill one process while rooms are being set up (Slack is slow: each call takes 0.1 s).
-            fake.wait_for(lambda: len(fake.calls_to("conversations.create")) >= 2, timeout=30)
+            fake.wait_for(lambda: len(fake.calls_to("conversations.create")) >= 2, timeout=60)
             one.kill()
             assert any(i.phase == "setup" for i in _incidents(engine)), "the kill came after every set-up"
             servers[0] = Server(tmp_path / "one", fake, database_url, announce.id)  # the rolling restart

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from app.db import transaction
@@ -118,3 +119,108 @@ def test_start_setup_sets_up_stored_incidents_without_waiting(tmp_path):
                 return all(session.get(Incident, i).phase == "active" for i in ids)
 
         box.fake.wait_for(all_active, timeout=20)
+
+
+def _web_role(tmp_path, new_database, **overrides):
+    """The web role alone on loopback (as `warroom web` runs it): it stores incidents, a worker sets them up."""
+    from app.sandbox.harness import ServerThread
+    from app.server import create_app
+    from tests.conftest import _database_of
+
+    box = Sandbox(tmp_path / "web", serve=False, **_database_of("web", new_database), **overrides)
+    box.server = ServerThread(create_app(box.core, role="web"), box.port)
+    box.server.start()
+    return box
+
+
+def _phases(box, ids) -> dict[int, str]:
+    with Session(box.core.engine) as session:
+        return {i: session.get(Incident, i).phase for i in ids}
+
+
+def test_the_web_role_leaves_set_ups_to_the_worker_which_sets_up_the_critical_room_first(tmp_path, new_database):
+    from app.incidents.setup import CONCURRENT_SETUPS
+    from tests.test_web_worker import WorkerThread
+
+    box = _web_role(tmp_path, new_database)
+    try:
+        box.fake.latency = 0.03
+        lows = [box.alert(social_alert(title=f"Low noise {n}", severity="low", dedup_key=f"low-{n}"))
+                .json()["incident_id"] for n in range(6)]
+        critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
+                                          dedup_key="hacked")).json()["incident_id"]
+        # Stored with their steps, nothing done in Slack: had the web role set rooms up, the first low one's
+        # channel would have been created while the others were still arriving.
+        assert box.fake.calls_to("conversations.create") == []
+        with Session(box.core.engine) as session:
+            steps = session.exec(select(SetupStep).where(SetupStep.incident_id == critical)).all()
+        assert steps and {s.status for s in steps} == {"pending"}
+
+        worker = WorkerThread(box).start()
+        try:
+            box.fake.wait_for(lambda: set(_phases(box, [*lows, critical]).values()) == {"active"}, timeout=60)
+        finally:
+            worker.stop()
+        names = [c.params["name"] for c in box.fake.calls_to("conversations.create")]
+        assert len(names) == len(lows) + 1
+        # The worker took the line in order of severity: the critical room is among the first set up at once.
+        position = next(i for i, name in enumerate(names) if "hacked-brand-account" in name)
+        assert position < CONCURRENT_SETUPS, names
+    finally:
+        box.close()
+
+
+def test_a_running_worker_sets_up_a_room_the_web_role_just_stored_and_retries_a_stopped_one(tmp_path, new_database):
+    from app.sandbox.fake_slack import FakeSlack
+    from tests.test_web_worker import WorkerThread
+
+    fake = FakeSlack()
+    fake.start()
+    announce = fake.add_channel("crisis-announcements", members=["U0LEAD"])
+    box = _web_role(tmp_path, new_database, fake=fake, warroom_announce_channel=announce.id)
+    worker = WorkerThread(box).start()
+    try:
+        first = box.alert(social_alert(dedup_key="first")).json()["incident_id"]
+        box.fake.wait_for(lambda: _phases(box, [first])[first] == "active", timeout=20)
+
+        fake.fail_next("bookmarks.add", error="missing_scope")  # a permanent error: the set-up stops
+        second = box.alert(social_alert(dedup_key="second", title="Second backlash")).json()["incident_id"]
+        fake.wait_for(lambda: [m for m in fake.dms("U0LEAD") if f"retry-setup {second}" in (m.text or "")],
+                      timeout=20)
+        assert _phases(box, [second])[second] == "setup"
+
+        assert box.driver.command("U0LEAD", announce.id, f"retry-setup {second}").status_code == 200
+        box.fake.wait_for(lambda: _phases(box, [second])[second] == "active", timeout=20)  # done by the worker
+        answered = fake.wait_for(lambda: [r for r in fake.responses(channel=announce.id)
+                                          if "is ready" in (r.text or "")], timeout=20)
+        assert len(answered) == 1
+        with Session(box.core.engine) as session:
+            incident = session.get(Incident, second)
+        assert len(fake.bookmarks(incident.channel_id)) == 1
+        assert len(fake.calls_to("conversations.create")) == 2
+    finally:
+        worker.stop()
+        box.close()
+        fake.stop()
+
+
+@pytest.mark.postgres_only("two transactions store incidents at the same moment")
+def test_a_worker_sees_an_incident_committed_after_a_newer_one(tmp_path, new_database):
+    from app.incidents.setup_queue import NewIncidents, SetupQueue
+    from tests.conftest import _database_of
+
+    with Sandbox(tmp_path / "box", serve=False, **_database_of("watch", new_database)) as box:
+        watch = NewIncidents(box.core, SetupQueue(box.core, lambda _core, _id: None, 1), every=0.05)
+        assert watch.look() == []
+        slow = Session(box.core.engine)  # a web process storing an incident; it commits last
+        try:
+            first = _open(slow, box, "stored first", "high", "alertmanager", 0)
+            with transaction(box.core.engine) as session:
+                second = _open(session, box, "stored second", "low", "alertmanager", 0)
+            assert first < second
+            assert watch.look() == [second]
+            slow.commit()
+        finally:
+            slow.close()
+        assert watch.look() == [first]  # its id is below the newest seen, but not seen yet
+        assert watch.look() == []

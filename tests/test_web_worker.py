@@ -16,12 +16,13 @@ import pytest
 from sqlmodel import Session, select
 
 from app.core import build_core
+from app.incidents.models import Incident
 from app.requests_queue import store
 from app.requests_queue.models import AcceptedRequest
 from app.sandbox.harness import Sandbox, ServerThread
 from app.server import create_app
 from app.worker import MAX_ATTEMPTS, run
-from tests.conftest import open_room
+from tests.conftest import open_room, social_alert
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,7 +196,9 @@ def test_serve_starts_web_and_worker_and_a_killed_worker_is_started_again(tmp_pa
     try:
         box.fake.wait_for(lambda: _healthy(box), timeout=60, interval=0.1)
         [worker] = box.fake.wait_for(lambda: children(process.pid), timeout=30)
-        incident = open_room(box)
+        # The alert is stored by the web role and its room set up by the worker.
+        incident_id = box.alert(social_alert(), token="t" * 24).json()["incident_id"]  # serve_environment's token
+        incident = box.fake.wait_for(lambda: _active(box, incident_id), timeout=60, interval=0.1)
         box.driver.command("U0LEAD", incident.channel_id, "status")
         box.fake.wait_for(lambda: box.fake.responses(channel=incident.channel_id), timeout=60)
 
@@ -209,6 +212,12 @@ def test_serve_starts_web_and_worker_and_a_killed_worker_is_started_again(tmp_pa
         box.close()
     assert process.returncode in (0, -signal.SIGTERM)  # uvicorn ends with the signal it was sent
     assert not Path(f"/proc/{second}").exists()  # serve stopped (and reaped) its worker before it ended
+
+
+def _active(box: Sandbox, incident_id: int) -> Incident | None:
+    with Session(box.core.engine) as session:
+        incident = session.get(Incident, incident_id)
+    return incident if incident is not None and incident.phase == "active" else None
 
 
 def _healthy(box: Sandbox) -> bool:

@@ -11,7 +11,7 @@ from app.alerts.models import IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.alerts.updates import AlertUpdates
 from app.core import Core
-from app.incidents.setup import run_setup
+from app.incidents.setup import start_setup
 
 log = logging.getLogger(__name__)
 _batcher_lock = threading.Lock()
@@ -34,8 +34,10 @@ def batcher(core: Core) -> IntakeBatcher:
 
 
 def start_incident(core: Core, incident_id: int) -> None:
-    """Set up the incident's room (and schedule its reminders and clocks) off the request path."""
-    core.submit(run_setup, core, incident_id)
+    """Have the incident's room set up (and its reminders and clocks planned) off the request path, in line
+    with the other rooms: here, or in a worker process when this is the web role."""
+    log.debug("incident %s stored: its room is set up in line", incident_id)
+    start_setup(core)
 
 
 def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:

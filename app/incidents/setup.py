@@ -6,6 +6,9 @@ at the first unfinished step with exactly one visible effect per step (see setup
 failures are retried with exponential backoff; a permanent one stops the set-up, is recorded with its
 reason and told to the lead and the announce channel, and ``retry_setup`` resumes it once fixed. Rooms
 are set up in order of severity, then manual declarations, then age (see setup_queue).
+
+Set-ups run in the worker role (``serve_setups``); the web role only stores the incident and its steps
+(``leave_to_workers``). The ``all`` role (one process) runs them itself.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
-from app.incidents.setup_queue import SetupQueue, line
+from app.incidents.setup_queue import NewIncidents, SetupQueue, line
 from app.incidents.setup_steps import STEPS, StepRun
 from app.slack.client import make_client
 from app.slack.text import channel_link
@@ -65,6 +68,7 @@ class _Runtime:
 
 _runtimes: weakref.WeakKeyDictionary[Engine, _Runtime] = weakref.WeakKeyDictionary()
 _runtimes_lock = threading.Lock()
+_left_to_workers: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 def _runtime(core: Core) -> _Runtime:
@@ -280,9 +284,18 @@ def run_setup(core: Core, incident_id: int) -> bool:
         return service.get(session, incident_id).phase == Phase.ACTIVE
 
 
+def leave_to_workers(core: Core) -> None:
+    """This process (the web role) stores set-ups and leaves them to the worker processes: ``start_setup``
+    does nothing here, a worker's ``serve_setups`` sees the stored incident within its poll."""
+    _left_to_workers.add(core.engine)
+
+
 def start_setup(core: Core) -> None:
     """Have the stored set-ups picked up in order, without waiting for them (for the alert intake: unlike
-    ``core.submit(run_setup, ...)`` it holds no worker thread while rooms wait their turn)."""
+    ``core.submit(run_setup, ...)`` it holds no worker thread while rooms wait their turn). In the web role
+    the worker processes do it."""
+    if core.engine in _left_to_workers:
+        return
     _runtime(core).queue.kick()
 
 
@@ -337,3 +350,15 @@ def resume_all(core: Core) -> list[int]:
     if pending or is_postgres(core.engine):  # shared by several processes: keep looking for their rooms too
         _runtime(core).queue.kick()
     return pending
+
+
+def serve_setups(core: Core, every: float) -> NewIncidents:
+    """The worker role's set-ups: the caches every room needs, the set-ups left unfinished, and from now on
+    every incident another process stores, seen within ``every`` seconds. ``stop()`` the answer at the end."""
+    core.submit(warm_up, core)
+    resumed = resume_all(core)
+    if resumed:
+        log.info("resuming the set-up of incidents %s", resumed)
+    watch = NewIncidents(core, _runtime(core).queue, every)
+    watch.look()  # what is stored now was just resumed
+    return watch.start()

@@ -7,7 +7,8 @@ failure is skipped until its retry time; one that failed permanently waits for a
 
 Several processes may share the database (PostgreSQL): a worker runs a room's round only while it holds that
 room's set-up lease, a lock the database frees when the holder ends or dies, so one process at a time sets up
-a room and a room left by a killed process is finished by another.
+a room and a room left by a killed process is finished by another. A worker process sees an incident another
+process stored (the web role's alert intake) by polling the newest incident ids (``NewIncidents``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlmodel import Session, col
 
 from app.core import Core
@@ -218,3 +219,52 @@ class SetupQueue:
                     self._running.discard(incident_id)
                     self._rounds[incident_id] = self._rounds.get(incident_id, 0) + 1
                     self._cond.notify_all()
+
+
+class NewIncidents:
+    """Kicks the queue as soon as another process stores an incident (the web role stores them, a worker
+    sets them up): every ``every`` seconds it reads the ids above the newest it has seen, less a margin for
+    transactions that commit out of id order (two web processes storing incidents at the same moment).
+
+    A read of the primary key's last few entries, cheap enough to run 20 times a second beside the
+    accepted-request poll; rooms left unfinished by a process that died are found by the queue's own recheck.
+    """
+
+    MARGIN = 64
+
+    def __init__(self, core: Core, queue: SetupQueue, every: float) -> None:
+        self.core, self.queue, self.every = core, queue, every
+        self._seen: set[int] = set()
+        self._top = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name="warroom-setup-watch", daemon=True)
+
+    def start(self) -> NewIncidents:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    def look(self) -> list[int]:
+        """The incidents waiting for their room that were stored since the last look."""
+        floor = max(self._top - self.MARGIN, 0)
+        with self.core.engine.connect() as connection:
+            rows = connection.execute(text("SELECT id, phase FROM incidents WHERE id > :floor"), {"floor": floor}).all()
+        self._seen = {i for i in self._seen if i > floor}
+        fresh = [row.id for row in rows if row.id not in self._seen and row.phase == Phase.SETUP]
+        self._seen.update(row.id for row in rows)
+        self._top = max([self._top, *(row.id for row in rows)])
+        return fresh
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                fresh = self.look()
+            except Exception:  # the database is away for a moment: look again at the next poll
+                log.exception("could not look for new incidents")
+                continue
+            if fresh:
+                log.debug("incidents %s stored elsewhere: setting their rooms up", fresh)
+                self.queue.kick()
