@@ -8,7 +8,6 @@ one briefing, one pin and one announcement; every planned reminder, made due at 
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -19,23 +18,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from app.db import make_engine
 from app.incidents.models import Incident
 from app.sandbox.fake_slack import FakeSlack
-from app.sandbox.harness import ALERT_TOKEN, free_port, shipped_playbooks
+from app.sandbox.harness import ALERT_TOKEN, free_port
 from app.sandbox.workspace import Workspace
-from app.scheduling.models import SentReminder
 from app.workers.heartbeat import alive
 from tests.conftest import social_alert
-from tests.test_multiprocess_postgres import _incidents, _setups
+from tests.multiprocess import assert_due_reminders_post_once, assert_one_room_each, incidents, process_env, rooms_ready
 
 pytestmark = [pytest.mark.postgres_only("several processes share one database"),
               pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")]
 
-ROOT = Path(__file__).resolve().parents[1]
 FIRST = 8  # incidents of the first wave, each alerted three times
 REPEATS = 3
 PER_RESTART = 2  # new incidents alerted (twice each) while each process restarts
@@ -48,12 +44,7 @@ class Role:
     def __init__(self, role: str, directory: Path, fake: FakeSlack, database_url: str, announce: str) -> None:
         self.role, self.directory = role, directory
         directory.mkdir(exist_ok=True)
-        roster = directory / "roster.yml"
-        roster.write_text(Workspace.demo_roster_yaml())
-        self.env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
-        self.env.update(SLACK_API_URL=fake.api_url, DATABASE_URL=database_url, WARROOM_ROSTER=str(roster),
-                        WARROOM_PLAYBOOKS=str(shipped_playbooks()), WARROOM_ALERT_TOKEN=ALERT_TOKEN,
-                        WARROOM_ANNOUNCE_CHANNEL=announce, PYTHONPATH=str(ROOT))
+        self.env = process_env(directory, fake, database_url, announce)
         self.engine = make_engine(database_url)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -150,7 +141,7 @@ def test_two_web_and_two_worker_processes_set_each_room_up_once(tmp_path, new_da
             fake.wait_for(lambda: len(fake.calls_to("conversations.create")) >= 2, timeout=60)
             roles["worker-1"].kill()
             killed_at = time.monotonic()
-            assert any(i.phase == "setup" for i in _incidents(engine)), "the kill came after every set-up"
+            assert any(i.phase == "setup" for i in incidents(engine)), "the kill came after every set-up"
             roles["worker-1"].start()
 
             # The rolling restart: each process in turn stops and starts again while new alerts arrive.
@@ -166,21 +157,9 @@ def test_two_web_and_two_worker_processes_set_each_room_up_once(tmp_path, new_da
                 sent += len(wave)
             expected = FIRST + 4 * PER_RESTART
 
-            try:
-                incidents = fake.wait_for(lambda: (found := _incidents(engine)) and len(found) == expected and all(
-                    i.phase == "active" for i in found) and found, timeout=180, interval=0.2)
-            except TimeoutError:
-                raise AssertionError(f"rooms not ready: {_setups(engine)}") from None
+            ready = rooms_ready(engine, fake, expected, timeout=180)
             settled = time.monotonic() - killed_at
-            rooms = [c for c in fake.channels if c.id != announce.id]
-            assert sorted(c.id for c in rooms) == sorted(i.channel_id for i in incidents)
-            for incident in incidents:
-                briefings = [m for m in fake.messages(incident.channel_id)
-                             if m.user == fake.bot_user_id and (m.metadata or {}).get("event_type") == "warroom_setup"]
-                assert len(briefings) == 1, f"incident {incident.id}: {len(briefings)} briefings"
-                assert [m.ts for m in fake.pins(incident.channel_id)] == [briefings[0].ts]
-                announced = [m for m in fake.messages(announce.id) if incident.channel_id in m.text]
-                assert len(announced) == 1, f"incident {incident.id}: announced {len(announced)} times"
+            rooms = assert_one_room_each(fake, ready, announce.id)
 
             # Both workers beat; the web processes see them.
             pids = {roles[name].process.pid for name in ("worker-1", "worker-2")}  # type: ignore[union-attr]
@@ -188,39 +167,14 @@ def test_two_web_and_two_worker_processes_set_each_room_up_once(tmp_path, new_da
             assert pids <= {w["pid"] for w in health["checks"]["workers"]["alive"]}
 
             # Every planned reminder falls due now; both workers' schedulers race for them.
-            with engine.begin() as connection:
-                made_due = connection.execute(text(
-                    "UPDATE scheduled_job SET due_at = now() AT TIME ZONE 'UTC' - interval '1 second' "
-                    "WHERE kind LIKE 'task%' RETURNING id")).scalars().all()
-            assert made_due, "no task reminders were planned"
-            posted_before = {i.channel_id: len(fake.messages(i.channel_id)) for i in incidents}
-
-            def ran() -> bool:
-                with engine.connect() as connection:
-                    return not connection.execute(text("SELECT 1 FROM scheduled_job WHERE id = ANY(:ids)"),
-                                                  {"ids": list(made_due)}).first()
-
-            fake.wait_for(ran, timeout=60, interval=0.2)
-
-            def delivered() -> bool:  # the reminders are posted from the outbox, at Slack's pace per channel
-                with engine.connect() as connection:
-                    return not connection.execute(text("SELECT 1 FROM effects WHERE status = 'pending'")).first()
-
-            fake.wait_for(delivered, timeout=120, interval=0.2)
-            with Session(engine) as session:
-                sent_keys = list(session.exec(select(SentReminder.key)))
-            reminders = Counter((i.channel_id, m.text) for i in incidents
-                                for m in fake.messages(i.channel_id)[posted_before[i.channel_id]:]
-                                if m.user == fake.bot_user_id and "was due at" in m.text)
-            assert [key for key, times in reminders.items() if times > 1] == [], "a reminder was posted twice"
-            assert len(reminders) == len(made_due) == len([key for key in sent_keys if key.startswith("task:")])
+            reminders = assert_due_reminders_post_once(engine, fake, ready)
             with Session(engine) as session:
                 stored = session.exec(select(col(Incident.id))).all()
             assert len(stored) == expected
             print(f"two web and two worker processes, a worker killed mid set-up and each process restarted in turn: "
-                  f"{len(incidents)} incidents from {len(alerts) + sent} alerts, {len(rooms)} rooms, "
+                  f"{len(ready)} incidents from {len(alerts) + sent} alerts, {rooms} rooms, "
                   f"conversations.create called {len(fake.calls_to('conversations.create'))} times, every room ready "
-                  f"{settled:.1f} s after the kill; {len(reminders)} task reminders made due at once, each posted once")
+                  f"{settled:.1f} s after the kill; {reminders} task reminders made due at once, each posted once")
         finally:
             for role in roles.values():
                 role.close()
