@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -88,3 +90,14 @@ def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_repl
     if not content or not content.strip():
         raise ModelError("the model's reply was empty", key="empty")
     return content
+
+
+def json_object(text: str) -> dict[str, Any]:
+    """A model's reply read as one JSON object, or ModelError saying why it is not one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        raise ModelError("the model's reply was not valid JSON", key="not_json") from None
+    if not isinstance(data, dict):
+        raise ModelError("the model's reply was not a JSON object", key="not_object")
+    return data

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import jinja2
 
-from app.llm import LLMSettings, ModelError, complete
+from app.llm import LLMSettings, ModelError, complete, json_object
 from app.statements.channels import CHANNELS, channel_label, normalize_channel
 
 if TYPE_CHECKING:
@@ -96,12 +95,7 @@ def parse_reply(content: str, channels: list[str]) -> dict[str, str]:
     fenced = _FENCE.match(text)
     if fenced:
         text = fenced.group(1)
-    try:
-        data = json.loads(text)
-    except ValueError:
-        raise ModelError("the model's reply was not valid JSON", key="not_json") from None
-    if not isinstance(data, dict):
-        raise ModelError("the model's reply was not a JSON object", key="not_object")
+    data = json_object(text)
     found: dict[str, str] = {}
     for key, value in data.items():
         try:

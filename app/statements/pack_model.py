@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
 
-from app.llm import LLMSettings, ModelError, complete
+from app.llm import LLMSettings, ModelError, complete, json_object
 from app.playbooks.schema import AUDIENCE_CHANNELS, AUDIENCES, SLUG
 from app.roles.keys import ROLE_KEYS
 from app.statements.drafting import DraftContext
@@ -138,12 +138,7 @@ ITEM_MODELS: dict[StatementKind, type[_Item]] = {StatementKind.QA: Question, Sta
 def validate(kind: str, content: str) -> list[dict[str, Any]]:
     """The answer's items as plain mappings, or ModelError saying where it does not fit the pack's schema."""
     kind = StatementKind(kind)
-    try:
-        data = json.loads(content)
-    except ValueError:
-        raise ModelError("the model's reply was not valid JSON", key="not_json") from None
-    if not isinstance(data, dict):
-        raise ModelError("the model's reply was not a JSON object", key="not_object")
+    data = json_object(content)
     if set(data) != {"items"} or not isinstance(data["items"], list):
         raise ModelError("the model's reply did not fit the pack's schema (items)", key="pack_invalid", where="items")
     model = ITEM_MODELS[kind]
