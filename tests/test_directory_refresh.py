@@ -4,6 +4,7 @@ and a person removed from a group is no longer resolved once the cache's TTL (pl
 from __future__ import annotations
 
 import dataclasses
+import threading
 import time
 
 import pytest
@@ -35,19 +36,29 @@ def lookups(fake: FakeSlack) -> int:
 
 
 def test_groups_stay_fresh_without_a_look_up_on_the_callers_path(fake):
-    directory = Directory(make_client(fake.bot_token, fake.api_url), ttl=TTL)
+    client = make_client(fake.bot_token, fake.api_url)
+    callers: list[str] = []  # the thread each Slack call was made on
+    api_call = client.api_call
+
+    def recorded(api_method: str, **kwargs):
+        callers.append(threading.current_thread().name)
+        return api_call(api_method, **kwargs)
+
+    client.api_call = recorded  # type: ignore[method-assign]  # the directory's Slack client, observed
+    directory = Directory(client, ttl=TTL)
     try:
         assert directory.group_members("@comms-team") == ["U0COMMS", "U0COMMS2"]
         first = lookups(fake)
         # The background refresh looks both up again before they expire.
         fake.wait_for(lambda: lookups(fake) >= first + 2, timeout=TTL * 3)
+        fake.latency = 0.5  # a slow Slack: each refresh now takes about half the TTL
+        asked_before = callers.count(threading.current_thread().name)
         deadline = time.monotonic() + TTL * 1.5
-        fake.latency = 0.5  # a look-up on the caller's path would now take at least half a second
         while time.monotonic() < deadline:  # past the first look-up's TTL, the answer is still at hand
-            asked = time.monotonic()
             assert directory.group_members("@comms-team") == ["U0COMMS", "U0COMMS2"]
-            assert time.monotonic() - asked < 0.25
             time.sleep(0.1)
+        assert callers.count(threading.current_thread().name) == asked_before, "a look-up ran on the caller's path"
+        assert callers.count("warroom-directory-refresh") >= 4  # the background kept refreshing meanwhile
     finally:
         directory.close()
 

@@ -99,6 +99,7 @@ class Directory:
             handles = list(self._members)
         for handle in handles:
             group_id = groups.get(handle)
+            asked = time.monotonic()  # each list is as old as its own look-up
             users: list[str] = [] if group_id is None else list(
                 self.client.usergroups_users_list(usergroup=group_id).get("users", []))
             with self._lock:
@@ -174,8 +175,13 @@ class Directory:
 
 
 def _refresh_loop(ref: weakref.ref[Directory], stop: threading.Event, every: float) -> None:
-    """Refresh the directory every ``every`` seconds until it is closed or gone."""
-    while not stop.wait(every):
+    """Refresh the directory every ``every`` seconds until it is closed or gone.
+
+    The refreshes start on a fixed beat (not ``every`` seconds after the last one ended), so a slow Slack
+    does not push them past the entries' TTL."""
+    started = time.monotonic()
+    while not stop.wait(max(0.0, started + every - time.monotonic())):
+        started = time.monotonic()
         directory = ref()
         if directory is None:
             return
