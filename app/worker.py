@@ -35,6 +35,7 @@ from app.workers.heartbeat import Heartbeat
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 POLL_SECONDS = 0.05  # how soon a request stored by another process is seen; a wake() in this one is at once
+SETUP_POLL_SECONDS = 0.02  # how soon a new incident is seen: its room is on the clock (a read of a few index rows)
 RUNS = ["requests", "setups", "jobs", "outbox", "drafts"]  # what a worker does, as its heartbeat says
 
 
@@ -161,7 +162,7 @@ def run(core: Core, stop: threading.Event) -> None:
     drafts = resume_drafts(core)
     if drafts:
         log.info("resuming the drafts of statements %s", drafts)
-    setups = serve_setups(core, POLL_SECONDS)
+    setups = serve_setups(core, SETUP_POLL_SECONDS)
     worker = Worker(core, bolt).start()
     heartbeat = Heartbeat(core.engine, worker.name, RUNS).start()
     gc.collect()

@@ -29,7 +29,7 @@ from app.sandbox.fake_slack import FakeSlack
 from app.sandbox.harness import free_port
 from app.sandbox.workspace import Workspace
 from benchmarks.postgres import NoServer, PostgresServer
-from benchmarks.stage import ALERT_TOKEN, BOT_TOKEN, PROXY_VARIABLES, ROOT, SIGNING_SECRET
+from benchmarks.stage import ALERT_TOKEN, BOT_TOKEN, PROXY_VARIABLES, ROOT, SIGNING_SECRET, workers_ready
 from benchmarks.stats import figure
 
 TARGET_RATIO = 1.6
@@ -86,6 +86,10 @@ class Layout:
             time.sleep(0.1)
         for number in range(self.workers):
             self._start(f"worker-{number + 1}", "worker")
+        while not workers_ready(self.http.get("/healthz", timeout=2), self.workers):  # timed once all beat
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.workers} workers did not beat within {timeout:.0f} s")
+            time.sleep(0.1)
         return self
 
     def alert(self, body: dict) -> int:

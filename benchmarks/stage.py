@@ -33,6 +33,17 @@ def clear_proxies() -> None:
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
 
 
+
+def workers_ready(health: httpx.Response, workers: int) -> bool:
+    """The server answers /healthz and, in the web role, ``workers`` worker processes beat: it sets rooms up.
+
+    Timing starts only then: the worker starts after the web role, and a room timed while it is still
+    importing measures the start, not the room."""
+    if health.status_code != 200:
+        return False
+    alive = health.json().get("checks", {}).get("workers")
+    return alive is None or len(alive.get("alive", [])) >= workers
+
 class Stage:
     """Starts the fakes and ``python -m app serve`` against them; always stop() it (or use ``with``)."""
 
@@ -102,7 +113,7 @@ class Stage:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the server exited with {self.process.returncode}:\n{self.log_tail()}")
             try:
-                if self.http.get("/healthz", timeout=2).status_code == 200:
+                if workers_ready(self.http.get("/healthz", timeout=2), 1):
                     return
             except httpx.HTTPError:
                 pass

@@ -226,7 +226,7 @@ class NewIncidents:
     sets them up): every ``every`` seconds it reads the ids above the newest it has seen, less a margin for
     transactions that commit out of id order (two web processes storing incidents at the same moment).
 
-    A read of the primary key's last few entries, cheap enough to run 20 times a second beside the
+    A read of the primary key's last few entries, cheap enough to run 50 times a second beside the
     accepted-request poll; rooms left unfinished by a process that died are found by the queue's own recheck.
     """
 
