@@ -92,6 +92,23 @@ def test_a_share_whose_answer_was_lost_is_adopted_by_its_file_ids(make_sandbox):
     assert sorted(upload.result["files"]) == sorted(f.id for f in box.fake.files(incident.channel_id))
 
 
+def test_a_lost_share_that_slack_lists_late_is_still_adopted(make_sandbox):
+    """Slack lists a share a moment after files.completeUploadExternal answers: a retry that looks before then
+    finds the files unshared, and waits for them instead of uploading the report a second time."""
+    box = make_sandbox("late", warroom_archive_after="1s")
+    box.fake.store.share_delay = 2.5  # longer than the outbox's first backoff steps (1 s, 2 s)
+    box.fake.fail_next("files.completeUploadExternal", answer="drop")
+    incident = closed(box)
+    finished(box, incident.channel_id)
+    assert_once(box, incident)
+    assert len(box.fake.calls_to("files.completeUploadExternal")) == 1
+    assert len(box.fake.calls_to("files.getUploadURLExternal")) == 2
+    assert len(box.fake.calls_to("files.info")) >= 2, "looked for the share again instead of uploading again"
+    with Session(box.core.engine) as session:
+        [upload] = session.exec(select(Effect).where(Effect.kind == "upload")).all()
+    assert upload.result["adopted"] is True
+
+
 @pytest.mark.parametrize("fault", SEND_FAULTS.values(), ids=SEND_FAULTS.keys())
 def test_the_room_is_archived_once_whatever_slack_answers(make_sandbox, fault):
     box = make_sandbox("archive", warroom_archive_after="1s")

@@ -4,13 +4,16 @@ Slack's upload has three steps: files.getUploadURLExternal announces each file a
 go to the returned URL, and files.completeUploadExternal shares the files in the room with one message. The
 ids are kept on the effect as soon as Slack returns them. When an earlier attempt may have reached the last
 step (the process died, or Slack's answer was lost), files.info tells whether those files are already shared
-in the room: then they are adopted instead of uploaded again. Files that were announced but never shared are
-not visible to anyone and are left to Slack to discard.
+in the room: then they are adopted instead of uploaded again. Slack lists a share a moment after it answers,
+so files whose last step was asked for less than ``SHARE_GRACE`` ago are looked for again later rather than
+uploaded again. Files that were announced but never shared are not visible to anyone and are left to Slack to
+discard.
 """
 
 from __future__ import annotations
 
 import urllib.request
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -19,14 +22,17 @@ from slack_sdk.errors import SlackApiError
 from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
+from app.effects.delivery import Waiting
 from app.effects.models import Effect
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.reports import flows
 from app.slack.effects import poster
+from app.timeutil import utcnow
 
 KIND = "upload"
 UPLOAD_TIMEOUT = 30.0  # seconds for the bytes of one file
+SHARE_GRACE = timedelta(seconds=60)  # how long after asking Slack to share the files their share may not show yet
 
 
 class UploadRefused(OSError):
@@ -41,6 +47,9 @@ def deliver(core: Core, effect: Effect) -> dict[str, Any]:
     if announced and shared_in(poster(core), announced, channel):
         _recorded(core, incident_id, effect)
         return {"files": announced, "channel": channel, "adopted": True}
+    sharing = effect.result.get("sharing_at")
+    if announced and sharing and utcnow() - datetime.fromisoformat(sharing) < SHARE_GRACE:
+        raise Waiting("Slack to list the report's files as shared")  # tried again soon, with backoff
     built = flows.build(core, incident_id)
     slack = poster(core)  # never repeats a call by itself: a lost answer may hide a shared file
     uploads = built.file_uploads()
@@ -53,8 +62,15 @@ def deliver(core: Core, effect: Effect) -> dict[str, Any]:
         effects.note(session, effect.id, files=[item["file_id"] for item in uploads])
     for item in uploads:
         send_bytes(item["upload_url"], item["content"], timeout=slack.timeout or UPLOAD_TIMEOUT)
-    slack.files_completeUploadExternal(files=[{"id": item["file_id"], "title": item["title"]} for item in uploads],
-                                       channel_id=channel, initial_comment=flows.summary(built))
+    with transaction(core.engine) as session:  # a lost answer to the last step may hide a share Slack lists late
+        effects.note(session, effect.id, sharing_at=utcnow().isoformat())
+    try:
+        slack.files_completeUploadExternal(files=[{"id": item["file_id"], "title": item["title"]} for item in uploads],
+                                           channel_id=channel, initial_comment=flows.summary(built))
+    except SlackApiError:  # Slack answered that it did not share them: the next attempt need not wait
+        with transaction(core.engine) as session:
+            effects.note(session, effect.id, sharing_at=None)
+        raise
     _recorded(core, incident_id, effect, name=built.markdown_name)
     return {"files": [item["file_id"] for item in uploads], "channel": channel}
 

@@ -356,6 +356,7 @@ def files_complete_upload(store: SlackStore, args: Args) -> dict[str, Any]:
         for record in records:
             record.channels.append(channel.id)
             record.initial_comment = comment
+            record.shares_visible_at = time.time() + store.share_delay
         post_message(
             store,
             channel,

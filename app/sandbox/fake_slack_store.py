@@ -171,8 +171,12 @@ class FileRecord:
     data: bytes | None = None
     channels: list[str] = field(default_factory=list)
     initial_comment: str = ""
+    shares_visible_at: float = 0.0  # files.info lists the shares only from then on (Slack shares a moment late)
 
     def to_slack(self) -> dict[str, Any]:
+        if time.time() < self.shares_visible_at:
+            return {"id": self.id, "name": self.name, "title": self.title or self.name, "size": len(self.data or b""),
+                    "user": self.user, "created": int(self.created), "channels": [], "ims": []}
         return {
             "id": self.id,
             "name": self.name,
@@ -258,6 +262,7 @@ class SlackStore:
         self.log: list[LogEntry] = []
         self.calls: list[Call] = []
         self.dm_ids: dict[frozenset[str], str] = {}
+        self.share_delay = 0.0  # seconds after files.completeUploadExternal before files.info shows the shares
         self._counter = itertools.count(1)
         self._last_ts = 0.0
 
