@@ -11,7 +11,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.i18n import language_of, percent, say
@@ -81,7 +81,7 @@ def first_draft_at(record: dict) -> datetime | None:
 def first_approved(record: dict) -> dict | None:
     """The holding statement approved first (by approval time)."""
     approved = [s for s in holding(record) if s.get("approved_at")]
-    return min(approved, key=lambda s: when(s["approved_at"])) if approved else None
+    return min(approved, key=lambda s: when(s["approved_at"]) or datetime.max.replace(tzinfo=UTC)) if approved else None
 
 
 def event_counts(record: dict) -> Counter:
@@ -179,8 +179,8 @@ def rows(f: Figures, language: str = "en") -> list[tuple[str, str]]:
 
 
 def median(values: Iterable[timedelta | None]) -> timedelta | None:
-    present = [v for v in values if v is not None]
-    return statistics.median(present) if present else None
+    seconds = [v.total_seconds() for v in values if v is not None]
+    return timedelta(seconds=statistics.median(seconds)) if seconds else None
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ def build(core: Core, incident_id: int) -> report.Report:
     with Session(core.engine) as session:
         incident = session.get(Incident, incident_id)
         playbook_id = incident.playbook_id if incident else None
-    title = core.playbooks.get(playbook_id).title if playbook_id in core.playbooks else None
+    title = core.playbooks.get(playbook_id).title if playbook_id and playbook_id in core.playbooks else None
     return report.build(core.engine, incident_id, tz=core.settings.warroom_timezone, playbook_title=title,
                         names=core.directory.name)
 
@@ -32,6 +32,7 @@ def summary(built: report.Report) -> str:
 
 def deliver(core: Core, incident: Incident, *, user_id: str, channel_id: str | None) -> str:
     """The report in the incident's room when asked there, else in the person's direct messages; where it went."""
+    assert incident.id is not None  # a stored incident
     built = build(core, incident.id)
     if incident.channel_id and incident.channel_id == channel_id:
         target = channel_id

@@ -187,5 +187,5 @@ def build(engine, incident_id: int, *, tz: str = "UTC", playbook_title: str | No
 def stats_records(engine) -> list[dict[str, Any]]:
     """Light records of every incident, for `warroom stats`."""
     with Session(engine) as session:
-        ids = list(session.exec(select(Incident.id).order_by(col(Incident.id))))
+        ids = [i for i in session.exec(select(Incident.id).order_by(col(Incident.id))) if i is not None]
         return [report_record(session, incident_id, light=True) for incident_id in ids]

@@ -253,7 +253,7 @@ class SlackDriver:
             raise LookupError(f"view {view_id} ({view.title}) is not open")
         submitted = dict(view.view)
         submitted["state"] = {"values": view_state(submitted.get("blocks") or [], values or {})}
-        payload = {
+        payload: dict[str, Any] = {
             "type": "view_submission",
             "token": self.verification_token,
             "api_app_id": self.api_app_id,

@@ -167,7 +167,7 @@ class SocketModeDriver(SlackDriver):
         self.socket = socket
 
     def post(self, body: str, content_type: str, *, headers: dict[str, str] | None = None,
-             signature: str | None = None, timestamp: int | None = None) -> httpx.Response:  # type: ignore[override]
+             signature: str | None = None, timestamp: int | None = None) -> httpx.Response:
         headers = headers or {}
         if content_type.startswith("application/json"):
             kind, payload = "events_api", json.loads(body)

@@ -247,8 +247,11 @@ def model_brief(settings, r: BriefRecord) -> str:
     messages = [{"role": "system", "content": system_prompt(language_in(r))},
                 {"role": "user", "content": "Write the situation report from this record.\n<record>\n"
                  f"{record_lines(r, settings.warroom_timezone)}\n</record>"}]
+    model = LLMSettings.from_config(settings)
+    if model is None:
+        raise BriefError("no model is configured")
     try:
-        content = complete(LLMSettings.from_config(settings), messages)
+        content = complete(model, messages)
     except ModelError as exc:
         raise BriefError(str(exc)) from None
     return escape(truncate(content.strip(), REPORT_MAX))
