@@ -40,7 +40,7 @@ from app.monitoring.http import routes as monitoring_routes
 from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
 from app.web import acknowledge, store_follow_ups
-from app.wiring import acks_off_loop, build_bolt
+from app.wiring import acks_off_loop, build_bolt, build_web_bolt
 from app.workers.heartbeat import ALIVE_WITHIN, alive
 
 log = logging.getLogger(__name__)
@@ -230,7 +230,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
     web_only = role == "web"
     if bolt is None:
-        bolt = build_bolt(core, deliver=not web_only)
+        bolt = build_web_bolt(core) if web_only else build_bolt(core)
     writer = store_follow_ups(bolt, core.engine) if web_only else None
     if web_only:
         leave_to_workers(core)  # the incidents stored here are set up by a worker process
