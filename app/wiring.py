@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
@@ -25,7 +27,12 @@ from app.monitoring import runtime as monitoring_runtime
 from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
 from app.slack.ids import ActionId, CallbackId
-from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
+from app.slack.pipeline import IncidentOf, Listener, Request, guarded, incident_of_channel
+
+if TYPE_CHECKING:
+    from app.effects.delivery import Handler
+
+Body = dict[str, Any]  # a Slack request's parsed body
 
 incidents = LaterModule("app.incidents.listeners")
 decisions = LaterModule("app.decisions.listeners")
@@ -48,7 +55,7 @@ WEB_ACK_MODULES = ("app.incidents.listeners", "app.reports.lessons")
 STATUS_USAGE = "status [share | all | <severity> | page <n> | <incident id>]"
 
 
-def _no_listener(_req) -> None:  # `help` is answered by the router itself
+def _no_listener(_req: Request) -> None:  # `help` is answered by the router itself
     return None
 
 
@@ -117,10 +124,10 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
-def _validated(errors: Callable[[dict], dict[str, str]]):
+def _validated(errors: Callable[[Body], dict[str, str]]) -> Callable[[Ack, Body], None]:
     """A modal's ack: field errors keep the modal open, and then no follow-up work runs (see ``_invalid``)."""
 
-    def ack_view(ack: Ack, view: dict) -> None:
+    def ack_view(ack: Ack, view: Body) -> None:
         problems = errors(view)
         if problems:
             ack(response_action="errors", errors=problems)
@@ -130,17 +137,17 @@ def _validated(errors: Callable[[dict], dict[str, str]]):
     return ack_view
 
 
-def _invalid(errors: Callable[[dict], dict[str, str]]) -> Callable[[dict], bool]:
+def _invalid(errors: Callable[[Body], dict[str, str]]) -> Callable[[Body], bool]:
     return lambda body: bool(errors(body["view"]))
 
 
-def _action(app: App, core: Core, action_id: str, listener: Listener, action: Action,
+def _action(app: App, core: Core, action_id: str, listener: Listener, action: Action | None,
             incident_of: IncidentOf = incident_of_channel) -> None:
     app.action(action_id)(ack=ack_now, lazy=[guarded(core, listener, action=action, incident_of=incident_of)])
 
 
 def _view(app: App, core: Core, callback_id: str, listener: Listener, action: Action | None,
-          errors: Callable[[dict], dict[str, str]], *, incident_of: IncidentOf = incident_of_channel,
+          errors: Callable[[Body], dict[str, str]], *, incident_of: IncidentOf = incident_of_channel,
           needs_incident: bool = True) -> None:
     app.view(callback_id)(ack=_validated(errors), lazy=[guarded(
         core, listener, action=action, incident_of=incident_of, needs_incident=needs_incident,
@@ -148,10 +155,10 @@ def _view(app: App, core: Core, callback_id: str, listener: Listener, action: Ac
 
 
 def _event(app: App, core: Core, event: str, listener: Listener, action: Action | None, *,
-           in_rooms_only: bool = True, only: Callable[[dict], bool] = lambda _body: True) -> None:
+           in_rooms_only: bool = True, only: Callable[[Body], bool] = lambda _body: True) -> None:
     """Events outside incident rooms (and ones ``only`` does not want) are not ours to answer."""
 
-    def skip(body: dict) -> bool:
+    def skip(body: Body) -> bool:
         if not only(body):
             return True
         if not in_rooms_only:
@@ -167,14 +174,14 @@ def register(app: App, core: Core) -> App:
     """Every command, button, modal, shortcut and event on ``app``: its ack, and its follow-up (lazy) listener."""
     router = CommandRouter(core, SUBCOMMANDS)
 
-    def ack_command(ack: Ack, body: dict, respond) -> None:
+    def ack_command(ack: Ack, body: Body, respond: Respond) -> None:
         """Subcommands that open a modal run right here, before the ack is sent: a modal's trigger lives three
         seconds, and the follow-up pool may be busy. Everything else runs after the ack."""
         ack()
         if router.name_of(body) in MODAL_FIRST:
             router.run(body, respond)
 
-    def after_ack(body: dict, respond) -> None:
+    def after_ack(body: Body, respond: Respond) -> None:
         if router.name_of(body) not in MODAL_FIRST:
             router.run(body, respond)
 
@@ -238,7 +245,7 @@ def load(modules: tuple[str, ...]) -> None:
         importlib.import_module(module)
 
 
-EFFECT_HANDLERS = {
+EFFECT_HANDLERS: dict[str, Handler] = {
     "post": slack_effects.post,
     "briefing": slack_effects.refresh_briefing,
     "webhook": statement_flows.deliver_webhook,
