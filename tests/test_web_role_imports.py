@@ -1,6 +1,7 @@
 """The web role only verifies, acks and accepts: started as `warroom web` starts it, in an interpreter of its own,
 and sent Slack's kinds of request, it has loaded none of the libraries of the follow-up work (the model client,
-the charts, the social-media clients, the drafting code)."""
+the charts, the social-media clients, the drafting code with its statement checks and their word lists, the
+reminders, the reports, the status read model)."""
 
 from __future__ import annotations
 
