@@ -1,11 +1,12 @@
-"""The web role's accepted rows on SQLite: inserted at once where the ack runs while SQLite's lock is free, and
-through the writer thread, without loss, while another writer holds it."""
+"""The web role's accepted rows: on SQLite inserted at once where the ack runs while SQLite's lock is free, and
+through the writer thread, without loss, while another writer holds it; on PostgreSQL always through the writer."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import timedelta
 
+import pytest
 from sqlmodel import Session, select
 
 from app.requests_queue.models import AcceptedRequest
@@ -22,6 +23,7 @@ def rows(box: Sandbox) -> list[AcceptedRequest]:
         return list(session.exec(select(AcceptedRequest).order_by(AcceptedRequest.id)))
 
 
+@pytest.mark.sqlite_only("the insert at once is SQLite's; PostgreSQL's rows go through the writer thread")
 def test_a_row_stored_at_once_reads_back_as_the_orm_writes_it_and_a_worker_claims_it(tmp_path):
     box = Sandbox(tmp_path / "web", serve=False)
     writer = AcceptWriter(box.core.engine)
@@ -39,6 +41,7 @@ def test_a_row_stored_at_once_reads_back_as_the_orm_writes_it_and_a_worker_claim
         box.close()
 
 
+@pytest.mark.sqlite_only("SQLite's one write lock")
 def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread_and_is_stored(tmp_path):
     box = Sandbox(tmp_path / "web", serve=False)
     writer = AcceptWriter(box.core.engine)
@@ -53,5 +56,18 @@ def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread
         assert [(r.id, r.function, r.body) for r in rows(box)] == [(row_id, ITEM.function, ITEM.body)]
     finally:
         other.close()
+        writer.stop()
+        box.close()
+
+
+@pytest.mark.postgres_only("a server database takes every row through the writer thread")
+def test_on_a_server_database_every_row_goes_through_the_writer_thread(tmp_path):
+    box = Sandbox(tmp_path / "web", serve=False)
+    writer = AcceptWriter(box.core.engine)
+    try:
+        assert writer.store_at_once(ITEM) is None
+        row_id = writer.submit(ITEM).result(timeout=30)
+        assert [(r.id, r.function, r.status) for r in rows(box)] == [(row_id, ITEM.function, "waiting")]
+    finally:
         writer.stop()
         box.close()
