@@ -24,8 +24,8 @@ def rows(box: Sandbox) -> list[AcceptedRequest]:
 
 
 @pytest.mark.sqlite_only("the insert at once is SQLite's; PostgreSQL's rows go through the writer thread")
-def test_a_row_stored_at_once_reads_back_as_the_orm_writes_it_and_a_worker_claims_it(tmp_path):
-    box = Sandbox(tmp_path / "web", serve=False)
+def test_a_row_stored_at_once_reads_back_as_the_orm_writes_it_and_a_worker_claims_it(make_sandbox):
+    box = make_sandbox("web", serve=False)
     writer = AcceptWriter(box.core.engine)
     try:
         future = writer.submit(ITEM)
@@ -38,12 +38,11 @@ def test_a_row_stored_at_once_reads_back_as_the_orm_writes_it_and_a_worker_claim
         assert [r.id for r in claim(box.core.engine, "worker-1", 10)] == [row_id]
     finally:
         writer.stop()
-        box.close()
 
 
 @pytest.mark.sqlite_only("SQLite's one write lock")
-def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread_and_is_stored(tmp_path):
-    box = Sandbox(tmp_path / "web", serve=False)
+def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread_and_is_stored(make_sandbox):
+    box = make_sandbox("web", serve=False)
     writer = AcceptWriter(box.core.engine)
     other = sqlite3.connect(box.core.engine.url.database, isolation_level=None)
     try:
@@ -57,12 +56,11 @@ def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread
     finally:
         other.close()
         writer.stop()
-        box.close()
 
 
 @pytest.mark.postgres_only("a server database takes every row through the writer thread")
-def test_on_a_server_database_every_row_goes_through_the_writer_thread(tmp_path):
-    box = Sandbox(tmp_path / "web", serve=False)
+def test_on_a_server_database_every_row_goes_through_the_writer_thread(make_sandbox):
+    box = make_sandbox("web", serve=False)
     writer = AcceptWriter(box.core.engine)
     try:
         assert writer.store_at_once(ITEM) is None
@@ -70,4 +68,3 @@ def test_on_a_server_database_every_row_goes_through_the_writer_thread(tmp_path)
         assert [(r.id, r.function, r.status) for r in rows(box)] == [(row_id, ITEM.function, "waiting")]
     finally:
         writer.stop()
-        box.close()
