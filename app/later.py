@@ -1,8 +1,8 @@
 """A module's functions, imported on their first call: so that a process that never calls them never loads them.
 
-The web role builds the same Bolt app as the worker (app/wiring.py) but runs only the acks; the statement
-listeners bring the drafting code with them (the model client, the statement checks, their word lists), which
-only the worker runs.
+The wiring table (app/wiring.py) names every listener module this way: the web role registers the same table
+as the worker but runs only the acks, so it never loads what the listeners bring with them (the drafting code
+with the model client, the statement checks and their word lists, the reports, the status read model).
 """
 
 from __future__ import annotations

@@ -12,7 +12,8 @@ import contextlib
 import gc
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from slack_bolt import App, BoltResponse
@@ -40,10 +41,12 @@ from app.monitoring.http import routes as monitoring_routes
 from app.monitoring.polling import connector_health
 from app.scheduling.scheduler import Scheduler
 from app.web import acknowledge, store_follow_ups
-from app.wiring import acks_off_loop, build_bolt
+from app.wiring import acks_off_loop, build_bolt, build_web_bolt
 from app.workers.heartbeat import ALIVE_WITHIN, alive
 
 log = logging.getLogger(__name__)
+Headers = dict[str, str | Sequence[str]]  # as Bolt takes them: each name with its values
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def resume_drafts(core: Core) -> list[int]:
@@ -89,7 +92,7 @@ async def admit(request: Request, secret: str, limit: int = SLACK_BODY_LIMIT) ->
     return body, signature, timestamp
 
 
-def read_request(body: bytes, query: str, headers: dict[str, list[str]]) -> BoltRequest | Response:
+def read_request(body: bytes, query: str, headers: Headers) -> BoltRequest | Response:
     """The signed body as Bolt's request, or the answer that refuses what is not a Slack request."""
     try:
         bolt_request = BoltRequest(body=body.decode("utf-8"), query=query, headers=headers)
@@ -114,7 +117,7 @@ def _answer(response: BoltResponse) -> Response:
 
 
 def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
-             headers: dict[str, list[str]]) -> Response:
+             headers: Headers) -> Response:
     """Read a signed body, refuse what is not a Slack request, skip a replay, and run Bolt (in one thread)."""
     bolt_request = read_request(body, query, headers)
     if isinstance(bolt_request, Response):
@@ -125,7 +128,7 @@ def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, times
 
 
 async def dispatch_on_loop(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
-                           headers: dict[str, list[str]]) -> Response:
+                           headers: Headers) -> Response:
     """``dispatch`` for the web role, on the event loop: only what waits outside the process goes to a thread
     (the replay record while another writer holds the database, acks that call Slack or read the database)."""
     bolt_request = read_request(body, query, headers)
@@ -139,7 +142,7 @@ async def dispatch_on_loop(bolt: App, replays: ReplayGuard, body: bytes, signatu
     return _answer(await acknowledge(bolt, bolt_request, acks_off_loop))
 
 
-def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool = False):
+def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool = False) -> Endpoint:
     """Slack's Request URL. ``on_loop`` (the web role): Bolt acks on the event loop, follow-ups are stored."""
     secret = core.settings.slack_signing_secret
 
@@ -149,7 +152,7 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool
         if isinstance(admitted, Response):
             return admitted
         body, signature, timestamp = admitted
-        headers = {k: [v] for k, v in request.headers.items()}
+        headers: Headers = {k: [v] for k, v in request.headers.items()}
         if on_loop:
             response = await dispatch_on_loop(bolt, replays, body, signature, timestamp, request.url.query, headers)
         else:
@@ -163,23 +166,23 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool
     return handle
 
 
-def workers_check(core: Core) -> dict:
+def workers_check(core: Core) -> dict[str, Any]:
     """The worker processes whose heartbeat is recent (the web role: without one, nothing follows up)."""
     seen = alive(core.engine)
     return {"ok": bool(seen), "alive_within_seconds": int(ALIVE_WITHIN.total_seconds()),
             "alive": [worker.as_dict() for worker in seen]}
 
 
-def health_endpoint(core: Core, web_only: bool = False):
-    def work() -> dict:
+def health_endpoint(core: Core, web_only: bool = False) -> Endpoint:
+    def work() -> dict[str, Any]:
         return {**setup_health(core), **outbox_health(core.engine)}
 
-    def connectors() -> dict:
+    def connectors() -> dict[str, Any]:
         return connector_health(core).as_dict()
 
     async def health(_request: Request) -> JSONResponse:
         database = await run_in_threadpool(database_check, core.engine)
-        checks: dict = {"database": database.as_dict()}
+        checks: dict[str, Any] = {"database": database.as_dict()}
         stuck = False
         if database.ok:  # work that needs people: stopped set-ups, Slack posts that failed for good
             checks["work"] = await run_in_threadpool(work)
@@ -197,7 +200,7 @@ def health_endpoint(core: Core, web_only: bool = False):
     return health
 
 
-def metrics_endpoint(core: Core, web_only: bool = False):
+def metrics_endpoint(core: Core, web_only: bool = False) -> Endpoint:
     async def metrics_page(_request: Request) -> Response:
         if web_only:  # sets the gauge of live workers (warroom_workers_alive) from their heartbeats
             with contextlib.suppress(Exception):  # a database that does not answer shows in /healthz
@@ -230,14 +233,14 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         raise ConfigError("unsafe configuration:\n  " + "\n  ".join(problems))
     web_only = role == "web"
     if bolt is None:
-        bolt = build_bolt(core, deliver=not web_only)
+        bolt = build_web_bolt(core) if web_only else build_bolt(core)
     writer = store_follow_ups(bolt, core.engine) if web_only else None
     if web_only:
         leave_to_workers(core)  # the incidents stored here are set up by a worker process
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_app):
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if scheduler and core.scheduler is None:
             Scheduler(core, start=not web_only)  # the web role only writes jobs; the worker runs them
         handler = None

@@ -7,8 +7,9 @@ listener later through the same pipeline (app/worker.py), so the permission chec
 one place for every entry point.
 
 The ack runs on the event loop (``acknowledge``): Bolt's dispatch is about a millisecond of work, and a hop
-to a thread and back costs more than that whenever the process is busy. The accepted row is handed to the
-group-commit writer and awaited without blocking the loop. Only acks that wait on something outside the
+to a thread and back costs more than that whenever the process is busy. On SQLite the accepted row is
+inserted right there when SQLite's lock is free; otherwise it is handed to the group-commit writer and
+awaited without blocking the loop (app/requests_queue/writer.py). Only acks that wait on something outside the
 process (Slack's ``views.open``, a database read, Bolt's first ``auth.test``) run on a thread.
 """
 
@@ -86,9 +87,10 @@ async def acknowledge(bolt: App, request: BoltRequest, off_loop: Callable[[BoltR
     else:
         response = bolt.dispatch(request)
     if accepted:
+        waiting = [asyncio.wrap_future(f) for f in accepted if not f.done()]  # none when stored at once
         # asyncio.wait leaves the writer's futures alone when time runs out (wait_for would cancel them).
-        done, late = await asyncio.wait([asyncio.wrap_future(f) for f in accepted], timeout=ACCEPT_TIMEOUT)
-        errors = [f.exception() for f in done if f.exception() is not None]
+        late = (await asyncio.wait(waiting, timeout=ACCEPT_TIMEOUT))[1] if waiting else set()
+        errors = [f.exception() for f in accepted if f.done() and f.exception() is not None]
         if late or errors:  # not stored: the ack fails, and Slack shows the person that it did not work
             log.error("a request's follow-up could not be stored (%s): answered 500",
                       errors[0] if errors else f"no commit within {ACCEPT_TIMEOUT:.0f} s")

@@ -2,44 +2,60 @@
 
 Each entry names the action it is for the permission rules (app/access/rules.yml); every request goes
 through the one pipeline (app/slack/pipeline.py) into a top-level listener that calls one flow.
+
+The listener modules are named here, not imported (app/later.py): each loads on its first call. The worker
+(``build_bolt``) runs them; the web role (``build_web_bolt``) registers the same table but only runs the
+acks (a modal's field check, the declare modal's ``views.open``) and stores the follow-ups, so it never loads
+the drafting code, the statement checks, the reports or the status read model.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import Ack, App
+from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
 from sqlmodel import Session
 
-from app import reminders
 from app.access.actions import Action
 from app.core import Core
-from app.decisions import flows as decision_flows
-from app.decisions import listeners as decisions
-from app.effects.delivery import Deliverer
-from app.incidents import listeners as incidents
 from app.later import LaterModule
 from app.monitoring import runtime as monitoring_runtime
-from app.reports import lessons
-from app.reports import listeners as reports
-from app.reports import upload as report_upload
-from app.slack import effects as slack_effects
 from app.slack.bolt import new_app
 from app.slack.commands import CommandRouter, Subcommand
 from app.slack.ids import ActionId, CallbackId
-from app.slack.pipeline import IncidentOf, Listener, guarded, incident_of_channel
-from app.status import digests
-from app.status import listeners as status
-from app.tasks import listeners as tasks
+from app.slack.pipeline import IncidentOf, Listener, Request, guarded, incident_of_channel
 
-# The statement listeners and flows load the drafting code (model client, statement checks): imported on first
-# call, so that the web role, which only acks, never loads them (app/later.py).
+if TYPE_CHECKING:
+    from app.effects.delivery import Handler
+
+Body = dict[str, Any]  # a Slack request's parsed body
+
+incidents = LaterModule("app.incidents.listeners")
+decisions = LaterModule("app.decisions.listeners")
+status = LaterModule("app.status.listeners")
+tasks = LaterModule("app.tasks.listeners")
+reports = LaterModule("app.reports.listeners")
+lessons = LaterModule("app.reports.lessons")
 statements = LaterModule("app.statements.listeners")
 statement_flows = LaterModule("app.statements.flows")
+slack_effects = LaterModule("app.slack.effects")
+report_upload = LaterModule("app.reports.upload")
+decision_flows = LaterModule("app.decisions.flows")
+
+# The modules the worker runs listeners from, loaded when its Bolt app is built (not on a person's first click).
+LISTENER_MODULES = ("app.incidents.listeners", "app.decisions.listeners", "app.status.listeners",
+                    "app.tasks.listeners", "app.reports.listeners", "app.reports.lessons")
+# What the web role's acks call (the declare modal's views.open and its field check), loaded at its start.
+WEB_ACK_MODULES = ("app.incidents.listeners", "app.reports.lessons")
+
+STATUS_USAGE = "status [share | all | <severity> | page <n> | <incident id>]"
 
 
-def _no_listener(_req) -> None:  # `help` is answered by the router itself
+def _no_listener(_req: Request) -> None:  # `help` is answered by the router itself
     return None
 
 
@@ -47,7 +63,7 @@ SUBCOMMANDS: tuple[Subcommand, ...] = (
     Subcommand("help", _no_listener, None, "help", "this list", needs_incident=False),
     Subcommand("declare", incidents.declare, Action.DECLARE, "declare <title>",
                "open an incident by hand (pick playbook and severity)", needs_incident=False),
-    Subcommand("status", status.status, None, status.USAGE,
+    Subcommand("status", status.status, None, STATUS_USAGE,
                "where the incident stands (here), or every open incident you may see", needs_incident=False),
     Subcommand("brief", status.brief_command, Action.BRIEF, "brief",
                "a short situation report for leadership, citing the timeline"),
@@ -108,10 +124,10 @@ def ack_now(ack: Ack) -> None:
     ack()
 
 
-def _validated(errors: Callable[[dict], dict[str, str]]):
+def _validated(errors: Callable[[Body], dict[str, str]]) -> Callable[[Ack, Body], None]:
     """A modal's ack: field errors keep the modal open, and then no follow-up work runs (see ``_invalid``)."""
 
-    def ack_view(ack: Ack, view: dict) -> None:
+    def ack_view(ack: Ack, view: Body) -> None:
         problems = errors(view)
         if problems:
             ack(response_action="errors", errors=problems)
@@ -121,17 +137,17 @@ def _validated(errors: Callable[[dict], dict[str, str]]):
     return ack_view
 
 
-def _invalid(errors: Callable[[dict], dict[str, str]]) -> Callable[[dict], bool]:
+def _invalid(errors: Callable[[Body], dict[str, str]]) -> Callable[[Body], bool]:
     return lambda body: bool(errors(body["view"]))
 
 
-def _action(app: App, core: Core, action_id: str, listener: Listener, action: Action,
+def _action(app: App, core: Core, action_id: str, listener: Listener, action: Action | None,
             incident_of: IncidentOf = incident_of_channel) -> None:
     app.action(action_id)(ack=ack_now, lazy=[guarded(core, listener, action=action, incident_of=incident_of)])
 
 
 def _view(app: App, core: Core, callback_id: str, listener: Listener, action: Action | None,
-          errors: Callable[[dict], dict[str, str]], *, incident_of: IncidentOf = incident_of_channel,
+          errors: Callable[[Body], dict[str, str]], *, incident_of: IncidentOf = incident_of_channel,
           needs_incident: bool = True) -> None:
     app.view(callback_id)(ack=_validated(errors), lazy=[guarded(
         core, listener, action=action, incident_of=incident_of, needs_incident=needs_incident,
@@ -139,10 +155,10 @@ def _view(app: App, core: Core, callback_id: str, listener: Listener, action: Ac
 
 
 def _event(app: App, core: Core, event: str, listener: Listener, action: Action | None, *,
-           in_rooms_only: bool = True, only: Callable[[dict], bool] = lambda _body: True) -> None:
+           in_rooms_only: bool = True, only: Callable[[Body], bool] = lambda _body: True) -> None:
     """Events outside incident rooms (and ones ``only`` does not want) are not ours to answer."""
 
-    def skip(body: dict) -> bool:
+    def skip(body: Body) -> bool:
         if not only(body):
             return True
         if not in_rooms_only:
@@ -154,20 +170,18 @@ def _event(app: App, core: Core, event: str, listener: Listener, action: Action 
                                                 skip=skip)])
 
 
-def build_bolt(core: Core, *, verify: bool = True, deliver: bool = True) -> App:
-    """The Bolt app with every listener, and the core's close hooks (and the outbox's worker unless not
-    ``deliver``). ``verify=False``: requests come from the worker's queue, checked when they were accepted."""
-    app = new_app(core, verify=verify)
+def register(app: App, core: Core) -> App:
+    """Every command, button, modal, shortcut and event on ``app``: its ack, and its follow-up (lazy) listener."""
     router = CommandRouter(core, SUBCOMMANDS)
 
-    def ack_command(ack: Ack, body: dict, respond) -> None:
+    def ack_command(ack: Ack, body: Body, respond: Respond) -> None:
         """Subcommands that open a modal run right here, before the ack is sent: a modal's trigger lives three
         seconds, and the follow-up pool may be busy. Everything else runs after the ack."""
         ack()
         if router.name_of(body) in MODAL_FIRST:
             router.run(body, respond)
 
-    def after_ack(body: dict, respond) -> None:
+    def after_ack(body: Body, respond: Respond) -> None:
         if router.name_of(body) not in MODAL_FIRST:
             router.run(body, respond)
 
@@ -204,11 +218,34 @@ def build_bolt(core: Core, *, verify: bool = True, deliver: bool = True) -> App:
     for event in ("member_joined_channel", "member_left_channel"):
         _event(app, core, event, incidents.membership_changed, None, in_rooms_only=False)
 
+    return app
+
+
+def build_bolt(core: Core, *, verify: bool = True, deliver: bool = True) -> App:
+    """The Bolt app with every listener, and the core's close hooks (and the outbox's worker unless not
+    ``deliver``). ``verify=False``: requests come from the worker's queue, checked when they were accepted."""
+    load(LISTENER_MODULES)
+    app = register(new_app(core, verify=verify), core)
     wire_core(core, deliver=deliver)
     return app
 
 
-EFFECT_HANDLERS = {
+def build_web_bolt(core: Core) -> App:
+    """The web role's Bolt app: the same table, of which it runs only the acks (its follow-ups are stored, see
+    app/web.py). Nothing of the follow-up work is wired: no close hooks, reminders or outbox."""
+    load(WEB_ACK_MODULES)
+    app = register(new_app(core), core)
+    if core.monitoring is None:
+        monitoring_runtime.configure(core)  # the monitors' files are read and checked at start
+    return app
+
+
+def load(modules: tuple[str, ...]) -> None:
+    for module in modules:
+        importlib.import_module(module)
+
+
+EFFECT_HANDLERS: dict[str, Handler] = {
     "post": slack_effects.post,
     "briefing": slack_effects.refresh_briefing,
     "webhook": statement_flows.deliver_webhook,
@@ -226,13 +263,19 @@ AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
 def wire_core(core: Core, *, deliver: bool = True) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
-    if lessons.ask_for_lessons not in core.close_hooks:
-        core.close_hooks.append(lessons.ask_for_lessons)
+    from app import reminders
+    from app.effects.delivery import Deliverer
+    from app.reports import lessons as lesson_hooks
+    from app.slack import effects as slack_effects_module
+    from app.status import digests
+
+    if lesson_hooks.ask_for_lessons not in core.close_hooks:
+        core.close_hooks.append(lesson_hooks.ask_for_lessons)
     if digests.follow_severity not in core.severity_hooks:
         core.severity_hooks.append(digests.follow_severity)
     reminders.register_all()
     core.plan_reminders = reminders.schedule_incident
-    slack_effects.AFTER_POST.update(AFTER_POST)
+    slack_effects_module.AFTER_POST.update(AFTER_POST)
     if core.monitoring is None:
         monitoring_runtime.configure(core)  # the monitors' files are read and checked at start
     if core.effects is None and deliver:

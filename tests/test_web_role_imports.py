@@ -1,6 +1,7 @@
 """The web role only verifies, acks and accepts: started as `warroom web` starts it, in an interpreter of its own,
 and sent Slack's kinds of request, it has loaded none of the libraries of the follow-up work (the model client,
-the charts, the social-media clients, the drafting code)."""
+the charts, the social-media clients, the drafting code with its statement checks and their word lists, the
+reminders, the reports, the status read model)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,11 @@ from tests.test_web_worker import serve_environment
 ROOT = Path(__file__).resolve().parents[1]
 
 # What only the worker needs: the model client, the report's chart, the social-media connectors, the drafting
-# code with its statement checks, the worker itself.
+# code with its statement checks and their word lists, the reports, the status read model, the worker itself.
 WORKER_ONLY = ("openai", "matplotlib", "atproto", "mastodon", "feedparser", "app.statements.flows",
-               "app.statements.drafting", "app.statements.listeners", "app.worker")
+               "app.statements.drafting", "app.statements.listeners", "app.statements.checks", "app.statements.lint",
+               "simplemma", "app.reminders", "app.reports.listeners", "app.reports.report", "app.status.listeners",
+               "app.status.service", "app.worker")
 
 # `warroom web`: the serving core (settings checked, Slack asked, database migrated), then the web role's app.
 # It serves until it reads a line, then prints the modules it has loaded.

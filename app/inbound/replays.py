@@ -11,6 +11,8 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
+from typing import TypeVar
 
 from sqlalchemy import delete, insert
 from sqlalchemy.engine import Engine
@@ -21,6 +23,8 @@ from app import metrics
 from app.db import transaction
 from app.inbound.models import SeenRequest
 from app.inbound.signature import MAX_AGE
+
+T = TypeVar("T")
 
 PRUNE_EVERY = 60.0  # seconds between two clean-ups of expired signatures
 # Slack waits on the ack: the database gets this long, then this process's own memory decides alone (a replay
@@ -145,7 +149,7 @@ class ReplayGuard:
             return True
 
 
-def _retry_while_locked(statement):
+def _retry_while_locked(statement: Callable[[], T]) -> T:
     """Run ``statement`` until SQLite's write lock is free (or LOCK_WAIT passes)."""
     deadline = time.monotonic() + LOCK_WAIT
     while True:

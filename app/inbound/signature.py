@@ -6,6 +6,7 @@ import hashlib
 import hmac
 import re
 import time
+from collections.abc import Mapping
 
 # Slack refuses, and so do we, requests whose timestamp is more than five minutes from now.
 MAX_AGE = 300
@@ -21,7 +22,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-def signed_headers(headers, now: float | None = None) -> tuple[int, str]:
+def signed_headers(headers: Mapping[str, str], now: float | None = None) -> tuple[int, str]:
     """The request's timestamp and signature, refused (401) when missing, malformed or stale."""
     raw_timestamp = headers.get("x-slack-request-timestamp")
     signature = headers.get("x-slack-signature")

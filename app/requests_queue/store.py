@@ -12,9 +12,9 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import Engine, delete, func, or_, update
+from sqlalchemy import ColumnElement, Engine, delete, func, or_, update
 from sqlmodel import Session, col, select
 
 from app.db import transaction
@@ -28,7 +28,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _free(now):
+def _free(now: datetime) -> ColumnElement[bool]:
     return or_(col(AcceptedRequest.claimed_until).is_(None), col(AcceptedRequest.claimed_until) < now)
 
 

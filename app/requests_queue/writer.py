@@ -1,17 +1,29 @@
-"""One writer thread for the web role's accepted requests: requests that arrive together share one commit.
+"""How the web role stores its accepted requests: at once on SQLite when nothing holds the lock, else in batches.
 
-An ack waits for its row's commit (store first, then tell Slack), so the write is on the ack's path; under
-load, rows queue up while a commit runs and the next commit takes them all. The ack's side only queues three
-strings (no ORM object is built on the event loop); the writer stores a batch in one bulk INSERT.
+An ack waits for its row's commit (store first, then tell Slack), so the write is on the ack's path.
+
+On SQLite the row is inserted right where the ack runs (the event loop), on a connection of the writer's own
+that never waits: one autocommitted INSERT holds SQLite's write lock for microseconds, and an ack so stored
+takes no hop to a thread and back (each a wake-up the OS may delay when the CPU is busy). Only while another
+writer (the worker, this process's alert intake) holds the lock does the row go to the writer thread.
+
+The writer thread (and every row on a server database such as PostgreSQL) shares one commit among the rows
+that arrive together: under load, rows queue up while a commit runs and the next commit takes them all. The
+ack's side only queues three strings (no ORM object is built on the event loop); a batch is one bulk INSERT.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
+import threading
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, insert
+from sqlalchemy.dialects import sqlite
 from sqlmodel import col
 
 from app.batching import MAX_BATCH, GroupCommit
@@ -20,6 +32,7 @@ from app.requests_queue.models import AcceptedRequest
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+TABLE = AcceptedRequest.__tablename__
 
 
 class Accepted(NamedTuple):
@@ -38,7 +51,57 @@ class AcceptWriter(GroupCommit[Accepted, int]):
 
     def __init__(self, engine: Engine, max_batch: int = MAX_BATCH) -> None:
         self.engine = engine
+        url = engine.url
+        self._path: str | None = (url.database if url.get_backend_name() == "sqlite" and url.database
+                                   and url.database != ":memory:" else None)
+        self._sqlite: sqlite3.Connection | None = None
+        self._writing = threading.Lock()  # the writer's own SQLite connection
+        self._stamp = _sqlite_stamp()
         super().__init__("warroom-accept", max_batch)
+
+    def submit(self, item: Accepted) -> Future[int]:
+        """The row's future: already set when it could be stored at once (SQLite's lock was free)."""
+        row_id = self.store_at_once(item)
+        if row_id is None:
+            return super().submit(item)
+        future: Future[int] = Future()
+        future.set_result(row_id)
+        return future
+
+    def store_at_once(self, item: Accepted) -> int | None:
+        """The row's id, committed on the caller's thread without waiting; None when that would wait (another
+        writer holds SQLite's lock, the writer is busy, the database is a server), or fail: the writer thread
+        then stores it."""
+        if self._path is None or not self._writing.acquire(blocking=False):
+            return None
+        try:
+            cursor = self._connection().execute(
+                f"INSERT INTO {TABLE} (function, content_type, body, received_at, status, attempts) "
+                "VALUES (?, ?, ?, ?, 'waiting', 0)", (*item, self._stamp(utcnow())))
+            return cursor.lastrowid
+        except sqlite3.Error as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                log.warning("an accepted request goes to the writer thread: %s", exc)
+            return None
+        finally:
+            self._writing.release()
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            assert self._path is not None
+            self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            # As the bot's own connections (app/db.py): in WAL mode a commit needs no fsync. Checkpoints are
+            # left to those connections, so that none runs inside an ack.
+            self._sqlite.execute("PRAGMA synchronous=NORMAL")
+            self._sqlite.execute("PRAGMA wal_autocheckpoint=0")
+        return self._sqlite
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        with self._writing:
+            if self._sqlite is not None:
+                self._sqlite.close()
+                self._sqlite = None
 
     def commit(self, batch: list[_Item]) -> None:
         now = utcnow()
@@ -55,3 +118,11 @@ class AcceptWriter(GroupCommit[Accepted, int]):
             return
         for (_, future), row_id in zip(batch, ids, strict=True):
             future.set_result(row_id)
+
+
+def _sqlite_stamp() -> Callable[[datetime], Any]:
+    """``received_at`` as the column's own type writes it to SQLite (the ORM reads it back the same way)."""
+    dialect = sqlite.dialect()
+    column_type = AcceptedRequest.__table__.c.received_at.type  # type: ignore[attr-defined]
+    process = column_type.dialect_impl(dialect).bind_processor(dialect)
+    return process if process is not None else (lambda value: value)
