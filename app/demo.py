@@ -3,9 +3,12 @@ as a transcript of the war room.
 
 The story runs on a simulated clock (freezegun, ticking) across two and a half hours of a Monday morning:
 mentions of the brand stream in through ``POST /mentions``, the bot's monitor sees the spike and opens the room
-(no ready-made alert), the team works, a holding statement is approved, the curve calms, the incident is closed
-and the room gives its lessons learned. The report's durations, figures and chart are those a real incident of
-that shape would have; the whole run takes seconds and is the same every time.
+(no ready-made alert), the team works, a holding statement is approved, the model drafts reply macros for the
+community managers from the record and they are approved, the curve calms, the incident is closed and the room
+gives its lessons learned. The model is the local fake OpenAI server (app.sandbox.fake_openai), reached through
+the real client with the strict JSON schemas a real model gets: nothing leaves the machine. The report's
+durations, figures and chart are those a real incident of that shape would have; the whole run takes seconds and
+is the same every time.
 """
 
 from __future__ import annotations
@@ -30,14 +33,18 @@ from app.monitoring.runtime import get as monitoring
 from app.reports.chart import available as chart_available
 from app.reports.export import export
 from app.reports.flows import build as build_report
+from app.sandbox.fake_openai import FakeOpenAI
 from app.sandbox.harness import ALERT_TOKEN, Sandbox
 from app.sandbox.transcript import render_transcript
-from app.statements.models import Approval, Statement, StatementVersion
+from app.statements.models import Approval, Statement, StatementKind, StatementVersion
 from app.tasks.models import Task
 from app.timeutil import local_clock, utcnow
 
 START = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # a Monday, 08:30 in Berlin
 MONITOR = "northwind"
+MODEL = "fake-model"  # the local fake OpenAI server's model
+SIGNERS = {"comms": "U0COMMS", "legal": "U0LEGAL", "exec": "U0CEO", "lead": "U0LEAD", "dpo": "U0DPO", "hr": "U0HR",
+           "security": "U0SEC"}
 TIMEZONE = "Europe/Berlin"
 HISTORY_DAYS = 8  # the weeks before: the monitor has been watching the brand, so it knows a normal Monday
 
@@ -253,9 +260,10 @@ class Demo:
         self.done("Scoping huddle")
 
     # Holding statement --------------------------------------------------------------------------
-    def current_statement(self) -> tuple[Statement, StatementVersion] | None:
+    def current_statement(self, kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion] | None:
         with Session(self.box.core.engine) as session:
-            statement = session.exec(select(Statement).where(Statement.incident_id == self.incident.id)
+            statement = session.exec(select(Statement).where(Statement.incident_id == self.incident.id,
+                                                             Statement.kind == kind)
                                      .order_by(col(Statement.id).desc())).first()
             if statement is None or not statement.current_version:
                 return None
@@ -264,15 +272,16 @@ class Demo:
                 StatementVersion.number == statement.current_version)).one()
             return statement, version
 
-    def wait_statement(self, number: int, status: str) -> tuple[Statement, StatementVersion]:
+    def wait_statement(self, number: int, status: str,
+                       kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion]:
         def shown():
-            found = self.current_statement()
+            found = self.current_statement(kind)
             return found if found and found[1].number == number and found[0].status == status else None
 
         return self.box.fake.wait_for(shown, timeout=20)
 
-    def click_statement(self, user: str, action_id: str) -> None:
-        statement, _ = self.current_statement()
+    def click_statement(self, user: str, action_id: str, kind: str = StatementKind.HOLDING) -> None:
+        statement, _ = self.current_statement(kind)
         self.box.driver.click(user, self.incident.channel_id, statement.message_ts, action_id)
 
     def statement(self) -> None:
@@ -293,7 +302,8 @@ class Demo:
         self.click_statement("U0COMMS", "statement_edit")
         view = self.box.fake.wait_for(lambda: self.box.fake.latest_view(user_id="U0COMMS",
                                                                         callback_id="statement_edit"))
-        promised = re.search(r"Next update at ([^:]+:\d\d[^:]*):", self.current_statement()[1].variants["x"])
+        drafted_x = self.current_statement()[1].variants["x"]
+        promised = re.search(r"Next update at (\d{1,2}:\d\d(?: [A-Z]{3,4})?)", drafted_x)
         text = ("We know many of you are upset about our #WinterCampaign ad. We have paused it and are looking "
                 f"into it. Next update at {promised.group(1) if promised else 'noon'}: "
                 "https://northwind.example/winter-campaign")
@@ -304,8 +314,7 @@ class Demo:
     def sign_off(self) -> None:
         self.at(self.minute() + 3)
         self.step("The approvers sign in order")
-        signers = {"comms": "U0COMMS", "legal": "U0LEGAL", "exec": "U0CEO", "lead": "U0LEAD", "dpo": "U0DPO",
-                   "hr": "U0HR", "security": "U0SEC"}
+        signers = SIGNERS
         _, version = self.current_statement()
         for n, role in enumerate(version.approvers, start=1):
             self.wait_for_text(f"sign-off is needed on v{version.number}: step {n}/")
@@ -327,6 +336,31 @@ class Demo:
         self.done("Brief staff")
         self.done("Brief customer service")
         self.done("Brief the agency that made the ad")
+
+    def reply_macros(self) -> None:
+        self.at(self.minute() + 2)
+        self.step("Community management asks for reply macros: the model drafts them from the record")
+        self.command("U0SOCIAL", "replies")
+        pack, version = self.wait_statement(1, "pending", StatementKind.REPLIES)
+        if version.method != "model":
+            raise RuntimeError(f"the reply macros were not drafted by the model: {version.note}")
+        channel = self.incident.channel_id
+
+        def shown() -> bool:  # the card shows the draft and its note
+            message = self.box.fake.message(channel, pack.message_ts)
+            return message is not None and "Drafted by" in json.dumps(message.blocks or [])
+
+        self.box.fake.wait_for(shown, timeout=20)
+        self.flush()
+        self.out(f"model: {MODEL} (the local fake OpenAI server) drafted {len(version.variants)} reply macros from "
+                 "the record, in the strict JSON schema of the pack, checked item by item before anyone saw them")
+        self.at(self.minute() + 3)
+        for n, role in enumerate(version.approvers, start=1):
+            self.click_statement(SIGNERS[role], "statement_approve", StatementKind.REPLIES)
+            if n < len(version.approvers):
+                self.box.fake.wait_for(lambda n=n: self.signed(version.id) == n, timeout=20)
+        self.wait_statement(1, "approved", StatementKind.REPLIES)
+        self.wait_for_text("reply macros · approved v1, ready to copy", timeout=20)
 
     def signed(self, version_id: int) -> int:
         with Session(self.box.core.engine) as session:
@@ -406,16 +440,19 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     out("Running against the built-in Slack sandbox: a local fake of the Slack Web API with simulated people.")
-    out("Nothing is sent to Slack or to any model. Configure a real workspace as the README explains.")
+    out("The model is a local fake OpenAI server, reached through the real client. Nothing is sent to Slack or to "
+        "any real model. Configure a real workspace as the README explains.")
     out(f"The clock is simulated: the story runs from {local_clock(START, TIMEZONE)} on Monday 30 November 2026, "
         "in crisis time.")
-    with crisis_time() as clock, Sandbox(directory, warroom_company_name="Northwind Outdoor",
-                                         warroom_timezone=TIMEZONE,
-                                         warroom_info_source="https://northwind.example/winter-campaign") as box:
+    with crisis_time() as clock, FakeOpenAI(model=MODEL) as model, \
+            Sandbox(directory, warroom_company_name="Northwind Outdoor", warroom_timezone=TIMEZONE,
+                    warroom_info_source="https://northwind.example/winter-campaign", openai_api_key="demo",
+                    openai_base_url=model.base_url, warroom_llm_model=MODEL) as box:
         monitoring(box.core)
         demo = Demo(box, out, clock)
         for story_step in (demo.quiet_morning, demo.storm, demo.first_minutes, demo.escalate, demo.huddle,
-                           demo.statement, demo.edit_statement, demo.sign_off, demo.calm, demo.executive_status,
+                           demo.statement, demo.edit_statement, demo.sign_off, demo.reply_macros, demo.calm,
+                           demo.executive_status,
                            demo.close, demo.lessons, demo.executive_report):
             story_step()
         demo.flush()
