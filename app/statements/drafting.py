@@ -101,15 +101,15 @@ def draft_statement(
     replaced: list[str] = []
     problems: list[str] = []
     for channel in channels:
-        text = replied.get(channel)
+        answer = replied.get(channel)
         limit = CHANNELS[channel]
         name = _short_name(channel, language)
-        if text is None:
+        if answer is None:
             problems.append(say(language, "note.left_out_variant", name=name))
-        elif limit is not None and len(text) > limit:
-            problems.append(say(language, "note.variant_too_long", name=name, length=len(text), limit=limit))
+        elif limit is not None and len(answer) > limit:
+            problems.append(say(language, "note.variant_too_long", name=name, length=len(answer), limit=limit))
         else:
-            variants[channel] = text
+            variants[channel] = answer
             continue
         variants[channel] = reference[channel]
         replaced.append(name)
