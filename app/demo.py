@@ -3,9 +3,12 @@ as a transcript of the war room.
 
 The story runs on a simulated clock (freezegun, ticking) across two and a half hours of a Monday morning:
 mentions of the brand stream in through ``POST /mentions``, the bot's monitor sees the spike and opens the room
-(no ready-made alert), the team works, a holding statement is approved, the curve calms, the incident is closed
-and the room gives its lessons learned. The report's durations, figures and chart are those a real incident of
-that shape would have; the whole run takes seconds and is the same every time.
+(no ready-made alert), the team works, a holding statement is approved, the model drafts reply macros for the
+community managers from the record and they are approved, the curve calms, the incident is closed and the room
+gives its lessons learned. The model is the local fake OpenAI server (app.sandbox.fake_openai), reached through
+the real client with the strict JSON schemas a real model gets: nothing leaves the machine. The report's
+durations, figures and chart are those a real incident of that shape would have; the whole run takes seconds and
+is the same every time.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, TypeVar, cast
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
@@ -30,14 +34,21 @@ from app.monitoring.runtime import get as monitoring
 from app.reports.chart import available as chart_available
 from app.reports.export import export
 from app.reports.flows import build as build_report
+from app.sandbox.fake_openai import FakeOpenAI
 from app.sandbox.harness import ALERT_TOKEN, Sandbox
 from app.sandbox.transcript import render_transcript
-from app.statements.models import Approval, Statement, StatementVersion
+from app.statements.models import Approval, Statement, StatementKind, StatementVersion
 from app.tasks.models import Task
 from app.timeutil import local_clock, utcnow
 
+if TYPE_CHECKING:
+    from app.scheduling.scheduler import Scheduler
+
 START = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)  # a Monday, 08:30 in Berlin
 MONITOR = "northwind"
+MODEL = "fake-model"  # the local fake OpenAI server's model
+SIGNERS = {"comms": "U0COMMS", "legal": "U0LEGAL", "exec": "U0CEO", "lead": "U0LEAD", "dpo": "U0DPO", "hr": "U0HR",
+           "security": "U0SEC"}
 TIMEZONE = "Europe/Berlin"
 HISTORY_DAYS = 8  # the weeks before: the monitor has been watching the brand, so it knows a normal Monday
 
@@ -77,16 +88,59 @@ def quiet_rate(moment: datetime) -> int:
     return 1 if hour < 7 or hour >= 23 else 3
 
 
+T = TypeVar("T")
+
+
+class Clock(Protocol):
+    """The simulated clock (freezegun's): the story moves it forward."""
+
+    def move_to(self, target_datetime: datetime) -> None: ...
+
+
 class Demo:
     """Runs the story step by step and prints what the room would have seen in between."""
 
-    def __init__(self, box: Sandbox, out: Callable[[str], None], clock) -> None:
+    def __init__(self, box: Sandbox, out: Callable[[str], None], clock: Clock) -> None:
         self.box, self.out, self.clock, self.seen = box, out, clock, 0
         self.incident: Incident | None = None
         self.posted_until = 0  # minutes after START up to which mentions were sent
         self.approved_at: int | None = None
         self.random = random.Random(20261130)
         self.post_number = 0
+
+    # The room, once the monitor has opened it -------------------------------------------------------
+    @property
+    def room(self) -> Incident:
+        if self.incident is None or self.incident.id is None or not self.incident.channel_id:
+            raise RuntimeError("the story needs the incident's room, and the monitor has not opened it yet")
+        return self.incident
+
+    @property
+    def incident_id(self) -> int:
+        return cast(int, self.room.id)
+
+    @property
+    def channel(self) -> str:
+        return cast(str, self.room.channel_id)
+
+    @property
+    def scheduler(self) -> Scheduler:
+        if self.box.core.scheduler is None:
+            raise RuntimeError("the sandbox runs without a scheduler")
+        return self.box.core.scheduler
+
+    def briefing_ts(self) -> str:
+        briefing = self.reload().briefing_ts
+        if not briefing:
+            raise RuntimeError("the room has no briefing message")
+        return briefing
+
+    def wait(self, found: Callable[[], T | None], timeout: float = 20.0) -> T:
+        """``found``'s first answer that is there (not None, not empty), waiting at most ``timeout`` seconds."""
+        result = self.box.fake.wait_for(found, timeout=timeout)
+        if result is None:  # wait_for returns only a truthy answer; this tells the type checker so
+            raise TimeoutError("nothing was found")
+        return result
 
     # The clock and the stream -------------------------------------------------------------------
     def minute(self) -> int:
@@ -101,8 +155,8 @@ class Demo:
         self.stream()
         storming = self.incident is not None and self.approved_at is None
         if storming and self.evaluate():  # the storm grows: a stronger signal is an escalation, told at once
-            self.box.core.alert_updates.flush(self.incident.id)
-        self.box.core.scheduler.drain(timeout=30)
+            self.box.core.alert_updates.flush(self.incident_id)
+        self.scheduler.drain(timeout=30)
         self.box.core.deliver()
 
     def step(self, title: str) -> None:
@@ -154,11 +208,13 @@ class Demo:
     def done(self, title: str) -> None:
         """The owner of the task whose title starts with ``title`` clicks its *Done* button on the briefing."""
         with Session(self.box.core.engine) as session:
-            task = session.exec(select(Task).where(Task.incident_id == self.incident.id,
+            task = session.exec(select(Task).where(Task.incident_id == self.incident_id,
                                                    col(Task.title).startswith(title))).one()
-        self.box.driver.click(task.owner_id, self.incident.channel_id, self.reload().briefing_ts, "task_done",
-                              value=str(task.id))
-        self.box.fake.wait_for(lambda: self.task_done(task.id), timeout=15)
+        task_id = cast(int, task.id)
+        if task.owner_id is None:
+            raise RuntimeError(f"the task {task.title!r} has no owner to click its Done button")
+        self.box.driver.click(task.owner_id, self.channel, self.briefing_ts(), "task_done", value=str(task_id))
+        self.box.fake.wait_for(lambda: self.task_done(task_id), timeout=15)
 
     def task_done(self, task_id: int) -> bool:
         with Session(self.box.core.engine) as session:
@@ -166,17 +222,20 @@ class Demo:
             return bool(task and task.done_at)
 
     def wait_for_text(self, needle: str, timeout: float = 15.0) -> None:
-        channel = self.incident.channel_id
+        channel = self.channel
         self.box.fake.wait_for(lambda: any(needle in (m.text or "") for m in self.box.fake.messages(channel)),
                                timeout=timeout)
 
     def reload(self) -> Incident:
         with Session(self.box.core.engine) as session:
-            self.incident = session.get(Incident, self.incident.id)
-        return self.incident
+            incident = session.get(Incident, self.incident_id)
+        if incident is None:
+            raise RuntimeError(f"incident #{self.incident_id} is gone from the database")
+        self.incident = incident
+        return incident
 
     def command(self, user: str, text: str, *, expect: str | None = None) -> None:
-        self.box.driver.command(user, self.incident.channel_id, text)
+        self.box.driver.command(user, self.channel, text)
         if expect:
             self.wait_for_text(expect)
 
@@ -184,9 +243,9 @@ class Demo:
     def quiet_morning(self) -> None:
         self.step("A quiet Monday morning: mentions of the brand stream in")
         self.seed_history()
-        self.box.core.scheduler.cancel(monitoring_jobs.EVALUATE_ID)  # evaluated in step below, so the story
-        self.box.core.scheduler.drain(timeout=30)                      # is the same on every run
-        self.box.core.scheduler.cancel(monitoring_jobs.EVALUATE_ID)
+        self.scheduler.cancel(monitoring_jobs.EVALUATE_ID)  # evaluated in step below, so the story
+        self.scheduler.drain(timeout=30)                      # is the same on every run
+        self.scheduler.cancel(monitoring_jobs.EVALUATE_ID)
         for minute in (10, 20, 30):
             self.at(minute)
             if self.evaluate():
@@ -208,12 +267,12 @@ class Demo:
         self.out(f"monitor {signal.monitor_id}: {', '.join(signal.signals)} -> alert {signal.alert_id} "
                  f"({signal.kind}, {signal.severity}), incident #{signal.incident_id} {signal.status}")
 
-        def ready():
+        def ready() -> Incident | None:
             with Session(self.box.core.engine) as session:
                 incident = session.get(Incident, signal.incident_id)
-                return incident if incident.phase == "active" else None
+                return incident if incident is not None and incident.phase == "active" else None
 
-        self.incident = self.box.fake.wait_for(ready, timeout=20)
+        self.incident = self.wait(ready)
 
     def first_minutes(self) -> None:
         self.at(self.minute() + 2)
@@ -229,11 +288,11 @@ class Demo:
         self.done("Pause all scheduled social posts")
         self.command("U0LEAD", "task Brief the agency that made the ad <@U0SOCIAL|lea> in 30m", expect="New task")
         self.at(self.minute() + 3)
-        message = self.box.fake.post_as("U0SOCIAL", self.incident.channel_id,
+        message = self.box.fake.post_as("U0SOCIAL", self.channel,
                                         "Screenshot of the original post saved before anything is hidden.")
-        self.box.driver.reaction_added("U0SOCIAL", self.incident.channel_id, message.ts)
-        self.box.fake.wait_for(lambda: "memo" in str(self.box.fake.message(self.incident.channel_id,
-                                                                          message.ts).reactions))
+        self.box.driver.reaction_added("U0SOCIAL", self.channel, message.ts)
+        self.box.fake.wait_for(lambda: "memo" in str(getattr(self.box.fake.message(self.channel, message.ts),
+                                                             "reactions", "")))
         self.done("Screenshot the original post")
         self.at(self.minute() + 4)
         self.done("Fact-finders report back")
@@ -253,27 +312,35 @@ class Demo:
         self.done("Scoping huddle")
 
     # Holding statement --------------------------------------------------------------------------
-    def current_statement(self) -> tuple[Statement, StatementVersion] | None:
+    def current_statement(self, kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion] | None:
         with Session(self.box.core.engine) as session:
-            statement = session.exec(select(Statement).where(Statement.incident_id == self.incident.id)
+            statement = session.exec(select(Statement).where(Statement.incident_id == self.incident_id,
+                                                             Statement.kind == kind)
                                      .order_by(col(Statement.id).desc())).first()
             if statement is None or not statement.current_version:
                 return None
-            version = session.exec(select(StatementVersion).where(
+            version: StatementVersion = session.exec(select(StatementVersion).where(
                 StatementVersion.statement_id == statement.id,
                 StatementVersion.number == statement.current_version)).one()
             return statement, version
 
-    def wait_statement(self, number: int, status: str) -> tuple[Statement, StatementVersion]:
-        def shown():
-            found = self.current_statement()
+    def wait_statement(self, number: int, status: str,
+                       kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion]:
+        def shown() -> tuple[Statement, StatementVersion] | None:
+            found = self.current_statement(kind)
             return found if found and found[1].number == number and found[0].status == status else None
 
-        return self.box.fake.wait_for(shown, timeout=20)
+        return self.wait(shown)
 
-    def click_statement(self, user: str, action_id: str) -> None:
-        statement, _ = self.current_statement()
-        self.box.driver.click(user, self.incident.channel_id, statement.message_ts, action_id)
+    def shown_statement(self, kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion, str]:
+        """The current statement of ``kind``, its current version and the ts of its card in the room."""
+        found = self.current_statement(kind)
+        if found is None or not found[0].message_ts:
+            raise RuntimeError(f"no {kind} statement is shown in the room")
+        return found[0], found[1], found[0].message_ts
+
+    def click_statement(self, user: str, action_id: str, kind: str = StatementKind.HOLDING) -> None:
+        self.box.driver.click(user, self.channel, self.shown_statement(kind)[2], action_id)
 
     def statement(self) -> None:
         self.at(self.minute() + 2)
@@ -291,9 +358,9 @@ class Demo:
         self.at(self.minute() + 6)
         self.step("Communications shortens the X post: a new version, and the approvals start over")
         self.click_statement("U0COMMS", "statement_edit")
-        view = self.box.fake.wait_for(lambda: self.box.fake.latest_view(user_id="U0COMMS",
-                                                                        callback_id="statement_edit"))
-        promised = re.search(r"Next update at ([^:]+:\d\d[^:]*):", self.current_statement()[1].variants["x"])
+        view = self.wait(lambda: self.box.fake.latest_view(user_id="U0COMMS", callback_id="statement_edit"))
+        drafted_x = self.shown_statement()[1].variants["x"]
+        promised = re.search(r"Next update at (\d{1,2}:\d\d(?: [A-Z]{3,4})?)", drafted_x)
         text = ("We know many of you are upset about our #WinterCampaign ad. We have paused it and are looking "
                 f"into it. Next update at {promised.group(1) if promised else 'noon'}: "
                 "https://northwind.example/winter-campaign")
@@ -304,18 +371,16 @@ class Demo:
     def sign_off(self) -> None:
         self.at(self.minute() + 3)
         self.step("The approvers sign in order")
-        signers = {"comms": "U0COMMS", "legal": "U0LEGAL", "exec": "U0CEO", "lead": "U0LEAD", "dpo": "U0DPO",
-                   "hr": "U0HR", "security": "U0SEC"}
-        _, version = self.current_statement()
+        _, version, _ = self.shown_statement()
         for n, role in enumerate(version.approvers, start=1):
             self.wait_for_text(f"sign-off is needed on v{version.number}: step {n}/")
-            self.click_statement(signers[role], "statement_approve")
+            self.click_statement(SIGNERS[str(role)], "statement_approve")
             if n < len(version.approvers):
-                self.box.fake.wait_for(lambda n=n: self.signed(version.id) == n, timeout=20)
+                self.wait_signed(version, n)
                 self.at(self.minute() + 4)  # each approver reads it first
         self.wait_statement(2, "approved")
         self.approved_at = self.minute()
-        channel = self.incident.channel_id
+        channel = self.channel
 
         def copies() -> int:
             return sum("ready to copy" in (m.text or "") for m in self.box.fake.messages(channel))
@@ -327,6 +392,37 @@ class Demo:
         self.done("Brief staff")
         self.done("Brief customer service")
         self.done("Brief the agency that made the ad")
+
+    def reply_macros(self) -> None:
+        self.at(self.minute() + 2)
+        self.step("Community management asks for reply macros: the model drafts them from the record")
+        self.command("U0SOCIAL", "replies")
+        _, version = self.wait_statement(1, "pending", StatementKind.REPLIES)
+        card = self.shown_statement(StatementKind.REPLIES)[2]
+        if version.method != "model":
+            raise RuntimeError(f"the reply macros were not drafted by the model: {version.note}")
+        channel = self.channel
+
+        def shown() -> bool:  # the card shows the draft and its note
+            message = self.box.fake.message(channel, card)
+            return message is not None and "Drafted by" in json.dumps(message.blocks or [])
+
+        self.box.fake.wait_for(shown, timeout=20)
+        self.flush()
+        self.out(f"model: {MODEL} (the local fake OpenAI server) drafted {len(version.variants)} reply macros from "
+                 "the record, in the strict JSON schema of the pack, checked item by item before anyone saw them")
+        self.at(self.minute() + 3)
+        for n, role in enumerate(version.approvers, start=1):
+            self.click_statement(SIGNERS[str(role)], "statement_approve", StatementKind.REPLIES)
+            if n < len(version.approvers):
+                self.wait_signed(version, n)
+        self.wait_statement(1, "approved", StatementKind.REPLIES)
+        self.wait_for_text("reply macros · approved v1, ready to copy", timeout=20)
+
+    def wait_signed(self, version: StatementVersion, count: int) -> None:
+        """Until ``count`` approvers have signed ``version``."""
+        version_id = cast(int, version.id)
+        self.box.fake.wait_for(lambda: self.signed(version_id) == count, timeout=20)
 
     def signed(self, version_id: int) -> int:
         with Session(self.box.core.engine) as session:
@@ -351,7 +447,7 @@ class Demo:
     def executive_status(self) -> None:
         self.step("The CEO asks for the status")
         before = len(self.box.fake.responses(user="U0CEO"))
-        self.box.driver.command("U0CEO", self.incident.channel_id, "status")
+        self.box.driver.command("U0CEO", self.channel, "status")
         self.box.fake.wait_for(lambda: len(self.box.fake.responses(user="U0CEO")) > before, timeout=20)
 
     def close(self) -> None:
@@ -359,16 +455,16 @@ class Demo:
         self.step("The crisis lead closes the incident")
         self.command("U0LEAD", "close Campaign withdrawn, holding statement published, agency briefed.",
                      expect="Incident closed")
-        self.box.fake.wait_for(lambda: self.box.fake.files(self.incident.channel_id), timeout=30)  # the report
+        self.box.fake.wait_for(lambda: self.box.fake.files(self.channel), timeout=30)  # the report
 
     def lessons(self) -> None:
         self.at(self.minute() + 5)
         self.step("The room is asked for lessons learned")
-        channel = self.incident.channel_id
-        prompt = self.box.fake.wait_for(lambda: next((m for m in self.box.fake.messages(channel)
-                                                      if "lesson_add" in json.dumps(m.blocks or [])), None))
-        self.box.driver.click("U0COMMS", channel, prompt.ts, "lesson_add", value=str(self.incident.id))
-        view = self.box.fake.wait_for(lambda: self.box.fake.latest_view(user_id="U0COMMS", callback_id="lesson"))
+        channel = self.channel
+        prompt = self.wait(lambda: next((m for m in self.box.fake.messages(channel)
+                                         if "lesson_add" in json.dumps(m.blocks or [])), None))
+        self.box.driver.click("U0COMMS", channel, prompt.ts, "lesson_add", value=str(self.incident_id))
+        view = self.wait(lambda: self.box.fake.latest_view(user_id="U0COMMS", callback_id="lesson"))
         self.box.driver.submit_view("U0COMMS", view.id, {"lesson": {"text": (
             "The first draft waited for a confirmed public fact: make 'confirm one public fact' a task due at 10 "
             "minutes in the shitstorm playbook.")}})
@@ -380,14 +476,14 @@ class Demo:
         self.at(self.minute() + 5)
         self.step("From the leadership channel, the CEO asks for the report")
         leadership = self.box.fake.add_channel("leadership", members=["U0CEO", "U0CFO"], is_private=True)
-        self.box.driver.command("U0CEO", leadership.id, f"report {self.incident.id}")
+        self.box.driver.command("U0CEO", leadership.id, f"report {self.incident_id}")
         self.box.fake.wait_for(lambda: any(m.files for m in self.box.fake.dms("U0CEO")), timeout=30)
         self.box.fake.wait_for(lambda: any("direct messages" in (r.text or "")
                                            for r in self.box.fake.responses(user="U0CEO")), timeout=30)
 
 
 @contextlib.contextmanager
-def crisis_time() -> Iterator:
+def crisis_time() -> Iterator[Clock]:
     """The simulated clock: it ticks with the wall clock and the story moves it forward."""
     try:
         from freezegun import freeze_time
@@ -406,25 +502,28 @@ def run_demo(directory: Path, out: Callable[[str], None] = print) -> Path:
         shutil.rmtree(directory)
     directory.mkdir(parents=True)
     out("Running against the built-in Slack sandbox: a local fake of the Slack Web API with simulated people.")
-    out("Nothing is sent to Slack or to any model. Configure a real workspace as the README explains.")
+    out("The model is a local fake OpenAI server, reached through the real client. Nothing is sent to Slack or to "
+        "any real model. Configure a real workspace as the README explains.")
     out(f"The clock is simulated: the story runs from {local_clock(START, TIMEZONE)} on Monday 30 November 2026, "
         "in crisis time.")
-    with crisis_time() as clock, Sandbox(directory, warroom_company_name="Northwind Outdoor",
-                                         warroom_timezone=TIMEZONE,
-                                         warroom_info_source="https://northwind.example/winter-campaign") as box:
+    with crisis_time() as clock, FakeOpenAI(model=MODEL) as model, \
+            Sandbox(directory, warroom_company_name="Northwind Outdoor", warroom_timezone=TIMEZONE,
+                    warroom_info_source="https://northwind.example/winter-campaign", openai_api_key="demo",
+                    openai_base_url=model.base_url, warroom_llm_model=MODEL) as box:
         monitoring(box.core)
         demo = Demo(box, out, clock)
         for story_step in (demo.quiet_morning, demo.storm, demo.first_minutes, demo.escalate, demo.huddle,
-                           demo.statement, demo.edit_statement, demo.sign_off, demo.calm, demo.executive_status,
+                           demo.statement, demo.edit_statement, demo.sign_off, demo.reply_macros, demo.calm,
+                           demo.executive_status,
                            demo.close, demo.lessons, demo.executive_report):
             story_step()
         demo.flush()
-        incident = demo.reload()
-        record = directory / f"incident-{incident.id}.md"
-        record.write_text(export(box.core.engine, incident.id, "md"), encoding="utf-8")
-        (directory / f"incident-{incident.id}.json").write_text(export(box.core.engine, incident.id, "json"),
+        incident_id = demo.incident_id
+        record = directory / f"incident-{incident_id}.md"
+        record.write_text(export(box.core.engine, incident_id, "md"), encoding="utf-8")
+        (directory / f"incident-{incident_id}.json").write_text(export(box.core.engine, incident_id, "json"),
                                                                 encoding="utf-8")
-        report = build_report(box.core, incident.id)
+        report = build_report(box.core, incident_id)
         (directory / report.markdown_name).write_text(report.markdown, encoding="utf-8")
         if report.png is not None:
             (directory / report.chart_name).write_bytes(report.png)

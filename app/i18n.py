@@ -457,6 +457,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "model_error.not_json": "the model's reply was not valid JSON",
         "model_error.not_object": "the model's reply was not a JSON object",
         "model_error.no_channels": "the model's reply had none of the requested channels",
+        # the holding statement's answer in its strict JSON schema
+        "model_error.statement_invalid": "the model's reply did not fit the statement's schema ({where})",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -903,6 +905,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "model_error.not_json": "die Antwort des Sprachmodells war kein gültiges JSON",
         "model_error.not_object": "die Antwort des Sprachmodells war kein JSON-Objekt",
         "model_error.no_channels": "die Antwort des Sprachmodells enthielt keinen der angefragten Kanäle",
+        # the holding statement's answer in its strict JSON schema
+        "model_error.statement_invalid": "die Antwort des Sprachmodells passte nicht zum Schema der Stellungnahme "
+                                         "({where})",
     },
 }
 

@@ -1,5 +1,9 @@
 """The model client shared by statement drafting and situation briefs: one OpenAI-compatible chat call.
 
+Answers in a shape of ours are asked for with Structured Outputs (:func:`strict_format`: a JSON schema with
+``strict``, every field required, no others) and read back through a pydantic model of the same shape
+(:func:`structured`), so an answer that is not JSON or does not fit is a ModelError naming where.
+
 ``openai`` is imported on first use, so a bot without a model never loads the client.
 """
 
@@ -7,7 +11,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+if TYPE_CHECKING:
+    import openai
+
+    from app.config import Settings
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass
@@ -21,7 +34,7 @@ class LLMSettings:
     max_retries: int = 1
 
     @classmethod
-    def from_config(cls, settings) -> LLMSettings | None:
+    def from_config(cls, settings: Settings) -> LLMSettings | None:
         """From the bot's settings; None when no model is configured."""
         if not settings.openai_api_key:
             return None
@@ -42,7 +55,7 @@ class ModelError(Exception):
         self.values = values
 
 
-def client(settings: LLMSettings):
+def client(settings: LLMSettings) -> openai.OpenAI:
     """An ``openai.OpenAI`` client for these settings (the statement checks' second opinion takes one)."""
     import openai  # optional heavy dependency: loaded only when a model is configured
 
@@ -51,13 +64,13 @@ def client(settings: LLMSettings):
 
 
 def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False,
-             response_format: dict | None = None) -> str:
+             response_format: dict[str, Any] | None = None) -> str:
     """Ask the model and return its reply text; every failure becomes a ModelError with a short reason.
 
     ``response_format`` is sent as given (e.g. a strict JSON schema); ``json_reply`` asks for any JSON object."""
     import openai  # optional heavy dependency: loaded only when a model is configured
 
-    extra: dict = {"response_format": {"type": "json_object"}} if json_reply else {}
+    extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if json_reply else {}
     if response_format is not None:
         extra = {"response_format": response_format}
     # Retries are ours, not the client's: a server error is tried again, a timeout is not (the fallback must
@@ -101,3 +114,31 @@ def json_object(text: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ModelError("the model's reply was not a JSON object", key="not_object")
     return data
+
+
+# --- Structured Outputs ----------------------------------------------------------------------------------
+
+def strict_object(properties: dict[str, Any], description: str | None = None) -> dict[str, Any]:
+    """An object schema as strict structured output requires it: every property required, no other allowed."""
+    schema: dict[str, Any] = {"type": "object", "properties": properties, "required": list(properties),
+                              "additionalProperties": False}
+    if description:
+        schema["description"] = description
+    return schema
+
+
+def strict_format(name: str, schema: dict[str, Any]) -> dict[str, Any]:
+    """The ``response_format`` asking for an answer in ``schema`` (``strict``: the API holds the model to it)."""
+    return {"type": "json_schema", "json_schema": {"name": name, "strict": True, "schema": schema}}
+
+
+def structured(content: str, model: type[Model], *, key: str, what: str) -> Model:
+    """A reply read as ``model`` (the pydantic twin of the schema asked for), or ModelError saying where it
+    does not fit: ``key`` names the phrase (``model_error.<key>``, with ``{where}``), ``what`` the schema in
+    the English message (e.g. "the pack's schema")."""
+    data = json_object(content)
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        where = ".".join(str(part) for part in exc.errors()[0]["loc"]) or "(the whole answer)"
+        raise ModelError(f"the model's reply did not fit {what} ({where})", key=key, where=where) from None

@@ -1,5 +1,6 @@
 """The README's first command: the offline demo runs the whole story in crisis time, from a mention stream to the
-closed incident, and leaves its files behind with the durations a real incident of that shape would have."""
+closed incident, with the fake model drafting the statement and the reply macros, and leaves its files behind with
+the durations a real incident of that shape would have."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ def test_demo_runs_the_whole_story_in_crisis_time(tmp_path):
     for step in ("A quiet Monday morning: mentions of the brand stream in",
                  "The #WinterCampaign ad goes viral: the monitor sees the spike and opens the room",
                  "The communications lead asks for a holding statement", "The approvers sign in order",
+                 "Community management asks for reply macros: the model drafts them from the record",
                  "The statement is out: the curve calms over the next hour", "The CEO asks for the status",
                  "The crisis lead closes the incident", "The room is asked for lessons learned",
                  "From the leadership channel, the CEO asks for the report"):
@@ -39,12 +41,29 @@ def test_demo_runs_the_whole_story_in_crisis_time(tmp_path):
     assert "Lesson noted by @Mia Schneider" in transcript and "Lesson noted by @Dana Fischer" in transcript
     assert "(only visible to Claire Martin) The report of incident #1 is in your direct messages" in transcript
 
+    # The model (the local fake OpenAI server, through the real client) drafts the statement and the reply macros.
+    assert "The model is a local fake OpenAI server" in transcript
+    assert "HOLDING STATEMENT — DRAFT V1\n      Drafted by fake-model · English" in transcript
+    assert ("SET OF REPLY MACROS — DRAFT V1\n      Drafted by fake-model from the record on the playbook's replies "
+            "pack; 1 added by the model") in transcript
+    assert re.search(r"^model: fake-model \(the local fake OpenAI server\) drafted 4 reply macros from the record",
+                     transcript, flags=re.MULTILINE)
+    assert "*Set of reply macros · approved v1, ready to copy*" in transcript
+
     record = json.loads((directory / "incident-1.json").read_text(encoding="utf-8"))
     incident = record["incident"]
     assert incident["status"] == "closed" and incident["source"] == "monitoring"
     assert [a["source"] for a in record["alerts"]] == ["monitoring"] * len(record["alerts"])
-    [statement] = record["statements"]
-    assert statement["status"] == "approved" and len(statement["versions"]) == 2
+    statement, replies = record["statements"]
+    assert statement["kind"] == "holding" and statement["status"] == "approved" and len(statement["versions"]) == 2
+    assert [v["method"] for v in statement["versions"]] == ["model", "edit"]
+    assert replies["kind"] == "replies" and replies["status"] == "approved"
+    [macros] = replies["versions"]
+    assert macros["method"] == "model" and macros["model"] == "fake-model"
+    assert list(macros["variants"]) == ["criticism", "boycott-call", "abuse", "where-to-read"]  # one added
+    assert all(text.startswith("The ad ran on X and Instagram") for key, text in macros["variants"].items()
+               if key != "where-to-read")  # led by the public fact; the internal figures never reach them
+    assert not any("three times" in text for text in macros["variants"].values())
 
     # Real durations, not 0 s: the story's times are those of the simulated clock.
     opened, closed = when(incident["created_at"]), when(incident["closed_at"])

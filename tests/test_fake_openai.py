@@ -185,3 +185,14 @@ def test_default_reply_over_http():
 def test_base_url_needs_start():
     with pytest.raises(RuntimeError):
         _ = FakeOpenAI().base_url
+
+
+def test_json_object_needs_the_word_json_in_the_messages(fake):
+    """The real API refuses ``json_object`` when no message says "json": so does the fake."""
+    response = post(fake, {**BODY, "response_format": {"type": "json_object"}})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["param"] == "messages" and "must contain the word 'json'" in error["message"]
+    said = {**BODY, "messages": [{"role": "user", "content": "Answer in JSON."}],
+            "response_format": {"type": "json_object"}}
+    assert post(fake, said).status_code == 200

@@ -136,7 +136,7 @@ def test_the_stakeholder_map_keeps_every_playbook_audience_with_its_owner_and_ch
 
 @pytest.mark.parametrize(("fault", "reason"), [
     ("invalid-json", "the model's reply was not valid JSON"),
-    ("off-schema", "the model's reply did not fit the pack's schema (items)"),
+    ("off-schema", "the model's reply did not fit the pack's schema (items.0.theme)"),
     (500, "the model answered HTTP 500"),
     ("timeout", "the model timed out after 0.5 s"),
 ])

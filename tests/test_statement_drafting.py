@@ -10,7 +10,7 @@ import pytest
 from app.sandbox.fake_openai import FakeOpenAI
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint, lint_variants, requires_legal
-from app.statements.llm import LLMSettings
+from app.statements.llm import LLMSettings, response_format
 
 TEMPLATE = """\
 {% if channel == "x" %}
@@ -143,7 +143,7 @@ def test_model_draft_through_the_openai_client():
     assert lint_variants(result.variants, language="en", next_update="14:30 CET",
                          info_source="https://acme.example/status") == []
     assert body["model"] == "gpt-4o-mini" and body["temperature"] == 0.2
-    assert body["response_format"] == {"type": "json_object"}
+    assert body["response_format"] == response_format(["press", "x", "staff"])  # strict schema, see test_draft_schema
     system, user = body["messages"][0]["content"], body["messages"][1]["content"]
     assert "Channels: press, x, staff" in user
     assert "1. At 09:10 CET on Tuesday our online shop became unavailable" in user
@@ -211,7 +211,7 @@ def test_unreachable_model_falls_back():
     [
         ("Sure! Here is your statement: We understand...", "the model's reply was not valid JSON"),
         ('["press"]', "the model's reply was not a JSON object"),
-        ('{"tiktok": "hello"}', "the model's reply had none of the requested channels"),
+        ('{"tiktok": "hello"}', "the model's reply did not fit the statement's schema (press)"),
     ],
 )
 def test_unusable_reply_falls_back(reply, reason):

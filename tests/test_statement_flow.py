@@ -169,8 +169,9 @@ def test_requested_channels_and_unknown_channels(sandbox):
 
 
 def drafting_requests(fake) -> list[dict]:
-    """The model calls that drafted (the checks' second opinion asks for a JSON schema)."""
-    return [r for r in fake.requests if (r.get("response_format") or {}).get("type") != "json_schema"]
+    """The model calls that drafted the statement (in its strict schema; the checks' second opinion has its own)."""
+    return [r for r in fake.requests
+            if ((r.get("response_format") or {}).get("json_schema") or {}).get("name") == "holding_statement"]
 
 
 def test_model_draft_through_an_openai_compatible_server(make_sandbox):

@@ -4,14 +4,16 @@ By default it answers a drafting request with a plausible holding statement per 
 built from the marker lines of the user prompt (``Channels:``, ``Language:``, ``Company:``,
 ``Next update:``, ``More information:``) and the numbered facts inside ``<facts>``.
 
-A request with a ``json_schema`` response format is answered in that schema: the packs' schemas
-(``press_qa_pack``, ``stakeholder_map``, ``reply_macros``) with the skeleton's items rewritten from the
-``<facts>`` (and one added item), the checks' ``statement_findings`` with no findings.
+A request with a ``json_schema`` response format is answered in that schema: the holding statement's
+(``holding_statement``) with a statement per channel the schema names, the packs' schemas (``press_qa_pack``,
+``stakeholder_map``, ``reply_macros``) with the skeleton's items rewritten from the ``<facts>`` (and one added
+item), the checks' ``statement_findings`` with no findings.
 
 Structured output is checked as the real API checks it: a ``response_format`` of type ``json_schema``
 needs a valid name and schema, and with ``strict`` every object must list all its properties as required
 and forbid additional ones, nest at most 10 levels and list at most 1000 enum values; a request that breaks
-these rules gets HTTP 400 naming the problem.
+these rules gets HTTP 400 naming the problem, in OpenAI's error shape. A ``json_object`` request whose messages
+never say "json" is refused as the real API refuses it.
 
 ``faults`` makes requests misbehave by schema name (``"*"`` for every request): ``"invalid-json"`` answers
 JSON cut off in the middle, ``"off-schema"`` valid JSON that ignores the schema (what a server without strict
@@ -237,14 +239,14 @@ def _validate(body: dict[str, Any]) -> tuple[str, str] | None:
             return f"messages.[{index}]", f"messages[{index}] must be an object with a role"
     if body.get("stream"):
         return "stream", "streaming is not supported by this server"
-    return _validate_response_format(body.get("response_format"))
+    return _validate_response_format(body.get("response_format"), messages)
 
 
 RESPONSE_FORMATS = ("text", "json_object", "json_schema")
 _SCHEMA_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 
 
-def _validate_response_format(value: Any) -> tuple[str, str] | None:
+def _validate_response_format(value: Any, messages: list[dict[str, Any]]) -> tuple[str, str] | None:
     """(param, message) for a response_format the real API would refuse, else None."""
     if value is None:
         return None
@@ -252,6 +254,9 @@ def _validate_response_format(value: Any) -> tuple[str, str] | None:
         kind = value.get("type") if isinstance(value, dict) else value
         return "response_format.type", (f"Invalid value: {kind!r}. Supported values are: 'text', 'json_object', "
                                         "and 'json_schema'.")
+    if value["type"] == "json_object" and not any("json" in str(m.get("content") or "").lower() for m in messages):
+        return "messages", "'messages' must contain the word 'json' in some form, to use 'response_format' of type " \
+                           "'json_object'."
     if value["type"] != "json_schema":
         return None
     spec = value.get("json_schema")
@@ -371,9 +376,11 @@ def read_request(messages: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def default_reply(messages: list[dict[str, Any]]) -> str:
-    """A JSON object with a six-part holding statement per requested channel."""
+def default_reply(messages: list[dict[str, Any]], channels: list[str] | None = None) -> str:
+    """A JSON object with a six-part holding statement per requested channel (``channels``, else the prompt's)."""
     request = read_request(messages)
+    if channels is not None:
+        request["channels"] = channels
     write = _german if request["language"] == "de" else _english
     variants = {channel: write(channel, request) for channel in request["channels"]}
     return json.dumps(variants, ensure_ascii=False)
@@ -457,10 +464,13 @@ def answer_for(messages: list[dict[str, Any]], response_format: Any = None) -> s
         return json.dumps({"findings": []})
     if name in PACK_SCHEMAS:
         return pack_reply(name, messages, spec.get("schema") or {})
+    if name == STATEMENT_SCHEMA:  # the schema's properties are the channels asked for
+        return default_reply(messages, list((spec.get("schema") or {}).get("properties") or {}))
     return default_reply(messages)
 
 
 PACK_SCHEMAS = ("press_qa_pack", "stakeholder_map", "reply_macros")
+STATEMENT_SCHEMA = "holding_statement"
 PACK_WORDS = {
     "en": {"question": "What happens next?",
            "answer": "Our teams are working on this now. The next update will follow at {nu}; all information "

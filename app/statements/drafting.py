@@ -1,8 +1,9 @@
 """Draft holding statements per channel: by a model when one is configured, else from the playbook template.
 
 The template draft is always rendered: it is the reference the model improves on and the fallback
-whenever the model fails. Model failures never raise; the draft's note says what happened, in the
-incident's language (app.i18n, keys ``note.*`` and ``model_error.*``).
+whenever the model fails. The model answers in a strict JSON schema (app.statements.llm); an answer that is
+not JSON or does not fit it, an HTTP error or a timeout leaves the template draft. Model failures never raise;
+the draft's note says what happened, in the incident's language (app.i18n, keys ``note.*`` and ``model_error.*``).
 """
 
 from __future__ import annotations
@@ -13,11 +14,12 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from app.i18n import say
+from app.llm import LLMSettings, ModelError
 from app.playbooks.templates import StatementTemplateError, tidy
 from app.playbooks.templates import render as render_template
 from app.statements.channels import CHANNELS, channel_label, parse_channels
 from app.statements.lint import LANGUAGES, has_contact, has_time
-from app.statements.llm import LLMSettings, ModelError, build_messages, parse_reply, request_draft
+from app.statements.llm import build_messages, parse_reply, request_draft
 
 TemplateSource = Callable[[str, dict[str, Any]], str] | str
 
@@ -91,7 +93,7 @@ def draft_statement(
     if llm is None or not llm.api_key or not llm.model:
         return from_template(say(language, "note.no_model"))
     try:
-        replied = parse_reply(request_draft(llm, build_messages(ctx, channels, reference)), channels)
+        replied = parse_reply(request_draft(llm, build_messages(ctx, channels, reference), channels), channels)
     except ModelError as exc:
         return from_template(say(language, "note.because", reason=model_reason(exc, language)))
 
@@ -99,15 +101,15 @@ def draft_statement(
     replaced: list[str] = []
     problems: list[str] = []
     for channel in channels:
-        text = replied.get(channel)
+        answer = replied.get(channel)
         limit = CHANNELS[channel]
         name = _short_name(channel, language)
-        if text is None:
+        if answer is None:
             problems.append(say(language, "note.left_out_variant", name=name))
-        elif limit is not None and len(text) > limit:
-            problems.append(say(language, "note.variant_too_long", name=name, length=len(text), limit=limit))
+        elif limit is not None and len(answer) > limit:
+            problems.append(say(language, "note.variant_too_long", name=name, length=len(answer), limit=limit))
         else:
-            variants[channel] = text
+            variants[channel] = answer
             continue
         variants[channel] = reference[channel]
         replaced.append(name)

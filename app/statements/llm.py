@@ -1,15 +1,19 @@
-"""Model drafting: build the prompts, call an OpenAI-compatible chat API and parse its JSON reply."""
+"""Model drafting of a holding statement: the prompts, the strict JSON schema of the answer (one text per
+requested channel, every one required, no others) and the answer validated against it."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+from pydantic import BaseModel, ConfigDict, create_model
 
-from app.llm import LLMSettings, ModelError, complete, json_object
-from app.statements.channels import CHANNELS, channel_label, normalize_channel
+from app.llm import LLMSettings, complete, strict_format, strict_object, structured
+from app.statements.channels import CHANNELS, channel_label
 
 if TYPE_CHECKING:
     from app.statements.drafting import DraftContext
@@ -27,7 +31,7 @@ CHANNEL_STYLES = {
     "email": "an e-mail to customers with a greeting and a sign-off from the company",
 }
 _TAG = re.compile(r"<(?=\s*/?\s*(?:situation|facts|record|skeleton))", re.IGNORECASE)
-_FENCE = re.compile(r"^```(?:json)?\s*(.*?)\s*```$", re.DOTALL)
+SCHEMA_NAME = "holding_statement"
 
 PROMPTS = jinja2.Environment(
     loader=jinja2.FileSystemLoader(PROMPTS_DIR),
@@ -84,26 +88,42 @@ def _line(text: str) -> str:
     return neutralise(" ".join(text.split()))
 
 
-def request_draft(settings: LLMSettings, messages: list[dict[str, str]]) -> str:
-    """The model's reply (a JSON object of channel texts, see parse_reply)."""
-    return complete(settings, messages, json_reply=True)
+def schema(channels: Sequence[str]) -> dict[str, Any]:
+    """The strict JSON schema of the answer: the plain text per requested channel, in the requested order."""
+    properties: dict[str, Any] = {}
+    for key in channels:
+        limit = CHANNELS[key]
+        description = f"the {channel_label(key, 'en')} text: {CHANNEL_STYLES[key]}"
+        if limit:
+            description += f"; at most {limit} characters"
+        properties[key] = {"type": "string", "description": description}
+    return strict_object(properties, "the holding statement, one plain-text variant per requested channel")
 
 
-def parse_reply(content: str, channels: list[str]) -> dict[str, str]:
-    """The requested channels' texts from a JSON reply; channels missing or empty are left out."""
-    text = content.strip()
-    fenced = _FENCE.match(text)
-    if fenced:
-        text = fenced.group(1)
-    data = json_object(text)
-    found: dict[str, str] = {}
-    for key, value in data.items():
-        try:
-            channel = normalize_channel(str(key))
-        except ValueError:
-            continue
-        if channel in channels and isinstance(value, str) and value.strip():
-            found.setdefault(channel, value.strip())
-    if not found:
-        raise ModelError("the model's reply had none of the requested channels", key="no_channels")
-    return found
+def response_format(channels: Sequence[str]) -> dict[str, Any]:
+    return strict_format(SCHEMA_NAME, schema(channels))
+
+
+class _Answer(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+@lru_cache(maxsize=64)
+def answer_model(channels: tuple[str, ...]) -> type[BaseModel]:
+    """The pydantic twin of :func:`schema`: each requested channel a string, nothing else."""
+    fields: dict[str, Any] = {key: (str, ...) for key in channels}
+    return create_model("HoldingStatementAnswer", __base__=_Answer, **fields)
+
+
+def request_draft(settings: LLMSettings, messages: list[dict[str, str]], channels: Sequence[str]) -> str:
+    """The model's reply, asked for in the strict schema of ``channels`` (see :func:`parse_reply`)."""
+    return complete(settings, messages, response_format=response_format(channels))
+
+
+def parse_reply(content: str, channels: Sequence[str]) -> dict[str, str]:
+    """The channels' texts of a reply validated against the schema; a blank text is left out (the template's
+    stands in). ModelError when the reply is not JSON or does not fit the schema."""
+    answer = structured(content, answer_model(tuple(channels)), key="statement_invalid",
+                        what="the statement's schema")
+    found = {key: str(getattr(answer, key)).strip() for key in channels}
+    return {key: text for key, text in found.items() if text}

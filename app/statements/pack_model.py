@@ -3,8 +3,9 @@
 The model gets the record (public facts, the issue, who is affected, actions done, open questions) and the
 playbook's items already filled from its template (the skeleton), all as delimited data; never alert text.
 It answers in the pack's schema (structured output, ``strict``), and the answer is validated again here
-(pydantic): a reply that is not JSON or does not fit raises :class:`ModelError` with the reason. What the
-answer's texts say is checked where it is merged with the template pack (app.statements.packs).
+(pydantic, through app.llm.structured, as the holding statement's is): a reply that is not JSON or does not
+fit raises :class:`ModelError` with the reason. What the answer's texts say is checked where it is merged
+with the template pack (app.statements.packs).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
-from app.llm import LLMSettings, ModelError, complete, json_object
+from app.llm import LLMSettings, ModelError, complete, strict_format, strict_object, structured
 from app.playbooks.schema import AUDIENCE_CHANNELS, AUDIENCES, SLUG
 from app.roles.keys import ROLE_KEYS
 from app.statements.drafting import DraftContext
@@ -53,38 +54,33 @@ def _string(description: str, enum: Sequence[str] | None = None) -> dict[str, An
     return schema
 
 
-def _object(properties: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "object", "properties": properties, "required": list(properties), "additionalProperties": False}
-
-
 def item_schema(kind: str, roles: Sequence[str]) -> dict[str, Any]:
     """One item of the pack, as structured output allows it with ``strict``: every field required, no others."""
     kind = StatementKind(kind)
     if kind == StatementKind.QA:
-        return _object({"key": _string("the item's key: the skeleton's, or a new lowercase slug"),
+        return strict_object({"key": _string("the item's key: the skeleton's, or a new lowercase slug"),
                         "question": _string("the likely question"),
                         "answer": _string("the holding line that answers it")})
     if kind == StatementKind.STAKEHOLDERS:
         role = _string("a role of the playbook", roles)
-        return _object({"audience": _string("the audience", list(AUDIENCES)),
+        return strict_object({"audience": _string("the audience", list(AUDIENCES)),
                         "via": {"type": "array", "items": _string("a channel", list(AUDIENCE_CHANNELS))},
                         "owner": role,
                         "approvers": {"type": "array", "description": "the approval chain: steps in order, each "
                                       "a list of the roles that sign it together",
                                       "items": {"type": "array", "items": role}},
                         "message": _string("what this audience is told")})
-    return _object({"theme": _string("the theme's key: the skeleton's, or a new lowercase slug"),
+    return strict_object({"theme": _string("the theme's key: the skeleton's, or a new lowercase slug"),
                     "reply": _string("the short reply, at most 280 characters")})
 
 
 def schema(kind: str, roles: Sequence[str]) -> dict[str, Any]:
     """The strict JSON schema of the whole answer: ``{"items": [...]}``."""
-    return _object({"items": {"type": "array", "items": item_schema(kind, roles)}})
+    return strict_object({"items": {"type": "array", "items": item_schema(kind, roles)}})
 
 
 def response_format(kind: str, roles: Sequence[str]) -> dict[str, Any]:
-    return {"type": "json_schema",
-            "json_schema": {"name": SCHEMA_NAMES[StatementKind(kind)], "strict": True, "schema": schema(kind, roles)}}
+    return strict_format(SCHEMA_NAMES[StatementKind(kind)], schema(kind, roles))
 
 
 # --- the answer, validated ------------------------------------------------------------------------------
@@ -131,26 +127,28 @@ class Reply(_Item):
     reply: Text
 
 
-ITEM_MODELS: dict[StatementKind, type[_Item]] = {StatementKind.QA: Question, StatementKind.STAKEHOLDERS: AudienceItem,
-                                                 StatementKind.REPLIES: Reply}
+class QAAnswer(_Item):
+    items: list[Question]
+
+
+class StakeholdersAnswer(_Item):
+    items: list[AudienceItem]
+
+
+class RepliesAnswer(_Item):
+    items: list[Reply]
+
+
+ANSWER_MODELS: dict[StatementKind, type[QAAnswer | StakeholdersAnswer | RepliesAnswer]] = {
+    StatementKind.QA: QAAnswer, StatementKind.STAKEHOLDERS: StakeholdersAnswer, StatementKind.REPLIES: RepliesAnswer}
 
 
 def validate(kind: str, content: str) -> list[dict[str, Any]]:
     """The answer's items as plain mappings, or ModelError saying where it does not fit the pack's schema."""
     kind = StatementKind(kind)
-    data = json_object(content)
-    if set(data) != {"items"} or not isinstance(data["items"], list):
-        raise ModelError("the model's reply did not fit the pack's schema (items)", key="pack_invalid", where="items")
-    model = ITEM_MODELS[kind]
+    answer = structured(content, ANSWER_MODELS[kind], key="pack_invalid", what="the pack's schema")
     found = []
-    for index, raw in enumerate(data["items"]):
-        try:
-            item = model.model_validate(raw)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in ("items", index, *first["loc"]))
-            raise ModelError(f"the model's reply did not fit the pack's schema ({where})", key="pack_invalid",
-                             where=where) from None
+    for index, item in enumerate(answer.items):
         values = item.model_dump()
         if kind == StatementKind.STAKEHOLDERS:
             if not values["via"] or not any(values["approvers"]):

@@ -78,7 +78,8 @@ def ask(client: Any, text: str, language: str, *, model: str, descriptions: dict
         return None
     if not response.choices:
         return None
-    return response.choices[0].message.content
+    content = response.choices[0].message.content
+    return content if isinstance(content, str) else None
 
 
 def parse(content: str | None, text: str, categories: Sequence[str]) -> list[tuple[str, str, str]]:
@@ -99,7 +100,8 @@ def parse(content: str | None, text: str, categories: Sequence[str]) -> list[tup
         if not isinstance(item, dict):
             continue
         rule, sentence, reason = item.get("rule"), item.get("sentence"), item.get("reason", "")
-        if rule not in categories or not isinstance(sentence, str) or not isinstance(reason, str):
+        if not isinstance(rule, str) or rule not in categories or not isinstance(sentence, str) \
+                or not isinstance(reason, str):
             continue
         quoted = _normal(sentence)
         if len(quoted) < 3 or quoted not in haystack:
