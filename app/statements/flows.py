@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,7 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
 from app.effects import service as effects
+from app.errors import UserError
 from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
@@ -157,7 +159,8 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
     if incident.status != "open" or not incident.channel_id:
-        raise StatementError(f"{kinds.plural(kind)} are drafted in the room of an open incident")
+        raise StatementError(key="statement.error.open_room",
+                             what=i18n.Texts(kinds.plural(kind), kinds.name(kind, "de")))
     language = statement_language(core, incident)
     if kind == StatementKind.HOLDING:
         playbook = core.playbooks.get(incident.playbook_id)
@@ -177,10 +180,11 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
     if statement_id is None:
         with Session(core.engine) as session:
             existing = service.open_statement(session, incident_id, kind)
-        where = _where(core, incident, existing) if existing is not None else "in this room"
-        state = _state_words(existing.status) if existing is not None else "open"
-        reply(f"A {kinds.name(kind)} is already {state}: {where}. Work on that one: one open "
-              f"{kinds.name(kind)} per incident.")
+        where = _where(core, incident, existing, language) if existing is not None else i18n.say(
+            language, "statement.in_this_room")
+        state = _state_words(existing.status if existing is not None else "open", language)
+        reply(i18n.say(language, "statement.already_open", name=kinds.name(kind, language), state=state,
+                       where=where))
         return None
     core.deliver()
     if background:
@@ -195,7 +199,7 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
         finish_draft(core, statement_id, by=by)
     except Exception as exc:  # the placeholder must never stay forever
         log.exception("drafting statement %s failed", statement_id)
-        reason = str(exc) if isinstance(exc, ValueError) else f"an unexpected {type(exc).__name__}"
+        reason = _failure_reason(core, exc, statement_language(core, incident))
         kind = _kind_of(core, statement_id)
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
@@ -205,6 +209,15 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
         core.deliver()
         return None
     return statement_id
+
+
+def _failure_reason(core: Core, exc: Exception, language: str) -> str:
+    """Why a draft failed, in ``language``: a mistake's own words, else the kind of fault."""
+    if isinstance(exc, UserError):
+        return exc.text(language, core.settings.warroom_timezone)
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return i18n.say(language, "statement.unexpected", error=type(exc).__name__)
 
 
 def resume_drafts(core: Core) -> list[int]:
@@ -313,14 +326,18 @@ def render(core: Core, statement_id: int, *, now: bool = False) -> None:
     core.slack.chat_update(channel=incident.channel_id, ts=shown.statement.message_ts, **statement_message(shown))
 
 
-def _where(core: Core, incident: Incident, statement) -> str:
+def _where(core: Core, incident: Incident, statement: Statement, language: str) -> str:
     url = permalink(core.slack, incident.channel_id, statement.message_ts)
-    return link(url, "see it here") if url else "in this room"
+    if url:
+        return link(url, i18n.say(language, "statement.see_it_here"))
+    return i18n.say(language, "statement.in_this_room")
 
 
-def _state_words(status: str) -> str:
-    return {Status.DRAFTING: "being drafted", Status.PENDING: "waiting for approval",
-            Status.CHANGES_REQUESTED: "waiting for changes"}.get(status, status)
+def _state_words(status: str, language: str) -> str:
+    """A statement's state as the answer names it ("being drafted"); an unknown state as stored."""
+    known = {Status.DRAFTING: "drafting", Status.PENDING: "pending", Status.CHANGES_REQUESTED: "changes_requested",
+             "open": "open"}
+    return i18n.say(language, f"statement.state.{known[status]}") if status in known else status
 
 
 def _thread(core: Core, incident: Incident, statement, text: str) -> None:
@@ -369,6 +386,17 @@ def sign_off_request(core: Core, statement_id: int,
 
 # --- sign-offs ----------------------------------------------------------------------------------
 
+def _language(core: Core, statement_id: int) -> str:
+    """The language a statement's answers are in: its own."""
+    with Session(core.engine) as session:
+        return i18n.language_of(service.get(session, statement_id).language)
+
+
+def _tell(core: Core, language: str, key: str, values: dict[str, Any]) -> str:
+    """A phrase in ``language``, times in the team's zone."""
+    return i18n.render(language, key, values, core.settings.warroom_timezone)
+
+
 def _people_for_current(core: Core, statement_id: int) -> tuple[int, dict[str, StepPeople]]:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
@@ -382,6 +410,7 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     The final step is not signed while the checks found errors, unless the approver gives a reason to
     override them ("needs_override": the listener asks for one)."""
     incident_id, people = _people_for_current(core, statement_id)
+    language = _language(core, statement_id)
     try:
         with transaction(core.engine) as session:
             outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.APPROVED,
@@ -396,17 +425,17 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
                 if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
                     slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, outcome.waiting.index)
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
-        reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
+        reply(i18n.say(language, "statement.signed_elsewhere"))
         return "closed"
     except StatementConflict as exc:
-        reply(f":warning: {exc}")
+        reply(f":warning: {exc.text(language, core.settings.warroom_timezone)}")
         return "closed"
     core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
     if outcome.status in ("outdated", "closed", "blocked"):
-        reply(f":warning: {outcome.message}")
+        reply(f":warning: {_tell(core, language, outcome.key, outcome.values)}")
         return outcome.status
     if outcome.status == "final":
         finalize(core, statement_id, by=user_id)
@@ -417,15 +446,17 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
 
 
 def refusal_text(outcome: service.Outcome) -> str:
+    """What a refused sign-off or change request is told, in the statement's language: who may, and why not."""
     lang = outcome.statement.language
+    told = i18n.render(lang, outcome.key, outcome.values) if outcome.key else ""
     if outcome.role is None:
         who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody")
-        return i18n.say(lang, "thread.refused", message=outcome.message or i18n.say(lang, "thread.may_not"),
-                        who=who)
+        return i18n.say(lang, "thread.refused", message=told or i18n.say(lang, "thread.may_not"), who=who)
     roles_of_step = outcome.roles or [outcome.role]
     names = chains.label(roles_of_step, lambda role: role_title(role, lang))
     who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody_assign")
-    extra = f" {outcome.message}" if outcome.message else ""
+    extra = f" {told}" if told else ""
+    assert outcome.step is not None  # a refused step names it
     return i18n.say(lang, "thread.step_refused", step=outcome.step + 1, names=names, who=who, extra=extra)
 
 
@@ -441,7 +472,7 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
         reply(refusal_text(outcome))
         return outcome.status
     if outcome.status != Status.CHANGES_REQUESTED:
-        reply(f":warning: {outcome.message}")
+        reply(f":warning: {_tell(core, outcome.statement.language, outcome.key, outcome.values)}")
         return outcome.status
     reminders.cancel(core, incident_id, statement_id)
     with Session(core.engine) as session:
@@ -457,31 +488,35 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     return outcome.status
 
 
-def edit_problems(variants: dict[str, str], kind: str = StatementKind.HOLDING) -> dict[str, str]:
-    """Input errors of the Edit modal by block id: empty texts and texts over the channel's (item's) limit."""
+def edit_problems(variants: dict[str, str], kind: str = StatementKind.HOLDING,
+                  language: str | None = "en") -> dict[str, str]:
+    """Input errors of the Edit modal by block id, in ``language``: empty texts and texts over the channel's
+    (item's) limit."""
+    lang = i18n.language_of(language)
     problems = {}
     for channel, text in variants.items():
         limit = kinds.item_limit(kind, channel)
-        name = kinds.item_label(kind, channel)
+        name = kinds.item_label(kind, channel, lang)
         if not text.strip():
-            problems[f"variant-{channel}"] = f"The {name} text must not be empty."
+            problems[f"variant-{channel}"] = i18n.say(lang, "statement.edit_empty", name=name)
         elif limit is not None and len(text) > limit:
-            problems[f"variant-{channel}"] = (f"{name} allows at most {limit:,} characters: this text has "
-                                              f"{len(text):,}. Shorten it by {len(text) - limit:,}.")
+            problems[f"variant-{channel}"] = i18n.render(lang, "statement.edit_too_long", {
+                "name": name, "limit": i18n.Number(limit), "count": i18n.Number(len(text)),
+                "over": i18n.Number(len(text) - limit)})
     return problems
 
 
 def edit_refusal(core: Core, statement_id: int, number: int, user_id: str) -> str | None:
-    """Why ``user_id`` may not edit version ``number`` now, or None when they may."""
+    """Why ``user_id`` may not edit version ``number`` now (in the statement's language), or None when they may."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
+    lang = i18n.language_of(statement.language)
     if statement.status == Status.APPROVED:
-        return f"v{ver.number} is approved and locked: it cannot be edited."
+        return i18n.say(lang, "statement.edit_locked", version=ver.number)
     if number != ver.number:
-        return f"A newer version (v{ver.number}) exists: edit that one."
+        return i18n.say(lang, "statement.edit_outdated", version=ver.number)
     if not may_edit(core, statement.incident_id, ver.approvers, user_id):
-        return f"Only the communications lead, the crisis lead or an approver of this {kinds.name(statement.kind)} " \
-               "may edit it."
+        return i18n.say(lang, "statement.edit_who", name=kinds.name(statement.kind, lang))
     return None
 
 
@@ -506,7 +541,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
               reply: Reply) -> int | None:
     """Save the edited texts as the next version, check them again and restart the approvals."""
     refusal = edit_refusal(core, statement_id, number, user_id)
-    problems = edit_problems(variants, _kind_of(core, statement_id))
+    language = _language(core, statement_id)
+    problems = edit_problems(variants, _kind_of(core, statement_id), language)
     if refusal or problems:
         record_refusal(core, statement_id, number, user_id, refusal or "; ".join(problems.values()), action="edit")
         reply(f":no_entry: {refusal or ' '.join(problems.values())}")
@@ -534,8 +570,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
             session.add(row)
             new_number, started = ver.number, row.step_started_at
     except (StatementConflict, IntegrityError) as exc:  # another edit or the final sign-off came first
-        reason = str(exc) if isinstance(exc, StatementConflict) else (
-            f"another version of v{number} was saved a moment ago: nothing was saved. Edit the newest one.")
+        reason = exc.text(language, core.settings.warroom_timezone) if isinstance(exc, StatementConflict) else (
+            i18n.say(language, "statement.edit_lost", version=number))
         record_refusal(core, statement_id, number, user_id, reason, action="edit")
         reply(f":no_entry: {reason}")
         return None
@@ -606,7 +642,7 @@ def webhook_payload(core: Core, statement_id: int) -> dict:
         statement, ver = service.current(session, statement_id)
         rows = service.approved(service.approvals(session, ver.id))
     if statement.status != Status.APPROVED or not ver.locked:
-        raise StatementError("only approved statements are sent to the publish webhook")
+        raise StatementError(key="statement.error.not_approved")
     return {
         "incident_id": statement.incident_id,
         "statement_id": statement.id,
@@ -640,9 +676,9 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
         with Session(core.engine) as session:
             incident = incidents.get(session, payload["incident_id"])
             statement = service.get(session, statement_id)
+        error = delivery.error or i18n.say(statement.language, "statement.unknown_error")
         _thread(core, incident, statement, i18n.say(statement.language, "thread.webhook_failed",
-                                                    version=payload["version"],
-                                                    error=escape(delivery.error or "unknown error")))
+                                                    version=payload["version"], error=escape(error)))
     return delivery
 
 
