@@ -22,6 +22,7 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
 from app.effects import service as effects
+from app.effects.models import Effect
 from app.errors import UserError
 from app.incidents import briefing, timeline
 from app.incidents import service as incidents
@@ -40,7 +41,7 @@ from app.statements import kinds, packs, publish, reminders, service
 from app.statements.channels import parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
-from app.statements.models import Decision, Statement, StatementKind, StatementStatus
+from app.statements.models import Decision, Statement, StatementKind, StatementStatus, StatementVersion
 from app.statements.people import chain_people
 from app.statements.record import draft_context
 from app.statements.service import StatementConflict, StatementError, StepPeople
@@ -63,7 +64,7 @@ Status = StatementStatus
 
 # --- people -------------------------------------------------------------------------------------
 
-def may_edit(core: Core, incident_id: int, chain: list, user_id: str) -> bool:
+def may_edit(core: Core, incident_id: int, chain: list[Any], user_id: str) -> bool:
     """The comms lead, the crisis lead and anyone who may sign a step of the chain may edit."""
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
@@ -73,7 +74,7 @@ def may_edit(core: Core, incident_id: int, chain: list, user_id: str) -> bool:
                for people in chain_people(core, incident_id, chains.roles(chain)).values())
 
 
-def _staff_chain(core: Core, incident_id: int, chain: list) -> None:
+def _staff_chain(core: Core, incident_id: int, chain: list[Any]) -> None:
     """Roles added to the chain that nobody holds in this incident (e.g. legal for liability) get their
     roster holder assigned and invited, so the approver sees the statement."""
     with Session(core.engine) as session:
@@ -130,7 +131,7 @@ def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, 
 
 
 def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
-          llm: LLMSettings | None = None) -> list[dict]:
+          llm: LLMSettings | None = None) -> list[dict[str, Any]]:
     """The statement checks; with a model, its second opinion is merged in (it adds warnings, never removes
     or replaces what the rules found)."""
     findings = lint_variants(variants, language=ctx.language, next_update=ctx.next_update,
@@ -143,7 +144,7 @@ def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
     return service.findings_as_dicts(findings)
 
 
-def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list:
+def chain_for(core: Core, incident: Incident, findings: list[dict[str, Any]]) -> list[Any]:
     base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
     return service.approval_chain(base, findings)[0]
 
@@ -171,9 +172,11 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
     try:
         with transaction(core.engine) as session:  # the insert and its placeholder (outbox): no Slack call here
             service.drop_stale(session, incident_id, kind)
-            statement_id = service.create(session, incident_id, language=language, channels=wanted,
-                                          requested_by=by, kind=kind).id
-            slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
+            created = service.create(session, incident_id, language=language, channels=wanted, requested_by=by,
+                                     kind=kind)
+            assert created.id is not None  # given by the insert
+            statement_id = created.id
+            slack_effects.enqueue_placeholder(session, created.id, incident_id, incident.channel_id,
                                               placeholder_message(kind, language))
     except IntegrityError:  # the unique index: one is open already, whoever created it
         pass
@@ -201,6 +204,7 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
         log.exception("drafting statement %s failed", statement_id)
         reason = _failure_reason(core, exc, statement_language(core, incident))
         kind = _kind_of(core, statement_id)
+        assert incident.id is not None and incident.channel_id  # a statement is drafted in its incident's room
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
             slack_effects.enqueue_failed(session, statement_id, incident.id, incident.channel_id,
@@ -224,8 +228,9 @@ def resume_drafts(core: Core) -> list[int]:
     """At start: finish the drafts a stopped process left behind its "Drafting…" placeholder."""
     with Session(core.engine) as session:
         unfinished = [(s.id, s.incident_id, s.message_ts, s.requested_by) for s in service.unfinished_drafts(session)]
-    resumed = []
+    resumed: list[int] = []
     for statement_id, incident_id, placeholder_ts, by in unfinished:
+        assert statement_id is not None  # a stored statement
         with Session(core.engine) as session:
             incident = incidents.get(session, incident_id)
             asked = placeholder_ts is not None or effects.ever(session, slack_effects.placeholder_key(statement_id))
@@ -261,7 +266,8 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
                                   private=private)
         findings = packs.check_pack(statement.kind, ctx, result.variants, private)
     chain = chain_for(core, incident, findings)
-    _staff_chain(core, incident.id, chain)
+    incident_id = statement.incident_id
+    _staff_chain(core, incident_id, chain)
     with transaction(core.engine) as session:
         row = service.get(session, statement_id)
         ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
@@ -271,8 +277,9 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
             row.channels = list(result.variants)
             session.add(row)
         number, started = ver.number, row.step_started_at
-        slack_effects.enqueue_card(session, statement_id, incident.id)
-    _after_new_version(core, statement_id, incident.id, number, started)
+        slack_effects.enqueue_card(session, statement_id, incident_id)
+    assert started is not None  # a new version starts its first step
+    _after_new_version(core, statement_id, incident_id, number, started)
 
 
 def _after_new_version(core: Core, statement_id: int, incident_id: int, number: int, started: datetime) -> None:
@@ -290,9 +297,10 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
         incident = incidents.get(session, statement.incident_id)
+        assert ver.id is not None  # a stored version
         rows = service.approvals(session, ver.id)
-    people = chain_people(core, incident.id, chains.roles(ver.approvers))
-    deadline = reminders.deadline_for(core, incident.id)
+    people = chain_people(core, statement.incident_id, chains.roles(ver.approvers))
+    deadline = reminders.deadline_for(core, statement.incident_id)
     signed = {(row.step, row.role): row for row in service.approved(rows)}
     started = as_utc(statement.step_started_at) if statement.step_started_at else None
     steps = []
@@ -308,7 +316,7 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
                           waiting=service.waiting_step(ver, rows))
 
 
-def requires_legal_dicts(findings: list[dict]) -> bool:
+def requires_legal_dicts(findings: list[dict[str, Any]]) -> bool:
     return any(item.get("requires_legal") for item in findings)
 
 
@@ -340,12 +348,12 @@ def _state_words(status: str, language: str) -> str:
     return i18n.say(language, f"statement.state.{known[status]}") if status in known else status
 
 
-def _thread(core: Core, incident: Incident, statement, text: str) -> None:
+def _thread(core: Core, incident: Incident, statement: Statement, text: str) -> None:
     """A reply under the statement message (notifies those mentioned without filling the room)."""
-    if not incident.channel_id:
+    if not incident.channel_id or statement.id is None:
         return
     with transaction(core.engine) as session:  # under the statement's message, once it is in the room
-        slack_effects.enqueue_thread(session, statement.id, incident.id, incident.channel_id, text)
+        slack_effects.enqueue_thread(session, statement.id, statement.incident_id, incident.channel_id, text)
     core.deliver()
 
 
@@ -441,6 +449,7 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
         finalize(core, statement_id, by=user_id)
         return outcome.status
     if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
+        assert started is not None  # a signed step started
         reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
     return outcome.status
 
@@ -558,7 +567,7 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         _, previous = service.current(session, statement_id)
     # A severity lowered since the last version never drops a step from a chain that is already running.
     chain = chains.join(previous.approvers, chain_for(core, incident, findings))
-    _staff_chain(core, incident.id, chain)
+    _staff_chain(core, statement.incident_id, chain)
     try:
         with transaction(core.engine) as session:
             row = service.get(session, statement_id)
@@ -575,7 +584,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         record_refusal(core, statement_id, number, user_id, reason, action="edit")
         reply(f":no_entry: {reason}")
         return None
-    _after_new_version(core, statement_id, incident.id, new_number, started)
+    assert started is not None  # a new version starts its first step
+    _after_new_version(core, statement_id, statement.incident_id, new_number, started)
     return new_number
 
 
@@ -585,23 +595,24 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
     """In the final sign-off's transaction: each channel's text for copying, the publish webhook, the headline."""
     statement, ver = service.current(session, statement_id)
     incident = incidents.get(session, statement.incident_id)
+    incident_id = statement.incident_id
     restamp(core, session, incident, ver)
     if incident.channel_id and statement.kind != StatementKind.HOLDING:  # a pack: one block per item, copyable
         for index, (text, blocks) in enumerate(copy_blocks(statement.kind, ver.variants, statement.language,
                                                            ver.number)):
-            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{index}", incident_id=incident.id,
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{index}", incident_id=incident_id,
                          channel=incident.channel_id, thread_ts=statement.message_ts, text=text, blocks=blocks)
     elif incident.channel_id:
         for channel, text in ver.variants.items():
-            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident.id,
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident_id,
                          channel=incident.channel_id, thread_ts=statement.message_ts,
                          text=copy_text(channel, text, statement.language, ver.number))
     if core.settings.warroom_publish_webhook and statement.kind == StatementKind.HOLDING:
         effects.enqueue(session, "webhook", f"statement:{statement_id}:v{ver.number}:webhook",
-                        incident_id=incident.id, statement_id=statement_id)
-    briefing.enqueue_refresh(session, incident.id)
-    slack_effects.enqueue_card(session, statement_id, incident.id)
-    timeline.record(session, incident.id, "statement_final_text", f"v{ver.number} posted for copying",
+                        incident_id=incident_id, statement_id=statement_id)
+    briefing.enqueue_refresh(session, incident_id)
+    slack_effects.enqueue_card(session, statement_id, incident_id)
+    timeline.record(session, incident_id, "statement_final_text", f"v{ver.number} posted for copying",
                     actor="warroom", statement_id=statement_id, version=ver.number, channels=list(ver.variants))
 
 
@@ -610,7 +621,7 @@ def _promised(variants: dict[str, str], *candidates: str | None) -> str | None:
     return next((t for t in candidates if t and any(t in text for text in variants.values())), None)
 
 
-def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
+def restamp(core: Core, session: Session, incident: Incident, ver: StatementVersion) -> None:
     """At the final sign-off the promised next-update time counts again from now, so a long approval chain
     never publishes a time already past; the change is on the timeline and in the approved card."""
     fresh = next_update_clock(core, incident)
@@ -622,6 +633,7 @@ def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
     ver.note = (ver.note + " " if ver.note else "") + note
     ver.next_update = fresh
     session.add(ver)
+    assert incident.id is not None  # a stored incident
     timeline.record(session, incident.id, "next_update_restamped", f"v{ver.number}: {old} -> {fresh}",
                     actor="warroom", statement_id=ver.statement_id, version=ver.number, old=old, new=fresh)
 
@@ -629,17 +641,19 @@ def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
 def finalize(core: Core, statement_id: int, *, by: str) -> None:
     """Every step signed: show the approved state and count it as an update (the texts for copying and the
     webhook are on their way from the outbox)."""
-    incident, shown = card(core, statement_id)
-    reminders.cancel(core, incident.id, statement_id)
+    _, shown = card(core, statement_id)
+    incident_id = shown.statement.incident_id
+    reminders.cancel(core, incident_id, statement_id)
     render(core, statement_id)
     if shown.statement.kind == StatementKind.HOLDING:  # a pack is no public update
-        mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
+        mark_update(core, incident_id, by=by, what=f"holding statement v{shown.version.number} approved")
 
 
-def webhook_payload(core: Core, statement_id: int) -> dict:
+def webhook_payload(core: Core, statement_id: int) -> dict[str, Any]:
     """The approved statement as the publish webhook receives it."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
+        assert ver.id is not None  # a stored version
         rows = service.approved(service.approvals(session, ver.id))
     if statement.status != Status.APPROVED or not ver.locked:
         raise StatementError(key="statement.error.not_approved")
@@ -682,7 +696,7 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
     return delivery
 
 
-def deliver_webhook(core: Core, effect) -> dict:
+def deliver_webhook(core: Core, effect: Effect) -> dict[str, Any]:
     """The outbox's webhook effect, on the outbox's thread (its short retries never hold a person's click);
     the outcome is recorded and a failure told in the statement's thread."""
     delivery = send_webhook(core, int(effect.payload["statement_id"]))
