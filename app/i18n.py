@@ -531,6 +531,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "statement.edit_lost": "another version of v{version} was saved a moment ago: nothing was saved. Edit the "
                                "newest one.",
         "statement.unknown_error": "unknown error",
+        "statement.webhook_no_secret": "not sent: WARROOM_PUBLISH_SECRET is not set",
         "setup.retry_closed": "Incident #{id} is closed; its room is not set up any more.",
         "setup.retry_done": "The war room of incident #{id} is already set up: {room}.",
         "setup.retry_ready": "The war room of incident #{id} is ready: {room}.",
@@ -1078,6 +1079,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "statement.edit_lost": "Gerade wurde eine andere Fassung von v{version} gespeichert: Nichts wurde "
                                "gespeichert. Bearbeiten Sie die neueste.",
         "statement.unknown_error": "unbekannter Fehler",
+        "statement.webhook_no_secret": "nicht gesendet: WARROOM_PUBLISH_SECRET ist nicht gesetzt",
         "setup.retry_closed": "Vorfall #{id} ist abgeschlossen; sein Raum wird nicht mehr eingerichtet.",
         "setup.retry_done": "Der Krisenraum von Vorfall #{id} ist bereits eingerichtet: {room}.",
         "setup.retry_ready": "Der Krisenraum von Vorfall #{id} ist bereit: {room}.",

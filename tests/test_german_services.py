@@ -5,17 +5,22 @@ one, via signed requests into the sandbox."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
+from freezegun import freeze_time
 
 from app.alerts.parsers import parse_generic
 from app.alerts.service import ingest
 from app.incidents.setup import retry_setup, run_setup
 from app.sandbox.harness import Sandbox
-from tests.conftest import social_alert
+from app.scheduling.scheduler import Scheduler
+from app.statements import flows
+from tests.conftest import open_room, social_alert
 from tests.test_german import GERMAN_ALERT, english_left, times_without_uhr
 from tests.test_german_answers import answer, german_room
 from tests.test_intake import wait_ready
+from tests.test_statement_approvals import START, room_texts, settle
 from tests.test_statement_flow import statement_of, versions_of, wait_version
 
 
@@ -171,3 +176,42 @@ def test_the_statement_flow_answers_in_english_in_an_english_room(sandbox):
     assert refused.json()["errors"]["variant-x"] == (
         "X (Twitter) allows at most 280 characters: this text has 1,300. Shorten it by 1,020.")
     assert statement.language == "en"
+
+
+def test_approval_reminders_and_a_failed_webhook_are_told_in_german(tmp_path):
+    with freeze_time(START) as clock:
+        box = Sandbox(tmp_path / "box", serve=False, warroom_language="de", warroom_timezone="Europe/Berlin",
+                      warroom_publish_webhook="http://127.0.0.1:9/hook")  # no secret: it is never sent
+        try:
+            Scheduler(box.core)
+            incident = open_room(box, **GERMAN_ALERT)
+            assert incident.language == "de"
+            statement_id = flows.start_draft(box.core, incident.id, by="U0COMMS", channels=None, reply=print)
+            assert statement_id is not None
+
+            clock.tick(timedelta(minutes=16))  # the 15-minute deadline has passed
+            settle(box)
+            due = box.fake.wait_for(lambda: next((t for t in room_texts(box, incident) if "Freigabe von v1" in t), None))
+            assert due.startswith(":hourglass: <@U0COMMS> die Freigabe von v1 (erste Stellungnahme) steht seit "
+                                  "10:00 Uhr aus"), due
+
+            clock.tick(timedelta(minutes=16))
+            settle(box)
+            backup = box.fake.wait_for(lambda: next((t for t in room_texts(box, incident)
+                                                     if ":rotating_light:" in t and "Vertretung" in t), None))
+            dm = box.fake.wait_for(lambda: box.fake.dms("U0COMMS2"))[0].text or ""
+            assert dm.startswith(":rotating_light: Sie sind Vertretung für die Freigabe: "), dm
+            german_only(due, backup, dm)
+
+            told: list[str] = []
+            assert flows.approve(box.core, statement_id, 1, user_id="U0COMMS2", reply=told.append) == "final"
+            settle(box)
+            assert told == []
+            statement = statement_of(box, incident.id)
+            failed = box.fake.wait_for(lambda: next((m.text for m in box.fake.messages(incident.channel_id)
+                                                     if m.thread_ts == statement.message_ts
+                                                     and "Webhook" in (m.text or "")), None))
+            assert "nicht gesendet: WARROOM_PUBLISH_SECRET ist nicht gesetzt" in failed, failed
+            german_only(failed)
+        finally:
+            box.close()

@@ -678,7 +678,8 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
     if secret:
         delivery = publish.deliver(url, secret, payload)
     else:
-        delivery = publish.Delivery(False, None, 0, "not sent: WARROOM_PUBLISH_SECRET is not set")
+        language = i18n.language_of(payload["language"])
+        delivery = publish.Delivery(False, None, 0, i18n.say(language, "statement.webhook_no_secret"))
     target = urlsplit(url)
     with transaction(core.engine) as session:
         text = (f"v{payload['version']} delivered ({delivery.status})" if delivery.ok
