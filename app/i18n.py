@@ -462,6 +462,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "task.error.unknown": "task {id} does not exist in this incident",
         "task.error.done": "task “{title}” was already done by {who}",
         "incident.error.unknown": "incident {id} does not exist",
+        "incident.untitled": "Untitled incident",
         "incident.error.closed_severity": "the incident is closed; its severity can no longer change",
         "incident.error.already_closed": "incident {id} is already closed",
         "incident.error.summary": "closing needs a summary, e.g. `/warroom close Account recovered, statement "
@@ -1004,6 +1005,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "task.error.unknown": "In diesem Vorfall gibt es keine Aufgabe {id}",
         "task.error.done": "Die Aufgabe „{title}“ hat {who} bereits erledigt",
         "incident.error.unknown": "Es gibt keinen Vorfall {id}",
+        "incident.untitled": "Vorfall ohne Titel",
         "incident.error.closed_severity": "Der Vorfall ist abgeschlossen; sein Schweregrad lässt sich nicht mehr "
                                           "ändern",
         "incident.error.already_closed": "Vorfall {id} ist bereits abgeschlossen",

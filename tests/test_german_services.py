@@ -12,6 +12,8 @@ from freezegun import freeze_time
 
 from app.alerts.parsers import parse_generic
 from app.alerts.service import ingest
+from app.db import transaction
+from app.incidents.service import open_incident
 from app.incidents.setup import retry_setup, run_setup
 from app.sandbox.harness import Sandbox
 from app.scheduling.scheduler import Scheduler
@@ -191,7 +193,8 @@ def test_approval_reminders_and_a_failed_webhook_are_told_in_german(tmp_path):
 
             clock.tick(timedelta(minutes=16))  # the 15-minute deadline has passed
             settle(box)
-            due = box.fake.wait_for(lambda: next((t for t in room_texts(box, incident) if "Freigabe von v1" in t), None))
+            due = box.fake.wait_for(lambda: next((t for t in room_texts(box, incident) if "Freigabe von v1" in t),
+                                                 None))
             assert due.startswith(":hourglass: <@U0COMMS> die Freigabe von v1 (erste Stellungnahme) steht seit "
                                   "10:00 Uhr aus"), due
 
@@ -215,3 +218,11 @@ def test_approval_reminders_and_a_failed_webhook_are_told_in_german(tmp_path):
             german_only(failed)
         finally:
             box.close()
+
+
+def test_an_incident_without_a_title_is_named_in_its_language(german):
+    playbook = german.core.playbooks.get("shitstorm")
+    with transaction(german.core.engine) as session:
+        untitled = [open_incident(session, playbook, title="  ", kind="shitstorm", language=language).title
+                    for language in ("de", "en")]
+    assert untitled == ["Vorfall ohne Titel", "Untitled incident"]

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, insert, select
 
 from app.errors import UserError
+from app.i18n import say
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, Phase, SetupStep
@@ -40,10 +41,11 @@ def open_incident(
     """Create the incident, its first-hour tasks and its pending set-up steps in the caller's transaction."""
     now = now or utcnow()
     level = Severity.parse(severity) if severity else Severity.parse(playbook.default_severity)
+    language = getattr(playbook, "language", None) or language
     incident = Incident(
-        title=title.strip()[:500] or "Untitled incident", kind=kind, description=description[:10000], source=source,
-        url=url, severity=level.value, playbook_id=playbook.id,
-        language=getattr(playbook, "language", None) or language,
+        title=title.strip()[:500] or say(language, "incident.untitled"), kind=kind,
+        description=description[:10000], source=source, url=url, severity=level.value, playbook_id=playbook.id,
+        language=language,
         confidential=playbook.confidential, private=playbook.private or playbook.confidential, dedup_key=dedup_key,
         declared_by=declared_by, created_at=now, next_update_at=now + as_timedelta(playbook.cadence_for(level)),
     )
