@@ -1026,13 +1026,13 @@ PHRASES: dict[str, dict[str, str]] = {
         "record.error.fact_private": "Fakt #{id} ist privat und kommt nie in eine Stellungnahme; halten Sie, was "
                                      "gesagt werden darf, als neuen öffentlichen Fakt fest",
         "record.error.fact_public": "Fakt #{id} ist bereits zur Veröffentlichung freigegeben",
-        "channel.error.unknown": "Unbekannter Kanal `{value}`: Möglich sind {channels}",
+        "channel.error.unknown": "Unbekannter Kanal {quoted}: Möglich sind {channels}",
         "channel.error.none": "Kein Kanal angegeben: Nennen Sie einen oder mehrere von {channels}",
-        "duration.error.empty": "Leere Dauer: Schreiben Sie sie etwa als 15m, 1h oder 72h",
-        "duration.error.months": "Ungültige Dauer `{value}`: Monate sind unterschiedlich lang; schreiben Sie Tage, "
+        "duration.error.empty": "Leere Dauer {quoted}: Schreiben Sie sie etwa als 15m, 1h oder 72h",
+        "duration.error.months": "Ungültige Dauer {quoted}: Monate sind unterschiedlich lang; schreiben Sie Tage, "
                                  "z. B. 28d für einen Monat",
-        "duration.error.form": "Ungültige Dauer `{value}`: Schreiben Sie sie etwa als 90s, 15m, 1h30m oder 3d",
-        "duration.error.zero": "Die Dauer `{value}` muss länger als null sein",
+        "duration.error.form": "Ungültige Dauer {quoted}: Schreiben Sie sie etwa als 90s, 15m, 1h30m oder 3d",
+        "duration.error.zero": "Die Dauer {quoted} muss länger als null sein",
         "statement.error.unknown": "Es gibt keine Stellungnahme {id}",
         "statement.error.kept": "Eine Stellungnahme mit Versionen wird nie gelöscht",
         "statement.error.no_version": "Version {number} der Stellungnahme {id} gibt es nicht",

@@ -61,7 +61,7 @@ def test_the_services_tell_mistakes_in_german_in_a_german_room(german):
     untitled = warned(box, "U0LEAD", room, "task")
     assert untitled == "Eine Aufgabe braucht einen Titel, z. B. `/warroom task Aufsicht anrufen @dana in 30m`"
     zero = warned(box, "U0LEAD", room, "task Aufsicht anrufen in 0m")
-    assert zero == "Die Dauer `0m` muss länger als null sein"
+    assert zero == "Die Dauer '0m' muss länger als null sein"
     decision = warned(box, "U0LEAD", room, "decision")
     assert decision.startswith("Eine Entscheidung braucht ihren Wortlaut, z. B. `/warroom decision ")
     fact = warned(box, "U0LEAD", room, "fact public")
@@ -71,7 +71,7 @@ def test_the_services_tell_mistakes_in_german_in_a_german_room(german):
     reopen = warned(box, "U0LEAD", room, "reopen Noch einmal")
     assert reopen == f"Vorfall {incident.id} ist nicht abgeschlossen"
     channel = warned(box, "U0COMMS", room, "statement fax")
-    assert channel == "Unbekannter Kanal `fax`: Möglich sind press, x, linkedin, website, staff, email"
+    assert channel == "Unbekannter Kanal 'fax': Möglich sind press, x, linkedin, website, staff, email"
     german_only(untitled, zero, decision, fact, no_fact, reopen, channel)
 
 

@@ -48,7 +48,7 @@ def normalize_channel(name: str) -> str:
     key = str(name).strip().lower()
     key = ALIASES.get(key, key)
     if key not in CHANNELS:
-        raise ChannelError(key="channel.error.unknown", quoted=repr(name), value=name, channels=", ".join(CHANNELS))
+        raise ChannelError(key="channel.error.unknown", quoted=repr(name), channels=", ".join(CHANNELS))
     return key
 
 
