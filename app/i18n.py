@@ -459,6 +459,103 @@ PHRASES: dict[str, dict[str, str]] = {
         "model_error.no_channels": "the model's reply had none of the requested channels",
         # the holding statement's answer in its strict JSON schema
         "model_error.statement_invalid": "the model's reply did not fit the statement's schema ({where})",
+        # the services' and the statement flow's answers (tasks, incidents, records, statements, durations, set-up)
+        "task.error.title": "a task needs a title, e.g. `/warroom task Call the regulator @dana in 30m`",
+        "task.error.unknown": "task {id} does not exist in this incident",
+        "task.error.done": "task “{title}” was already done by {who}",
+        "incident.error.unknown": "incident {id} does not exist",
+        "incident.untitled": "Untitled incident",
+        "incident.error.closed_severity": "the incident is closed; its severity can no longer change",
+        "incident.error.already_closed": "incident {id} is already closed",
+        "incident.error.summary": "closing needs a summary, e.g. `/warroom close Account recovered, statement "
+                                  "published`",
+        "incident.error.not_closed": "incident {id} is not closed",
+        "incident.error.reopen_taken": "incident {id} cannot reopen: a newer open incident tracks the same alerts",
+        "record.error.decision_text": "a decision needs its text, e.g. `/warroom decision Pause all paid promotion`",
+        "record.error.fact_text.public": "a fact needs its text, e.g. `/warroom fact public 1,200 customer records "
+                                         "were exposed`",
+        "record.error.fact_text.internal": "a fact needs its text, e.g. `/warroom fact 4,200 mentions per hour, 58% "
+                                           "negative`",
+        "record.error.fact_text.private": "a fact needs its text, e.g. `/warroom fact private Reported by customer "
+                                          "Jane Doe`",
+        "record.error.no_fact": "this incident has no fact #{id}",
+        "record.error.fact_private": "fact #{id} is private and never goes into a statement; record what may be said "
+                                     "as a new public fact",
+        "record.error.fact_public": "fact #{id} is already marked for publication",
+        "channel.error.unknown": "unknown channel {quoted}: use one of {channels}",
+        "channel.error.none": "no channel given: use one or more of {channels}",
+        "duration.error.empty": "empty duration {quoted}: use a form like 15m, 1h or 72h",
+        "duration.error.months": "bad duration {quoted}: months differ in length; write days, e.g. 28d for one month",
+        "duration.error.form": "bad duration {quoted}: use a form like 90s, 15m, 1h30m or 3d",
+        "duration.error.zero": "duration {quoted} must be longer than zero",
+        "statement.error.unknown": "statement {id} does not exist",
+        "statement.error.kept": "a statement with versions is never deleted",
+        "statement.error.no_version": "version {number} of statement {id} does not exist",
+        "statement.error.drafting": "the statement is still being drafted",
+        "statement.error.locked": "version {number} is approved and locked: it cannot be changed",
+        "statement.error.edited_meanwhile": "v{number} was edited meanwhile: a newer version (v{current}) exists. "
+                                            "Edit that one.",
+        "statement.error.changed_meanwhile": "v{number} was changed meanwhile: a newer version (v{current}) exists. "
+                                             "Edit that one.",
+        "statement.error.no_approver": "a statement needs at least one approver",
+        "statement.error.approved_meanwhile": "v{number} was approved meanwhile and is locked: nothing was saved.",
+        "statement.error.comment": "say what should change: the comment is required",
+        "statement.error.open_room": "{what} are drafted in the room of an open incident",
+        "statement.error.not_approved": "only approved statements are sent to the publish webhook",
+        "statement.already_approved": "This statement is already approved (v{version}).",
+        "statement.outdated": "A newer version (v{version}) exists: review that one.",
+        "statement.blocked": "Changes were requested on this version: edit it to save a new version, which restarts "
+                             "the approvals.",
+        "statement.approved_just_now": "This statement was approved a moment ago (v{version}); nothing else was "
+                                       "changed.",
+        "statement.saved_just_now": "A newer version (v{version}) was saved a moment ago: review that one.",
+        "statement.blocked_just_now": "Changes were requested on this version a moment ago: edit it to save a new "
+                                      "version, which restarts the approvals.",
+        "statement.signed_twice": "You already approved step {step}: each step needs a different person.",
+        "statement.changes_approvers_only": "Only the approvers of this statement may request changes.",
+        "statement.signed_elsewhere": ":warning: That step was signed by someone else a moment ago; nothing else was "
+                                      "changed.",
+        "statement.already_open": "A {name} is already {state}: {where}. Work on that one: one open {name} per "
+                                  "incident.",
+        "statement.state.drafting": "being drafted",
+        "statement.state.pending": "waiting for approval",
+        "statement.state.changes_requested": "waiting for changes",
+        "statement.state.open": "open",
+        "statement.see_it_here": "see it here",
+        "statement.in_this_room": "in this room",
+        "statement.unexpected": "an unexpected {error}",
+        "statement.edit_empty": "The {name} text must not be empty.",
+        "statement.edit_too_long": "{name} allows at most {limit} characters: this text has {count}. Shorten it by "
+                                   "{over}.",
+        "statement.edit_locked": "v{version} is approved and locked: it cannot be edited.",
+        "statement.edit_outdated": "A newer version (v{version}) exists: edit that one.",
+        "statement.edit_who": "Only the communications lead, the crisis lead or an approver of this {name} may edit "
+                              "it.",
+        "statement.edit_lost": "another version of v{version} was saved a moment ago: nothing was saved. Edit the "
+                               "newest one.",
+        "statement.unknown_error": "unknown error",
+        "statement.webhook_no_secret": "not sent: WARROOM_PUBLISH_SECRET is not set",
+        "setup.retry_closed": "Incident #{id} is closed; its room is not set up any more.",
+        "setup.retry_done": "The war room of incident #{id} is already set up: {room}.",
+        "setup.retry_ready": "The war room of incident #{id} is ready: {room}.",
+        "setup.retry_stopped": "The set-up of incident #{id} stopped again at `{step}`: {error}. Fix that, then retry.",
+        "setup.retry_waiting": "The set-up of incident #{id} is under way; Slack asked to wait, it continues on its "
+                               "own.",
+        # a stopped set-up's reason, by Slack's error code (app/incidents/setup_errors.py explains the same)
+        "setup.reason.missing_scope": "the Slack app lacks a permission{needed}; add it and reinstall the app",
+        "setup.reason.restricted_action": "the workspace's settings do not allow the app to do this (ask a Slack "
+                                          "admin)",
+        "setup.reason.cant_invite": "Slack does not let the app invite people to this channel",
+        "setup.reason.channel_not_found": "the channel does not exist, or the app cannot see it",
+        "setup.reason.not_in_channel": "the app is not a member of the channel",
+        "setup.reason.is_archived": "the channel is archived",
+        "setup.reason.invalid_auth": "the bot token is not valid (SLACK_BOT_TOKEN)",
+        "setup.reason.not_authed": "no bot token was sent (SLACK_BOT_TOKEN)",
+        "setup.reason.token_revoked": "the bot token was revoked; reinstall the app",
+        "setup.reason.account_inactive": "the bot token belongs to a deactivated app or user; reinstall the app",
+        "setup.reason.no_permission": "the app is not allowed to do this in this workspace",
+        "setup.reason.ekm_access_denied": "the workspace's key management denied access",
+        "setup.reason.names_exhausted": "no free channel name",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -908,6 +1005,111 @@ PHRASES: dict[str, dict[str, str]] = {
         # the holding statement's answer in its strict JSON schema
         "model_error.statement_invalid": "die Antwort des Sprachmodells passte nicht zum Schema der Stellungnahme "
                                          "({where})",
+        # the services' and the statement flow's answers (tasks, incidents, records, statements, durations, set-up)
+        "task.error.title": "Eine Aufgabe braucht einen Titel, z. B. `/warroom task Aufsicht anrufen @dana in 30m`",
+        "task.error.unknown": "In diesem Vorfall gibt es keine Aufgabe {id}",
+        "task.error.done": "Die Aufgabe „{title}“ hat {who} bereits erledigt",
+        "incident.error.unknown": "Es gibt keinen Vorfall {id}",
+        "incident.untitled": "Vorfall ohne Titel",
+        "incident.error.closed_severity": "Der Vorfall ist abgeschlossen; sein Schweregrad lässt sich nicht mehr "
+                                          "ändern",
+        "incident.error.already_closed": "Vorfall {id} ist bereits abgeschlossen",
+        "incident.error.summary": "Zum Abschließen braucht es eine Zusammenfassung, z. B. `/warroom close Konto "
+                                  "wiederhergestellt, Stellungnahme veröffentlicht`",
+        "incident.error.not_closed": "Vorfall {id} ist nicht abgeschlossen",
+        "incident.error.reopen_taken": "Vorfall {id} lässt sich nicht wieder eröffnen: Ein neuerer offener Vorfall "
+                                       "verfolgt dieselben Alarme",
+        "record.error.decision_text": "Eine Entscheidung braucht ihren Wortlaut, z. B. `/warroom decision Alle "
+                                      "bezahlten Anzeigen pausieren`",
+        "record.error.fact_text.public": "Ein Fakt braucht seinen Wortlaut, z. B. `/warroom fact public 1.200 "
+                                         "Kundendatensätze waren offen einsehbar`",
+        "record.error.fact_text.internal": "Ein Fakt braucht seinen Wortlaut, z. B. `/warroom fact 4.200 Erwähnungen "
+                                           "pro Stunde, 58 % negativ`",
+        "record.error.fact_text.private": "Ein Fakt braucht seinen Wortlaut, z. B. `/warroom fact private Gemeldet "
+                                          "von Kundin Erika Muster`",
+        "record.error.no_fact": "Dieser Vorfall hat keinen Fakt #{id}",
+        "record.error.fact_private": "Fakt #{id} ist privat und kommt nie in eine Stellungnahme; halten Sie, was "
+                                     "gesagt werden darf, als neuen öffentlichen Fakt fest",
+        "record.error.fact_public": "Fakt #{id} ist bereits zur Veröffentlichung freigegeben",
+        "channel.error.unknown": "Unbekannter Kanal {quoted}: Möglich sind {channels}",
+        "channel.error.none": "Kein Kanal angegeben: Nennen Sie einen oder mehrere von {channels}",
+        "duration.error.empty": "Leere Dauer {quoted}: Schreiben Sie sie etwa als 15m, 1h oder 72h",
+        "duration.error.months": "Ungültige Dauer {quoted}: Monate sind unterschiedlich lang; schreiben Sie Tage, "
+                                 "z. B. 28d für einen Monat",
+        "duration.error.form": "Ungültige Dauer {quoted}: Schreiben Sie sie etwa als 90s, 15m, 1h30m oder 3d",
+        "duration.error.zero": "Die Dauer {quoted} muss länger als null sein",
+        "statement.error.unknown": "Es gibt keine Stellungnahme {id}",
+        "statement.error.kept": "Eine Stellungnahme mit Versionen wird nie gelöscht",
+        "statement.error.no_version": "Version {number} der Stellungnahme {id} gibt es nicht",
+        "statement.error.drafting": "Die Stellungnahme wird noch entworfen",
+        "statement.error.locked": "Version {number} ist freigegeben und gesperrt: Sie lässt sich nicht mehr ändern",
+        "statement.error.edited_meanwhile": "v{number} wurde inzwischen bearbeitet: Es gibt eine neuere Version "
+                                            "(v{current}). Bearbeiten Sie diese.",
+        "statement.error.changed_meanwhile": "v{number} wurde inzwischen geändert: Es gibt eine neuere Version "
+                                             "(v{current}). Bearbeiten Sie diese.",
+        "statement.error.no_approver": "Eine Stellungnahme braucht mindestens eine freigebende Person",
+        "statement.error.approved_meanwhile": "v{number} wurde inzwischen freigegeben und ist gesperrt: Nichts wurde "
+                                              "gespeichert.",
+        "statement.error.comment": "Schreiben Sie, was sich ändern soll: Der Kommentar ist Pflicht",
+        "statement.error.open_room": "Entwürfe ({what}) entstehen nur im Raum eines offenen Vorfalls",
+        "statement.error.not_approved": "Nur freigegebene Stellungnahmen gehen an den Veröffentlichungs-Webhook",
+        "statement.already_approved": "Diese Stellungnahme ist bereits freigegeben (v{version}).",
+        "statement.outdated": "Es gibt eine neuere Version (v{version}): Prüfen Sie diese.",
+        "statement.blocked": "Zu dieser Version wurden Änderungen angefordert: Bearbeiten Sie sie, um eine neue "
+                             "Version zu speichern; damit beginnen die Freigaben von vorn.",
+        "statement.approved_just_now": "Diese Stellungnahme wurde gerade freigegeben (v{version}); sonst wurde nichts "
+                                       "geändert.",
+        "statement.saved_just_now": "Gerade wurde eine neuere Version (v{version}) gespeichert: Prüfen Sie diese.",
+        "statement.blocked_just_now": "Zu dieser Version wurden gerade Änderungen angefordert: Bearbeiten Sie sie, "
+                                      "um eine neue Version zu speichern; damit beginnen die Freigaben von vorn.",
+        "statement.signed_twice": "Sie haben Schritt {step} bereits freigegeben: Jeder Schritt braucht eine andere "
+                                  "Person.",
+        "statement.changes_approvers_only": "Änderungen anfordern dürfen nur die Freigebenden dieser Stellungnahme.",
+        "statement.signed_elsewhere": ":warning: Diesen Schritt hat gerade jemand anderes freigegeben; sonst wurde "
+                                      "nichts geändert.",
+        "statement.already_open": "Es ist bereits ein Entwurf offen ({name}, {state}): {where}. Arbeiten Sie mit "
+                                  "diesem weiter; je Vorfall ist davon nur einer offen.",
+        "statement.state.drafting": "wird entworfen",
+        "statement.state.pending": "wartet auf Freigabe",
+        "statement.state.changes_requested": "wartet auf Änderungen",
+        "statement.state.open": "offen",
+        "statement.see_it_here": "hier ansehen",
+        "statement.in_this_room": "in diesem Raum",
+        "statement.unexpected": "ein unerwarteter Fehler ({error})",
+        "statement.edit_empty": "Der Text ({name}) darf nicht leer sein.",
+        "statement.edit_too_long": "{name} erlaubt höchstens {limit} Zeichen: Dieser Text hat {count}. Kürzen Sie "
+                                   "ihn um {over}.",
+        "statement.edit_locked": "v{version} ist freigegeben und gesperrt: Sie lässt sich nicht mehr bearbeiten.",
+        "statement.edit_outdated": "Es gibt eine neuere Version (v{version}): Bearbeiten Sie diese.",
+        "statement.edit_who": "Bearbeiten dürfen nur die Kommunikationsleitung, die Krisenleitung oder Freigebende "
+                              "dieses Entwurfs ({name}).",
+        "statement.edit_lost": "Gerade wurde eine andere Fassung von v{version} gespeichert: Nichts wurde "
+                               "gespeichert. Bearbeiten Sie die neueste.",
+        "statement.unknown_error": "unbekannter Fehler",
+        "statement.webhook_no_secret": "nicht gesendet: WARROOM_PUBLISH_SECRET ist nicht gesetzt",
+        "setup.retry_closed": "Vorfall #{id} ist abgeschlossen; sein Raum wird nicht mehr eingerichtet.",
+        "setup.retry_done": "Der Krisenraum von Vorfall #{id} ist bereits eingerichtet: {room}.",
+        "setup.retry_ready": "Der Krisenraum von Vorfall #{id} ist bereit: {room}.",
+        "setup.retry_stopped": "Die Einrichtung von Vorfall #{id} ist erneut bei `{step}` angehalten: {error}. "
+                               "Beheben Sie das und versuchen Sie es dann noch einmal.",
+        "setup.retry_waiting": "Die Einrichtung von Vorfall #{id} läuft; Slack hat um eine Pause gebeten, sie geht "
+                               "von selbst weiter.",
+        "setup.reason.missing_scope": "Der Slack-App fehlt eine Berechtigung{needed}; ergänzen Sie sie und "
+                                      "installieren Sie die App neu",
+        "setup.reason.restricted_action": "Die Einstellungen des Workspace erlauben der App das nicht (fragen Sie "
+                                          "eine Slack-Administration)",
+        "setup.reason.cant_invite": "Slack lässt die App niemanden in diesen Kanal einladen",
+        "setup.reason.channel_not_found": "Den Kanal gibt es nicht, oder die App sieht ihn nicht",
+        "setup.reason.not_in_channel": "Die App ist nicht Mitglied des Kanals",
+        "setup.reason.is_archived": "Der Kanal ist archiviert",
+        "setup.reason.invalid_auth": "Das Bot-Token ist ungültig (SLACK_BOT_TOKEN)",
+        "setup.reason.not_authed": "Es wurde kein Bot-Token gesendet (SLACK_BOT_TOKEN)",
+        "setup.reason.token_revoked": "Das Bot-Token wurde widerrufen; installieren Sie die App neu",
+        "setup.reason.account_inactive": "Das Bot-Token gehört zu einer deaktivierten App oder Person; installieren "
+                                         "Sie die App neu",
+        "setup.reason.no_permission": "Die App darf das in diesem Workspace nicht",
+        "setup.reason.ekm_access_denied": "Die Schlüsselverwaltung des Workspace hat den Zugriff verweigert",
+        "setup.reason.names_exhausted": "Kein freier Kanalname",
     },
 }
 

@@ -39,16 +39,16 @@ def parse_duration(text: str) -> timedelta:
     (``28d``), which is never late.
     """
     if not isinstance(text, str) or not text.strip():
-        raise DurationError(f"empty duration {text!r}: use a form like 15m, 1h or 72h")
+        raise DurationError(key="duration.error.empty", quoted=repr(text))
     if _MONTHS.match(text.lower()):
-        raise DurationError(f"bad duration {text!r}: months differ in length; write days, e.g. 28d for one month")
+        raise DurationError(key="duration.error.months", quoted=repr(text))
     match = _DURATION.match(text.lower())
     if not match or not any(match.groups()):
-        raise DurationError(f"bad duration {text!r}: use a form like 90s, 15m, 1h30m or 3d")
+        raise DurationError(key="duration.error.form", quoted=repr(text))
     weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     value = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
     if value <= timedelta(0):
-        raise DurationError(f"duration {text!r} must be longer than zero")
+        raise DurationError(key="duration.error.zero", quoted=repr(text))
     return value
 
 

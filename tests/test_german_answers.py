@@ -256,18 +256,24 @@ def test_every_phrase_key_used_in_the_code_exists_in_english_and_german():
 PHRASED = ["errors.py", "slack/pipeline.py", "access/guard.py", "incidents/clock_flows.py", "incidents/clocks.py",
            "incidents/listeners.py", "incidents/flows.py", "incidents/exclusions.py", "tasks/listeners.py",
            "decisions/listeners.py", "status/listeners.py", "reports/listeners.py", "reports/lessons.py",
-           "statements/listeners.py", "statements/views.py"]
+           "statements/listeners.py", "statements/views.py", "tasks/service.py", "incidents/service.py",
+           "decisions/service.py", "statements/service.py", "statements/channels.py", "timeutil.py",
+           "statements/flows.py", "statements/reminders.py"]
+# The mistakes the services raise, each a UserError of its own kind.
+MISTAKES = ("UserError", "ClockError", "Refused", "TaskError", "IncidentError", "RecordError", "StatementError",
+            "StatementConflict", "ChannelError", "DurationError")
 
 
 @pytest.mark.parametrize("module", PHRASED)
 def test_no_mistake_is_raised_as_an_english_sentence(module):
     tree = ast.parse((APP / module).read_text(encoding="utf-8"))
     raised = [node.exc for node in ast.walk(tree) if isinstance(node, ast.Raise) and isinstance(node.exc, ast.Call)]
-    person = [call for call in raised if getattr(call.func, "id", "").endswith(("UserError", "ClockError", "Refused"))]
+    person = [call for call in raised if getattr(call.func, "id", "").endswith(MISTAKES)]
     assert all(not call.args and any(k.arg == "key" for k in call.keywords) for call in person), \
         [ast.unparse(call) for call in person if call.args]
-    replies = [c for c in ast.walk(tree) if isinstance(c, ast.Call) and isinstance(c.func, ast.Attribute)
-               and c.func.attr == "reply" and c.args]
+    replies = [c for c in ast.walk(tree) if isinstance(c, ast.Call) and c.args and (
+               (isinstance(c.func, ast.Attribute) and c.func.attr == "reply")
+               or (isinstance(c.func, ast.Name) and c.func.id == "reply"))]  # req.reply(...) and a flow's reply(...)
     assert [ast.unparse(c) for c in replies if words_in(c.args[0])] == []  # req.reply(req.say(key)), not English
 
 
@@ -276,3 +282,12 @@ def words_in(node: ast.expr) -> bool:
     parts = [node] if isinstance(node, ast.Constant) else node.values if isinstance(node, ast.JoinedStr) else []
     fixed = " ".join(str(p.value) for p in parts if isinstance(p, ast.Constant))
     return bool(re.search(r"[A-Za-z]{2,}", re.sub(r":\w+:", "", fixed)))
+
+
+def test_a_sign_off_outcome_tells_through_a_phrase():
+    """What a click on Approve or Request changes is told comes as a phrase key, never an English sentence."""
+    tree = ast.parse((APP / "statements/service.py").read_text(encoding="utf-8"))
+    outcomes = [c for c in ast.walk(tree) if isinstance(c, ast.Call) and getattr(c.func, "id", "") == "Outcome"]
+    assert len(outcomes) > 8  # the scan sees them
+    worded = [ast.unparse(c) for c in outcomes for k in c.keywords if k.arg == "message" and words_in(k.value)]
+    assert worded == []

@@ -97,7 +97,8 @@ def test_one_person_never_signs_two_roles_of_a_group(sandbox):
     with transaction(sandbox.core.engine) as session:
         second = service.decide(session, statement.id, 1, user_id="U0BOTH", decision="approved", people=people)
     assert (first.status, first.role, first.waiting.roles) == ("approved", "dpo", ("legal",))
-    assert second.status == "refused" and "each step needs a different person" in second.message
+    assert second.status == "refused" and second.key == "statement.signed_twice"
+    assert "You already approved step 1: each step needs a different person." in flows.refusal_text(second)
 
 
 def test_the_database_keeps_one_sign_off_per_role_of_a_step(sandbox):

@@ -28,7 +28,7 @@ def log_decision(
 ) -> Decision:
     text = text.strip()
     if not text:
-        raise RecordError("a decision needs its text, e.g. `/warroom decision Pause all paid promotion`")
+        raise RecordError(key="record.error.decision_text")
     decision = Decision(incident_id=incident_id, text=text[:4000], decided_by=by, permalink=permalink, source=source)
     session.add(decision)
     session.flush()
@@ -45,11 +45,6 @@ def decisions(session: Session, incident_id: int, *, limit: int | None = None) -
 
 
 VISIBILITIES = tuple(Visibility)
-FACT_EXAMPLES = {
-    Visibility.PUBLIC: "public 1,200 customer records were exposed",
-    Visibility.INTERNAL: "4,200 mentions per hour, 58% negative",
-    Visibility.PRIVATE: "private Reported by customer Jane Doe",
-}
 
 
 def parse_fact(text: str) -> tuple[Visibility, str]:
@@ -66,7 +61,7 @@ def add_fact(session: Session, incident_id: int, text: str, *, by: str) -> Fact:
     statements; private ones (e.g. a victim's name) are also kept out of the timeline's text."""
     visibility, text = parse_fact(text)
     if not text:
-        raise RecordError(f"a fact needs its text, e.g. `/warroom fact {FACT_EXAMPLES[visibility]}`")
+        raise RecordError(key=f"record.error.fact_text.{visibility.value}")
     private = visibility == Visibility.PRIVATE
     fact = Fact(incident_id=incident_id, text=text[:2000], visibility=visibility, private=private, added_by=by)
     session.add(fact)
@@ -96,12 +91,11 @@ def publish_fact(session: Session, incident_id: int, fact_id: int, *, by: str) -
     """Mark an internal fact of this incident for publication; private facts are never published."""
     fact = session.get(Fact, fact_id)
     if fact is None or fact.incident_id != incident_id:
-        raise RecordError(f"this incident has no fact #{fact_id}")
+        raise RecordError(key="record.error.no_fact", id=fact_id)
     if fact.visibility == Visibility.PRIVATE:
-        raise RecordError(f"fact #{fact_id} is private and never goes into a statement; "
-                          "record what may be said as a new public fact")
+        raise RecordError(key="record.error.fact_private", id=fact_id)
     if fact.visibility == Visibility.PUBLIC:
-        raise RecordError(f"fact #{fact_id} is already marked for publication")
+        raise RecordError(key="record.error.fact_public", id=fact_id)
     fact.visibility = Visibility.PUBLIC
     session.add(fact)
     timeline.record(session, incident_id, TimelineKind.FACT_PUBLISHED, fact.text, actor=by, fact_id=fact.id)

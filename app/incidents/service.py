@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from sqlmodel import Session, col, insert, select
 
 from app.errors import UserError
+from app.i18n import say
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, Phase, SetupStep
@@ -40,10 +41,11 @@ def open_incident(
     """Create the incident, its first-hour tasks and its pending set-up steps in the caller's transaction."""
     now = now or utcnow()
     level = Severity.parse(severity) if severity else Severity.parse(playbook.default_severity)
+    language = getattr(playbook, "language", None) or language
     incident = Incident(
-        title=title.strip()[:500] or "Untitled incident", kind=kind, description=description[:10000], source=source,
-        url=url, severity=level.value, playbook_id=playbook.id,
-        language=getattr(playbook, "language", None) or language,
+        title=title.strip()[:500] or say(language, "incident.untitled"), kind=kind,
+        description=description[:10000], source=source, url=url, severity=level.value, playbook_id=playbook.id,
+        language=language,
         confidential=playbook.confidential, private=playbook.private or playbook.confidential, dedup_key=dedup_key,
         declared_by=declared_by, created_at=now, next_update_at=now + as_timedelta(playbook.cadence_for(level)),
     )
@@ -63,7 +65,7 @@ def open_incident(
 def get(session: Session, incident_id: int) -> Incident:
     incident = session.get(Incident, incident_id)
     if incident is None:
-        raise IncidentError(f"incident {incident_id} does not exist")
+        raise IncidentError(key="incident.error.unknown", id=incident_id)
     return incident
 
 
@@ -82,7 +84,7 @@ def change_severity(session: Session, incident: Incident, level: str, *, by: str
     assert incident.id is not None  # a stored incident
     new = Severity.parse(level)
     if incident.status != IncidentStatus.OPEN:
-        raise IncidentError("the incident is closed; its severity can no longer change")
+        raise IncidentError(key="incident.error.closed_severity")
     if new.value == incident.severity:
         return False
     old = incident.severity
@@ -99,9 +101,9 @@ def change_severity(session: Session, incident: Incident, level: str, *, by: str
 def close(session: Session, incident: Incident, summary: str, *, by: str) -> Incident:
     assert incident.id is not None  # a stored incident
     if incident.status == IncidentStatus.CLOSED:
-        raise IncidentError(f"incident {incident.id} is already closed")
+        raise IncidentError(key="incident.error.already_closed", id=incident.id)
     if not summary.strip():
-        raise IncidentError("closing needs a summary, e.g. `/warroom close Account recovered, statement published`")
+        raise IncidentError(key="incident.error.summary")
     incident.status, incident.phase = IncidentStatus.CLOSED, Phase.CLOSED
     incident.closed_at, incident.closed_by, incident.summary = utcnow(), by, summary.strip()[:3000]
     session.add(incident)
@@ -113,10 +115,10 @@ def reopen(session: Session, incident: Incident, *, by: str, reason: str = "") -
     """Open a closed incident again; refused while another open incident holds its dedup key."""
     assert incident.id is not None  # a stored incident
     if incident.status != IncidentStatus.CLOSED:
-        raise IncidentError(f"incident {incident.id} is not closed")
+        raise IncidentError(key="incident.error.not_closed", id=incident.id)
     if incident.dedup_key and session.exec(select(Incident.id).where(
             Incident.dedup_key == incident.dedup_key, Incident.status == IncidentStatus.OPEN)).first() is not None:
-        raise IncidentError(f"incident {incident.id} cannot reopen: a newer open incident tracks the same alerts")
+        raise IncidentError(key="incident.error.reopen_taken", id=incident.id)
     incident.status, incident.phase = IncidentStatus.OPEN, Phase.ACTIVE
     incident.closed_at = incident.closed_by = None
     session.add(incident)

@@ -14,6 +14,7 @@ Set-ups run in the worker role (``serve_setups``); the web role only stores the 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import weakref
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -29,6 +30,7 @@ from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.db import is_postgres, transaction
+from app.i18n import PHRASES, language_of, render, say
 from app.incidents import service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
@@ -300,16 +302,17 @@ def start_setup(core: Core) -> None:
 
 
 def retry_setup(core: Core, incident_id: int) -> str:
-    """Resume a set-up that stopped (after its cause was fixed); what to tell the person who asked."""
+    """Resume a set-up that stopped (after its cause was fixed); what to tell the person who asked, in the
+    incident's language (the workspace's when there is no such incident)."""
     with transaction(core.engine) as session:
         incident = session.get(Incident, incident_id)
         if incident is None:
-            return f"There is no incident #{incident_id}."
+            return _answer(core, None, "error.no_incident", id=incident_id)
         if incident.status != IncidentStatus.OPEN:
-            return f"Incident #{incident_id} is closed; its room is not set up any more."
+            return _answer(core, incident, "setup.retry_closed", id=incident_id)
         if incident.phase != Phase.SETUP:
-            room = channel_link(incident.channel_id or "")
-            return f"The war room of incident #{incident_id} is already set up: {room}."
+            return _answer(core, incident, "setup.retry_done", id=incident_id,
+                           room=channel_link(incident.channel_id or ""))
         waiting = (StepStatus.FAILED, StepStatus.RETRYING)
         stopped = session.exec(select(SetupStep).where(SetupStep.incident_id == incident_id,
                                                        col(SetupStep.status).in_(waiting))).all()
@@ -321,12 +324,28 @@ def retry_setup(core: Core, incident_id: int) -> str:
     ready = run_setup(core, incident_id)
     incident, steps = _load(core, incident_id)
     if ready:
-        return f"The war room of incident #{incident_id} is ready: {channel_link(incident.channel_id or '')}."
+        return _answer(core, incident, "setup.retry_ready", id=incident_id,
+                       room=channel_link(incident.channel_id or ""))
     failed = [s for s in steps.values() if s.status == StepStatus.FAILED]
     if failed:
-        return (f"The set-up of incident #{incident_id} stopped again at `{failed[0].step}`: {failed[0].error}. "
-                "Fix that, then retry.")
-    return f"The set-up of incident #{incident_id} is under way; Slack asked to wait, it continues on its own."
+        return _answer(core, incident, "setup.retry_stopped", id=incident_id, step=failed[0].step,
+                       error=_reason(failed[0], language_of(incident.language)))
+    return _answer(core, incident, "setup.retry_waiting", id=incident_id)
+
+
+def _answer(core: Core, incident: Incident | None, key: str, **values: Any) -> str:
+    """A phrase of ``retry_setup``'s answer in the incident's language, else the workspace's."""
+    language = incident.language if incident is not None else core.settings.warroom_language
+    return render(language, key, values, core.settings.warroom_timezone)
+
+
+def _reason(step: SetupStep, language: str) -> str:
+    """Why a step stopped, in ``language``: Slack's error code and what it means (as stored when it is unknown)."""
+    code = str(step.detail.get("code") or "")
+    if f"setup.reason.{code}" not in PHRASES[language]:
+        return step.error or f"`{code}`"
+    needed = re.search(r"\(`([^`]+)`\)", step.error or "")
+    return f"`{code}`: " + say(language, f"setup.reason.{code}", needed=f" (`{needed[1]}`)" if needed else "")
 
 
 def warm_up(core: Core) -> None:

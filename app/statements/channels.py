@@ -48,7 +48,7 @@ def normalize_channel(name: str) -> str:
     key = str(name).strip().lower()
     key = ALIASES.get(key, key)
     if key not in CHANNELS:
-        raise ChannelError(f"unknown channel {name!r}: use one of {', '.join(CHANNELS)}")
+        raise ChannelError(key="channel.error.unknown", quoted=repr(name), channels=", ".join(CHANNELS))
     return key
 
 
@@ -59,7 +59,7 @@ def parse_channels(text_or_list: str | Iterable[str]) -> list[str]:
     else:
         names = [str(part) for part in text_or_list if str(part).strip()]
     if not names:
-        raise ChannelError(f"no channel given: use one or more of {', '.join(CHANNELS)}")
+        raise ChannelError(key="channel.error.none", channels=", ".join(CHANNELS))
     keys: list[str] = []
     for name in names:
         key = normalize_channel(name)

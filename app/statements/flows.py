@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
 from slack_sdk.errors import SlackApiError
@@ -21,6 +22,8 @@ from app.core import Core
 from app.db import transaction
 from app.decisions import service as decisions
 from app.effects import service as effects
+from app.effects.models import Effect
+from app.errors import UserError
 from app.incidents import briefing, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
@@ -38,7 +41,7 @@ from app.statements import kinds, packs, publish, reminders, service
 from app.statements.channels import parse_channels
 from app.statements.drafting import DraftContext, draft_statement
 from app.statements.lint import lint_variants, merge, second_opinion
-from app.statements.models import Decision, Statement, StatementKind, StatementStatus
+from app.statements.models import Decision, Statement, StatementKind, StatementStatus, StatementVersion
 from app.statements.people import chain_people
 from app.statements.record import draft_context
 from app.statements.service import StatementConflict, StatementError, StepPeople
@@ -61,7 +64,7 @@ Status = StatementStatus
 
 # --- people -------------------------------------------------------------------------------------
 
-def may_edit(core: Core, incident_id: int, chain: list, user_id: str) -> bool:
+def may_edit(core: Core, incident_id: int, chain: list[Any], user_id: str) -> bool:
     """The comms lead, the crisis lead and anyone who may sign a step of the chain may edit."""
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
@@ -71,7 +74,7 @@ def may_edit(core: Core, incident_id: int, chain: list, user_id: str) -> bool:
                for people in chain_people(core, incident_id, chains.roles(chain)).values())
 
 
-def _staff_chain(core: Core, incident_id: int, chain: list) -> None:
+def _staff_chain(core: Core, incident_id: int, chain: list[Any]) -> None:
     """Roles added to the chain that nobody holds in this incident (e.g. legal for liability) get their
     roster holder assigned and invited, so the approver sees the statement."""
     with Session(core.engine) as session:
@@ -128,7 +131,7 @@ def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, 
 
 
 def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
-          llm: LLMSettings | None = None) -> list[dict]:
+          llm: LLMSettings | None = None) -> list[dict[str, Any]]:
     """The statement checks; with a model, its second opinion is merged in (it adds warnings, never removes
     or replaces what the rules found)."""
     findings = lint_variants(variants, language=ctx.language, next_update=ctx.next_update,
@@ -141,7 +144,7 @@ def check(ctx: DraftContext, variants: dict[str, str], private: list[str], *,
     return service.findings_as_dicts(findings)
 
 
-def chain_for(core: Core, incident: Incident, findings: list[dict]) -> list:
+def chain_for(core: Core, incident: Incident, findings: list[dict[str, Any]]) -> list[Any]:
     base = core.playbooks.get(incident.playbook_id).approvers_for(incident.severity)
     return service.approval_chain(base, findings)[0]
 
@@ -157,7 +160,8 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
     if incident.status != "open" or not incident.channel_id:
-        raise StatementError(f"{kinds.plural(kind)} are drafted in the room of an open incident")
+        raise StatementError(key="statement.error.open_room",
+                             what=i18n.Texts(kinds.plural(kind), kinds.name(kind, "de")))
     language = statement_language(core, incident)
     if kind == StatementKind.HOLDING:
         playbook = core.playbooks.get(incident.playbook_id)
@@ -168,19 +172,22 @@ def start_draft(core: Core, incident_id: int, *, by: str, channels: list[str] | 
     try:
         with transaction(core.engine) as session:  # the insert and its placeholder (outbox): no Slack call here
             service.drop_stale(session, incident_id, kind)
-            statement_id = service.create(session, incident_id, language=language, channels=wanted,
-                                          requested_by=by, kind=kind).id
-            slack_effects.enqueue_placeholder(session, statement_id, incident_id, incident.channel_id,
+            created = service.create(session, incident_id, language=language, channels=wanted, requested_by=by,
+                                     kind=kind)
+            assert created.id is not None  # given by the insert
+            statement_id = created.id
+            slack_effects.enqueue_placeholder(session, created.id, incident_id, incident.channel_id,
                                               placeholder_message(kind, language))
     except IntegrityError:  # the unique index: one is open already, whoever created it
         pass
     if statement_id is None:
         with Session(core.engine) as session:
             existing = service.open_statement(session, incident_id, kind)
-        where = _where(core, incident, existing) if existing is not None else "in this room"
-        state = _state_words(existing.status) if existing is not None else "open"
-        reply(f"A {kinds.name(kind)} is already {state}: {where}. Work on that one: one open "
-              f"{kinds.name(kind)} per incident.")
+        where = _where(core, incident, existing, language) if existing is not None else i18n.say(
+            language, "statement.in_this_room")
+        state = _state_words(existing.status if existing is not None else "open", language)
+        reply(i18n.say(language, "statement.already_open", name=kinds.name(kind, language), state=state,
+                       where=where))
         return None
     core.deliver()
     if background:
@@ -195,8 +202,9 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
         finish_draft(core, statement_id, by=by)
     except Exception as exc:  # the placeholder must never stay forever
         log.exception("drafting statement %s failed", statement_id)
-        reason = str(exc) if isinstance(exc, ValueError) else f"an unexpected {type(exc).__name__}"
+        reason = _failure_reason(core, exc, statement_language(core, incident))
         kind = _kind_of(core, statement_id)
+        assert incident.id is not None and incident.channel_id  # a statement is drafted in its incident's room
         with transaction(core.engine) as session:
             service.discard(session, statement_id, reason)
             slack_effects.enqueue_failed(session, statement_id, incident.id, incident.channel_id,
@@ -207,12 +215,22 @@ def _draft(core: Core, statement_id: int, incident: Incident, by: str) -> int | 
     return statement_id
 
 
+def _failure_reason(core: Core, exc: Exception, language: str) -> str:
+    """Why a draft failed, in ``language``: a mistake's own words, else the kind of fault."""
+    if isinstance(exc, UserError):
+        return exc.text(language, core.settings.warroom_timezone)
+    if isinstance(exc, ValueError):
+        return str(exc)
+    return i18n.say(language, "statement.unexpected", error=type(exc).__name__)
+
+
 def resume_drafts(core: Core) -> list[int]:
     """At start: finish the drafts a stopped process left behind its "Drafting…" placeholder."""
     with Session(core.engine) as session:
         unfinished = [(s.id, s.incident_id, s.message_ts, s.requested_by) for s in service.unfinished_drafts(session)]
-    resumed = []
+    resumed: list[int] = []
     for statement_id, incident_id, placeholder_ts, by in unfinished:
+        assert statement_id is not None  # a stored statement
         with Session(core.engine) as session:
             incident = incidents.get(session, incident_id)
             asked = placeholder_ts is not None or effects.ever(session, slack_effects.placeholder_key(statement_id))
@@ -248,7 +266,8 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
                                   private=private)
         findings = packs.check_pack(statement.kind, ctx, result.variants, private)
     chain = chain_for(core, incident, findings)
-    _staff_chain(core, incident.id, chain)
+    incident_id = statement.incident_id
+    _staff_chain(core, incident_id, chain)
     with transaction(core.engine) as session:
         row = service.get(session, statement_id)
         ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
@@ -258,8 +277,9 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
             row.channels = list(result.variants)
             session.add(row)
         number, started = ver.number, row.step_started_at
-        slack_effects.enqueue_card(session, statement_id, incident.id)
-    _after_new_version(core, statement_id, incident.id, number, started)
+        slack_effects.enqueue_card(session, statement_id, incident_id)
+    assert started is not None  # a new version starts its first step
+    _after_new_version(core, statement_id, incident_id, number, started)
 
 
 def _after_new_version(core: Core, statement_id: int, incident_id: int, number: int, started: datetime) -> None:
@@ -277,9 +297,10 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
         incident = incidents.get(session, statement.incident_id)
+        assert ver.id is not None  # a stored version
         rows = service.approvals(session, ver.id)
-    people = chain_people(core, incident.id, chains.roles(ver.approvers))
-    deadline = reminders.deadline_for(core, incident.id)
+    people = chain_people(core, statement.incident_id, chains.roles(ver.approvers))
+    deadline = reminders.deadline_for(core, statement.incident_id)
     signed = {(row.step, row.role): row for row in service.approved(rows)}
     started = as_utc(statement.step_started_at) if statement.step_started_at else None
     steps = []
@@ -295,7 +316,7 @@ def card(core: Core, statement_id: int) -> tuple[Incident, Card]:
                           waiting=service.waiting_step(ver, rows))
 
 
-def requires_legal_dicts(findings: list[dict]) -> bool:
+def requires_legal_dicts(findings: list[dict[str, Any]]) -> bool:
     return any(item.get("requires_legal") for item in findings)
 
 
@@ -313,22 +334,26 @@ def render(core: Core, statement_id: int, *, now: bool = False) -> None:
     core.slack.chat_update(channel=incident.channel_id, ts=shown.statement.message_ts, **statement_message(shown))
 
 
-def _where(core: Core, incident: Incident, statement) -> str:
+def _where(core: Core, incident: Incident, statement: Statement, language: str) -> str:
     url = permalink(core.slack, incident.channel_id, statement.message_ts)
-    return link(url, "see it here") if url else "in this room"
+    if url:
+        return link(url, i18n.say(language, "statement.see_it_here"))
+    return i18n.say(language, "statement.in_this_room")
 
 
-def _state_words(status: str) -> str:
-    return {Status.DRAFTING: "being drafted", Status.PENDING: "waiting for approval",
-            Status.CHANGES_REQUESTED: "waiting for changes"}.get(status, status)
+def _state_words(status: str, language: str) -> str:
+    """A statement's state as the answer names it ("being drafted"); an unknown state as stored."""
+    known = {Status.DRAFTING: "drafting", Status.PENDING: "pending", Status.CHANGES_REQUESTED: "changes_requested",
+             "open": "open"}
+    return i18n.say(language, f"statement.state.{known[status]}") if status in known else status
 
 
-def _thread(core: Core, incident: Incident, statement, text: str) -> None:
+def _thread(core: Core, incident: Incident, statement: Statement, text: str) -> None:
     """A reply under the statement message (notifies those mentioned without filling the room)."""
-    if not incident.channel_id:
+    if not incident.channel_id or statement.id is None:
         return
     with transaction(core.engine) as session:  # under the statement's message, once it is in the room
-        slack_effects.enqueue_thread(session, statement.id, incident.id, incident.channel_id, text)
+        slack_effects.enqueue_thread(session, statement.id, statement.incident_id, incident.channel_id, text)
     core.deliver()
 
 
@@ -369,6 +394,17 @@ def sign_off_request(core: Core, statement_id: int,
 
 # --- sign-offs ----------------------------------------------------------------------------------
 
+def _language(core: Core, statement_id: int) -> str:
+    """The language a statement's answers are in: its own."""
+    with Session(core.engine) as session:
+        return i18n.language_of(service.get(session, statement_id).language)
+
+
+def _tell(core: Core, language: str, key: str, values: dict[str, Any]) -> str:
+    """A phrase in ``language``, times in the team's zone."""
+    return i18n.render(language, key, values, core.settings.warroom_timezone)
+
+
 def _people_for_current(core: Core, statement_id: int) -> tuple[int, dict[str, StepPeople]]:
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
@@ -382,6 +418,7 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     The final step is not signed while the checks found errors, unless the approver gives a reason to
     override them ("needs_override": the listener asks for one)."""
     incident_id, people = _people_for_current(core, statement_id)
+    language = _language(core, statement_id)
     try:
         with transaction(core.engine) as session:
             outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.APPROVED,
@@ -396,36 +433,39 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
                 if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
                     slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, outcome.waiting.index)
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
-        reply(":warning: That step was signed by someone else a moment ago; nothing else was changed.")
+        reply(i18n.say(language, "statement.signed_elsewhere"))
         return "closed"
     except StatementConflict as exc:
-        reply(f":warning: {exc}")
+        reply(f":warning: {exc.text(language, core.settings.warroom_timezone)}")
         return "closed"
     core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))
         return outcome.status
     if outcome.status in ("outdated", "closed", "blocked"):
-        reply(f":warning: {outcome.message}")
+        reply(f":warning: {_tell(core, language, outcome.key, outcome.values)}")
         return outcome.status
     if outcome.status == "final":
         finalize(core, statement_id, by=user_id)
         return outcome.status
     if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
+        assert started is not None  # a signed step started
         reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
     return outcome.status
 
 
 def refusal_text(outcome: service.Outcome) -> str:
+    """What a refused sign-off or change request is told, in the statement's language: who may, and why not."""
     lang = outcome.statement.language
+    told = i18n.render(lang, outcome.key, outcome.values) if outcome.key else ""
     if outcome.role is None:
         who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody")
-        return i18n.say(lang, "thread.refused", message=outcome.message or i18n.say(lang, "thread.may_not"),
-                        who=who)
+        return i18n.say(lang, "thread.refused", message=told or i18n.say(lang, "thread.may_not"), who=who)
     roles_of_step = outcome.roles or [outcome.role]
     names = chains.label(roles_of_step, lambda role: role_title(role, lang))
     who = mentions(outcome.allowed) if outcome.allowed else i18n.say(lang, "thread.nobody_assign")
-    extra = f" {outcome.message}" if outcome.message else ""
+    extra = f" {told}" if told else ""
+    assert outcome.step is not None  # a refused step names it
     return i18n.say(lang, "thread.step_refused", step=outcome.step + 1, names=names, who=who, extra=extra)
 
 
@@ -441,7 +481,7 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
         reply(refusal_text(outcome))
         return outcome.status
     if outcome.status != Status.CHANGES_REQUESTED:
-        reply(f":warning: {outcome.message}")
+        reply(f":warning: {_tell(core, outcome.statement.language, outcome.key, outcome.values)}")
         return outcome.status
     reminders.cancel(core, incident_id, statement_id)
     with Session(core.engine) as session:
@@ -457,31 +497,35 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     return outcome.status
 
 
-def edit_problems(variants: dict[str, str], kind: str = StatementKind.HOLDING) -> dict[str, str]:
-    """Input errors of the Edit modal by block id: empty texts and texts over the channel's (item's) limit."""
+def edit_problems(variants: dict[str, str], kind: str = StatementKind.HOLDING,
+                  language: str | None = "en") -> dict[str, str]:
+    """Input errors of the Edit modal by block id, in ``language``: empty texts and texts over the channel's
+    (item's) limit."""
+    lang = i18n.language_of(language)
     problems = {}
     for channel, text in variants.items():
         limit = kinds.item_limit(kind, channel)
-        name = kinds.item_label(kind, channel)
+        name = kinds.item_label(kind, channel, lang)
         if not text.strip():
-            problems[f"variant-{channel}"] = f"The {name} text must not be empty."
+            problems[f"variant-{channel}"] = i18n.say(lang, "statement.edit_empty", name=name)
         elif limit is not None and len(text) > limit:
-            problems[f"variant-{channel}"] = (f"{name} allows at most {limit:,} characters: this text has "
-                                              f"{len(text):,}. Shorten it by {len(text) - limit:,}.")
+            problems[f"variant-{channel}"] = i18n.render(lang, "statement.edit_too_long", {
+                "name": name, "limit": i18n.Number(limit), "count": i18n.Number(len(text)),
+                "over": i18n.Number(len(text) - limit)})
     return problems
 
 
 def edit_refusal(core: Core, statement_id: int, number: int, user_id: str) -> str | None:
-    """Why ``user_id`` may not edit version ``number`` now, or None when they may."""
+    """Why ``user_id`` may not edit version ``number`` now (in the statement's language), or None when they may."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
+    lang = i18n.language_of(statement.language)
     if statement.status == Status.APPROVED:
-        return f"v{ver.number} is approved and locked: it cannot be edited."
+        return i18n.say(lang, "statement.edit_locked", version=ver.number)
     if number != ver.number:
-        return f"A newer version (v{ver.number}) exists: edit that one."
+        return i18n.say(lang, "statement.edit_outdated", version=ver.number)
     if not may_edit(core, statement.incident_id, ver.approvers, user_id):
-        return f"Only the communications lead, the crisis lead or an approver of this {kinds.name(statement.kind)} " \
-               "may edit it."
+        return i18n.say(lang, "statement.edit_who", name=kinds.name(statement.kind, lang))
     return None
 
 
@@ -506,7 +550,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
               reply: Reply) -> int | None:
     """Save the edited texts as the next version, check them again and restart the approvals."""
     refusal = edit_refusal(core, statement_id, number, user_id)
-    problems = edit_problems(variants, _kind_of(core, statement_id))
+    language = _language(core, statement_id)
+    problems = edit_problems(variants, _kind_of(core, statement_id), language)
     if refusal or problems:
         record_refusal(core, statement_id, number, user_id, refusal or "; ".join(problems.values()), action="edit")
         reply(f":no_entry: {refusal or ' '.join(problems.values())}")
@@ -522,7 +567,7 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         _, previous = service.current(session, statement_id)
     # A severity lowered since the last version never drops a step from a chain that is already running.
     chain = chains.join(previous.approvers, chain_for(core, incident, findings))
-    _staff_chain(core, incident.id, chain)
+    _staff_chain(core, statement.incident_id, chain)
     try:
         with transaction(core.engine) as session:
             row = service.get(session, statement_id)
@@ -534,12 +579,13 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
             session.add(row)
             new_number, started = ver.number, row.step_started_at
     except (StatementConflict, IntegrityError) as exc:  # another edit or the final sign-off came first
-        reason = str(exc) if isinstance(exc, StatementConflict) else (
-            f"another version of v{number} was saved a moment ago: nothing was saved. Edit the newest one.")
+        reason = exc.text(language, core.settings.warroom_timezone) if isinstance(exc, StatementConflict) else (
+            i18n.say(language, "statement.edit_lost", version=number))
         record_refusal(core, statement_id, number, user_id, reason, action="edit")
         reply(f":no_entry: {reason}")
         return None
-    _after_new_version(core, statement_id, incident.id, new_number, started)
+    assert started is not None  # a new version starts its first step
+    _after_new_version(core, statement_id, statement.incident_id, new_number, started)
     return new_number
 
 
@@ -549,23 +595,24 @@ def enqueue_final(core: Core, session: Session, statement_id: int) -> None:
     """In the final sign-off's transaction: each channel's text for copying, the publish webhook, the headline."""
     statement, ver = service.current(session, statement_id)
     incident = incidents.get(session, statement.incident_id)
+    incident_id = statement.incident_id
     restamp(core, session, incident, ver)
     if incident.channel_id and statement.kind != StatementKind.HOLDING:  # a pack: one block per item, copyable
         for index, (text, blocks) in enumerate(copy_blocks(statement.kind, ver.variants, statement.language,
                                                            ver.number)):
-            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{index}", incident_id=incident.id,
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{index}", incident_id=incident_id,
                          channel=incident.channel_id, thread_ts=statement.message_ts, text=text, blocks=blocks)
     elif incident.channel_id:
         for channel, text in ver.variants.items():
-            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident.id,
+            effects.post(session, f"statement:{statement_id}:v{ver.number}:copy:{channel}", incident_id=incident_id,
                          channel=incident.channel_id, thread_ts=statement.message_ts,
                          text=copy_text(channel, text, statement.language, ver.number))
     if core.settings.warroom_publish_webhook and statement.kind == StatementKind.HOLDING:
         effects.enqueue(session, "webhook", f"statement:{statement_id}:v{ver.number}:webhook",
-                        incident_id=incident.id, statement_id=statement_id)
-    briefing.enqueue_refresh(session, incident.id)
-    slack_effects.enqueue_card(session, statement_id, incident.id)
-    timeline.record(session, incident.id, "statement_final_text", f"v{ver.number} posted for copying",
+                        incident_id=incident_id, statement_id=statement_id)
+    briefing.enqueue_refresh(session, incident_id)
+    slack_effects.enqueue_card(session, statement_id, incident_id)
+    timeline.record(session, incident_id, "statement_final_text", f"v{ver.number} posted for copying",
                     actor="warroom", statement_id=statement_id, version=ver.number, channels=list(ver.variants))
 
 
@@ -574,7 +621,7 @@ def _promised(variants: dict[str, str], *candidates: str | None) -> str | None:
     return next((t for t in candidates if t and any(t in text for text in variants.values())), None)
 
 
-def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
+def restamp(core: Core, session: Session, incident: Incident, ver: StatementVersion) -> None:
     """At the final sign-off the promised next-update time counts again from now, so a long approval chain
     never publishes a time already past; the change is on the timeline and in the approved card."""
     fresh = next_update_clock(core, incident)
@@ -586,6 +633,7 @@ def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
     ver.note = (ver.note + " " if ver.note else "") + note
     ver.next_update = fresh
     session.add(ver)
+    assert incident.id is not None  # a stored incident
     timeline.record(session, incident.id, "next_update_restamped", f"v{ver.number}: {old} -> {fresh}",
                     actor="warroom", statement_id=ver.statement_id, version=ver.number, old=old, new=fresh)
 
@@ -593,20 +641,22 @@ def restamp(core: Core, session: Session, incident: Incident, ver) -> None:
 def finalize(core: Core, statement_id: int, *, by: str) -> None:
     """Every step signed: show the approved state and count it as an update (the texts for copying and the
     webhook are on their way from the outbox)."""
-    incident, shown = card(core, statement_id)
-    reminders.cancel(core, incident.id, statement_id)
+    _, shown = card(core, statement_id)
+    incident_id = shown.statement.incident_id
+    reminders.cancel(core, incident_id, statement_id)
     render(core, statement_id)
     if shown.statement.kind == StatementKind.HOLDING:  # a pack is no public update
-        mark_update(core, incident.id, by=by, what=f"holding statement v{shown.version.number} approved")
+        mark_update(core, incident_id, by=by, what=f"holding statement v{shown.version.number} approved")
 
 
-def webhook_payload(core: Core, statement_id: int) -> dict:
+def webhook_payload(core: Core, statement_id: int) -> dict[str, Any]:
     """The approved statement as the publish webhook receives it."""
     with Session(core.engine) as session:
         statement, ver = service.current(session, statement_id)
+        assert ver.id is not None  # a stored version
         rows = service.approved(service.approvals(session, ver.id))
     if statement.status != Status.APPROVED or not ver.locked:
-        raise StatementError("only approved statements are sent to the publish webhook")
+        raise StatementError(key="statement.error.not_approved")
     return {
         "incident_id": statement.incident_id,
         "statement_id": statement.id,
@@ -628,7 +678,8 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
     if secret:
         delivery = publish.deliver(url, secret, payload)
     else:
-        delivery = publish.Delivery(False, None, 0, "not sent: WARROOM_PUBLISH_SECRET is not set")
+        language = i18n.language_of(payload["language"])
+        delivery = publish.Delivery(False, None, 0, i18n.say(language, "statement.webhook_no_secret"))
     target = urlsplit(url)
     with transaction(core.engine) as session:
         text = (f"v{payload['version']} delivered ({delivery.status})" if delivery.ok
@@ -640,13 +691,13 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
         with Session(core.engine) as session:
             incident = incidents.get(session, payload["incident_id"])
             statement = service.get(session, statement_id)
+        error = delivery.error or i18n.say(statement.language, "statement.unknown_error")
         _thread(core, incident, statement, i18n.say(statement.language, "thread.webhook_failed",
-                                                    version=payload["version"],
-                                                    error=escape(delivery.error or "unknown error")))
+                                                    version=payload["version"], error=escape(error)))
     return delivery
 
 
-def deliver_webhook(core: Core, effect) -> dict:
+def deliver_webhook(core: Core, effect: Effect) -> dict[str, Any]:
     """The outbox's webhook effect, on the outbox's thread (its short retries never hold a person's click);
     the outcome is recorded and a failure told in the statement's thread."""
     delivery = send_webhook(core, int(effect.payload["statement_id"]))

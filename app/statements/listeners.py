@@ -131,7 +131,8 @@ def edit_errors(core: Core, view: dict) -> dict[str, str]:
     variants = _variants(view)
     with Session(core.engine) as session:
         current = service.find(session, int(meta.get("statement") or 0))
-    problems = flows.edit_problems(variants, current.kind if current is not None else StatementKind.HOLDING)
+    problems = flows.edit_problems(variants, current.kind if current is not None else StatementKind.HOLDING,
+                                   meta.get("language"))
     if problems:
         return problems
     if current is None or current.status == StatementStatus.APPROVED or current.current_version != meta.get("version"):

@@ -8,21 +8,28 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from app.effects.reminders import remind_once
 from app.i18n import clock, say
 from app.incidents import service as incidents
+from app.incidents.models import Incident
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
 from app.scheduling.kinds import JobKind
+from app.scheduling.registry import Register
 from app.slack.client import permalink
 from app.slack.text import link, mentions
 from app.statements import kinds, service
+from app.statements.models import Statement, StatementVersion
 from app.statements.people import chain_people
 from app.timeutil import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from app.core import Core
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +46,15 @@ def backup_job_id(incident_id: int, statement_id: int, number: int, step: int) -
     return f"{job_id(incident_id, statement_id, number, step)}:backup"
 
 
-def deadline_for(core, incident_id: int) -> timedelta:
+def deadline_for(core: Core, incident_id: int) -> timedelta:
     """The playbook's approval deadline per step (15 minutes unless the playbook says otherwise)."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
-    return core.playbooks.get(incident.playbook_id).statement.approval_deadline_delta
+    deadline: timedelta = core.playbooks.get(incident.playbook_id).statement.approval_deadline_delta
+    return deadline
 
 
-def schedule_step(core, incident_id: int, statement_id: int, number: int, step: int, started: datetime) -> None:
+def schedule_step(core: Core, incident_id: int, statement_id: int, number: int, step: int, started: datetime) -> None:
     """Remind the approver of ``step`` when its deadline passes (the backups follow one deadline later)."""
     if core.scheduler is None:
         return
@@ -56,16 +64,18 @@ def schedule_step(core, incident_id: int, statement_id: int, number: int, step: 
                       incident_id=incident_id, statement_id=statement_id, version=number, step=step)
 
 
-def cancel(core, incident_id: int, statement_id: int) -> None:
+def cancel(core: Core, incident_id: int, statement_id: int) -> None:
     if core.scheduler is not None:
         core.scheduler.cancel(job_prefix(incident_id, statement_id))
 
 
-def _waiting_people(core, incident_id: int, statement_id: int, language: str = "en"):
+def _waiting_people(core: Core, incident_id: int, statement_id: int,
+                    language: str = "en") -> tuple[str, str | None, list[str], list[str]]:
     """The roles the waiting step still needs (both of a group step), as one "role + role" title, and who holds
     them: (title, the first approver, every approver, every backup)."""
     with Session(core.engine) as session:
         _, ver = service.current(session, statement_id)
+        assert ver.id is not None  # a stored version
         roles_now = service.waiting_roles(ver, service.approvals(session, ver.id))
     people = chain_people(core, incident_id, roles_now)
     approvers = [p.approver for p in people.values() if p.approver]
@@ -74,7 +84,8 @@ def _waiting_people(core, incident_id: int, statement_id: int, language: str = "
     return title, next(iter(approvers), None), approvers, backups
 
 
-def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
+def _waiting(core: Core, incident_id: int, statement_id: int, number: int,
+             step: int) -> tuple[Incident, Statement, StatementVersion] | None:
     """(incident, statement, version) when ``step`` of version ``number`` still waits for a sign-off, else None."""
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
@@ -84,6 +95,7 @@ def _waiting(core, incident_id: int, statement_id: int, number: int, step: int):
             statement, ver = service.current(session, statement_id)
         except service.StatementError:
             return None
+        assert ver.id is not None  # a stored version
         rows = service.approvals(session, ver.id)
     if statement.status != "pending" or ver.number != number or service.next_step(ver, rows) != step:
         return None
@@ -95,18 +107,18 @@ def _names(kind: str | None, language: str) -> dict[str, str]:
     return {"name": kinds.name(kind or "holding", language)}
 
 
-def _where(core, incident, statement) -> str:
+def _where(core: Core, incident: Incident, statement: Statement) -> str:
     url = permalink(core.slack, incident.channel_id, statement.message_ts)
     words = say(statement.language, "remind.the_statement")
     return link(url, words) if url else words
 
 
-def register_handlers(register) -> None:
+def register_handlers(register: Register) -> None:
     register(JobKind.APPROVAL_DUE, approval_due)
     register(JobKind.APPROVAL_BACKUP, approval_backup)
 
 
-def approval_due(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
+def approval_due(core: Core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
     if state is None:
         return
@@ -130,7 +142,7 @@ def approval_due(core, incident_id: int, statement_id: int, version: int, step: 
                           step=step)
 
 
-def approval_backup(core, incident_id: int, statement_id: int, version: int, step: int) -> None:
+def approval_backup(core: Core, incident_id: int, statement_id: int, version: int, step: int) -> None:
     state = _waiting(core, incident_id, statement_id, version, step)
     if state is None:
         return
@@ -148,7 +160,7 @@ def approval_backup(core, incident_id: int, statement_id: int, version: int, ste
     dm_text = say(lang, "remind.backup_dm", waiting=waiting, owner=owner, where=where)
     who = mentions(backups) if backups else say(lang, "remind.no_backup")
     # The room's notice and each backup's direct message are claimed and queued together: told once each.
-    remind_once(core, incident.id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:backup",
+    remind_once(core, incident_id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:backup",
                 say(lang, "remind.backup", who=who, waiting=waiting, owner=owner, where=where),
                 kind="approval_backup", dms=backups, dm_text=dm_text, statement_id=statement_id, version=version,
                 step=step, backups=backups, dms_to=backups)

@@ -70,7 +70,9 @@ class Outcome:
     step: int | None = None
     role: str | None = None
     allowed: list[str] = field(default_factory=list)
-    message: str = ""
+    message: str = ""  # the checks' errors a final sign-off would override (their own words)
+    key: str = ""  # else what the person is told, as a phrase (app/i18n.py) and its values
+    values: dict[str, Any] = field(default_factory=dict)
     roles: list[str] = field(default_factory=list)  # the roles of the waiting step not signed yet
     waiting: chains.Waiting | None = None  # after a sign-off: the step that waits now
 
@@ -100,7 +102,7 @@ def findings_as_dicts(findings: Sequence[Finding]) -> list[dict[str, Any]]:
 def get(session: Session, statement_id: int) -> Statement:
     statement = session.get(Statement, statement_id)
     if statement is None:
-        raise StatementError(f"statement {statement_id} does not exist")
+        raise StatementError(key="statement.error.unknown", id=statement_id)
     return statement
 
 
@@ -188,7 +190,7 @@ def discard(session: Session, statement_id: int, reason: str) -> None:
     """Drop a statement whose draft failed before any version was saved."""
     statement = get(session, statement_id)
     if statement.current_version:
-        raise StatementError("a statement with versions is never deleted")
+        raise StatementError(key="statement.error.kept")
     timeline.record(session, statement.incident_id, "statement_draft_failed", reason, actor="warroom",
                     statement_id=statement_id)
     session.delete(statement)
@@ -199,7 +201,7 @@ def version(session: Session, statement_id: int, number: int) -> StatementVersio
                                            StatementVersion.number == number)
     found = session.exec(query).first()
     if found is None:
-        raise StatementError(f"version {number} of statement {statement_id} does not exist")
+        raise StatementError(key="statement.error.no_version", number=number, id=statement_id)
     return found
 
 
@@ -211,7 +213,7 @@ def versions(session: Session, statement_id: int) -> list[StatementVersion]:
 def current(session: Session, statement_id: int) -> tuple[Statement, StatementVersion]:
     statement = get(session, statement_id)
     if not statement.current_version:
-        raise StatementError("the statement is still being drafted")
+        raise StatementError(key="statement.error.drafting")
     return statement, version(session, statement_id, statement.current_version)
 
 
@@ -277,21 +279,20 @@ def add_version(
     """
     now = now or utcnow()
     if statement.status == Status.APPROVED:
-        raise StatementError(f"version {statement.current_version} is approved and locked: it cannot be changed")
+        raise StatementError(key="statement.error.locked", number=statement.current_version)
     if replaces is not None and replaces != statement.current_version:
-        raise StatementConflict(f"v{replaces} was edited meanwhile: a newer version (v{statement.current_version}) "
-                                "exists. Edit that one.")
+        raise StatementConflict(key="statement.error.edited_meanwhile", number=replaces,
+                                current=statement.current_version)
     if not chains.roles(approvers):
-        raise StatementError("a statement needs at least one approver")
+        raise StatementError(key="statement.error.no_approver")
     start = statement.current_version if replaces is None else replaces
     number = start + 1
     if not _claim(session, statement, start, OPEN_STATUSES, current_version=number, status=Status.PENDING,
                   step_started_at=now):
         if statement.status == Status.APPROVED:
-            raise StatementConflict(f"v{statement.current_version} was approved meanwhile and is locked: "
-                                    "nothing was saved.")
-        raise StatementConflict(f"v{start} was changed meanwhile: a newer version (v{statement.current_version}) "
-                                "exists. Edit that one.")
+            raise StatementConflict(key="statement.error.approved_meanwhile", number=statement.current_version)
+        raise StatementConflict(key="statement.error.changed_meanwhile", number=start,
+                                current=statement.current_version)
     assert statement.id is not None  # a stored statement
     ver = StatementVersion(statement_id=statement.id, number=number, variants=dict(variants), method=method,
                            model=model, note=note, findings=list(findings), approvers=chains.stored(
@@ -322,13 +323,12 @@ def _refuse(session: Session, statement: Statement, ver: StatementVersion, *, us
 def _lost(session: Session, statement: Statement, ver: StatementVersion, number: int) -> Outcome:
     """What a click that lost the race to another click or process is told."""
     if statement.status == Status.APPROVED:
-        return Outcome("closed", statement, ver, message=f"This statement was approved a moment ago "
-                       f"(v{statement.current_version}); nothing else was changed.")
+        return Outcome("closed", statement, ver, key="statement.approved_just_now",
+                       values={"version": statement.current_version})
     if statement.current_version != number:
-        return Outcome("outdated", statement, ver, message=f"A newer version (v{statement.current_version}) was "
-                       "saved a moment ago: review that one.")
-    return Outcome("blocked", statement, ver, message="Changes were requested on this version a moment ago: "
-                   "edit it to save a new version, which restarts the approvals.")
+        return Outcome("outdated", statement, ver, key="statement.saved_just_now",
+                       values={"version": statement.current_version})
+    return Outcome("blocked", statement, ver, key="statement.blocked_just_now")
 
 
 def allowed_for(roles: Sequence[str], people: Mapping[str, StepPeople]) -> list[str]:
@@ -352,19 +352,17 @@ def decide(
     now = now or utcnow()
     statement, ver = current(session, statement_id)
     if statement.status == Status.APPROVED:
-        return Outcome("closed", statement, ver, message=f"This statement is already approved (v{ver.number}).")
+        return Outcome("closed", statement, ver, key="statement.already_approved", values={"version": ver.number})
     if number != ver.number:
         old = version(session, statement_id, number)
         reason = f"v{number} is outdated: a newer version (v{ver.number}) exists"
         _refuse(session, statement, old, user_id=user_id, step=None, role=None, reason=reason, allowed=[], now=now,
                 row=False)
-        return Outcome("outdated", statement, ver, message=f"A newer version (v{ver.number}) exists: "
-                       "review that one.")
+        return Outcome("outdated", statement, ver, key="statement.outdated", values={"version": ver.number})
     if decision == Decision.CHANGES_REQUESTED:
         return _request_changes(session, statement, ver, user_id=user_id, people=people, comment=comment, now=now)
     if statement.status == Status.CHANGES_REQUESTED:
-        return Outcome("blocked", statement, ver, message="Changes were requested on this version: "
-                       "edit it to save a new version, which restarts the approvals.")
+        return Outcome("blocked", statement, ver, key="statement.blocked")
     if not _claim(session, statement, number, [Status.PENDING]):  # from here on no other click can interleave
         return _lost(session, statement, ver, number)
     assert ver.id is not None  # a stored version
@@ -388,7 +386,7 @@ def decide(
                 reason=reason)
         return Outcome("refused", statement, ver, step=waiting.index, role=role,
                        allowed=[u for u in allowed if u != user_id], roles=list(waiting.roles),
-                       message=f"You already approved step {earlier[0].step + 1}: each step needs a different person.")
+                       key="statement.signed_twice", values={"step": earlier[0].step + 1})
     final = waiting.last and len(waiting.roles) == 1
     blockers = blocking(ver.findings) if final else []
     if blockers and not (override_reason or "").strip():
@@ -439,9 +437,9 @@ def _request_changes(session: Session, statement: Statement, ver: StatementVersi
         _refuse(session, statement, ver, user_id=user_id, step=step, role=None, allowed=everyone, now=now,
                 reason="not among the approvers: may not request changes")
         return Outcome("refused", statement, ver, step=step, allowed=everyone,
-                       message="Only the approvers of this statement may request changes.")
+                       key="statement.changes_approvers_only")
     if not text:
-        raise StatementError("say what should change: the comment is required")
+        raise StatementError(key="statement.error.comment")
     if not _claim(session, statement, ver.number, [Status.PENDING, Status.CHANGES_REQUESTED],
                   status=Status.CHANGES_REQUESTED):
         return _lost(session, statement, ver, ver.number)

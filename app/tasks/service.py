@@ -25,7 +25,7 @@ def add(
 ) -> Task:
     title = title.strip()
     if not title:
-        raise TaskError("a task needs a title, e.g. `/warroom task Call the regulator @dana in 30m`")
+        raise TaskError(key="task.error.title")
     task = Task(incident_id=incident_id, title=title[:500], owner_id=owner_id, role=role, due_at=due_at,
                 created_by=by, source=source)
     session.add(task)
@@ -55,9 +55,9 @@ def add_many(session: Session, incident_id: int, specs: list[dict[str, Any]], *,
 def complete(session: Session, task_id: int, *, by: str, incident_id: int | None = None) -> Task:
     task = session.get(Task, task_id)
     if task is None or (incident_id is not None and task.incident_id != incident_id):
-        raise TaskError(f"task {task_id} does not exist in this incident")
+        raise TaskError(key="task.error.unknown", id=task_id)
     if task.done_at is not None:
-        raise TaskError(f"task “{task.title}” was already done by <@{task.done_by}>")
+        raise TaskError(key="task.error.done", title=task.title, who=f"<@{task.done_by}>")
     task.done_by, task.done_at = by, utcnow()
     session.add(task)
     timeline.record(session, task.incident_id, TimelineKind.TASK_DONE, task.title, actor=by, task_id=task.id)
