@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app import reminders
 from app.access.actions import Action
+from app.alerts import updates as alert_updates
 from app.core import Core
 from app.decisions import flows as decision_flows
 from app.decisions import listeners as decisions
@@ -226,6 +227,8 @@ AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
 def wire_core(core: Core, *, deliver: bool = True) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
+    if alert_updates.told_at_close not in core.close_hooks:  # before the lessons: the room hears the alerts first
+        core.close_hooks.append(alert_updates.told_at_close)
     if lessons.ask_for_lessons not in core.close_hooks:
         core.close_hooks.append(lessons.ask_for_lessons)
     if digests.follow_severity not in core.severity_hooks:

@@ -7,7 +7,8 @@ processes tell the room once. The flush itself takes the alerts it tells by mark
 transaction as the message it writes to the outbox: two flushes never count an alert twice.
 
 Escalations (an alert more severe than its incident) are posted at once, before the summary. A room that
-is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold.
+is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold, and
+closing the incident (which cancels its jobs) tells the room of the window under way (``told_at_close``).
 """
 
 from __future__ import annotations
@@ -185,6 +186,13 @@ def flush(core: Core, incident_id: int, window: float = WINDOW) -> int:
                      channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
     core.deliver()
     return len(rows)
+
+
+def told_at_close(core: Core, incident_id: int) -> None:
+    """A close hook: closing cancels the incident's jobs, so the alerts attached since the room's last summary
+    (and an escalation not told yet) are told now, before the room is archived. The flush marks what it
+    tells, so an alert is told once even when the cancelled job was running at the same moment."""
+    flush(core, incident_id)
 
 
 def summary_due(core: Core, incident_id: int, window: float = WINDOW) -> None:
