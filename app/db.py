@@ -6,6 +6,7 @@ The SQLite-only machinery (WAL pragmas, the process's write lock) is never set u
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
@@ -13,6 +14,7 @@ import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
+from urllib.parse import quote
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
@@ -58,16 +60,83 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA foreign_keys=ON")
+            # In WAL mode a commit then needs no fsync; only a checkpoint syncs (safe against a crash of the
+            # process, which is what the bot must survive; a power cut may lose the last commits).
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Checkpoints run on the checkpointer's thread, not in the commit that fills the log past the
+            # threshold (a request's, which then waited for the fsyncs); this is only the safety net.
+            cursor.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
             cursor.close()
 
         _write_locks[engine] = WriteLock()
+        checkpointer.watch(engine)
         return engine
     url = postgres_url(url)
     if url.startswith("postgresql"):
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_pre_ping=True)
     return create_engine(url, pool_pre_ping=True)
+
+
+# SQLite's write-ahead log is copied back into the database file by a checkpoint, which syncs both files.
+# Left to SQLite, the commit that grows the log past 1,000 pages runs it, and the alert that commit answers
+# waits for the syncs (up to 100 ms under load). Here a thread of each process checkpoints its SQLite files
+# every CHECKPOINT_EVERY seconds once the log is past CHECKPOINT_BYTES, on a connection of its own (beside
+# the writers: a checkpoint blocks no writer in WAL mode), and a commit checkpoints only past the much larger
+# AUTOCHECKPOINT_PAGES: the safety net should that thread fall behind.
+CHECKPOINT_EVERY = 0.5
+CHECKPOINT_BYTES = 1 << 20
+AUTOCHECKPOINT_PAGES = 20_000
+
+
+class Checkpointer:
+    """Checkpoints the write-ahead log of every SQLite file engine it watches, on one daemon thread."""
+
+    def __init__(self, every: float = CHECKPOINT_EVERY, threshold: int = CHECKPOINT_BYTES) -> None:
+        self.every = every
+        self.threshold = threshold
+        self._files: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, engine: Engine) -> None:
+        path = engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return  # no file of its own to checkpoint
+        with self._lock:
+            self._files[engine] = path
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="warroom-checkpoint", daemon=True)
+                self._thread.start()
+
+    def checkpoint_due(self) -> list[str]:
+        """Checkpoint every watched file whose log is past the threshold; the files checkpointed."""
+        with self._lock:
+            paths = sorted(set(self._files.values()))
+        done = []
+        for path in paths:
+            try:
+                if os.path.getsize(f"{path}-wal") < self.threshold:
+                    continue
+                # mode=rw: a file removed meanwhile (a test's) is not created again.
+                connection = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=rw", uri=True, timeout=0,
+                                             isolation_level=None)
+                try:
+                    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+                finally:
+                    connection.close()
+                done.append(path)
+            except (OSError, sqlite3.Error):  # no log (yet), the file is gone, or another checkpoint runs
+                continue
+        return done
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.every)
+            self.checkpoint_due()
+
+
+checkpointer = Checkpointer()
 
 
 # How long an urgent writer (someone is waiting on the answer) queues behind this process's other writers

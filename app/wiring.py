@@ -264,11 +264,14 @@ AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 def wire_core(core: Core, *, deliver: bool = True) -> None:
     """The core's close hooks and the outbox's worker with its handlers, once per core."""
     from app import reminders
+    from app.alerts import updates as alert_updates
     from app.effects.delivery import Deliverer
     from app.reports import lessons as lesson_hooks
     from app.slack import effects as slack_effects_module
     from app.status import digests
 
+    if alert_updates.told_at_close not in core.close_hooks:  # before the lessons: the room hears the alerts first
+        core.close_hooks.append(alert_updates.told_at_close)
     if lesson_hooks.ask_for_lessons not in core.close_hooks:
         core.close_hooks.append(lesson_hooks.ask_for_lessons)
     if digests.follow_severity not in core.severity_hooks:

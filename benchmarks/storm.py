@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import math
+import os
 import random
 import time
 from pathlib import Path
@@ -74,13 +75,26 @@ def storm_plan(port: int, count: int, rate: float, start_serial: int) -> dict:
     return {"port": port, "path": "/alerts", "rate": rate, "seed": 7, "requests": requests}
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) a process has used so far, from /proc (Linux; NaN elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return math.nan
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def run(directory: Path, *, alerts: int, rate: float, burst_size: int, capacity_runs: int,
         capacity_alerts: int, latency: float = 0.1, rooms_timeout: float | None = 240.0) -> dict:
     """The storm: a burst of identical alerts, then ``alerts`` at ``rate`` a second, then the server flat out."""
     with Stage(directory, latency=latency) as stage:
         burst_answers = asyncio.run(burst(stage.port, burst_size, 0))
         time.sleep(1.0)  # the burst is measured on its own; the storm starts once its answers are out
+        # The web process's CPU per alert: what the storm costs the machine, which a shared machine's load
+        # does not change as much as it changes the latencies.
+        cpu_before = cpu_seconds(stage.process.pid)
         storm = openloop.run(storm_plan(stage.port, alerts - burst_size, rate, burst_size), directory, "storm")
+        web_cpu_ms = (cpu_seconds(stage.process.pid) - cpu_before) * 1000 / max(len(storm), 1)
         memory_after_storm = stage.rss_mb()
         capacity = [asyncio.run(flat_out(stage.port, capacity_alerts, alerts + run * capacity_alerts))
                     for run in range(capacity_runs)]
@@ -115,6 +129,7 @@ def run(directory: Path, *, alerts: int, rate: float, burst_size: int, capacity_
                    [len(g) / width for g in groups],
                    value=len(storm) / span if span else math.nan, target=f">= {rate * 0.9:.0f}",
                    check=lambda v: v >= rate * 0.9),
+            figure("storm.web_cpu_ms", "Web process CPU per alert during the storm", "ms", [web_cpu_ms]),
             figure("storm.burst_incidents", f"Burst of {burst_size} identical alerts: incidents", "incidents",
                    [len(burst_incidents)], target="= 1", check=lambda v: v == 1),
             figure("storm.burst_max_ms", f"Burst of {burst_size} identical alerts: slowest answer", "ms",

@@ -1,7 +1,14 @@
-"""One writer thread for alert intake: whatever arrives while it commits is committed together next."""
+"""One writer thread for alert intake: whatever arrives while it commits is committed together next.
+
+A sender is answered as soon as its batch is committed: the work that follows (planning the room's summary,
+starting a set-up) runs after the answers are out. Senders waiting on an event loop are woken by one call
+per batch, not one per sender: each wake-up from this thread is a system call after which the thread must
+win the interpreter's lock back from the event loop, which under a storm cost more than the write.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -14,37 +21,99 @@ from app.batching import MAX_BATCH, GroupCommit
 
 log = logging.getLogger(__name__)
 
-_Item = tuple[list[AlertIn], Future[list[IntakeResult]]]
+Results = list[IntakeResult]
+Outcome = Results | BaseException
+_Item = tuple[list[AlertIn], Future[Results]]
 
 
-class IntakeBatcher(GroupCommit[list[AlertIn], list[IntakeResult]]):
+class _OnLoop(Future[Results]):
+    """A sender waiting on an event loop: ``waiter`` is set on that loop once its batch is committed."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        super().__init__()
+        self.loop = loop
+        self.waiter: asyncio.Future[Results] = loop.create_future()
+
+
+def _wake(settled: list[tuple[asyncio.Future[Results], Outcome]]) -> None:
+    """On the loop: hand each waiting sender its outcome (a sender that gave up is skipped)."""
+    for waiter, outcome in settled:
+        if waiter.done():
+            continue
+        if isinstance(outcome, BaseException):
+            waiter.set_exception(outcome)
+        else:
+            waiter.set_result(outcome)
+
+
+class IntakeBatcher(GroupCommit[list[AlertIn], Results]):
     """Serialises intake writes (SQLite has one writer anyway) and shares one commit among queued alerts.
 
-    ``submit(alerts)`` returns a future of the results for these alerts, set once they are committed.
+    ``write(alerts)`` stores them and returns their results in order; ``after(results)`` does what follows
+    a commit, once the senders have their answers. ``submit(alerts)`` returns a future of the results for
+    these alerts, ``store(alerts)`` awaits them on the running event loop.
     """
 
-    def __init__(self, write: Callable[[list[AlertIn]], list[IntakeResult]], max_batch: int = MAX_BATCH) -> None:
-        self.write = write  # list[AlertIn] -> list[result], in order
+    def __init__(self, write: Callable[[list[AlertIn]], Results],
+                 after: Callable[[Results], None] | None = None, max_batch: int = MAX_BATCH) -> None:
+        self.write = write
+        self.after = after
         super().__init__("warroom-intake", max_batch)
 
+    async def store(self, alerts: list[AlertIn]) -> Results:
+        """The alerts' results once they are committed (raises what the write raised)."""
+        answer = _OnLoop(asyncio.get_running_loop())
+        self._queue.put((alerts, answer))
+        return await answer.waiter
+
     def commit(self, batch: list[_Item]) -> None:
+        settled: list[tuple[Future[Results], Outcome]] = []
+        self._write(batch, settled)
+        self._settle(settled)
+        if self.after is None:
+            return
+        for _future, outcome in settled:
+            if isinstance(outcome, BaseException):
+                continue
+            try:
+                self.after(outcome)
+            except Exception:  # the alerts are stored and answered: what follows never fails them
+                log.exception("alert intake: after storing alerts %s", [r.alert_id for r in outcome])
+
+    def _write(self, batch: list[_Item], settled: list[tuple[Future[Results], Outcome]]) -> None:
         alerts = [alert for request, _ in batch for alert in request]
         try:
             results = self.write(alerts)
         except OperationalError as exc:  # the database cannot take writes now (locked, full): each sender retries
             log.warning("alert intake could not write %d alerts: %s", len(alerts), exc.orig)
-            for _request, future in batch:
-                future.set_exception(exc)
+            settled.extend((future, exc) for _request, future in batch)
             return
         except Exception as exc:
             if len(batch) > 1:  # one bad request must not fail the others: write them one by one
                 for item in batch:
-                    self.commit([item])
+                    self._write([item], settled)
                 return
             log.exception("alert intake failed")
-            batch[0][1].set_exception(exc)
+            settled.append((batch[0][1], exc))
             return
         start = 0
         for request, future in batch:
-            future.set_result(results[start:start + len(request)])
+            settled.append((future, results[start:start + len(request)]))
             start += len(request)
+
+    @staticmethod
+    def _settle(settled: list[tuple[Future[Results], Outcome]]) -> None:
+        """Answer every sender: plain futures at once, those on an event loop with one wake-up per loop."""
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Results], Outcome]]] = {}
+        for future, outcome in settled:
+            if isinstance(future, _OnLoop):
+                by_loop.setdefault(future.loop, []).append((future.waiter, outcome))
+            elif isinstance(outcome, BaseException):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+        for loop, waiting in by_loop.items():
+            try:
+                loop.call_soon_threadsafe(_wake, waiting)
+            except RuntimeError:  # the loop has closed (the server stopped): nobody is waiting any more
+                log.debug("alert intake: %d answers for a closed event loop", len(waiting))

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
+
+from sqlmodel import Session
 
 from app.alerts import service
 from app.alerts.batcher import IntakeBatcher
@@ -28,7 +31,8 @@ def batcher(core: Core) -> IntakeBatcher:
     """The intake's writer thread (created on first use)."""
     with _batcher_lock:
         if core.alert_intake is None:
-            core.alert_intake = IntakeBatcher(lambda alerts: receive_many(core, alerts))
+            core.alert_intake = IntakeBatcher(lambda alerts: store(core, alerts),
+                                              lambda results: follow_up(core, results))
         found: IntakeBatcher = core.alert_intake
         return found
 
@@ -40,21 +44,33 @@ def start_incident(core: Core, incident_id: int) -> None:
     start_setup(core)
 
 
-def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:
-    results = service.ingest_many(core, alerts)
+def _tell_rooms(core: Core) -> service.TellRooms:
+    def tell(session: Session, attached: list[int], escalated: list[int]) -> Callable[[], None]:
+        told = updates(core)
+        dues = told.plan(session, attached, escalated)
+        return lambda: told.planned(dues)
+
+    return tell
+
+
+def store(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:
+    """Commit the alerts, with the jobs that tell their rooms, in one transaction."""
+    return service.ingest_many(core, alerts, _tell_rooms(core))
+
+
+def follow_up(core: Core, results: list[service.IntakeResult]) -> None:
+    """What follows stored alerts: each new incident's room is set up."""
     for result in results:
-        if result.incident_id is None:  # recorded (a resolved alert with no open incident) or a duplicate
-            continue
-        try:
-            if result.status == IntakeOutcome.OPENED:
+        if result.status == IntakeOutcome.OPENED and result.incident_id is not None:
+            try:
                 start_incident(core, result.incident_id)
-            elif result.status == IntakeOutcome.ATTACHED:
-                if result.escalated_to:
-                    updates(core).escalated(result.incident_id)
-                else:
-                    updates(core).attached(result.incident_id)
-        except Exception:  # the alerts are stored: never fail (and so resend) them for what follows
-            log.exception("after storing alert %s", result.alert_id)
+            except Exception:  # the alert is stored: never fail (and so resend) it for what follows
+                log.exception("after storing alert %s", result.alert_id)
+
+
+def receive_many(core: Core, alerts: list[AlertIn]) -> list[service.IntakeResult]:
+    results = store(core, alerts)
+    follow_up(core, results)
     return results
 
 

@@ -8,7 +8,6 @@ sender keeps the alert and sends it again, where a 4xx or a bare 500 would lose 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 import uuid
@@ -116,7 +115,7 @@ def _endpoint(
             _delivery_id(request, alerts, "pagerduty")
         try:
             # Committed by the intake's writer thread, together with whatever else arrived meanwhile.
-            results = await asyncio.wrap_future(flows.batcher(core).submit(alerts))
+            results = await flows.batcher(core).store(alerts)
         except OperationalError as exc:
             return unavailable(exc)
         except Exception:

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, insert, select
+from sqlmodel import Session, col, select
 
 from app import metrics
 from app.alerts.models import Alert, AlertStatus, IntakeOutcome
@@ -69,15 +69,18 @@ def _alert_row(alert: AlertIn, key: str, incident_id: int | None, *, posted: boo
 
 
 # Built once: the storm's hot path then skips building and caching a statement per batch.
-_OPEN_BY_KEY = select(col(Incident.dedup_key), col(Incident.id), col(Incident.severity)).where(
-    col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == IncidentStatus.OPEN)
+_OPEN_BY_KEY = select(
+    col(Incident.dedup_key), col(Incident.id), col(Incident.severity), col(Incident.playbook_id),
+).where(col(Incident.dedup_key).in_(bindparam("keys", expanding=True)), Incident.status == IncidentStatus.OPEN)
 _DELIVERED = select(col(Alert.delivery_id), col(Alert.id), col(Alert.incident_id)).where(
     col(Alert.delivery_id).in_(bindparam("ids", expanding=True)))
 _ESCALATIONS = select(col(TimelineEvent.incident_id), col(TimelineEvent.data)).where(
     col(TimelineEvent.incident_id).in_(bindparam("incident_ids", expanding=True)),
     TimelineEvent.kind == TimelineKind.ESCALATION)
-_INSERT_ALERTS = insert(Alert).returning(col(Alert.id), sort_by_parameter_order=True)
-_INSERT_EVENTS = insert(TimelineEvent)
+# Plain table inserts (every column given): the ORM's bulk insert spent more time per row than the database.
+_ALERTS = cast(Table, Alert.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
+_INSERT_ALERTS = _ALERTS.insert().returning(_ALERTS.c.id, sort_by_parameter_order=True)
+_INSERT_EVENTS = cast(Table, TimelineEvent.__table__).insert()  # type: ignore[attr-defined]  # set by SQLModel
 _INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 _COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).values(
     alert_count=_INCIDENTS.c.alert_count + bindparam("added"))
@@ -87,12 +90,13 @@ _COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).v
 class _Open:
     incident_id: int
     severity: str
+    playbook_id: str
 
 
 def _open_incidents_for(session: Session, keys: set[str]) -> dict[str, _Open]:
     """The open incident of each key that has one, in one query."""
-    return {key: _Open(incident_id, severity)
-            for key, incident_id, severity in session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).tuples()}
+    return {key: _Open(incident_id, severity, playbook_id) for key, incident_id, severity, playbook_id
+            in session.execute(_OPEN_BY_KEY, {"keys": sorted(keys)}).tuples()}
 
 
 @dataclass
@@ -142,7 +146,8 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
     for item in new:
         if item.escalated_to:
             _record_escalation(session, item, open_by_key[incident_key_for(item.alert)])
-    _start_clocks(core, session, new)
+    playbooks = {found.incident_id: found.playbook_id for found in open_by_key.values() if found is not None}
+    _start_clocks(core, session, new, playbooks)
     return cast(list[_Staged], staged)  # all staged now: redeliveries first, then every fresh alert
 
 
@@ -151,9 +156,10 @@ def clock_keys(playbook: Playbook) -> frozenset[str]:
     return frozenset(str(key).lower() for spec in playbook.deadlines for key in (spec.when_labels or {}))
 
 
-def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
+def _start_clocks(core: Core, session: Session, new: list[_Staged], playbooks: dict[int, str]) -> None:
     """Legal clocks whose labels the alerts bring start now (opened: from the incident's start); the reminders
-    of clocks started for incidents already open are planned after the commit (``session.info``)."""
+    of clocks started for incidents already open are planned after the commit (``session.info``).
+    ``playbooks``: each incident's playbook id, so that labels no clock listens to cost no read."""
     labelled: dict[int, dict[str, str]] = {}
     for item in new:
         if item.status == IntakeOutcome.OPENED:
@@ -164,11 +170,11 @@ def _start_clocks(core: Core, session: Session, new: list[_Staged]) -> None:
             assert item.incident_id is not None  # attached alerts have their incident
             labelled.setdefault(item.incident_id, {}).update(item.alert.labels)
     for incident_id, found in labelled.items():
-        incident = session.get(Incident, incident_id)
-        assert incident is not None  # open, found by this transaction
-        playbook = core.playbooks.get(incident.playbook_id)
+        playbook = core.playbooks.get(playbooks[incident_id])
         if not clock_keys(playbook) & {str(key).strip().lower() for key in found}:
             continue  # the storm's hot path: labels no clock of this playbook listens to change nothing
+        incident = session.get(Incident, incident_id)
+        assert incident is not None  # open, found by this transaction
         started = clocks.add_alert_labels(session, incident, playbook, found)
         session.info.setdefault("started_clocks", []).extend((incident_id, row.key) for row in started)
 
@@ -214,7 +220,7 @@ def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[s
         description=alert.description, url=alert.url, dedup_key=key, language=core.settings.warroom_language,
     )
     assert incident.id is not None  # flushed by open_incident
-    open_by_key[key] = _Open(incident.id, incident.severity)
+    open_by_key[key] = _Open(incident.id, incident.severity, incident.playbook_id)
     # The briefing tells the room about the first alert.
     return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, IntakeOutcome.OPENED,
                    playbook.id)
@@ -260,16 +266,38 @@ def _claimed_names(alerts: list[AlertIn]) -> set[str]:
     return names | {"alert-delivery\x1f" + alert.delivery_id for alert in alerts if alert.delivery_id}
 
 
-def ingest_many(core: Core, alerts: list[AlertIn]) -> list[IntakeResult]:
-    """Commit the alerts (and any new incidents) in one transaction before returning, in order."""
+# Given the intake's session, the incidents with attached alerts and those with an escalation, stores what
+# tells their rooms and returns what to do once that is committed.
+TellRooms = Callable[[Session, list[int], list[int]], Callable[[], None]]
+
+
+def _told(staged: list[_Staged]) -> tuple[list[int], list[int]]:
+    """The incidents that attached alerts (no escalation among them) and those with an escalation."""
+    attached: list[int] = []
+    escalated: list[int] = []
+    for item in staged:
+        if item.status != IntakeOutcome.ATTACHED or item.incident_id is None:
+            continue
+        (escalated if item.escalated_to else attached).append(item.incident_id)
+    return attached, escalated
+
+
+def ingest_many(core: Core, alerts: list[AlertIn], tell: TellRooms | None = None) -> list[IntakeResult]:
+    """Commit the alerts (and any new incidents) in one transaction before returning, in order; ``tell``
+    plans the room's messages in that transaction, so no stored alert is left untold."""
     for _attempt in range(3):
+        then = None
         try:
             with transaction(core.engine, urgent=True) as session:
                 lock_names(session, _claimed_names(alerts))
                 staged = _stage(core, session, alerts)
                 started = session.info.pop("started_clocks", [])
+                if tell is not None:
+                    then = tell(session, *_told(staged))
         except IntegrityError:
             continue  # a concurrent alert (another process) opened an incident or stored a delivery first
+        if then is not None:
+            then()
         if started and core.scheduler is not None:
             clocks.schedule_started(core, started)
         results = []

@@ -7,14 +7,16 @@ processes tell the room once. The flush itself takes the alerts it tells by mark
 transaction as the message it writes to the outbox: two flushes never count an alert twice.
 
 Escalations (an alert more severe than its incident) are posted at once, before the summary. A room that
-is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold.
+is not ready yet is looked at again a window later, so nothing attached during its set-up goes untold, and
+closing the incident (which cancels its jobs) tells the room of the window under way (``told_at_close``).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, cast
 
@@ -79,6 +81,15 @@ def plan(session: Session, job_id: str, incident_id: int, due: datetime, window:
     return stored
 
 
+@dataclass(frozen=True)
+class Due:
+    """A job stored by ``AlertUpdates.plan``: when it is due, and whether it ends a summary window."""
+
+    incident_id: int
+    at: datetime
+    window: bool = False
+
+
 class AlertUpdates:
     """Coalesces attached alerts: at most one room message per incident per ``window`` seconds."""
 
@@ -91,27 +102,46 @@ class AlertUpdates:
 
     def attached(self, incident_id: int) -> None:
         """Tell the room within a window (repeats arriving meanwhile join the same message)."""
-        now = utcnow()
-        with self._lock:
-            if self._stopped:
-                return
-            planned = self._planned.get(incident_id)
-            if planned is not None and now < planned - CLOCK_MARGIN:
-                return  # this window is stored already: a storm writes once per incident and window
-        with transaction(self.core.engine) as session:
-            due = plan(session, summary_job(incident_id), incident_id, now + timedelta(seconds=self.window),
-                       self.window)
-        with self._lock:
-            self._planned[incident_id] = due
-        self._wake(due)
+        self.told_of(attached=[incident_id])
 
     def escalated(self, incident_id: int) -> None:
         """Tell the room now: an alert outranks its incident."""
-        if self._stopped:
-            return
+        self.told_of(escalated=[incident_id])
+
+    def told_of(self, attached: Iterable[int] = (), escalated: Iterable[int] = ()) -> None:
+        """``plan`` in a transaction of its own, then ``planned``."""
         with transaction(self.core.engine) as session:
-            due = plan(session, escalation_job(incident_id), incident_id, utcnow(), self.window)
-        self._wake(due)
+            dues = self.plan(session, attached, escalated)
+        self.planned(dues)
+
+    def plan(self, session: Session, attached: Iterable[int] = (), escalated: Iterable[int] = ()) -> list[Due]:
+        """Store the jobs that will tell the rooms, in the caller's transaction (the intake's own, so an alert
+        is never stored without them): a window's summary for incidents with ``attached`` alerts unless one is
+        stored already, an escalation notice due now for ``escalated`` ones. Pass what it returns to
+        ``planned`` once the transaction is committed."""
+        now = utcnow()
+        dues: list[Due] = []
+        with self._lock:
+            if self._stopped:
+                return dues
+            waiting = [incident_id for incident_id in dict.fromkeys(attached)
+                       if (planned := self._planned.get(incident_id)) is None or now >= planned - CLOCK_MARGIN]
+        for incident_id in waiting:  # a storm writes once per incident and window
+            dues.append(Due(incident_id, plan(session, summary_job(incident_id), incident_id,
+                                              now + timedelta(seconds=self.window), self.window), window=True))
+        for incident_id in dict.fromkeys(escalated):
+            dues.append(Due(incident_id, plan(session, escalation_job(incident_id), incident_id, now, self.window)))
+        return dues
+
+    def planned(self, dues: Iterable[Due]) -> None:
+        """The jobs ``plan`` stored are committed: remember the windows, wake the sweep for what is due now."""
+        dues = list(dues)
+        with self._lock:
+            for due in dues:
+                if due.window:
+                    self._planned[due.incident_id] = due.at
+        if dues:
+            self._wake(min(due.at for due in dues))
 
     def _wake(self, due: datetime) -> None:
         if due <= utcnow() and self.core.scheduler is not None:
@@ -156,6 +186,13 @@ def flush(core: Core, incident_id: int, window: float = WINDOW) -> int:
                      channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
     core.deliver()
     return len(rows)
+
+
+def told_at_close(core: Core, incident_id: int) -> None:
+    """A close hook: closing cancels the incident's jobs, so the alerts attached since the room's last summary
+    (and an escalation not told yet) are told now, before the room is archived. The flush marks what it
+    tells, so an alert is told once even when the cancelled job was running at the same moment."""
+    flush(core, incident_id)
 
 
 def summary_due(core: Core, incident_id: int, window: float = WINDOW) -> None:
