@@ -42,6 +42,7 @@ from app.scheduling.scheduler import Scheduler
 from app.web import acknowledge, store_follow_ups
 from app.wiring import acks_off_loop, build_bolt
 from app.workers.heartbeat import ALIVE_WITHIN, alive
+from app.workers.wakeup import ring_workers
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +235,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     writer = store_follow_ups(bolt, core.engine) if web_only else None
     if web_only:
         leave_to_workers(core)  # the incidents stored here are set up by a worker process
+        ring_workers(core.engine)  # and woken as soon as one (or a follow-up) is committed
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager
