@@ -84,8 +84,9 @@ class Layout:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"warroom web did not answer /healthz within {timeout:.0f} s")
             time.sleep(0.1)
-        for number in range(self.workers):
-            self._start(f"worker-{number + 1}", "worker")
+        self.health_ports = [free_port() for _ in range(self.workers)]
+        for number, port in enumerate(self.health_ports):
+            self._start(f"worker-{number + 1}", "worker", "--health-port", str(port), "--health-host", "127.0.0.1")
         while not workers_ready(self.http.get("/healthz", timeout=2), self.workers):  # timed once all beat
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.workers} workers did not beat within {timeout:.0f} s")
@@ -104,6 +105,15 @@ class Layout:
                 continue
             used[name] = (int(fields[11]) + int(fields[12])) / tick
         return used
+
+    def worker_counter(self, name: str) -> float:
+        """A counter summed over the workers' own /metrics (their health ports) and its labels."""
+        total = 0.0
+        for port in self.health_ports:
+            page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10, trust_env=False).text
+            total += sum(float(line.rsplit(" ", 1)[1]) for line in page.splitlines()
+                         if line.startswith((f"{name}{{", f"{name} ")))
+        return total
 
     def alert(self, body: dict) -> int:
         return self.http.post("/alerts", json=body, headers={"Authorization": f"Bearer {ALERT_TOKEN}"}).status_code
@@ -164,6 +174,7 @@ def measure(directory: Path, server: PostgresServer, run: str, workers: int, roo
             accepted = time.time()
             ready = wait_rooms(engine, rooms, timeout)
             cpu_after = {**layout.cpu_seconds(), "postgres": server.cpu_seconds(), "bench": time.process_time()}
+            conflicts = layout.worker_counter("warroom_pacing_conflicts_total")
             time.sleep(1.0)  # let late duplicates (a second briefing, a second announcement) show up
             counted = duplicates(fake, announce, ready)
         finally:
@@ -177,7 +188,8 @@ def measure(directory: Path, server: PostgresServer, run: str, workers: int, roo
             # where the time goes: the intake's window, each room from its incident stored to ready, the CPU
             # each process spent meanwhile (bench: this process, the fake Slack's threads included), the workers'
             # and everything's per room
-            "intake_s": round(accepted - sent, 3), "last_stored_s": round(max(s for *_, s in ready) - sent, 3),
+            "intake_s": round(accepted - sent, 3), "pacing_conflicts": conflicts,
+            "last_stored_s": round(max(s for *_, s in ready) - sent, 3),
             "setup_s_median": round(setup_times[len(setup_times) // 2], 3), "setup_s_max": round(setup_times[-1], 3),
             "cpu_s": cpu, "worker_cpu_ms_per_room": round(1000 * sum(v for k, v in cpu.items()
                                                                      if k.startswith("worker")) / len(ready), 1),
