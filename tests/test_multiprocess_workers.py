@@ -57,7 +57,9 @@ class Role:
         command = [sys.executable, "-m", "app", self.role]
         if self.role == "web":
             command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        else:  # an orchestrator probes the worker itself
+        else:  # an orchestrator probes the worker itself (a fresh port: the last may be taken meanwhile)
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
             command += ["--health-port", str(self.port), "--health-host", "127.0.0.1"]
         with open(self.directory / f"{self.role}.log", "ab") as log:
             self.process = subprocess.Popen(command, env=self.env, cwd=self.directory, stdout=log,

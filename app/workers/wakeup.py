@@ -19,6 +19,7 @@ import logging
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -123,7 +124,7 @@ class Bell:
     from a thread of its own (the request that stored the row does not wait for it)."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self._engine = weakref.ref(engine)  # the bell goes with its engine
         self.sent = 0
         self._pending: set[str] = set()
         self._cond = threading.Condition()
@@ -154,17 +155,20 @@ class Bell:
 
     def _workers(self) -> list[int]:
         """The wake-up ports of the live workers on this host (read at most once per ``PORTS_FRESH_FOR``)."""
+        engine = self._engine()
+        if engine is None:
+            return []
         if time.monotonic() - self._ports_at > PORTS_FRESH_FOR:
             query = text("SELECT wake_port FROM worker_heartbeats WHERE host = :host AND wake_port IS NOT NULL "
                          "AND beat_at >= :since")
             since = utcnow() - ALIVE_WITHIN
-            with self.engine.connect() as connection:
+            with engine.connect() as connection:
                 rows = connection.execute(query, {"host": socket.gethostname(), "since": since}).all()
             self._ports, self._ports_at = [int(row[0]) for row in rows], time.monotonic()
         return self._ports
 
 
-_bells: dict[int, Bell] = {}
+_bells: weakref.WeakKeyDictionary[Engine, Bell] = weakref.WeakKeyDictionary()
 
 
 def ring_workers(engine: Engine) -> Bell | None:
@@ -174,9 +178,9 @@ def ring_workers(engine: Engine) -> Bell | None:
     insert into those tables is noted on its connection and rung once the connection is given back."""
     if is_postgres(engine):
         return None
-    if id(engine) in _bells:
-        return _bells[id(engine)]
-    bell = _bells[id(engine)] = Bell(engine)
+    if engine in _bells:
+        return _bells[engine]
+    bell = _bells[engine] = Bell(engine)
 
     @event.listens_for(engine, "after_cursor_execute")
     def _note(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
