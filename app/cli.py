@@ -103,7 +103,11 @@ def web(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 
 
 @cli.command()
-def worker(parent: int = typer.Option(None, hidden=True, help="Stop when this process is gone.")) -> None:
+def worker(parent: int = typer.Option(None, hidden=True, help="Stop when this process is gone."),
+           health_port: int = typer.Option(None, "--health-port", min=0, max=65535,
+                                           help="Serve /healthz and /metrics of this worker on this port."),
+           health_host: str = typer.Option("0.0.0.0", "--health-host",
+                                           help="Interface of the health port.")) -> None:
     """The worker role: the follow-up work the web role accepted, room set-ups, scheduled jobs, the outbox, drafts."""
     import signal
     import threading
@@ -116,7 +120,7 @@ def worker(parent: int = typer.Option(None, hidden=True, help="Stop when this pr
         signal.signal(number, lambda *_: stop.set())
     if parent:
         watch_parent(parent, stop)
-    run(core, stop)
+    run(core, stop, health_port, health_host)
 
 
 def slack_check_or_exit(settings) -> None:

@@ -43,6 +43,7 @@ from app.scheduling.scheduler import Scheduler
 from app.web import acknowledge, store_follow_ups
 from app.wiring import acks_off_loop, build_bolt, build_web_bolt
 from app.workers.heartbeat import ALIVE_WITHIN, alive
+from app.workers.wakeup import ring_workers
 
 log = logging.getLogger(__name__)
 Headers = dict[str, str | Sequence[str]]  # as Bolt takes them: each name with its values
@@ -237,6 +238,7 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
     writer = store_follow_ups(bolt, core.engine) if web_only else None
     if web_only:
         leave_to_workers(core)  # the incidents stored here are set up by a worker process
+        ring_workers(core.engine)  # and woken as soon as one (or a follow-up) is committed
     replays = ReplayGuard(core.engine)
 
     @contextlib.asynccontextmanager

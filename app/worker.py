@@ -30,12 +30,16 @@ from app.slack.bolt import LAZY_WORKERS
 from app.slack.pipeline import Request, answer_failure, channel_of, user_of
 from app.statements.flows import resume_drafts
 from app.wiring import build_bolt
+from app.workers.health import HealthServer
 from app.workers.heartbeat import Heartbeat
+from app.workers.wakeup import INCIDENTS, REQUESTS, Wakeups
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
-POLL_SECONDS = 0.05  # how soon a request stored by another process is seen; a wake() in this one is at once
-SETUP_POLL_SECONDS = 0.02  # how soon a new incident is seen: its room is on the clock (a read of a few index rows)
+# Work stored by another process wakes this one at once (app/workers/wakeup.py); the polls are the safety net
+# for a lost wake-up. Each poll is a query, and every worker runs them: polling fast costs CPU for nothing.
+POLL_SECONDS = 1.0  # how soon a request stored elsewhere is seen without a wake-up
+SETUP_POLL_SECONDS = 1.0  # how soon a new incident is seen without a wake-up
 RUNS = ["requests", "setups", "jobs", "outbox", "drafts"]  # what a worker does, as its heartbeat says
 
 
@@ -65,8 +69,14 @@ class Worker:
         return self
 
     def wake(self) -> None:
-        """Look for work now (a request was just accepted in this process)."""
+        """Look for work now (a request was just accepted, here or in another process)."""
         self._wake.set()
+
+    @property
+    def busy(self) -> int:
+        """Follow-ups running now."""
+        with self._lock:
+            return self._busy
 
     def stop(self, timeout: float = 30.0) -> None:
         self._stopped.set()
@@ -152,9 +162,10 @@ def watch_parent(parent: int, stop: threading.Event, every: float = 1.0) -> thre
     return thread
 
 
-def run(core: Core, stop: threading.Event) -> None:
+def run(core: Core, stop: threading.Event, health_port: int | None = None, health_host: str = "0.0.0.0") -> None:
     """The worker role until ``stop`` is set: accepted requests, room set-ups, scheduled jobs, the outbox and the
-    drafts, with a heartbeat row the web role's /healthz reads."""
+    drafts, with a heartbeat row the web role's /healthz reads, and (``health_port``) its own /healthz and
+    /metrics for an orchestrator."""
     bolt = build_bolt(core, verify=False)
     if core.scheduler is None:
         Scheduler(core)
@@ -164,12 +175,20 @@ def run(core: Core, stop: threading.Event) -> None:
         log.info("resuming the drafts of statements %s", drafts)
     setups = serve_setups(core, SETUP_POLL_SECONDS)
     worker = Worker(core, bolt).start()
-    heartbeat = Heartbeat(core.engine, worker.name, RUNS).start()
+    wakeups = Wakeups(core.engine, {INCIDENTS: setups.wake, REQUESTS: worker.wake}).start()
+    heartbeat = Heartbeat(core.engine, worker.name, RUNS, wake_port=wakeups.port).start()
+    setups.wake()  # what was stored before the wake-ups were heard
+    worker.wake()
+    health = HealthServer(core, health_port, health_host, worker=worker, heartbeat=heartbeat,
+                          wakeups=wakeups).start() if health_port is not None else None
     gc.collect()
     gc.freeze()  # what start-up loaded lives as long as the process: keep it out of full collections
     log.info("worker %s is taking accepted requests and setting rooms up", worker.name)
     stop.wait()
+    if health is not None:
+        health.stop()
     heartbeat.stop()
+    wakeups.stop()
     setups.stop()
     worker.stop()
     core.shutdown()

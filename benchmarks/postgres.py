@@ -69,6 +69,26 @@ class PostgresServer:
                   "start", "-o", options)
         return self
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) the server has used so far: its processes alive and those ended."""
+        tick = os.sysconf("SC_CLK_TCK")
+        try:
+            main = int((self.folder / "db" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0.0
+        used = 0
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            pid, parent = int(stat.parent.name), int(fields[1])
+            if pid == main:  # its own time and that of the backends it has reaped
+                used += sum(int(f) for f in fields[11:15])
+            elif parent == main:
+                used += int(fields[11]) + int(fields[12])
+        return used / tick
+
     def database(self, name: str) -> str:
         """A new, empty database; its URL (the bot migrates it at start)."""
         admin = create_engine(self.url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)

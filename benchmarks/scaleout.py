@@ -84,13 +84,36 @@ class Layout:
             if time.monotonic() > deadline:
                 raise RuntimeError(f"warroom web did not answer /healthz within {timeout:.0f} s")
             time.sleep(0.1)
-        for number in range(self.workers):
-            self._start(f"worker-{number + 1}", "worker")
+        self.health_ports = [free_port() for _ in range(self.workers)]
+        for number, port in enumerate(self.health_ports):
+            self._start(f"worker-{number + 1}", "worker", "--health-port", str(port), "--health-host", "127.0.0.1")
         while not workers_ready(self.http.get("/healthz", timeout=2), self.workers):  # timed once all beat
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.workers} workers did not beat within {timeout:.0f} s")
             time.sleep(0.1)
         return self
+
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU time (user + system) each process has used so far, by role: web, worker-1, worker-2."""
+        tick = os.sysconf("SC_CLK_TCK")
+        names = ["web", *(f"worker-{n + 1}" for n in range(self.workers))]
+        used: dict[str, float] = {}
+        for name, process in zip(names, self.processes, strict=False):
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            used[name] = (int(fields[11]) + int(fields[12])) / tick
+        return used
+
+    def worker_counter(self, name: str) -> float:
+        """A counter summed over the workers' own /metrics (their health ports) and its labels."""
+        total = 0.0
+        for port in self.health_ports:
+            page = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10, trust_env=False).text
+            total += sum(float(line.rsplit(" ", 1)[1]) for line in page.splitlines()
+                         if line.startswith((f"{name}{{", f"{name} ")))
+        return total
 
     def alert(self, body: dict) -> int:
         return self.http.post("/alerts", json=body, headers={"Authorization": f"Bearer {ALERT_TOKEN}"}).status_code
@@ -108,26 +131,27 @@ class Layout:
         self.http.close()
 
 
-def wait_rooms(engine, count: int, timeout: float) -> list[tuple[int, str, float]]:
-    """Poll until ``count`` rooms are ready: (incident id, channel id, ready time as Unix seconds) each."""
+def wait_rooms(engine, count: int, timeout: float) -> list[tuple[int, str, float, float]]:
+    """Poll until ``count`` rooms are ready: (incident id, channel id, ready time, stored time) each, the times
+    as Unix seconds. The ready time is the one the bot stored, so the poll's own pace does not count."""
     deadline = time.monotonic() + timeout
-    query = text("SELECT id, channel_id, EXTRACT(EPOCH FROM room_ready_at) FROM incidents "
-                 "WHERE room_ready_at IS NOT NULL ORDER BY id")
+    query = text("SELECT id, channel_id, EXTRACT(EPOCH FROM room_ready_at), EXTRACT(EPOCH FROM created_at) "
+                 "FROM incidents WHERE room_ready_at IS NOT NULL ORDER BY id")
     while True:
         with engine.connect() as connection:
-            ready = [(row[0], row[1], float(row[2])) for row in connection.execute(query)]
+            ready = [(row[0], row[1], float(row[2]), float(row[3])) for row in connection.execute(query)]
         if len(ready) >= count:
             return ready
         if time.monotonic() > deadline:
             raise TimeoutError(f"{len(ready)} of {count} rooms ready after {timeout:.0f} s")
-        time.sleep(0.02)
+        time.sleep(0.1)  # the times are the stored ones: looking more often would only take CPU from the bot
 
 
-def duplicates(fake: FakeSlack, announce: str, rooms: list[tuple[int, str, float]]) -> dict[str, int]:
+def duplicates(fake: FakeSlack, announce: str, rooms: list[tuple[int, str, float, float]]) -> dict[str, int]:
     channels = [c for c in fake.channels if c.id != announce]
     briefings = {channel: sum(1 for m in fake.messages(channel) if m.user == fake.bot_user_id
-                              and (m.metadata or {}).get("event_type") == "warroom_setup") for _, channel, _ in rooms}
-    announced = Counter(channel for _, channel, _ in rooms for m in fake.messages(announce) if channel in m.text)
+                              and (m.metadata or {}).get("event_type") == "warroom_setup") for _, channel, *_ in rooms}
+    announced = Counter(channel for _, channel, *_ in rooms for m in fake.messages(announce) if channel in m.text)
     return {"channels": len(channels) - len(rooms), "briefings": sum(max(n - 1, 0) for n in briefings.values()),
             "announcements": sum(max(n - 1, 0) for n in announced.values())}
 
@@ -143,18 +167,33 @@ def measure(directory: Path, server: PostgresServer, run: str, workers: int, roo
         try:
             layout.start()
             bodies = [alert_body(run, n) for _ in range(REPEATS_PER_INCIDENT) for n in range(rooms)]
+            cpu_before = {**layout.cpu_seconds(), "postgres": server.cpu_seconds(), "bench": time.process_time()}
             sent = time.time()
             with ThreadPoolExecutor(16) as pool:
                 answers = list(pool.map(layout.alert, bodies))
+            accepted = time.time()
             ready = wait_rooms(engine, rooms, timeout)
+            cpu_after = {**layout.cpu_seconds(), "postgres": server.cpu_seconds(), "bench": time.process_time()}
+            conflicts = layout.worker_counter("warroom_pacing_conflicts_total")
             time.sleep(1.0)  # let late duplicates (a second briefing, a second announcement) show up
             counted = duplicates(fake, announce, ready)
         finally:
             layout.stop()
             engine.dispose()
-    last = max(at for _, _, at in ready)
+    last = max(at for _, _, at, _ in ready)
+    setup_times = sorted(at - stored for _, _, at, stored in ready)
+    cpu = {name: round(cpu_after.get(name, 0.0) - used, 2) for name, used in cpu_before.items()}
     return {"run": run, "workers": workers, "rooms": len(ready), "refused_alerts": sum(a != 202 for a in answers),
-            "seconds": last - sent, "setups_per_s": len(ready) / (last - sent), "duplicates": counted}
+            "seconds": last - sent, "setups_per_s": len(ready) / (last - sent), "duplicates": counted,
+            # where the time goes: the intake's window, each room from its incident stored to ready, the CPU
+            # each process spent meanwhile (bench: this process, the fake Slack's threads included), the workers'
+            # and everything's per room
+            "intake_s": round(accepted - sent, 3), "pacing_conflicts": conflicts,
+            "last_stored_s": round(max(s for *_, s in ready) - sent, 3),
+            "setup_s_median": round(setup_times[len(setup_times) // 2], 3), "setup_s_max": round(setup_times[-1], 3),
+            "cpu_s": cpu, "worker_cpu_ms_per_room": round(1000 * sum(v for k, v in cpu.items()
+                                                                     if k.startswith("worker")) / len(ready), 1),
+            "all_cpu_ms_per_room": round(1000 * sum(cpu.values()) / len(ready), 1)}
 
 
 def run(directory: Path, *, repeats: int = 3, rooms: int = 20, latency: float = 0.1, timeout: float = 120.0) -> dict:

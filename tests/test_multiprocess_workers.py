@@ -57,6 +57,10 @@ class Role:
         command = [sys.executable, "-m", "app", self.role]
         if self.role == "web":
             command += ["--host", "127.0.0.1", "--port", str(self.port)]
+        else:  # an orchestrator probes the worker itself (a fresh port: the last may be taken meanwhile)
+            self.port = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
+            command += ["--health-port", str(self.port), "--health-host", "127.0.0.1"]
         with open(self.directory / f"{self.role}.log", "ab") as log:
             self.process = subprocess.Popen(command, env=self.env, cwd=self.directory, stdout=log,
                                             stderr=subprocess.STDOUT)
@@ -71,14 +75,17 @@ class Role:
         raise RuntimeError(f"the {self.role} process did not start:\n{self.log()}")
 
     def ready(self) -> bool:
-        """A web process answers /healthz; a worker has written its first heartbeat."""
+        """A web process answers /healthz; a worker has written its first heartbeat and its own /healthz says so."""
         assert self.process is not None
-        if self.role == "worker":
-            return any(w.pid == self.process.pid for w in alive(self.engine))
+        if self.role == "worker" and not any(w.pid == self.process.pid for w in alive(self.engine)):
+            return False
         try:
-            return httpx.get(f"{self.url}/healthz", timeout=1, trust_env=False).status_code == 200
+            answer = httpx.get(f"{self.url}/healthz", timeout=1, trust_env=False)
         except httpx.HTTPError:
             return False
+        if self.role == "worker":
+            return answer.status_code == 200 and answer.json()["checks"]["heartbeat"]["ok"] is True
+        return answer.status_code == 200
 
     def up(self) -> bool:
         return self.process is not None and self.process.poll() is None

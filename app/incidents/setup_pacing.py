@@ -18,6 +18,7 @@ from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any, cast
 
+from prometheus_client import Counter
 from sqlalchemy import JSON, Column, Table, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -38,6 +39,8 @@ KEPT_FOR_URGENT = 5
 URGENT = {"critical", "high"}
 WINDOW = 60.0  # seconds: Slack's limits are per minute, over a sliding window
 TRIES = 50  # compare-and-set rounds before giving up (each lost round means another process counted a call)
+CONFLICTS = Counter("warroom_pacing_conflicts_total",
+                    "Calls counted again because another set-up changed the method's budget row meanwhile", ["method"])
 
 
 class SlackPacing(SQLModel, table=True):
@@ -96,6 +99,7 @@ class Pacing:
                 return now + timedelta(seconds=calls[len(calls) - allowed] + WINDOW - stamp)
             if self._swap(method, row.version, [*calls, stamp]):
                 return None
+            CONFLICTS.labels(method=method).inc()
         raise PacingContention(f"could not count a call of {method} after {TRIES} tries")
 
     def refused(self, step: str, retry_after: float) -> datetime | None:

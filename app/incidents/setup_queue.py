@@ -8,7 +8,8 @@ failure is skipped until its retry time; one that failed permanently waits for a
 Several processes may share the database (PostgreSQL): a worker runs a room's round only while it holds that
 room's set-up lease, a lock the database frees when the holder ends or dies, so one process at a time sets up
 a room and a room left by a killed process is finished by another. A worker process sees an incident another
-process stored (the web role's alert intake) by polling the newest incident ids (``NewIncidents``).
+process stored (the web role's alert intake) when woken (app/workers/wakeup.py), or else at its next poll of
+the newest incident ids (``NewIncidents``).
 """
 
 from __future__ import annotations
@@ -223,17 +224,19 @@ class SetupQueue:
 
 class NewIncidents:
     """Kicks the queue as soon as another process stores an incident (the web role stores them, a worker
-    sets them up): every ``every`` seconds it reads the ids above the newest it has seen, less a margin for
+    sets them up). A wake-up (``wake``: app/workers/wakeup.py) kicks it at once; as a safety net for a lost
+    one, every ``every`` seconds it reads the ids above the newest it has seen, less a margin for
     transactions that commit out of id order (two web processes storing incidents at the same moment).
 
-    A read of the primary key's last few entries, cheap enough to run 50 times a second beside the
-    accepted-request poll; rooms left unfinished by a process that died are found by the queue's own recheck.
+    Rooms left unfinished by a process that died are found by the queue's own recheck.
     """
 
     MARGIN = 64
 
     def __init__(self, core: Core, queue: SetupQueue, every: float) -> None:
         self.core, self.queue, self.every = core, queue, every
+        self.woken = 0  # wake-ups taken
+        self.found = 0  # new incidents found by the poll (a wake-up may have announced them already)
         self._seen: set[int] = set()
         self._top = 0
         self._stop = threading.Event()
@@ -246,6 +249,11 @@ class NewIncidents:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join(10)
+
+    def wake(self) -> None:
+        """An incident was just stored elsewhere: look at the line now."""
+        self.woken += 1
+        self.queue.kick()
 
     def look(self) -> list[int]:
         """The incidents waiting for their room that were stored since the last look."""
@@ -267,4 +275,5 @@ class NewIncidents:
                 continue
             if fresh:
                 log.debug("incidents %s stored elsewhere: setting their rooms up", fresh)
+                self.found += len(fresh)
                 self.queue.kick()

@@ -30,14 +30,15 @@ FORGET_AFTER = timedelta(days=1)  # rows of workers gone that long are deleted b
 WORKERS_ALIVE = Gauge("warroom_workers_alive", "Worker processes whose heartbeat is recent (read by the web role)")
 
 
-def beat(engine: Engine, name: str, runs: str, started_at: datetime, now: datetime | None = None) -> None:
+def beat(engine: Engine, name: str, runs: str, started_at: datetime, now: datetime | None = None,
+         wake_port: int | None = None) -> None:
     """Write this worker's row (and forget workers gone for a day)."""
     now = now or utcnow()
     with transaction(engine) as session:
         row = session.get(WorkerBeat, name)
         if row is None:
             row = WorkerBeat(name=name, host=socket.gethostname(), pid=os.getpid(), runs=runs, started_at=started_at)
-        row.runs, row.beat_at = runs, now
+        row.runs, row.beat_at, row.wake_port = runs, now, wake_port
         session.add(row)
         session.execute(delete(WorkerBeat).where(col(WorkerBeat.beat_at) < now - FORGET_AFTER))
 
@@ -73,16 +74,21 @@ def alive(engine: Engine, within: timedelta = ALIVE_WITHIN, now: datetime | None
 
 
 class Heartbeat:
-    """Beats for the worker ``name`` on a thread of its own until ``stop()``, which deletes the row."""
+    """Beats for the worker ``name`` on a thread of its own until ``stop()``, which deletes the row.
 
-    def __init__(self, engine: Engine, name: str, runs: list[str], every: float = BEAT_EVERY) -> None:
+    ``wake_port``: the loopback port where the worker takes wake-ups, written in its row for the web role."""
+
+    def __init__(self, engine: Engine, name: str, runs: list[str], every: float = BEAT_EVERY,
+                 wake_port: int | None = None) -> None:
         self.engine, self.name, self.runs, self.every = engine, name, ",".join(runs), every
+        self.wake_port = wake_port
         self.started_at = utcnow()
+        self.last_beat: datetime | None = None  # when this process last wrote its row
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="warroom-heartbeat", daemon=True)
 
     def start(self) -> Heartbeat:
-        beat(self.engine, self.name, self.runs, self.started_at)  # seen alive before it takes any work
+        self._beat()  # seen alive before it takes any work
         self._thread.start()
         return self
 
@@ -94,9 +100,14 @@ class Heartbeat:
         except Exception:  # it ages out of the alive window on its own
             log.exception("could not delete the heartbeat of worker %s", self.name)
 
+    def _beat(self) -> None:
+        now = utcnow()
+        beat(self.engine, self.name, self.runs, self.started_at, now, self.wake_port)
+        self.last_beat = now
+
     def _loop(self) -> None:
         while not self._stop.wait(self.every):
             try:
-                beat(self.engine, self.name, self.runs, self.started_at)
+                self._beat()
             except Exception:  # the database is away for a moment: the next beat tries again
                 log.exception("could not write the heartbeat of worker %s", self.name)

@@ -19,3 +19,4 @@ class WorkerBeat(SQLModel, table=True):
     runs: str  # what it runs, comma-separated (requests, set-ups, jobs, outbox, drafts)
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     beat_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    wake_port: int | None = None  # the loopback UDP port where it takes wake-ups (SQLite: app/workers/wakeup.py)
