@@ -4,7 +4,7 @@ Two kinds of work arrive from other processes: a new incident (its room is on th
 Slack request (someone waits for the answer). The database stays the only source of truth: a wake-up only
 says "look now", and a worker that misses one still finds the work at its next poll, a slow safety net.
 
-- PostgreSQL: a statement trigger (migration 0027) sends ``NOTIFY warroom_incidents`` or ``warroom_requests``
+- PostgreSQL: a statement trigger (migration 0021) sends ``NOTIFY warroom_incidents`` or ``warroom_requests``
   inside the transaction that stores the row, so it is delivered when that commits, to every worker on any
   machine. ``Wakeups`` holds one connection of its own that LISTENs (psycopg's ``notifies()``).
 - SQLite (``warroom serve``: the web role and its worker on one machine): the worker takes wake-ups on a
@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 
 INCIDENTS = "warroom_incidents"
 REQUESTS = "warroom_requests"
-# The table whose inserts wake each channel (the trigger of migration 0027 names the same).
+# The table whose inserts wake each channel (the trigger of migration 0021 names the same).
 TABLES = {"incidents": INCIDENTS, "accepted_requests": REQUESTS}
 LISTEN_TIMEOUT = 0.5  # how often the listening thread looks whether it should stop
 RECONNECT_AFTER = 1.0  # the first wait after losing the listening connection (doubling up to 30 s)

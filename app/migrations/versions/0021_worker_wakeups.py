@@ -12,7 +12,7 @@ Create Date: 2026-11-30
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
+revision = "0021"
 down_revision = "0020"
 branch_labels = None
 depends_on = None
