@@ -1,6 +1,7 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--no-ingest]`` prints one table of
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shapes S,...]
+[--no-ingest]`` prints one table of
 quiet weeks (false alarms per week per monitor: mean and worst week) and one per spike shape (the delay of the
 first alert, from the onset and from the moment the rate reached 5x, and which test raised it), then the
 ingest figures of ``POST /mentions`` against a served bot.
@@ -15,7 +16,10 @@ week, and the monitor is watched from two hours before the onset to two hours af
 - gradual: the rate climbs from 1x to k times the baseline over an hour, then holds for half an hour;
 - influencer: one negative post from an account with 500,000 followers, then 1.5x the baseline for 30 min.
 The posts a spike adds are ``SPIKE_NEGATIVE`` negative (a storm of criticism); ``--spike-negative 0.15`` makes
-them as negative as the quiet stream, so that only their number tells. Monitors are evaluated once a minute
+them as negative as the quiet stream, so that only their number tells. ``RISKY`` (2 %) of the quiet posts carry a
+risk term, and in the shape "gradual-risk" ``SPIKE_RISKY`` (30 %) of a gradual rise's own posts do; each counts
+the monitor's risk-term weight in the change detector. ``--false-alarms F`` sets the volume's budget (for the
+trade-off between false alarms and delay), ``--shapes`` picks the spike shapes. Monitors are evaluated once a minute
 with the shipped defaults; an alert of a playbook kind is raised again only after the 60-minute cool-down, as
 in the service.
 """

@@ -17,7 +17,7 @@ from app.monitoring.detection import CusumCache, Series
 
 START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
 DAY = detection.DAY
-H = detection.cusum_h(0.05)  # the shipped budget (0.2 a week) split over the four volume tests
+H = detection.cusum_h(0.05 / 4)  # the shipped budget (0.05 a week) split over the four volume tests
 
 
 def rate(minutes: np.ndarray, level: float, growth: float = 0.0) -> np.ndarray:
@@ -65,8 +65,8 @@ def first_alert(counts: list[int], minutes: range, *, z: float = 99.0, h: float 
 def test_the_threshold_follows_the_average_run_length_of_the_budget():
     assert detection.cusum_h(1.0) == pytest.approx(math.log(7 * 1440))  # one alarm a week: 10,080 quiet minutes
     assert detection.cusum_h(0.1) - detection.cusum_h(1.0) == pytest.approx(math.log(10))
-    assert VolumeSignal().cusum_h() == pytest.approx(H)  # 0.2 a week over four tests
-    assert VolumeSignal(negative=False).cusum_h() == pytest.approx(detection.cusum_h(0.1))
+    assert VolumeSignal().cusum_h() == pytest.approx(math.log(7 * 1440 * 4 / 0.05))  # 0.05 a week over four tests
+    assert VolumeSignal(negative=False).cusum_h() == pytest.approx(detection.cusum_h(0.025))
     assert VolumeSignal(buildup=False).cusum_h() is None
 
 
@@ -78,7 +78,7 @@ def test_a_gradual_rise_is_found_by_the_change_detector_before_one_window_stands
     watched = range(onset - 60, onset + 90)
     found = first_alert(counts, watched)
     assert found is not None and onset < found <= onset + 20
-    burst_only = first_alert(counts, watched, z=detection.burst_z(0.05), h=None)
+    burst_only = first_alert(counts, watched, z=detection.burst_z(0.05 / 4), h=None)
     assert burst_only is not None and found < burst_only
 
 
@@ -90,7 +90,7 @@ def test_a_quiet_week_with_rhythm_growth_bursts_and_risk_terms_raises_nothing():
     evidence = detection.weighted(counts, risk, RiskTerms().weight, history=8 * DAY)
     evidence = detection.Evidence(evidence.counts, evidence.dispersion,
                                   detection.burstiness(evidence.counts.view(0, 8 * DAY), 10))
-    assert first_alert(counts, range(8 * DAY, 15 * DAY), z=detection.burst_z(0.05), evidence=evidence) is None
+    assert first_alert(counts, range(8 * DAY, 15 * DAY), z=detection.burst_z(0.05 / 4), evidence=evidence) is None
 
 
 def test_risk_term_posts_count_as_more_evidence_and_find_the_rise_sooner():

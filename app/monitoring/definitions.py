@@ -56,7 +56,7 @@ class VolumeSignal(_Strict):
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
-    false_alarms_per_week: float = Field(0.2, gt=0, le=7, description="alarms a quiet week may raise")
+    false_alarms_per_week: float = Field(0.05, gt=0, le=7, description="alarms a quiet week may raise")
     z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
     buildup: bool = True
     shift: float = Field(detection.SHIFT, ge=1.2, le=10, description="the rise the change detector is tuned for")
