@@ -116,7 +116,8 @@ def assess(session: Session, monitor: Monitor, now: datetime,
         evidence = None
         if monitor.risk_terms.terms and monitor.risk_terms.weight > 1 and volume.buildup:
             risk = counts(session, monitor.id, end, history, risky=True)
-            evidence = detection.weighted(mentions, risk, monitor.risk_terms.weight)
+            evidence = detection.weighted(mentions, risk, monitor.risk_terms.weight,
+                                          history=history - detection.CUSUM_LOOKBACK)  # the dispersion of quiet days
         found = detection.volume(mentions, end, window=window, z=volume.burst_z(), h=volume.cusum_h(),
                                  shift=volume.shift, min_ratio=volume.min_ratio, min_mentions=volume.min_mentions,
                                  kind=volume.kind, evidence=evidence, start=start)
