@@ -1,6 +1,7 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--no-ingest]`` prints one table of
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shapes S,...]
+[--no-ingest]`` prints one table of
 quiet weeks (false alarms per week per monitor: mean and worst week) and one per spike shape (the delay of the
 first alert, from the onset and from the moment the rate reached 5x, and which test raised it), then the
 ingest figures of ``POST /mentions`` against a served bot.
@@ -15,7 +16,10 @@ week, and the monitor is watched from two hours before the onset to two hours af
 - gradual: the rate climbs from 1x to k times the baseline over an hour, then holds for half an hour;
 - influencer: one negative post from an account with 500,000 followers, then 1.5x the baseline for 30 min.
 The posts a spike adds are ``SPIKE_NEGATIVE`` negative (a storm of criticism); ``--spike-negative 0.15`` makes
-them as negative as the quiet stream, so that only their number tells. Monitors are evaluated once a minute
+them as negative as the quiet stream, so that only their number tells. ``RISKY`` (2 %) of the quiet posts carry a
+risk term, and in the shape "gradual-risk" ``SPIKE_RISKY`` (30 %) of a gradual rise's own posts do; each counts
+the monitor's risk-term weight in the change detector. ``--false-alarms F`` sets the volume's budget (for the
+trade-off between false alarms and delay), ``--shapes`` picks the spike shapes. Monitors are evaluated once a minute
 with the shipped defaults; an alert of a playbook kind is raised again only after the 60-minute cool-down, as
 in the service.
 """
@@ -38,7 +42,7 @@ from pathlib import Path
 import numpy as np
 
 from app.monitoring import detection
-from app.monitoring.definitions import ReachSignal, VolumeSignal
+from app.monitoring.definitions import ReachSignal, RiskTerms, VolumeSignal
 
 DAY = detection.DAY
 WEEK = 7 * DAY
@@ -51,6 +55,8 @@ COOLDOWN = 60
 NEGATIVE = 0.15
 NEGATIVE_NOISE = 0.3  # how much the negative share of each 10 minutes varies (log-normal)
 SPIKE_NEGATIVE = 0.6  # the share of a spike's own posts that are negative
+RISKY = 0.02  # the share of quiet posts that carry a risk term ("fire sale", "recall" of a product name, ...)
+SPIKE_RISKY = 0.3  # the share of a spike's own posts that carry one, in the rows "with risk terms"
 INFLUENCER_FOLLOWERS = 500_000
 WATCHED = (120, 120)  # minutes watched before and after a spike's onset
 KIND = {"volume": "shitstorm", "negative": "shitstorm", "reach": "viral-complaint"}  # one cool-down per kind
@@ -75,14 +81,15 @@ def stream(rng: np.random.Generator, level: float, length: int) -> np.ndarray:
 
 class Watch:
     """Evaluates the volume tests (all mentions, then the negative ones) and the reach signal minute by minute over
-    a stream, with the service's cool-down per playbook kind."""
+    a stream, with the service's cool-down per playbook kind; the change detector starts afresh at an alert of
+    its kind and again when the cool-down ends, as in the service."""
 
-    def __init__(self, volume: VolumeSignal, reach: ReachSignal) -> None:
-        self.volume, self.reach = volume, reach
+    def __init__(self, volume: VolumeSignal, reach: ReachSignal, weight: float = 1.0) -> None:
+        self.volume, self.reach, self.weight = volume, reach, weight
         self.last: dict[str, int] = {}
         self.noise: dict[str, tuple[int, float]] = {}  # the burstiness per series, re-measured every hour
-        self.z, self.h = volume.burst_z(), volume.buildup_z()
-        self.caches: dict[str, dict] = {"volume": {}, "negative": {}}  # the build-up test's windows already scored
+        self.z, self.h = volume.burst_z(), volume.cusum_h()
+        self.caches = {"volume": detection.CusumCache(), "negative": detection.CusumCache()}
 
     def _noise(self, name: str, counts: detection.Series, minute: int) -> float:
         known = self.noise.get(name)
@@ -91,18 +98,33 @@ class Watch:
             self.noise[name] = known
         return known[1]
 
-    def _volume(self, name: str, counts: detection.Series, minute: int) -> bool:
-        test = detection.volume if name == "volume" else detection.negative_volume
-        return test(counts.view(0, minute), START + timedelta(minutes=minute), noise=self._noise(name, counts, minute),
-                    window=self.volume.window_minutes, z=self.z, h=self.h, cache=self.caches[name],
-                    min_ratio=self.volume.min_ratio, min_mentions=self.volume.min_mentions) is not None
+    def restart(self, minute: int) -> int:
+        """Where the change detector starts: the last alert of the volume's kind, or the end of its cool-down."""
+        last = self.last.get(KIND["volume"])
+        if last is None:
+            return 0
+        return last + COOLDOWN if minute >= last + COOLDOWN else last
+
+    def _volume(self, name: str, counts: detection.Series, minute: int,
+                evidence: tuple[detection.Series, float] | None = None) -> bool:
+        options = {"noise": self._noise(name, counts, minute), "window": self.volume.window_minutes, "z": self.z,
+                   "h": self.h, "shift": self.volume.shift, "start": self.restart(minute), "cache": self.caches[name],
+                   "min_ratio": self.volume.min_ratio, "min_mentions": self.volume.min_mentions}
+        end = START + timedelta(minutes=minute)
+        if name == "negative":
+            return detection.negative_volume(counts.view(0, minute), end, **options) is not None
+        if evidence is not None:
+            weighted, dispersion = evidence
+            options["evidence"] = detection.Evidence(weighted.view(0, minute), dispersion,
+                                                     self._noise("weighted", weighted, minute))
+        return detection.volume(counts.view(0, minute), end, **options) is not None
 
     def alerts_at(self, counts: detection.Series, negative: detection.Series, minute: int,
-                  posts: list[detection.Post]) -> list[str]:
+                  posts: list[detection.Post], evidence: tuple[detection.Series, float] | None = None) -> list[str]:
         """The signals that raise an alert at ``minute`` (counts up to the minute before): "volume", "negative" (the
         negative posts' volume, tried when all mentions raise nothing, as the service does) and "reach"."""
         fired = []
-        if self._volume("volume", counts, minute):
+        if self._volume("volume", counts, minute, evidence):
             fired.append("volume")
         elif self.volume.negative and self._volume("negative", negative, minute):
             fired.append("negative")
@@ -153,9 +175,13 @@ def multiplier(shape: str | None, factor: float) -> np.ndarray:
 
 
 def run(rng: np.random.Generator, level: float, shape: str | None, factor: float, volume: VolumeSignal,
-        reach: ReachSignal, spike_negative: float = SPIKE_NEGATIVE) -> Outcome:
+        reach: ReachSignal, spike_negative: float = SPIKE_NEGATIVE, spike_risky: float = 0.0,
+        weight: float = RiskTerms().weight) -> Outcome:
     """A quiet week watched whole (``shape`` None), or a spike injected at a random time of the week and the
-    monitor watched from ``WATCHED[0]`` minutes before its onset to ``WATCHED[1]`` after."""
+    monitor watched from ``WATCHED[0]`` minutes before its onset to ``WATCHED[1]`` after. ``RISKY`` of the quiet
+    posts and ``spike_risky`` of the spike's own carry a risk term; each counts ``weight`` times in the change
+    detector (1: risk terms ignored)."""
+    risk_rng = rng.spawn(1)[0]  # its own stream: the counts and posts are the same whatever the risk terms
     length = HISTORY + WEEK
     rate = stream(rng, level, length)
     onset = HISTORY + int(rng.integers(DAY, WEEK - DAY)) if shape else None
@@ -163,17 +189,24 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
     share = np.clip(NEGATIVE * np.repeat(rng.lognormal(-NEGATIVE_NOISE ** 2 / 2, NEGATIVE_NOISE, length // 10 + 1),
                                          10)[:length], 0, 1)
     negative_rate = rate * share
+    risky_rate = rate * RISKY
     reached = None
     if onset is not None:
         lift = multiplier(shape, factor)
         extra = rate[onset:onset + len(lift)] * (lift - 1)
         expected[onset:onset + len(lift)] += extra
         negative_rate[onset:onset + len(lift)] += extra * spike_negative
+        risky_rate[onset:onset + len(lift)] += extra * spike_risky
         above = np.flatnonzero(lift >= 5)
         reached = int(above[0]) if len(above) else None
     counts = rng.poisson(expected)
     negative = rng.binomial(counts, np.clip(negative_rate / np.maximum(expected, 1e-9), 0, 1))
+    risky = risk_rng.binomial(counts, np.clip(risky_rate / np.maximum(expected, 1e-9), 0, 1))
     series, negative_series = detection.Series(counts.tolist()), detection.Series(negative.tolist())
+    evidence = None
+    if weight > 1:
+        weighted = detection.weighted(counts.tolist(), risky.tolist(), weight, history=HISTORY)
+        evidence = (weighted.counts, weighted.dispersion)
     watch = Watch(volume, reach)
     first, last = (HISTORY, length) if onset is None else (onset - WATCHED[0], onset + WATCHED[1])
     recent: dict[int, list[tuple[int, int]]] = {}
@@ -186,7 +219,7 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
             recent[minute - 1].append((INFLUENCER_FOLLOWERS, 40))
         window_posts = [detection.Post(text="", platform="x", followers=f, engagement=e, minutes_old=minute - m)
                         for m, posts in recent.items() for f, e in posts]
-        for name in watch.alerts_at(series, negative_series, minute, window_posts):
+        for name in watch.alerts_at(series, negative_series, minute, window_posts, evidence):
             if onset is not None and spike_end is not None and onset <= minute - 1 < spike_end:
                 if delay is None:
                     delay, signal = minute - onset, name
@@ -201,10 +234,22 @@ def table(title: str, header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([title, line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
-def _one(task: tuple[int, float, int, str | None, float, float]) -> Outcome:
-    seed, level, followers, shape, factor, spike_negative = task
-    return run(np.random.default_rng(seed), level, shape, factor, VolumeSignal(), ReachSignal(followers=followers),
-               spike_negative)
+@dataclass(frozen=True)
+class Task:
+    seed: int
+    level: float
+    followers: int
+    shape: str | None
+    factor: float
+    spike_negative: float
+    spike_risky: float
+    budget: float | None  # the volume's false alarms per week (None: the shipped default)
+
+
+def _one(task: Task) -> Outcome:
+    volume = VolumeSignal() if task.budget is None else VolumeSignal(false_alarms_per_week=task.budget)
+    return run(np.random.default_rng(task.seed), task.level, task.shape, task.factor, volume,
+               ReachSignal(followers=task.followers), task.spike_negative, task.spike_risky)
 
 
 def _median(values: list[int]) -> str:
@@ -215,40 +260,55 @@ def _p90(values: list[int]) -> str:
     return f"{np.percentile(values, 90):.0f}" if values else "-"
 
 
+SHAPES = {  # name: (shape, factors, the share of the spike's posts with risk terms)
+    "sudden": ("sudden", (5, 10), 0.0),
+    "gradual": ("gradual", (5, 10), 0.0),
+    "gradual-risk": ("gradual", (5,), SPIKE_RISKY),
+    "influencer": ("influencer", (1,), 0.0),
+}
+
+
 def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
-                     spike_negative: float = SPIKE_NEGATIVE) -> str:
+                     spike_negative: float = SPIKE_NEGATIVE, budget: float | None = None,
+                     shapes: tuple[str, ...] = tuple(SHAPES)) -> str:
     """One table of ``quiet_weeks`` quiet weeks a monitor and one per spike shape, each row over ``seeds`` spikes
-    (``jobs`` processes)."""
-    quiet_weeks = quiet_weeks or seeds
-    tasks = [(1000 + seed, level, followers, None, 1.0, spike_negative) for level, followers in LEVELS
-             for seed in range(quiet_weeks)]
-    shapes = (("sudden", (5, 10)), ("gradual", (5, 10)), ("influencer", (1,)))
-    tasks += [(seed, level, followers, shape, float(factor), spike_negative) for shape, factors in shapes
-              for level, followers in LEVELS for factor in factors for seed in range(seeds)]
+    (``jobs`` processes); ``budget``: the volume's false alarms per week, if not the shipped default."""
+    quiet_weeks = seeds if quiet_weeks is None else quiet_weeks
+    quiet = {(level, followers): [Task(1000 + seed, level, followers, None, 1.0, spike_negative, 0.0, budget)
+                                  for seed in range(quiet_weeks)] for level, followers in LEVELS}
+    spikes = {(name, level, followers, factor): [Task(seed, level, followers, SHAPES[name][0], float(factor),
+                                                      spike_negative, SHAPES[name][2], budget)
+                                                 for seed in range(seeds)]
+              for name in shapes for level, followers in LEVELS for factor in SHAPES[name][1]}
+    tasks = [task for group in (*quiet.values(), *spikes.values()) for task in group]
     if jobs > 1:
         from concurrent.futures import ProcessPoolExecutor
 
         with ProcessPoolExecutor(jobs) as pool:
-            results = dict(zip(tasks, pool.map(_one, tasks, chunksize=2), strict=True))
+            results = dict(zip(tasks, pool.map(_one, tasks, chunksize=1), strict=True))
     else:
         results = {task: _one(task) for task in tasks}
-    out = []
-    quiet_rows = []
-    for level, followers in LEVELS:
-        weeks = [results[(1000 + seed, level, followers, None, 1.0, spike_negative)] for seed in range(quiet_weeks)]
-        totals = [sum(week.false_alarms.values()) for week in weeks]
-        quiet_rows.append([f"{level:g}/min", f"{followers:,}", quiet_weeks,
-                           *(sum(w.false_alarms[name] for w in weeks) for name in ("volume", "negative", "reach")),
-                           f"{statistics.mean(totals):.2f}", max(totals)])
-    out.append(table("Quiet weeks: false alarms per simulated week per monitor (target: at most 1)",
-                     ["baseline", "reach at", "weeks", "volume", "negative", "reach", "per week", "worst week"],
-                     quiet_rows))
-    for shape, factors in shapes:
+    volume = VolumeSignal() if budget is None else VolumeSignal(false_alarms_per_week=budget)
+    out = [f"Volume: {volume.false_alarms_per_week:g} false alarms a week over its tests: burst z "
+           f"{volume.burst_z():.2f}, change threshold h {volume.cusum_h():.2f} (shift {volume.shift:g}x); "
+           f"risk-term weight {RiskTerms().weight:g}, {RISKY:.0%} of quiet posts carry a risk term"]
+    if quiet_weeks:
+        quiet_rows = []
+        for (level, followers), group in quiet.items():
+            weeks = [results[task] for task in group]
+            totals = [sum(week.false_alarms.values()) for week in weeks]
+            quiet_rows.append([f"{level:g}/min", f"{followers:,}", quiet_weeks,
+                               *(sum(w.false_alarms[name] for w in weeks) for name in ("volume", "negative", "reach")),
+                               f"{statistics.mean(totals):.2f}", max(totals)])
+        out.append(table("Quiet weeks: false alarms per simulated week per monitor (target: at most 1)",
+                         ["baseline", "reach at", "weeks", "volume", "negative", "reach", "per week", "worst week"],
+                         quiet_rows))
+    for name in shapes:
+        shape, factors, risky = SHAPES[name]
         rows = []
         for level, followers in LEVELS:
             for factor in factors:
-                found = [results[(seed, level, followers, shape, float(factor), spike_negative)]
-                         for seed in range(seeds)]
+                found = [results[task] for task in spikes[(name, level, followers, factor)]]
                 delays = [o.delay for o in found if o.delay is not None]
                 since = [o.since_5x for o in found if o.since_5x is not None]
                 by = Counter(o.signal for o in found if o.signal)
@@ -256,9 +316,10 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
                              _median(delays), _p90(delays),
                              *((_median(since), _p90(since)) if shape != "influencer" else ("", "")),
                              sum(o.delay is None for o in found),
-                             " ".join(f"{name} {count}" for name, count in by.most_common())])
+                             " ".join(f"{signal} {count}" for signal, count in by.most_common())])
+        posts = f"{spike_negative:.0%} negative" + (f", {risky:.0%} with risk terms" if risky else "")
         out.append(table(f"Spike shape: {shape} (minutes to the first alert; target: median <= 10 at >= 5x; the "
-                         f"spike's posts {spike_negative:.0%} negative)",
+                         f"spike's posts {posts})",
                          ["baseline", "spike", "spikes", "from onset", "p90", "from 5x", "p90", "missed",
                           "raised by"], rows))
     return "\n\n".join(out)
@@ -336,10 +397,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spike-negative", type=float, default=SPIKE_NEGATIVE,
                         help="the share of a spike's own posts that are negative")
     parser.add_argument("--jobs", type=int, default=1, help="processes for the simulated weeks")
+    parser.add_argument("--false-alarms", type=float, default=None,
+                        help="the volume's false alarms per week (default: the shipped setting)")
+    parser.add_argument("--shapes", default=",".join(SHAPES), help=f"spike shapes, of {', '.join(SHAPES)}")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest measurement")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the ingest run")
     args = parser.parse_args(argv)
-    print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative), flush=True)
+    shapes = tuple(name for name in args.shapes.split(",") if name)
+    unknown = [name for name in shapes if name not in SHAPES]
+    if unknown:
+        parser.error(f"unknown shape(s) {', '.join(unknown)}: use {', '.join(SHAPES)}")
+    print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative, args.false_alarms, shapes),
+          flush=True)
     if not args.no_ingest:
         print()
         print(ingest_table(args.seconds))

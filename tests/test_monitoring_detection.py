@@ -133,7 +133,7 @@ def test_a_rise_of_negative_posts_is_found_before_all_mentions_stand_out():
         counts[m] += extra
         negative[m] += extra  # every new post negative: the negative ones at about 4x
     end = END - timedelta(minutes=len(counts) - onset - 20)
-    settings = {"window": 10, "z": 4.4, "h": 4.1, "min_ratio": 2.0, "min_mentions": 8}
+    settings = {"window": 10, "z": 4.4, "h": detection.cusum_h(0.05), "min_ratio": 2.0, "min_mentions": 8}
     assert detection.volume(counts[:onset + 20], end, **settings) is None
     found = detection.negative_volume(negative[:onset + 20], end, **settings)
     assert found is not None and found.signal == "negative_volume" and found.summary.startswith("negative posts: ")
@@ -158,5 +158,6 @@ def test_a_stream_too_quiet_to_measure_its_bursts_is_assumed_bursty():
 def test_a_history_without_negative_posts_is_no_baseline_for_them():
     """Sentiment not scored (or never negative) for a week: a first handful of negative posts is no storm."""
     negative = [0] * (DAYS * 1440 - 10) + [2] * 10
-    assert detection.negative_volume(negative, END, window=10, z=4.4, h=4.1, min_ratio=2.0, min_mentions=8) is None
-    assert detection.volume(negative, END, window=10, z=4.4, h=4.1, min_ratio=2.0, min_mentions=8) is not None
+    settings = {"window": 10, "z": 4.4, "h": detection.cusum_h(0.05), "min_ratio": 2.0, "min_mentions": 8}
+    assert detection.negative_volume(negative, END, **settings) is None
+    assert detection.volume(negative, END, **settings) is not None

@@ -220,7 +220,8 @@ def test_a_rise_of_negative_posts_raises_the_alert_before_all_mentions_stand_out
     with Session(box.core.engine) as session:
         findings, _ = signals.assess(session, _monitor(), NOW)
         assert detection.volume(signals.counts(session, "northwind", end, 8 * 1440 - 1), end, window=10, z=4.4,
-                                h=4.1, min_ratio=2.0, min_mentions=8) is None  # all mentions: nothing unusual
+                                h=detection.cusum_h(0.05), min_ratio=2.0,
+                                min_mentions=8) is None  # all mentions: nothing unusual
     [rise] = [f for f in findings if f.signal == "negative_volume"]
     assert rise.kind == "shitstorm" and rise.figures["ratio"] == pytest.approx(4.0, rel=0.1)
     assert rise.summary.startswith("negative posts: ")

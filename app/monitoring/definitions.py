@@ -50,15 +50,16 @@ class Terms(_Strict):
 
 class VolumeSignal(_Strict):
     """Mentions in the last ``window_minutes`` against the baseline for this time of day and week (burst test),
-    and their build-up over the last two hours; with ``negative``, the same two tests on the negative posts'
-    own count. The thresholds follow from ``false_alarms_per_week``, split evenly between the tests, unless
-    ``z`` sets the burst tests' by hand."""
+    and a change detector (a CUSUM tuned for a rise to ``shift`` times the baseline) for rises that build up;
+    with ``negative``, the same two tests on the negative posts' own count. The thresholds follow from
+    ``false_alarms_per_week``, split evenly between the tests, unless ``z`` sets the burst tests' by hand."""
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
-    false_alarms_per_week: float = Field(0.2, gt=0, le=7, description="alarms a quiet week may raise")
+    false_alarms_per_week: float = Field(0.05, gt=0, le=7, description="alarms a quiet week may raise")
     z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
     buildup: bool = True
+    shift: float = Field(detection.SHIFT, ge=1.2, le=10, description="the rise the change detector is tuned for")
     negative: bool = True
     min_ratio: float = Field(2.0, ge=1)
     min_mentions: int = Field(8, ge=1)
@@ -71,10 +72,11 @@ class VolumeSignal(_Strict):
             return self.z
         return detection.burst_z(self.false_alarms_per_week / self._tests())
 
-    def buildup_z(self) -> float | None:
+    def cusum_h(self) -> float | None:
+        """The change detector's threshold (None when it is off)."""
         if not self.buildup:
             return None
-        return detection.buildup_z(self.false_alarms_per_week / self._tests(), self.window_minutes)
+        return detection.cusum_h(self.false_alarms_per_week / self._tests())
 
 
 class NegativeSignal(_Strict):
@@ -99,10 +101,12 @@ class CalmDown(_Strict):
 
 
 class RiskTerms(_Strict):
-    """Words that lift a signal's severity one level when at least ``min_posts`` posts of the window carry them."""
+    """Words that make a post count ``weight`` times in the volume's change detector (more evidence of a crisis),
+    and lift a signal's severity one level when at least ``min_posts`` posts of the window carry them."""
 
     terms: dict[str, list[str]] = {}
     min_posts: int = Field(3, ge=1)
+    weight: float = Field(3.0, ge=1, le=20, description="how many posts a post with a risk term counts as")
 
     @field_validator("terms")
     @classmethod

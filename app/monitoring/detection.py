@@ -39,7 +39,7 @@ ENOUGH = 30
 HISTORY_DAYS = 7
 COLD_START_MINUTES = 12 * 60  # without a previous day: the last 12 hours, flat
 VELOCITY_MINUTES = 5.0
-BURST_DAYS = 3  # days of history the burstiness is measured on
+BURST_DAYS = HISTORY_DAYS  # days of history the burstiness is measured on
 LOCAL = 60  # minutes either side of a window that make its local level
 MIN_NOISE = 0.1  # the least burstiness assumed beyond Poisson
 QUIET_LEVEL = 8.0  # mentions a window under which Poisson noise hides the bursts: they cannot be measured
@@ -49,14 +49,14 @@ _NORMAL = statistics.NormalDist()
 _Z90 = _NORMAL.inv_cdf(0.9)
 _GRID = [(z / 4, _NORMAL.pdf(z / 4) / 4) for z in range(-24, 25)]  # standard normal quantiles and weights
 _COARSE = [(z / 2, _NORMAL.pdf(z / 2) / 2) for z in range(-8, 9)]  # enough for scores within a few sigma
-_CEILING = [(z, w) for z, w in _COARSE if z in (0.0, 1.0, 2.0)]
 EXACT_BELOW = 20.0  # expected mentions a window under which scores use exact Poisson tails
 ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on small counts
 
 
 WEEK = 7 * DAY
 NEGATIVE_HISTORY = 30  # negative posts the history needs before their own count is watched
-BUILDUP_STEPS = 12  # windows the build-up test looks back over (two hours of 10-minute windows)
+SHIFT = 2.0  # the rise the change detector is tuned for: twice the baseline
+CUSUM_LOOKBACK = 6 * 60  # minutes the change detector sums over at most
 
 
 @dataclass(frozen=True)
@@ -174,17 +174,20 @@ def burstiness(counts: Sequence[float] | Series, window: int, days: int = BURST_
 
     On the Anscombe scale (2 sqrt(count + 3/8)) a Poisson count varies by 1 whatever its mean, and a rate that
     varies by ``noise`` adds ``noise**2 * mean``: the noise is the one that puts 10 % of the windows above
-    1.28 standard deviations (the upper tail raises false alarms; a quantile is not moved by a past spike).
+    1.28 standard deviations (the upper tail raises false alarms; a quantile is not moved by a past spike). A
+    window's residual against a local level that includes it is smaller than against the true rate by
+    sqrt(1 - window / (window + 2 LOCAL)): it is scaled back.
     Below ``QUIET_LEVEL`` mentions a window (the median) the Poisson noise hides bursts of the usual size, so
     at least ``QUIET_NOISE`` is assumed; above it, at least ``MIN_NOISE``.
     """
     n = len(counts)
     residuals, levels = [], []
+    shrink = math.sqrt(1 - window / (window + 2 * LOCAL))  # the local level holds the window itself
     for start in range(max(LOCAL, n - days * DAY), n - window - LOCAL, window):
         local = _total(counts, start - LOCAL, start + window + LOCAL) / (window + 2 * LOCAL) * window
         if local <= 0:
             continue
-        residuals.append(_anscombe(_total(counts, start, start + window)) - _anscombe(local))
+        residuals.append((_anscombe(_total(counts, start, start + window)) - _anscombe(local)) / shrink)
         levels.append(local)
     if len(residuals) < 30:
         return COLD_START_NOISE
@@ -275,94 +278,125 @@ def score(observed: float, base: Baseline) -> float:
     return max(-4.0, min(found, 37.0))
 
 
-def ceiling(observed: float, base: Baseline) -> float:
-    """A cheap upper bound of ``score``: below ``EXACT_BELOW`` its mid-p tail probability is at least the tail of
-    ``observed + 1`` at any one point of its grid of rates, weighted (three points instead of the grid)."""
-    if base.expected >= EXACT_BELOW:
-        return score(observed, base)
-    x = int(math.ceil(observed)) + 1
-    spread = base.spread
-    p = max(weight * _poisson_tail(x, base.expected * math.exp(spread * z - spread ** 2 / 2))
-            for z, weight in _CEILING)
-    return max(-4.0, min(-_NORMAL.inv_cdf(min(max(p, 1e-300), 1 - 1e-12)), 37.0))
-
-
 def burst_z(false_alarms_per_week: float, evaluations_per_week: int = WEEK) -> float:
     """The burst test's threshold: evaluated once a minute, a week of quiet minutes raises at most
     ``false_alarms_per_week`` alarms when each is this unlikely (the union bound)."""
     return -_NORMAL.inv_cdf(false_alarms_per_week / evaluations_per_week)
 
 
-def buildup_z(false_alarms_per_week: float, window: int, steps: int = BUILDUP_STEPS) -> float:
-    """The build-up test's threshold. It is read every minute over runs of 2 to ``steps`` windows; a run of
-    ``n`` windows decorrelates from the next reading it is independent of over its own length, so a quiet week
-    offers about sum(WEEK / (n * window)) independent chances, each this unlikely (the union bound)."""
-    chances = sum(WEEK / (n * window) for n in range(2, steps + 1))
-    return -_NORMAL.inv_cdf(false_alarms_per_week / chances)
+def cusum_h(false_alarms_per_week: float) -> float:
+    """The change detector's threshold for an average run length of one alarm in ``WEEK / false_alarms_per_week``
+    quiet minutes: a CUSUM of log-likelihood ratios stays below ``h`` in each excursion from zero with
+    probability at least 1 - exp(-h) while the baseline holds (Wald), so its average run length is at least
+    exp(h) readings, and h = log(run length) keeps the budget."""
+    return math.log(WEEK / false_alarms_per_week)
 
 
 @dataclass(frozen=True)
-class Buildup:
-    statistic: float  # the largest standardised excess over the runs ending now
-    minutes: int  # the run it was found on
-    observed: float  # mentions in that run
-    expected: float  # the baseline for it
-    latest: float  # mentions in the last window
-    latest_expected: float
+class Evidence:
+    """What the change detector sums, when it is not the plain counts: per-minute mentions in which a post with a
+    risk term counts ``weight`` times (``weighted``), the extra-Poisson dispersion that weighting brings, and the
+    burstiness of that series (measured when None)."""
+
+    counts: Series
+    dispersion: float = 1.0
+    noise: float | None = None
 
 
-def buildup(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float | None = None,
-            steps: int = BUILDUP_STEPS, cache: dict | None = None, at_least: float | None = None) -> Buildup | None:
-    """The largest excess of the last 2 to ``steps`` windows of ``window`` minutes over their baseline, as a normal
-    score (``score``): Poisson counts, each window's rate varying by the burstiness, and the baseline's own
-    error shared by all of them (it comes from the same days, so it does not average out over a run).
+def weighted(counts: Sequence[float], risky: Sequence[float], weight: float, history: int | None = None) -> Evidence:
+    """Mentions with each risk-term post counted ``weight`` times. A sum of weighted posts varies by
+    E[w²]/E[w] times its mean (a compound Poisson count): that dispersion is taken from the posts of the
+    history (all but the last ``history`` minutes, or all), so a stream whose quiet posts often carry risk
+    terms gains less from them."""
+    extra = weight - 1
+    series = Series([c + extra * r for c, r in zip(counts, risky, strict=True)])
+    stop = len(counts) if history is None else history
+    mentions, risk = float(sum(counts[:stop])), float(sum(risky[:stop]))
+    dispersion = (mentions + (weight * weight - 1) * risk) / (mentions + extra * risk) if mentions > 0 else 1.0
+    return Evidence(series, max(dispersion, 1.0))
 
-    ``cache`` (keyed by a window's end as an index into ``counts`` and the noise) spares rescoring the windows a
-    replay has seen. With ``at_least``, runs whose rough score (``rough``) is far below it keep that score, and
-    runs whose ``ceiling`` is below it keep that, rather than the exact one (the answer to "is any run above
-    ``at_least``" is the same, at a fraction of the cost). None with too little history for a baseline.
+
+@dataclass(frozen=True)
+class Change:
+    """The change detector's reading: its statistic (log-likelihood ratio), and the run since it last stood at
+    zero (how long the rise has been building, the mentions in it and what the baseline expected)."""
+
+    statistic: float
+    minutes: int
+    observed: float
+    expected: float
+
+
+@dataclass
+class _Run:
+    origin: int  # the minute the sum started at
+    settings: tuple[float, ...]
+    stop: int  # the minutes before it are summed
+    statistic: float = 0.0
+    since: int = 0  # the first minute after the sum last stood at zero
+    seen: float = 0.0
+    wanted: float = 0.0
+
+
+@dataclass
+class CusumCache:
+    """What a replay of the change detector over one growing series keeps between readings: each minute's
+    baseline, and the last sum. A sum started earlier that has stood at zero since a later start equals the sum
+    from that start from then on (the recursion is monotone in its starting value), so it is carried on."""
+
+    expected: dict[int, float] = field(default_factory=dict)
+    run: _Run | None = None
+
+
+def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float, shift: float = SHIFT,
+          dispersion: float = 1.0, start: int = 0, lookback: int = CUSUM_LOOKBACK,
+          cache: CusumCache | None = None) -> Change:
+    """A one-sided CUSUM of the per-minute counts against their time-of-day baseline: each minute adds the
+    log-likelihood ratio of ``shift`` times the baseline against the baseline, x·log(shift) - (shift - 1)·mu,
+    divided by the stream's overdispersion (a quasi-likelihood), and the sum never falls below zero.
+
+    The overdispersion comes from the history, not a constant: a window's rate varies log-normally by ``noise``
+    (``burstiness``), so a minute's count varies by mu·(1 + noise²·mu·window) over a run of windows, times the
+    ``dispersion`` of weighted counts. The sum starts afresh at ``start`` (an index into ``counts``: the last
+    alert, or the end of its cool-down) and at most ``lookback`` minutes ago; a minute without a baseline (too
+    little history) sets it to zero. ``cache`` spares a replay recomputing what it has seen.
     """
-    n = len(counts)
-    noise = burstiness(counts, window) if noise is None else noise
-    windows: list[tuple[float, float, float]] = []  # newest first: (seen, expected, uncertainty)
-    for back in range(steps):
-        stop = n - back * window
-        if stop - window < 0:
-            break
-        key = (stop, window, noise)
-        entry = cache.get(key) if cache is not None else None
-        if entry is None:
-            part = counts.view(0, stop) if isinstance(counts, Series) else counts[:stop]
-            base = baseline(part, end - timedelta(minutes=back * window), window, noise=noise)
+    series = counts if isinstance(counts, Series) else Series(counts)
+    n = len(series)
+    first = max(n - lookback, start, 0)
+    settings = (noise, dispersion, shift, float(window))
+    run = cache.run if cache is not None else None
+    if run is None or run.settings != settings or run.origin > first or run.stop > n:
+        run = _Run(first, settings, first, since=first)
+    _extend(run, series, end, n, window, cache.expected if cache is not None else None)
+    if run.since < first:  # the sum carried on has not stood at zero since ``first``: sum afresh from there
+        run = _Run(first, settings, first, since=first)
+        _extend(run, series, end, n, window, cache.expected if cache is not None else None)
+    if cache is not None:
+        cache.run = run
+    return Change(run.statistic, n - run.since, run.seen, run.wanted)
+
+
+def _extend(run: _Run, series: Series, end: datetime, n: int, window: int, known: dict[int, float] | None) -> None:
+    noise, dispersion, shift, _ = run.settings
+    log_shift = math.log(shift)
+    for minute in range(run.stop, n):
+        expected = known.get(minute) if known is not None else None
+        if expected is None:
+            base = baseline(series.view(0, minute + 1), end - timedelta(minutes=n - 1 - minute), 1, noise=noise)
             if base is None:
-                break
-            entry = (_total(counts, stop - window, stop), base.expected, base.uncertainty)
-            if cache is not None:
-                cache[key] = entry
-        windows.append(entry)
-    if len(windows) < 2:
-        return None
-    best: Buildup | None = None
-    seen = wanted = bursts = 0.0
-    shared = windows[0][2]
-    for length, (count, expected, _) in enumerate(windows, start=1):
-        seen += count
-        wanted += expected
-        bursts += (noise * expected) ** 2
-        if length < 2 or wanted <= 0:
-            continue
-        # the run's count: Poisson with a rate that varies by the bursts (independent per window) and by the
-        # baseline's shared error, as one log-normal spread
-        spread = math.sqrt(bursts + (shared * wanted) ** 2) / wanted
-        run = Baseline(wanted, spread, 0)
-        statistic = rough(seen, run)
-        if at_least is None or statistic >= at_least - ROUGH_MARGIN:
-            statistic = ceiling(seen, run)
-            if at_least is None or statistic >= at_least:
-                statistic = score(seen, run)
-        if best is None or statistic > best.statistic:
-            best = Buildup(statistic, length * window, seen, wanted, windows[0][0], windows[0][1])
-    return best
+                run.statistic, run.since, run.seen, run.wanted = 0.0, minute + 1, 0.0, 0.0
+                continue
+            expected = base.expected
+            if known is not None:
+                known[minute] = expected
+        observed = series.total(minute, minute + 1)
+        step = (observed * log_shift - (shift - 1) * expected) / (dispersion * (1 + noise * noise * expected * window))
+        if run.statistic + step <= 0:
+            run.statistic, run.since, run.seen, run.wanted = 0.0, minute + 1, 0.0, 0.0
+        else:
+            run.statistic, run.seen, run.wanted = run.statistic + step, run.seen + observed, run.wanted + expected
+    run.stop = n
 
 
 def volume_severity(ratio: float) -> Severity:
@@ -378,10 +412,12 @@ def volume_severity(ratio: float) -> Severity:
 
 def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
            min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
-           cache: dict | None = None) -> Finding | None:
-    """A volume spike in the last ``window`` minutes (burst test, threshold ``z``) or building up over the last
-    hours (a scan over runs of windows, threshold ``h`` in standard deviations; none when None), or None.
-    ``noise``: the burstiness, if known."""
+           shift: float = SHIFT, evidence: Evidence | None = None, start: int = 0,
+           cache: CusumCache | None = None) -> Finding | None:
+    """A volume spike in the last ``window`` minutes (burst test, threshold ``z`` in standard deviations) or a
+    rise the change detector (``cusum``, threshold ``h``; none when None) has gathered evidence of since
+    ``start``, or None. ``noise``: the burstiness, if known. ``evidence``: what the change detector sums instead
+    of the plain counts (risk-term posts weighted, ``weighted``); ``cache``: its per-minute baselines."""
     observed = _total(counts, len(counts) - window, len(counts))
     base = baseline(counts, end, window, noise=noise)
     if base is None:
@@ -397,28 +433,29 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                             "z": round(min(found, 99.0), 2), "window_minutes": window})
     if h is None:
         return None
-    if cache is not None:  # the newest window's baseline is the one just computed
-        cache.setdefault((len(counts), window, base.noise), (observed, base.expected, base.uncertainty))
-    rise = buildup(counts, end, window=window, noise=base.noise, cache=cache, at_least=h)
-    if rise is None or rise.statistic < h or rise.observed - rise.expected < min_mentions:
-        return None
-    latest_ratio = rise.latest / max(rise.latest_expected, 1.0)
-    if latest_ratio < min_ratio:
+    if evidence is None:
+        rise = cusum(counts, end, window=window, noise=base.noise, shift=shift, start=start, cache=cache)
+    else:
+        evidence_noise = burstiness(evidence.counts, window) if evidence.noise is None else evidence.noise
+        rise = cusum(evidence.counts, end, window=window, noise=evidence_noise, shift=shift,
+                     dispersion=evidence.dispersion, start=start, cache=cache)
+    if rise.statistic < h or rise.observed - rise.expected < min_mentions:
         return None
     run_ratio = rise.observed / max(rise.expected, 1.0)
-    return Finding("volume", kind, volume_severity(latest_ratio),
-                   f"mentions building up for {rise.minutes} min: {rise.observed:.0f} against {rise.expected:.1f} "
-                   f"expected ({run_ratio:.1f}x), the last {window} min {latest_ratio:.1f}x the baseline "
-                   f"(z {min(rise.statistic, 99):.1f})",
-                   {"mentions": rise.latest, "baseline": round(rise.latest_expected, 2),
-                    "ratio": round(latest_ratio, 2), "z": round(min(rise.statistic, 99.0), 2),
-                    "buildup_minutes": rise.minutes,
-                    "buildup_mentions": rise.observed, "window_minutes": window})
+    what = "mentions (risk-term posts weighted)" if evidence is not None else "mentions"
+    return Finding("volume", kind, volume_severity(max(ratio, 1.0)),
+                   f"{what} rising for {rise.minutes} min: {rise.observed:.0f} against {rise.expected:.1f} "
+                   f"expected ({run_ratio:.1f}x), the last {window} min {ratio:.1f}x the baseline "
+                   f"(change statistic {rise.statistic:.1f}, threshold {h:.1f})",
+                   {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
+                    "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2),
+                    "change_minutes": rise.minutes, "change_mentions": rise.observed,
+                    "change_ratio": round(run_ratio, 2), "window_minutes": window})
 
 
 def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
                     min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
-                    cache: dict | None = None) -> Finding | None:
+                    shift: float = SHIFT, start: int = 0, cache: CusumCache | None = None) -> Finding | None:
     """The same two tests as ``volume`` on the negative posts' own per-minute counts: a crisis brings mostly
     negative posts, so they rise several times over while all mentions have only begun to (at 15 % negative, a
     rise whose new posts are 60 % negative lifts the negative count 2.6 times as fast as all of them). A history
@@ -427,7 +464,7 @@ def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: 
     if _total(counts, 0, len(counts)) - _total(counts, len(counts) - window, len(counts)) < NEGATIVE_HISTORY:
         return None
     found = volume(counts, end, window=window, z=z, min_ratio=min_ratio, min_mentions=min_mentions, kind=kind,
-                   noise=noise, h=h, cache=cache)
+                   noise=noise, h=h, shift=shift, start=start, cache=cache)
     if found is None:
         return None
     return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures)

@@ -47,18 +47,33 @@ class Raised:
     status: str
 
 
-def counts(session: Session, monitor_id: str, end: datetime, minutes: int, *, negative: bool = False) -> list[int]:
-    """Mentions (or only the negative ones) per minute of the ``minutes`` minutes before ``end`` (a whole minute),
-    oldest first."""
+def counts(session: Session, monitor_id: str, end: datetime, minutes: int, *, negative: bool = False,
+           risky: bool = False) -> list[int]:
+    """Mentions (or only the negative ones, or only those with risk terms) per minute of the ``minutes`` minutes
+    before ``end`` (a whole minute), oldest first."""
     start = end - timedelta(minutes=minutes)
     dense = [0] * minutes
-    counted = col(MentionRollup.negative) if negative else col(MentionRollup.mentions)
+    counted = col(MentionRollup.negative) if negative else col(MentionRollup.risky) if risky else col(
+        MentionRollup.mentions)
     query = select(col(MentionRollup.minute), counted).where(
         col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
         col(MentionRollup.minute) < end)
     for minute, mentions in session.execute(query).tuples():
         dense[int((as_utc(minute) - start).total_seconds() // 60)] = mentions
     return dense
+
+
+def restart(session: Session, monitor_id: str, kind: str, now: datetime, cooldown: timedelta) -> datetime | None:
+    """Where the volume's change detector starts afresh: at the last alert of its kind, and again once that
+    alert's cool-down has passed (None: no alert of the kind in the detector's reach)."""
+    last = session.execute(select(col(MonitorSignal.fired_at)).where(
+        col(MonitorSignal.monitor_id) == monitor_id, col(MonitorSignal.kind) == kind,
+        col(MonitorSignal.fired_at) > now - timedelta(minutes=detection.CUSUM_LOOKBACK) - cooldown,
+    ).order_by(col(MonitorSignal.fired_at).desc()).limit(1)).scalars().first()
+    if last is None:
+        return None
+    fired = minute_of(as_utc(last))
+    return fired + cooldown if now >= fired + cooldown else fired
 
 
 def _sums(session: Session, monitor_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
@@ -85,21 +100,32 @@ def _posts(session: Session, monitor_id: str, since: datetime, now: datetime, *,
             for row in rows]
 
 
-def assess(session: Session, monitor: Monitor, now: datetime) -> tuple[list[detection.Finding], list[detection.Post]]:
-    """What the monitor's signals find at ``now``, and the window's top posts."""
+def assess(session: Session, monitor: Monitor, now: datetime,
+           cooldown: timedelta = timedelta(minutes=60)) -> tuple[list[detection.Finding], list[detection.Post]]:
+    """What the monitor's signals find at ``now``, and the window's top posts. ``cooldown``: the service's, after
+    which the volume's change detector starts afresh."""
     end = minute_of(now)
     findings: list[detection.Finding] = []
     volume = monitor.signals.volume
     window = volume.window_minutes if volume else 10
     if volume:
-        history = (detection.HISTORY_DAYS * detection.DAY + window * detection.BUILDUP_STEPS
-                   + detection.SMOOTH_MAX)
-        found = None
-        for test, negative_only in ((detection.volume, False), (detection.negative_volume, True)):
-            if found is None and (volume.negative or not negative_only):  # the negative posts' rise, if no other
-                found = test(counts(session, monitor.id, end, history, negative=negative_only), end, window=window,
-                             z=volume.burst_z(), h=volume.buildup_z(), min_ratio=volume.min_ratio,
-                             min_mentions=volume.min_mentions, kind=volume.kind)
+        history = detection.HISTORY_DAYS * detection.DAY + detection.CUSUM_LOOKBACK + window + detection.SMOOTH_MAX
+        since = restart(session, monitor.id, volume.kind, now, cooldown)
+        start = 0 if since is None else max(int((since - (end - timedelta(minutes=history))).total_seconds() // 60), 0)
+        mentions = counts(session, monitor.id, end, history)
+        evidence = None
+        if monitor.risk_terms.terms and monitor.risk_terms.weight > 1 and volume.buildup:
+            risk = counts(session, monitor.id, end, history, risky=True)
+            evidence = detection.weighted(mentions, risk, monitor.risk_terms.weight,
+                                          history=history - detection.CUSUM_LOOKBACK)  # the dispersion of quiet days
+        found = detection.volume(mentions, end, window=window, z=volume.burst_z(), h=volume.cusum_h(),
+                                 shift=volume.shift, min_ratio=volume.min_ratio, min_mentions=volume.min_mentions,
+                                 kind=volume.kind, evidence=evidence, start=start)
+        if found is None and volume.negative:  # the negative posts' rise, if all mentions raise nothing
+            found = detection.negative_volume(counts(session, monitor.id, end, history, negative=True), end,
+                                              window=window, z=volume.burst_z(), h=volume.cusum_h(),
+                                              shift=volume.shift, min_ratio=volume.min_ratio,
+                                              min_mentions=volume.min_mentions, kind=volume.kind, start=start)
         findings += [found] if found else []
     negative = monitor.signals.negative
     if negative:
@@ -160,7 +186,7 @@ def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> lis
     now = now or utcnow()
     cooldown = timedelta(minutes=monitoring(core).settings.warroom_monitor_cooldown_minutes)
     with Session(core.engine) as session:
-        findings, top = assess(session, monitor, now)
+        findings, top = assess(session, monitor, now, cooldown)
         by_kind: dict[str, list[detection.Finding]] = {}
         for finding in findings:
             by_kind.setdefault(finding.kind, []).append(finding)

@@ -1,0 +1,132 @@
+"""The volume's change detector (a CUSUM on the residuals against the time-of-day baseline) on generated series
+with fixed seeds: a gradual rise is found within minutes of standing out, a quiet week with its rhythm, growth,
+bursts and a few risk-term posts raises nothing, and risk-term posts count as more evidence."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from pydantic import ValidationError
+
+from app.monitoring import detection
+from app.monitoring.definitions import Monitor, RiskTerms, VolumeSignal
+from app.monitoring.detection import CusumCache, Series
+
+START = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+DAY = detection.DAY
+H = detection.cusum_h(0.05 / 4)  # the shipped budget (0.05 a week) split over the four volume tests
+
+
+def rate(minutes: np.ndarray, level: float, growth: float = 0.0) -> np.ndarray:
+    """Mentions a minute: nights at a fifth of the evening, weekends at 70 %, growth per day."""
+    hours = (minutes % DAY) / 60
+    daily = np.clip(0.6 - 0.4 * np.cos(2 * math.pi * (hours - 4) / 24), 0.2, None)
+    weekend = np.where(((minutes // DAY) % 7) >= 5, 0.7, 1.0)
+    return level * daily * weekend * (1 + growth) ** (minutes / DAY)
+
+
+def stream(seed: int, level: float, days: int, *, growth: float = 0.0, bursts: float = 0.0,
+           ramp: tuple[int, int, float] | None = None, risky: float = 0.0,
+           spike_risky: float = 0.0) -> tuple[list[int], list[int]]:
+    """Per-minute mentions and those carrying risk terms: Poisson counts whose 10-minute rate varies log-normally
+    by ``bursts``; ``ramp`` (onset, minutes, factor) adds a rise from 1x to ``factor`` over ``minutes``, then
+    holding, whose own posts carry risk terms at ``spike_risky`` (the quiet ones at ``risky``)."""
+    rng = np.random.default_rng(seed)
+    minutes = np.arange(days * DAY)
+    base = rate(minutes, level, growth) * np.repeat(rng.lognormal(-bursts ** 2 / 2, bursts, days * 144), 10)
+    extra = np.zeros_like(base)
+    if ramp is not None:
+        onset, length, factor = ramp
+        lift = np.minimum((minutes[onset:] - onset + 1) / length, 1.0) * (factor - 1)
+        extra[onset:] = base[onset:] * lift
+    quiet, spike = rng.poisson(base), rng.poisson(extra)
+    risk = rng.binomial(quiet, risky) + rng.binomial(spike, spike_risky)
+    return (quiet + spike).tolist(), risk.tolist()
+
+
+def first_alert(counts: list[int], minutes: range, *, z: float = 99.0, h: float | None = H,
+                evidence: detection.Evidence | None = None) -> int | None:
+    """The first minute at which the volume signal fires, evaluated every minute (``z`` 99: the burst test off)."""
+    series, cache = Series(counts), CusumCache()
+    noise = detection.burstiness(series.view(0, minutes.start), 10)
+    for minute in minutes:
+        view = None if evidence is None else detection.Evidence(evidence.counts.view(0, minute),
+                                                                evidence.dispersion, evidence.noise)
+        found = detection.volume(series.view(0, minute), START + timedelta(minutes=minute), window=10, z=z, h=h,
+                                 min_ratio=2.0, min_mentions=8, noise=noise, evidence=view, cache=cache)
+        if found is not None:
+            return minute
+    return None
+
+
+def test_the_threshold_follows_the_average_run_length_of_the_budget():
+    assert detection.cusum_h(1.0) == pytest.approx(math.log(7 * 1440))  # one alarm a week: 10,080 quiet minutes
+    assert detection.cusum_h(0.1) - detection.cusum_h(1.0) == pytest.approx(math.log(10))
+    assert VolumeSignal().cusum_h() == pytest.approx(math.log(7 * 1440 * 4 / 0.05))  # 0.05 a week over four tests
+    assert VolumeSignal(negative=False).cusum_h() == pytest.approx(detection.cusum_h(0.025))
+    assert VolumeSignal(buildup=False).cusum_h() is None
+
+
+def test_a_gradual_rise_is_found_by_the_change_detector_before_one_window_stands_out():
+    """A rise from 1x to 5x over an hour at 10 mentions a minute, on a Thursday afternoon: the change detector
+    raises it within 20 minutes (at twice the baseline), before the burst test alone (the same budget) does."""
+    onset = 10 * DAY + 14 * 60
+    counts, _ = stream(3, 10.0, 11, bursts=0.1, ramp=(onset, 60, 5.0))
+    watched = range(onset - 60, onset + 90)
+    found = first_alert(counts, watched)
+    assert found is not None and onset < found <= onset + 20
+    burst_only = first_alert(counts, watched, z=detection.burst_z(0.05 / 4), h=None)
+    assert burst_only is not None and found < burst_only
+
+
+def test_a_quiet_week_with_rhythm_growth_bursts_and_risk_terms_raises_nothing():
+    """A week watched minute by minute with the shipped thresholds (burst test and change detector, risk-term
+    posts weighted): nights, a weekend, 2 % growth a day, 15 % bursts per 10 minutes, 2 % of posts with risk
+    terms."""
+    counts, risk = stream(11, 3.0, 15, growth=0.02, bursts=0.15, risky=0.02)
+    evidence = detection.weighted(counts, risk, RiskTerms().weight, history=8 * DAY)
+    evidence = detection.Evidence(evidence.counts, evidence.dispersion,
+                                  detection.burstiness(evidence.counts.view(0, 8 * DAY), 10))
+    assert first_alert(counts, range(8 * DAY, 15 * DAY), z=detection.burst_z(0.05 / 4), evidence=evidence) is None
+
+
+def test_risk_term_posts_count_as_more_evidence_and_find_the_rise_sooner():
+    """The same gradual rise at 2 mentions a minute, its own posts 30 % with risk terms (2 % of quiet posts):
+    weighting them finds it sooner than counting every post once."""
+    onset = 9 * DAY + 15 * 60
+    counts, risk = stream(5, 2.0, 10, bursts=0.15, ramp=(onset, 60, 5.0), risky=0.02, spike_risky=0.3)
+    watched = range(onset - 60, onset + 90)
+    plain = first_alert(counts, watched)
+    evidence = detection.weighted(counts, risk, 3.0, history=onset - 60)
+    assert 1.0 < evidence.dispersion < 1.2  # E[w²]/E[w] of 2 % posts weighing 3
+    weighted = first_alert(counts, watched, evidence=evidence)
+    assert weighted is not None and plain is not None and onset < weighted < plain
+
+
+def test_the_sum_starts_afresh_at_an_alert_and_a_replay_keeps_it_exact():
+    onset = 9 * DAY + 12 * 60
+    counts, _ = stream(7, 4.0, 10, bursts=0.2, ramp=(onset, 30, 4.0))
+    series, cache = Series(counts), CusumCache()
+    for n in range(onset - 120, onset + 120):
+        start = onset + 20 if n > onset + 20 else 0  # an alert at onset + 20
+        end = START + timedelta(minutes=n)
+        kept = detection.cusum(series.view(0, n), end, window=10, noise=0.2, start=start, cache=cache)
+        fresh = detection.cusum(counts[:n], end, window=10, noise=0.2, start=start)
+        assert kept == fresh
+        assert kept.minutes <= detection.CUSUM_LOOKBACK and (start == 0 or kept.minutes <= n - start)
+    assert detection.cusum(counts[:onset + 40], START, window=10, noise=0.2).statistic > H  # without the reset
+    assert detection.cusum(counts[:onset - 60], START, window=10, noise=0.2).statistic < H / 2
+
+
+def test_a_monitor_tunes_the_detector_as_data_and_bad_values_are_named():
+    monitor = Monitor.model_validate({"id": "acme", "title": "Acme", "terms": {"brand": {"en": ["Acme"]}},
+                                      "risk_terms": {"terms": {"en": ["leak"]}, "weight": 4},
+                                      "signals": {"volume": {"false_alarms_per_week": 1, "shift": 3}}})
+    assert monitor.risk_terms.weight == 4 and monitor.signals.volume is not None
+    assert monitor.signals.volume.cusum_h() == pytest.approx(detection.cusum_h(0.25))
+    for bad, field in (({"risk_terms": {"weight": 0.5}}, "weight"), ({"signals": {"volume": {"shift": 1}}}, "shift")):
+        with pytest.raises(ValidationError, match=field):
+            Monitor.model_validate({"id": "acme", "title": "Acme", "terms": {"brand": {"en": ["Acme"]}}, **bad})
