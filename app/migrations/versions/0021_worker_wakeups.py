@@ -4,7 +4,7 @@ worker's heartbeat row says where it takes a local wake-up (SQLite, one machine)
 The notification is sent by a statement trigger, so it belongs to the transaction that stores the row and is
 delivered only when that commits, whichever process or code path stored it.
 
-Revision ID: 0027
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-11-30
 """
