@@ -29,13 +29,14 @@ from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.db import is_postgres, transaction
-from app.incidents import service, setup_notices, timeline
+from app.incidents import briefing, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
 from app.incidents.setup_queue import NewIncidents, SetupQueue, line
-from app.incidents.setup_steps import STEPS, StepRun
+from app.incidents.setup_steps import BEGIN, CRITICAL, STEPS, StepRun, gather_briefing, mark_done
+from app.incidents.views import Briefing, briefing_message
 from app.slack.client import make_client
 from app.slack.text import channel_link
 from app.timeutil import utcnow
@@ -47,6 +48,10 @@ log = logging.getLogger(__name__)
 NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
          "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
          "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
+# The steps of the critical chain (setup_steps.CRITICAL) call Slack first when they start with others: the
+# steps beside them start once that call is on its way (or after HOLD_BACK seconds), so they do not take the
+# CPU and the database from it in the milliseconds before its call.
+HOLD_BACK = 0.05
 # Rooms set up at the same time. A room takes about 0.4 s (mostly waiting for Slack) and 60-80 ms of CPU;
 # more at once would not be faster in a real workspace (Slack creates about 20 channels a minute) but would
 # take the CPU from the alert intake when a storm opens many incidents at once.
@@ -104,21 +109,23 @@ def _stored(session: Session, step: SetupStep) -> SetupStep:
 
 
 def _start(core: Core, step: SetupStep) -> bool:
-    """Record that a try begins; whether an earlier try's outcome is unknown."""
+    """Record that a try begins (with what the step records then, see setup_steps.BEGIN); whether an earlier
+    try's outcome is unknown."""
     uncertain = step.status == StepStatus.STARTED or bool(step.detail.get("uncertain"))
-    with transaction(core.engine) as session:
+    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
         row = _stored(session, step)
         row.status, row.attempts = StepStatus.STARTED, row.attempts + 1
+        begun = BEGIN[step.step](row) if step.step in BEGIN else {}
+        if begun:
+            row.detail = {**row.detail, **begun}
         session.add(row)
+    step.detail = {**step.detail, **begun}
     return uncertain
 
 
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
-    with transaction(core.engine) as session:
-        row = _stored(session, step)
-        row.status, row.error, row.retry_at, row.done_at = StepStatus.DONE, None, None, utcnow()
-        row.detail = {**row.detail, **detail, "uncertain": False}
-        session.add(row)
+    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
+        mark_done(session, step, detail)
 
 
 def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
@@ -161,16 +168,27 @@ def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
         session.add(row)
 
 
-def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep) -> bool:
-    """One try of one step; True when it is done."""
+def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,
+              gathered: Future[Briefing] | None = None, sent: threading.Event | None = None) -> bool:
+    """One try of one step; True when it is done. ``sent`` is set once its call is on its way (or it ended)."""
+    try:
+        return _try_step(core, slack, incident, step, gathered, sent)
+    finally:
+        if sent is not None:
+            sent.set()
+
+
+def _try_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,
+              gathered: Future[Briefing] | None, sent: threading.Event | None) -> bool:
     pacing = _runtime(core).pacing
     until = pacing.wait_until(step.step, incident.severity)
     if until is not None:
         _wait_for_slack(core, step, until)
         return False
     uncertain = _start(core, step)
+    run = StepRun(core, slack, incident, step, uncertain, gathered=gathered, sent=sent)
     try:
-        detail = STEPS[step.step](StepRun(core, slack, incident, step, uncertain))
+        detail = STEPS[step.step](run)
     except Exception as exc:  # every failure is classified: retried later, or stopped and told
         failure = classify(exc)
         if failure.code.startswith("internal_error"):
@@ -181,34 +199,86 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
             return False
         (_retry_later if failure.transient else _stop)(core, step, failure, uncertain)
         return False
-    _done(core, step, detail)
+    if not run.finished:
+        _done(core, step, detail)
     return True
 
 
-def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> None:
-    """Run the unfinished steps that are due, each once what it needs is done."""
+def _run_chain(core: Core, slack: WebClient, incident: Incident, chain: list[SetupStep],
+               gathered: Future[Briefing] | None, sent: threading.Event | None) -> list[str]:
+    """Run the steps one after the other on this thread, each once the one before is done (the pin right
+    after the post, without a hand-over); the names of those done."""
+    done: list[str] = []
+    for step in chain:
+        if done:  # the step before changed the incident (the channel, the briefing's message)
+            with Session(core.engine) as session:
+                incident = service.get(session, incident.id or 0)
+        if not _run_step(core, slack, incident, step, gathered, sent):
+            break
+        done.append(step.step)
+    return done
+
+
+def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> Future[Briefing] | None:
+    """Run the unfinished steps that are due, each once what it needs is done; the briefing's content as it
+    was gathered ahead of its post, when it was (see ``_check_posted``)."""
     assert incident.id is not None  # a stored incident
     incident_id = incident.id
     slack = _runtime(core).slack
     done = {name for name, step in steps.items() if step.status == StepStatus.DONE}
     waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
-    running: dict[Future[bool], str] = {}
+    running: dict[Future[list[str]], list[str]] = {}
+    gathered: Future[Briefing] | None = None  # the briefing's content, gathered while the channel is created
+    posted: Future[Briefing] | None = None
     fresh = True  # the incident and steps as loaded reflect every step done so far
     while True:
         ready = [n for n in waiting if all(need in done for need in NEEDS[n])]
         if ready and not fresh:
             incident, steps = _load(core, incident_id)  # once for all the steps starting now
+        sent = threading.Event()
+        first = [n for n in ready if n in CRITICAL]
+        for name in first:
+            # A critical step whose successor needs nothing else runs it on the same thread (post, then pin).
+            chain = [name, *(n for n in waiting if n != name and NEEDS[n] == (name,) and n in CRITICAL)]
+            for n in chain:
+                waiting.remove(n)
+            running[_steps_pool.submit(_run_chain, core, slack, incident, [steps[n] for n in chain], gathered,
+                                       sent)] = chain
+            if name == "post_briefing":
+                posted = gathered
+        if first and len(first) < len(ready):
+            sent.wait(HOLD_BACK)
         for name in ready:
-            waiting.remove(name)
-            running[_steps_pool.submit(_run_step, core, slack, incident, steps[name])] = name
+            if name not in first:
+                waiting.remove(name)
+                running[_steps_pool.submit(_run_chain, core, slack, incident, [steps[name]], gathered,
+                                           None)] = [name]
         fresh = False
+        if gathered is None and "post_briefing" in waiting and "resolve_roles" in done:
+            # The briefing needs the people and the channel: gather it while Slack creates the channel.
+            gathered = _steps_pool.submit(gather_briefing, core, incident_id)
         if not running:
-            return  # steps still waiting need one that is not done: they run in a later round
+            return posted  # steps still waiting need one that is not done: they run in a later round
         finished, _ = wait(running, return_when=FIRST_COMPLETED)
         for future in finished:
-            name = running.pop(future)
-            if future.result():
-                done.add(name)
+            running.pop(future)
+            done.update(future.result())
+
+
+def _check_posted(core: Core, incident_id: int, gathered: Future[Briefing] | None) -> None:
+    """The briefing was posted as gathered while the channel was created: when the record changed since,
+    ask for the message to be brought up to date (after the set-up, off its critical path)."""
+    if gathered is None or gathered.exception() is not None:
+        return
+    try:
+        with Session(core.engine) as session:
+            posted = service.get(session, incident_id)
+        if posted.briefing_ts and briefing_message(gather_briefing(core, incident_id)) != briefing_message(
+                gathered.result()):
+            with transaction(core.engine) as session:
+                briefing.enqueue_refresh(session, incident_id)
+    except Exception:  # the next change refreshes it anyway
+        log.exception("could not compare the posted briefing of incident %s with its record", incident_id)
 
 
 def _planned(planning: Future[None] | None, incident_id: int) -> None:
@@ -224,8 +294,9 @@ def _run_round(core: Core, incident_id: int) -> None:
     # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
     planning = (_steps_pool.submit(core.plan_reminders, core, incident_id)
                 if core.scheduler and core.plan_reminders else None)
-    _run_steps(core, incident, steps)
+    posted = _run_steps(core, incident, steps)
     _planned(planning, incident_id)
+    _check_posted(core, incident_id, posted)
     _deliver_notices(core, incident_id)
     _, steps = _load(core, incident_id)
     if any(step.status != StepStatus.DONE for step in steps.values()):
