@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -219,9 +220,11 @@ def _run_chain(core: Core, slack: WebClient, incident: Incident, chain: list[Set
     return done
 
 
-def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> Future[Briefing] | None:
-    """Run the unfinished steps that are due, each once what it needs is done; the briefing's content as it
-    was gathered ahead of its post, when it was (see ``_check_posted``)."""
+def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep],
+               beside: Callable[[], None] | None = None) -> Future[Briefing] | None:
+    """Run the unfinished steps that are due, each once what it needs is done, and ``beside`` with the first
+    steps that are not critical; the briefing's content as it was gathered ahead of its post, when it was (see
+    ``_check_posted``)."""
     assert incident.id is not None  # a stored incident
     incident_id = incident.id
     slack = _runtime(core).slack
@@ -246,8 +249,11 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> F
                                        sent)] = chain
             if name == "post_briefing":
                 posted = gathered
-        if first and len(first) < len(ready):
+        if first and (len(first) < len(ready) or beside is not None):
             sent.wait(HOLD_BACK)
+        if beside is not None:
+            beside()
+            beside = None
         for name in ready:
             if name not in first:
                 waiting.remove(name)
@@ -292,10 +298,14 @@ def _run_round(core: Core, incident_id: int) -> None:
     if incident.phase != Phase.SETUP or incident.status != IncidentStatus.OPEN:
         return
     # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
-    planning = (_steps_pool.submit(core.plan_reminders, core, incident_id)
-                if core.scheduler and core.plan_reminders else None)
-    posted = _run_steps(core, incident, steps)
-    _planned(planning, incident_id)
+    planning: list[Future[None]] = []
+
+    def plan() -> None:
+        if core.scheduler and core.plan_reminders:
+            planning.append(_steps_pool.submit(core.plan_reminders, core, incident_id))
+
+    posted = _run_steps(core, incident, steps, plan)
+    _planned(planning[0] if planning else None, incident_id)
     _check_posted(core, incident_id, posted)
     _deliver_notices(core, incident_id)
     _, steps = _load(core, incident_id)

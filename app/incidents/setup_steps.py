@@ -97,6 +97,19 @@ class StepRun:
             row.detail = {**row.detail, **values}
             session.add(row)
 
+    def remember_reserved(self, name: str, tried: dict[str, float]) -> bool:
+        """Reserve the channel name and store it as the one asked for, in one commit; False (only the names
+        tried are stored) when another incident reserved it."""
+        with transaction(self.core.engine, urgent=True) as session:
+            mine = channel_names.reserve_in(session, name, self.incident_id)
+            values: dict[str, Any] = {"tried_at": tried, "tried": list(tried), **({"name": name} if mine else {})}
+            row = session.get(SetupStep, self.step.id)
+            assert row is not None  # steps are kept as long as their incident
+            row.detail = {**row.detail, **values}
+            session.add(row)
+        self.detail.update(values)
+        return mine
+
     def sending(self) -> None:
         """This step's call is about to go to Slack."""
         if self.sent is not None:
@@ -195,11 +208,9 @@ def create_channel(run: StepRun) -> dict[str, Any]:
             name = _candidate(incident, prefix, len(tried) + 1)
         asked_before = name in tried
         tried.setdefault(name, time.time())
-        if not channel_names.reserve(run.core.engine, name, run.incident_id):  # another room's: the next name
-            run.remember(tried_at=tried, tried=list(tried))
+        if not run.remember_reserved(name, tried):  # another room's: the next name
             name = None
             continue
-        run.remember(name=name, tried_at=tried, tried=list(tried))
         run.sending()
         try:
             channel_id = run.slack.conversations_create(name=name, is_private=incident.private)["channel"]["id"]
