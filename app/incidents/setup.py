@@ -17,9 +17,10 @@ import logging
 import threading
 import weakref
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import Any
 
 from prometheus_client import Counter
@@ -205,19 +206,69 @@ def _try_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,
     return True
 
 
-def _run_chain(core: Core, slack: WebClient, incident: Incident, chain: list[SetupStep],
-               gathered: Future[Briefing] | None, sent: threading.Event | None) -> list[str]:
-    """Run the steps one after the other on this thread, each once the one before is done (the pin right
-    after the post, without a hand-over); the names of those done."""
-    done: list[str] = []
-    for step in chain:
-        if done:  # the step before changed the incident (the channel, the briefing's message)
-            with Session(core.engine) as session:
-                incident = service.get(session, incident.id or 0)
-        if not _run_step(core, slack, incident, step, gathered, sent):
-            break
-        done.append(step.step)
-    return done
+class _Round:
+    """One round of a room's steps: what is done, and what the critical chain shares with the round."""
+
+    def __init__(self, done: set[str]) -> None:
+        self.lock = threading.Lock()
+        self.done = set(done)
+        self.events: SimpleQueue[tuple[str, bool | None]] = SimpleQueue()  # (step, done / failed / not started)
+        self.sent: dict[str, threading.Event] = {}  # a critical step's call is on its way (or it ended)
+        self.gathered: Future[Briefing] | None = None  # the briefing's content, gathered while the channel is made
+        self.posted: Future[Briefing] | None = None  # what the briefing was posted from, when gathered ahead
+
+    def can_start(self, name: str) -> bool:
+        with self.lock:
+            return all(need in self.done for need in NEEDS[name])
+
+    def finished(self, name: str, ok: bool | None) -> None:
+        """``name`` is done (True), failed (False) or was not started (None); tells the round's loop."""
+        if ok:
+            with self.lock:
+                self.done.add(name)
+        self.sent.setdefault(name, threading.Event()).set()
+        self.events.put((name, ok))
+
+
+def _try_in_round(core: Core, slack: WebClient, incident: Incident, step: SetupStep, round_: _Round,
+                  gathered: Future[Briefing] | None = None) -> bool:
+    """One try of one step in a round (which always hears how it went); True when it is done."""
+    ok = False
+    try:
+        ok = _run_step(core, slack, incident, step, gathered, round_.sent.get(step.step))
+    except Exception:  # the database failed around the step: it is still due, the next round tries again
+        log.exception("set-up step %s of incident %s could not run", step.step, incident.id)
+    finally:
+        round_.finished(step.step, ok)
+    return ok
+
+
+def _run_one(core: Core, slack: WebClient, incident: Incident, step: SetupStep, round_: _Round) -> None:
+    _try_in_round(core, slack, incident, step, round_, round_.gathered)
+
+
+def _run_chain(core: Core, slack: WebClient, incident: Incident, chain: list[SetupStep], round_: _Round) -> None:
+    """The critical steps one after the other on this thread, each as soon as what it needs is done (the post
+    right after the channel, the pin right after the post, without a hand-over); a step whose needs are not
+    done yet is left to the round's loop."""
+    left = list(chain)
+    try:
+        while left:  # a failure to read the incident leaves the rest to the round's loop (which reads it too)
+            step = left[0]
+            if not round_.can_start(step.step):
+                break
+            if step is not chain[0]:  # the step before changed the incident (its channel, its briefing)
+                with Session(core.engine) as session:
+                    incident = service.get(session, incident.id or 0)
+            left.pop(0)
+            gathered = round_.gathered if step.step == "post_briefing" else None
+            if gathered is not None:
+                round_.posted = gathered
+            if not _try_in_round(core, slack, incident, step, round_, gathered):
+                break
+    finally:
+        for step in left:
+            round_.finished(step.step, None)
 
 
 def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep],
@@ -228,47 +279,52 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep],
     assert incident.id is not None  # a stored incident
     incident_id = incident.id
     slack = _runtime(core).slack
-    done = {name for name, step in steps.items() if step.status == StepStatus.DONE}
-    waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
-    running: dict[Future[list[str]], list[str]] = {}
-    gathered: Future[Briefing] | None = None  # the briefing's content, gathered while the channel is created
-    posted: Future[Briefing] | None = None
+    round_ = _Round({name for name, step in steps.items() if step.status == StepStatus.DONE})
+    waiting = [name for name in NEEDS if name not in round_.done and _due(steps[name])]
+    chained: set[str] = set()  # critical steps handed to a chain that has not ended
+    outstanding = 0
     fresh = True  # the incident and steps as loaded reflect every step done so far
     while True:
-        ready = [n for n in waiting if all(need in done for need in NEEDS[n])]
+        ready = [n for n in waiting if round_.can_start(n)]
         if ready and not fresh:
             incident, steps = _load(core, incident_id)  # once for all the steps starting now
-        sent = threading.Event()
-        first = [n for n in ready if n in CRITICAL]
-        for name in first:
-            # A critical step whose successor needs nothing else runs it on the same thread (post, then pin).
-            chain = [name, *(n for n in waiting if n != name and NEEDS[n] == (name,) and n in CRITICAL)]
-            for n in chain:
-                waiting.remove(n)
-            running[_steps_pool.submit(_run_chain, core, slack, incident, [steps[n] for n in chain], gathered,
-                                       sent)] = chain
-            if name == "post_briefing":
-                posted = gathered
-        if first and (len(first) < len(ready) or beside is not None):
-            sent.wait(HOLD_BACK)
+        first = next((n for n in CRITICAL if n in ready), None)
+        if first is not None:
+            chain = [n for n in CRITICAL[CRITICAL.index(first):] if n in waiting]
+            for name in chain:
+                waiting.remove(name)
+                round_.sent[name] = threading.Event()
+            chained.update(chain)
+            outstanding += len(chain)
+            _steps_pool.submit(_run_chain, core, slack, incident, [steps[n] for n in chain], round_)
+        others = [n for n in ready if n not in CRITICAL]
+        # The chain's next call goes first: the others start once it is on its way.
+        calling = [round_.sent[n] for n in CRITICAL if n in chained and n not in round_.done and round_.can_start(n)]
+        if calling and (others or beside is not None):
+            calling[0].wait(HOLD_BACK)
         if beside is not None:
             beside()
             beside = None
-        for name in ready:
-            if name not in first:
-                waiting.remove(name)
-                running[_steps_pool.submit(_run_chain, core, slack, incident, [steps[name]], gathered,
-                                           None)] = [name]
+        for name in others:
+            waiting.remove(name)
+            outstanding += 1
+            _steps_pool.submit(_run_one, core, slack, incident, steps[name], round_)
         fresh = False
-        if gathered is None and "post_briefing" in waiting and "resolve_roles" in done:
+        if (round_.gathered is None and "resolve_roles" in round_.done and "create_channel" not in round_.done
+                and "post_briefing" in chained):
             # The briefing needs the people and the channel: gather it while Slack creates the channel.
-            gathered = _steps_pool.submit(gather_briefing, core, incident_id)
-        if not running:
-            return posted  # steps still waiting need one that is not done: they run in a later round
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            running.pop(future)
-            done.update(future.result())
+            round_.gathered = _steps_pool.submit(gather_briefing, core, incident_id)
+        if not outstanding:
+            return round_.posted  # steps still waiting need one that is not done: they run in a later round
+        events = [round_.events.get()]
+        while not round_.events.empty():
+            events.append(round_.events.get())
+        for name, ok in events:
+            outstanding -= 1
+            if name in chained:
+                chained.discard(name)
+            if ok is None:  # a chain left it: it starts here once what it needs is done
+                waiting.append(name)
 
 
 def _check_posted(core: Core, incident_id: int, gathered: Future[Briefing] | None) -> None:
