@@ -52,8 +52,9 @@ NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_ch
          "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
 # The steps of the critical chain (setup_steps.CRITICAL) call Slack first when they start with others: the
 # steps beside them start once that call is on its way (or after HOLD_BACK seconds), so they do not take the
-# CPU and the database from it in the milliseconds before its call.
+# CPU and the database from it in the milliseconds before its call. What the chain needs starts with it.
 HOLD_BACK = 0.05
+NEEDED_BY_CHAIN = {need for name in CRITICAL for need in NEEDS[name]} - set(CRITICAL)  # resolve_roles
 # Rooms set up at the same time. A room takes about 0.4 s (mostly waiting for Slack) and 60-80 ms of CPU;
 # more at once would not be faster in a real workspace (Slack creates about 20 channels a minute) but would
 # take the CPU from the alert intake when a storm opens many incidents at once.
@@ -297,8 +298,13 @@ def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep],
             chained.update(chain)
             outstanding += len(chain)
             _steps_pool.submit(_run_chain, core, slack, incident, [steps[n] for n in chain], round_)
-        others = [n for n in ready if n not in CRITICAL]
-        # The chain's next call goes first: the others start once it is on its way.
+        # What the chain needs (the people, for the briefing) starts with it; the others once its call is on its
+        # way.
+        for name in [n for n in ready if n in NEEDED_BY_CHAIN]:
+            waiting.remove(name)
+            outstanding += 1
+            _steps_pool.submit(_run_one, core, slack, incident, steps[name], round_)
+        others = [n for n in ready if n not in CRITICAL and n not in NEEDED_BY_CHAIN]
         calling = [round_.sent[n] for n in CRITICAL if n in chained and n not in round_.done and round_.can_start(n)]
         if calling and (others or beside is not None):
             calling[0].wait(HOLD_BACK)
