@@ -50,6 +50,22 @@ def redundant_calls(calls, seen: dict[tuple, float], briefing_ts: str | None, ga
     return extra
 
 
+def chain_gaps(calls, started: float, latency: float) -> dict[str, float] | None:
+    """Where the room's time went around the three chain calls, in ms: before ``conversations.create`` was
+    asked (the intake, the worker's pick-up, the set-up's first writes), and between each answer and the next
+    call (what the set-up did in between). The fake logs a call when it answers, ``latency`` after it was
+    asked, so each gap also holds the fake's own work on the call (a fraction of a millisecond)."""
+    create = next((c for c in calls if c.method == "conversations.create" and not c.error), None)
+    post = next((c for c in calls if c.method == "chat.postMessage" and c.params.get("blocks") and not c.error),
+                None)
+    pin = next((c for c in calls if c.method == "pins.add" and not c.error), None)
+    if not (create and post and pin):
+        return None
+    return {"to_create": (create.at - latency - started) * 1000,
+            "create_to_post": (post.at - latency - create.at) * 1000,
+            "post_to_pin": (pin.at - latency - post.at) * 1000}
+
+
 def quiet(stage: Stage, calm: float = 0.5, timeout: float = 15.0) -> None:
     """Wait until the server's start-up look-ups are over (no Slack call for ``calm`` seconds)."""
     deadline = time.monotonic() + timeout
@@ -79,6 +95,7 @@ def measure_room(stage: Stage, number: int, seen: dict[tuple, float], gap: float
     pinned = stage.fake.pins(channel_id)
     on_path = [c.method for c in room_calls if c.method in LOOKUPS and c.at >= started]
     return {
+        "gaps_ms": chain_gaps(room_calls, started, stage.fake.latency),
         "lookups_during_setup": on_path,
         "incident_id": incident_id, "intake_s": intake, "ready_s": last_answer - started,
         "db_ready_s": ready_at - started, "calls": len(room_calls),
@@ -131,6 +148,10 @@ def run(directory: Path, *, pairs: int, latency: float = 0.1, cache_ttl: float =
             figure("room.redundant_calls", "Redundant Slack calls per room", "calls",
                    [len(r["redundant"]) for r in results], target="0", check=lambda v: v == 0),
             figure("room.intake_ms", "Intake answer (POST /alerts)", "ms", [r["intake_s"] * 1000 for r in results]),
+            figure("room.cold_overhead_ms", "Cold room: time off the chain (before create, between its calls)",
+                   "ms", [sum(r["gaps_ms"].values()) for r in cold if r["gaps_ms"]]),
+            figure("room.overhead_ms", "Warm room: time off the chain (before create, between its calls)", "ms",
+                   [sum(r["gaps_ms"].values()) for r in warm if r["gaps_ms"]]),
             figure("room.lookups_during", "User-group look-ups while a room was set up (the refresh's included)",
                    "calls", [len(r["lookups_during_setup"]) for r in results]),
         ],

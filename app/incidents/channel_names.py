@@ -14,7 +14,7 @@ from sqlalchemy import Table, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, Session, SQLModel
 
 from app.db import transaction
 from app.dbtypes import UTCDateTime
@@ -37,8 +37,13 @@ _T = cast(Table, ChannelName.__table__)  # type: ignore[attr-defined]  # set by 
 def reserve(engine: Engine, name: str, incident_id: int) -> bool:
     """True if ``name`` is (now, or already) this incident's; False when another incident reserved it."""
     with transaction(engine) as session:
-        insert = pg_insert(_T) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(_T)
-        session.execute(insert.values(name=name, incident_id=incident_id, reserved_at=utcnow())
-                        .on_conflict_do_nothing(index_elements=[_T.c.name]))
-        holder: int = session.execute(select(_T.c.incident_id).where(_T.c.name == name)).scalar_one()
+        return reserve_in(session, name, incident_id)
+
+
+def reserve_in(session: Session, name: str, incident_id: int) -> bool:
+    """``reserve`` in the caller's transaction (kept when it commits)."""
+    insert = pg_insert(_T) if session.get_bind().dialect.name == "postgresql" else sqlite_insert(_T)
+    session.execute(insert.values(name=name, incident_id=incident_id, reserved_at=utcnow())
+                    .on_conflict_do_nothing(index_elements=[_T.c.name]))
+    holder: int = session.execute(select(_T.c.incident_id).where(_T.c.name == name)).scalar_one()
     return bool(holder == incident_id)

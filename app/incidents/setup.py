@@ -17,9 +17,11 @@ import logging
 import re
 import threading
 import weakref
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from queue import SimpleQueue
 from typing import Any
 
 from prometheus_client import Counter
@@ -31,13 +33,14 @@ from sqlmodel import Session, col, select
 from app.core import Core
 from app.db import is_postgres, transaction
 from app.i18n import PHRASES, language_of, render, say
-from app.incidents import service, setup_notices, timeline
+from app.incidents import briefing, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
 from app.incidents.setup_queue import NewIncidents, SetupQueue, line
-from app.incidents.setup_steps import STEPS, StepRun
+from app.incidents.setup_steps import BEGIN, CRITICAL, STEPS, StepRun, gather_briefing, mark_done
+from app.incidents.views import Briefing, briefing_message
 from app.slack.client import make_client
 from app.slack.text import channel_link
 from app.timeutil import utcnow
@@ -49,6 +52,11 @@ log = logging.getLogger(__name__)
 NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
          "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
          "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
+# The steps of the critical chain (setup_steps.CRITICAL) call Slack first when they start with others: the
+# steps beside them start once that call is on its way (or after HOLD_BACK seconds), so they do not take the
+# CPU and the database from it in the milliseconds before its call. What the chain needs starts with it.
+HOLD_BACK = 0.05
+NEEDED_BY_CHAIN = {need for name in CRITICAL for need in NEEDS[name]} - set(CRITICAL)  # resolve_roles
 # Rooms set up at the same time. A room takes about 0.4 s (mostly waiting for Slack) and 60-80 ms of CPU;
 # more at once would not be faster in a real workspace (Slack creates about 20 channels a minute) but would
 # take the CPU from the alert intake when a storm opens many incidents at once.
@@ -106,21 +114,23 @@ def _stored(session: Session, step: SetupStep) -> SetupStep:
 
 
 def _start(core: Core, step: SetupStep) -> bool:
-    """Record that a try begins; whether an earlier try's outcome is unknown."""
+    """Record that a try begins (with what the step records then, see setup_steps.BEGIN); whether an earlier
+    try's outcome is unknown."""
     uncertain = step.status == StepStatus.STARTED or bool(step.detail.get("uncertain"))
-    with transaction(core.engine) as session:
+    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
         row = _stored(session, step)
         row.status, row.attempts = StepStatus.STARTED, row.attempts + 1
+        begun = BEGIN[step.step](row) if step.step in BEGIN else {}
+        if begun:
+            row.detail = {**row.detail, **begun}
         session.add(row)
+    step.detail = {**step.detail, **begun}
     return uncertain
 
 
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
-    with transaction(core.engine) as session:
-        row = _stored(session, step)
-        row.status, row.error, row.retry_at, row.done_at = StepStatus.DONE, None, None, utcnow()
-        row.detail = {**row.detail, **detail, "uncertain": False}
-        session.add(row)
+    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
+        mark_done(session, step, detail)
 
 
 def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
@@ -163,16 +173,27 @@ def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
         session.add(row)
 
 
-def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep) -> bool:
-    """One try of one step; True when it is done."""
+def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,
+              gathered: Future[Briefing] | None = None, sent: threading.Event | None = None) -> bool:
+    """One try of one step; True when it is done. ``sent`` is set once its call is on its way (or it ended)."""
+    try:
+        return _try_step(core, slack, incident, step, gathered, sent)
+    finally:
+        if sent is not None:
+            sent.set()
+
+
+def _try_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,
+              gathered: Future[Briefing] | None, sent: threading.Event | None) -> bool:
     pacing = _runtime(core).pacing
     until = pacing.wait_until(step.step, incident.severity)
     if until is not None:
         _wait_for_slack(core, step, until)
         return False
     uncertain = _start(core, step)
+    run = StepRun(core, slack, incident, step, uncertain, gathered=gathered, sent=sent)
     try:
-        detail = STEPS[step.step](StepRun(core, slack, incident, step, uncertain))
+        detail = STEPS[step.step](run)
     except Exception as exc:  # every failure is classified: retried later, or stopped and told
         failure = classify(exc)
         if failure.code.startswith("internal_error"):
@@ -183,34 +204,151 @@ def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep)
             return False
         (_retry_later if failure.transient else _stop)(core, step, failure, uncertain)
         return False
-    _done(core, step, detail)
+    if not run.finished:
+        _done(core, step, detail)
     return True
 
 
-def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep]) -> None:
-    """Run the unfinished steps that are due, each once what it needs is done."""
+class _Round:
+    """One round of a room's steps: what is done, and what the critical chain shares with the round."""
+
+    def __init__(self, done: set[str]) -> None:
+        self.lock = threading.Lock()
+        self.done = set(done)
+        self.events: SimpleQueue[tuple[str, bool | None]] = SimpleQueue()  # (step, done / failed / not started)
+        self.sent: dict[str, threading.Event] = {}  # a critical step's call is on its way (or it ended)
+        self.gathered: Future[Briefing] | None = None  # the briefing's content, gathered while the channel is made
+        self.posted: Future[Briefing] | None = None  # what the briefing was posted from, when gathered ahead
+
+    def can_start(self, name: str) -> bool:
+        with self.lock:
+            return all(need in self.done for need in NEEDS[name])
+
+    def finished(self, name: str, ok: bool | None) -> None:
+        """``name`` is done (True), failed (False) or was not started (None); tells the round's loop."""
+        if ok:
+            with self.lock:
+                self.done.add(name)
+        self.sent.setdefault(name, threading.Event()).set()
+        self.events.put((name, ok))
+
+
+def _try_in_round(core: Core, slack: WebClient, incident: Incident, step: SetupStep, round_: _Round,
+                  gathered: Future[Briefing] | None = None) -> bool:
+    """One try of one step in a round (which always hears how it went); True when it is done."""
+    ok = False
+    try:
+        ok = _run_step(core, slack, incident, step, gathered, round_.sent.get(step.step))
+    except Exception:  # the database failed around the step: it is still due, the next round tries again
+        log.exception("set-up step %s of incident %s could not run", step.step, incident.id)
+    finally:
+        round_.finished(step.step, ok)
+    return ok
+
+
+def _run_one(core: Core, slack: WebClient, incident: Incident, step: SetupStep, round_: _Round) -> None:
+    _try_in_round(core, slack, incident, step, round_, round_.gathered)
+
+
+def _run_chain(core: Core, slack: WebClient, incident: Incident, chain: list[SetupStep], round_: _Round) -> None:
+    """The critical steps one after the other on this thread, each as soon as what it needs is done (the post
+    right after the channel, the pin right after the post, without a hand-over); a step whose needs are not
+    done yet is left to the round's loop."""
+    left = list(chain)
+    try:
+        while left:  # a failure to read the incident leaves the rest to the round's loop (which reads it too)
+            step = left[0]
+            if not round_.can_start(step.step):
+                break
+            if step is not chain[0]:  # the step before changed the incident (its channel, its briefing)
+                with Session(core.engine) as session:
+                    incident = service.get(session, incident.id or 0)
+            left.pop(0)
+            gathered = round_.gathered if step.step == "post_briefing" else None
+            if gathered is not None:
+                round_.posted = gathered
+            if not _try_in_round(core, slack, incident, step, round_, gathered):
+                break
+    finally:
+        for step in left:
+            round_.finished(step.step, None)
+
+
+def _run_steps(core: Core, incident: Incident, steps: dict[str, SetupStep],
+               beside: Callable[[], None] | None = None) -> Future[Briefing] | None:
+    """Run the unfinished steps that are due, each once what it needs is done, and ``beside`` with the first
+    steps that are not critical; the briefing's content as it was gathered ahead of its post, when it was (see
+    ``_check_posted``)."""
     assert incident.id is not None  # a stored incident
     incident_id = incident.id
     slack = _runtime(core).slack
-    done = {name for name, step in steps.items() if step.status == StepStatus.DONE}
-    waiting = [name for name in NEEDS if name not in done and _due(steps[name])]
-    running: dict[Future[bool], str] = {}
+    round_ = _Round({name for name, step in steps.items() if step.status == StepStatus.DONE})
+    waiting = [name for name in NEEDS if name not in round_.done and _due(steps[name])]
+    chained: set[str] = set()  # critical steps handed to a chain that has not ended
+    outstanding = 0
     fresh = True  # the incident and steps as loaded reflect every step done so far
     while True:
-        ready = [n for n in waiting if all(need in done for need in NEEDS[n])]
+        ready = [n for n in waiting if round_.can_start(n)]
         if ready and not fresh:
             incident, steps = _load(core, incident_id)  # once for all the steps starting now
-        for name in ready:
+        first = next((n for n in CRITICAL if n in ready), None)
+        if first is not None:
+            chain = [n for n in CRITICAL[CRITICAL.index(first):] if n in waiting]
+            for name in chain:
+                waiting.remove(name)
+                round_.sent[name] = threading.Event()
+            chained.update(chain)
+            outstanding += len(chain)
+            _steps_pool.submit(_run_chain, core, slack, incident, [steps[n] for n in chain], round_)
+        # What the chain needs (the people, for the briefing) starts with it; the others once its call is on its
+        # way.
+        for name in [n for n in ready if n in NEEDED_BY_CHAIN]:
             waiting.remove(name)
-            running[_steps_pool.submit(_run_step, core, slack, incident, steps[name])] = name
+            outstanding += 1
+            _steps_pool.submit(_run_one, core, slack, incident, steps[name], round_)
+        others = [n for n in ready if n not in CRITICAL and n not in NEEDED_BY_CHAIN]
+        calling = [round_.sent[n] for n in CRITICAL if n in chained and n not in round_.done and round_.can_start(n)]
+        if calling and (others or beside is not None):
+            calling[0].wait(HOLD_BACK)
+        if beside is not None:
+            beside()
+            beside = None
+        for name in others:
+            waiting.remove(name)
+            outstanding += 1
+            _steps_pool.submit(_run_one, core, slack, incident, steps[name], round_)
         fresh = False
-        if not running:
-            return  # steps still waiting need one that is not done: they run in a later round
-        finished, _ = wait(running, return_when=FIRST_COMPLETED)
-        for future in finished:
-            name = running.pop(future)
-            if future.result():
-                done.add(name)
+        if (round_.gathered is None and "resolve_roles" in round_.done and "create_channel" not in round_.done
+                and "post_briefing" in chained):
+            # The briefing needs the people and the channel: gather it while Slack creates the channel.
+            round_.gathered = _steps_pool.submit(gather_briefing, core, incident_id)
+        if not outstanding:
+            return round_.posted  # steps still waiting need one that is not done: they run in a later round
+        events = [round_.events.get()]
+        while not round_.events.empty():
+            events.append(round_.events.get())
+        for name, ok in events:
+            outstanding -= 1
+            if name in chained:
+                chained.discard(name)
+            if ok is None:  # a chain left it: it starts here once what it needs is done
+                waiting.append(name)
+
+
+def _check_posted(core: Core, incident_id: int, gathered: Future[Briefing] | None) -> None:
+    """The briefing was posted as gathered while the channel was created: when the record changed since,
+    ask for the message to be brought up to date (after the set-up, off its critical path)."""
+    if gathered is None or gathered.exception() is not None:
+        return
+    try:
+        with Session(core.engine) as session:
+            posted = service.get(session, incident_id)
+        if posted.briefing_ts and briefing_message(gather_briefing(core, incident_id)) != briefing_message(
+                gathered.result()):
+            with transaction(core.engine) as session:
+                briefing.enqueue_refresh(session, incident_id)
+    except Exception:  # the next change refreshes it anyway
+        log.exception("could not compare the posted briefing of incident %s with its record", incident_id)
 
 
 def _planned(planning: Future[None] | None, incident_id: int) -> None:
@@ -224,10 +362,15 @@ def _run_round(core: Core, incident_id: int) -> None:
     if incident.phase != Phase.SETUP or incident.status != IncidentStatus.OPEN:
         return
     # Reminders and clocks are planned (idempotently) while the steps wait for Slack.
-    planning = (_steps_pool.submit(core.plan_reminders, core, incident_id)
-                if core.scheduler and core.plan_reminders else None)
-    _run_steps(core, incident, steps)
-    _planned(planning, incident_id)
+    planning: list[Future[None]] = []
+
+    def plan() -> None:
+        if core.scheduler and core.plan_reminders:
+            planning.append(_steps_pool.submit(core.plan_reminders, core, incident_id))
+
+    posted = _run_steps(core, incident, steps, plan)
+    _planned(planning[0] if planning else None, incident_id)
+    _check_posted(core, incident_id, posted)
     _deliver_notices(core, incident_id)
     _, steps = _load(core, incident_id)
     if any(step.status != StepStatus.DONE for step in steps.values()):

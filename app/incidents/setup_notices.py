@@ -34,6 +34,17 @@ RETRY_COMMAND = "/warroom retry-setup {incident_id}"
 LEAD = "lead"
 
 
+def _id(incident: Incident) -> int:
+    assert incident.id is not None, "a notice is about a stored incident"
+    return incident.id
+
+
+def _stored(session: Session, notice: SetupNotice) -> SetupNotice:
+    row = session.get(SetupNotice, notice.id)
+    assert row is not None, f"set-up notice {notice.id} is not stored"  # notices are kept with their incident
+    return row
+
+
 def _label(incident: Incident) -> str:
     if incident.confidential:  # a confidential incident's title never leaves its room
         return f"incident #{incident.id}"
@@ -42,7 +53,7 @@ def _label(incident: Incident) -> str:
 
 def lead_of(session: Session, incident: Incident) -> str | None:
     """Who hears about the set-up: the crisis lead, else whoever declared the incident."""
-    lead = roles.holder(session, incident.id, "lead")
+    lead = roles.holder(session, _id(incident), "lead")
     if lead:
         return lead
     declared = incident.declared_by or ""
@@ -86,11 +97,11 @@ def tell_failed(core: Core, session: Session, incident: Incident, step: str, fai
     retry = RETRY_COMMAND.format(incident_id=incident.id)
     text = (f":x: The war room of {_label(incident)} could not be set up: step `{step}` failed with "
             f"{failure.reason}. Nothing recorded is lost; once this is fixed, run `{retry}`.")
-    _add(session, incident.id, "failed", LEAD, text, fallback=incident.channel_id)
+    _add(session, _id(incident), "failed", LEAD, text, fallback=incident.channel_id)
     announce = core.settings.warroom_announce_channel
     announce_broken = step == "announce"  # the failure may be the announce channel itself
     if announce and not announce_broken and not incident.confidential:
-        _add(session, incident.id, "failed", announce, text)
+        _add(session, _id(incident), "failed", announce, text)
 
 
 def _lead(core: Core, incident_id: int) -> str | None:
@@ -121,7 +132,7 @@ def deliver(core: Core, incident_id: int | None = None, slack: WebClient | None 
         if status == "pending":
             continue  # Slack failed for now: the next round or start tries again
         with transaction(core.engine) as session:
-            row = session.get(SetupNotice, notice.id)
+            row = _stored(session, notice)
             row.status, row.error = status, error
             row.sent_at = utcnow() if status == "sent" else None
             session.add(row)
@@ -135,7 +146,7 @@ def _keyed(core: Core, notice: SetupNotice) -> str:
         return notice.key
     key = secrets.token_hex(8)
     with transaction(core.engine) as session:
-        row = session.get(SetupNotice, notice.id)
+        row = _stored(session, notice)
         row.key = key
         session.add(row)
     return key

@@ -17,8 +17,10 @@ first looks whether the effect is already there and only acts when it is not:
 from __future__ import annotations
 
 import secrets
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,14 +34,17 @@ from app.db import transaction
 from app.incidents import briefing, channel_names, exclusions, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.markers import CLOCK_SKEW, find_marked, marker
-from app.incidents.models import Incident, SetupStep
+from app.incidents.models import Incident, SetupStep, StepStatus
 from app.incidents.naming import channel_name, code_name
 from app.incidents.setup_errors import PermanentSetupError, classify
 from app.incidents.views import Briefing, briefing_message, topic
 from app.roles import service as roles
 from app.slack.text import channel_link, escape
+from app.timeutil import utcnow
 
 MAX_NAME_TRIES = 5
+# The chain of dependent calls no room can be ready sooner than; their writes go before the others' (urgent).
+CRITICAL = ("create_channel", "post_briefing", "pin_briefing")
 BOOKMARK_TITLE = "Alert source"
 
 # Per-person answers of conversations.invite, in words for the lead.
@@ -66,6 +71,11 @@ class StepRun:
     step: SetupStep
     uncertain: bool  # an earlier try may have taken effect: look before acting
     detail: dict[str, Any] = field(default_factory=dict)
+    # The briefing's content, gathered while the channel was being created (None: gather it now).
+    gathered: Future[Briefing] | None = None
+    # Set once this step's call is on its way to Slack: the steps beside it start then.
+    sent: threading.Event | None = None
+    finished: bool = False  # the step marked itself done, in the transaction that recorded its effect
 
     @property
     def incident_id(self) -> int:
@@ -86,6 +96,54 @@ class StepRun:
             assert row is not None  # steps are kept as long as their incident
             row.detail = {**row.detail, **values}
             session.add(row)
+
+    def remember_reserved(self, name: str, tried: dict[str, float]) -> bool:
+        """Reserve the channel name and store it as the one asked for, in one commit; False (only the names
+        tried are stored) when another incident reserved it."""
+        with transaction(self.core.engine, urgent=True) as session:
+            mine = channel_names.reserve_in(session, name, self.incident_id)
+            values: dict[str, Any] = {"tried_at": tried, "tried": list(tried), **({"name": name} if mine else {})}
+            row = session.get(SetupStep, self.step.id)
+            assert row is not None  # steps are kept as long as their incident
+            row.detail = {**row.detail, **values}
+            session.add(row)
+        self.detail.update(values)
+        return mine
+
+    def sending(self) -> None:
+        """This step's call is about to go to Slack."""
+        if self.sent is not None:
+            self.sent.set()
+
+    def finish(self, session: Session, detail: dict[str, Any]) -> None:
+        """Mark the step done in ``session``, the transaction that records its effect (one commit for both).
+        Set ``finished`` once that transaction is committed."""
+        mark_done(session, self.step, detail)
+
+    def briefing(self) -> Briefing:
+        """The briefing's content: gathered ahead while the channel was created, or now."""
+        if self.gathered is not None:
+            try:
+                return self.gathered.result()
+            except Exception:  # noqa: BLE001 - gathered again below, where an error is the step's own
+                pass
+        return gather_briefing(self.core, self.incident_id)
+
+
+def mark_done(session: Session, step: SetupStep, detail: dict[str, Any]) -> None:
+    """The step's row, done with ``detail``, in ``session``."""
+    row = session.get(SetupStep, step.id)
+    assert row is not None, f"set-up step {step.step} of incident {step.incident_id} is not stored"
+    row.status, row.error, row.retry_at, row.done_at = StepStatus.DONE, None, None, utcnow()
+    row.detail = {**row.detail, **detail, "uncertain": False}
+    session.add(row)
+
+
+def new_marker(step: SetupStep) -> dict[str, Any]:
+    """The marker a message step records when its first try begins (kept by the tries after it)."""
+    if step.detail.get("key"):
+        return {}
+    return {"key": secrets.token_hex(8), "since": time.time()}
 
 
 # --- the channel ------------------------------------------------------------------------------------------
@@ -118,14 +176,17 @@ def _adoptable(run: StepRun, name: str, since: float) -> str | None:
 
 
 def _record_channel(run: StepRun, channel_id: str, name: str) -> bool:
+    """Record the room's channel and the step done, together; False when another incident owns it."""
     try:
-        with transaction(run.core.engine) as session:
+        with transaction(run.core.engine, urgent=True) as session:
             row = service.get(session, run.incident_id)
             row.channel_id, row.channel_name = channel_id, name
             timeline.record(session, run.incident_id, TimelineKind.CHANNEL_CREATED, f"#{name}", actor="warroom",
                             channel=channel_id, private=run.incident.private)
+            run.finish(session, {"channel_id": channel_id, "name": name})
     except IntegrityError:
         return False  # another incident owns that channel
+    run.finished = True
     return True
 
 
@@ -147,11 +208,10 @@ def create_channel(run: StepRun) -> dict[str, Any]:
             name = _candidate(incident, prefix, len(tried) + 1)
         asked_before = name in tried
         tried.setdefault(name, time.time())
-        if not channel_names.reserve(run.core.engine, name, run.incident_id):  # another room's: the next name
-            run.remember(tried_at=tried, tried=list(tried))
+        if not run.remember_reserved(name, tried):  # another room's: the next name
             name = None
             continue
-        run.remember(name=name, tried_at=tried, tried=list(tried))
+        run.sending()
         try:
             channel_id = run.slack.conversations_create(name=name, is_private=incident.private)["channel"]["id"]
         except SlackApiError as exc:
@@ -276,9 +336,11 @@ def _restaff(run: StepRun, problems: dict[str, str], kept_out: set[str], invited
 
 # --- topic, messages, pin, bookmark ------------------------------------------------------------------------
 
-def _briefing(core: Core, incident_id: int) -> Briefing:
+def gather_briefing(core: Core, incident_id: int) -> Briefing:
+    """The briefing's content as recorded now."""
     with Session(core.engine) as session:
         return briefing.gather(core, session, incident_id)
+
 
 
 def set_topic(run: StepRun) -> dict[str, Any]:
@@ -287,7 +349,7 @@ def set_topic(run: StepRun) -> dict[str, Any]:
         current = run.slack.conversations_info(channel=channel)["channel"].get("topic", {}).get("value")
         if current == run.step.detail["topic"]:
             return {"topic": current, "found": True}
-    text = topic(_briefing(run.core, run.incident_id))
+    text = topic(run.briefing())
     run.remember(topic=text)
     run.slack.conversations_setTopic(channel=channel, topic=text)
     return {"topic": text}
@@ -311,11 +373,14 @@ def _post_once(run: StepRun, channel: str, message: dict[str, Any]) -> tuple[str
 def post_briefing(run: StepRun) -> dict[str, Any]:
     if run.incident.briefing_ts:  # recorded before an interruption: never post a second headline
         return {"ts": run.incident.briefing_ts}
-    message = briefing_message(_briefing(run.core, run.incident_id))
-    ts, found = _post_once(run, run.channel, message)
-    with transaction(run.core.engine) as session:
+    content = run.briefing()
+    run.sending()
+    ts, found = _post_once(run, run.channel, briefing_message(content))
+    with transaction(run.core.engine, urgent=True) as session:  # the message and the step done, one commit
         row = service.get(session, run.incident_id)
         row.briefing_ts = ts
+        run.finish(session, {"ts": ts, "found": found})
+    run.finished = True
     return {"ts": ts, "found": found}
 
 
@@ -357,6 +422,9 @@ def announce(run: StepRun) -> dict[str, Any]:
     ts, found = _post_once(run, channel, {"text": text})
     return {"ts": ts, "found": found}
 
+
+# What a step records when a try begins, in the transaction that marks it started.
+BEGIN: dict[str, Callable[[SetupStep], dict[str, Any]]] = {"post_briefing": new_marker, "announce": new_marker}
 
 STEPS: dict[str, Callable[[StepRun], dict[str, Any]]] = {
     "create_channel": create_channel, "resolve_roles": resolve_roles, "invite": invite, "set_topic": set_topic,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -19,13 +20,13 @@ from app import metrics
 class _MeteredClient(WebClient):
     """A WebClient that counts calls, errors and time per method for /metrics."""
 
-    def api_call(self, api_method: str, **kwargs) -> SlackResponse:  # type: ignore[override]
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
         started = time.perf_counter()
         try:
             response = super().api_call(api_method, **kwargs)
         except Exception as exc:
-            response = getattr(exc, "response", None)
-            error = (response.get("error") if hasattr(response, "get") else None) or type(exc).__name__
+            answer = getattr(exc, "response", None)  # a SlackApiError's answer from Slack
+            error = (answer.get("error") if isinstance(answer, SlackResponse) else None) or type(exc).__name__
             metrics.SLACK_ERRORS.labels(method=api_method, error=str(error)).inc()
             raise
         finally:
