@@ -30,6 +30,7 @@ from app.batching import MAX_BATCH, GroupCommit
 from app.db import transaction
 from app.requests_queue.models import AcceptedRequest
 from app.timeutil import utcnow
+from app.workers.wakeup import REQUESTS, rung
 
 log = logging.getLogger(__name__)
 TABLE = AcceptedRequest.__tablename__
@@ -78,6 +79,7 @@ class AcceptWriter(GroupCommit[Accepted, int]):
             cursor = self._connection().execute(
                 f"INSERT INTO {TABLE} (function, content_type, body, received_at, status, attempts) "
                 "VALUES (?, ?, ?, ?, 'waiting', 0)", (*item, self._stamp(utcnow())))
+            rung(self.engine, REQUESTS)  # committed (autocommit): the engine's own events never saw this insert
             return cursor.lastrowid
         except sqlite3.Error as exc:
             if "locked" not in str(exc) and "busy" not in str(exc):

@@ -171,6 +171,14 @@ class Bell:
 _bells: weakref.WeakKeyDictionary[Engine, Bell] = weakref.WeakKeyDictionary()
 
 
+def rung(engine: Engine, channel: str) -> None:
+    """A row committed outside the engine's own connections (the web role's direct SQLite insert of an accepted
+    request) rings as a transaction of the engine would; nothing when this process rings no bell."""
+    bell = _bells.get(engine)
+    if bell is not None:
+        bell.ring({channel})
+
+
 def ring_workers(engine: Engine) -> Bell | None:
     """Have this process (the web role) wake the workers when it commits a new incident or accepted request.
 
