@@ -794,3 +794,39 @@ def test_a_structural_rule_takes_no_across_pairs(tmp_path):
     path.write_text(base.replace("too_long:\n", pair, 1), encoding="utf-8")
     with pytest.raises(RuleError, match="zz.yml: rule 'too_long' is a structural check and takes no patterns"):
         load_rules(path)
+
+
+# ---------------------------------------------------------------- faster expressions
+
+@pytest.mark.parametrize(("raw", "text"), [
+    (r"\b(?:is|was)(?:n't| not) good enough\b", "It WAS NOT good enough, it isn't good enough."),
+    (r"\b(?:entirely |solely )?our (?:own )?fault\b", "Solely our fault; entirely our own fault; our fault."),
+    (r"\bÜber(?:lastung|last)\b", "Die überlastung und die ÜBERLAST."),
+    (r"\b(?:a|ab)?c+d\b", "cd acd abccd bcd"),
+    (r"(?m)(?:^|(?<=, ))(?:looks|seems) like\b", "Looks like rain, seems like snow"),
+    (r"\bstra(?:ss|ß)e\b", "STRASSE, Straße, ſtraße"),
+])
+def test_the_start_lookahead_never_changes_what_an_expression_finds(raw, text):
+    from app.statements.checks.prefilter import compile_fast
+
+    plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
+    fast = compile_fast(raw)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in plain.finditer(text)]
+
+
+def test_every_shipped_expression_finds_the_same_with_its_lookahead():
+    import yaml
+
+    from app.statements.checks.prefilter import compile_fast
+
+    corpus = Path(__file__).parent / "data" / "statement_corpus"
+    for language in ("en", "de"):
+        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
+        text = "\n".join(item["text"] for item in items)
+        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+        assert len(raws) > 50
+        for raw in raws:
+            plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
+            assert [m.span() for m in compile_fast(raw).finditer(text)] == [m.span() for m in plain.finditer(text)], raw

@@ -15,6 +15,7 @@ import bisect
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
@@ -103,11 +104,16 @@ def _german_forms(tokens: list[Token], token_forms: list[frozenset[str]],
     return result
 
 
-def _term_positions(item: Analysed, terms: Iterable[Term]) -> set[int]:
-    found: set[int] = set()
-    for term in terms:
-        found.update(_all_positions(item, term))
-    return found
+def _term_positions(item: Analysed, terms: tuple[Term, ...]) -> set[int]:
+    """Every token where any of the terms matches (the negation or distancing words), in one pass."""
+    return _all_positions(item, _merged(terms))
+
+
+@cache
+def _merged(terms: tuple[Term, ...]) -> Term:
+    """One term standing for all of ``terms``: their words, exact spellings and word parts together."""
+    return Term(frozenset().union(*(term.words for term in terms)), tuple(p for term in terms for p in term.prefixes),
+                tuple(s for term in terms for s in term.suffixes), frozenset().union(*(term.exact for term in terms)))
 
 
 def _all_positions(item: Analysed, term: Term) -> set[int]:

@@ -16,6 +16,7 @@ from pathlib import Path
 import yaml
 
 from app.statements.checks.lemmas import PRONOUNS, lemma
+from app.statements.checks.prefilter import compile_fast
 
 SEVERITIES = ("error", "warning")
 MODES = ("statement", "reply")
@@ -230,7 +231,7 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
     patterns = []
     for raw in _strings(where, "patterns", value.get("patterns", [])):
         try:
-            patterns.append(re.compile(raw, re.IGNORECASE | re.UNICODE))
+            patterns.append(compile_fast(raw))
         except re.error as exc:
             raise RuleError(f"{where}: bad regular expression {raw!r}: {exc}") from None
     match = tuple(_entry(where, raw, context) for raw in _strings(where, "match", value.get("match", [])))
