@@ -9,15 +9,13 @@ parsed expression; an expression whose first character cannot be known (a lookar
 
 from __future__ import annotations
 
+import importlib
 import re
 from typing import Any
 
-try:  # Python 3.11 and later
-    from re import _constants as constants  # type: ignore[attr-defined]
-    from re import _parser as parser  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - Python 3.10
-    import sre_constants as constants  # type: ignore[no-redef]
-    import sre_parse as parser  # type: ignore[no-redef]
+# The standard library's own parser of expressions (typeshed does not describe these modules).
+constants: Any = importlib.import_module("re._constants")
+parser: Any = importlib.import_module("re._parser")
 
 MAX_CHARS = 40
 _FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
