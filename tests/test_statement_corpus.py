@@ -1,9 +1,10 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 6 the level the rules reached on them. The newest round is the honest
-estimate on wording nobody tuned for and is only benchmarked, never floored, so that it cannot turn into a
-tuning target. Its items must still name real rules.
+1 the full targets, rounds 2 to 7 the level the rules reached on them. The rounds written after the last
+tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
+they cannot turn into a tuning target. Their items must still name real rules, and every round present is
+either floored or benchmark-only.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ MIN_ITEMS_PER_CATEGORY = 8
 FLOORED_ROUNDS = ("round1",)
 # Rounds tuned on after their first score, held at the level reached: (precision, recall, every category).
 TUNED_ROUND_FLOORS = {
-    "round2": (0.95, 0.95, 0.80),
-    "round3": (0.95, 0.90, 0.55),
-    "round4": (0.95, 0.90, 0.75),
+    "round2": (0.95, 0.95, 0.85),
+    "round3": (0.95, 0.95, 0.75),
+    "round4": (0.95, 0.95, 0.85),
     "round5": (0.95, 0.95, 0.85),
     "round6": (0.95, 0.95, 0.70),
+    "round7": (0.95, 0.95, 0.85),
 }
-BENCHMARK_ONLY_ROUNDS = ("round7",)
+# Written after the rules were last tuned: the estimate, never a floor.
+BENCHMARK_ONLY_ROUNDS = ("round8", "round9")
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +116,8 @@ def test_floors_on_the_rounds_tuned_after_their_first_score(rounds, name, langua
         assert min(counts.precision, counts.recall) >= category, (rule, result.misses)
 
 
-def test_the_benchmark_round_is_never_floored():
-    assert not set(BENCHMARK_ONLY_ROUNDS) & (set(FLOORED_ROUNDS) | set(TUNED_ROUND_FLOORS))
-    assert set(BENCHMARK_ONLY_ROUNDS) <= set(heldout_rounds())
+def test_the_benchmark_rounds_are_never_floored_and_every_round_is_one_or_the_other():
+    floored = set(FLOORED_ROUNDS) | set(TUNED_ROUND_FLOORS)
+    assert not set(BENCHMARK_ONLY_ROUNDS) & floored
+    assert floored <= set(heldout_rounds())
+    assert set(heldout_rounds()) <= floored | set(BENCHMARK_ONLY_ROUNDS)

@@ -710,3 +710,123 @@ def test_constructions_are_found_in_new_wording(text, language, rule):
 def test_harmless_uses_of_the_new_constructions_stay_clean(text, language):
     clean = CLEAN_EN if language == "en" else CLEAN_DE
     assert lint(f"{text} {clean}", language=language, next_update=NEXT, info_source=SOURCE) == []
+
+
+# ---------------------------------------------------------------- neighbouring sentences
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Some posts online say our stores will stop taking cash. That is not correct: every store takes cash.", "en"),
+    ("It is being claimed that the ferry was overloaded. This is false.", "en"),
+    ("We are not closing any stores. Posts saying otherwise are wrong.", "en"),
+    ("In sozialen Netzwerken heißt es, unsere Filialen nähmen kein Bargeld mehr an. Das stimmt nicht.", "de"),
+    ("Einige Beiträge behaupten, die Fähre sei überladen gewesen. Diese Behauptung ist falsch.", "de"),
+    ("Wir schließen keine Filialen. Beiträge, die anderes behaupten, sind falsch.", "de"),
+])
+def test_a_claim_restated_and_denied_in_the_next_sentence_is_a_rumour_reply(text, language):
+    clean = CLEAN_EN if language == "en" else CLEAN_DE
+    findings = lint(f"{text} {clean}", language=language, next_update=NEXT, info_source=SOURCE)
+    assert rules_of(findings) == ["rumour"]
+    assert findings[0].sentence == text  # the finding quotes both sentences
+    assert findings[0].excerpt.strip("…") in text
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    # the claim and the denial are two sentences apart
+    ("Some posts online say our stores will stop taking cash. We have checked every store. That is not correct.", "en"),
+    ("In sozialen Netzwerken heißt es, die Filialen schließen. Wir haben nachgesehen. Das stimmt nicht.", "de"),
+    # a question answered, not a claim denied
+    ("Many of you have asked whether the Leeds store is closing. That is not planned.", "en"),
+    ("Viele haben gefragt, ob die Filiale in Gera schließt. Das ist nicht geplant.", "de"),
+    # a claim acknowledged, nothing said about it
+    ("We are aware of posts claiming our bottles contain lead. We are testing samples with an independent lab.", "en"),
+])
+def test_neighbouring_sentences_that_do_not_deny_a_claim_stay_clean(text, language):
+    clean = CLEAN_EN if language == "en" else CLEAN_DE
+    assert lint(f"{text} {clean}", language=language, next_update=NEXT, info_source=SOURCE) == []
+
+
+ACROSS_RULE = """
+recall_claim:
+  severity: warning
+  message: m
+  match: ['=xyzzy']
+  across:
+    - first: ['kettle* recall']
+      then: ['=that untrue']
+  unless: ['drill']
+"""
+
+
+def test_across_pairs_are_data_and_cleared_by_unless(tmp_path):
+    ruleset = load_ruleset(write_rules(tmp_path, ACROSS_RULE), "en")
+
+    def hits(text):
+        found = phrases.rule_hits(phrases.analyse(split_sentences(text), ruleset), [ruleset.rules["recall_claim"]],
+                                  "statement", text)
+        return [(hit.rule, text[hit.start:hit.end]) for hit in found]
+
+    assert hits("They say we recalled the kettles. That is untrue.") == [
+        ("recall_claim", "recalled the kettles. That is untrue")]
+    assert hits("That is untrue. They say we recalled the kettles.") == []  # the pair has an order
+    assert hits("They say we recalled the kettles. It was a drill. That is untrue.") == []
+    assert hits("They say we recalled the kettles in a drill. That is untrue.") == []
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    ("a1:\n  severity: error\n  message: m\n  match: ['x']\n  across: {first: [a]}\n", "across must be a list"),
+    ("a2:\n  severity: error\n  message: m\n  match: ['x']\n  across: [{first: [a]}]\n",
+     "give exactly first: and then:"),
+    ("a3:\n  severity: error\n  message: m\n  match: ['x']\n  across: [{first: [a], then: []}]\n",
+     "must each list at least one entry"),
+    ("a4:\n  severity: error\n  message: m\n  match: ['x']\n  across: [{first: [a], then: [no]}]\n",
+     "put words such as 'no'"),
+])
+def test_bad_across_pairs_name_file_rule_and_pair(tmp_path, extra, expected):
+    rule = extra.split(":", 1)[0]
+    with pytest.raises(RuleError, match=rf"xx\.yml: rule '{rule}'.*{re.escape(expected)}"):
+        load_rules(write_rules(tmp_path, extra))
+
+
+def test_a_structural_rule_takes_no_across_pairs(tmp_path):
+    base = (RULES_DIR / "en.yml").read_text(encoding="utf-8")
+    path = tmp_path / "zz.yml"
+    pair = "too_long:\n  across: [{first: [a], then: [b]}]\n"
+    path.write_text(base.replace("too_long:\n", pair, 1), encoding="utf-8")
+    with pytest.raises(RuleError, match="zz.yml: rule 'too_long' is a structural check and takes no patterns"):
+        load_rules(path)
+
+
+# ---------------------------------------------------------------- faster expressions
+
+@pytest.mark.parametrize(("raw", "text"), [
+    (r"\b(?:is|was)(?:n't| not) good enough\b", "It WAS NOT good enough, it isn't good enough."),
+    (r"\b(?:entirely |solely )?our (?:own )?fault\b", "Solely our fault; entirely our own fault; our fault."),
+    (r"\bÜber(?:lastung|last)\b", "Die überlastung und die ÜBERLAST."),
+    (r"\b(?:a|ab)?c+d\b", "cd acd abccd bcd"),
+    (r"(?m)(?:^|(?<=, ))(?:looks|seems) like\b", "Looks like rain, seems like snow"),
+    (r"\bstra(?:ss|ß)e\b", "STRASSE, Straße, ſtraße"),
+])
+def test_the_start_lookahead_never_changes_what_an_expression_finds(raw, text):
+    from app.statements.checks.prefilter import compile_fast
+
+    plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
+    fast = compile_fast(raw)
+    assert [m.span() for m in fast.finditer(text)] == [m.span() for m in plain.finditer(text)]
+    assert [m.span() for m in plain.finditer(text)]
+
+
+def test_every_shipped_expression_finds_the_same_with_its_lookahead():
+    import yaml
+
+    from app.statements.checks.prefilter import compile_fast
+
+    corpus = Path(__file__).parent / "data" / "statement_corpus"
+    for language in ("en", "de"):
+        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
+        text = "\n".join(item["text"] for item in items)
+        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+        assert len(raws) > 50
+        for raw in raws:
+            plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
+            assert [m.span() for m in compile_fast(raw).finditer(text)] == [m.span() for m in plain.finditer(text)], raw

@@ -128,7 +128,8 @@ def lint(
     findings = [item for _, item in sorted(found, key=lambda pair: pair[0])]
 
     if mode == "statement":
-        configured = bool(next_update and next_update.strip()) and next_update.strip().casefold() in text.casefold()
+        wanted = (next_update or "").strip().casefold()
+        configured = bool(wanted) and wanted in text.casefold()
         if not configured and not names_next_update(analysed, rules["missing_next_update"], now=now):
             findings.append(finding(rules["missing_next_update"], next_update=next_update or "HH:MM"))
         if not names_source(analysed, rules["missing_info_source"], text, info_source=info_source,

@@ -5,6 +5,8 @@ inflection. A match is dropped when a negation word stands close to it in the sa
 speculate"), unless the rule is not negatable, and when its words sit inside a quoted claim the text
 distances itself from ("posts claiming 'it was the supplier's fault'"). A rule's ``unless`` entries clear
 its matches only in their own part of a sentence that turns on a contrast ("..., but only a few ...").
+A rule's ``across`` pairs look one sentence further: a claim restated in one sentence and denied in the
+next ("Posts say our stores will close. That is not true.") is found as one match over both.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import bisect
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
@@ -101,11 +104,16 @@ def _german_forms(tokens: list[Token], token_forms: list[frozenset[str]],
     return result
 
 
-def _term_positions(item: Analysed, terms: Iterable[Term]) -> set[int]:
-    found: set[int] = set()
-    for term in terms:
-        found.update(_all_positions(item, term))
-    return found
+def _term_positions(item: Analysed, terms: tuple[Term, ...]) -> set[int]:
+    """Every token where any of the terms matches (the negation or distancing words), in one pass."""
+    return _all_positions(item, _merged(terms))
+
+
+@cache
+def _merged(terms: tuple[Term, ...]) -> Term:
+    """One term standing for all of ``terms``: their words, exact spellings and word parts together."""
+    return Term(frozenset().union(*(term.words for term in terms)), tuple(p for term in terms for p in term.prefixes),
+                tuple(s for term in terms for s in term.suffixes), frozenset().union(*(term.exact for term in terms)))
 
 
 def _all_positions(item: Analysed, term: Term) -> set[int]:
@@ -208,12 +216,44 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
             if found_here and rule.unless:
                 found_here = [hit for hit in found_here if not _cleared(item, hit, rule)]
             candidates.extend(found_here)
+        if rule.across:
+            candidates.extend(_across_hits(analysed, rule, order, text))
     candidates.sort(key=lambda hit: (-(hit.end - hit.start), hit.order, hit.start))
     kept: list[Hit] = []
     for hit in candidates:
         if all(_apart(hit, other) if other.rule == hit.rule else not _inside(hit, other) for other in kept):
             kept.append(hit)
     return sorted(kept, key=lambda hit: hit.start)
+
+
+def _across_hits(analysed: list[Analysed], rule: Rule, order: int, text: str) -> list[Hit]:
+    """Matches of the rule's ``across`` pairs: a ``first`` entry in one sentence, a ``then`` entry in the next.
+
+    Only neighbouring sentences count, and an ``unless`` entry in either of them clears the pair.
+    """
+    hits = []
+    for before, after in itertools.pairwise(analysed):
+        for pair in rule.across:
+            first = _first_span(before, pair.first, rule)
+            then = _first_span(after, pair.then, rule) if first else None
+            if not first or not then:
+                continue
+            if any(_span(item, entry, rule.window, negation=False)
+                   for item in (before, after) for entry in rule.unless):
+                break
+            sentence = Sentence(text[before.sentence.start:after.sentence.end], before.sentence.start,
+                                after.sentence.end, [*before.sentence.tokens, *after.sentence.tokens])
+            hits.append(Hit(rule.name, first[0], then[1], sentence, order))
+            break
+    return hits
+
+
+def _first_span(item: Analysed, entries: Iterable[Entry], rule: Rule) -> tuple[int, int] | None:
+    for entry in entries:
+        span = _span(item, entry, rule.window, negation=rule.negatable)
+        if span:
+            return span
+    return None
 
 
 def _cleared(item: Analysed, hit: Hit, rule: Rule) -> bool:

@@ -16,13 +16,15 @@ from pathlib import Path
 import yaml
 
 from app.statements.checks.lemmas import PRONOUNS, lemma
+from app.statements.checks.prefilter import compile_fast
 
 SEVERITIES = ("error", "warning")
 MODES = ("statement", "reply")
 STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "private_name", "empty")
 STRUCTURAL_OPTIONAL = ("missing_next_step",)
 RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
-             "modes", "cues", "distrust", "titles", "quoted"}
+             "modes", "cues", "distrust", "titles", "quoted", "across"}
+ACROSS_KEYS = ("first", "then")
 SETTINGS_KEY = "settings"
 SETTINGS_KEYS = {"negations", "distancing", "lexicons"}
 PLACEHOLDERS = {
@@ -75,6 +77,18 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Across:
+    """Two neighbouring sentences that say together what neither says alone.
+
+    The rule matches when one of the ``first`` entries is found in a sentence and one of the ``then`` entries
+    in the sentence right after it ("Posts say our stores will close." + "That is not true.").
+    """
+
+    first: tuple[Entry, ...]
+    then: tuple[Entry, ...]
+
+
+@dataclass(frozen=True)
 class Rule:
     name: str
     severity: str
@@ -90,6 +104,7 @@ class Rule:
     distrust: tuple[Entry, ...] = ()
     titles: frozenset[str] = frozenset()
     quoted: bool = False
+    across: tuple[Across, ...] = ()
 
     @property
     def structural(self) -> bool:
@@ -139,8 +154,8 @@ def load_ruleset(path: Path, language: str | None = None) -> RuleSet:
         if key not in rules:
             raise RuleError(f"{name}: rule {key!r} is missing (it needs a severity and a message)")
     for key, rule in rules.items():
-        if rule.structural and (rule.patterns or rule.match):
-            raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns or match")
+        if rule.structural and (rule.patterns or rule.match or rule.across):
+            raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns, match or across")
     return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values(), lexicons, language))
 
 
@@ -177,7 +192,8 @@ def _vocabulary(rules: Iterable[Rule], lexicons: dict[str, list[str]], language:
     """
     words: set[str] = set()
     for rule in rules:
-        for entry in (*rule.match, *rule.unless, *rule.cues):
+        pairs = [entry for pair in rule.across for entry in (*pair.first, *pair.then)]
+        for entry in (*rule.match, *rule.unless, *rule.cues, *pairs):
             for chunk in entry.text.lstrip("!").split():
                 for word in _expand_lexicons("", "", chunk.split("|"), lexicons):
                     word = word.lstrip("=")
@@ -215,7 +231,7 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
     patterns = []
     for raw in _strings(where, "patterns", value.get("patterns", [])):
         try:
-            patterns.append(re.compile(raw, re.IGNORECASE | re.UNICODE))
+            patterns.append(compile_fast(raw))
         except re.error as exc:
             raise RuleError(f"{where}: bad regular expression {raw!r}: {exc}") from None
     match = tuple(_entry(where, raw, context) for raw in _strings(where, "match", value.get("match", [])))
@@ -231,7 +247,25 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
         tuple(_entry(where, raw, context) for raw in _strings(where, "distrust", value.get("distrust", []))),
         frozenset(word.casefold() for word in _strings(where, "titles", value.get("titles", []))),
         flags["quoted"],
+        _across(where, value.get("across", []), context),
     )
+
+
+def _across(where: str, raw: object, context: _Context) -> tuple[Across, ...]:
+    """``across: [{first: [...], then: [...]}]``: entry lists for a sentence and the one right after it."""
+    if not isinstance(raw, list):
+        raise RuleError(f"{where}: across must be a list of pairs, each with first: and then: entry lists")
+    pairs = []
+    for number, pair in enumerate(raw, 1):
+        here = f"{where}: across pair {number}"
+        if not isinstance(pair, dict) or set(pair) != set(ACROSS_KEYS):
+            raise RuleError(f"{here}: give exactly first: and then:, each a non-empty list of entries")
+        first, then = (tuple(_entry(here, text, context) for text in _strings(here, key, pair[key]))
+                       for key in ACROSS_KEYS)
+        if not first or not then:
+            raise RuleError(f"{here}: first and then must each list at least one entry")
+        pairs.append(Across(first, then))
+    return tuple(pairs)
 
 
 def _strings(where: str, key: str, raw: object) -> list[str]:
