@@ -70,7 +70,7 @@ def test_at_replaces_a_job_with_the_same_id_and_refuses_bad_jobs(box, recorder):
     assert as_utc(job.due_at) == T0 + timedelta(hours=1) and job.payload == {"incident_id": 1, "text": "second"}
     assert job.incident_id == 1 and job.attempts == 0 and scheduler.job_ids() == ["inc1:note"]
 
-    with pytest.raises(ValueError, match="job inc1:x: no handler is registered for job kind 'nonsense'"):
+    with pytest.raises(ValueError, match="job inc1:x: there is no job kind 'nonsense'"):
         scheduler.at("inc1:x", T0, "nonsense")
     with pytest.raises(TypeError, match="job inc1:x: the due time must be a datetime, not '09:00'"):
         scheduler.at("inc1:x", "09:00", "test_note")

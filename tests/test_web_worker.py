@@ -20,6 +20,8 @@ from app.incidents.models import Incident
 from app.requests_queue import store
 from app.requests_queue.models import AcceptedRequest
 from app.sandbox.harness import Sandbox, ServerThread
+from app.scheduling.kinds import JobKind
+from app.scheduling.models import ScheduledJob
 from app.server import create_app
 from app.worker import MAX_ATTEMPTS, run
 from tests.conftest import open_room, social_alert
@@ -199,6 +201,13 @@ def test_serve_starts_web_and_worker_and_a_killed_worker_is_started_again(tmp_pa
         # The alert is stored by the web role and its room set up by the worker.
         incident_id = box.alert(social_alert(), token="t" * 24).json()["incident_id"]  # serve_environment's token
         incident = box.fake.wait_for(lambda: _active(box, incident_id), timeout=60, interval=0.1)
+        # A second alert joins the open incident: the web role plans its summary for the worker to post
+        # (a job kind the web role never runs itself).
+        again = box.alert(social_alert(url="https://listening.example.com/alerts/124"), token="t" * 24)
+        assert again.status_code == 202 and again.json()["incident_id"] == incident_id, again.text
+        with Session(box.core.engine) as session:
+            kinds = session.exec(select(ScheduledJob.kind).where(ScheduledJob.incident_id == incident_id)).all()
+        assert JobKind.ALERT_SUMMARY in kinds
         box.driver.command("U0LEAD", incident.channel_id, "status")
         box.fake.wait_for(lambda: box.fake.responses(channel=incident.channel_id), timeout=60)
 
