@@ -112,6 +112,20 @@ def make_sandbox(tmp_path, new_database):
         box.close()
 
 
+@pytest.fixture
+def web_role(tmp_path, new_database):
+    """The bot's web role alone on loopback (it acks, stores and rings the workers; nothing follows up until a
+    worker runs), on SQLite or on the PostgreSQL server of the run."""
+    from app.sandbox.harness import Sandbox, ServerThread
+    from app.server import create_app
+
+    box = Sandbox(tmp_path / "web", serve=False, **_database_of("web", new_database))
+    box.server = ServerThread(create_app(box.core, role="web"), box.port)
+    box.server.start()
+    yield box
+    box.close()
+
+
 def social_alert(**overrides) -> dict:
     """A realistic generic alert from a social listening tool."""
     body = {

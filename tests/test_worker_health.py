@@ -9,22 +9,17 @@ import pytest
 
 from app.core import build_core
 from app.requests_queue.store import accept
-from app.sandbox.harness import Sandbox, ServerThread, free_port
-from app.server import create_app
+from app.sandbox.harness import free_port
 from app.wiring import build_bolt
 from app.worker import Worker, run
 from app.workers.health import HealthServer
 from app.workers.heartbeat import Heartbeat
-from tests.conftest import _database_of, social_alert
+from tests.conftest import social_alert
 
 
 @pytest.fixture
-def web(tmp_path, new_database):
-    box = Sandbox(tmp_path / "web", serve=False, **_database_of("web", new_database))
-    box.server = ServerThread(create_app(box.core, role="web"), box.port)
-    box.server.start()
-    yield box
-    box.close()
+def web(web_role):
+    return web_role
 
 
 def _get(port: int, path: str) -> httpx.Response:

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 from sqlmodel import Session, select
 
-from app.sandbox.harness import Sandbox, ServerThread
-from app.server import create_app
+from app.sandbox.harness import Sandbox
 from app.timeutil import utcnow
 from app.workers.heartbeat import ALIVE_WITHIN, alive, beat
 from app.workers.models import WorkerBeat
@@ -18,13 +17,8 @@ from tests.test_web_worker import WorkerThread
 
 
 @pytest.fixture
-def web(tmp_path, new_database):
-    """The web role alone on loopback, on SQLite or on the PostgreSQL server of the run."""
-    box = Sandbox(tmp_path / "web", serve=False, **_database_of("web", new_database))
-    box.server = ServerThread(create_app(box.core, role="web"), box.port)
-    box.server.start()
-    yield box
-    box.close()
+def web(web_role):
+    return web_role
 
 
 def _health(box) -> dict:

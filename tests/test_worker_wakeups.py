@@ -16,23 +16,17 @@ from app.incidents.models import Incident, Phase
 from app.incidents.setup import serve_setups
 from app.requests_queue.models import AcceptedRequest
 from app.requests_queue.store import worker_name
-from app.sandbox.harness import Sandbox, ServerThread
-from app.server import create_app
+from app.sandbox.harness import Sandbox
 from app.workers.heartbeat import Heartbeat
 from app.workers.wakeup import INCIDENTS, REQUESTS, Wakeups
-from tests.conftest import _database_of, social_alert
+from tests.conftest import social_alert
 
 BOUND = 5.0  # seconds: a wake-up arrives in milliseconds; the polls of these tests are far slower than this
 
 
 @pytest.fixture
-def web(tmp_path, new_database):
-    """The web role alone on loopback (it rings the workers when it commits), and nothing else."""
-    box = Sandbox(tmp_path / "web", serve=False, **_database_of("web", new_database))
-    box.server = ServerThread(create_app(box.core, role="web"), box.port)
-    box.server.start()
-    yield box
-    box.close()
+def web(web_role):
+    return web_role
 
 
 class Listener:
