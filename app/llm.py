@@ -80,7 +80,7 @@ def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_repl
     attempts = 1 + settings.max_retries
     for attempt in range(attempts):
         try:
-            response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]
+            response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]  # plain dicts for the SDK's message TypedDicts
                                                       temperature=0.2, **extra)
             break
         except openai.APITimeoutError:

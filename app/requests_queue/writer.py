@@ -125,6 +125,6 @@ class AcceptWriter(GroupCommit[Accepted, int]):
 def _sqlite_stamp() -> Callable[[datetime], Any]:
     """``received_at`` as the column's own type writes it to SQLite (the ORM reads it back the same way)."""
     dialect = sqlite.dialect()
-    column_type = AcceptedRequest.__table__.c.received_at.type  # type: ignore[attr-defined]
+    column_type = AcceptedRequest.__table__.c.received_at.type  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
     process = column_type.dialect_impl(dialect).bind_processor(dialect)
     return process if process is not None else (lambda value: value)
