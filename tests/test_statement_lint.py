@@ -321,6 +321,10 @@ def test_negated_quoted_and_harmless_uses_are_clean(language, phrase):
         ("de", "Die Ergebnisse veröffentlichen wir am 3. März.", True),
         ("de", "Um 09:10 Uhr ist unser Onlineshop ausgefallen.", False),
         ("de", "Stand 14:10 Uhr: Alle sind in Sicherheit.", False),
+        ("de", "Update 15 Uhr:", True),  # the short form of X posts and status lines
+        ("de", "Update 15.30 Uhr:", True),
+        ("de", "Neue Messwerte übermorgen um 12 Uhr.", True),
+        ("de", "Ein fehlerhaftes Update legte die App um 9 Uhr lahm.", False),
     ],
 )
 def test_next_update_needs_a_forward_looking_time(language, text, named):
