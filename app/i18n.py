@@ -456,7 +456,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "model_error.empty": "the model's reply was empty",
         "model_error.not_json": "the model's reply was not valid JSON",
         "model_error.not_object": "the model's reply was not a JSON object",
-        "model_error.no_channels": "the model's reply had none of the requested channels",
         # the holding statement's answer in its strict JSON schema
         "model_error.statement_invalid": "the model's reply did not fit the statement's schema ({where})",
         # the services' and the statement flow's answers (tasks, incidents, records, statements, durations, set-up)
@@ -1001,7 +1000,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "model_error.empty": "die Antwort des Sprachmodells war leer",
         "model_error.not_json": "die Antwort des Sprachmodells war kein gültiges JSON",
         "model_error.not_object": "die Antwort des Sprachmodells war kein JSON-Objekt",
-        "model_error.no_channels": "die Antwort des Sprachmodells enthielt keinen der angefragten Kanäle",
         # the holding statement's answer in its strict JSON schema
         "model_error.statement_invalid": "die Antwort des Sprachmodells passte nicht zum Schema der Stellungnahme "
                                          "({where})",

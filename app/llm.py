@@ -63,25 +63,22 @@ def client(settings: LLMSettings) -> openai.OpenAI:
                          max_retries=0)
 
 
-def complete(settings: LLMSettings, messages: list[dict[str, str]], *, json_reply: bool = False,
+def complete(settings: LLMSettings, messages: list[dict[str, str]], *,
              response_format: dict[str, Any] | None = None) -> str:
     """Ask the model and return its reply text; every failure becomes a ModelError with a short reason.
 
-    ``response_format`` is sent as given (e.g. a strict JSON schema); ``json_reply`` asks for any JSON object."""
+    ``response_format`` is sent as given (e.g. a strict JSON schema)."""
     import openai  # optional heavy dependency: loaded only when a model is configured
 
-    extra: dict[str, Any] = {"response_format": {"type": "json_object"}} if json_reply else {}
-    if response_format is not None:
-        extra = {"response_format": response_format}
-    # Retries are ours, not the client's: a server error is tried again, a timeout is not (the fallback must
-    # come after WARROOM_LLM_TIMEOUT, not twice that).
-    client = openai.OpenAI(api_key=settings.api_key, base_url=settings.base_url, timeout=settings.timeout,
-                           max_retries=0)
+    extra: dict[str, Any] = {} if response_format is None else {"response_format": response_format}
+    # Retries are ours, not the client's (``client`` turns the SDK's off): a server error is tried again, a
+    # timeout is not (the fallback must come after WARROOM_LLM_TIMEOUT, not twice that).
+    model = client(settings)
     attempts = 1 + settings.max_retries
     for attempt in range(attempts):
         try:
-            response = client.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]  # plain dicts for the SDK's message TypedDicts
-                                                      temperature=0.2, **extra)
+            response = model.chat.completions.create(model=settings.model, messages=messages,  # type: ignore[arg-type]  # plain dicts for the SDK's message TypedDicts
+                                                     temperature=0.2, **extra)
             break
         except openai.APITimeoutError:
             raise ModelError(f"the model timed out after {settings.timeout:g} s", key="timeout",

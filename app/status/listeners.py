@@ -26,8 +26,6 @@ from app.status import brief, views
 from app.status.service import gather
 from app.timeutil import utcnow
 
-USAGE = "status [share | all | <severity> | page <n> | <incident id>]"
-
 
 def incident_status(core: Core, incident_id: int) -> dict:
     """The detailed status message of one incident, with the mention trend when a monitor raised it."""
