@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any, Protocol
 from urllib.parse import quote
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -42,6 +42,17 @@ def postgres_url(url: str) -> str:
     return url
 
 
+def open_sqlite(path: str, *, timeout: float, autocommit: bool = False) -> sqlite3.Connection:
+    """A connection to an existing SQLite file, usable from any thread; a missing file is an error, never created.
+
+    ``autocommit`` leaves transactions to the caller's own ``BEGIN`` (``isolation_level=None``).
+    """
+    uri = f"file:{quote(os.path.abspath(path))}?mode=rw"
+    if autocommit:
+        return sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+    return sqlite3.connect(uri, uri=True, timeout=timeout, check_same_thread=False)
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
@@ -53,7 +64,15 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
     so that a server restart costs no request.
     """
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+        path = make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # The file is created here, once; every later connection opens it read-write and never creates it,
+            # so that a database file that went away (a volume unmounted, a file moved) is an error the health
+            # check reports, not a new empty database the bot would go on writing to.
+            sqlite3.connect(path).close()
+            engine = create_engine(url, creator=lambda: open_sqlite(path, timeout=30))
+        else:
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -119,8 +138,7 @@ class Checkpointer:
                 if os.path.getsize(f"{path}-wal") < self.threshold:
                     continue
                 # mode=rw: a file removed meanwhile (a test's) is not created again.
-                connection = sqlite3.connect(f"file:{quote(os.path.abspath(path))}?mode=rw", uri=True, timeout=0,
-                                             isolation_level=None)
+                connection = open_sqlite(path, timeout=0, autocommit=True)
                 try:
                     connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 finally:

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import col
 
 from app import metrics
-from app.db import transaction
+from app.db import open_sqlite, transaction
 from app.inbound.models import SeenRequest
 from app.inbound.signature import MAX_AGE
 
@@ -127,7 +127,7 @@ class ReplayGuard:
     def _connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
             assert self._path is not None  # only SQLite files are written through this connection
-            self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            self._sqlite = open_sqlite(self._path, timeout=0, autocommit=True)
             # As the bot's own connections (app/db.py): in WAL mode a commit then needs no fsync. Checkpoints
             # are left to those connections, so that none runs inside an ack.
             self._sqlite.execute("PRAGMA synchronous=NORMAL")

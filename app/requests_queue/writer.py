@@ -27,7 +27,7 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import col
 
 from app.batching import MAX_BATCH, GroupCommit
-from app.db import transaction
+from app.db import open_sqlite, transaction
 from app.requests_queue.models import AcceptedRequest
 from app.timeutil import utcnow
 from app.workers.wakeup import REQUESTS, rung
@@ -91,7 +91,7 @@ class AcceptWriter(GroupCommit[Accepted, int]):
     def _connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
             assert self._path is not None
-            self._sqlite = sqlite3.connect(self._path, timeout=0, isolation_level=None, check_same_thread=False)
+            self._sqlite = open_sqlite(self._path, timeout=0, autocommit=True)
             # As the bot's own connections (app/db.py): in WAL mode a commit needs no fsync. Checkpoints are
             # left to those connections, so that none runs inside an ack.
             self._sqlite.execute("PRAGMA synchronous=NORMAL")
