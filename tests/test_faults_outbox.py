@@ -68,6 +68,26 @@ def test_a_lost_answer_is_adopted_by_its_metadata_not_posted_again(make_sandbox)
     assert message.metadata == {"event_type": "warroom_effect", "event_payload": {"effect": placeholder.id}}
 
 
+def test_a_direct_message_whose_answer_was_lost_is_adopted_not_sent_twice(make_sandbox):
+    from app.db import transaction
+    from app.effects import service as effects
+
+    box = make_sandbox("dm")
+    incident = room(box)
+    settled(box)
+    box.fake.fail_next("chat.postMessage", answer="drop")  # posted to the person, the answer lost
+    with transaction(box.core.engine) as session:
+        effects.post(session, "test:dm:U0CEO", incident_id=incident.id, channel="U0CEO",
+                     text="Executive digest: the breach is contained")
+    box.core.deliver()
+    settled(box)
+    assert [m.text for m in box.fake.dms("U0CEO")].count("Executive digest: the breach is contained") == 1
+    assert box.fake.calls_to("conversations.open"), "the person's DM conversation was looked up"
+    with Session(box.core.engine) as session:
+        [delivered] = session.exec(select(Effect).where(Effect.key == "test:dm:U0CEO")).all()
+    assert delivered.result["adopted"] is True
+    assert delivered.result["channel"].startswith("D")
+
 def test_reading_back_fails_too_and_the_message_still_shows_once(make_sandbox):
     box = make_sandbox("history")
     incident = room(box)

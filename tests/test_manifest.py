@@ -34,6 +34,7 @@ SUBCOMMANDS = [
 EXPECTED_BOT_SCOPES = {
     "channels:history",
     "groups:history",
+    "im:history",
     "bookmarks:read",
     "channels:manage",
     "groups:write",
@@ -153,6 +154,13 @@ def test_unused_scopes_stay_unused(manifest):
     for scope, call in UNUSED_SCOPES.items():
         assert scope not in scopes
         assert call not in code and call.replace("_", ".", 1) not in code, f"{call} needs {scope} in the manifest"
+
+
+def test_the_sandbox_grants_exactly_the_manifest_scopes(manifest):
+    """The fake Slack refuses what the real app's token could not do (``missing_scope``)."""
+    from app.sandbox.scopes import BOT_SCOPES
+
+    assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
 
 
 def test_direct_messages_have_a_messages_tab(manifest):

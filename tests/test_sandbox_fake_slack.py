@@ -208,6 +208,19 @@ def test_dm_via_conversations_open(fake: FakeSlack, client: WebClient) -> None:
     assert error_of(lambda: client.conversations_open(users="U0NOBODY")) == "user_not_found"
 
 
+
+def test_reading_messages_needs_the_history_scope_of_the_conversation_type(fake: FakeSlack, client: WebClient) -> None:
+    dm = client.conversations_open(users="U0LEAD")["channel"]["id"]
+    client.chat_postMessage(channel="U0LEAD", text="Reminder")
+    assert [m["text"] for m in client.conversations_history(channel=dm)["messages"]] == ["Reminder"]
+    room = client.conversations_create(name="war-room-scopes", is_private=True)["channel"]["id"]
+    fake.store.scopes = fake.store.scopes - {"im:history", "groups:history"}  # a token without them
+    for channel, needed in ((dm, "im:history"), (room, "groups:history")):
+        with pytest.raises(SlackApiError) as refused:
+            client.conversations_history(channel=channel)
+        assert refused.value.response["error"] == "missing_scope"
+        assert refused.value.response["needed"] == needed and needed not in refused.value.response["provided"]
+
 @pytest.mark.parametrize(
     ("blocks", "reason"),
     [

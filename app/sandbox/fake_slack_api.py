@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from app.sandbox.fake_slack_store import Channel, Message, SlackStore
+from app.sandbox.scopes import history_scope
 from app.sandbox.validation import MESSAGE_BLOCK_LIMIT, block_errors
 
 Handler = Callable[[SlackStore, "Args"], dict[str, Any]]
@@ -94,6 +95,13 @@ def require_channel(store: SlackStore, args: Args, key: str = "channel") -> Chan
     if channel is None:
         raise SlackError("channel_not_found")
     return channel
+
+
+def require_history_scope(store: SlackStore, channel: Channel) -> None:
+    """Reading messages needs the history scope of the conversation's type, as Slack checks it."""
+    needed = history_scope(is_im=channel.is_im, is_private=channel.is_private)
+    if needed not in store.scopes:
+        raise SlackError("missing_scope", needed=needed, provided=",".join(sorted(store.scopes)))
 
 
 def require_user(store: SlackStore, user_id: str | None) -> str:

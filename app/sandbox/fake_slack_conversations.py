@@ -12,6 +12,7 @@ from app.sandbox.fake_slack_api import (
     paginate,
     require_bot_member,
     require_channel,
+    require_history_scope,
     require_user,
 )
 from app.sandbox.fake_slack_store import Channel, SlackStore
@@ -239,6 +240,7 @@ def conversations_replies(store: SlackStore, args: Args) -> dict[str, Any]:
     """A thread: its parent first, then the replies oldest first, between `oldest` and `latest` (the parent is
     always included); metadata only when asked for."""
     channel = require_channel(store, args)
+    require_history_scope(store, channel)
     if (channel.is_private or channel.is_im) and store.bot_user_id not in channel.members:
         raise SlackError("not_in_channel")
     parent_ts = args.text("ts")
@@ -265,6 +267,7 @@ def conversations_replies(store: SlackStore, args: Args) -> dict[str, Any]:
 def conversations_history(store: SlackStore, args: Args) -> dict[str, Any]:
     """Top-level messages, newest first, between `oldest` and `latest`; metadata only when asked for."""
     channel = require_channel(store, args)
+    require_history_scope(store, channel)
     if (channel.is_private or channel.is_im) and store.bot_user_id not in channel.members:
         raise SlackError("not_in_channel")
     try:

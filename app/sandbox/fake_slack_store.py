@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.sandbox.scopes import BOT_SCOPES
 from app.sandbox.workspace import Member, Usergroup, Workspace
 
 
@@ -262,6 +263,7 @@ class SlackStore:
         self.log: list[LogEntry] = []
         self.calls: list[Call] = []
         self.dm_ids: dict[frozenset[str], str] = {}
+        self.scopes: frozenset[str] = BOT_SCOPES  # the bot token's scopes: the manifest's
         self.share_delay = 0.0  # seconds after files.completeUploadExternal before files.info shows the shares
         self._counter = itertools.count(1)
         self._last_ts = 0.0

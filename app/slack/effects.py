@@ -4,8 +4,8 @@ a statement's card, removing someone from a room, the channel topic.
 Every message the outbox posts carries ``metadata`` naming its effect. When an earlier attempt may have
 reached Slack (it was started and no result was recorded: the process died, or the answer was lost), the
 channel is read back from the first attempt on and a message carrying the effect's id is adopted instead of
-posting a second one. Direct messages cannot be read back (the app has no ``im:history`` scope): they are
-posted again.
+posting a second one. A direct message, addressed to the person, is read back in the conversation Slack keeps
+between the app and that person (``conversations.open``, ``im:history``).
 """
 
 from __future__ import annotations
@@ -44,9 +44,15 @@ def metadata(effect: Effect) -> dict[str, Any]:
     return {"event_type": EVENT_TYPE, "event_payload": {"effect": effect.id}}
 
 
-def readable(channel: str) -> bool:
-    """Channels the bot can read back (public and private rooms), not direct messages."""
-    return channel.startswith(("C", "G"))
+def readable(slack: WebClient, channel: str) -> str | None:
+    """Where a message posted to ``channel`` can be read back: the channel itself (rooms, direct-message
+    conversations), or for a person's id the app's direct-message conversation with that person."""
+    if channel.startswith(("C", "G", "D")):
+        return channel
+    if channel.startswith(("U", "W")):
+        opened: dict[str, Any] = slack.conversations_open(users=channel)["channel"]
+        return str(opened["id"])
+    return None
 
 
 def find_posted(slack: WebClient, channel: str, effect_id: int, since: float, thread_ts: str | None = None
@@ -113,11 +119,14 @@ def post(core, effect: Effect) -> dict[str, Any]:
         if thread_ts is None:
             return {"skipped": "the statement is gone"}
     found = None
-    if maybe_posted(effect) and readable(channel):
+    where: str | None = None
+    if maybe_posted(effect):
+        where = readable(core.slack, channel)
+    if where is not None:
         assert effect.id is not None and effect.tried_at is not None
-        found = find_posted(core.slack, channel, effect.id, as_utc(effect.tried_at).timestamp(), thread_ts)
+        found = find_posted(core.slack, where, effect.id, as_utc(effect.tried_at).timestamp(), thread_ts)
     if found is not None:
-        ts, where = found["ts"], channel
+        ts = found["ts"]
     else:
         kwargs: dict[str, Any] = {"channel": channel, "text": payload["text"], "metadata": metadata(effect)}
         if payload.get("blocks"):
