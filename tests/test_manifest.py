@@ -163,6 +163,12 @@ def test_the_sandbox_grants_exactly_the_manifest_scopes(manifest):
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == BOT_SCOPES
 
 
+def test_readme_lists_every_bot_scope(manifest):
+    listed = (REPO / "README.md").read_text(encoding="utf-8").split("The bot asks for these bot scopes:")[1]
+    listed = listed.split("*Messages* tab")[0]
+    assert {scope for scope in manifest["oauth_config"]["scopes"]["bot"] if f"`{scope}`" not in listed} == set()
+
+
 def test_direct_messages_have_a_messages_tab(manifest):
     assert "im:write" in manifest["oauth_config"]["scopes"]["bot"]
     assert manifest["features"]["app_home"] == {"home_tab_enabled": False, "messages_tab_enabled": True,
