@@ -559,8 +559,8 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
     with Session(core.engine) as session:
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
-    if statement.kind == StatementKind.HOLDING:
-        findings = check(ctx, variants, private)
+    if statement.kind == StatementKind.HOLDING:  # an edited text gets the model's second opinion too
+        findings = check(ctx, variants, private, llm=llm_settings(core))
     else:
         findings = packs.check_pack(statement.kind, ctx, variants, private)
     with Session(core.engine) as session:
