@@ -1,10 +1,12 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
 ``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shapes S,...]
-[--no-ingest]`` prints one table of
-quiet weeks (false alarms per week per monitor: mean and worst week) and one per spike shape (the delay of the
-first alert, from the onset and from the moment the rate reached 5x, and which test raised it), then the
-ingest figures of ``POST /mentions`` against a served bot.
+[--no-ingest] [--cost]`` prints one table of
+quiet weeks (false alarms per week per monitor: mean and worst week, and the replay's cost per minute) and one per
+spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside the
+least delay any detector can have within the budget, ``bound``, and which test raised it), then the ingest
+figures of ``POST /mentions`` against a served bot. ``--cost`` prints only what evaluating a monitor costs in the
+service each minute (``evaluate_cost``).
 
 The streams: a quiet baseline per monitor (0.3, 2 or 10 mentions a minute on average) with a daily rhythm
 (night at a fifth of the evening peak), weekends at 70 %, slow growth of 1 % a day, noise beyond Poisson
@@ -367,6 +369,54 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
     return "\n\n".join(out)
 
 
+# Evaluation cost --------------------------------------------------------------------------------------------
+def evaluate_cost(minutes: int = 30) -> str:
+    """What evaluating one monitor's signals costs in the service (``signals.assess`` on SQLite, eight days of
+    rollups of a synthetic stream): each minute with the history kept from the minute before, and read whole."""
+    from sqlmodel import Session, SQLModel
+
+    from app.db import make_engine
+    from app.monitoring import signals
+    from app.monitoring.definitions import Monitor
+    from app.monitoring.models import MentionRollup
+
+    monitor = Monitor.model_validate({"id": "bench", "title": "Bench", "terms": {"brand": {"en": ["Bench"]}},
+                                      "risk_terms": {"terms": {"en": ["leak"]}},
+                                      "signals": {"volume": {}, "negative": {}, "reach": {}}})
+    rows = []
+    for level, _ in LEVELS:
+        rng = np.random.default_rng(7)
+        length = HISTORY + 2 * minutes
+        counts = rng.poisson(stream(rng, level, length))
+        negative = rng.binomial(counts, NEGATIVE)
+        risky = rng.binomial(counts, RISKY)
+        risky_negative = rng.binomial(negative, RISKY)
+        with tempfile.TemporaryDirectory() as folder:
+            engine = make_engine(f"sqlite:///{folder}/cost.db")
+            SQLModel.metadata.create_all(engine)
+            with Session(engine) as session:
+                session.execute(MentionRollup.__table__.insert(), [  # type: ignore[attr-defined]  # SQLModel's
+                    {"monitor_id": "bench", "minute": START + timedelta(minutes=m), "mentions": int(counts[m]),
+                     "scored": int(counts[m]), "negative": int(negative[m]), "risky": int(risky[m]),
+                     "risky_negative": int(risky_negative[m]), "reach": 0} for m in range(length) if counts[m]])
+                session.commit()
+            timings: dict[bool, list[float]] = {True: [], False: []}
+            for kept in (False, True):
+                for minute in range(minutes):
+                    now = START + timedelta(minutes=HISTORY + minute + (minutes if kept else 0), seconds=5)
+                    if not kept:
+                        signals._KEPT.clear()
+                    began = time.perf_counter()
+                    with Session(engine) as session:
+                        signals.assess(session, monitor, now)
+                    timings[kept].append((time.perf_counter() - began) * 1000)
+            engine.dispose()
+        rows.append([f"{level:g}/min", f"{statistics.median(timings[False]):.0f}",
+                     f"{statistics.median(timings[True][1:]):.0f}", f"{max(timings[True][1:]):.0f}"])
+    return table(f"Evaluation cost: signals.assess per monitor and minute on SQLite, 8 days of rollups, {minutes} "
+                 "minutes in a row (ms)", ["baseline", "read whole, median", "kept, median", "kept, max"], rows)
+
+
 # Ingest ---------------------------------------------------------------------------------------------------
 def _batch(start: int, size: int) -> bytes:
     now = datetime.now(UTC).isoformat()
@@ -443,12 +493,16 @@ def main(argv: list[str] | None = None) -> int:
                         help="the volume's false alarms per week (default: the shipped setting)")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"spike shapes, of {', '.join(SHAPES)}")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest measurement")
+    parser.add_argument("--cost", action="store_true", help="only the evaluation cost per monitor and minute")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of the ingest run")
     args = parser.parse_args(argv)
     shapes = tuple(name for name in args.shapes.split(",") if name)
     unknown = [name for name in shapes if name not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s) {', '.join(unknown)}: use {', '.join(SHAPES)}")
+    if args.cost:
+        print(evaluate_cost())
+        return 0
     print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative, args.false_alarms, shapes),
           flush=True)
     if not args.no_ingest:

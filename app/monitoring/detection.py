@@ -9,15 +9,14 @@ that time on those days also show how bursty the stream is beyond Poisson noise;
 observed count under Poisson counts with that log-normal burstiness is the statistical threshold (as
 standard deviations, ``z``), together with a ratio above ``min_ratio`` and at least ``min_mentions``.
 
-Build-up: a spike that grows over an hour is small in any one window. The build-up test scans the runs of the
-last 2 to 12 windows ending now (a likelihood-ratio scan over sliding windows, in its normal form) and takes
-the largest excess over the baseline in standard deviations, counting Poisson noise, the burstiness, and the
-baseline's own error, which all windows of a run share. A rise that is modest but steady stands out over a
-run long before one window would. Both tests take their thresholds from a false-alarm budget (alarms per
-quiet week) by the union bound over a week's independent chances.
+Change: a spike that grows over an hour is small in any one window. A one-sided CUSUM of the per-minute counts
+against their own time-of-day baseline (``cusum``) sums the log-likelihood ratio of a rise to ``shift`` times the
+baseline, divided by the overdispersion that keeps Wald's bound under the stream's bursts (``overdispersion``),
+so that its threshold ``h`` follows from the false-alarm budget as log(average run length).
 
 Negative posts: a storm of criticism is mostly negative, so the negative posts' own per-minute count rises several
-times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it.
+times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it. In both
+change detectors a post with a risk term may count more than once (``weighted``).
 """
 
 from __future__ import annotations
@@ -360,11 +359,11 @@ def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise
           cache: CusumCache | None = None) -> Change:
     """A one-sided CUSUM of the per-minute counts against their time-of-day baseline: each minute adds the
     log-likelihood ratio of ``shift`` times the baseline against the baseline, x·log(shift) - (shift - 1)·mu,
-    divided by the stream's overdispersion (a quasi-likelihood), and the sum never falls below zero.
+    divided by the stream's overdispersion, and the sum never falls below zero.
 
     The overdispersion comes from the history, not a constant: a window's rate varies log-normally by ``noise``
-    (``burstiness``), so a minute's count varies by mu·(1 + noise²·mu·window) over a run of windows, times the
-    ``dispersion`` of weighted counts. The sum starts afresh at ``start`` (an index into ``counts``: the last
+    (``burstiness``), and the divisor is the least that keeps each window's steps within Wald's bound under those
+    bursts (``overdispersion``), times the ``dispersion`` of weighted counts. The sum starts afresh at ``start`` (an index into ``counts``: the last
     alert, or the end of its cool-down) and at most ``lookback`` minutes ago; a minute without a baseline (too
     little history) sets it to zero. ``cache`` spares a replay recomputing what it has seen.
     """
