@@ -363,9 +363,10 @@ def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise
 
     The overdispersion comes from the history, not a constant: a window's rate varies log-normally by ``noise``
     (``burstiness``), and the divisor is the least that keeps each window's steps within Wald's bound under those
-    bursts (``overdispersion``), times the ``dispersion`` of weighted counts. The sum starts afresh at ``start`` (an index into ``counts``: the last
-    alert, or the end of its cool-down) and at most ``lookback`` minutes ago; a minute without a baseline (too
-    little history) sets it to zero. ``cache`` spares a replay recomputing what it has seen.
+    bursts (``overdispersion``), times the ``dispersion`` of weighted counts. The sum starts afresh at ``start``
+    (an index into ``counts``: the last alert, or the end of its cool-down) and at most ``lookback`` minutes ago;
+    a minute without a baseline (too little history) sets it to zero. ``cache`` spares a replay recomputing what
+    it has seen.
     """
     series = counts if isinstance(counts, Series) else Series(counts)
     n = len(series)
