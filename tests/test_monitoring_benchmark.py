@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 import statistics
 
 import numpy as np
@@ -67,3 +68,22 @@ def test_spike_posts_with_risk_terms_are_alerted_sooner():
     assert None not in [o.delay for o in plain + risky]
     pairs = [(r.delay, p.delay) for r, p in zip(risky, plain, strict=True)]
     assert all(r <= p for r, p in pairs) and any(r < p for r, p in pairs)
+
+
+def test_the_bound_is_the_minutes_the_spikes_divergence_needs_to_reach_the_threshold():
+    """A step to 5x of 2 posts a minute diverges by 2·(5·log 5 − 4) = 8.09 a minute (Poisson): the threshold of one
+    alarm in 201,600 quiet minutes (12.2) is reached in the second minute; half as many posts take four."""
+    h = math.log(bench.WEEK / 0.05)
+    quiet = np.full((1, 30), 2.0)
+    assert bench.bound(quiet, quiet * 5, h) == 2
+    assert bench.bound(quiet / 2, quiet * 5 / 2, h) == 4
+    assert bench.bound(quiet, quiet, h) is None  # no change, no detection
+    kinds = bench._cells(np.full(3, 10.0), np.full(3, 0.15), np.full(3, 0.02))
+    assert kinds.shape == (4, 3) and np.allclose(kinds.sum(axis=0), 10.0)  # the four kinds of post add up
+
+
+def test_a_gradual_rise_has_its_bound_and_the_detector_is_not_much_faster():
+    """The bound is an expected delay: one rise may be found a little sooner by luck, never at half of it."""
+    found = _spikes(2.0, "gradual", 5, range(2))
+    assert all(o.bound is not None and 10 < o.bound < 60 for o in found)
+    assert all(o.delay is not None and o.bound is not None and o.delay >= o.bound / 2 for o in found)

@@ -9,19 +9,19 @@ that time on those days also show how bursty the stream is beyond Poisson noise;
 observed count under Poisson counts with that log-normal burstiness is the statistical threshold (as
 standard deviations, ``z``), together with a ratio above ``min_ratio`` and at least ``min_mentions``.
 
-Build-up: a spike that grows over an hour is small in any one window. The build-up test scans the runs of the
-last 2 to 12 windows ending now (a likelihood-ratio scan over sliding windows, in its normal form) and takes
-the largest excess over the baseline in standard deviations, counting Poisson noise, the burstiness, and the
-baseline's own error, which all windows of a run share. A rise that is modest but steady stands out over a
-run long before one window would. Both tests take their thresholds from a false-alarm budget (alarms per
-quiet week) by the union bound over a week's independent chances.
+Change: a spike that grows over an hour is small in any one window. A one-sided CUSUM of the per-minute counts
+against their own time-of-day baseline (``cusum``) sums the log-likelihood ratio of a rise to ``shift`` times the
+baseline, divided by the overdispersion that keeps Wald's bound under the stream's bursts (``overdispersion``),
+so that its threshold ``h`` follows from the false-alarm budget as log(average run length).
 
 Negative posts: a storm of criticism is mostly negative, so the negative posts' own per-minute count rises several
-times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it.
+times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it. In both
+change detectors a post with a risk term may count more than once (``weighted``).
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import statistics
@@ -347,19 +347,26 @@ class CusumCache:
     expected: dict[int, float] = field(default_factory=dict)
     run: _Run | None = None
 
+    def advance(self, minutes: int) -> None:
+        """The series moved on by ``minutes`` (its oldest minutes dropped, as many new ones added): the baselines
+        kept move with it, and the sum is taken afresh (the counts of the last minutes may have changed)."""
+        self.expected = {minute - minutes: value for minute, value in self.expected.items() if minute >= minutes}
+        self.run = None
+
 
 def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float, shift: float = SHIFT,
           dispersion: float = 1.0, start: int = 0, lookback: int = CUSUM_LOOKBACK,
           cache: CusumCache | None = None) -> Change:
     """A one-sided CUSUM of the per-minute counts against their time-of-day baseline: each minute adds the
     log-likelihood ratio of ``shift`` times the baseline against the baseline, x·log(shift) - (shift - 1)·mu,
-    divided by the stream's overdispersion (a quasi-likelihood), and the sum never falls below zero.
+    divided by the stream's overdispersion, and the sum never falls below zero.
 
     The overdispersion comes from the history, not a constant: a window's rate varies log-normally by ``noise``
-    (``burstiness``), so a minute's count varies by mu·(1 + noise²·mu·window) over a run of windows, times the
-    ``dispersion`` of weighted counts. The sum starts afresh at ``start`` (an index into ``counts``: the last
-    alert, or the end of its cool-down) and at most ``lookback`` minutes ago; a minute without a baseline (too
-    little history) sets it to zero. ``cache`` spares a replay recomputing what it has seen.
+    (``burstiness``), and the divisor is the least that keeps each window's steps within Wald's bound under those
+    bursts (``overdispersion``), times the ``dispersion`` of weighted counts. The sum starts afresh at ``start``
+    (an index into ``counts``: the last alert, or the end of its cool-down) and at most ``lookback`` minutes ago;
+    a minute without a baseline (too little history) sets it to zero. ``cache`` spares a replay recomputing what
+    it has seen.
     """
     series = counts if isinstance(counts, Series) else Series(counts)
     n = len(series)
@@ -377,6 +384,40 @@ def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise
     return Change(run.statistic, n - run.since, run.seen, run.wanted)
 
 
+@functools.lru_cache(maxsize=4096)
+def _overdispersion(expected: float, noise: float, shift: float, window: int) -> float:
+    """The least divisor D of the log-likelihood ratio steps of a minute expecting ``expected`` mentions that keeps
+    Wald's bound (an average run length of e^h) when the rate of each ``window`` varies log-normally by ``noise``:
+    the minutes of a window rise together, so the window is the independent unit, and its summed steps must have
+    E[exp(sum / D)] <= 1 over the bursts and the Poisson counts (bursts up to 6 standard deviations, one window in
+    10^9: a log-normal rate has no finite generating function beyond). Matching the variance alone
+    (1 + noise²·expected·window) is not enough: the log-normal tail of a window's rate is heavier than the normal
+    one that matching assumes, and a CUSUM on a busy stream then crossed h several times as often as its budget."""
+    mean = expected * window
+    if mean <= 0:
+        return 1.0
+
+    def log_mgf(divisor: float) -> float:
+        per_post = shift ** (1 / divisor) - 1
+        return math.log(sum(weight * math.exp(mean * math.exp(noise * z - noise * noise / 2) * per_post
+                                              - mean * (shift - 1) / divisor) for z, weight in _GRID))
+
+    lo, hi = 1.0, 1.0 + noise * noise * mean
+    if log_mgf(lo) <= 0:
+        return 1.0
+    while log_mgf(hi) > 0:
+        lo, hi = hi, hi * 2
+    for _ in range(30):
+        mid = (lo + hi) / 2
+        lo, hi = (mid, hi) if log_mgf(mid) > 0 else (lo, mid)
+    return hi
+
+
+def overdispersion(expected: float, noise: float, shift: float, window: int) -> float:
+    """``_overdispersion`` for an expectation rounded to three digits (a replay asks for the same ones again)."""
+    return _overdispersion(float(f"{expected:.3g}"), round(noise, 3), shift, window)
+
+
 def _extend(run: _Run, series: Series, end: datetime, n: int, window: int, known: dict[int, float] | None) -> None:
     noise, dispersion, shift, _ = run.settings
     log_shift = math.log(shift)
@@ -388,10 +429,11 @@ def _extend(run: _Run, series: Series, end: datetime, n: int, window: int, known
                 run.statistic, run.since, run.seen, run.wanted = 0.0, minute + 1, 0.0, 0.0
                 continue
             expected = base.expected
-            if known is not None:
+            if known is not None and base.days:  # a cold start's baseline moves with the last hours: not kept
                 known[minute] = expected
         observed = series.total(minute, minute + 1)
-        step = (observed * log_shift - (shift - 1) * expected) / (dispersion * (1 + noise * noise * expected * window))
+        step = (observed * log_shift - (shift - 1) * expected) / (
+            dispersion * overdispersion(expected, noise, shift, window))
         if run.statistic + step <= 0:
             run.statistic, run.since, run.seen, run.wanted = 0.0, minute + 1, 0.0, 0.0
         else:
@@ -455,16 +497,18 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
 
 def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
                     min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
-                    shift: float = SHIFT, start: int = 0, cache: CusumCache | None = None) -> Finding | None:
+                    shift: float = SHIFT, start: int = 0, cache: CusumCache | None = None,
+                    evidence: Evidence | None = None) -> Finding | None:
     """The same two tests as ``volume`` on the negative posts' own per-minute counts: a crisis brings mostly
     negative posts, so they rise several times over while all mentions have only begun to (at 15 % negative, a
     rise whose new posts are 60 % negative lifts the negative count 2.6 times as fast as all of them). A history
     with fewer than ``NEGATIVE_HISTORY`` negative posts (sentiment not scored, or a language it does not read)
-    is no baseline: None."""
+    is no baseline: None. ``evidence``: the negative posts with those carrying risk terms weighted (``weighted``),
+    for the change detector, as on all mentions."""
     if _total(counts, 0, len(counts)) - _total(counts, len(counts) - window, len(counts)) < NEGATIVE_HISTORY:
         return None
     found = volume(counts, end, window=window, z=z, min_ratio=min_ratio, min_mentions=min_mentions, kind=kind,
-                   noise=noise, h=h, shift=shift, start=start, cache=cache)
+                   noise=noise, h=h, shift=shift, start=start, cache=cache, evidence=evidence)
     if found is None:
         return None
     return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures)

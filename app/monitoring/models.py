@@ -52,6 +52,7 @@ class MentionRollup(SQLModel, table=True):
     scored: int = 0
     negative: int = 0
     risky: int = 0
+    risky_negative: int = 0  # negative posts that carry a risk term
     reach: int = 0  # followers of the posts' authors, summed
 
 

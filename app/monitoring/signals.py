@@ -10,8 +10,10 @@ repeat to the incident it opened.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
@@ -49,12 +51,12 @@ class Raised:
 
 def counts(session: Session, monitor_id: str, end: datetime, minutes: int, *, negative: bool = False,
            risky: bool = False) -> list[int]:
-    """Mentions (or only the negative ones, or only those with risk terms) per minute of the ``minutes`` minutes
-    before ``end`` (a whole minute), oldest first."""
+    """Mentions per minute of the ``minutes`` minutes before ``end`` (a whole minute), oldest first: all of them, only
+    the negative ones, only those with risk terms, or (both flags) the negative ones with risk terms."""
     start = end - timedelta(minutes=minutes)
     dense = [0] * minutes
-    counted = col(MentionRollup.negative) if negative else col(MentionRollup.risky) if risky else col(
-        MentionRollup.mentions)
+    name = ("risky_negative" if risky else "negative") if negative else "risky" if risky else "mentions"
+    counted = col(getattr(MentionRollup, name))
     query = select(col(MentionRollup.minute), counted).where(
         col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
         col(MentionRollup.minute) < end)
@@ -74,6 +76,105 @@ def restart(session: Session, monitor_id: str, kind: str, now: datetime, cooldow
         return None
     fired = minute_of(as_utc(last))
     return fired + cooldown if now >= fired + cooldown else fired
+
+
+COLUMNS = ("mentions", "negative", "risky", "risky_negative")
+RECENT = detection.CUSUM_LOOKBACK  # the last minutes read again at each evaluation: most late posts land there
+NOISE_EVERY = timedelta(minutes=60)  # how long a series' burstiness is kept (it is measured over a week)
+
+
+@dataclass
+class Kept:
+    """What a monitor's evaluations keep from one minute to the next: its per-minute history (``COLUMNS``, the
+    minutes before ``end``), each series' burstiness and its change detector's per-minute baselines."""
+
+    end: datetime
+    columns: dict[str, list[int]]
+    noise: dict[str, tuple[datetime, float]] = field(default_factory=dict)
+    cusum: dict[str, detection.CusumCache] = field(default_factory=dict)
+
+    def burstiness(self, name: str, series: detection.Series, window: int) -> float:
+        known = self.noise.get(f"{name}:{window}")
+        if known is None or self.end - known[0] >= NOISE_EVERY:
+            known = (self.end, detection.burstiness(series, window))
+            self.noise[f"{name}:{window}"] = known
+        return known[1]
+
+
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # engine: {monitor id: Kept}
+_KEPT_LOCK = threading.Lock()
+
+
+def _where(monitor_id: str, start: datetime, end: datetime):
+    return (col(MentionRollup.monitor_id) == monitor_id, col(MentionRollup.minute) >= start,
+            col(MentionRollup.minute) < end)
+
+
+def _read(session: Session, monitor_id: str, end: datetime, minutes: int) -> dict[str, list[int]]:
+    """The ``COLUMNS`` per minute of the ``minutes`` minutes before ``end``, oldest first, in one query."""
+    start = end - timedelta(minutes=minutes)
+    dense = {name: [0] * minutes for name in COLUMNS}
+    query = select(col(MentionRollup.minute), *(col(getattr(MentionRollup, name)) for name in COLUMNS)).where(
+        *_where(monitor_id, start, end))
+    for minute, *values in session.execute(query).tuples():
+        index = int((as_utc(minute) - start).total_seconds() // 60)
+        for name, value in zip(COLUMNS, values, strict=True):
+            dense[name][index] = value
+    return dense
+
+
+def kept_history(session: Session, monitor_id: str, end: datetime, minutes: int) -> Kept:
+    """The monitor's per-minute history of ``minutes`` minutes before ``end``: moved on from the last evaluation
+    with only the last ``RECENT`` minutes read again, unless the earlier minutes' sum of mentions shows posts
+    stored there since (counts only grow; a late post, a first poll of a feed): then read whole."""
+    bind = session.get_bind()
+    engine = getattr(bind, "engine", bind)
+    recent = min(RECENT, minutes)
+    with _KEPT_LOCK:
+        by_monitor = _KEPT.setdefault(engine, {})
+        kept = by_monitor.get(monitor_id)
+        moved = -1 if kept is None else int((end - kept.end).total_seconds() // 60)
+        if kept is not None and 0 <= moved <= recent and len(kept.columns["mentions"]) == minutes:
+            earlier = session.execute(select(func.coalesce(func.sum(col(MentionRollup.mentions)), 0)).where(
+                *_where(monitor_id, end - timedelta(minutes=minutes), end - timedelta(minutes=recent)))).scalar()
+            if earlier == sum(kept.columns["mentions"][moved:moved + minutes - recent]):
+                fresh = _read(session, monitor_id, end, recent)
+                kept.columns = {name: kept.columns[name][moved:moved + minutes - recent] + fresh[name]
+                                for name in COLUMNS}
+                for cache in kept.cusum.values():
+                    cache.advance(moved)
+                kept.end = end
+                return kept
+        kept = Kept(end, _read(session, monitor_id, end, minutes))
+        by_monitor[monitor_id] = kept
+        return kept
+
+
+def _volume(kept: Kept, monitor: Monitor, end: datetime, start: int) -> detection.Finding | None:
+    """The volume's tests on all mentions, then (if they raise nothing) on the negative posts; a post with a
+    risk term counts the monitor's weight in each change detector."""
+    volume = monitor.signals.volume
+    assert volume is not None
+    window = volume.window_minutes
+    quiet = len(kept.columns["mentions"]) - detection.CUSUM_LOOKBACK  # the dispersion of the quiet days
+    weigh = bool(monitor.risk_terms.terms) and monitor.risk_terms.weight > 1 and volume.buildup
+    tests = [("mentions", "risky", detection.volume)]
+    if volume.negative:
+        tests.append(("negative", "risky_negative", detection.negative_volume))
+    for name, risky, test in tests:
+        series = detection.Series(kept.columns[name])
+        evidence = None
+        if weigh:
+            weighted = detection.weighted(kept.columns[name], kept.columns[risky], monitor.risk_terms.weight,
+                                          history=quiet)
+            evidence = replace(weighted, noise=kept.burstiness(f"weighted {name}", weighted.counts, window))
+        cache = kept.cusum.setdefault(("weighted " if weigh else "") + name, detection.CusumCache())
+        found = test(series, end, window=window, z=volume.burst_z(), h=volume.cusum_h(), shift=volume.shift,
+                     min_ratio=volume.min_ratio, min_mentions=volume.min_mentions, kind=volume.kind,
+                     noise=kept.burstiness(name, series, window), evidence=evidence, start=start, cache=cache)
+        if found is not None:
+            return found
+    return None
 
 
 def _sums(session: Session, monitor_id: str, start: datetime, end: datetime) -> tuple[int, int, int]:
@@ -112,20 +213,7 @@ def assess(session: Session, monitor: Monitor, now: datetime,
         history = detection.HISTORY_DAYS * detection.DAY + detection.CUSUM_LOOKBACK + window + detection.SMOOTH_MAX
         since = restart(session, monitor.id, volume.kind, now, cooldown)
         start = 0 if since is None else max(int((since - (end - timedelta(minutes=history))).total_seconds() // 60), 0)
-        mentions = counts(session, monitor.id, end, history)
-        evidence = None
-        if monitor.risk_terms.terms and monitor.risk_terms.weight > 1 and volume.buildup:
-            risk = counts(session, monitor.id, end, history, risky=True)
-            evidence = detection.weighted(mentions, risk, monitor.risk_terms.weight,
-                                          history=history - detection.CUSUM_LOOKBACK)  # the dispersion of quiet days
-        found = detection.volume(mentions, end, window=window, z=volume.burst_z(), h=volume.cusum_h(),
-                                 shift=volume.shift, min_ratio=volume.min_ratio, min_mentions=volume.min_mentions,
-                                 kind=volume.kind, evidence=evidence, start=start)
-        if found is None and volume.negative:  # the negative posts' rise, if all mentions raise nothing
-            found = detection.negative_volume(counts(session, monitor.id, end, history, negative=True), end,
-                                              window=window, z=volume.burst_z(), h=volume.cusum_h(),
-                                              shift=volume.shift, min_ratio=volume.min_ratio,
-                                              min_mentions=volume.min_mentions, kind=volume.kind, start=start)
+        found = _volume(kept_history(session, monitor.id, end, history), monitor, end, start)
         findings += [found] if found else []
     negative = monitor.signals.negative
     if negative:

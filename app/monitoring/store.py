@@ -89,13 +89,14 @@ _UPDATE_ENGAGEMENT = update(MENTIONS).where(MENTIONS.c.id == bindparam("row_id")
 
 def _rollup_rows(new_rows: list[dict]) -> list[dict]:
     sums: dict[tuple[str, datetime], dict] = defaultdict(
-        lambda: {"mentions": 0, "scored": 0, "negative": 0, "risky": 0, "reach": 0})
+        lambda: {"mentions": 0, "scored": 0, "negative": 0, "risky": 0, "risky_negative": 0, "reach": 0})
     for row in new_rows:
         entry = sums[(row["monitor_id"], minute_of(row["created_at"]))]
         entry["mentions"] += 1
         entry["scored"] += row["sentiment"] is not None
         entry["negative"] += row["negative"]
         entry["risky"] += row["risky"]
+        entry["risky_negative"] += row["risky"] and row["negative"]
         entry["reach"] += row["followers"]
     return [{"monitor_id": monitor_id, "minute": minute, **values} for (monitor_id, minute), values in sums.items()]
 
@@ -105,7 +106,7 @@ def _upsert_rollups(session, rows: list[dict]) -> None:
         return
     statement = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(ROLLUPS)
     added = {name: ROLLUPS.c[name] + statement.excluded[name]
-             for name in ("mentions", "scored", "negative", "risky", "reach")}
+             for name in ("mentions", "scored", "negative", "risky", "risky_negative", "reach")}
     session.execute(statement.on_conflict_do_update(index_elements=["monitor_id", "minute"], set_=added), rows)
 
 
