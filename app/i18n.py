@@ -582,6 +582,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "publish.http_status": "the receiver answered HTTP {status}",
         "publish.timeout": "the receiver did not answer in time ({error})",
         "publish.unreachable": "the receiver could not be reached ({error})",
+        "trend.post": "“{post}” ({platform}, {followers} followers, {engagement} engagements)",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1142,8 +1143,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "status_overdue.text": ":warning: {people} Das Status-Update ist seit {overdue} überfällig.",
         "setup_notice.label": "Vorfall #{id}",
         "setup_notice.label_titled": "Vorfall #{id} (*{title}*)",
-        "setup_notice.uninvited": ":warning: Ich konnte nicht alle in den Krisenraum von {label} einladen; der Raum ist "
-                                  "mit allen anderen eingerichtet:\n{lines}",
+        "setup_notice.uninvited": ":warning: Ich konnte nicht alle in den Krisenraum von {label} einladen; der Raum "
+                                  "ist mit allen anderen eingerichtet:\n{lines}",
         "setup_notice.restaffed": "Ihre Rollen gingen an die Nächsten im Roster: {roles}",
         "setup_notice.failed": ":x: Der Krisenraum von {label} konnte nicht eingerichtet werden: Der Schritt `{step}` "
                                "ist fehlgeschlagen mit {reason}. Nichts Erfasstes ist verloren; sobald das behoben "
@@ -1164,6 +1165,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "publish.http_status": "Der Empfänger antwortete mit HTTP {status}",
         "publish.timeout": "Der Empfänger hat nicht rechtzeitig geantwortet ({error})",
         "publish.unreachable": "Der Empfänger war nicht erreichbar ({error})",
+        "trend.post": "„{post}“ ({platform}, {followers} Follower, {engagement} Interaktionen)",
     },
 }
 

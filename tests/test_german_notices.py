@@ -250,3 +250,65 @@ def test_an_unreachable_publish_webhook_is_named_in_german():
                                retries=0)
     assert delivery.error == "Der Empfänger war nicht erreichbar (ConnectError)"
     assert re.search(r"\bConnection\b|\bErrno\b", delivery.error) is None  # the system's English stays in the log
+
+
+# --- a monitor's room: the top posts and the calm-down suggestion -------------------------------------------
+
+def monitored_room(make_sandbox, name: str, **settings):
+    from app.monitoring.runtime import configure
+    from tests.test_monitoring_room import _raise
+    from tests.test_monitoring_signals import _monitor
+
+    box = make_sandbox(name, **settings)
+    configure(box.core, [_monitor()])
+    return box, _raise(box)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_briefings_top_posts_give_their_reach_in_the_incidents_language(make_sandbox, language):
+    from app.monitoring import signals
+
+    box, incident = monitored_room(make_sandbox, f"top-{language}", **(GERMAN if language == "de" else ENGLISH))
+    assert signals.refresh_briefings(box.core, "northwind") >= 1
+    heading = "Meistbeachtete Beiträge" if language == "de" else "Top posts of the last hour"
+
+    def top_posts():
+        blocks = box.fake.message(incident.channel_id, incident.briefing_ts).blocks
+        return next((e["text"] for b in blocks if b["type"] == "context" for e in b["elements"]
+                     if heading in e["text"]), None)
+
+    posts = box.fake.wait_for(top_posts, timeout=10).splitlines()[1:]
+    assert len(posts) == 3
+    for post in posts:
+        if language == "de":  # German quotation marks and numbers: 250.000 Follower
+            assert re.fullmatch(r"• „.+“ \(\w+, \d{1,3}(\.\d{3})* Follower, \d{1,3}(\.\d{3})* Interaktionen\)",
+                                post), post
+            german_text(post.split("“")[-1])
+        else:
+            assert re.fullmatch(r"• “.+” \(\w+, \d{1,3}(,\d{3})* followers, \d{1,3}(,\d{3})* engagements\)", post), post
+    assert any(("250.000 Follower" if language == "de" else "250,000 followers") in post for post in posts)
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_calm_down_suggestion_writes_its_figures_as_the_language_does(make_sandbox, language):
+    from app.monitoring import signals
+    from tests.test_monitoring_room import _minutes
+    from tests.test_monitoring_signals import NOW, _monitor
+
+    box, incident = monitored_room(make_sandbox, f"calm-{language}", **(GERMAN if language == "de" else ENGLISH))
+    start = NOW.replace(second=0) + timedelta(minutes=1)
+    _minutes(box, start, 20, 6)
+    _minutes(box, start + timedelta(minutes=20), 100, 1)
+    signals.evaluate_monitor(box.core, _monitor(), max(start + timedelta(minutes=85),
+                                                       incident.created_at.replace(tzinfo=NOW.tzinfo)
+                                                       + timedelta(minutes=61)))
+    told = said(box, incident.channel_id, ":large_green_circle:")
+    if language == "de":
+        assert re.fullmatch(r":large_green_circle: Die Erwähnungen \(northwind\) liegen seit 60 Min\. wieder nahe der "
+                            r"Grundlinie: 60 in dieser Zeit bei \d+ erwarteten \(\d+,\dx\), nach einer Spitze von "
+                            r"\d+/Std\. Vorschlag: .*", told), told
+        german_text(told)
+    else:
+        assert re.fullmatch(r":large_green_circle: Mentions \(northwind\) have been back near the baseline for "
+                            r"60 min: 60 in that time against \d+ expected \(\d+\.\dx\), after a peak of \d+/h\. .*",
+                            told), told
