@@ -555,6 +555,34 @@ PHRASES: dict[str, dict[str, str]] = {
         "setup.reason.no_permission": "the app is not allowed to do this in this workspace",
         "setup.reason.ekm_access_denied": "the workspace's key management denied access",
         "setup.reason.names_exhausted": "no free channel name",
+        # German all the way through: status-update reminders, set-up notices, the announcement, the publish webhook
+        "status_due.text": ":mega: {who} the next status update is due now ({at}). Share one with "
+                           "`/warroom status share` or get a statement approved.",
+        "status_due.nobody": "Communications lead (unassigned):",
+        "status_overdue.text": ":warning: {people} the status update is {overdue} overdue.",
+        "setup_notice.label": "incident #{id}",
+        "setup_notice.label_titled": "incident #{id} (*{title}*)",
+        "setup_notice.uninvited": ":warning: I could not invite everyone to the war room of {label}; the room is set "
+                                  "up with everyone else:\n{lines}",
+        "setup_notice.restaffed": "Their roles went to the next people on the roster: {roles}",
+        "setup_notice.failed": ":x: The war room of {label} could not be set up: step `{step}` failed with {reason}. "
+                               "Nothing recorded is lost; once this is fixed, run `{retry}`.",
+        "invite_reason.user_not_found": "not a member of this workspace",
+        "invite_reason.cant_invite": "deactivated, or Slack does not allow inviting them",
+        "invite_reason.user_is_deactivated": "deactivated",
+        "invite_reason.user_is_restricted": "a guest the app may not invite",
+        "invite_reason.user_is_ultra_restricted": "a single-channel guest",
+        "invite_reason.ura_max_channels": "a single-channel guest already in their one channel",
+        "invite_reason.user_team_not_in_channel": "from another organisation not connected to this channel",
+        "invite_reason.excluded": "kept out of this incident",
+        "announce.private": ":rotating_light: New {severity} incident #{id}: a private war room is open; its members "
+                            "were invited.",
+        "announce.public": ":rotating_light: New {severity} incident: *{title}* · war room {room}",
+        "bookmark.alert_source": "Alert source",
+        "publish.http_status": "the receiver answered HTTP {status}",
+        "publish.timeout": "the receiver did not answer in time ({error})",
+        "publish.unreachable": "the receiver could not be reached ({error})",
+        "trend.post": "“{post}” ({platform}, {followers} followers, {engagement} engagements)",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1108,6 +1136,36 @@ PHRASES: dict[str, dict[str, str]] = {
         "setup.reason.no_permission": "Die App darf das in diesem Workspace nicht",
         "setup.reason.ekm_access_denied": "Die Schlüsselverwaltung des Workspace hat den Zugriff verweigert",
         "setup.reason.names_exhausted": "Kein freier Kanalname",
+        # German all the way through: status-update reminders, set-up notices, the announcement, the publish webhook
+        "status_due.text": ":mega: {who} Das nächste Status-Update ist jetzt fällig ({at}). Teilen Sie eines mit "
+                           "`/warroom status share` oder lassen Sie eine Stellungnahme freigeben.",
+        "status_due.nobody": "Kommunikationsleitung (nicht besetzt):",
+        "status_overdue.text": ":warning: {people} Das Status-Update ist seit {overdue} überfällig.",
+        "setup_notice.label": "Vorfall #{id}",
+        "setup_notice.label_titled": "Vorfall #{id} (*{title}*)",
+        "setup_notice.uninvited": ":warning: Ich konnte nicht alle in den Krisenraum von {label} einladen; der Raum "
+                                  "ist mit allen anderen eingerichtet:\n{lines}",
+        "setup_notice.restaffed": "Ihre Rollen gingen an die Nächsten im Roster: {roles}",
+        "setup_notice.failed": ":x: Der Krisenraum von {label} konnte nicht eingerichtet werden: Der Schritt `{step}` "
+                               "ist fehlgeschlagen mit {reason}. Nichts Erfasstes ist verloren; sobald das behoben "
+                               "ist, führen Sie `{retry}` aus.",
+        "invite_reason.user_not_found": "nicht Mitglied dieses Workspace",
+        "invite_reason.cant_invite": "deaktiviert, oder Slack erlaubt nicht, die Person einzuladen",
+        "invite_reason.user_is_deactivated": "deaktiviert",
+        "invite_reason.user_is_restricted": "ein Gast, den die App nicht einladen darf",
+        "invite_reason.user_is_ultra_restricted": "ein Einkanal-Gast",
+        "invite_reason.ura_max_channels": "ein Einkanal-Gast, der schon in seinem einen Kanal ist",
+        "invite_reason.user_team_not_in_channel": "aus einer anderen Organisation, die nicht mit diesem Kanal "
+                                                  "verbunden ist",
+        "invite_reason.excluded": "aus diesem Vorfall herausgehalten",
+        "announce.private": ":rotating_light: Neuer Vorfall #{id} ({severity}): Ein privater Krisenraum ist offen; "
+                            "seine Mitglieder wurden eingeladen.",
+        "announce.public": ":rotating_light: Neuer Vorfall ({severity}): *{title}* · Krisenraum {room}",
+        "bookmark.alert_source": "Quelle des Alarms",
+        "publish.http_status": "Der Empfänger antwortete mit HTTP {status}",
+        "publish.timeout": "Der Empfänger hat nicht rechtzeitig geantwortet ({error})",
+        "publish.unreachable": "Der Empfänger war nicht erreichbar ({error})",
+        "trend.post": "„{post}“ ({platform}, {followers} Follower, {engagement} Interaktionen)",
     },
 }
 

@@ -291,3 +291,64 @@ def test_a_sign_off_outcome_tells_through_a_phrase():
     assert len(outcomes) > 8  # the scan sees them
     worded = [ast.unparse(c) for c in outcomes for k in c.keywords if k.arg == "message" and words_in(k.value)]
     assert worded == []
+
+
+# The modules whose every text for a person (a reminder, a notice, an announcement, a bookmark, a delivery's failure)
+# is a phrase: none may tell anyone an English sentence again. Each one's texts for the record or the log only are
+# named here, with why; anything else worded is a regression.
+TOLD = {
+    "incidents/reminders.py": {},
+    "incidents/setup_notices.py": {"no crisis lead known": "a notice's delivery error, for /healthz"},
+    "incidents/setup_steps.py": {"no link": "a skipped step's detail", "WARROOM_ANNOUNCE_CHANNEL not set":
+                                 "a skipped step's detail", "no free channel name after {} tries":
+                                 "the exception's message; people read the phrase setup.reason.names_exhausted"},
+    "statements/publish.py": {},
+    "monitoring/calm.py": {},
+    "monitoring/trend.py": {},
+}
+
+
+def worded_literals(tree: ast.AST) -> list[str]:
+    """The fixed text of every string literal or f-string (``{}`` for its values) holding two or more words, beyond
+    docstrings, log calls, assertions, emoji codes (:mega:) and `code`."""
+    quiet: set[int] = set()
+    for node in ast.walk(tree):
+        body = getattr(node, "body", None)  # a list in modules, classes and functions (a lambda's is one node)
+        first = body[0] if isinstance(body, list) and body else None
+        if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+            quiet.add(id(first.value))  # a docstring
+        if isinstance(node, ast.Assert) or (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                                            and getattr(node.func.value, "id", "") == "log"):
+            quiet.update(id(inner) for inner in ast.walk(node))
+        if isinstance(node, ast.JoinedStr):
+            quiet.update(id(value) for value in node.values)  # read as part of their f-string
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in quiet:
+            continue
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            text = node.value
+        elif isinstance(node, ast.JoinedStr):
+            text = "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in node.values)
+        else:
+            continue
+        plain = re.sub(r"`[^`]*`|:[a-z_]+:", " ", text)
+        if len([t for t in re.split(r"[\s(){}*·•→]+", plain) if re.fullmatch(r"[A-Za-z]{2,}[,;:.!?]?", t)]) >= 2:
+            found.append(text)
+    return found
+
+
+@pytest.mark.parametrize("module", sorted(TOLD))
+def test_no_person_is_told_an_english_sentence(module):
+    worded = worded_literals(ast.parse((APP / module).read_text(encoding="utf-8")))
+    assert [text for text in worded if text not in TOLD[module]] == []
+    assert sorted(set(worded)) == sorted(TOLD[module])  # every exception named here is still needed
+
+
+def test_the_scan_finds_english_sentences():
+    """What the scan above would say of a reminder written as an English sentence again."""
+    code = ('def due(who, when):\n    """Docstrings are fine."""\n    log.info("logs are fine too: %s", who)\n'
+            '    return f":mega: {who} the next status update is due now ({when})."\n'
+            'TITLE = "Alert source"\nKEY = "status_due.text"\nJOB = f"status-overdue:{1}:{2}"\n')
+    assert sorted(worded_literals(ast.parse(code))) == [":mega: {} the next status update is due now ({}).",
+                                                        "Alert source"]

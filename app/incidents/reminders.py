@@ -15,6 +15,8 @@ from sqlmodel import Session
 from app.db import transaction
 from app.effects import service as effects
 from app.effects.reminders import remind_once
+from app.i18n import clock as clock_time
+from app.i18n import duration, say
 from app.incidents import service, timeline
 from app.incidents.clock_flows import reminder_text
 from app.incidents.clocks import clocks, get_clock, reminder_jobs
@@ -25,7 +27,7 @@ from app.incidents.setup import run_setup
 from app.roles import service as roles
 from app.scheduling.kinds import JobKind
 from app.slack.text import mention
-from app.timeutil import as_utc, format_duration, local_clock, utcnow
+from app.timeutil import as_utc, utcnow
 
 if TYPE_CHECKING:
     from app.core import Core
@@ -158,10 +160,10 @@ def status_due(core: Core, incident_id: int, due: str) -> None:
         return
     with Session(core.engine) as session:
         comms = roles.holder(session, incident_id, "comms")
-    who = mention(comms) if comms else "Communications lead (unassigned):"
-    when = local_clock(incident.next_update_at, core.settings.warroom_timezone)
-    text = (f":mega: {who} the next status update is due now ({when}). "
-            "Share one with `/warroom status share` or get a statement approved.")
+    language = incident.language
+    who = mention(comms) if comms else say(language, "status_due.nobody")
+    when = clock_time(incident.next_update_at, core.settings.warroom_timezone, language)
+    text = say(language, "status_due.text", who=who, at=when)
     if not post_once(core, incident, f"status:{incident_id}:{due}", text, kind="status_due"):
         return
     nudge_at = max(utcnow(), incident.next_update_at) + OVERDUE_NUDGE
@@ -176,9 +178,9 @@ def status_overdue(core: Core, incident_id: int, due: str) -> None:
     with Session(core.engine) as session:
         holders = roles.holders(session, incident_id)
     people = " ".join(mention(holders[r]) for r in ("comms", "lead") if r in holders)
-    overdue = format_duration(utcnow() - incident.next_update_at)
+    overdue = duration(utcnow() - incident.next_update_at, incident.language)
     post_once(core, incident, f"status-overdue:{incident_id}:{due}",
-              f":warning: {people} the status update is {overdue} overdue.", kind="status_overdue")
+              say(incident.language, "status_overdue.text", people=people, overdue=overdue), kind="status_overdue")
 
 
 def setup_retry(core: Core, incident_id: int) -> None:

@@ -17,6 +17,7 @@ from sqlmodel import Session, col, select
 
 from app.core import Core
 from app.db import transaction
+from app.i18n import PHRASES, say
 from app.incidents import service, timeline
 from app.incidents.exclusions import excluded
 from app.incidents.markers import find_marked, marker
@@ -47,8 +48,22 @@ def _stored(session: Session, notice: SetupNotice) -> SetupNotice:
 
 def _label(incident: Incident) -> str:
     if incident.confidential:  # a confidential incident's title never leaves its room
-        return f"incident #{incident.id}"
-    return f"incident #{incident.id} (*{escape(incident.title)}*)"
+        return say(incident.language, "setup_notice.label", id=incident.id)
+    return say(incident.language, "setup_notice.label_titled", id=incident.id, title=escape(incident.title))
+
+
+def invite_reason(code: str, language: str | None) -> str:
+    """Why Slack would not invite a person (``user_not_found``, ...), in words; the code itself when unknown."""
+    key = f"invite_reason.{code}"
+    return say(language, key) if key in PHRASES["en"] else code
+
+
+def failure_reason(failure: Failure, language: str | None) -> str:
+    """A stopped set-up's failure in ``language``: Slack's code and, when known, what it means."""
+    key = f"setup.reason.{failure.code}"
+    if key not in PHRASES["en"]:
+        return f"`{failure.code}`"
+    return f"`{failure.code}`: " + say(language, key, needed=f" (`{failure.needed}`)" if failure.needed else "")
 
 
 def lead_of(session: Session, incident: Incident) -> str | None:
@@ -69,20 +84,20 @@ def _add(session: Session, incident_id: int, kind: str, channel: str, text: str,
                                 fallback_channel=fallback))
 
 
-def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], reasons: dict[str, str],
+def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str],
                         restaffed: dict[str, str] | None = None) -> None:
     """Store a notice for the lead naming who could not be invited to the room, and why (and whose roles
-    went to someone else)."""
-    lines = "\n".join(f"• {mention(user)}: {reasons.get(code, code)} (`{escape(code)}`)"
-                      for user, code in sorted(problems.items()))
-    if restaffed:
-        lines += "\nTheir roles went to the next people on the roster: " + ", ".join(
-            f"{role} → {mention(user)}" for role, user in sorted(restaffed.items()))
+    went to someone else), in the incident's language."""
     with transaction(core.engine) as session:
         incident = service.get(session, incident_id)
+        language = incident.language
+        lines = "\n".join(f"• {mention(user)}: {invite_reason(code, language)} (`{escape(code)}`)"
+                          for user, code in sorted(problems.items()))
+        if restaffed:
+            lines += "\n" + say(language, "setup_notice.restaffed", roles=", ".join(
+                f"{role} → {mention(user)}" for role, user in sorted(restaffed.items())))
         lead = lead_of(session, incident)
-        text = (f":warning: I could not invite everyone to the war room of {_label(incident)}; "
-                f"the room is set up with everyone else:\n{lines}")
+        text = say(language, "setup_notice.uninvited", label=_label(incident), lines=lines)
         room = incident.channel_id
         if lead in problems and room:  # the lead is one of them: the room hears it
             _add(session, incident_id, "uninvited", room, text)
@@ -95,8 +110,8 @@ def tell_lead_uninvited(core: Core, incident_id: int, problems: dict[str, str], 
 def tell_failed(core: Core, session: Session, incident: Incident, step: str, failure: Failure) -> None:
     """Store the notices of a set-up that stopped (in the caller's transaction): the lead, the announce channel."""
     retry = RETRY_COMMAND.format(incident_id=incident.id)
-    text = (f":x: The war room of {_label(incident)} could not be set up: step `{step}` failed with "
-            f"{failure.reason}. Nothing recorded is lost; once this is fixed, run `{retry}`.")
+    text = say(incident.language, "setup_notice.failed", label=_label(incident), step=step,
+               reason=failure_reason(failure, incident.language), retry=retry)
     _add(session, _id(incident), "failed", LEAD, text, fallback=incident.channel_id)
     announce = core.settings.warroom_announce_channel
     announce_broken = step == "announce"  # the failure may be the announce channel itself

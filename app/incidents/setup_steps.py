@@ -31,6 +31,7 @@ from sqlmodel import Session, select
 
 from app.core import Core
 from app.db import transaction
+from app.i18n import say
 from app.incidents import briefing, channel_names, exclusions, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.markers import CLOCK_SKEW, find_marked, marker
@@ -45,19 +46,10 @@ from app.timeutil import utcnow
 MAX_NAME_TRIES = 5
 # The chain of dependent calls no room can be ready sooner than; their writes go before the others' (urgent).
 CRITICAL = ("create_channel", "post_briefing", "pin_briefing")
-BOOKMARK_TITLE = "Alert source"
 
-# Per-person answers of conversations.invite, in words for the lead.
-INVITE_REASONS = {
-    "user_not_found": "not a member of this workspace",
-    "cant_invite": "deactivated, or Slack does not allow inviting them",
-    "user_is_deactivated": "deactivated",
-    "user_is_restricted": "a guest the app may not invite",
-    "user_is_ultra_restricted": "a single-channel guest",
-    "ura_max_channels": "a single-channel guest already in their one channel",
-    "user_team_not_in_channel": "from another organisation not connected to this channel",
-    "excluded": "kept out of this incident",
-}
+# Per-person answers of conversations.invite (told to the lead in words: the phrases ``invite_reason.<code>``).
+INVITE_REASONS = frozenset({"user_not_found", "cant_invite", "user_is_deactivated", "user_is_restricted",
+                            "user_is_ultra_restricted", "ura_max_channels", "user_team_not_in_channel", "excluded"})
 _FINE = {"already_in_channel", "cant_invite_self"}
 
 
@@ -304,7 +296,7 @@ def invite(run: StepRun) -> dict[str, Any]:
         problems.update(_invite_batch(run, people[start:start + 100]))
     restaffed = _restaff(run, problems, kept_out, set(people)) if problems else {}
     if problems:
-        setup_notices.tell_lead_uninvited(core, run.incident_id, problems, INVITE_REASONS, restaffed)
+        setup_notices.tell_lead_uninvited(core, run.incident_id, problems, restaffed)
     return {"invited": [u for u in people if u not in problems], "uninvited": problems, "restaffed": restaffed}
 
 
@@ -397,12 +389,13 @@ def bookmark(run: StepRun) -> dict[str, Any]:
     incident = run.incident
     if not incident.url:
         return {"skipped": "no link"}
+    title = say(incident.language, "bookmark.alert_source")  # in the incident's language
     if run.uncertain:
         marks: list[dict[str, Any]] = run.slack.bookmarks_list(channel_id=run.channel).get("bookmarks", [])
-        if any(b.get("link") == incident.url and b.get("title") == BOOKMARK_TITLE for b in marks):
+        if any(b.get("link") == incident.url and b.get("title") == title for b in marks):
             return {"found": True}
     run.remember(link=incident.url)
-    run.slack.bookmarks_add(channel_id=run.channel, title=BOOKMARK_TITLE, type="link", link=incident.url)
+    run.slack.bookmarks_add(channel_id=run.channel, title=title, type="link", link=incident.url)
     return {}
 
 
@@ -413,12 +406,12 @@ def announce(run: StepRun) -> dict[str, Any]:
         return {"skipped": "WARROOM_ANNOUNCE_CHANNEL not set"}
     if incident.confidential:
         return {"skipped": "confidential"}
+    language, severity = incident.language, say(incident.language, f"severity.{incident.severity}")
     if incident.private:  # the announce channel is read by people the private room does not include
-        text = (f":rotating_light: New {incident.severity.upper()} incident #{incident.id}: a private war room "
-                "is open; its members were invited.")
+        text = say(language, "announce.private", severity=severity, id=incident.id)
     else:
-        text = (f":rotating_light: New {incident.severity.upper()} incident: *{escape(incident.title)}* "
-                f"· war room {channel_link(run.channel)}")
+        text = say(language, "announce.public", severity=severity, title=escape(incident.title),
+                   room=channel_link(run.channel))
     ts, found = _post_once(run, channel, {"text": text})
     return {"ts": ts, "found": found}
 

@@ -18,7 +18,7 @@ from sqlmodel import Session, col
 
 from app.db import transaction
 from app.effects import service as effects
-from app.i18n import clock, say
+from app.i18n import clock, number, say
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
@@ -111,9 +111,10 @@ def check(core, monitor: Monitor, end: datetime, load: Callable[[int], list[int]
 
 
 def message(incident: Incident, monitor_id: str, calm: Calm, at: datetime, tz: str) -> tuple[str, list[dict]]:
-    text = say(incident.language, "calm.text", monitor=escape(monitor_id), minutes=calm.minutes,
-               mentions=calm.mentions, expected=f"{calm.expected:.0f}", ratio=f"{calm.ratio:.1f}",
-               peak=calm.peak_per_hour)
+    language = incident.language  # figures as the language writes them: 1,240 and 1.5x / 1.240 und 1,5x
+    text = say(language, "calm.text", monitor=escape(monitor_id), minutes=calm.minutes,
+               mentions=number(calm.mentions, language), expected=number(calm.expected, language),
+               ratio=number(calm.ratio, language, decimals=1), peak=number(calm.peak_per_hour, language))
     since = say(incident.language, "calm.since", at=clock(at - timedelta(minutes=calm.minutes), tz, incident.language))
     return text, [bk.section(text), bk.context(since)]
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from app import i18n
 from app.incidents.models import Incident
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
-from app.monitoring.quoting import quote
+from app.monitoring.quoting import mask_handles
 from app.monitoring.store import minute_of
 from app.slack import blocks as bk
 from app.slack.text import escape
@@ -156,6 +156,14 @@ class Overview:
                 i18n.say(language, "trend.reach", **figures(reach))]
 
 
+def quoted(text: str, platform: str, followers: int, engagement: int, language: str) -> str:
+    """A top post on one line, handles masked, shortened, with its reach in ``language`` (not escaped)."""
+    line = mask_handles(" ".join(text.split()))
+    line = line if len(line) <= TOP_QUOTE else line[:TOP_QUOTE - 1] + "…"
+    return i18n.say(language, "trend.post", post=line, platform=platform, followers=i18n.number(followers, language),
+                    engagement=i18n.number(engagement, language))
+
+
 def overview(core, incident_id: int, now: datetime | None = None) -> Overview | None:
     """The incident's mention trend per completed quarter hour from an hour before it opened, for the monitor that
     raised it; None when no monitor raised it."""
@@ -177,7 +185,8 @@ def overview(core, incident_id: int, now: datetime | None = None) -> Overview | 
                                                       col(Mention.created_at) >= now - timedelta(hours=1),
                                                       col(Mention.created_at) < now)
                                 .order_by(weight.desc()).limit(TOP_POSTS)).scalars().all()
-        top = [quote(p.text, p.platform, p.followers, p.likes + p.shares + p.replies, TOP_QUOTE) for p in posts]
+        top = [quoted(p.text, p.platform, p.followers, p.likes + p.shares + p.replies, found.language)
+               for p in posts]
     sums = [[0, 0, 0, 0] for _ in range(last)]
     for minute, mentions, scored, negative, reach in rows:
         entry = sums[int((as_utc(minute) - since) / BUCKET)]

@@ -5,16 +5,20 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
+from app.i18n import language_of, say
+
 SIGNATURE_HEADER = "X-Warroom-Signature"
 TIMESTAMP_HEADER = "X-Warroom-Timestamp"
 # The same for every try of one approved version (after a crash, too): a receiver drops repeats by it.
 DELIVERY_HEADER = "X-Warroom-Delivery"
+log = logging.getLogger(__name__)
 
 
 def delivery_id(payload: dict[str, Any]) -> str:
@@ -29,6 +33,12 @@ class Delivery:
     status: int | None
     attempts: int
     error: str | None = None
+
+
+def _failed(language: str, exc: httpx.HTTPError) -> str:
+    """A try that got no answer, in words, naming the error's kind (its details go to the log)."""
+    key = "publish.timeout" if isinstance(exc, httpx.TimeoutException) else "publish.unreachable"
+    return say(language, key, error=type(exc).__name__)
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
@@ -53,8 +63,10 @@ def encode(payload: dict[str, Any]) -> bytes:
 
 def deliver(url: str, secret: str, payload: dict[str, Any], *, timeout: float = 5.0, retries: int = 2,
             backoff: float = 0.5, client: httpx.Client | None = None) -> Delivery:
-    """POST the payload, signed; retries connection errors, 429 and 5xx. Never raises."""
+    """POST the payload, signed; retries connection errors, 429 and 5xx. Never raises. A failure's ``error`` is
+    told to people, in the statement's language (``payload["language"]``)."""
     body = encode(payload)
+    language = language_of(payload.get("language"))
     owned = client is None
     http = client or httpx.Client(timeout=timeout, trust_env=False)
     status: int | None = None
@@ -69,12 +81,13 @@ def deliver(url: str, secret: str, payload: dict[str, Any], *, timeout: float = 
             try:
                 response = http.post(url, content=body, headers=headers)
             except httpx.HTTPError as exc:
-                status, error = None, f"{type(exc).__name__}: {exc}"[:300]
+                log.warning("publish webhook, try %s of %s: %s: %s", attempts, retries + 1, type(exc).__name__, exc)
+                status, error = None, _failed(language, exc)
             else:
                 status = response.status_code
                 if 200 <= status < 300:
                     return Delivery(True, status, attempts)
-                error = f"HTTP {status}"
+                error = say(language, "publish.http_status", status=status)
                 if status != 429 and status < 500:
                     break
             if attempt < retries:
