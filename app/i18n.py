@@ -583,6 +583,19 @@ PHRASES: dict[str, dict[str, str]] = {
         "publish.timeout": "the receiver did not answer in time ({error})",
         "publish.unreachable": "the receiver could not be reached ({error})",
         "trend.post": "“{post}” ({platform}, {followers} followers, {engagement} engagements)",
+        "escalation.nobody": "No crisis lead is assigned yet:",
+        "escalation.text": "{who} :arrow_double_up: An alert for this incident is *{level}*, above the incident's "
+                           "*{current}*. Raise the severity to {level}?\n>{title}",
+        "escalation.raise": "Raise to {level}",
+        "alerts.attached_one": ":repeat: {count} more alert attached",
+        "alerts.attached_many": ":repeat: {count} more alerts attached",
+        "alerts.resolved": ":white_check_mark: {count} resolved (the incident stays open until the lead closes it)",
+        "alerts.resolved_mark": " (resolved)",
+        "alerts.more_one": "…and {count} more distinct alert",
+        "alerts.more_many": "…and {count} more distinct alerts",
+        "alerts.latest": "Latest: {title}",
+        "alerts.total_one": "_{total} alert in total_",
+        "alerts.total_many": "_{total} alerts in total_",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1166,6 +1179,20 @@ PHRASES: dict[str, dict[str, str]] = {
         "publish.timeout": "Der Empfänger hat nicht rechtzeitig geantwortet ({error})",
         "publish.unreachable": "Der Empfänger war nicht erreichbar ({error})",
         "trend.post": "„{post}“ ({platform}, {followers} Follower, {engagement} Interaktionen)",
+        "escalation.nobody": "Noch ist keine Krisenleitung benannt:",
+        "escalation.text": "{who} :arrow_double_up: Ein Alarm zu diesem Vorfall hat die Stufe *{level}*, über der "
+                           "Stufe des Vorfalls (*{current}*). Stufe auf {level} anheben?\n>{title}",
+        "escalation.raise": "Auf {level} anheben",
+        "alerts.attached_one": ":repeat: {count} weiterer Alarm zugeordnet",
+        "alerts.attached_many": ":repeat: {count} weitere Alarme zugeordnet",
+        "alerts.resolved": ":white_check_mark: {count} behoben (der Vorfall bleibt offen, bis die Leitung ihn "
+                           "schließt)",
+        "alerts.resolved_mark": " (behoben)",
+        "alerts.more_one": "…und {count} weiterer Alarm",
+        "alerts.more_many": "…und {count} weitere Alarme",
+        "alerts.latest": "Neuester: {title}",
+        "alerts.total_one": "_{total} Alarm insgesamt_",
+        "alerts.total_many": "_{total} Alarme insgesamt_",
     },
 }
 

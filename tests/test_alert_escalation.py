@@ -48,7 +48,7 @@ def test_an_escalating_alert_asks_the_lead_to_raise_severity(sandbox):
     [notice] = sandbox.fake.wait_for(lambda: notices(sandbox, incident.channel_id), timeout=10)
     button = raise_button(notice)
     assert button["action_id"] == "incident_raise_severity" and button["value"] == f"{incident.id}:critical"
-    assert "<@U0LEAD>" in notice.text and "*critical*" in notice.text and "*high*" in notice.text
+    assert "<@U0LEAD>" in notice.text and "*CRITICAL*" in notice.text and "*HIGH*" in notice.text
     assert "&lt;!channel&gt;" in notice.text and "<https://evil.example|" not in json.dumps(notice.blocks)
     assert sandbox.fake.pings() == []
     sandbox.fake.wait_for(lambda: escalations(sandbox, incident.id)[0].data["posted"], timeout=5)

@@ -88,6 +88,6 @@ def test_an_escalation_not_yet_told_at_the_close_is_told(make_sandbox):
         attach(box, 1, severity="critical")  # outranks the high incident: its notice is due now, not yet sent
         incident_flows.close(box.core, incident.id, "Volume back to normal", by="U0LEAD")
         settle(box)
-        box.fake.wait_for(lambda: [m for m in box.fake.messages(incident.channel_id) if "*critical*" in m.text],
+        box.fake.wait_for(lambda: [m for m in box.fake.messages(incident.channel_id) if "*CRITICAL*" in m.text],
                           timeout=10)
         assert unposted(box, incident.id) == []

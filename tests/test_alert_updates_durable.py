@@ -120,7 +120,7 @@ def test_an_escalation_is_told_at_once_and_leaves_the_window_alone(make_sandbox)
         told = box.fake.wait_for(lambda: summaries(box, incident.channel_id), timeout=10)
         # The escalating alert is told in its notice, not counted again as a repeat.
         assert len(told) == 1 and ":repeat: 2 more alerts attached" in told[0]
-        assert any("*critical*" in m.text for m in box.fake.messages(incident.channel_id))
+        assert any("*CRITICAL*" in m.text for m in box.fake.messages(incident.channel_id))
 
         attach(box.core, 1, start=10)  # after the escalation's message, inside the first window
         clock.tick(timedelta(seconds=9))

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from app.alerts.models import Alert
 from app.db import lock_names, transaction
 from app.effects import service as effects
+from app.i18n import say
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, TimelineEvent
 from app.roles import service as roles
@@ -60,7 +61,7 @@ def post_pending(core: Core, incident: Incident) -> int:
                 continue
             level: str = event.data["to"]  # every escalation entry names its level (app/alerts/service.py)
             if Severity.parse(level).rank > Severity.parse(incident.severity).rank:
-                shown = notice(incident.id, incident.severity, level, titles[event.id], lead)
+                shown = notice(incident.id, incident.severity, level, titles[event.id], lead, incident.language)
                 effects.post(session, f"escalation:{event.id}", incident_id=incident.id, channel=incident.channel_id,
                              text=shown["text"], blocks=shown.get("blocks"))
                 posted += 1
@@ -69,12 +70,15 @@ def post_pending(core: Core, incident: Incident) -> int:
     return posted
 
 
-def notice(incident_id: int, current: str, level: str, alert_title: str, lead: str | None) -> dict[str, Any]:
-    """The room message: who should decide, what the alert says, and the button that raises the severity."""
-    who = mention(lead) if lead else "No crisis lead is assigned yet:"
-    text = (f"{who} :arrow_double_up: An alert for this incident is *{level}*, above the incident's *{current}*. "
-            f"Raise the severity to {level}?\n>{escape(alert_title)}")
-    raise_button = button(f"Raise to {level}", RAISE_ACTION, value=f"{incident_id}:{level}", style="danger")
+def notice(incident_id: int, current: str, level: str, alert_title: str, lead: str | None,
+           language: str | None = "en") -> dict[str, Any]:
+    """The room message, in the incident's language: who should decide, what the alert says, and the button that
+    raises the severity."""
+    who = mention(lead) if lead else say(language, "escalation.nobody")
+    shown, now = say(language, f"severity.{level}"), say(language, f"severity.{current}")
+    text = say(language, "escalation.text", who=who, level=shown, current=now, title=escape(alert_title))
+    raise_button = button(say(language, "escalation.raise", level=shown), RAISE_ACTION, value=f"{incident_id}:{level}",
+                          style="danger")
     return message(text, [section(text), actions(raise_button)])
 
 

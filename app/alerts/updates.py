@@ -31,6 +31,7 @@ from app.alerts.formats.limits import GROUP_LISTED_MAX
 from app.alerts.models import Alert, AlertStatus
 from app.db import transaction
 from app.effects import service as effects
+from app.i18n import say
 from app.incidents import service as incidents
 from app.incidents.models import IncidentStatus
 from app.incidents.reminders import job_prefix
@@ -181,7 +182,7 @@ def flush(core: Core, incident_id: int, window: float = WINDOW) -> int:
         assert latest is not None  # marked just now, in this transaction
         listed, more = _listed(session, rows)
         total = incidents.get(session, incident_id).alert_count
-        message = summary([status for _, status, _ in rows], latest, total, listed, more)
+        message = summary([status for _, status, _ in rows], latest, total, listed, more, incident.language)
         effects.post(session, f"alerts:{incident_id}:upto:{latest.id}", incident_id=incident_id,
                      channel=incident.channel_id, text=message["text"], blocks=message.get("blocks"))
     core.deliver()
@@ -220,25 +221,25 @@ def _listed(session: Session, rows: Sequence[tuple[int | None, str, str | None]]
 
 
 def summary(statuses: list[str], latest: Alert, total: int, listed: Sequence[tuple[str, str]] = (),
-            more: int = 0) -> dict[str, Any]:
-    """One room message for the alerts with these statuses (oldest first): the latest one, or the
-    distinct alerts of a group as ``listed`` (title, status) and how many ``more`` there are."""
+            more: int = 0, language: str | None = "en") -> dict[str, Any]:
+    """One room message, in the incident's language, for the alerts with these statuses (oldest first): the
+    latest one, or the distinct alerts of a group as ``listed`` (title, status) and how many ``more`` there are."""
     resolved = [status for status in statuses if status == AlertStatus.RESOLVED]
     firing = len(statuses) - len(resolved)
     parts = []
     if firing:
-        parts.append(f":repeat: {firing} more alert{'s' if firing != 1 else ''} attached")
+        parts.append(say(language, "alerts.attached_one" if firing == 1 else "alerts.attached_many", count=firing))
     if resolved:
-        parts.append(f":white_check_mark: {len(resolved)} resolved (the incident stays open until the lead closes it)")
+        parts.append(say(language, "alerts.resolved", count=len(resolved)))
     text = " · ".join(parts)
     if listed:
         for title, status in listed:
-            resolved_mark = " (resolved)" if status == AlertStatus.RESOLVED else ""
+            resolved_mark = say(language, "alerts.resolved_mark") if status == AlertStatus.RESOLVED else ""
             text += f"\n• {truncate(escape(title), LISTED_TITLE_MAX)}{resolved_mark}"
         if more:
-            text += f"\n…and {more} more distinct alert{'s' if more != 1 else ''}"
+            text += "\n" + say(language, "alerts.more_one" if more == 1 else "alerts.more_many", count=more)
     else:
         metrics = ", ".join(f"{escape(k)} {v:g}" for k, v in list(latest.metrics.items())[:5])
-        text += f"\nLatest: {escape(latest.title)}" + (f" ({metrics})" if metrics else "")
-    text += f"\n_{total} alerts in total_"
+        text += "\n" + say(language, "alerts.latest", title=escape(latest.title)) + (f" ({metrics})" if metrics else "")
+    text += "\n" + say(language, "alerts.total_one" if total == 1 else "alerts.total_many", total=total)
     return {"text": text}
