@@ -596,6 +596,24 @@ PHRASES: dict[str, dict[str, str]] = {
         "alerts.latest": "Latest: {title}",
         "alerts.total_one": "_{total} alert in total_",
         "alerts.total_many": "_{total} alerts in total_",
+        "monitor.headline.volume": "mention spike",
+        "monitor.headline.negative_volume": "negative posts rising",
+        "monitor.headline.negative": "negative sentiment",
+        "monitor.headline.reach": "high-reach post",
+        "monitor.top_posts": "Top posts, as received:",
+        "monitor.burst": "{mentions} mentions in {window} min, {ratio}x the baseline of {baseline} for this time of "
+                         "day (z {z})",
+        "monitor.rise": "mentions rising for {minutes} min: {observed} against {expected} expected ({run_ratio}x), "
+                        "the last {window} min {ratio}x the baseline (change statistic {statistic}, threshold {h})",
+        "monitor.rise_weighted": "mentions (risk-term posts weighted) rising for {minutes} min: {observed} against "
+                                 "{expected} expected ({run_ratio}x), the last {window} min {ratio}x the baseline "
+                                 "(change statistic {statistic}, threshold {h})",
+        "monitor.negative_posts": "negative posts: ",
+        "monitor.share": "{share} of {scored} scored mentions are negative",
+        "monitor.reach_loud": "{posts} posts from accounts above {followers} followers (the largest {largest})",
+        "monitor.reach_loud_one": "{posts} post from an account above {followers} followers ({largest})",
+        "monitor.reach_fast": "a post gathering {velocity} engagements per minute",
+        "monitor.risky": "; {risky} posts carry risk terms",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1193,6 +1211,27 @@ PHRASES: dict[str, dict[str, str]] = {
         "alerts.latest": "Neuester: {title}",
         "alerts.total_one": "_{total} Alarm insgesamt_",
         "alerts.total_many": "_{total} Alarme insgesamt_",
+        "monitor.headline.volume": "sprunghaft mehr Erwähnungen",
+        "monitor.headline.negative_volume": "negative Beiträge nehmen zu",
+        "monitor.headline.negative": "negative Stimmung",
+        "monitor.headline.reach": "Beitrag mit großer Reichweite",
+        "monitor.top_posts": "Wichtigste Beiträge, wie empfangen:",
+        "monitor.burst": "{mentions} Erwähnungen in {window} Min., das {ratio}-Fache des üblichen Werts von "
+                         "{baseline} zu dieser Tageszeit (z {z})",
+        "monitor.rise": "Erwähnungen steigen seit {minutes} Min.: {observed} statt erwarteter {expected} "
+                        "({run_ratio}-fach), die letzten {window} Min. beim {ratio}-Fachen des üblichen Werts "
+                        "(Änderungsstatistik {statistic}, Schwelle {h})",
+        "monitor.rise_weighted": "Erwähnungen (Beiträge mit Risikobegriffen stärker gewichtet) steigen seit {minutes} "
+                                 "Min.: {observed} statt erwarteter {expected} ({run_ratio}-fach), die letzten "
+                                 "{window} Min. beim {ratio}-Fachen des üblichen Werts (Änderungsstatistik "
+                                 "{statistic}, Schwelle {h})",
+        "monitor.negative_posts": "negative Beiträge: ",
+        "monitor.share": "{share} von {scored} bewerteten Erwähnungen sind negativ",
+        "monitor.reach_loud": "{posts} Beiträge von Konten mit mehr als {followers} Followern (das größte: "
+                              "{largest})",
+        "monitor.reach_loud_one": "{posts} Beitrag eines Kontos mit mehr als {followers} Followern ({largest})",
+        "monitor.reach_fast": "ein Beitrag mit {velocity} Interaktionen pro Minute",
+        "monitor.risky": "; {risky} Beiträge enthalten Risikobegriffe",
     },
 }
 

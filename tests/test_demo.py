@@ -33,7 +33,7 @@ def test_demo_runs_the_whole_story_in_crisis_time(tmp_path):
     # The room is opened by the monitor, from mentions: no ready-made alert was sent.
     assert re.search(r"monitor northwind: volume(, negative)? -> alert 1 \(shitstorm, \w+\), incident #1 opened",
                      transcript)
-    assert "An alert for this incident is *critical*" in transcript  # the growing storm is an escalation
+    assert "An alert for this incident is *CRITICAL*" in transcript  # the growing storm is an escalation
     assert "HOLDING STATEMENT — DRAFT V1" in transcript and "HOLDING STATEMENT — APPROVED V2" in transcript
     assert "(only visible to Claire Martin) :no_entry:" in transcript  # signing out of turn is refused
     assert "(only visible to Claire Martin) STATUS:" in transcript

@@ -81,6 +81,8 @@ class Finding:
     severity: Severity
     summary: str
     figures: dict[str, float] = field(default_factory=dict)
+    phrase: str = ""  # the summary's phrase key in app/i18n.py (``monitor.*``), for rooms in other languages
+    values: dict[str, float] = field(default_factory=dict)  # what the phrase is filled with
 
 
 @dataclass(frozen=True)
@@ -472,7 +474,9 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                            f"{observed:.0f} mentions in {window} min, {ratio:.1f}x the baseline of "
                            f"{base.expected:.1f} for this time of day (z {min(found, 99):.1f})",
                            {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
-                            "z": round(min(found, 99.0), 2), "window_minutes": window})
+                            "z": round(min(found, 99.0), 2), "window_minutes": window},
+                           "monitor.burst", {"mentions": observed, "window": window, "ratio": ratio,
+                                             "baseline": base.expected, "z": min(found, 99.0)})
     if h is None:
         return None
     if evidence is None:
@@ -492,7 +496,11 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                    {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
                     "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2),
                     "change_minutes": rise.minutes, "change_mentions": rise.observed,
-                    "change_ratio": round(run_ratio, 2), "window_minutes": window})
+                    "change_ratio": round(run_ratio, 2), "window_minutes": window},
+                   "monitor.rise_weighted" if evidence is not None else "monitor.rise",
+                   {"minutes": rise.minutes, "observed": rise.observed, "expected": rise.expected,
+                    "run_ratio": run_ratio, "window": window, "ratio": ratio, "statistic": rise.statistic,
+                    "h": h})
 
 
 def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
@@ -511,7 +519,8 @@ def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: 
                    noise=noise, h=h, shift=shift, start=start, cache=cache, evidence=evidence)
     if found is None:
         return None
-    return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures)
+    return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures,
+                   found.phrase.replace("monitor.", "monitor.negative_", 1), found.values)
 
 
 def negative_share(negative: int, scored: int, *, share: float, min_mentions: int,
@@ -524,7 +533,8 @@ def negative_share(negative: int, scored: int, *, share: float, min_mentions: in
         return None
     severity = Severity.HIGH if value >= 0.6 else Severity.MEDIUM
     return Finding("negative", kind, severity, f"{value:.0%} of {scored} scored mentions are negative",
-                   {"negative_share": round(value, 3), "scored": scored, "negative": negative})
+                   {"negative_share": round(value, 3), "scored": scored, "negative": negative},
+                   "monitor.share", {"share": value, "scored": scored})
 
 
 def velocity(post: Post) -> float:
@@ -551,8 +561,11 @@ def reach(posts: Sequence[Post], *, followers: int, engagement_per_minute: float
         parts.append(f"{len(loud)} post(s) from accounts above {followers:,} followers (the largest {top_followers:,})")
     if fast:
         parts.append(f"a post gathering {top_velocity:.0f} engagements per minute")
+    phrase = "monitor.reach_" + ("both" if loud and fast else "loud" if loud else "fast")
     return Finding("reach", kind, Severity.HIGH if big else Severity.MEDIUM, "; ".join(parts),
-                   {"max_followers": top_followers, "max_engagement_per_minute": round(top_velocity, 1)})
+                   {"max_followers": top_followers, "max_engagement_per_minute": round(top_velocity, 1)},
+                   phrase, {"posts": len(loud), "followers": followers, "largest": top_followers,
+                            "velocity": top_velocity})
 
 
 def lift(findings: list[Finding], risky: int, min_posts: int) -> list[Finding]:
@@ -560,7 +573,8 @@ def lift(findings: list[Finding], risky: int, min_posts: int) -> list[Finding]:
     if risky < min_posts:
         return findings
     return [Finding(f.signal, f.kind, ORDER[min(f.severity.rank + 1, len(ORDER) - 1)],
-                    f"{f.summary}; {risky} posts carry risk terms", {**f.figures, "risk_posts": risky})
+                    f"{f.summary}; {risky} posts carry risk terms", {**f.figures, "risk_posts": risky},
+                    f.phrase, {**f.values, "risky": risky})
             for f in findings]
 
 

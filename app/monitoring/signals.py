@@ -24,7 +24,7 @@ from app.alerts.parsers import AlertIn
 from app.db import transaction
 from app.incidents import briefing
 from app.incidents.models import Incident
-from app.monitoring import calm, detection, metrics, trend
+from app.monitoring import calm, detection, metrics, trend, wording
 from app.monitoring.definitions import Monitor
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
 from app.monitoring.quoting import mask_handles, quote
@@ -236,21 +236,21 @@ def assess(session: Session, monitor: Monitor, now: datetime,
     return [], []
 
 
-def _quote(post: detection.Post) -> str:
+def _quote(post: detection.Post, language: str | None) -> str:
     """The post as received, handles (``@ann``, ``@ann@x.social``) masked, on one line, shortened."""
-    return quote(post.text, post.platform, post.followers, post.engagement)
+    return quote(post.text, post.platform, post.followers, post.engagement, language=language)
 
 
-def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], top: list[detection.Post]) -> AlertIn:
-    """The alert for the findings of one kind: figures, summaries and the top posts; never an author's handle."""
+def build_alert(monitor: Monitor, kind: str, findings: list[detection.Finding], top: list[detection.Post],
+                language: str | None = "en") -> AlertIn:
+    """The alert for the findings of one kind, in ``language`` (the rooms'): figures, summaries and the top posts;
+    never an author's handle."""
     severity = max((f.severity for f in findings), key=lambda level: level.rank)
     names = [f.signal for f in findings]
-    headline = {"volume": "mention spike", "negative_volume": "negative posts rising", "negative": "negative sentiment",
-                "reach": "high-reach post"}
-    title = f"{monitor.title}: " + ", ".join(headline.get(name, name) for name in names)
-    lines = [f"- {f.summary}" for f in findings]
+    title = wording.title(monitor.title, names, language)
+    lines = [f"- {wording.summary(f, language)}" for f in findings]
     if top:
-        lines += ["", "Top posts, as received:"] + [f"- {_quote(post)}" for post in top]
+        lines += ["", wording.top_posts_heading(language)] + [f"- {_quote(post, language)}" for post in top]
     metrics = {f"{f.signal}_{name}": float(value) for f in findings for name, value in f.figures.items()}
     raw = {"monitor": monitor.id, "findings": [{"signal": f.signal, "severity": f.severity.value,
                                                "summary": f.summary, "figures": f.figures} for f in findings],
@@ -288,7 +288,7 @@ def evaluate_monitor(core, monitor: Monitor, now: datetime | None = None) -> lis
     except Exception:  # the room's extras never stop the signals
         log.exception("the calm-down check or briefing refresh of monitor %s failed", monitor.id)
     for kind, found in due.items():
-        alert = build_alert(monitor, kind, found, top)
+        alert = build_alert(monitor, kind, found, top, core.settings.warroom_language)
         severity = alert.severity
         assert severity is not None  # build_alert always sets it
         result = flows.receive(core, alert)

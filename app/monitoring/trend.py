@@ -13,7 +13,7 @@ from sqlmodel import Session, col
 from app import i18n
 from app.incidents.models import Incident
 from app.monitoring.models import Mention, MentionRollup, MonitorSignal
-from app.monitoring.quoting import mask_handles
+from app.monitoring.quoting import quote
 from app.monitoring.store import minute_of
 from app.slack import blocks as bk
 from app.slack.text import escape
@@ -158,10 +158,7 @@ class Overview:
 
 def quoted(text: str, platform: str, followers: int, engagement: int, language: str) -> str:
     """A top post on one line, handles masked, shortened, with its reach in ``language`` (not escaped)."""
-    line = mask_handles(" ".join(text.split()))
-    line = line if len(line) <= TOP_QUOTE else line[:TOP_QUOTE - 1] + "…"
-    return i18n.say(language, "trend.post", post=line, platform=platform, followers=i18n.number(followers, language),
-                    engagement=i18n.number(engagement, language))
+    return quote(text, platform, followers, engagement, TOP_QUOTE, language=language)
 
 
 def overview(core, incident_id: int, now: datetime | None = None) -> Overview | None:
