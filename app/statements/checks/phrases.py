@@ -25,6 +25,9 @@ NEGATION_BEFORE = 4
 # Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
 CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
 NEGATION_AFTER = 3
+# Words that may stand before an instruction that opens its clause: "Please just try again", "Bitte einfach ...".
+SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",
+                       "dann", "und", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten", "mal", "doch"})
 MAX_COMBINATIONS = 2000
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
 # Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
@@ -357,9 +360,20 @@ def _positions(item: Analysed, term: Term) -> list[int]:
     key = id(term)
     found = item.positions.get(key)
     if found is None:
-        found = sorted(i for i in _all_positions(item, term) if item.usable[i])
+        found = sorted(i for i in _all_positions(item, term)
+                       if item.usable[i] and (not term.opening or _opens_clause(item.sentence.tokens, i)))
         item.positions[key] = found
     return found
+
+
+def _opens_clause(tokens: list[Token], index: int) -> bool:
+    """True if the token is the first word of its clause, not counting softeners ("please", "bitte", "just")."""
+    for before in range(index - 1, -1, -1):
+        if tokens[before].clause != tokens[index].clause:
+            return True
+        if tokens[before].text.casefold() not in SOFTENERS:
+            return False
+    return True
 
 
 def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
