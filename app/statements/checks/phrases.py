@@ -29,6 +29,8 @@ NEGATION_AFTER = 3
 SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",
                        "dann", "und", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten", "mal", "doch"})
 MAX_COMBINATIONS = 2000
+# Negations that say nothing of the words before them: "acted negligently without the checks" still admits.
+FORWARD_ONLY = frozenset({"without", "ohne"})
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
 # Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
 # Relative pronouns are not among them: in "the agency, which did not check" the negation is the agency's.
@@ -381,7 +383,8 @@ def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
     first, last = min(combo), max(combo)
     clauses = {tokens[i].clause for i in combo}
     low, high = max(0, first - NEGATION_BEFORE), min(len(tokens) - 1, last + NEGATION_AFTER)
-    return any(item.negated[i] and i not in combo and tokens[i].clause in clauses for i in range(low, high + 1))
+    return any(item.negated[i] and i not in combo and tokens[i].clause in clauses
+               and not (i > last and tokens[i].text.casefold() in FORWARD_ONLY) for i in range(low, high + 1))
 
 
 def _pattern_usable(item: Analysed, start: int, end: int) -> bool:
