@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
+from app.statements.checks.prefilter import head_words
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
 from app.statements.checks.text import Sentence, Token
 
+_HYPHENS = re.compile(r"[-'’]")
 NEGATION_BEFORE = 4
 # Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
 CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
@@ -197,11 +200,15 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         for order, entry in index.always:
             entries.setdefault(order, {})[id(entry)] = entry
         tried.append({order: list(found.values()) for order, found in entries.items()})
+    words = {part for item in analysed for surface in item.by_surface for part in _HYPHENS.split(surface)}
     for order, rule in enumerate(rules):
         if rule.structural or mode not in rule.modes:
             continue
         found_in: dict[int, list[Hit]] = {}
         for pattern in rule.patterns:
+            heads = head_words(pattern)
+            if heads is not None and heads.isdisjoint(words):
+                continue
             for found in pattern.finditer(text):
                 place = bisect.bisect_right(starts, found.start()) - 1
                 if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
