@@ -200,16 +200,22 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         for order, entry in index.always:
             entries.setdefault(order, {})[id(entry)] = entry
         tried.append({order: list(found.values()) for order, found in entries.items()})
-    words = {part for item in analysed for surface in item.by_surface for part in _HYPHENS.split(surface)}
+    places_of: dict[str, set[int]] = {}
+    for place, item in enumerate(analysed):
+        for surface in item.by_surface:
+            for part in _HYPHENS.split(surface):
+                places_of.setdefault(part, set()).add(place)
+    everywhere = [(0, len(text))]
     for order, rule in enumerate(rules):
         if rule.structural or mode not in rule.modes:
             continue
         found_in: dict[int, list[Hit]] = {}
         for pattern in rule.patterns:
             heads = head_words(pattern)
-            if heads is not None and heads.isdisjoint(words):
-                continue
-            for found in pattern.finditer(text):
+            spans = everywhere if heads is None else [
+                (analysed[place].sentence.start, analysed[place].sentence.end)
+                for place in sorted(set().union(*(places_of.get(word, ()) for word in heads)))]
+            for found in (match for start, end in spans for match in pattern.finditer(text, start, end)):
                 place = bisect.bisect_right(starts, found.start()) - 1
                 if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
                     continue
