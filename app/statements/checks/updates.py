@@ -105,7 +105,8 @@ def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
         if word.group().casefold() not in leads:
             continue
         rest = text[word.end():].lstrip(" :–-")
-        rest = rest[_SHORT_DAY.match(rest).end():] if _SHORT_DAY.match(rest) else rest
+        day = _SHORT_DAY.match(rest)
+        rest = rest[day.end():] if day else rest
         if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
             return True
     return False
