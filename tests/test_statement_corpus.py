@@ -1,7 +1,7 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 7 the level the rules reached on them. The rounds written after the last
+1 the full targets, rounds 2 to 9 the level the rules reached on them. The rounds written after the last
 tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
 they cannot turn into a tuning target. Their items must still name real rules, and every round present is
 either floored or benchmark-only.
@@ -21,15 +21,17 @@ MIN_ITEMS_PER_CATEGORY = 8
 FLOORED_ROUNDS = ("round1",)
 # Rounds tuned on after their first score, held at the level reached: (precision, recall, every category).
 TUNED_ROUND_FLOORS = {
-    "round2": (0.95, 0.95, 0.85),
-    "round3": (0.95, 0.95, 0.75),
-    "round4": (0.95, 0.95, 0.85),
-    "round5": (0.95, 0.95, 0.85),
-    "round6": (0.95, 0.95, 0.70),
-    "round7": (0.95, 0.95, 0.85),
+    "round2": (0.97, 0.97, 0.85),
+    "round3": (0.96, 0.96, 0.75),
+    "round4": (0.97, 0.97, 0.85),
+    "round5": (0.97, 0.97, 0.85),
+    "round6": (0.96, 0.96, 0.70),
+    "round7": (0.98, 0.98, 0.85),
+    "round8": (0.97, 0.98, 0.85),
+    "round9": (0.97, 0.95, 0.85),
 }
 # Written after the rules were last tuned: the estimate, never a floor.
-BENCHMARK_ONLY_ROUNDS = ("round8", "round9", "round10", "round11")
+BENCHMARK_ONLY_ROUNDS = ("round10", "round11")
 
 
 @pytest.fixture(scope="module")

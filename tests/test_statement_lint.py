@@ -834,3 +834,132 @@ def test_every_shipped_expression_finds_the_same_with_its_lookahead():
         for raw in raws:
             plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
             assert [m.span() for m in compile_fast(raw).finditer(text)] == [m.span() for m in plain.finditer(text)], raw
+
+
+def test_an_expression_is_run_only_where_its_first_word_stands():
+    import yaml
+
+    from app.statements.checks.prefilter import compile_fast, head_words
+
+    assert head_words(compile_fast(r"\b(?:is|was)(?:n't| not) good")) is None  # "isn't": no whole word
+    assert head_words(compile_fast(r"\b(?:is|was) (?:not )?good")) == {"is", "was"}
+    assert head_words(compile_fast(r"\bÜber(?:lastung|last)\b")) is None
+    assert head_words(compile_fast(r"\bfollow up\b")) == {"follow"}
+    corpus = Path(__file__).parent / "data" / "statement_corpus"
+    for language in ("en", "de"):
+        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
+        text = "\n".join(item["text"] for item in items)
+        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+        known = 0
+        for raw in raws:
+            heads = head_words(compile_fast(raw))
+            if heads is None:
+                continue
+            known += 1
+            for found in compile_fast(raw).finditer(text):
+                assert re.match(r"[^\W_]+", found.group()).group().casefold() in heads, raw
+        assert known > len(raws) / 3
+    # A first word inside a hyphenated word still lets the expression run.
+    assert "no_comment" in rules_of(lint(f"Our follow-up: no comment. Next update at 14:30. {SOURCE}", language="en"))
+
+
+# ---------------------------------------------------------------- status lines, instructions, abbreviations
+
+@pytest.mark.parametrize(("language", "text", "named"), [
+    ("en", "Update Tue 11:00:", True),  # a status line's lead word directly before a day and time
+    ("en", "More 10am tomorrow.", True),
+    ("en", "Update 3pm:", True),
+    ("en", "Next update at half past nine.", True),
+    ("en", "Next all-hands at 16:00.", True),
+    ("en", "Update: the app was restored at 10:00.", False),  # the time is not the update's
+    ("en", "The last update was posted at 7:15 this morning.", False),  # an update already given
+    ("de", "Update Fr. 12 Uhr:", True),  # "Fr." does not end the sentence before a time
+    ("de", "Infos Do. 10 Uhr:", True),
+    ("de", "Neustart Sa. 10 Uhr:", True),
+    ("de", "Nächste Meldung um halb acht.", True),
+    ("de", "Teambesprechung heute um 14 Uhr.", True),
+    ("de", "Die letzte Meldung dazu kam heute um 6 Uhr.", False),
+    ("de", "Seit gestern 22 Uhr fahren die Busse wieder nach Plan.", False),
+])
+def test_status_lines_and_meetings_name_the_next_update(language, text, named):
+    findings = lint(f"{text} {SOURCE}", language=language, info_source=SOURCE)
+    assert ("missing_next_update" not in rules_of(findings)) is named
+
+
+def test_abbreviations_are_rules_data_and_a_sentence_may_still_end_in_one(tmp_path):
+    from app.statements.lint import ruleset_for
+
+    german = ruleset_for("de")
+    assert {"fr", "do"} <= german.abbreviations_before_numbers and "bzw" in german.abbreviations
+    texts = [s.text for s in split_sentences("Update Fr. 12 Uhr: hier. Das bleibt so. Nr. 5 folgt.",
+                                              german.abbreviations, german.abbreviations_before_numbers)]
+    assert texts == ["Update Fr. 12 Uhr: hier.", "Das bleibt so.", "Nr. 5 folgt."]
+    english = ruleset_for("en")
+    texts = [s.text for s in split_sentences("The answer is no. No. 5 is fine. Dr. Lee agrees.",
+                                              english.abbreviations, english.abbreviations_before_numbers)]
+    assert texts == ["The answer is no.", "No. 5 is fine.", "Dr. Lee agrees."]
+    path = write_rules(tmp_path, "")
+    path.write_text(path.read_text(encoding="utf-8").replace("  abbreviations: [", "  abbreviations: [7, ", 1),
+                    encoding="utf-8")
+    with pytest.raises(RuleError, match=r"xx\.yml: settings: abbreviations entry 7"):
+        load_rules(path)
+
+
+@pytest.mark.parametrize(("language", "reply", "has_step"), [
+    ("en", "That link isn't from us, Dev. Please don't open it – forward the message to 7726.", True),
+    ("en", "It's just a small glitch, Rhys. Try again in a few minutes.", True),
+    ("en", "That page isn't ours, Olu. Please don't enter any details there.", True),
+    ("en", "If your appointment has moved, we'll phone you directly.", True),
+    ("en", "We'll pass on commenting on that one, Ray. Have a good weekend!", False),
+    ("en", "Relax, Jamie, it was a short wobble. We try hard.", False),
+    ("de", "Moin Tobias, diese Mail ist nicht von uns. Bitte lösch sie.", True),
+    ("de", "Frag mal beim Ticketdienstleister nach, Sven.", True),
+    ("de", "In der Südstadt kannst du dein Leitungswasser ganz normal trinken.", True),
+    ("de", "Bringen Sie den Becher bitte in Ihren Markt zurück.", True),
+    ("de", "Das lassen wir mal so stehen, Ecki. Schönen Abend noch!", False),
+])
+def test_a_reply_instruction_is_a_next_step(language, reply, has_step):
+    findings = lint(reply, language=language, mode="reply")
+    assert ("missing_next_step" not in rules_of(findings)) is has_step
+
+
+def test_a_word_marked_to_open_its_clause_matches_only_there(tmp_path):
+    path = write_rules(tmp_path, "custom:\n  severity: warning\n  message: m\n  match: ['^=try again ~3']\n")
+    ruleset = load_ruleset(path, "en")
+    assert ruleset.rules["custom"].match[0].terms[0].opening
+    hits = lambda text: [hit.rule for hit in phrases.rule_hits(  # noqa: E731
+        phrases.analyse(split_sentences(text), ruleset), [ruleset.rules["custom"]], "statement", text)]
+    assert hits("Try again later.") == ["custom"]
+    assert hits("Sorry, please just try again.") == ["custom"]
+    assert hits("We will try again later.") == []
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "Had the council answered our letters, the flooding would not have happened.", "blame"),
+    ("en", "The update was approved by engineer Mara Quill without the usual checks.", "blame"),
+    ("en", "The hotel accepts it is liable for the damage.", "liability"),
+    ("en", "Our checks missed the fault, and the blame for that is ours alone.", "liability"),
+    ("de", "Hätte der Vermieter die Heizung warten lassen, wäre der Brand nie entstanden.", "blame"),
+    ("de", "Wir haben die Anlage fahrlässig ohne die vorgeschriebene Prüfung genutzt.", "liability"),
+    ("de", "Die Bäckerei haftet für alle Folgen.", "liability"),
+    ("de", "Ein Video auf TikTok? Wer so etwas verbreitet, liegt daneben.", "rumour"),
+    ("de", "Wir stellen sicher, dass jede Bestellung pünktlich ankommt.", "over_promise"),
+    ("en", "The fault was tiny and poses little real risk.", "minimising"),
+])
+def test_rounds_eight_and_nine_constructions_in_new_wording(language, text, rule):
+    assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                                 else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language))
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("de", "Studierende, die wegen des Streiks fehlen, gelten als entschuldigt."),  # excused, not an apology
+    ("de", "Die Wohnungen werden voraussichtlich ab dem Abend wieder warm."),  # a schedule, not speculation
+    ("de", "Das Video, das angeblich unsere Chefin zeigt, ist mit KI erzeugt."),  # a deepfake warning
+    ("en", "It looks as though the fire may have started in the staff kitchen."),  # speculation, not blame
+])
+def test_harmless_uses_after_rounds_eight_and_nine_stay_clean(language, text):
+    suffix = f" Next update at 14:30. {SOURCE}" if language == "en" else f" Nächstes Update um 14:30 Uhr. {SOURCE}"
+    findings = set(rules_of(lint(text + suffix, language=language)))
+    assert not {"apology", "rumour", "blame"} & findings
+    assert ("speculation" in findings) is ("may have" in text)

@@ -116,7 +116,9 @@ def lint(
     if not text or not text.strip():
         return [finding(rules["empty"])]
 
-    analysed = phrases.analyse(split_sentences(text), ruleset)
+    sentences = split_sentences(text, ruleset.abbreviations, ruleset.abbreviations_before_numbers) \
+        if ruleset.abbreviations is not None else split_sentences(text)
+    analysed = phrases.analyse(sentences, ruleset)
     found = [(hit.start, finding(rules[hit.rule], _excerpt(text, hit.start, hit.end), hit.sentence.text))
              for hit in phrases.rule_hits(analysed, rules.values(), mode, text)]
 

@@ -40,8 +40,8 @@ def lemma(word: str, language: str) -> str:
 # Particles that German moves to the end of a clause ("wir geben das Ergebnis bekannt", "das geht auf uns zurück").
 SEPARABLE_PARTICLES = frozenset([
     "ab", "an", "auf", "aus", "bei", "bekannt", "durch", "ein", "fest", "fort", "frei", "gerade", "gut", "her",
-    "herum", "hin", "hinzu", "los", "mit", "nach", "nahe", "statt", "teil", "vor", "weg", "weiter", "wieder", "zu",
-    "zurück", "zusammen",
+    "herum", "hin", "hinzu", "los", "mit", "nach", "nahe", "sicher", "statt", "teil", "vor", "weg", "weiter", "wieder",
+    "zu", "zurück", "zusammen",
 ])
 _MIN_HEAD = 4
 _ENDINGS = ("", "n", "en", "s", "es", "e", "er", "ern")

@@ -13,19 +13,27 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
+from app.statements.checks.prefilter import head_words
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
 from app.statements.checks.text import Sentence, Token
 
+_HYPHENS = re.compile(r"[-'’]")
 NEGATION_BEFORE = 4
 # Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
 CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
 NEGATION_AFTER = 3
+# Words that may stand before an instruction that opens its clause: "Please just try again", "Bitte einfach ...".
+SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",
+                       "dann", "und", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten", "mal", "doch"})
 MAX_COMBINATIONS = 2000
+# Negations that say nothing of the words before them: "acted negligently without the checks" still admits.
+FORWARD_ONLY = frozenset({"without", "ohne"})
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
 # Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
 # Relative pronouns are not among them: in "the agency, which did not check" the negation is the agency's.
@@ -192,12 +200,22 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         for order, entry in index.always:
             entries.setdefault(order, {})[id(entry)] = entry
         tried.append({order: list(found.values()) for order, found in entries.items()})
+    places_of: dict[str, set[int]] = {}
+    for place, item in enumerate(analysed):
+        for surface in item.by_surface:
+            for part in _HYPHENS.split(surface):
+                places_of.setdefault(part, set()).add(place)
+    everywhere = [(0, len(text))]
     for order, rule in enumerate(rules):
         if rule.structural or mode not in rule.modes:
             continue
         found_in: dict[int, list[Hit]] = {}
         for pattern in rule.patterns:
-            for found in pattern.finditer(text):
+            heads = head_words(pattern)
+            spans = everywhere if heads is None else [
+                (analysed[place].sentence.start, analysed[place].sentence.end)
+                for place in sorted(set().union(*(places_of.get(word, ()) for word in heads)))]
+            for found in (match for start, end in spans for match in pattern.finditer(text, start, end)):
                 place = bisect.bisect_right(starts, found.start()) - 1
                 if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
                     continue
@@ -357,9 +375,20 @@ def _positions(item: Analysed, term: Term) -> list[int]:
     key = id(term)
     found = item.positions.get(key)
     if found is None:
-        found = sorted(i for i in _all_positions(item, term) if item.usable[i])
+        found = sorted(i for i in _all_positions(item, term)
+                       if item.usable[i] and (not term.opening or _opens_clause(item.sentence.tokens, i)))
         item.positions[key] = found
     return found
+
+
+def _opens_clause(tokens: list[Token], index: int) -> bool:
+    """True if the token is the first word of its clause, not counting softeners ("please", "bitte", "just")."""
+    for before in range(index - 1, -1, -1):
+        if tokens[before].clause != tokens[index].clause:
+            return True
+        if tokens[before].text.casefold() not in SOFTENERS:
+            return False
+    return True
 
 
 def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
@@ -367,7 +396,8 @@ def _negated(item: Analysed, combo: tuple[int, ...]) -> bool:
     first, last = min(combo), max(combo)
     clauses = {tokens[i].clause for i in combo}
     low, high = max(0, first - NEGATION_BEFORE), min(len(tokens) - 1, last + NEGATION_AFTER)
-    return any(item.negated[i] and i not in combo and tokens[i].clause in clauses for i in range(low, high + 1))
+    return any(item.negated[i] and i not in combo and tokens[i].clause in clauses
+               and not (i > last and tokens[i].text.casefold() in FORWARD_ONLY) for i in range(low, high + 1))
 
 
 def _pattern_usable(item: Analysed, start: int, end: int) -> bool:

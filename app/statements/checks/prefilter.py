@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import re
+from functools import cache
 from typing import Any
 
 # The standard library's own parser of expressions (typeshed does not describe these modules).
@@ -82,3 +83,47 @@ def _item(op: Any, value: Any) -> tuple[set[str] | None, bool]:
         first = _first(list(body))
         return first, low == 0
     return None, False
+
+
+@cache
+def head_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
+    """The whole words a match of ``pattern`` must start with, case-folded; None when they cannot be known.
+
+    ``\\b(?:is|was) not`` starts with "is" or "was": a statement without either word cannot match, so the
+    expression need not run on it. Only a word followed by a space in the expression counts as whole.
+    """
+    raw = _FLAGS.sub("", pattern.pattern)
+    raw = re.sub(r"^\(\?=\[[^\]]*\]\)", "", raw)
+    try:
+        items = [item for item in parser.parse(raw, pattern.flags) if item[0] is not constants.AT]
+    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled already
+        return None
+    words: list[str] | None = None
+    rest = items
+    if items and items[0][0] in (constants.SUBPATTERN, constants.BRANCH):
+        inner = [items[0]] if items[0][0] is constants.BRANCH else list(items[0][1][-1])
+        words = [_literal(list(branch)) for branch in _branches(inner)]
+        rest = items[1:]
+    else:
+        length = next((index for index, (op, value) in enumerate(items)
+                       if op is not constants.LITERAL or not chr(value).isalnum()), len(items))
+        words = [_literal(items[:length])]
+        rest = items[length:]
+    if not words or any(not word for word in words) or not rest or rest[0] != (constants.LITERAL, ord(" ")):
+        return None
+    return frozenset(word.casefold() for word in words if word)
+
+
+def _branches(items: list[Any]) -> list[Any]:
+    if len(items) == 1 and items[0][0] is constants.BRANCH:
+        return list(items[0][1][1])
+    if len(items) == 1 and items[0][0] is constants.IN:
+        return []
+    return [items]
+
+
+def _literal(items: list[Any]) -> str:
+    """The word the items spell when every one is a letter or digit; empty otherwise."""
+    if not items or any(op is not constants.LITERAL or not chr(value).isalnum() for op, value in items):
+        return ""
+    return "".join(chr(value) for _, value in items)

@@ -23,10 +23,10 @@ MODES = ("statement", "reply")
 STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "private_name", "empty")
 STRUCTURAL_OPTIONAL = ("missing_next_step",)
 RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
-             "modes", "cues", "distrust", "titles", "quoted", "across"}
+             "modes", "cues", "distrust", "titles", "quoted", "across", "leads"}
 ACROSS_KEYS = ("first", "then")
 SETTINGS_KEY = "settings"
-SETTINGS_KEYS = {"negations", "distancing", "lexicons"}
+SETTINGS_KEYS = {"negations", "distancing", "lexicons", "abbreviations", "abbreviations_before_numbers"}
 PLACEHOLDERS = {
     "excerpt": "…x…",
     "channel": "X",
@@ -46,12 +46,17 @@ class RuleError(ValueError):
 
 @dataclass(frozen=True)
 class Term:
-    """One word of an entry: any of its alternatives, compared by lemma; ``x*``/``*x`` match word parts."""
+    """One word of an entry: any of its alternatives, compared by lemma; ``x*``/``*x`` match word parts.
+
+    ``opening``: the word must open its clause (after at most a softener such as "please" or "bitte"), as an
+    instruction does ("^=try again", "^=frag nach").
+    """
 
     words: frozenset[str]
     prefixes: tuple[str, ...] = ()
     suffixes: tuple[str, ...] = ()
     exact: frozenset[str] = frozenset()
+    opening: bool = False
 
 
 @dataclass(frozen=True)
@@ -105,6 +110,7 @@ class Rule:
     titles: frozenset[str] = frozenset()
     quoted: bool = False
     across: tuple[Across, ...] = ()
+    leads: frozenset[str] = frozenset()
 
     @property
     def structural(self) -> bool:
@@ -113,13 +119,15 @@ class Rule:
 
 @dataclass(frozen=True)
 class RuleSet:
-    """A language's rules plus its negation and distancing words."""
+    """A language's rules plus its negation and distancing words and the abbreviations that end no sentence."""
 
     language: str
     rules: dict[str, Rule]
     negations: Entry
     distancing: Entry
     vocabulary: frozenset[str] = frozenset()
+    abbreviations: frozenset[str] | None = None
+    abbreviations_before_numbers: frozenset[str] = frozenset()
 
 
 def load_rules(path: Path, language: str | None = None) -> dict[str, Rule]:
@@ -156,7 +164,10 @@ def load_ruleset(path: Path, language: str | None = None) -> RuleSet:
     for key, rule in rules.items():
         if rule.structural and (rule.patterns or rule.match or rule.across):
             raise RuleError(f"{name}: rule {key!r} is a structural check and takes no patterns, match or across")
-    return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values(), lexicons, language))
+    abbreviations = {key: frozenset(word.casefold().rstrip(".") for word in _strings(where, key, settings[key]))
+                     for key in ("abbreviations", "abbreviations_before_numbers") if key in settings}
+    return RuleSet(language, rules, negations, distancing, _vocabulary(rules.values(), lexicons, language),
+                   abbreviations.get("abbreviations"), abbreviations.get("abbreviations_before_numbers", frozenset()))
 
 
 @dataclass(frozen=True)
@@ -248,6 +259,7 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
         frozenset(word.casefold() for word in _strings(where, "titles", value.get("titles", []))),
         flags["quoted"],
         _across(where, value.get("across", []), context),
+        frozenset(word.casefold() for word in _strings(where, "leads", value.get("leads", []))),
     )
 
 
@@ -284,7 +296,8 @@ def _entry(where: str, raw: str, context: _Context | str) -> Entry:
     """Parse ``"word|other pref* =exact @lexicon"`` into terms; alternatives are separated by ``|``.
 
     A leading ``!`` makes the entry immune to negation ("!never happen again"); a trailing ``~N`` sets the
-    entry's own window of N words ("=update at ~2"); ``@name`` stands for every word of a lexicon.
+    entry's own window of N words ("=update at ~2"); ``@name`` stands for every word of a lexicon; a word
+    written ``^word`` must open its clause ("^=try again").
     """
     if isinstance(context, str):
         context = _Context(context, {})
@@ -298,6 +311,8 @@ def _entry(where: str, raw: str, context: _Context | str) -> Entry:
         if window < 1:
             raise RuleError(f"{where}: window ~{window} in {raw!r} must be at least 1")
     for chunk in chunks:
+        opening = chunk.startswith("^") and len(chunk) > 1
+        chunk = chunk[1:] if opening else chunk
         words: set[str] = set()
         prefixes: list[str] = []
         suffixes: list[str] = []
@@ -318,7 +333,7 @@ def _entry(where: str, raw: str, context: _Context | str) -> Entry:
                 words.add(alt.casefold())
                 if alt.casefold() not in PRONOUNS:
                     words.add(lemma(alt, language))
-        terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact)))
+        terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact), opening))
     if not terms:
         raise RuleError(f"{where}: entry {raw!r} has no words")
     bound = tuple(index for index, term in enumerate(terms)

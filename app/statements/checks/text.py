@@ -56,13 +56,19 @@ class Sentence:
     tokens: list[Token] = field(default_factory=list)
 
 
-def split_sentences(text: str) -> list[Sentence]:
-    """The sentences of ``text`` in order; a line break or a bullet also ends a sentence."""
+def split_sentences(text: str, abbreviations: frozenset[str] = ABBREVIATIONS,
+                    before_numbers: frozenset[str] = frozenset()) -> list[Sentence]:
+    """The sentences of ``text`` in order; a line break or a bullet also ends a sentence.
+
+    A dot after one of ``abbreviations`` (case-folded, without the dot) ends no sentence; nor does a dot
+    after one of ``before_numbers`` when a number follows ("Update Fr. 12 Uhr", "No. 5"), so that a
+    sentence may still end in such a word ("Das bleibt so.").
+    """
     sentences: list[Sentence] = []
     start = 0
     for match in _BREAK.finditer(text):
         end = match.end()
-        if match.group().startswith((".",)) and _is_abbreviation(text, match.start()):
+        if match.group().startswith((".",)) and _is_abbreviation(text, match.start(), abbreviations, before_numbers):
             continue
         _add(sentences, text, start, end)
         start = end
@@ -70,7 +76,8 @@ def split_sentences(text: str) -> list[Sentence]:
     return sentences
 
 
-def _is_abbreviation(text: str, dot: int) -> bool:
+def _is_abbreviation(text: str, dot: int, abbreviations: frozenset[str] = ABBREVIATIONS,
+                     before_numbers: frozenset[str] = frozenset()) -> bool:
     head = text[max(0, dot - 40):dot]
     before = re.search(r"([^\W_]+)$", head)
     if not before:
@@ -81,7 +88,10 @@ def _is_abbreviation(text: str, dot: int) -> bool:
     if word.isdigit() and len(word) <= 2:  # German ordinals and dates: "am 3. März", "12.03."
         nxt = text[dot + 1 : dot + 40].lstrip()
         return bool(re.match(r"(?:Jan|Feb|Mär|Mar|Apr|Mai|Jun|Jul|Aug|Sep|Okt|Nov|Dez|\d)", nxt))
-    return word.casefold() in ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+    folded = word.casefold()
+    if folded in before_numbers and re.match(r"\s*,?\s*\d", text[dot + 1 : dot + 8]):
+        return True
+    return folded in abbreviations or (len(word) == 1 and word.isalpha())
 
 
 def _add(sentences: list[Sentence], text: str, start: int, end: int) -> None:

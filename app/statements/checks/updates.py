@@ -24,6 +24,8 @@ MONTHS = {
 _MONTH = "(" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _NUMBER_WORDS = ("a|an|one|two|three|four|five|six|twelve|fifteen|twenty|thirty|forty|ninety|half an|einer|"
                  "eine|zwei|drei|vier|fünf|sechs|zwölf|fünfzehn|zwanzig|dreißig|vierzig|neunzig|einer halben")
+_HOURS = ("one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eins|zwei|drei|vier|fünf|sechs|sieben|"
+          "acht|neun|zehn|elf|zwölf")
 CLOCK = re.compile(
     r"(?<![\d:.])(?:[01]?\d|2[0-3]):[0-5]\d(?!\d|:\d)"
     r"|(?<![\d:.])(?:[01]?\d|2[0-3])\.[0-5]\d\s*(?:Uhr|h\b|[ap]\.?\s?m\b\.?)"
@@ -32,7 +34,8 @@ CLOCK = re.compile(
     r"|(?<![\d:.])(?:[01]?\d|2[0-3])\s*Uhr\b"
     r"|\b(?:um|gegen)\s+(?:[01]?\d|2[0-3])(?=\s*(?:[.,;!?)]|$))"
     r"|\b\d{1,2}\s*o['’]clock\b"
-    r"|\b(?:noon|midday|midnight|Mittag|Mitternacht)\b",
+    r"|\b(?:noon|midday|midnight|Mittag|Mitternacht)\b"
+    rf"|\b(?:half past|quarter past|quarter to|halb|viertel nach|viertel vor|dreiviertel)\s+(?:{_HOURS}|\d{{1,2}})\b",
     re.IGNORECASE,
 )
 DAY = re.compile(
@@ -64,13 +67,26 @@ def has_time(text: str) -> bool:
 
 # A time after these words says since when something holds, not when the next update comes.
 _SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at|gestern um|yesterday at)\s+"
+                    r"(?:(?:yesterday|today|last night|this morning|gestern|heute|vorgestern|letzte Nacht)\s+"
+                    r"(?:at\s+|um\s+)?)?"
                     r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
 
 
+# A short weekday before a time in a status line: "Update Tue 11:00", "Infos Do. 10 Uhr".
+_SHORT_DAY = re.compile(r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.?,?\s+", re.IGNORECASE)
 def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | None = None) -> bool:
-    """True if a sentence with an update cue names a time or a date that is not in the past."""
+    """True if a sentence with an update cue names a time or a date that is not in the past.
+
+    A sentence matching one of the rule's ``unless`` entries names no next update ("the last update came at
+    7:15"); one of its ``leads`` words followed directly by a time or a day is a status line's next update
+    ("Update Tue 11:00", "More 10am tomorrow", "Neustart Sa. 10 Uhr").
+    """
     for item in analysed:
         text = item.sentence.text
+        if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
+            continue
+        if _leads_to_time(text, rule.leads):
+            return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             continue
         if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
@@ -78,6 +94,20 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if DAY.search(text) or RELATIVE.search(text):
             return True
         if any(_future(found, now) for found in DATE.finditer(text)):
+            return True
+    return False
+
+
+def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
+    if not leads:
+        return False
+    for word in re.finditer(r"[^\W\d_][\w-]*", text):
+        if word.group().casefold() not in leads:
+            continue
+        rest = text[word.end():].lstrip(" :–-")
+        day = _SHORT_DAY.match(rest)
+        rest = rest[day.end():] if day else rest
+        if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
             return True
     return False
 
