@@ -148,7 +148,7 @@ def wait_for_answers(stage: Stage, tokens: set[str], timeout: float) -> None:
 def run(directory: Path, *, rooms: int, windows: int = 3, seconds: float = 10.0, rate: float = 100.0,
         model_delay: float = 20.0, latency: float = 0.1) -> dict:
     """Open-loop load at ``rate`` requests/s for ``windows`` x ``seconds``, while drafts wait on the model."""
-    with Stage(directory, latency=latency, model_delay=model_delay) as stage:
+    with Stage(directory, latency=latency, model_delay=model_delay, env=openloop.stage_times(directory)) as stage:
         opened = [stage.alert(alert_body(n)).json()["incident_id"] for n in range(rooms)]
         ready = wait_ready(stage.database_url, opened, timeout=60)
         channels = {incident_id: channel for incident_id, (channel, _) in ready.items()}

@@ -13,6 +13,7 @@ recorded as an ``escalation`` on the timeline, for the room to be told.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.core import Core
 from app.db import lock_names, transaction
+from app.inbound import stages
 from app.incidents import clocks, timeline
 from app.incidents import service as incidents
 from app.incidents.kinds import TimelineKind
@@ -285,17 +287,24 @@ def _told(staged: list[_Staged]) -> tuple[list[int], list[int]]:
 def ingest_many(core: Core, alerts: list[AlertIn], tell: TellRooms | None = None) -> list[IntakeResult]:
     """Commit the alerts (and any new incidents) in one transaction before returning, in order; ``tell``
     plans the room's messages in that transaction, so no stored alert is left untold."""
-    for _attempt in range(3):
+    for attempt in range(3):
         then = None
+        asked = time.perf_counter()
         try:
             with transaction(core.engine, urgent=True) as session:
+                locked = time.perf_counter()
                 lock_names(session, _claimed_names(alerts))
                 staged = _stage(core, session, alerts)
                 started = session.info.pop("started_clocks", [])
                 if tell is not None:
                     then = tell(session, *_told(staged))
+                written = time.perf_counter()
         except IntegrityError:
             continue  # a concurrent alert (another process) opened an incident or stored a delivery first
+        if stages.enabled():
+            stages.note({"kind": "intake-batch", "at": asked, "alerts": len(alerts), "attempt": attempt,
+                         "lock_ms": (locked - asked) * 1000, "write_ms": (written - locked) * 1000,
+                         "commit_ms": (time.perf_counter() - written) * 1000})
         if then is not None:
             then()
         if started and core.scheduler is not None:
