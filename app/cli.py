@@ -47,8 +47,9 @@ def core_or_exit(settings, **kwargs):
         fail(f"invalid roster: {exc}")
 
 
-def _serving_core():
-    """Settings checked, Slack asked, database migrated: the core a serving process runs on."""
+def _serving_core(check_templates: bool = True):
+    """Settings checked, Slack asked, database migrated: the core a serving process runs on. The web role alone
+    (``check_templates=False``) renders no statement: its workers check the playbooks' templates at their start."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = settings_or_exit()
     problems = serving_problems(settings)
@@ -58,7 +59,7 @@ def _serving_core():
         typer.echo("SLACK_BOT_TOKEN is not set: serving against the built-in sandbox token. "
                    "Set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET for a real workspace (see README).", err=True)
     slack_check_or_exit(settings)
-    return settings, core_or_exit(settings)
+    return settings, core_or_exit(settings, check_templates=check_templates)
 
 
 def _run_web(core, host: str, port: int, role: str, socket_mode: bool = False, on_start=None, on_stop=None) -> None:
@@ -96,7 +97,7 @@ def serve(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
 def web(host: str = typer.Option("0.0.0.0", help="Interface to listen on."),
         port: int = typer.Option(None, help="Port (default: $PORT or 3000).")) -> None:
     """The web role alone: verify, ack and accept Slack's requests and alerts; run `warroom worker` beside it."""
-    settings, core = _serving_core()
+    settings, core = _serving_core(check_templates=False)
     if settings.socket_mode:
         fail("Socket Mode has no web role: run `warroom serve`, which takes Slack's traffic over the socket")
     _run_web(core, host, port or settings.port, "web")

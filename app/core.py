@@ -9,6 +9,7 @@ import logging
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,6 +20,7 @@ from sqlalchemy.engine import Engine
 from app import migrate
 from app.config import Settings
 from app.db import make_engine
+from app.playbooks import templates
 from app.playbooks.loader import PlaybookSet, load_playbooks
 from app.roles.directory import Directory
 from app.roles.roster import Roster, load_roster
@@ -104,11 +106,15 @@ def _log_failure(future) -> None:
 
 
 def build_core(settings: Settings, *, slack: WebClient | None = None, roster: Roster | None = None,
-               migrate_db: bool = True) -> Core:
-    """Load and validate everything the bot needs; raises with a clear message on bad playbooks or roster."""
+               migrate_db: bool = True, check_templates: bool = True) -> Core:
+    """Load and validate everything the bot needs; raises with a clear message on bad playbooks or roster.
+
+    ``check_templates=False`` (the web role, which renders no statement): the playbooks' statement templates
+    are not rendered at load, so Jinja2 stays unloaded; the worker processes check them when they start."""
     roster = roster if roster is not None else load_roster(Path(settings.warroom_roster))
     held = [role for role, holders in roster.roles.items() if holders]  # a stakeholder may be owned by one of them
-    playbooks = load_playbooks(Path(settings.warroom_playbooks), held)
+    with nullcontext() if check_templates else templates.unchecked():
+        playbooks = load_playbooks(Path(settings.warroom_playbooks), held)
     engine = make_engine(settings.database_url)
     if migrate_db:
         migrate.upgrade(engine)

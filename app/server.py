@@ -30,6 +30,7 @@ from app.config import ConfigError, serving_problems
 from app.core import Core
 from app.effects.service import outbox_health
 from app.health import database_check
+from app.inbound import stages
 from app.inbound.body import SLACK_BODY_LIMIT, BadLength, BodyTooLarge, read_capped
 from app.inbound.replays import ReplayGuard
 from app.inbound.shape import shape_problem
@@ -129,18 +130,21 @@ def dispatch(bolt: App, replays: ReplayGuard, body: bytes, signature: str, times
 
 
 async def dispatch_on_loop(bolt: App, replays: ReplayGuard, body: bytes, signature: str, timestamp: int, query: str,
-                           headers: Headers) -> Response:
+                           headers: Headers, trace: Any = stages.OFF) -> Response:
     """``dispatch`` for the web role, on the event loop: only what waits outside the process goes to a thread
     (the replay record while another writer holds the database, acks that call Slack or read the database)."""
     bolt_request = read_request(body, query, headers)
+    trace.mark("parse")
     if isinstance(bolt_request, Response):
         return bolt_request
     first = replays.first_time_at_once(signature, timestamp)
     if first is None:
+        trace.mark("replay-at-once")
         first = await run_in_threadpool(replays.record, signature, timestamp)
+    trace.mark("replay")
     if not first:
         return _replayed(signature)
-    return _answer(await acknowledge(bolt, bolt_request, acks_off_loop))
+    return _answer(await acknowledge(bolt, bolt_request, acks_off_loop, trace=trace))
 
 
 def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool = False) -> Endpoint:
@@ -149,19 +153,24 @@ def slack_endpoint(bolt: App, core: Core, replays: ReplayGuard, *, on_loop: bool
 
     async def handle(request: Request) -> Response:
         started = time.perf_counter()
+        trace = stages.trace("slack")
         admitted = await admit(request, secret)
+        trace.mark("read+verify")
         if isinstance(admitted, Response):
             return admitted
         body, signature, timestamp = admitted
         headers: Headers = {k: [v] for k, v in request.headers.items()}
         if on_loop:
-            response = await dispatch_on_loop(bolt, replays, body, signature, timestamp, request.url.query, headers)
+            response = await dispatch_on_loop(bolt, replays, body, signature, timestamp, request.url.query, headers,
+                                              trace)
         else:
             # Bolt's dispatch is synchronous and starts the follow-ups itself: keep it off the event loop.
             response = await run_in_threadpool(dispatch, bolt, replays, body, signature, timestamp,
                                                request.url.query, headers)
         metrics.ACK_LATENCY.labels(kind=_kind(body, request.headers.get("content-type", ""))).observe(
             time.perf_counter() - started)
+        trace.mark("answer")
+        trace.done(response.status_code)
         return response
 
     return handle
@@ -264,9 +273,13 @@ def create_app(core: Core, bolt: App | None = None, *, scheduler: bool = True, s
         # passes, which otherwise stop every thread for 100 ms and more (the slowest acks).
         gc.collect()
         gc.freeze()
+        watcher = stages.start()  # WARROOM_STAGE_TIMES: event-loop stalls and collections, for tracing
         if on_start is not None:
             on_start()
         yield
+        if watcher is not None:
+            watcher.cancel()
+        stages.flush()
         if on_stop is not None:
             on_stop()
         if writer is not None:

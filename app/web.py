@@ -29,6 +29,7 @@ from slack_bolt.request import BoltRequest
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 
+from app.inbound import stages
 from app.requests_queue.writer import Accepted, AcceptWriter
 
 log = logging.getLogger(__name__)
@@ -75,7 +76,7 @@ def _lazy_fields(request: BoltRequest, function_name: str) -> Any:
 
 
 async def acknowledge(bolt: App, request: BoltRequest, off_loop: Callable[[BoltRequest], bool],
-                      on_accept: Callable[[], None] | None = None) -> BoltResponse:
+                      on_accept: Callable[[], None] | None = None, trace: Any = stages.OFF) -> BoltResponse:
     """Bolt's answer to ``request``, its follow-ups committed first (store first, then tell Slack).
 
     ``off_loop(request)`` says whether its ack waits on something outside the process; then Bolt runs on a
@@ -84,8 +85,10 @@ async def acknowledge(bolt: App, request: BoltRequest, off_loop: Callable[[BoltR
     setattr(request, ACCEPTED, accepted)
     if off_loop(request) or not authorized(bolt):
         response = await run_in_threadpool(bolt.dispatch, request)
+        trace.mark("dispatch-thread")
     else:
         response = bolt.dispatch(request)
+        trace.mark("dispatch")
     if accepted:
         waiting = [asyncio.wrap_future(f) for f in accepted if not f.done()]  # none when stored at once
         # asyncio.wait leaves the writer's futures alone when time runs out (wait_for would cancel them).
@@ -95,6 +98,7 @@ async def acknowledge(bolt: App, request: BoltRequest, off_loop: Callable[[BoltR
             log.error("a request's follow-up could not be stored (%s): answered 500",
                       errors[0] if errors else f"no commit within {ACCEPT_TIMEOUT:.0f} s")
             return BoltResponse(status=500, body="")
+        trace.mark("store" if waiting else "store-at-once")
         if on_accept is not None:
             on_accept()
     return response

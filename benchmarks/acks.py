@@ -20,6 +20,7 @@ from benchmarks.requests import RequestBuilder, SignedRequest, buttons
 from benchmarks.stage import SIGNING_SECRET, Stage
 from benchmarks.stats import figure, percentile
 from benchmarks.stats import windows as by_window
+from benchmarks.storm import cpu_seconds
 
 PEOPLE = ["U0LEAD", "U0COMMS", "U0COMMS2", "U0SOCIAL", "U0LEGAL", "U0SEC", "U0SUPPORT", "U0SCRIBE"]
 SLACK_LIMIT_S = 3.0
@@ -148,7 +149,7 @@ def wait_for_answers(stage: Stage, tokens: set[str], timeout: float) -> None:
 def run(directory: Path, *, rooms: int, windows: int = 3, seconds: float = 10.0, rate: float = 100.0,
         model_delay: float = 20.0, latency: float = 0.1) -> dict:
     """Open-loop load at ``rate`` requests/s for ``windows`` x ``seconds``, while drafts wait on the model."""
-    with Stage(directory, latency=latency, model_delay=model_delay) as stage:
+    with Stage(directory, latency=latency, model_delay=model_delay, env=openloop.stage_times(directory)) as stage:
         opened = [stage.alert(alert_body(n)).json()["incident_id"] for n in range(rooms)]
         ready = wait_ready(stage.database_url, opened, timeout=60)
         channels = {incident_id: channel for incident_id, (channel, _) in ready.items()}
@@ -160,12 +161,14 @@ def run(directory: Path, *, rooms: int, windows: int = 3, seconds: float = 10.0,
         requests = build_requests(stage, channels, declare_view, int(rate * seconds * windows), seed=1)
         background = Background(stage, rooms)
         background.thread.start()
+        cpu_before = cpu_seconds(stage.process.pid)  # the web process's (in `serve`; the one process otherwise)
         try:
             records = openloop.run({"port": stage.port, "rate": rate, "secret": SIGNING_SECRET, "seed": 1,
                                     "requests": [r.as_plan() for r in requests]}, directory, "acks")
         finally:
             background.stop.set()
             background.thread.join(timeout=30)
+        web_cpu_ms = (cpu_seconds(stage.process.pid) - cpu_before) * 1000 / max(len(records), 1)
         pairs = list(zip(requests, records, strict=True))
         commands = [(r, a) for r, a in pairs if r.kind == "command"]
         wait_for_answers(stage, {r.response_token for r, _ in commands}, timeout=30)
@@ -206,6 +209,8 @@ def run(directory: Path, *, rooms: int, windows: int = 3, seconds: float = 10.0,
                    [sum(d["no_answer"] for d in delivered)]),
             figure("acks.failed", "Requests not answered 200", "requests", [len(failures)],
                    target="0", check=lambda v: v == 0),
+            # What the load costs the serving process, which a shared machine's load changes less than latencies.
+            figure("acks.web_cpu_ms", "Web process CPU per request during the load", "ms", [web_cpu_ms]),
         ],
         "details": {
             "rate_req_s": rate, "arrivals": "Poisson, a new connection per request, generator in its own process",

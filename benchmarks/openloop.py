@@ -16,13 +16,21 @@ import gc
 import hashlib
 import hmac
 import json
+import os
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+STAGE_TIMES = "WARROOM_STAGE_TIMES"  # set for the suite: the server times each request's stages (app/inbound/stages.py)
 SLACK_TIMEOUT = 3.0  # Slack's limit for an answer; after it, it retries an event and shows other requests as failed
+
+
+def stage_times(directory: Path) -> dict[str, str]:
+    """The server's environment for tracing: its stage times go to the scenario's folder when the suite runs
+    with ``WARROOM_STAGE_TIMES`` set (keep the folder with ``--keep``)."""
+    return {STAGE_TIMES: str(directory / "stages.jsonl")} if os.environ.get(STAGE_TIMES) else {}
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:

@@ -87,7 +87,7 @@ def cpu_seconds(pid: int) -> float:
 def run(directory: Path, *, alerts: int, rate: float, burst_size: int, capacity_runs: int,
         capacity_alerts: int, latency: float = 0.1, rooms_timeout: float | None = 240.0) -> dict:
     """The storm: a burst of identical alerts, then ``alerts`` at ``rate`` a second, then the server flat out."""
-    with Stage(directory, latency=latency) as stage:
+    with Stage(directory, latency=latency, env=openloop.stage_times(directory)) as stage:
         burst_answers = asyncio.run(burst(stage.port, burst_size, 0))
         time.sleep(1.0)  # the burst is measured on its own; the storm starts once its answers are out
         # The web process's CPU per alert: what the storm costs the machine, which a shared machine's load

@@ -52,6 +52,24 @@ def test_a_database_locked_past_its_wait_gives_503_with_retry_after(sandbox):
     assert counts(sandbox) == (1, 1)
 
 
+def test_an_alert_waits_for_another_writer_and_is_stored_once_the_lock_is_free(sandbox):
+    """The intake takes SQLite's lock at the start of its transaction, looking again while another process holds
+    it, and leaves the connection's busy timeout as it found it."""
+    holder = sqlite3.connect(sandbox.directory / "warroom.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    with ThreadPoolExecutor(1) as pool:
+        waiting = pool.submit(sandbox.alert, social_alert(dedup_key="waits"))
+        sandbox.fake.wait_for(lambda: sandbox.core.alert_intake is not None, timeout=10)
+        assert not waiting.done()  # held back by the other writer, not refused
+        holder.execute("COMMIT")
+        holder.close()
+        answer = waiting.result(timeout=30)
+    assert answer.status_code == 202 and answer.json()["status"] == "opened"
+    assert counts(sandbox) == (1, 1)
+    with sandbox.core.engine.connect() as connection:  # the pooled connection the intake used
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
 def test_alerts_arriving_together_while_locked_all_get_503(sandbox):
     on_every_new_connection(sandbox.core.engine, "PRAGMA busy_timeout=200")
     holder = sqlite3.connect(sandbox.directory / "warroom.db", isolation_level=None)

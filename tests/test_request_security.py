@@ -421,6 +421,40 @@ def test_replay_record_waits_for_another_writer(tmp_path):
     assert time.monotonic() - started >= 0.2
 
 
+@pytest.mark.sqlite_only("another process holding SQLite's write lock")
+def test_the_loops_replay_check_does_not_wait_for_another_writer(tmp_path):
+    """On the event loop the check answers from this process's memory while another writer holds SQLite's lock,
+    and the signature is written once the lock is free: a replay is still refused, here and after a restart."""
+    from app import migrate
+
+    path = tmp_path / "busy.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate.upgrade(engine)
+    guard = ReplayGuard(engine)
+    signature, now = "v0=" + secrets.token_hex(32), time.time()
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")  # another process is writing
+    try:
+        started = time.perf_counter()
+        assert guard.first_time_at_once(signature, int(now), now=now) is True
+        assert time.perf_counter() - started < 0.05  # no wait for the lock
+        assert guard.first_time_at_once(signature, int(now), now=now) is False  # the replay, from memory
+        assert guard.written_late == 0  # the lock is still held: nothing written yet
+    finally:
+        writer.execute("COMMIT")
+        writer.close()
+    deadline = time.monotonic() + 5
+    while guard.written_late < 1 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    guard.close()
+    with Session(engine) as session:
+        assert [row.signature for row in session.exec(sql_select(SeenRequest))] == [signature]
+    restarted = ReplayGuard(engine)  # a new process: no memory, the row refuses the replay
+    assert restarted.first_time_at_once(signature, int(now), now=now) is False
+    restarted.close()
+    engine.dispose()
+
+
 def test_replay_check_keeps_the_ack_path_cheap(database_url):
     from app import migrate
 

@@ -1,7 +1,7 @@
 """The web role only verifies, acks and accepts: started as `warroom web` starts it, in an interpreter of its own,
 and sent Slack's kinds of request, it has loaded none of the libraries of the follow-up work (the model client,
 the charts, the social-media clients, the drafting code with its statement checks and their word lists, the
-reminders, the reports, the status read model)."""
+statement templates' Jinja2, the reminders, the reports, the status read model)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # What only the worker needs: the model client, the report's chart, the social-media connectors, the drafting
 # code with its statement checks and their word lists, the reports, the status read model, the worker itself.
-WORKER_ONLY = ("openai", "matplotlib", "atproto", "mastodon", "feedparser", "app.statements.flows",
+WORKER_ONLY = ("openai", "matplotlib", "atproto", "mastodon", "feedparser", "jinja2", "app.statements.flows",
                "app.statements.drafting", "app.statements.listeners", "app.statements.checks", "app.statements.lint",
                "simplemma", "app.reminders", "app.reports.listeners", "app.reports.report", "app.status.listeners",
                "app.status.service", "app.worker")
@@ -36,7 +36,7 @@ WEB_ROLE = textwrap.dedent("""
     from app.cli import _serving_core
     from app.server import create_app
 
-    settings, core = _serving_core()
+    settings, core = _serving_core(check_templates=False)  # as `warroom web` loads it
     server = uvicorn.Server(uvicorn.Config(create_app(core, role="web"), host="127.0.0.1", port=settings.port,
                                            log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -89,3 +89,31 @@ def test_the_web_role_acks_every_kind_of_request_without_loading_the_follow_up_w
     assert stored == ["after_ack", "after_ack", "after_ack", "guarded_declared", "guarded_mentioned"]
     assert "app.server" in loaded and "slack_bolt" in loaded  # it is the web role, and Bolt acks
     assert [name for name in WORKER_ONLY if name in loaded] == []
+
+
+def test_the_web_role_leaves_the_template_checks_to_the_workers(tmp_path):
+    """Loaded as the web role loads them, playbooks are not rendered (no Jinja2); a worker still refuses a broken
+    template when it loads the same playbooks."""
+    from tests.test_playbooks import GENERIC, playbook, write
+
+    write(tmp_path, "generic.yml", GENERIC)
+    broken = playbook()
+    broken["statement"]["templates"]["de"] = "Hallo {% if facts %}"
+    write(tmp_path, "data-leak.yml", broken)
+    script = textwrap.dedent(f"""
+        import json, sys
+        from app.playbooks import templates
+        from app.playbooks.loader import collect
+        roles = ["lead", "comms", "dpo", "security", "legal", "scribe"]
+        with templates.unchecked():
+            loaded, unchecked_problems = collect({str(tmp_path)!r}, roles)
+        without_jinja = "jinja2" not in sys.modules
+        _, problems = collect({str(tmp_path)!r}, roles)
+        print(json.dumps([len(loaded), [p.message for p in unchecked_problems], without_jinja,
+                          [p.path for p in problems if "template syntax error" in p.message]]))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    count, unchecked_problems, without_jinja, refused = json.loads(done.stdout)
+    assert (count, unchecked_problems, without_jinja) == (2, [], True)
+    assert refused == ["statement.templates.de"]

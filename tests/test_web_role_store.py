@@ -58,6 +58,29 @@ def test_while_another_writer_holds_the_lock_the_row_waits_for_the_writer_thread
         writer.stop()
 
 
+@pytest.mark.sqlite_only("SQLite's one write lock")
+def test_rows_the_lock_keeps_out_past_the_wait_fail_unstored_and_the_writer_goes_on(make_sandbox):
+    box = make_sandbox("web", serve=False)
+    writer = AcceptWriter(box.core.engine, commit_wait=0.3)
+    other = sqlite3.connect(box.core.engine.url.database, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        futures = [writer.submit(ITEM._replace(body=f"text={n}")) for n in range(3)]
+        for future in futures:  # each ack is answered 500: Slack shows the person that it did not work
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                future.result(timeout=30)
+        other.execute("COMMIT")
+        assert rows(box) == []  # none answered as stored, none stored
+        other.execute("BEGIN IMMEDIATE")
+        late = writer.submit(ITEM)
+        other.execute("COMMIT")
+        row_id = late.result(timeout=30)
+        assert [(r.id, r.body) for r in rows(box)] == [(row_id, ITEM.body)]
+    finally:
+        other.close()
+        writer.stop()
+
+
 @pytest.mark.postgres_only("a server database takes every row through the writer thread")
 def test_on_a_server_database_every_row_goes_through_the_writer_thread(make_sandbox):
     box = make_sandbox("web", serve=False)

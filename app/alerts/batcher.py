@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from typing import Any
 
 from sqlalchemy.exc import OperationalError
 
 from app.alerts.parsers import AlertIn
 from app.alerts.service import IntakeResult
 from app.batching import MAX_BATCH, GroupCommit
+from app.inbound import stages
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +32,12 @@ _Item = tuple[list[AlertIn], Future[Results]]
 class _OnLoop(Future[Results]):
     """A sender waiting on an event loop: ``waiter`` is set on that loop once its batch is committed."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, loop: asyncio.AbstractEventLoop, trace: Any = stages.OFF) -> None:
         super().__init__()
         self.loop = loop
         self.waiter: asyncio.Future[Results] = loop.create_future()
+        self.trace = trace  # the request's stages (app/inbound/stages.py), when traced
+        self.picked = self.written = 0.0
 
 
 def _wake(settled: list[tuple[asyncio.Future[Results], Outcome]]) -> None:
@@ -60,15 +65,27 @@ class IntakeBatcher(GroupCommit[list[AlertIn], Results]):
         self.after = after
         super().__init__("warroom-intake", max_batch)
 
-    async def store(self, alerts: list[AlertIn]) -> Results:
+    async def store(self, alerts: list[AlertIn], trace: Any = stages.OFF) -> Results:
         """The alerts' results once they are committed (raises what the write raised)."""
-        answer = _OnLoop(asyncio.get_running_loop())
+        answer = _OnLoop(asyncio.get_running_loop(), trace)
         self._queue.put((alerts, answer))
-        return await answer.waiter
+        try:
+            return await answer.waiter
+        finally:
+            if answer.picked:  # traced: the queue's wait, the batch's write, the wake-up on the loop
+                trace.mark("queued", answer.picked)
+                trace.mark("write", answer.written)
+                trace.mark("woken")
 
     def commit(self, batch: list[_Item]) -> None:
         settled: list[tuple[Future[Results], Outcome]] = []
+        picked = time.perf_counter() if stages.enabled() else 0.0
         self._write(batch, settled)
+        if picked:
+            written = time.perf_counter()
+            for _request, future in batch:
+                if isinstance(future, _OnLoop):
+                    future.picked, future.written = picked, written
         self._settle(settled)
         if self.after is None:
             return

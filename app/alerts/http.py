@@ -33,6 +33,7 @@ from app.alerts.parsers import (
 )
 from app.alerts.signatures import bearer_token_ok, verify_pagerduty_signature
 from app.core import Core
+from app.inbound import stages
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +96,19 @@ def _endpoint(
 ) -> Callable[[Request], Awaitable[JSONResponse]]:
     async def receive(request: Request) -> JSONResponse:
         started = time.perf_counter()
+        trace = stages.trace("alert")
         body = await _read_body(request)
+        trace.mark("read")
         if isinstance(body, JSONResponse):
             return body
         denied = _authorised(core, request, body, pagerduty=pagerduty)
+        trace.mark("verify")
         if denied:
             return denied
         try:
             payload = decode(body)
             alerts = parse(payload)
+            trace.mark("parse")
         except BodyError as exc:
             return _error(400, str(exc))
         except AlertIgnored as exc:
@@ -115,7 +120,7 @@ def _endpoint(
             _delivery_id(request, alerts, "pagerduty")
         try:
             # Committed by the intake's writer thread, together with whatever else arrived meanwhile.
-            results = await flows.batcher(core).store(alerts)
+            results = await flows.batcher(core).store(alerts, trace)
         except OperationalError as exc:
             return unavailable(exc)
         except Exception:
@@ -125,7 +130,10 @@ def _endpoint(
                           headers={"Retry-After": str(RETRY_AFTER_FULL)}, reference=reference)
         metrics.INTAKE_LATENCY.observe(time.perf_counter() - started)
         first = results[0].as_dict()
-        return JSONResponse({**first, "results": [r.as_dict() for r in results]}, status_code=202)
+        answer = JSONResponse({**first, "results": [r.as_dict() for r in results]}, status_code=202)
+        trace.mark("answer")
+        trace.done(202)
+        return answer
 
     return receive
 

@@ -13,13 +13,15 @@ recorded as an ``escalation`` on the timeline, for the room to be told.
 from __future__ import annotations
 
 import hashlib
+import sqlite3
+import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session, col, select
 
 from app import metrics
@@ -27,6 +29,7 @@ from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
 from app.core import Core
 from app.db import lock_names, transaction
+from app.inbound import stages
 from app.incidents import clocks, timeline
 from app.incidents import service as incidents
 from app.incidents.kinds import TimelineKind
@@ -266,6 +269,40 @@ def _claimed_names(alerts: list[AlertIn]) -> set[str]:
     return names | {"alert-delivery\x1f" + alert.delivery_id for alert in alerts if alert.delivery_id}
 
 
+LOCK_LOOK_EVERY = 0.0005  # seconds between two looks at SQLite's write lock while another process holds it
+
+
+def _take_sqlite_lock(session: Session) -> float:
+    """On SQLite, begin the intake's transaction holding the write lock (``BEGIN IMMEDIATE``); the seconds waited.
+
+    While another process writes (the worker), SQLite's busy handler would sleep up to 100 ms between looks at
+    the lock, and every sender of the batch waits that long: here it looks every half millisecond, for as long
+    as the connection's busy timeout allows. The reads that follow see the latest commit, so the writes after
+    them never find their snapshot outdated."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return 0.0
+    raw = connection.connection.driver_connection
+    if raw is None or raw.in_transaction:
+        return 0.0
+    started = time.monotonic()
+    busy_timeout = int(raw.execute("PRAGMA busy_timeout").fetchone()[0])
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+                return time.monotonic() - started
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() - started > busy_timeout / 1000:  # answered 503: nothing was stored
+                    raise OperationalError("BEGIN IMMEDIATE", {}, exc) from exc
+            time.sleep(LOCK_LOOK_EVERY)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={busy_timeout}")
+
+
 # Given the intake's session, the incidents with attached alerts and those with an escalation, stores what
 # tells their rooms and returns what to do once that is committed.
 TellRooms = Callable[[Session, list[int], list[int]], Callable[[], None]]
@@ -285,17 +322,26 @@ def _told(staged: list[_Staged]) -> tuple[list[int], list[int]]:
 def ingest_many(core: Core, alerts: list[AlertIn], tell: TellRooms | None = None) -> list[IntakeResult]:
     """Commit the alerts (and any new incidents) in one transaction before returning, in order; ``tell``
     plans the room's messages in that transaction, so no stored alert is left untold."""
-    for _attempt in range(3):
+    for attempt in range(3):
         then = None
+        asked = time.perf_counter()
         try:
             with transaction(core.engine, urgent=True) as session:
+                locked = time.perf_counter()
+                sqlite_wait = _take_sqlite_lock(session)
                 lock_names(session, _claimed_names(alerts))
                 staged = _stage(core, session, alerts)
                 started = session.info.pop("started_clocks", [])
                 if tell is not None:
                     then = tell(session, *_told(staged))
+                written = time.perf_counter()
         except IntegrityError:
             continue  # a concurrent alert (another process) opened an incident or stored a delivery first
+        if stages.enabled():
+            stages.note({"kind": "intake-batch", "at": asked, "alerts": len(alerts), "attempt": attempt,
+                         "lock_ms": (locked - asked) * 1000, "sqlite_lock_ms": sqlite_wait * 1000,
+                         "write_ms": (written - locked) * 1000,
+                         "commit_ms": (time.perf_counter() - written) * 1000})
         if then is not None:
             then()
         if started and core.scheduler is not None:

@@ -23,6 +23,7 @@ from app.playbooks.templates import (
     CHANNELS,
     LANGUAGES,
     StatementTemplateError,
+    check_renders,
     render,
     sample_context,
     template_problems,
@@ -323,7 +324,7 @@ def _pack_template(value: str, name: str) -> str:
     for language in LANGUAGES:
         for with_facts in (True, False):
             try:
-                render(value, sample_context(language, "press", with_facts))
+                check_renders(value, sample_context(language, "press", with_facts))
             except StatementTemplateError as exc:
                 raise ValueError(f"{name}: {exc}") from None
     return value

@@ -1,13 +1,21 @@
-"""Statement templates: a sandboxed Jinja2 environment, rendering to plain text, and template checks."""
+"""Statement templates: a sandboxed Jinja2 environment, rendering to plain text, and template checks.
+
+Jinja2 is imported on first use: a process that renders no statement (the web role, which loads the playbooks
+with ``unchecked()`` and leaves the template checks to the workers) never loads it.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jinja2 import StrictUndefined, Template, TemplateError, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import SandboxedEnvironment
+if TYPE_CHECKING:
+    from jinja2 import Template
+    from jinja2.sandbox import SandboxedEnvironment
 
 CHANNELS: tuple[str, ...] = ("press", "x", "linkedin", "website", "staff", "email")
 LANGUAGES: tuple[str, ...] = ("en", "de")
@@ -68,6 +76,20 @@ class StatementTemplateError(ValueError):
     """A statement template that does not compile or does not render with the given context."""
 
 
+_unchecked: ContextVar[bool] = ContextVar("templates_unchecked", default=False)
+
+
+@contextmanager
+def unchecked() -> Iterator[None]:
+    """Within it, ``template_problems`` and ``check_renders`` find nothing and load no Jinja2: for a process that
+    renders no statement (the web role), whose playbooks the worker processes check when they start."""
+    token = _unchecked.set(True)
+    try:
+        yield
+    finally:
+        _unchecked.reset(token)
+
+
 def sample_context(language: str = "en", channel: str = "press", with_facts: bool = True) -> dict[str, Any]:
     """Realistic values for checking a template, in ``language``, for ``channel``; optionally with nothing
     recorded yet (no facts and empty record slots)."""
@@ -92,6 +114,9 @@ def sentence(value: Any) -> str:
 @lru_cache(maxsize=1)
 def environment() -> SandboxedEnvironment:
     """The shared environment: plain text, strict about unknown variables, tidy whitespace."""
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
     env = SandboxedEnvironment(
         autoescape=False,
         undefined=StrictUndefined,
@@ -106,6 +131,8 @@ def environment() -> SandboxedEnvironment:
 @lru_cache(maxsize=256)
 def compile_template(source: str) -> Template:
     """Compile ``source`` once; raises StatementTemplateError naming the line of a syntax error."""
+    from jinja2 import TemplateSyntaxError
+
     try:
         return environment().from_string(source)
     except TemplateSyntaxError as exc:
@@ -121,6 +148,8 @@ def tidy(text: str) -> str:
 
 def render(source: str, context: dict[str, Any]) -> str:
     """Render a statement template with ``context``; raises StatementTemplateError with a clear reason."""
+    from jinja2 import TemplateError, UndefinedError
+
     template = compile_template(source)
     try:
         return tidy(template.render(**context))
@@ -143,7 +172,10 @@ def template_problems(source: str, language: str) -> list[str]:
     Returns messages for: syntax errors, render failures (e.g. unknown variables, ``facts[0]`` without a
     guard), an ``x`` variant longer than 280 characters, and a variant that leaves out a part every
     holding statement needs: the confirmed facts (except on ``x``), the next update time, the source.
+    Nothing within ``unchecked()``.
     """
+    if _unchecked.get():
+        return []
     try:
         compile_template(source)
     except StatementTemplateError as exc:
@@ -168,6 +200,12 @@ def template_problems(source: str, language: str) -> list[str]:
             facts_note = "" if with_facts else " without facts"
             return [f"the {channel} variant{facts_note} leaves out {' and '.join(missing)}"]
     return []
+
+
+def check_renders(source: str, context: dict[str, Any]) -> None:
+    """Raise StatementTemplateError when ``source`` does not render with ``context``; nothing within ``unchecked()``."""
+    if not _unchecked.get():
+        render(source, context)
 
 
 def missing_parts(text: str, context: dict[str, Any]) -> list[str]:

@@ -1,0 +1,125 @@
+"""Where a request's time goes: each stage of Slack's requests and alerts timed inside the server.
+
+Off unless ``WARROOM_STAGE_TIMES`` names a file. Then every request notes when each stage ended (body read,
+parse, verify, replay record, dispatch, store, answer), the alert intake notes each batch's queue wait, lock
+wait, write and commit, and a watcher notes every stall of the event loop and every garbage collection; all
+of it is written to that file as JSON lines when the server stops. Tracing, not a metric: /metrics keeps the
+histograms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import gc
+import json
+import os
+import threading
+import time
+from typing import Any
+
+ENV = "WARROOM_STAGE_TIMES"
+LOOP_TICK = 0.005  # seconds between two looks of the event-loop watcher
+STALL = 0.010  # a look this much later than asked is a stall
+
+_records: list[dict[str, Any]] = []
+_lock = threading.Lock()
+_path = os.environ.get(ENV) or None
+
+
+def enabled() -> bool:
+    return _path is not None
+
+
+def note(record: dict[str, Any]) -> None:
+    with _lock:
+        _records.append(record)
+
+
+class Trace:
+    """One request's stages: ``mark(name)`` when a stage ends; ``done(status)`` notes the whole."""
+
+    __slots__ = ("kind", "started", "last", "stages")
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.started = self.last = time.perf_counter()
+        self.stages: dict[str, float] = {}
+
+    def mark(self, name: str, at: float | None = None) -> None:
+        now = time.perf_counter() if at is None else at
+        self.stages[name] = round((now - self.last) * 1000, 3)
+        self.last = now
+
+    def done(self, status: int) -> None:
+        total = round((time.perf_counter() - self.started) * 1000, 3)
+        note({"kind": self.kind, "at": self.started, "status": status, "ms": total, "stages": self.stages})
+
+
+class _Off:
+    """The trace when tracing is off: every call does nothing."""
+
+    __slots__ = ()
+
+    def mark(self, name: str, at: float | None = None) -> None:
+        return None
+
+    def done(self, status: int) -> None:
+        return None
+
+
+OFF = _Off()
+
+
+def trace(kind: str) -> Trace | _Off:
+    return Trace(kind) if _path is not None else OFF
+
+
+async def watch_loop() -> None:
+    """Note every time the event loop ran a callback for longer than ``STALL`` (it looked again late)."""
+    while True:
+        asked = time.perf_counter()
+        await asyncio.sleep(LOOP_TICK)
+        late = time.perf_counter() - asked - LOOP_TICK
+        if late > STALL:
+            note({"kind": "loop-stall", "at": asked, "ms": round(late * 1000, 3)})
+
+
+_gc_started: dict[int, float] = {}
+
+
+def _gc(phase: str, info: dict[str, Any]) -> None:
+    if phase == "start":
+        _gc_started[threading.get_ident()] = time.perf_counter()
+        return
+    started = _gc_started.pop(threading.get_ident(), None)
+    if started is not None:
+        note({"kind": "gc", "at": started, "generation": info.get("generation"),
+              "ms": round((time.perf_counter() - started) * 1000, 3), "collected": info.get("collected")})
+
+
+def start(loop: asyncio.AbstractEventLoop | None = None) -> asyncio.Task[None] | None:
+    """Begin watching the event loop and the collector (when tracing is on); the watcher's task."""
+    if _path is None:
+        return None
+    if _gc not in gc.callbacks:
+        gc.callbacks.append(_gc)
+    return (loop or asyncio.get_running_loop()).create_task(watch_loop())
+
+
+def flush() -> None:
+    """Append what was noted to the file (once at the end; safe to call more than once)."""
+    if _path is None:
+        return
+    with _lock:
+        records = list(_records)
+        _records.clear()
+    if not records:
+        return
+    with open(_path, "a", encoding="utf-8") as out:
+        for record in records:
+            out.write(json.dumps({"pid": os.getpid(), **record}) + "\n")
+
+
+if _path is not None:
+    atexit.register(flush)
