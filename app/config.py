@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     warroom_publish_webhook: str | None = None
     warroom_publish_secret: str | None = None
     warroom_archive_after: str = "24h"
-    warroom_company_name: str = "Our company"
+    warroom_company_name: str = ""  # unset: the statements say "Our company" / "Unser Unternehmen"
     warroom_info_source: str = "https://status.example.com"
     openai_api_key: str | None = None
     openai_base_url: str | None = None

@@ -614,6 +614,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "monitor.reach_loud_one": "{posts} post from an account above {followers} followers ({largest})",
         "monitor.reach_fast": "a post gathering {velocity} engagements per minute",
         "monitor.risky": "; {risky} posts carry risk terms",
+        "company.unnamed": "Our company",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1232,6 +1233,7 @@ PHRASES: dict[str, dict[str, str]] = {
         "monitor.reach_loud_one": "{posts} Beitrag eines Kontos mit mehr als {followers} Followern ({largest})",
         "monitor.reach_fast": "ein Beitrag mit {velocity} Interaktionen pro Minute",
         "monitor.risky": "; {risky} Beiträge enthalten Risikobegriffe",
+        "company.unnamed": "Unser Unternehmen",
     },
 }
 

@@ -121,10 +121,12 @@ def draft_inputs(core: Core, incident_id: int) -> tuple[Incident, DraftContext, 
     with Session(core.engine) as session:
         incident = incidents.get(session, incident_id)
         playbook = core.playbooks.get(incident.playbook_id)
-        ctx = draft_context(session, incident, company=core.settings.warroom_company_name,
-                            severity=incident.severity, next_update=next_update_clock(core, incident),
-                            info_source=core.settings.warroom_info_source,
-                            language=statement_language(core, incident), playbook_title=playbook.title)
+        language = statement_language(core, incident)
+        company = core.settings.warroom_company_name or i18n.say(language, "company.unnamed")
+        ctx = draft_context(session, incident, company=company, severity=incident.severity,
+                            next_update=next_update_clock(core, incident),
+                            info_source=core.settings.warroom_info_source, language=language,
+                            playbook_title=playbook.title)
         ctx.staff_address = core.settings.warroom_staff_address
         private = [fact.text for fact in decisions.facts(session, incident_id, private=True)]
     return incident, ctx, private
