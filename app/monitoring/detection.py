@@ -29,6 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from app.monitoring import wording
 from app.severity import ORDER, Severity
 
 DAY = 1440
@@ -443,6 +444,12 @@ def _extend(run: _Run, series: Series, end: datetime, n: int, window: int, known
     run.stop = n
 
 
+def _found(signal: str, kind: str, severity: Severity, figures: dict[str, float], phrase: str,
+           values: dict[str, float]) -> Finding:
+    """A finding whose summary is its phrase in English (other languages render the phrase themselves)."""
+    return Finding(signal, kind, severity, wording.phrase_text(phrase, values, "en"), figures, phrase, values)
+
+
 def volume_severity(ratio: float) -> Severity:
     """low at 2x the baseline, medium at 3x, high at 5x, critical at 10x."""
     if ratio >= 10:
@@ -470,13 +477,11 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
     if observed >= min_mentions and ratio >= min_ratio and rough(observed, base) >= z - ROUGH_MARGIN:
         found = z_score(observed, base)
         if found >= z:
-            return Finding("volume", kind, volume_severity(ratio),
-                           f"{observed:.0f} mentions in {window} min, {ratio:.1f}x the baseline of "
-                           f"{base.expected:.1f} for this time of day (z {min(found, 99):.1f})",
-                           {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
-                            "z": round(min(found, 99.0), 2), "window_minutes": window},
-                           "monitor.burst", {"mentions": observed, "window": window, "ratio": ratio,
-                                             "baseline": base.expected, "z": min(found, 99.0)})
+            return _found("volume", kind, volume_severity(ratio),
+                          {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
+                           "z": round(min(found, 99.0), 2), "window_minutes": window},
+                          "monitor.burst", {"mentions": observed, "window": window, "ratio": ratio,
+                                            "baseline": base.expected, "z": min(found, 99.0)})
     if h is None:
         return None
     if evidence is None:
@@ -488,19 +493,15 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
     if rise.statistic < h or rise.observed - rise.expected < min_mentions:
         return None
     run_ratio = rise.observed / max(rise.expected, 1.0)
-    what = "mentions (risk-term posts weighted)" if evidence is not None else "mentions"
-    return Finding("volume", kind, volume_severity(max(ratio, 1.0)),
-                   f"{what} rising for {rise.minutes} min: {rise.observed:.0f} against {rise.expected:.1f} "
-                   f"expected ({run_ratio:.1f}x), the last {window} min {ratio:.1f}x the baseline "
-                   f"(change statistic {rise.statistic:.1f}, threshold {h:.1f})",
-                   {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
-                    "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2),
-                    "change_minutes": rise.minutes, "change_mentions": rise.observed,
-                    "change_ratio": round(run_ratio, 2), "window_minutes": window},
-                   "monitor.rise_weighted" if evidence is not None else "monitor.rise",
-                   {"minutes": rise.minutes, "observed": rise.observed, "expected": rise.expected,
-                    "run_ratio": run_ratio, "window": window, "ratio": ratio, "statistic": rise.statistic,
-                    "h": h})
+    return _found("volume", kind, volume_severity(max(ratio, 1.0)),
+                  {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
+                   "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2),
+                   "change_minutes": rise.minutes, "change_mentions": rise.observed,
+                   "change_ratio": round(run_ratio, 2), "window_minutes": window},
+                  "monitor.rise_weighted" if evidence is not None else "monitor.rise",
+                  {"minutes": rise.minutes, "observed": rise.observed, "expected": rise.expected,
+                   "run_ratio": run_ratio, "window": window, "ratio": ratio, "statistic": rise.statistic,
+                   "h": h})
 
 
 def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
@@ -519,8 +520,8 @@ def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: 
                    noise=noise, h=h, shift=shift, start=start, cache=cache, evidence=evidence)
     if found is None:
         return None
-    return Finding("negative_volume", kind, found.severity, f"negative posts: {found.summary}", found.figures,
-                   found.phrase.replace("monitor.", "monitor.negative_", 1), found.values)
+    return _found("negative_volume", kind, found.severity, found.figures,
+                  found.phrase.replace("monitor.", "monitor.negative_", 1), found.values)
 
 
 def negative_share(negative: int, scored: int, *, share: float, min_mentions: int,
@@ -532,9 +533,9 @@ def negative_share(negative: int, scored: int, *, share: float, min_mentions: in
     if value < share:
         return None
     severity = Severity.HIGH if value >= 0.6 else Severity.MEDIUM
-    return Finding("negative", kind, severity, f"{value:.0%} of {scored} scored mentions are negative",
-                   {"negative_share": round(value, 3), "scored": scored, "negative": negative},
-                   "monitor.share", {"share": value, "scored": scored})
+    return _found("negative", kind, severity,
+                  {"negative_share": round(value, 3), "scored": scored, "negative": negative},
+                  "monitor.share", {"share": value, "scored": scored})
 
 
 def velocity(post: Post) -> float:
@@ -556,26 +557,25 @@ def reach(posts: Sequence[Post], *, followers: int, engagement_per_minute: float
     top_followers = max((p.followers for p in loud), default=0)
     top_velocity = max((velocity(p) for p in fast), default=0.0)
     big = top_followers >= 10 * followers or top_velocity >= 10 * engagement_per_minute
-    parts = []
-    if loud:
-        parts.append(f"{len(loud)} post(s) from accounts above {followers:,} followers (the largest {top_followers:,})")
-    if fast:
-        parts.append(f"a post gathering {top_velocity:.0f} engagements per minute")
     phrase = "monitor.reach_" + ("both" if loud and fast else "loud" if loud else "fast")
-    return Finding("reach", kind, Severity.HIGH if big else Severity.MEDIUM, "; ".join(parts),
-                   {"max_followers": top_followers, "max_engagement_per_minute": round(top_velocity, 1)},
-                   phrase, {"posts": len(loud), "followers": followers, "largest": top_followers,
-                            "velocity": top_velocity})
+    return _found("reach", kind, Severity.HIGH if big else Severity.MEDIUM,
+                  {"max_followers": top_followers, "max_engagement_per_minute": round(top_velocity, 1)},
+                  phrase, {"posts": len(loud), "followers": followers, "largest": top_followers,
+                           "velocity": top_velocity})
 
 
 def lift(findings: list[Finding], risky: int, min_posts: int) -> list[Finding]:
     """Risk terms in at least ``min_posts`` posts of the window raise each finding one level."""
     if risky < min_posts:
         return findings
-    return [Finding(f.signal, f.kind, ORDER[min(f.severity.rank + 1, len(ORDER) - 1)],
-                    f"{f.summary}; {risky} posts carry risk terms", {**f.figures, "risk_posts": risky},
-                    f.phrase, {**f.values, "risky": risky})
-            for f in findings]
+    lifted = []
+    for f in findings:
+        values = {**f.values, "risky": risky}
+        text = wording.phrase_text(f.phrase, values, "en") if f.phrase else (
+            f.summary + wording.risky_text(risky, "en"))
+        lifted.append(Finding(f.signal, f.kind, ORDER[min(f.severity.rank + 1, len(ORDER) - 1)], text,
+                              {**f.figures, "risk_posts": risky}, f.phrase, values))
+    return lifted
 
 
 def top_posts(posts: Sequence[Post], limit: int = 3) -> list[Post]:

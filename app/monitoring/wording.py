@@ -4,8 +4,12 @@ and the number formats differ between languages."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from app import i18n
-from app.monitoring.detection import Finding
+
+if TYPE_CHECKING:
+    from app.monitoring.detection import Finding
 
 COUNTS = ("mentions", "window", "minutes", "observed", "scored", "posts", "followers", "largest", "risky")
 NEGATIVE = "monitor.negative_"
@@ -25,22 +29,30 @@ def _words(values: dict[str, float], language: str | None) -> dict[str, str]:
 
 def summary(finding: Finding, language: str | None) -> str:
     """The finding in words: its phrase filled with its figures (a finding without a phrase as it wrote itself)."""
-    if not finding.phrase:
-        return finding.summary
-    values = _words(finding.values, language)
-    phrase, prefix = finding.phrase, ""
+    return phrase_text(finding.phrase, finding.values, language) if finding.phrase else finding.summary
+
+
+def phrase_text(phrase: str, values: dict[str, float], language: str | None) -> str:
+    """A detector's phrase (``monitor.*``) filled with its values, in ``language``."""
+    shown = _words(values, language)
+    prefix = ""
     if phrase.startswith(NEGATIVE):  # the same tests on the negative posts alone
         phrase, prefix = "monitor." + phrase[len(NEGATIVE):], i18n.say(language, "monitor.negative_posts")
-    loud = "monitor.reach_loud_one" if finding.values.get("posts") == 1 else "monitor.reach_loud"
+    loud = "monitor.reach_loud_one" if values.get("posts") == 1 else "monitor.reach_loud"
     if phrase == "monitor.reach_both":
-        text = i18n.say(language, loud, **values) + "; " + i18n.say(language, "monitor.reach_fast", **values)
+        text = i18n.say(language, loud, **shown) + "; " + i18n.say(language, "monitor.reach_fast", **shown)
     elif phrase == "monitor.reach_loud":
-        text = i18n.say(language, loud, **values)
+        text = i18n.say(language, loud, **shown)
     else:
-        text = i18n.say(language, phrase, **values)
-    if "risky" in finding.values:
-        text += i18n.say(language, "monitor.risky", risky=values["risky"])
+        text = i18n.say(language, phrase, **shown)
+    if "risky" in values:
+        text += risky_text(values["risky"], language)
     return prefix + text
+
+
+def risky_text(risky: float, language: str | None) -> str:
+    """``; 4 posts carry risk terms``: what lifted a finding one level."""
+    return i18n.say(language, "monitor.risky", risky=i18n.number(risky, language))
 
 
 def title(monitor_title: str, signals: list[str], language: str | None) -> str:
