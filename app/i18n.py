@@ -373,8 +373,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "declare.severity": "Severity",
         "declare.what": "What happened",
         # answers to the person who ran a command
-        "answer.declared": "Incident #{id} is open: {room}",
-        "answer.declared_no_room": "Incident #{id} is open.",
+        "answer.declared": "Incident #{id} is open. Its room is being set up; you will be invited as soon as it is "
+                           "ready.",
         "answer.same_severity": "The severity is already {severity}.",
         "answer.holds_role": "{who} already holds that role.",
         "answer.recused": "{who} is kept out of incident #{id}: no role, no sign-off, no status, and removed from the "
@@ -972,8 +972,8 @@ PHRASES: dict[str, dict[str, str]] = {
         "declare.severity": "Schweregrad",
         "declare.what": "Was ist passiert",
         # answers to the person who ran a command
-        "answer.declared": "Vorfall #{id} ist eröffnet: {room}",
-        "answer.declared_no_room": "Vorfall #{id} ist eröffnet.",
+        "answer.declared": "Vorfall #{id} ist eröffnet. Sein Raum wird eingerichtet; Sie werden eingeladen, sobald er "
+                           "bereit ist.",
         "answer.same_severity": "Der Schweregrad ist bereits {severity}.",
         "answer.holds_role": "{who} hat diese Rolle bereits inne.",
         "answer.recused": "{who} ist von Vorfall #{id} ausgeschlossen: keine Rolle, keine Freigabe, keine Lage, und "

@@ -209,6 +209,37 @@ def test_declare_opens_a_room_through_the_modal(sandbox):
     sandbox.fake.wait_for(lambda: any("is open" in (e.text or "") for e in sandbox.fake.ephemerals(user="U0LEAD")))
 
 
+def _declare(sandbox, user: str, title: str, playbook: str = "generic", severity: str = "low"):
+    general = sandbox.fake.add_channel("general", members=[user])
+    sandbox.driver.command(user, general.id, f"declare {title}")
+    view = sandbox.fake.wait_for(lambda: sandbox.fake.latest_view(user_id=user, callback_id="declare"))
+    sandbox.driver.submit_view(user, view.id, {"title": {"value": title}, "playbook": {"value": playbook},
+                                               "severity": {"value": severity}, "description": {"value": ""}})
+
+
+def test_declare_answers_before_its_room_is_set_up(sandbox):
+    """The answer does not wait for the room: Slack has not yet answered conversations.create when it comes."""
+    sandbox.fake.fail_next("conversations.create", answer="hold")
+    _declare(sandbox, "U0LEAD", "Checkout down in three countries")
+    answer = sandbox.fake.wait_for(lambda: next((e.text for e in sandbox.fake.ephemerals(user="U0LEAD")
+                                                 if "is open" in (e.text or "")), None), timeout=10)
+    assert "being set up" in answer and "invited" in answer
+    with Session(sandbox.core.engine) as session:
+        incident = session.exec(select(Incident).where(Incident.declared_by == "U0LEAD")).one()
+    assert incident.phase == "setup" and incident.channel_id is None  # the room's first call is still unanswered
+
+
+def test_the_declarer_is_invited_to_the_room_even_when_the_playbook_does_not_staff_them(sandbox):
+    _declare(sandbox, "U0LEGAL2", "Complaint thread about late refunds")  # a backup; generic rooms staff no lawyer
+    with Session(sandbox.core.engine) as session:
+        incident = sandbox.fake.wait_for(lambda: session.exec(
+            select(Incident).where(Incident.declared_by == "U0LEGAL2", Incident.phase == "active")).first(),
+            timeout=10)
+    room = sandbox.fake.channel(incident.channel_id)
+    assert "U0LEGAL2" in room.members and "U0LEAD" in room.members
+    assert "U0LEGAL" not in room.members  # the playbook's staffing is otherwise unchanged
+
+
 def test_help_lists_subcommands(sandbox):
     sandbox.driver.command("U0LEAD", "C0NONE", "help")
     text = sandbox.fake.wait_for(lambda: "".join(ephemeral_texts(sandbox, "U0LEAD")))

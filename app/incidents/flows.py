@@ -20,7 +20,7 @@ from app.i18n import say as words
 from app.incidents import briefing, exclusions, reminders, service, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
-from app.incidents.setup import run_setup
+from app.incidents.setup import start_setup
 from app.incidents.views import topic
 from app.roles import service as roles
 from app.roles.keys import ROLES, role_title
@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 
 def declare(core: Core, *, title: str, playbook_id: str, severity: str, description: str, by: str) -> int:
-    """Open an incident by hand and set up its room (runs the whole set-up before returning)."""
+    """Open an incident by hand; its room is set up in line with the others (the person who declared it is
+    invited). Returns at once: a follow-up that waited for its room would hold a worker thread while rooms
+    queue, and under load those threads are what every other person's answer waits for."""
     playbook = core.playbooks.get(playbook_id)
     with transaction(core.engine) as session:
         incident = service.open_incident(session, playbook, title=title, kind=playbook.id, severity=severity,
@@ -41,7 +43,7 @@ def declare(core: Core, *, title: str, playbook_id: str, severity: str, descript
         assert incident.id is not None  # flushed by open_incident
         incident_id = incident.id
     metrics.INCIDENTS_OPENED.labels(playbook=metrics.playbook_label(playbook)).inc()
-    run_setup(core, incident_id)  # also plans the reminders and clocks
+    start_setup(core)  # the set-up also plans the reminders and clocks
     return incident_id
 
 

@@ -10,8 +10,6 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlmodel import Session
-
 from app.access import guard
 from app.access.actions import Action
 from app.alerts.escalations import parse_raise_value
@@ -20,7 +18,7 @@ from app.db import transaction
 from app.effects import service as effects
 from app.errors import UserError
 from app.i18n import Phrase, say
-from app.incidents import clock_flows, clocks, flows, service, setup, timeline
+from app.incidents import clock_flows, clocks, flows, setup, timeline
 from app.incidents.kinds import TimelineKind
 from app.severity import ORDER, Severity, SeverityError
 from app.slack import blocks as bk
@@ -76,7 +74,7 @@ def declare_errors(view: dict[str, Any]) -> dict[str, str]:
 
 
 def declared(req: Request) -> None:
-    """The declare modal was submitted (and accepted): open the incident and its room."""
+    """The declare modal was submitted (and accepted): open the incident; its room follows, with this person in it."""
     values = declare_values(req.body["view"])
     origin = json.loads(req.body["view"].get("private_metadata") or "{}").get("channel")
     req.channel_id = origin
@@ -85,10 +83,7 @@ def declared(req: Request) -> None:
     incident_id = flows.declare(req.core, title=values["title"], playbook_id=playbook.id,
                                 severity=values["severity"] or "high", description=values["description"],
                                 by=req.user_id)
-    with Session(req.core.engine) as session:
-        channel = service.get(session, incident_id).channel_id
-    req.reply(req.say("answer.declared", id=incident_id, room=f"<#{channel}>") if channel
-              else req.say("answer.declared_no_room", id=incident_id))
+    req.reply(req.say("answer.declared", id=incident_id))
 
 
 def parse_severity(text: str) -> Severity:

@@ -236,6 +236,9 @@ def resolve_roles(run: StepRun) -> dict[str, Any]:
         people += [u for u in users if u not in people]
         if users:
             staffing[role] = users[0]
+    declarer = incident.declared_by or ""
+    if declarer.startswith(("U", "W")) and declarer not in people:  # who declared it by hand is in its room
+        people.append(declarer)
     with transaction(core.engine) as session:
         kept_out = exclusions.excluded(session, run.incident_id)  # again, in the transaction that assigns
         held = roles.holders(session, run.incident_id)
