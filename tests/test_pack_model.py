@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.playbooks import load_playbooks
-from app.sandbox.fake_openai import FakeOpenAI, read_skeleton
+from app.sandbox.fake_openai import FakeOpenAI, answer_for, read_skeleton
 from app.slack.text import escape
 from app.statements import pack_model, packs
 from app.statements.drafting import DraftContext, draft_statement
@@ -36,8 +36,8 @@ runner = CliRunner()
 DRAFTED_WITHIN = 30
 
 
-def wait_pack(box, incident, kind: str, *, status: str = "pending"):
-    return wait_for_pack(box, incident, kind, status=status, timeout=DRAFTED_WITHIN)
+def wait_pack(box, incident, kind: str, *, number: int = 1, status: str = "pending"):
+    return wait_for_pack(box, incident, kind, number=number, status=status, timeout=DRAFTED_WITHIN)
 
 
 def model_box(make_sandbox, fake: FakeOpenAI, name: str = "llm", **settings):
@@ -311,3 +311,50 @@ def test_every_shipped_playbook_names_only_its_own_roles_for_its_stakeholders():
         for item in playbook.stakeholders or []:
             named = [item.owner] + [r for step in item.approvers for r in ([step] if isinstance(step, str) else step)]
             assert set(named) <= set(own), (playbook.id, item.audience, named)
+
+
+# --- the model's second opinion on a pack ------------------------------------------------------------------
+
+def _reviewing(flag: dict[str, str]):
+    """A model that drafts as the fake does and, reviewing, flags the sentence ``flag["sentence"]`` when the text
+    holds it, plus one quote that runs across two of the texts (which belongs to no item)."""
+
+    def reply(messages) -> str:
+        system, user = messages[0]["content"], messages[-1]["content"]
+        if not system.startswith("You review crisis-communication"):
+            return answer_for(messages)
+        findings = []
+        if flag["sentence"] and flag["sentence"] in user:
+            findings.append({"rule": "blame", "sentence": flag["sentence"], "reason": "points at others"})
+        texts = user.removeprefix("<statement>\n").removesuffix("\n</statement>").split("\n\n")
+        if len(texts) > 1:
+            across = texts[0].split(". ")[-1] + "\n\n" + texts[1].split(". ")[0]
+            findings.append({"rule": "minimising", "sentence": across, "reason": "across two texts"})
+        return json.dumps({"findings": findings})
+
+    return reply
+
+
+def test_reply_macros_get_the_model_second_opinion_each_finding_on_the_reply_it_quotes(make_sandbox):
+    flag: dict[str, str] = {"sentence": ""}
+    with FakeOpenAI(reply=_reviewing(flag)) as fake:
+        box = model_box(make_sandbox, fake)
+        incident = room(box)
+        flag["sentence"] = "That part was handled by another team."  # no rule sees blame in it
+        box.driver.command("U0COMMS", incident.channel_id, "replies")
+        pack, _ = wait_pack(box, incident, StatementKind.REPLIES)
+        [v1] = versions_of(box, pack.id)
+        reviews = [r for r in fake.requests if r["messages"][0]["content"].startswith("You review")]
+        assert len(reviews) == 1  # one call for the whole pack
+        assert "short replies to social-media posts" in reviews[0]["messages"][0]["content"]
+        assert not [f for f in v1.findings if f.get("source") == "model"]  # the drafted replies hold no such line
+        key = list(v1.variants)[-1]
+        edited = {k: (f"{text} {flag['sentence']}" if k == key else text) for k, text in v1.variants.items()}
+        box.driver.click("U0COMMS", incident.channel_id, pack.message_ts, "statement_edit")
+        view = box.fake.wait_for(lambda: box.fake.latest_view(user_id="U0COMMS", callback_id="statement_edit"))
+        box.driver.submit_view("U0COMMS", view.id, {**{f"variant-{k}": {"text": t} for k, t in edited.items()},
+                                                    "note": {"text": "firmer"}})
+        pack, _ = wait_pack(box, incident, StatementKind.REPLIES, number=2)
+        v2 = versions_of(box, pack.id)[1]
+        opinions = [f for f in v2.findings if f.get("source") == "model"]
+        assert [(f["rule"], f["channel"], f["severity"]) for f in opinions] == [("blame", key, "warning")]

@@ -266,7 +266,7 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
     else:
         result = packs.draft_pack(core.playbooks, incident.playbook_id, statement.kind, ctx, llm=llm_settings(core),
                                   private=private)
-        findings = packs.check_pack(statement.kind, ctx, result.variants, private)
+        findings = packs.check_pack(statement.kind, ctx, result.variants, private, llm=llm_settings(core))
     chain = chain_for(core, incident, findings)
     incident_id = statement.incident_id
     _staff_chain(core, incident_id, chain)
@@ -561,10 +561,10 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
     with Session(core.engine) as session:
         statement = service.get(session, statement_id)
     incident, ctx, private = draft_inputs(core, statement.incident_id)
-    if statement.kind == StatementKind.HOLDING:  # an edited text gets the model's second opinion too
+    if statement.kind == StatementKind.HOLDING:  # an edited text gets the model's second opinion too (a pack's too)
         findings = check(ctx, variants, private, llm=llm_settings(core))
     else:
-        findings = packs.check_pack(statement.kind, ctx, variants, private)
+        findings = packs.check_pack(statement.kind, ctx, variants, private, llm=llm_settings(core))
     with Session(core.engine) as session:
         _, previous = service.current(session, statement_id)
     # A severity lowered since the last version never drops a step from a chain that is already running.

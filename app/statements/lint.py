@@ -162,8 +162,9 @@ def lint_variants(variants: dict[str, str], **same_kwargs: Any) -> list[Finding]
 
 
 def second_opinion(client: Any, text: str, language: str, *, model: str, channel: str | None = None,
-                   timeout: float | None = None) -> list[Finding]:
-    """A model's findings on ``text`` (an ``openai.OpenAI`` client; structured output), to ``merge`` with lint's.
+                   timeout: float | None = None, what: str = second_opinions.HOLDING_STATEMENTS) -> list[Finding]:
+    """A model's findings on ``text`` (an ``openai.OpenAI`` client; structured output), to ``merge`` with lint's;
+    ``what`` names the kind of text for the model ("holding statements", "short replies to social-media posts").
 
     Each finding quotes a sentence that really occurs in the text; anything else the model says is dropped,
     and a failed call gives no findings. Model findings are warnings: they inform, they never block.
@@ -174,7 +175,8 @@ def second_opinion(client: Any, text: str, language: str, *, model: str, channel
     if not text or not text.strip():
         return []
     descriptions = {name: _describe(rule) for name, rule in rules.items() if not rule.structural}
-    content = second_opinions.ask(client, text, language, model=model, descriptions=descriptions, timeout=timeout)
+    content = second_opinions.ask(client, text, language, model=model, descriptions=descriptions, timeout=timeout,
+                                  what=what)
     findings = []
     for name, sentence, reason in second_opinions.parse(content, text, list(descriptions)):
         rule = rules[name]

@@ -14,7 +14,10 @@ that does not fit the schema leaves the template pack; the note says why, in the
 
 Checks: the answers and audience messages go through the statement rules (their first line, the question or
 the audience's header, is not ours to check); the Q&A pack as a whole must name the next update and the
-source; reply macros are checked in the linter's reply mode (a next step, at most 280 characters).
+source; reply macros are checked in the linter's reply mode (a next step, at most 280 characters). With a model
+configured, it gives its second opinion on the pack's texts in one call, as on a holding statement: each of its
+findings quotes a sentence of one item and is a warning on that item, merged with the rules' and never replacing
+them.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from typing import Any
 
 from app.i18n import say
 from app.llm import LLMSettings, ModelError
+from app.llm import client as llm_client
 from app.playbooks.playbook_set import PlaybookSet
 from app.playbooks.schema import AUDIENCE_CHANNELS, AUDIENCES, Playbook
 from app.playbooks.templates import StatementTemplateError, render
@@ -33,7 +37,8 @@ from app.roles.keys import role_title
 from app.statements import chain as chains
 from app.statements import kinds, pack_model, service
 from app.statements.drafting import DraftContext, DraftResult, model_reason
-from app.statements.lint import Finding, lint
+from app.statements.lint import Finding, lint, second_opinion
+from app.statements.lint import merge as merge_findings
 from app.statements.models import StatementKind
 from app.timeutil import utcnow
 
@@ -41,6 +46,11 @@ PACK_FIELDS = {StatementKind.QA: "press_qa", StatementKind.STAKEHOLDERS: "stakeh
                StatementKind.REPLIES: "replies"}
 KEY_FIELDS = {StatementKind.QA: "key", StatementKind.STAKEHOLDERS: "audience", StatementKind.REPLIES: "theme"}
 WHOLE_PACK_RULES = ("missing_next_update", "missing_info_source")
+REVIEWED = {  # what the model is told it reviews, per pack
+    StatementKind.QA: "answers prepared for journalists' questions",
+    StatementKind.STAKEHOLDERS: "messages to stakeholder groups (staff, customers, partners, authorities)",
+    StatementKind.REPLIES: "short replies to social-media posts",
+}
 LABELS = {
     "en": {"q": "Q", "a": "A", "via": "via", "owner": "owner", "approval": "approval"},
     "de": {"q": "F", "a": "A", "via": "über", "owner": "verantwortlich", "approval": "Freigabe"},
@@ -247,8 +257,10 @@ def _ours(kind: str, text: str) -> str:
     return rest if rest.strip() else text
 
 
-def check_pack(kind: str, ctx: DraftContext, variants: Mapping[str, str], private: Sequence[str]) -> list[dict]:
-    """The statement checks on a pack (see the module docstring); every finding carries its item's key."""
+def check_pack(kind: str, ctx: DraftContext, variants: Mapping[str, str], private: Sequence[str], *,
+               llm: LLMSettings | None = None) -> list[dict]:
+    """The statement checks on a pack (see the module docstring); every finding carries its item's key. With
+    ``llm``, the model's second opinion is merged in."""
     kind = StatementKind(kind)
     mode = "reply" if kind == StatementKind.REPLIES else "statement"
     now = utcnow()
@@ -263,4 +275,20 @@ def check_pack(kind: str, ctx: DraftContext, variants: Mapping[str, str], privat
         findings += [item for item in lint(whole, language=ctx.language, next_update=ctx.next_update,
                                            info_source=ctx.info_source, now=now)
                      if item.rule in WHOLE_PACK_RULES]
+    if llm is not None:
+        findings = merge_findings(findings, _second_opinion(kind, ctx.language, variants, llm))
     return service.findings_as_dicts(findings)
+
+
+def _second_opinion(kind: StatementKind, language: str, variants: Mapping[str, str],
+                    llm: LLMSettings) -> list[Finding]:
+    """The model's findings on all of a pack's texts at once (one call), each on the item whose text it quotes."""
+    ours = {key: _ours(kind, text) for key, text in variants.items()}
+    found = second_opinion(llm_client(llm), "\n\n".join(ours.values()), language, model=llm.model,
+                           timeout=llm.timeout, what=REVIEWED[kind])
+    placed = []
+    for item in found:
+        key = next((key for key, text in ours.items() if item.sentence and item.sentence in text), None)
+        if key is not None:  # a quote that runs across two items belongs to neither
+            placed.append(replace(item, channel=key))
+    return placed

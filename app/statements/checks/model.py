@@ -51,11 +51,16 @@ def response_format(categories: Sequence[str]) -> dict[str, Any]:
     return {"type": "json_schema", "json_schema": {"name": SCHEMA_NAME, "strict": True, "schema": schema(categories)}}
 
 
-def messages(text: str, language: str, descriptions: dict[str, str]) -> list[dict[str, str]]:
-    """The prompt: categories with what each means, then the statement inside <statement> tags."""
+HOLDING_STATEMENTS = "holding statements"
+
+
+def messages(text: str, language: str, descriptions: dict[str, str],
+             what: str = HOLDING_STATEMENTS) -> list[dict[str, str]]:
+    """The prompt: what is reviewed, the categories with what each means, then the text inside <statement>
+    tags."""
     lines = "\n".join(f"- {name}: {description}" for name, description in descriptions.items())
     system = (
-        "You review crisis-communication holding statements before they are published. Report only real "
+        f"You review crisis-communication {what} before they are published. Report only real "
         f"problems of these kinds in a {LANGUAGE_NAMES.get(language, language)} text:\n{lines}\n"
         "Harmless uses do not count: a negation (\"we will not speculate\"), a quoted claim the text rejects, "
         "a standard legal clause, a warning about a scam. Quote each flagged sentence exactly as it appears. "
@@ -66,12 +71,12 @@ def messages(text: str, language: str, descriptions: dict[str, str]) -> list[dic
 
 
 def ask(client: Any, text: str, language: str, *, model: str, descriptions: dict[str, str],
-        timeout: float | None = None) -> str | None:
+        timeout: float | None = None, what: str = HOLDING_STATEMENTS) -> str | None:
     """The model's raw answer, or None when the call fails (logged)."""
     extra = {"timeout": timeout} if timeout else {}
     try:
         response = client.chat.completions.create(
-            model=model, messages=messages(text, language, descriptions), temperature=0,
+            model=model, messages=messages(text, language, descriptions, what), temperature=0,
             response_format=response_format(list(descriptions)), **extra)
     except Exception as exc:  # the rules' findings stand; a second opinion is optional
         log.warning("statement second opinion failed: %s", type(exc).__name__)
