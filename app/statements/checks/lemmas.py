@@ -1,4 +1,5 @@
-"""Lemmas of words (simplemma, whose dictionaries ship inside the package), cached per word form.
+"""Lemmas of words (simplemma, whose dictionaries ship inside the package, read as tries: see dictionaries), cached
+per word form.
 
 A word's forms are its own spelling and the lemmas of its written, lower-case and capitalised forms, all
 case-folded: German nouns at the start of a sentence and verbs written in capitals still find their lemma.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import simplemma
+from app.statements.checks.dictionaries import lemmatizer
 
 # Pronouns keep their own form: "us" must not match a rule word "we", nor "uns" a rule word "wir".
 PRONOUNS = frozenset([
@@ -27,14 +28,14 @@ def forms(word: str, language: str) -> frozenset[str]:
     variants = {word, word.lower(), word[:1].upper() + word[1:].lower()}
     found = {word.casefold()}
     for variant in variants:
-        found.add(simplemma.lemmatize(variant, lang=language).casefold())
+        found.add(lemmatizer(language).lemmatize(variant, lang=language).casefold())
     return frozenset(found)
 
 
 @lru_cache(maxsize=65536)
 def lemma(word: str, language: str) -> str:
     """The case-folded lemma of ``word`` as written."""
-    return simplemma.lemmatize(word, lang=language).casefold()
+    return lemmatizer(language).lemmatize(word, lang=language).casefold()
 
 
 # Particles that German moves to the end of a clause ("wir geben das Ergebnis bekannt", "das geht auf uns zurück").
