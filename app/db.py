@@ -10,11 +10,9 @@ import os
 import sqlite3
 import threading
 import time
-import traceback
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import quote
 
@@ -92,43 +90,11 @@ def make_engine(url: str, *, pool_size: int = POOL_SIZE) -> Engine:
 
         _write_locks[engine] = WriteLock()
         checkpointer.watch(engine)
-        _trace_write_holds(engine)
         return engine
     url = postgres_url(url)
     if url.startswith("postgresql"):
         return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_timeout=30, pool_pre_ping=True)
     return create_engine(url, pool_pre_ping=True)
-
-
-def _writer(stack: traceback.StackSummary) -> str:
-    """The bot's innermost frames that began a write (outside this module and the libraries)."""
-    ours = [f"{Path(frame.filename).parent.name}/{Path(frame.filename).stem}.{frame.name}:{frame.lineno}"
-            for frame in stack if f"{os.sep}app{os.sep}" in frame.filename and not frame.filename.endswith("db.py")]
-    return " < ".join(reversed(ours[-3:]))
-
-
-def _trace_write_holds(engine: Engine) -> None:
-    """When requests are traced (``WARROOM_STAGE_TIMES``, app/inbound/stages.py): how long each transaction held
-    SQLite's write lock (from its first write to its end) and which code began it. Every other writer, in this
-    process and the other, waits that long: the alert intake's and the acks' tails follow these holds."""
-    from app.inbound import stages  # noqa: PLC0415  # tracing only
-
-    if not stages.enabled():
-        return
-
-    @event.listens_for(engine, "before_cursor_execute")
-    def _first_write(connection: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
-        if "write_from" not in connection.info and statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA"):
-            connection.info["write_from"] = (time.perf_counter(), _writer(traceback.extract_stack(limit=30)))
-
-    def _ended(connection: Connection) -> None:
-        began = connection.info.pop("write_from", None)
-        if began is not None:
-            stages.note({"kind": "write-hold", "at": began[0], "ms": round((time.perf_counter() - began[0]) * 1000, 3),
-                         "where": began[1]})
-
-    event.listen(engine, "commit", _ended)
-    event.listen(engine, "rollback", _ended)
 
 
 # SQLite's write-ahead log is copied back into the database file by a checkpoint, which syncs both files.

@@ -3,8 +3,10 @@
 Off unless ``WARROOM_STAGE_TIMES`` names a file. Then every request notes when each stage ended (body read,
 parse, verify, replay record, dispatch, store, answer), the alert intake notes each batch's queue wait, lock
 wait, write and commit, and a watcher notes every stall of the event loop and every garbage collection; all
-of it is written to that file as JSON lines when the server stops. Tracing, not a metric: /metrics keeps the
-histograms.
+of it is written to that file as JSON lines when the server stops. In every process that imports this module
+(the web role and the worker), each transaction's hold of SQLite's write lock is noted too: from its first write
+to its end, with the code that began it; every other writer, the alert intake's and the acks', waited that
+long. Tracing, not a metric: /metrics keeps the histograms.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import os
 import threading
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 ENV = "WARROOM_STAGE_TIMES"
@@ -125,5 +129,38 @@ def flush() -> None:
             out.write(pid + record[1:] + "\n")
 
 
+def _writer(stack: traceback.StackSummary) -> str:
+    """The bot's innermost frames that began a write (outside the database module and the libraries)."""
+    ours = [f"{Path(frame.filename).parent.name}/{Path(frame.filename).stem}.{frame.name}:{frame.lineno}"
+            for frame in stack
+            if f"{os.sep}app{os.sep}" in frame.filename and frame.filename != __file__
+            and not frame.filename.endswith(f"app{os.sep}db.py")]
+    return " < ".join(reversed(ours[-3:]))
+
+
+def _first_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if ("write_from" not in connection.info and connection.dialect.name == "sqlite"
+            and statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA")):
+        connection.info["write_from"] = (time.perf_counter(), _writer(traceback.extract_stack(limit=30)))
+
+
+def _write_ended(connection: Any) -> None:
+    began = connection.info.pop("write_from", None)
+    if began is not None:
+        note({"kind": "write-hold", "at": began[0], "ms": round((time.perf_counter() - began[0]) * 1000, 3),
+              "where": began[1]})
+
+
+def _trace_write_holds() -> None:
+    """Time every engine's write transactions, those made before this call too (listeners on the class)."""
+    from sqlalchemy import event  # noqa: PLC0415  # tracing only
+    from sqlalchemy.engine import Engine  # noqa: PLC0415
+
+    event.listen(Engine, "before_cursor_execute", _first_write)
+    event.listen(Engine, "commit", _write_ended)
+    event.listen(Engine, "rollback", _write_ended)
+
+
 if _path is not None:
     atexit.register(flush)
+    _trace_write_holds()
