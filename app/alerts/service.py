@@ -164,8 +164,15 @@ def _start_clocks(core: Core, session: Session, new: list[_Staged], playbooks: d
     of clocks started for incidents already open are planned after the commit (``session.info``).
     ``playbooks``: each incident's playbook id, so that labels no clock listens to cost no read."""
     labelled: dict[int, dict[str, str]] = {}
+    first_labels: dict[int, dict[str, str]] = {}  # each incident's first alert's labels, as the clocks read them
+    for item in new:
+        if item.incident_id is not None:
+            first_labels.setdefault(item.incident_id, {str(k): str(v) for k, v in item.alert.labels.items()})
     for item in new:
         if item.status == IntakeOutcome.OPENED:
+            assert item.incident_id is not None and item.playbook_id is not None  # opened by this batch
+            if not core.playbooks.get(item.playbook_id).deadlines_for(first_labels[item.incident_id]):
+                continue  # the storm's openings: a new incident's only labels are its first alert's, and start none
             incident = session.get(Incident, item.incident_id)
             assert incident is not None  # opened in this transaction
             clocks.start_matching(session, incident, core.playbooks.get(incident.playbook_id), by=item.alert.source)

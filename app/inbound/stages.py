@@ -3,8 +3,10 @@
 Off unless ``WARROOM_STAGE_TIMES`` names a file. Then every request notes when each stage ended (body read,
 parse, verify, replay record, dispatch, store, answer), the alert intake notes each batch's queue wait, lock
 wait, write and commit, and a watcher notes every stall of the event loop and every garbage collection; all
-of it is written to that file as JSON lines when the server stops. Tracing, not a metric: /metrics keeps the
-histograms.
+of it is written to that file as JSON lines when the server stops. In every process that imports this module
+(the web role and the worker), each transaction's hold of SQLite's write lock is noted too: from its first write
+to its end, with the code that began it; every other writer, the alert intake's and the acks', waited that
+long. Tracing, not a metric: /metrics keeps the histograms.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ import json
 import os
 import threading
 import time
+import traceback
+from pathlib import Path
 from typing import Any
 
 ENV = "WARROOM_STAGE_TIMES"
 LOOP_TICK = 0.005  # seconds between two looks of the event-loop watcher
 STALL = 0.010  # a look this much later than asked is a stall
 
-_records: list[dict[str, Any]] = []
+# Kept as JSON text: strings are not tracked by the garbage collector, so a long traced run does not make every
+# full collection walk its own records (which would add to the pauses being measured).
+_records: list[str] = []
 _lock = threading.Lock()
 _path = os.environ.get(ENV) or None
 
@@ -32,8 +38,9 @@ def enabled() -> bool:
 
 
 def note(record: dict[str, Any]) -> None:
+    line = json.dumps(record)
     with _lock:
-        _records.append(record)
+        _records.append(line)
 
 
 class Trace:
@@ -116,10 +123,44 @@ def flush() -> None:
         _records.clear()
     if not records:
         return
+    pid = f'{{"pid": {os.getpid()}, '
     with open(_path, "a", encoding="utf-8") as out:
         for record in records:
-            out.write(json.dumps({"pid": os.getpid(), **record}) + "\n")
+            out.write(pid + record[1:] + "\n")
+
+
+def _writer(stack: traceback.StackSummary) -> str:
+    """The bot's innermost frames that began a write (outside the database module and the libraries)."""
+    ours = [f"{Path(frame.filename).parent.name}/{Path(frame.filename).stem}.{frame.name}:{frame.lineno}"
+            for frame in stack
+            if f"{os.sep}app{os.sep}" in frame.filename and frame.filename != __file__
+            and not frame.filename.endswith(f"app{os.sep}db.py")]
+    return " < ".join(reversed(ours[-3:]))
+
+
+def _first_write(connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+    if ("write_from" not in connection.info and connection.dialect.name == "sqlite"
+            and statement.lstrip()[:6].upper() not in ("SELECT", "PRAGMA")):
+        connection.info["write_from"] = (time.perf_counter(), _writer(traceback.extract_stack(limit=30)))
+
+
+def _write_ended(connection: Any) -> None:
+    began = connection.info.pop("write_from", None)
+    if began is not None:
+        note({"kind": "write-hold", "at": began[0], "ms": round((time.perf_counter() - began[0]) * 1000, 3),
+              "where": began[1]})
+
+
+def _trace_write_holds() -> None:
+    """Time every engine's write transactions, those made before this call too (listeners on the class)."""
+    from sqlalchemy import event  # noqa: PLC0415  # tracing only
+    from sqlalchemy.engine import Engine  # noqa: PLC0415
+
+    event.listen(Engine, "before_cursor_execute", _first_write)
+    event.listen(Engine, "commit", _write_ended)
+    event.listen(Engine, "rollback", _write_ended)
 
 
 if _path is not None:
     atexit.register(flush)
+    _trace_write_holds()

@@ -2,12 +2,23 @@
 interval as bars), with decisions and statement events marked on it.
 
 matplotlib is an optional extra (``pip install "warroom[charts]"``): without it ``timeline_png`` returns None and
-the report shows its figure table instead."""
+the report shows its figure table instead.
+
+The chart is drawn in a short-lived child process (``python -m app.reports.chart``, the chart's data on its
+standard input, the PNG on its output): matplotlib takes about 45 MB once loaded, which a long-running worker
+would keep for every later report. A chart that cannot be drawn raises ``ChartError`` with the child's reason."""
 
 from __future__ import annotations
 
+import importlib.util
 import io
+import json
+import os
+import subprocess
+import sys
 from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
 
 from app.i18n import language_of, say
 from app.reports.figures import when
@@ -60,18 +71,64 @@ def on_curve(points: list[tuple[datetime, int]], moment: datetime) -> float:
 
 
 def available() -> bool:
-    """Whether the chart can be drawn (matplotlib, the optional ``charts`` extra, is installed)."""
+    """Whether the chart can be drawn (matplotlib, the optional ``charts`` extra, is installed), without loading it."""
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
+        return importlib.util.find_spec("matplotlib") is not None
+    except (ImportError, ValueError):
         return False
-    return True
+
+
+CHART_TIMEOUT = 120.0  # seconds the child may take (it loads matplotlib: a second or two on a busy machine)
+NO_MATPLOTLIB = 3  # the child's exit status when matplotlib cannot be imported there
+
+
+class ChartError(RuntimeError):
+    """The chart could not be drawn; the message says why."""
+
+
+def chart_input(record: dict) -> dict[str, Any]:
+    """What the chart shows of a report record, as JSON-ready data for the child process."""
+    incident = record["incident"]
+    return {
+        "incident": {key: incident.get(key) for key in ("id", "title", "language", "created_at", "closed_at")},
+        "events": {name: [t.isoformat() for t in times] for name, times in chart_events(record).items()},
+        "mentions": record.get("mentions") or {},
+    }
+
+
+def _json_default(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
-    """Render the chart of an incident's record as PNG bytes (thread-safe: no pyplot state); None without
-    matplotlib."""
-    # matplotlib is loaded on the first report, not with the bot: it is large and most processes never chart.
+    """The chart of an incident's record as PNG bytes, drawn in a child process; None without matplotlib.
+
+    Raises ChartError when the child fails or takes longer than ``CHART_TIMEOUT``."""
+    if not available():
+        return None
+    payload = json.dumps({"chart": chart_input(record), "tz": tz}, default=_json_default).encode()
+    root = str(Path(__file__).resolve().parents[2])  # the folder ``app`` is imported from, for the child too
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    try:
+        done = subprocess.run([sys.executable, "-m", "app.reports.chart"], input=payload, capture_output=True,
+                              timeout=CHART_TIMEOUT, env=env, check=False)
+    except subprocess.TimeoutExpired as exc:
+        raise ChartError(f"the chart was not drawn within {CHART_TIMEOUT:.0f} s") from exc
+    except OSError as exc:
+        raise ChartError(f"the chart's process could not start: {exc}") from exc
+    if done.returncode == NO_MATPLOTLIB:
+        return None
+    if done.returncode != 0 or not done.stdout:
+        lines = done.stderr.decode(errors="replace").strip().splitlines()
+        raise ChartError(f"the chart could not be drawn (exit status {done.returncode}): "
+                         f"{lines[-1] if lines else 'no output'}")
+    return done.stdout
+
+
+def draw_png(data: dict[str, Any], tz: str = "UTC") -> bytes | None:
+    """Render the chart of ``chart_input``'s data as PNG bytes (no pyplot state); None without matplotlib.
+
+    Runs in the chart's child process (``timeline_png``), never in the bot's own processes."""
     try:
         from matplotlib import dates as mdates
         from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -80,11 +137,11 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
     except ImportError:
         return None
 
-    events = chart_events(record)
-    incident = record["incident"]
+    events = {name: [t for t in map(when, times) if t] for name, times in data["events"].items()}
+    incident = data["incident"]
     lang = language_of(incident.get("language"))
     start = when(incident.get("created_at")) or utcnow()
-    points = [(when(b["at"]), int(b["mentions"])) for b in (record.get("mentions") or {}).get("buckets", [])]
+    points = [(when(b["at"]), int(b["mentions"])) for b in (data.get("mentions") or {}).get("buckets", [])]
     curve = [(t, n) for t, n in points if t is not None]
     every = [t for times in events.values() for t in times] + [t for t, _ in curve]
     start = min([start, *every])
@@ -96,7 +153,7 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
     FigureCanvasAgg(figure)
     ax = figure.add_subplot(1, 1, 1)
     if curve:
-        minutes = int((record.get("mentions") or {}).get("bucket_minutes") or 15)
+        minutes = int((data.get("mentions") or {}).get("bucket_minutes") or 15)
         half = timedelta(minutes=minutes) / 2
         xs, ys = [t + half for t, _ in curve], [n for _, n in curve]
         plotted = list(zip(xs, ys, strict=True))
@@ -141,3 +198,18 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     return buffer.getvalue()
+
+
+def main() -> int:
+    """The child process: the chart's data as JSON on standard input, the PNG on standard output."""
+    request = json.loads(sys.stdin.buffer.read())
+    png = draw_png(request["chart"], request.get("tz") or "UTC")
+    if png is None:
+        return NO_MATPLOTLIB
+    sys.stdout.buffer.write(png)
+    sys.stdout.buffer.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
