@@ -72,14 +72,21 @@ _SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at
                     r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
 
 
+# A status line may put a preposition between its word and the time: "Briefing at 2pm", "Bericht um 10 Uhr".
+_LINK_WORD = re.compile(r"^(?:at|on|from|um|am|ab)\s+", re.IGNORECASE)
 # A short weekday before a time in a status line: "Update Tue 11:00", "Infos Do. 10 Uhr".
 _SHORT_DAY = re.compile(r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.?,?\s+", re.IGNORECASE)
+
+
 def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | None = None) -> bool:
     """True if a sentence with an update cue names a time or a date that is not in the past.
 
     A sentence matching one of the rule's ``unless`` entries names no next update ("the last update came at
     7:15"); one of its ``leads`` words followed directly by a time or a day is a status line's next update
-    ("Update Tue 11:00", "More 10am tomorrow", "Neustart Sa. 10 Uhr").
+    ("Update Tue 11:00", "More 10am tomorrow", "Briefing at 2pm", "Neustart Sa. 10 Uhr"), and so is a colon
+    followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also
+    takes a time in a sentence without a cue, unless one of them marks it as a report of what already happened
+    ("Briefing at 2pm" and "Library reopens at noon" look ahead; "The site went down at 9:10" does not).
     """
     for item in analysed:
         text = item.sentence.text
@@ -88,6 +95,8 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if _leads_to_time(text, rule.leads):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
+            if rule.past and _ahead(text) and not any(entry_matches(item, entry, 60) for entry in rule.past):
+                return True
             continue
         if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
             return True
@@ -98,13 +107,32 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     return False
 
 
+# Before a time without a cue: a named service ("the 17:42") or the end of a state ("until 6pm", "bis 15 Uhr");
+# before a day also its start ("from Monday", "ab Montag"): not a moment at which something is said.
+_NOT_A_TIME = re.compile(r"(?:\b(?:the|until|till|bis|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$", re.IGNORECASE)
+_NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$",
+                        re.IGNORECASE)
+# Days that describe the present ("tonight", "heute Abend") rather than a moment ahead.
+_PRESENT_DAY = re.compile(r"tonight|this |heute ", re.IGNORECASE)
+
+
+def _ahead(text: str) -> bool:
+    """True if a sentence without a cue names a clock time or a coming day as a moment ahead."""
+    for pattern, not_here in ((CLOCK, _NOT_A_TIME), (DAY, _NOT_A_DAY)):
+        for found in pattern.finditer(text):
+            before = text[max(0, found.start() - 40): found.start()]
+            if not (_SINCE.search(before) or not_here.search(before) or _PRESENT_DAY.match(found.group())):
+                return True
+    return False
+
+
 def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
     if not leads:
         return False
-    for word in re.finditer(r"[^\W\d_][\w-]*", text):
-        if word.group().casefold() not in leads:
+    for word in re.finditer(r"[^\W\d_][\w&-]*|:(?=\s)", text):
+        if word.group() != ":" and word.group().casefold().rsplit("-", 1)[-1] not in leads:
             continue
-        rest = text[word.end():].lstrip(" :–-")
+        rest = _LINK_WORD.sub("", text[word.end():].lstrip(" :–-"), count=1)
         day = _SHORT_DAY.match(rest)
         rest = rest[day.end():] if day else rest
         if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
