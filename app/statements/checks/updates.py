@@ -108,21 +108,27 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
 
 
 # Before a time without a cue: a named service ("the 17:42") or the end of a state ("until 6pm", "bis 15 Uhr");
-# before a day also its start ("from Monday", "ab Montag"): not a moment at which something is said.
+# before a day also its start ("from tomorrow", "ab morgen"): not a moment at which something is said.
 _NOT_A_TIME = re.compile(r"(?:\b(?:the|until|till|bis|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$", re.IGNORECASE)
 _NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$",
                         re.IGNORECASE)
-# Days that describe the present ("tonight", "heute Abend") rather than a moment ahead.
-_PRESENT_DAY = re.compile(r"tonight|this |heute ", re.IGNORECASE)
+# Without a time, a day looks ahead when it is a deadline or the coming day ("by end of day Wednesday",
+# "spätestens morgen"); a weekday alone may name when something happened ("the match on Saturday").
+_COMING_DAY = re.compile(r"tomorrow|morgen|übermorgen|end of|Ende", re.IGNORECASE)
+_DEADLINE = re.compile(r"\b(?:by|spätestens)\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _ahead(text: str) -> bool:
     """True if a sentence without a cue names a clock time or a coming day as a moment ahead."""
-    for pattern, not_here in ((CLOCK, _NOT_A_TIME), (DAY, _NOT_A_DAY)):
-        for found in pattern.finditer(text):
-            before = text[max(0, found.start() - 40): found.start()]
-            if not (_SINCE.search(before) or not_here.search(before) or _PRESENT_DAY.match(found.group())):
-                return True
+    for found in CLOCK.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if not (_SINCE.search(before) or _NOT_A_TIME.search(before)):
+            return True
+    for found in DAY.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if (_COMING_DAY.match(found.group()) or _DEADLINE.search(before)) and not (
+                _SINCE.search(before) or _NOT_A_DAY.search(before)):
+            return True
     return False
 
 
