@@ -32,7 +32,7 @@ NEGATION_AFTER = 3
 # "Dear customer,", "Hi all,"), never someone who did something, so no rule reads its words. A greeting is short.
 GREETINGS = frozenset({"dear", "hi", "hello", "hey", "morning", "evening", "afternoon", "colleagues", "team", "all",
                        "folks", "everyone", "liebe", "lieber", "liebes", "hallo", "moin", "servus", "sehr", "guten",
-                       "grüß", "grüezi"})
+                       "grüß", "grüezi", "kollegen", "kolleginnen", "leute"})
 MAX_GREETING = 6
 # Words that may stand before an instruction that opens its clause: "Please just try again", "Bitte einfach ...".
 SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",

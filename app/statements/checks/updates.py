@@ -95,7 +95,8 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if _leads_to_time(text, rule.leads):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
-            if rule.past and _ahead(text) and not any(entry_matches(item, entry, 60) for entry in rule.past):
+            if rule.past and _ahead(text) and not _regular_past(item) and not any(
+                    entry_matches(item, entry, 60) for entry in rule.past):
                 return True
             continue
         if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
@@ -129,6 +130,25 @@ def _ahead(text: str) -> bool:
         if (_COMING_DAY.match(found.group()) or _DEADLINE.search(before)) and not (
                 _SINCE.search(before) or _NOT_A_DAY.search(before)):
             return True
+    return False
+
+
+def _regular_past(item: Analysed) -> bool:
+    """True if a word of the sentence is a regular past form of its lemma: "restarted", "legte", "meldeten".
+
+    The irregular forms ("went", "gab", "standen") are the rule's ``past`` entries; the regular ones follow
+    from the lemma: English lemma + "ed", German stem + "te"/"ten"/"ete"/"eten".
+    """
+    for token, token_forms in zip(item.sentence.tokens, item.forms, strict=True):
+        word = token.text.casefold()
+        for form in token_forms:
+            if form == word or len(form) < 3:
+                continue
+            if word in (form + "ed", form + "d", form + form[-1] + "ed", form[:-1] + "ied"):
+                return True
+            stem = form[:-2] if form.endswith("en") else form[:-1] if form.endswith(("eln", "ern")) else ""
+            if stem and word in (stem + "te", stem + "ten", stem + "ete", stem + "eten"):
+                return True
     return False
 
 
