@@ -89,7 +89,7 @@ def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
         distanced = any(not tokens[i].quoted for i in _term_positions(item, ruleset.distancing.terms))
         quote_sizes = _quote_sizes(sentence)
         item.usable = [not (token.quoted and (distanced or quote_sizes.get(token.start, 99) <= 3)) for token in tokens]
-        greeting = [token for token in tokens if tokens and token.clause == tokens[0].clause]
+        greeting = [token for token in tokens if token.clause == tokens[0].clause] if tokens else []
         if greeting and tokens[0].text.casefold() in GREETINGS and len(greeting) <= MAX_GREETING < len(tokens):
             item.usable = [usable and token.clause != tokens[0].clause for usable, token in zip(item.usable, tokens,
                                                                                                   strict=True)]

@@ -1,7 +1,9 @@
 """Does the statement name its next update: a future time or date in a forward-looking sentence?
 
-A clock time alone is not enough ("At 09:10 the shop went down" names no update): the sentence must
-also carry one of the rule's cues ("next update", "we will inform", "nächstes Update", "melden uns").
+A sentence with one of the rule's cues ("next update", "we will inform", "nächstes Update", "melden uns")
+names it with any time or date. Without a cue, a clock time, the coming day or a deadline ahead still does
+("Briefing at 2pm", "by end of day Wednesday"), but not in a report of what happened ("At 09:10 the shop
+went down", "Die Züge standen um 6:40 Uhr still"): a regular past form or one of the rule's ``past`` entries.
 Times: 14:30, 2:30pm, 11am, noon, 15 Uhr, 15.30 Uhr, um 9; dates: weekdays, tomorrow/morgen, 3 March,
 March 3rd, 3. März, 03.12., 2026-12-03; and "in 30 minutes" / "in zwei Stunden".
 """
@@ -84,9 +86,9 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     A sentence matching one of the rule's ``unless`` entries names no next update ("the last update came at
     7:15"); one of its ``leads`` words followed directly by a time or a day is a status line's next update
     ("Update Tue 11:00", "More 10am tomorrow", "Briefing at 2pm", "Neustart Sa. 10 Uhr"), and so is a colon
-    followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also
-    takes a time in a sentence without a cue, unless one of them marks it as a report of what already happened
-    ("Briefing at 2pm" and "Library reopens at noon" look ahead; "The site went down at 9:10" does not).
+    followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also takes a time ahead
+    in a sentence without a cue, unless a regular past form or one of those entries marks the sentence as a
+    report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not).
     """
     for item in analysed:
         text = item.sentence.text
