@@ -1,10 +1,10 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 9 the level the rules reached on them. The rounds written after the last
+1 the full targets, rounds 2 to 11 the level the rules reached on them. The rounds written after the last
 tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
-they cannot turn into a tuning target. Their items must still name real rules, and every round present is
-either floored or benchmark-only.
+they cannot turn into a tuning target; until they are written they are skipped. Their items must still name
+real rules, and every round present is either floored or benchmark-only.
 """
 
 from __future__ import annotations
@@ -21,17 +21,19 @@ MIN_ITEMS_PER_CATEGORY = 8
 FLOORED_ROUNDS = ("round1",)
 # Rounds tuned on after their first score, held at the level reached: (precision, recall, every category).
 TUNED_ROUND_FLOORS = {
-    "round2": (0.97, 0.97, 0.85),
-    "round3": (0.96, 0.96, 0.75),
-    "round4": (0.97, 0.97, 0.85),
-    "round5": (0.97, 0.97, 0.85),
-    "round6": (0.96, 0.96, 0.70),
-    "round7": (0.98, 0.98, 0.85),
-    "round8": (0.97, 0.98, 0.85),
-    "round9": (0.97, 0.95, 0.85),
+    "round2": (0.99, 0.97, 0.87),
+    "round3": (0.97, 0.96, 0.77),
+    "round4": (0.98, 0.97, 0.87),
+    "round5": (0.99, 0.97, 0.87),
+    "round6": (0.98, 0.98, 0.87),
+    "round7": (0.98, 0.98, 0.87),
+    "round8": (0.98, 0.98, 0.87),
+    "round9": (0.97, 0.95, 0.87),
+    "round10": (0.94, 0.93, 0.75),
+    "round11": (0.93, 0.93, 0.70),
 }
-# Written after the rules were last tuned: the estimate, never a floor.
-BENCHMARK_ONLY_ROUNDS = ("round10", "round11", "round12", "round13")
+# Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
+BENCHMARK_ONLY_ROUNDS = ("round12", "round13")
 
 
 @pytest.fixture(scope="module")
@@ -116,6 +118,16 @@ def test_floors_on_the_rounds_tuned_after_their_first_score(rounds, name, langua
     assert result.overall.recall >= recall, result.misses
     for rule, counts in result.categories.items():
         assert min(counts.precision, counts.recall) >= category, (rule, result.misses)
+
+
+@pytest.mark.parametrize("name", BENCHMARK_ONLY_ROUNDS)
+def test_a_benchmark_round_is_scored_but_never_floored(rounds, name):
+    if name not in rounds:
+        pytest.skip(f"{name} is not written yet")
+    for language in LANGUAGES:
+        result = score(language, rounds[name][language])
+        labelled = sum(len(item["labels"]) for item in rounds[name][language])
+        assert result.overall.tp + result.overall.fn == labelled, (name, language)
 
 
 def test_the_benchmark_rounds_are_never_floored_and_every_round_is_one_or_the_other():

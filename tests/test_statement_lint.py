@@ -963,3 +963,94 @@ def test_harmless_uses_after_rounds_eight_and_nine_stay_clean(language, text):
     findings = set(rules_of(lint(text + suffix, language=language)))
     assert not {"apology", "rumour", "blame"} & findings
     assert ("speculation" in findings) is ("may have" in text)
+
+
+@pytest.mark.parametrize(("language", "text", "named"), [
+    ("en", "Town hall at 4pm in the canteen.", True),  # an event ahead needs no "next update" wording
+    ("en", "The pool reopens at 9am.", True),
+    ("en", "Our written answer follows by end of day Thursday.", True),
+    ("en", "The pumps failed at 6:40 and restarted at 8:15.", False),  # a report of the past
+    ("en", "We thank everyone who was on the 18:05 for their patience.", False),  # a named service
+    ("en", "The concert on Saturday was a success.", False),  # a weekday alone: when it happened
+    ("en", "Trams will run normally from Monday.", False),  # the start of a state
+    ("de", "Betriebsversammlung um 11 Uhr im Saal.", True),
+    ("de", "Was sich ändert: Fr., 10 Uhr auf der Website.", True),  # a colon before the time
+    ("de", "Die Pumpen standen um 6:40 Uhr still.", False),
+    ("de", "Das Konzert am Samstag ist ausgefallen.", False),
+])
+def test_a_time_ahead_is_a_next_update_unless_its_sentence_reports_the_past(language, text, named):
+    findings = lint(f"{text} {SOURCE}", language=language, info_source=SOURCE)
+    assert ("missing_next_update" not in rules_of(findings)) is named
+
+
+def test_past_entries_are_rule_data(tmp_path):
+    shipped = (RULES_DIR / "en.yml").read_text(encoding="utf-8")
+    before, after = shipped.split("\nmissing_next_update:", 1)
+    rest = after.split("\nmissing_info_source:", 1)[1]
+
+    def rules_with(past: str) -> Path:
+        path = tmp_path / "en.yml"
+        path.write_text(f"{before}\nmissing_next_update:\n  severity: error\n  message: m\n"
+                        f"  cues: [next update]\n  past: {past}\n\nmissing_info_source:{rest}", encoding="utf-8")
+        return path
+
+    assert [entry.text for entry in load_rules(rules_with("[=reopened]"))["missing_next_update"].past] == ["=reopened"]
+    with pytest.raises(RuleError, match="en.yml: rule 'missing_next_update': past must be a list"):
+        load_rules(rules_with("=reopened"))
+
+
+def test_a_short_greeting_names_the_audience_not_someone_to_blame():
+    update = f" Nächstes Update um 14 Uhr. {SOURCE}"
+    for greeting in ("Liebe Kolleginnen und Kollegen", "Kollegen"):
+        found = rules_of(lint(f"{greeting}, der Vorstand hat die Warnungen jahrelang ignoriert.{update}",
+                              language="de", info_source=SOURCE))
+        assert found == ["liability"], greeting
+    actors = rules_of(lint(f"Zwei Kollegen haben die Warnungen jahrelang ignoriert.{update}", language="de"))
+    assert "blame" in actors
+
+
+def test_a_contraction_ends_a_sentence_but_an_initial_does_not():
+    assert [s.text for s in split_sentences("We won't. They are here.")] == ["We won't.", "They are here."]
+    assert len(split_sentences("J. Smith called the desk.")) == 1
+
+
+@pytest.mark.parametrize(("language", "text", "step"), [
+    ("en", "Hi Jo, your refund has gone through. Booking details are in the app.", True),
+    ("en", "Open a ticket and we'll sort it.", True),
+    ("en", "Your power came back at 3am, Lee.", False),  # a status, no promise to get back
+    ("de", "Bitte die Karte sperren und das Passwort ändern.", True),  # an instruction with the verb last
+    ("de", "Die Rechnung findest du im Kundenkonto.", True),  # where the answer lives
+    ("de", "Jeder Händler nimmt die Flaschen zurück.", True),
+    ("de", "Der Strom ist seit 3 Uhr wieder da, Frau Lenz.", False),
+])
+def test_a_reply_points_somewhere_in_other_words(language, text, step):
+    assert ("missing_next_step" not in rules_of(lint(text, language=language, mode="reply"))) is step
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "We can promise that no passenger will ever again be left stranded like this.", "over_promise"),
+    ("en", "Your next coffee is on us.", "compensation"),
+    ("en", "Posts say our chief executive has resigned. We have no record of any such thing.", "rumour"),
+    ("en", "The chance of anyone being affected is extremely low.", "minimising"),
+    ("en", "Pretty sure the outage started with a bad cable.", "speculation"),
+    ("de", "In der Nachbarschaft heißt es, wir würden schließen. Uns ist kein solcher Plan bekannt.", "rumour"),
+    ("de", "Als Dankeschön gibt es den nächsten Monat gratis.", "compensation"),
+    ("de", "Die Stadtwerke haben ihre Pflichten gegenüber den Mietern verletzt.", "liability"),
+    ("de", "Zu den laufenden Verfahren nimmt die Firma grundsätzlich nicht Stellung.", "no_comment"),
+])
+def test_rounds_ten_and_eleven_constructions_in_new_wording(language, text, rule):
+    assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                                 else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language))
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "Nobody from our bank will ever ask for your PIN.", "over_promise"),  # a standing anti-fraud rule
+    ("en", "Every order was refunded under our usual refund scheme.", "compensation"),
+    ("en", "Personal details may have been viewed by someone outside the company.", "speculation"),
+    ("de", "Den Kaufpreis samt Pfand bekommen Sie im Handel erstattet.", "compensation"),  # money back, no gift
+    ("de", "Gebt bitte keine Auskünfte an Reporter.", "no_comment"),  # an instruction to staff
+    ("de", "Unsere Techniker prüfen die Häuser einzeln.", "blame"),
+])
+def test_harmless_uses_after_rounds_ten_and_eleven_stay_clean(language, text, rule):
+    suffix = f" Next update at 14:30. {SOURCE}" if language == "en" else f" Nächstes Update um 14:30 Uhr. {SOURCE}"
+    assert rule not in rules_of(lint(text + suffix, language=language))

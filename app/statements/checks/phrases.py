@@ -28,6 +28,12 @@ NEGATION_BEFORE = 4
 # Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
 CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
 NEGATION_AFTER = 3
+# Words that open a greeting: the clause they open names the audience ("Liebe Kolleginnen und Kollegen,",
+# "Dear customer,", "Hi all,"), never someone who did something, so no rule reads its words. A greeting is short.
+GREETINGS = frozenset({"dear", "hi", "hello", "hey", "morning", "evening", "afternoon", "colleagues", "team", "all",
+                       "folks", "everyone", "liebe", "lieber", "liebes", "hallo", "moin", "servus", "sehr", "guten",
+                       "grüß", "grüezi", "kollegen", "kolleginnen", "leute"})
+MAX_GREETING = 6
 # Words that may stand before an instruction that opens its clause: "Please just try again", "Bitte einfach ...".
 SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",
                        "dann", "und", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten", "mal", "doch"})
@@ -83,6 +89,10 @@ def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
         distanced = any(not tokens[i].quoted for i in _term_positions(item, ruleset.distancing.terms))
         quote_sizes = _quote_sizes(sentence)
         item.usable = [not (token.quoted and (distanced or quote_sizes.get(token.start, 99) <= 3)) for token in tokens]
+        greeting = [token for token in tokens if token.clause == tokens[0].clause] if tokens else []
+        if greeting and tokens[0].text.casefold() in GREETINGS and len(greeting) <= MAX_GREETING < len(tokens):
+            item.usable = [usable and token.clause != tokens[0].clause for usable, token in zip(item.usable, tokens,
+                                                                                                  strict=True)]
         for index in _term_positions(item, ruleset.negations.terms):
             nxt = tokens[index + 1].text.casefold() if index + 1 < len(tokens) else ""
             item.negated[index] = nxt not in _NOT_A_NEGATION_AFTER

@@ -91,7 +91,9 @@ def _is_abbreviation(text: str, dot: int, abbreviations: frozenset[str] = ABBREV
     folded = word.casefold()
     if folded in before_numbers and re.match(r"\s*,?\s*\d", text[dot + 1 : dot + 8]):
         return True
-    return folded in abbreviations or (len(word) == 1 and word.isalpha())
+    # A single letter is an initial ("J. Smith"), unless it ends a contraction ("we won't.", "it isn't.").
+    contraction = before.start(1) > 0 and head[before.start(1) - 1] in "'’"
+    return folded in abbreviations or (len(word) == 1 and word.isalpha() and not contraction)
 
 
 def _add(sentences: list[Sentence], text: str, start: int, end: int) -> None:

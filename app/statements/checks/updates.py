@@ -1,7 +1,9 @@
 """Does the statement name its next update: a future time or date in a forward-looking sentence?
 
-A clock time alone is not enough ("At 09:10 the shop went down" names no update): the sentence must
-also carry one of the rule's cues ("next update", "we will inform", "nächstes Update", "melden uns").
+A sentence with one of the rule's cues ("next update", "we will inform", "nächstes Update", "melden uns")
+names it with any time or date. Without a cue, a clock time, the coming day or a deadline ahead still does
+("Briefing at 2pm", "by end of day Wednesday"), but not in a report of what happened ("At 09:10 the shop
+went down", "Die Züge standen um 6:40 Uhr still"): a regular past form or one of the rule's ``past`` entries.
 Times: 14:30, 2:30pm, 11am, noon, 15 Uhr, 15.30 Uhr, um 9; dates: weekdays, tomorrow/morgen, 3 March,
 March 3rd, 3. März, 03.12., 2026-12-03; and "in 30 minutes" / "in zwei Stunden".
 """
@@ -72,14 +74,21 @@ _SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at
                     r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
 
 
+# A status line may put a preposition between its word and the time: "Briefing at 2pm", "Bericht um 10 Uhr".
+_LINK_WORD = re.compile(r"^(?:at|on|from|um|am|ab)\s+", re.IGNORECASE)
 # A short weekday before a time in a status line: "Update Tue 11:00", "Infos Do. 10 Uhr".
 _SHORT_DAY = re.compile(r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.?,?\s+", re.IGNORECASE)
+
+
 def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | None = None) -> bool:
     """True if a sentence with an update cue names a time or a date that is not in the past.
 
     A sentence matching one of the rule's ``unless`` entries names no next update ("the last update came at
     7:15"); one of its ``leads`` words followed directly by a time or a day is a status line's next update
-    ("Update Tue 11:00", "More 10am tomorrow", "Neustart Sa. 10 Uhr").
+    ("Update Tue 11:00", "More 10am tomorrow", "Briefing at 2pm", "Neustart Sa. 10 Uhr"), and so is a colon
+    followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also takes a time ahead
+    in a sentence without a cue, unless a regular past form or one of those entries marks the sentence as a
+    report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not).
     """
     for item in analysed:
         text = item.sentence.text
@@ -88,6 +97,9 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if _leads_to_time(text, rule.leads):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
+            if rule.past and _ahead(text) and not _regular_past(item) and not any(
+                    entry_matches(item, entry, 60) for entry in rule.past):
+                return True
             continue
         if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
             return True
@@ -98,13 +110,57 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     return False
 
 
+# Before a time without a cue: a named service ("the 17:42") or the end of a state ("until 6pm", "bis 15 Uhr");
+# before a day also its start ("from tomorrow", "ab morgen"): not a moment at which something is said.
+_NOT_A_TIME = re.compile(r"(?:\b(?:the|until|till|bis|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$", re.IGNORECASE)
+_NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$",
+                        re.IGNORECASE)
+# Without a time, a day looks ahead when it is a deadline or the coming day ("by end of day Wednesday",
+# "spätestens morgen"); a weekday alone may name when something happened ("the match on Saturday").
+_COMING_DAY = re.compile(r"tomorrow|morgen|übermorgen|end of|Ende", re.IGNORECASE)
+_DEADLINE = re.compile(r"\b(?:by|spätestens)\s+(?:the\s+)?$", re.IGNORECASE)
+
+
+def _ahead(text: str) -> bool:
+    """True if a sentence without a cue names a clock time or a coming day as a moment ahead."""
+    for found in CLOCK.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if not (_SINCE.search(before) or _NOT_A_TIME.search(before)):
+            return True
+    for found in DAY.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if (_COMING_DAY.match(found.group()) or _DEADLINE.search(before)) and not (
+                _SINCE.search(before) or _NOT_A_DAY.search(before)):
+            return True
+    return False
+
+
+def _regular_past(item: Analysed) -> bool:
+    """True if a word of the sentence is a regular past form of its lemma: "restarted", "legte", "meldeten".
+
+    The irregular forms ("went", "gab", "standen") are the rule's ``past`` entries; the regular ones follow
+    from the lemma: English lemma + "ed", German stem + "te"/"ten"/"ete"/"eten".
+    """
+    for token, token_forms in zip(item.sentence.tokens, item.forms, strict=True):
+        word = token.text.casefold()
+        for form in token_forms:
+            if form == word or len(form) < 3:
+                continue
+            if word in (form + "ed", form + "d", form + form[-1] + "ed", form[:-1] + "ied"):
+                return True
+            stem = form[:-2] if form.endswith("en") else form[:-1] if form.endswith(("eln", "ern")) else ""
+            if stem and word in (stem + "te", stem + "ten", stem + "ete", stem + "eten"):
+                return True
+    return False
+
+
 def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
     if not leads:
         return False
-    for word in re.finditer(r"[^\W\d_][\w-]*", text):
-        if word.group().casefold() not in leads:
+    for word in re.finditer(r"[^\W\d_][\w&-]*|:(?=\s)", text):
+        if word.group() != ":" and word.group().casefold().rsplit("-", 1)[-1] not in leads:
             continue
-        rest = text[word.end():].lstrip(" :–-")
+        rest = _LINK_WORD.sub("", text[word.end():].lstrip(" :–-"), count=1)
         day = _SHORT_DAY.match(rest)
         rest = rest[day.end():] if day else rest
         if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
