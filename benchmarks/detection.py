@@ -22,9 +22,11 @@ The posts a spike adds are ``SPIKE_NEGATIVE`` negative (a storm of criticism); `
 them as negative as the quiet stream, so that only their number tells. ``RISKY`` (2 %) of the quiet posts carry a
 risk term, and in the shape "gradual-risk" ``SPIKE_RISKY`` (30 %) of a gradual rise's own posts do; each counts
 the monitor's risk-term weight in the change detector. ``--false-alarms F`` sets the volume's budget (for the
-trade-off between false alarms and delay), ``--shapes`` picks the spike shapes. Monitors are evaluated once a minute
-with the shipped defaults; an alert of a playbook kind is raised again only after the 60-minute cool-down, as
-in the service.
+trade-off between false alarms and delay), ``--shifts S,...`` the rises of its bank of change detectors (to compare
+banks at the same budget: ``--shifts 2`` is the single detector tuned to 2x), ``--shapes`` picks the spike shapes.
+A quiet post counts for reach as the shipped rule says (``ReachSignal.needs``: negative and with a risk term), each
+mark drawn independently. Monitors are evaluated once a minute with the shipped defaults; an alert of a playbook
+kind is raised again only after the 60-minute cool-down, as in the service.
 """
 
 from __future__ import annotations
