@@ -1,7 +1,7 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shapes S,...]
-[--no-ingest] [--cost]`` prints one table of
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shifts S,...]
+[--shapes S,...] [--no-ingest] [--cost]`` prints one table of
 quiet weeks (false alarms per week per monitor: mean and worst week, and the replay's cost per minute) and one per
 spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside the
 least delay any detector can have within the budget, ``bound``, and which test raised it), then the ingest
@@ -16,14 +16,17 @@ come first; then a quiet week is watched for false alarms. Spikes are injected a
 week, and the monitor is watched from two hours before the onset to two hours after it:
 - sudden: the rate jumps to k times the baseline for an hour;
 - gradual: the rate climbs from 1x to k times the baseline over an hour, then holds for half an hour;
-- influencer: one negative post from an account with 500,000 followers, then 1.5x the baseline for 30 min.
+- influencer: one negative post carrying a risk term (an accusation: a leak, a recall) from an account with
+  500,000 followers, then 1.5x the baseline for 30 min.
 The posts a spike adds are ``SPIKE_NEGATIVE`` negative (a storm of criticism); ``--spike-negative 0.15`` makes
 them as negative as the quiet stream, so that only their number tells. ``RISKY`` (2 %) of the quiet posts carry a
 risk term, and in the shape "gradual-risk" ``SPIKE_RISKY`` (30 %) of a gradual rise's own posts do; each counts
 the monitor's risk-term weight in the change detector. ``--false-alarms F`` sets the volume's budget (for the
-trade-off between false alarms and delay), ``--shapes`` picks the spike shapes. Monitors are evaluated once a minute
-with the shipped defaults; an alert of a playbook kind is raised again only after the 60-minute cool-down, as
-in the service.
+trade-off between false alarms and delay), ``--shifts S,...`` the rises of its bank of change detectors (to compare
+banks at the same budget: ``--shifts 2`` is the single detector tuned to 2x), ``--shapes`` picks the spike shapes.
+A quiet post counts for reach as the shipped rule says (``ReachSignal.needs``: negative and with a risk term), each
+mark drawn independently. Monitors are evaluated once a minute with the shipped defaults; an alert of a playbook
+kind is raised again only after the 60-minute cool-down, as in the service.
 """
 
 from __future__ import annotations
@@ -119,7 +122,8 @@ class Watch:
     def _tests(self, name: str, counts: detection.Series, minute: int,
                evidence: tuple[detection.Series, float] | None) -> bool:
         options = {"noise": self._noise(name, counts, minute), "window": self.volume.window_minutes, "z": self.z,
-                   "h": self.h, "shift": self.volume.shift, "start": self.restart(minute), "cache": self.caches[name],
+                   "h": self.h, "shift": self.volume.shifts(), "start": self.restart(minute),
+                   "cache": self.caches[name],
                    "min_ratio": self.volume.min_ratio, "min_mentions": self.volume.min_mentions}
         end = START + timedelta(minutes=minute)
         if evidence is not None:
@@ -142,7 +146,7 @@ class Watch:
         elif self.volume.negative and self._volume("negative", negative, minute, evidence.get("negative")):
             fired.append("negative")
         if detection.reach(posts, followers=self.reach.followers,
-                           engagement_per_minute=self.reach.engagement_per_minute):
+                           engagement_per_minute=self.reach.engagement_per_minute, needs=self.reach.needs):
             fired.append("reach")
         due = [name for name in fired if minute - self.last.get(KIND[name], -10 ** 9) >= COOLDOWN]
         for name in due:
@@ -150,14 +154,16 @@ class Watch:
         return due
 
 
-def _loud_posts(rng: np.random.Generator, count: int) -> list[tuple[int, int]]:
-    """(followers, engagement) of the posts of one minute that could matter for reach: negative ones from large
-    accounts or with much engagement, as the service queries them (the others never count for reach)."""
+def _loud_posts(rng: np.random.Generator, count: int) -> list[tuple[int, int, bool, bool]]:
+    """(followers, engagement, negative, risky) of the posts of one minute that could matter for reach: negative or
+    risky ones from large accounts or with much engagement (the others never count, whatever the rule)."""
     followers = (rng.pareto(1.2, size=count) + 1) * 30
     negative = rng.random(count) < NEGATIVE
     engagement = rng.poisson(followers / 1000)  # seen in the post's first minutes: 0.1 % of the followers
-    return [(int(f), int(e)) for f, n, e in zip(followers, negative, engagement, strict=True)
-            if n and (f >= 1e4 or e >= 100)]
+    risky = rng.random(count) < RISKY
+    return [(int(f), int(e), bool(n), bool(r))
+            for f, n, e, r in zip(followers, negative, engagement, risky, strict=True)
+            if (n or r) and (f >= 1e4 or e >= 100)]
 
 
 @dataclass(frozen=True)
@@ -249,16 +255,16 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
         least = bound(quiet[:, onset:], storm[:, onset:], math.log(WEEK / volume.false_alarms_per_week))
     watch = Watch(volume, reach)
     first, last = (HISTORY, length) if onset is None else (onset - WATCHED[0], onset + WATCHED[1])
-    recent: dict[int, list[tuple[int, int]]] = {}
+    recent: dict[int, list[tuple[int, int, bool, bool]]] = {}
     delay, signal, false_alarms = None, None, Counter()
     spike_end = onset + 120 if onset is not None else None
     for minute in range(first, length if onset is None else min(length, last)):
         recent[minute - 1] = _loud_posts(rng, int(counts[minute - 1]))
         recent.pop(minute - 61, None)
         if shape == "influencer" and minute - 1 == onset:
-            recent[minute - 1].append((INFLUENCER_FOLLOWERS, 40))
-        window_posts = [detection.Post(text="", platform="x", followers=f, engagement=e, minutes_old=minute - m)
-                        for m, posts in recent.items() for f, e in posts]
+            recent[minute - 1].append((INFLUENCER_FOLLOWERS, 40, True, True))
+        window_posts = [detection.Post(text="", platform="x", followers=f, engagement=e, minutes_old=minute - m,
+                                       negative=n, risky=r) for m, posts in recent.items() for f, e, n, r in posts]
         for name in watch.alerts_at(series, negative_series, minute, window_posts, evidence):
             if onset is not None and spike_end is not None and onset <= minute - 1 < spike_end:
                 if delay is None:
@@ -285,10 +291,16 @@ class Task:
     spike_negative: float
     spike_risky: float
     budget: float | None  # the volume's false alarms per week (None: the shipped default)
+    shifts: tuple[float, ...] | None = None  # the change detectors' rises (None: the shipped bank)
+
+
+def _signal(budget: float | None, shifts: tuple[float, ...] | None) -> VolumeSignal:
+    options: dict = {} if budget is None else {"false_alarms_per_week": budget}
+    return VolumeSignal(**options, **({} if shifts is None else {"shift": shifts}))
 
 
 def _one(task: Task) -> Outcome:
-    volume = VolumeSignal() if task.budget is None else VolumeSignal(false_alarms_per_week=task.budget)
+    volume = _signal(task.budget, task.shifts)
     return run(np.random.default_rng(task.seed), task.level, task.shape, task.factor, volume,
                ReachSignal(followers=task.followers), task.spike_negative, task.spike_risky)
 
@@ -311,14 +323,15 @@ SHAPES = {  # name: (shape, factors, the share of the spike's posts with risk te
 
 def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
                      spike_negative: float = SPIKE_NEGATIVE, budget: float | None = None,
-                     shapes: tuple[str, ...] = tuple(SHAPES)) -> str:
+                     shapes: tuple[str, ...] = tuple(SHAPES), shifts: tuple[float, ...] | None = None) -> str:
     """One table of ``quiet_weeks`` quiet weeks a monitor and one per spike shape, each row over ``seeds`` spikes
-    (``jobs`` processes); ``budget``: the volume's false alarms per week, if not the shipped default."""
+    (``jobs`` processes); ``budget``: the volume's false alarms per week, ``shifts``: the rises of its change
+    detectors, if not the shipped defaults."""
     quiet_weeks = seeds if quiet_weeks is None else quiet_weeks
-    quiet = {(level, followers): [Task(1000 + seed, level, followers, None, 1.0, spike_negative, 0.0, budget)
+    quiet = {(level, followers): [Task(1000 + seed, level, followers, None, 1.0, spike_negative, 0.0, budget, shifts)
                                   for seed in range(quiet_weeks)] for level, followers in LEVELS}
     spikes = {(name, level, followers, factor): [Task(seed, level, followers, SHAPES[name][0], float(factor),
-                                                      spike_negative, SHAPES[name][2], budget)
+                                                      spike_negative, SHAPES[name][2], budget, shifts)
                                                  for seed in range(seeds)]
               for name in shapes for level, followers in LEVELS for factor in SHAPES[name][1]}
     tasks = [task for group in (*quiet.values(), *spikes.values()) for task in group]
@@ -329,9 +342,10 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
             results = dict(zip(tasks, pool.map(_one, tasks, chunksize=1), strict=True))
     else:
         results = {task: _one(task) for task in tasks}
-    volume = VolumeSignal() if budget is None else VolumeSignal(false_alarms_per_week=budget)
+    volume = _signal(budget, shifts)
     out = [f"Volume: {volume.false_alarms_per_week:g} false alarms a week over its tests: burst z "
-           f"{volume.burst_z():.2f}, change threshold h {volume.cusum_h():.2f} (shift {volume.shift:g}x); "
+           f"{volume.burst_z():.2f}, change threshold h {volume.cusum_h():.2f} (a detector per shift: "
+           f"{', '.join(f'{shift:g}x' for shift in volume.shifts())}); reach needs {ReachSignal().needs}; "
            f"risk-term weight {RiskTerms().weight:g}, {RISKY:.0%} of quiet posts carry a risk term"]
     if quiet_weeks:
         quiet_rows = []
@@ -370,9 +384,10 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
 
 
 # Evaluation cost --------------------------------------------------------------------------------------------
-def evaluate_cost(minutes: int = 30) -> str:
+def evaluate_cost(minutes: int = 30, shifts: tuple[float, ...] | None = None) -> str:
     """What evaluating one monitor's signals costs in the service (``signals.assess`` on SQLite, eight days of
-    rollups of a synthetic stream): each minute with the history kept from the minute before, and read whole."""
+    rollups of a synthetic stream): each minute with the history kept from the minute before, and read whole.
+    ``shifts``: the change detectors' rises, if not the shipped bank."""
     from sqlmodel import Session, SQLModel
 
     from app.db import make_engine
@@ -382,7 +397,8 @@ def evaluate_cost(minutes: int = 30) -> str:
 
     monitor = Monitor.model_validate({"id": "bench", "title": "Bench", "terms": {"brand": {"en": ["Bench"]}},
                                       "risk_terms": {"terms": {"en": ["leak"]}},
-                                      "signals": {"volume": {}, "negative": {}, "reach": {}}})
+                                      "signals": {"volume": {} if shifts is None else {"shift": shifts},
+                                                  "negative": {}, "reach": {}}})
     rows = []
     for level, _ in LEVELS:
         rng = np.random.default_rng(7)
@@ -413,8 +429,10 @@ def evaluate_cost(minutes: int = 30) -> str:
             engine.dispose()
         rows.append([f"{level:g}/min", f"{statistics.median(timings[False]):.0f}",
                      f"{statistics.median(timings[True][1:]):.0f}", f"{max(timings[True][1:]):.0f}"])
+    bank = ", ".join(f"{shift:g}x" for shift in (shifts or detection.SHIFTS))
     return table(f"Evaluation cost: signals.assess per monitor and minute on SQLite, 8 days of rollups, {minutes} "
-                 "minutes in a row (ms)", ["baseline", "read whole, median", "kept, median", "kept, max"], rows)
+                 f"minutes in a row (ms; change detectors at {bank})",
+                 ["baseline", "read whole, median", "kept, median", "kept, max"], rows)
 
 
 # Ingest ---------------------------------------------------------------------------------------------------
@@ -491,6 +509,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="processes for the simulated weeks")
     parser.add_argument("--false-alarms", type=float, default=None,
                         help="the volume's false alarms per week (default: the shipped setting)")
+    parser.add_argument("--shifts", default=None,
+                        help="the change detectors' rises, e.g. 2 or 1.5,2,3,5,10 (default: the shipped bank)")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"spike shapes, of {', '.join(SHAPES)}")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest measurement")
     parser.add_argument("--cost", action="store_true", help="only the evaluation cost per monitor and minute")
@@ -500,11 +520,12 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in shapes if name not in SHAPES]
     if unknown:
         parser.error(f"unknown shape(s) {', '.join(unknown)}: use {', '.join(SHAPES)}")
+    shifts = tuple(float(value) for value in args.shifts.split(",")) if args.shifts else None
     if args.cost:
-        print(evaluate_cost())
+        print(evaluate_cost(shifts=shifts))
         return 0
-    print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative, args.false_alarms, shapes),
-          flush=True)
+    print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative, args.false_alarms, shapes,
+                           shifts), flush=True)
     if not args.no_ingest:
         print()
         print(ingest_table(args.seconds))

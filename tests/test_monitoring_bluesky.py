@@ -23,6 +23,7 @@ def _monitor(fake: FakeBluesky, **source) -> Monitor:
     return Monitor.model_validate({
         "id": "northwind", "title": "Northwind Outdoor",
         "terms": {"brand": {"en": ["Northwind"], "de": ["Northwind"]}},
+        "risk_terms": {"terms": {"en": ["boycott"]}},  # reach counts a negative post with a risk term
         "sources": [{"type": "bluesky", "service_url": fake.url, "terms": ["northwind"],
                      "handle_env": "NW_BSKY_HANDLE", "password_env": "NW_BSKY_PASSWORD", **source}]})
 

@@ -50,3 +50,17 @@ def test_the_readme_example_is_a_valid_monitor():
     monitor = Monitor.model_validate(yaml.safe_load(example))
     assert [source.type for source in monitor.sources] == ["mastodon", "feed", "bluesky"]
     assert monitor.calm is not None and monitor.signals.volume.burst_z() > 4
+
+
+def test_bad_rises_and_reach_rules_are_named_with_file_and_field(tmp_path):
+    (tmp_path / "e.yml").write_text(
+        "id: e\ntitle: e\nterms: {brand: {en: [E]}}\nsignals: {volume: {shift: [2, 50]}, reach: {needs: kind}}\n",
+        encoding="utf-8")
+    (tmp_path / "f.yml").write_text("id: f\ntitle: f\nterms: {brand: {en: [F]}}\nsignals: {volume: {shift: []}}\n",
+                                    encoding="utf-8")
+    result = run(str(tmp_path))
+    assert result.exit_code == 1
+    output = result.output
+    assert "e.yml: signals.volume.shift" in output and "50 is no rise to watch for: use 1.2 to 20" in output
+    assert "e.yml: signals.reach.needs" in output and "'negative-and-risky'" in output
+    assert "f.yml: signals.volume.shift" in output and "name 1 to 8 rises" in output

@@ -48,7 +48,8 @@ def stream(seed: int, level: float, days: int, *, growth: float = 0.0, bursts: f
 
 
 def first_alert(counts: list[int], minutes: range, *, z: float = 99.0, h: float | None = H,
-                evidence: detection.Evidence | None = None) -> int | None:
+                evidence: detection.Evidence | None = None,
+                shift: float | tuple[float, ...] = detection.SHIFT) -> int | None:
     """The first minute at which the volume signal fires, evaluated every minute (``z`` 99: the burst test off)."""
     series, cache = Series(counts), CusumCache()
     noise = detection.burstiness(series.view(0, minutes.start), 10)
@@ -56,7 +57,7 @@ def first_alert(counts: list[int], minutes: range, *, z: float = 99.0, h: float 
         view = None if evidence is None else detection.Evidence(evidence.counts.view(0, minute),
                                                                 evidence.dispersion, evidence.noise)
         found = detection.volume(series.view(0, minute), START + timedelta(minutes=minute), window=10, z=z, h=h,
-                                 min_ratio=2.0, min_mentions=8, noise=noise, evidence=view, cache=cache)
+                                 min_ratio=2.0, min_mentions=8, noise=noise, evidence=view, cache=cache, shift=shift)
         if found is not None:
             return minute
     return None
@@ -65,8 +66,10 @@ def first_alert(counts: list[int], minutes: range, *, z: float = 99.0, h: float 
 def test_the_threshold_follows_the_average_run_length_of_the_budget():
     assert detection.cusum_h(1.0) == pytest.approx(math.log(7 * 1440))  # one alarm a week: 10,080 quiet minutes
     assert detection.cusum_h(0.1) - detection.cusum_h(1.0) == pytest.approx(math.log(10))
-    assert VolumeSignal().cusum_h() == pytest.approx(math.log(7 * 1440 * 4 / 0.05))  # 0.05 a week over four tests
-    assert VolumeSignal(negative=False).cusum_h() == pytest.approx(detection.cusum_h(0.025))
+    # 0.05 a week over four tests, and each test's share over its five change detectors
+    assert VolumeSignal().cusum_h() == pytest.approx(math.log(7 * 1440 * 4 * 5 / 0.05))
+    assert VolumeSignal(shift=2.0).cusum_h() == pytest.approx(math.log(7 * 1440 * 4 / 0.05))  # one detector
+    assert VolumeSignal(negative=False, shift=2.0).cusum_h() == pytest.approx(detection.cusum_h(0.025))
     assert VolumeSignal(buildup=False).cusum_h() is None
 
 
@@ -92,6 +95,8 @@ def test_a_quiet_week_with_rhythm_growth_bursts_and_risk_terms_raises_nothing():
     evidence = detection.Evidence(evidence.counts, evidence.dispersion,
                                   detection.burstiness(evidence.counts.view(0, 8 * DAY), 10))
     assert first_alert(counts, range(8 * DAY, 15 * DAY), z=detection.burst_z(0.05 / 4), evidence=evidence) is None
+    assert first_alert(counts, range(8 * DAY, 15 * DAY), z=detection.burst_z(0.05 / 4), evidence=evidence,
+                       h=VolumeSignal().cusum_h(), shift=detection.SHIFTS) is None  # the shipped bank
 
 
 def test_risk_term_posts_count_as_more_evidence_and_find_the_rise_sooner():
@@ -131,3 +136,61 @@ def test_a_monitor_tunes_the_detector_as_data_and_bad_values_are_named():
     for bad, field in (({"risk_terms": {"weight": 0.5}}, "weight"), ({"signals": {"volume": {"shift": 1}}}, "shift")):
         with pytest.raises(ValidationError, match=field):
             Monitor.model_validate({"id": "acme", "title": "Acme", "terms": {"brand": {"en": ["Acme"]}}, **bad})
+
+
+def _first(counts: list[int], minutes: range, h: float, shift: float | tuple[float, ...]) -> int | None:
+    """Minutes from ``minutes.start`` to the first change alert (the burst test off)."""
+    series, cache = Series(counts), CusumCache()
+    noise = detection.burstiness(series.view(0, minutes.start), 10)
+    for minute in minutes:
+        if detection.volume(series.view(0, minute), START + timedelta(minutes=minute), window=10, z=99.0, h=h,
+                            shift=shift, min_ratio=2.0, min_mentions=8, noise=noise, cache=cache) is not None:
+            return minute - minutes.start
+    return None
+
+
+@pytest.mark.parametrize("seed", [1, 3, 4])
+def test_a_bank_of_detectors_finds_a_sudden_rise_at_night_sooner_than_the_one_tuned_to_2x(seed):
+    """A jump to 5x at 3 a.m. on a stream of 0.5 mentions a minute (0.1 at night), bursty by 25 %: the bank (a
+    detector per shift of ``SHIFTS``, the budget split between them) reads it with the one tuned to 5x, sooner than
+    the single detector tuned to 2x at the whole budget, although each of its detectors needs more evidence."""
+    onset = 9 * DAY + 3 * 60
+    counts, _ = stream(seed, 0.5, 10, bursts=0.25, ramp=(onset, 1, 5.0))
+    bank_h = VolumeSignal().cusum_h()
+    assert bank_h == pytest.approx(H + math.log(len(detection.SHIFTS)))  # Bonferroni: a fifth of the budget each
+    single = _first(counts, range(onset, onset + 90), H, 2.0)
+    bank = _first(counts, range(onset, onset + 90), bank_h, detection.SHIFTS)
+    assert bank is not None and single is not None and bank <= 40 and bank + 10 <= single
+
+
+def test_the_bank_is_read_by_the_detector_tuned_nearest_the_rise_and_keeps_each_sum_exact():
+    onset = 9 * DAY + 14 * 60
+    counts, _ = stream(2, 2.0, 10, bursts=0.2, ramp=(onset, 1, 10.0))
+    series, cache = Series(counts), CusumCache()
+    for n in range(onset - 30, onset + 30):
+        end = START + timedelta(minutes=n)
+        kept = detection.cusums(series.view(0, n), end, shifts=detection.SHIFTS, h=10.0, min_mentions=8, window=10,
+                                noise=0.2, cache=cache)
+        fresh = detection.cusums(counts[:n], end, shifts=detection.SHIFTS, h=10.0, min_mentions=8, window=10,
+                                 noise=0.2)
+        assert kept == fresh
+        if n < onset:
+            assert kept is None
+    assert kept is not None and kept.shift == 10.0 and kept.statistic >= 10.0
+    assert set(cache.runs) == {(0.2, 1.0, shift, 10.0) for shift in detection.SHIFTS}  # one sum per detector
+
+
+def test_the_rises_watched_for_are_data_and_bad_ones_are_named():
+    def volume(shift) -> VolumeSignal:
+        monitor = Monitor.model_validate({"id": "acme", "title": "Acme", "terms": {"brand": {"en": ["Acme"]}},
+                                          "signals": {"volume": {"shift": shift}}})
+        assert monitor.signals.volume is not None
+        return monitor.signals.volume
+
+    assert volume([2, 5]).shifts() == (2.0, 5.0) and volume(3).shifts() == (3.0,)
+    assert volume([2, 5]).cusum_h() == pytest.approx(detection.cusum_h(0.05 / 4 / 2))
+    assert VolumeSignal().shifts() == detection.SHIFTS
+    for bad, message in (([], "name 1 to 8 rises"), ([2, 30], "30 is no rise to watch for"),
+                         (1.1, "1.1 is no rise"), (list(range(2, 12)), "name 1 to 8 rises")):
+        with pytest.raises(ValidationError, match=message):
+            volume(bad)

@@ -230,3 +230,43 @@ def test_a_rise_of_negative_posts_raises_the_alert_before_all_mentions_stand_out
     with Session(box.core.engine) as session:
         alert = session.get(Alert, raised.alert_id)
     assert "negative posts rising" in alert.title and alert.metrics["negative_volume_ratio"] >= 3.5
+
+
+
+@pytest.mark.parametrize(("needs", "raised"), [
+    ("negative-and-risky", {"accuses"}),
+    ("negative-or-risky", {"complains", "accuses", "recalls"}),
+    ("negative", {"complains", "accuses"}),
+    ("risky", {"accuses", "recalls"}),
+])
+def test_a_large_accounts_post_counts_for_reach_only_when_it_carries_what_the_monitor_needs(make_sandbox, needs,
+                                                                                               raised):
+    """A big account praising the brand is no crisis, whatever the rule; a complaint that names a risk (a leak) is,
+    under each rule. Each post mentions its own brand, watched by its own monitor (as read from a file)."""
+    posts = {"praises": "{brand} makes the best jackets, I love them",
+             "complains": "{brand}'s service is terrible and slow, awful",
+             "accuses": "{brand} leaked our data, terrible and awful",
+             "recalls": "{brand} announces a recall of its jackets"}
+    box = make_sandbox(f"reach-{needs}")
+    monitors = {name: Monitor.model_validate({
+        "id": name, "title": name.title(), "terms": {"brand": {"en": [f"Brand{name}"]}},
+        "risk_terms": {"terms": {"en": ["leaked", "recall"]}},
+        "signals": {"reach": {"kind": "viral-complaint", "followers": 100_000, "needs": needs}}}) for name in posts}
+    configure(box.core, list(monitors.values()))
+    sent = box.http.post("/mentions", headers={"Authorization": f"Bearer {ALERT_TOKEN}"}, json={"mentions": [{
+        "platform": "mastodon", "post_id": name, "author": "big@x.social", "followers": 400_000,
+        "text": text.format(brand=f"Brand{name}"), "language": "en",
+        "created_at": (NOW - timedelta(minutes=3)).isoformat(), "likes": 2} for name, text in posts.items()]})
+    assert sent.status_code == 202 and sent.json()["new"] == 4
+    with Session(box.core.engine) as session:  # what the intake scored: the rule is read on these marks
+        marks = {m.monitor_id: (m.negative, m.risky) for m in session.exec(select(Mention)).all()}
+    assert marks == {"praises": (False, False), "complains": (True, False), "accuses": (True, True),
+                     "recalls": (False, True)}
+    fired = set()
+    for name, monitor in monitors.items():
+        found = signals.evaluate_monitor(box.core, monitor, NOW)
+        assert [r.kind for r in found] in ([], ["viral-complaint"])
+        if found:
+            fired.add(name)
+            assert found[0].signals == ["reach"] and found[0].severity == "medium" and found[0].status == "opened"
+    assert fired == raised

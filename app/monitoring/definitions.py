@@ -18,6 +18,7 @@ from app.playbooks.loader import read_yaml
 LANGUAGES = ("en", "de")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+MIN_SHIFT, MAX_SHIFT, MAX_SHIFTS = 1.2, 20.0, 8  # the rises a change detector may be tuned for, and how many
 
 
 class _Strict(BaseModel):
@@ -50,19 +51,36 @@ class Terms(_Strict):
 
 class VolumeSignal(_Strict):
     """Mentions in the last ``window_minutes`` against the baseline for this time of day and week (burst test),
-    and a change detector (a CUSUM tuned for a rise to ``shift`` times the baseline) for rises that build up;
-    with ``negative``, the same two tests on the negative posts' own count. The thresholds follow from
-    ``false_alarms_per_week``, split evenly between the tests, unless ``z`` sets the burst tests' by hand."""
+    and change detectors for rises that build up (one CUSUM per rise of ``shift``, in times the baseline: a
+    number or a list); with ``negative``, the same tests on the negative posts' own count. The thresholds follow
+    from ``false_alarms_per_week``, split evenly between the tests and each test's change detectors, unless ``z``
+    sets the burst tests' by hand."""
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
     false_alarms_per_week: float = Field(0.05, gt=0, le=7, description="alarms a quiet week may raise")
     z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
     buildup: bool = True
-    shift: float = Field(detection.SHIFT, ge=1.2, le=10, description="the rise the change detector is tuned for")
+    shift: float | tuple[float, ...] = Field(detection.SHIFTS, description="the rises the change detectors watch for")
     negative: bool = True
     min_ratio: float = Field(2.0, ge=1)
     min_mentions: int = Field(8, ge=1)
+
+    @field_validator("shift")
+    @classmethod
+    def _shifts(cls, value: float | tuple[float, ...]) -> float | tuple[float, ...]:
+        shifts = (value,) if isinstance(value, int | float) else value
+        if not 1 <= len(shifts) <= MAX_SHIFTS:
+            raise ValueError(f"name 1 to {MAX_SHIFTS} rises, e.g. [1.5, 2, 3, 5, 10]")
+        for shift in shifts:
+            if not MIN_SHIFT <= shift <= MAX_SHIFT:
+                raise ValueError(f"{shift:g} is no rise to watch for: use {MIN_SHIFT:g} to {MAX_SHIFT:g} times the "
+                                 "baseline")
+        return value
+
+    def shifts(self) -> tuple[float, ...]:
+        """The rises the change detectors are tuned for, one detector each."""
+        return (self.shift,) if isinstance(self.shift, int | float) else tuple(self.shift)
 
     def _tests(self) -> int:
         return (2 if self.buildup else 1) * (2 if self.negative else 1)
@@ -76,7 +94,7 @@ class VolumeSignal(_Strict):
         """The change detector's threshold (None when it is off)."""
         if not self.buildup:
             return None
-        return detection.cusum_h(self.false_alarms_per_week / self._tests())
+        return detection.cusum_h(self.false_alarms_per_week / self._tests() / len(self.shifts()))
 
 
 class NegativeSignal(_Strict):
@@ -87,9 +105,14 @@ class NegativeSignal(_Strict):
 
 
 class ReachSignal(_Strict):
+    """One post that can matter: from an account above ``followers``, or gathering ``engagement_per_minute``. What
+    it ``needs`` to count: negative and a risk term (the default: a large account's complaint that names a leak,
+    a recall, a boycott), negative or a risk term, negative, or a risk term. A kind post never counts."""
+
     kind: str = "viral-complaint"
     followers: int = Field(100_000, ge=1)
     engagement_per_minute: float = Field(50.0, gt=0)
+    needs: Literal["negative-and-risky", "negative-or-risky", "negative", "risky"] = "negative-and-risky"
 
 
 class CalmDown(_Strict):

@@ -12,7 +12,9 @@ standard deviations, ``z``), together with a ratio above ``min_ratio`` and at le
 Change: a spike that grows over an hour is small in any one window. A one-sided CUSUM of the per-minute counts
 against their own time-of-day baseline (``cusum``) sums the log-likelihood ratio of a rise to ``shift`` times the
 baseline, divided by the overdispersion that keeps Wald's bound under the stream's bursts (``overdispersion``),
-so that its threshold ``h`` follows from the false-alarm budget as log(average run length).
+so that its threshold ``h`` follows from the false-alarm budget as log(average run length). A rise passes through
+every size on its way up, and a CUSUM is quickest for the shift it is tuned to, so a small bank of them runs, one per
+shift of ``SHIFTS``, the budget split evenly between them (``cusums``; Bonferroni on the alarm rate).
 
 Negative posts: a storm of criticism is mostly negative, so the negative posts' own per-minute count rises several
 times over while all mentions have only begun to; ``negative_volume`` runs the same two tests on it. In both
@@ -56,7 +58,8 @@ ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on
 
 WEEK = 7 * DAY
 NEGATIVE_HISTORY = 30  # negative posts the history needs before their own count is watched
-SHIFT = 2.0  # the rise the change detector is tuned for: twice the baseline
+SHIFT = 2.0  # the rise a single change detector is tuned for: twice the baseline
+SHIFTS = (1.5, 2.0, 3.0, 5.0, 10.0)  # the bank of change detectors: the rises each is tuned for
 CUSUM_LOOKBACK = 6 * 60  # minutes the change detector sums over at most
 
 
@@ -96,6 +99,20 @@ class Post:
     engagement: int
     minutes_old: float
     url: str | None = None
+    negative: bool = False
+    risky: bool = False  # carries one of the monitor's risk terms
+
+
+NEEDS = ("negative-and-risky", "negative-or-risky", "negative", "risky")  # what a post needs to count for reach
+
+
+def matters(post: Post, needs: str) -> bool:
+    """Whether ``post`` carries what a reach signal ``needs`` (one of ``NEEDS``)."""
+    if needs == "negative-and-risky":
+        return post.negative and post.risky
+    if needs == "negative-or-risky":
+        return post.negative or post.risky
+    return post.negative if needs == "negative" else post.risky
 
 
 class Series:
@@ -328,6 +345,7 @@ class Change:
     minutes: int
     observed: float
     expected: float
+    shift: float = SHIFT  # the rise the detector that read it is tuned for
 
 
 @dataclass
@@ -348,13 +366,13 @@ class CusumCache:
     from that start from then on (the recursion is monotone in its starting value), so it is carried on."""
 
     expected: dict[int, float] = field(default_factory=dict)
-    run: _Run | None = None
+    runs: dict[tuple[float, ...], _Run] = field(default_factory=dict)  # the last sum of each detector
 
     def advance(self, minutes: int) -> None:
         """The series moved on by ``minutes`` (its oldest minutes dropped, as many new ones added): the baselines
         kept move with it, and the sum is taken afresh (the counts of the last minutes may have changed)."""
         self.expected = {minute - minutes: value for minute, value in self.expected.items() if minute >= minutes}
-        self.run = None
+        self.runs = {}
 
 
 def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise: float, shift: float = SHIFT,
@@ -375,7 +393,7 @@ def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise
     n = len(series)
     first = max(n - lookback, start, 0)
     settings = (noise, dispersion, shift, float(window))
-    run = cache.run if cache is not None else None
+    run = cache.runs.get(settings) if cache is not None else None
     if run is None or run.settings != settings or run.origin > first or run.stop > n:
         run = _Run(first, settings, first, since=first)
     _extend(run, series, end, n, window, cache.expected if cache is not None else None)
@@ -383,8 +401,22 @@ def cusum(counts: Sequence[float] | Series, end: datetime, *, window: int, noise
         run = _Run(first, settings, first, since=first)
         _extend(run, series, end, n, window, cache.expected if cache is not None else None)
     if cache is not None:
-        cache.run = run
-    return Change(run.statistic, n - run.since, run.seen, run.wanted)
+        cache.runs[settings] = run
+    return Change(run.statistic, n - run.since, run.seen, run.wanted, shift)
+
+
+def cusums(counts: Sequence[float] | Series, end: datetime, *, shifts: Sequence[float], h: float, min_mentions: float,
+           **options) -> Change | None:
+    """The bank: one ``cusum`` per shift of ``shifts`` (each with the threshold ``h`` of its share of the budget,
+    ``cusum_h`` of the budget over ``len(shifts)``), sharing the cache's per-minute baselines. The reading of the
+    first detector at or above ``h`` whose run holds at least ``min_mentions`` more than expected, or None.
+    ``options``: those of ``cusum``."""
+    series = counts if isinstance(counts, Series) else Series(counts)
+    for shift in sorted(shifts, reverse=True):  # a sudden spike is read first by the detector tuned to it
+        rise = cusum(series, end, shift=shift, **options)
+        if rise.statistic >= h and rise.observed - rise.expected >= min_mentions:
+            return rise
+    return None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -400,10 +432,12 @@ def _overdispersion(expected: float, noise: float, shift: float, window: int) ->
     if mean <= 0:
         return 1.0
 
-    def log_mgf(divisor: float) -> float:
+    def log_mgf(divisor: float) -> float:  # summed in logs: a large shift on a busy stream overflows a float
         per_post = shift ** (1 / divisor) - 1
-        return math.log(sum(weight * math.exp(mean * math.exp(noise * z - noise * noise / 2) * per_post
-                                              - mean * (shift - 1) / divisor) for z, weight in _GRID))
+        logs = [math.log(weight) + mean * math.exp(noise * z - noise * noise / 2) * per_post
+                - mean * (shift - 1) / divisor for z, weight in _GRID]
+        top = max(logs)
+        return top + math.log(sum(math.exp(value - top) for value in logs))
 
     lo, hi = 1.0, 1.0 + noise * noise * mean
     if log_mgf(lo) <= 0:
@@ -463,12 +497,13 @@ def volume_severity(ratio: float) -> Severity:
 
 def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
            min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
-           shift: float = SHIFT, evidence: Evidence | None = None, start: int = 0,
+           shift: float | Sequence[float] = SHIFT, evidence: Evidence | None = None, start: int = 0,
            cache: CusumCache | None = None) -> Finding | None:
     """A volume spike in the last ``window`` minutes (burst test, threshold ``z`` in standard deviations) or a
-    rise the change detector (``cusum``, threshold ``h``; none when None) has gathered evidence of since
-    ``start``, or None. ``noise``: the burstiness, if known. ``evidence``: what the change detector sums instead
-    of the plain counts (risk-term posts weighted, ``weighted``); ``cache``: its per-minute baselines."""
+    rise the change detectors (``cusums``, one per ``shift``, each with threshold ``h``; none when None) have
+    gathered evidence of since ``start``, or None. ``noise``: the burstiness, if known. ``evidence``: what the
+    change detectors sum instead of the plain counts (risk-term posts weighted, ``weighted``); ``cache``: their
+    per-minute baselines and sums."""
     observed = _total(counts, len(counts) - window, len(counts))
     base = baseline(counts, end, window, noise=noise)
     if base is None:
@@ -484,18 +519,20 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
                                             "baseline": base.expected, "z": min(found, 99.0)})
     if h is None:
         return None
+    shifts = [shift] if isinstance(shift, int | float) else list(shift)
     if evidence is None:
-        rise = cusum(counts, end, window=window, noise=base.noise, shift=shift, start=start, cache=cache)
+        rise = cusums(counts, end, shifts=shifts, h=h, min_mentions=min_mentions, window=window, noise=base.noise,
+                      start=start, cache=cache)
     else:
         evidence_noise = burstiness(evidence.counts, window) if evidence.noise is None else evidence.noise
-        rise = cusum(evidence.counts, end, window=window, noise=evidence_noise, shift=shift,
-                     dispersion=evidence.dispersion, start=start, cache=cache)
-    if rise.statistic < h or rise.observed - rise.expected < min_mentions:
+        rise = cusums(evidence.counts, end, shifts=shifts, h=h, min_mentions=min_mentions, window=window,
+                      noise=evidence_noise, dispersion=evidence.dispersion, start=start, cache=cache)
+    if rise is None:
         return None
     run_ratio = rise.observed / max(rise.expected, 1.0)
     return _found("volume", kind, volume_severity(max(ratio, 1.0)),
                   {"mentions": observed, "baseline": round(base.expected, 2), "ratio": round(ratio, 2),
-                   "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2),
+                   "cusum": round(rise.statistic, 2), "cusum_threshold": round(h, 2), "cusum_shift": rise.shift,
                    "change_minutes": rise.minutes, "change_mentions": rise.observed,
                    "change_ratio": round(run_ratio, 2), "window_minutes": window},
                   "monitor.rise_weighted" if evidence is not None else "monitor.rise",
@@ -506,7 +543,7 @@ def volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: f
 
 def negative_volume(counts: Sequence[float] | Series, end: datetime, *, window: int, z: float, min_ratio: float,
                     min_mentions: int, kind: str = "shitstorm", noise: float | None = None, h: float | None = None,
-                    shift: float = SHIFT, start: int = 0, cache: CusumCache | None = None,
+                    shift: float | Sequence[float] = SHIFT, start: int = 0, cache: CusumCache | None = None,
                     evidence: Evidence | None = None) -> Finding | None:
     """The same two tests as ``volume`` on the negative posts' own per-minute counts: a crisis brings mostly
     negative posts, so they rise several times over while all mentions have only begun to (at 15 % negative, a
@@ -545,11 +582,14 @@ def velocity(post: Post) -> float:
 
 
 def reach(posts: Sequence[Post], *, followers: int, engagement_per_minute: float,
-          kind: str = "viral-complaint") -> Finding | None:
+          kind: str = "viral-complaint", needs: str | None = None) -> Finding | None:
     """A post from an account above ``followers``, or one gathering engagement fast, or None.
 
-    The caller passes the posts that can matter in a crisis: negative ones or ones carrying risk terms.
+    Only the posts that can matter in a crisis count: those that carry what ``needs`` names (``matters``); without
+    it the caller has chosen them.
     """
+    if needs is not None:
+        posts = [p for p in posts if matters(p, needs)]
     loud = [p for p in posts if p.followers >= followers]
     fast = [p for p in posts if velocity(p) >= engagement_per_minute]
     if not loud and not fast:

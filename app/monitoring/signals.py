@@ -169,7 +169,7 @@ def _volume(kept: Kept, monitor: Monitor, end: datetime, start: int) -> detectio
                                           history=quiet)
             evidence = replace(weighted, noise=kept.burstiness(f"weighted {name}", weighted.counts, window))
         cache = kept.cusum.setdefault(("weighted " if weigh else "") + name, detection.CusumCache())
-        found = test(series, end, window=window, z=volume.burst_z(), h=volume.cusum_h(), shift=volume.shift,
+        found = test(series, end, window=window, z=volume.burst_z(), h=volume.cusum_h(), shift=volume.shifts(),
                      min_ratio=volume.min_ratio, min_mentions=volume.min_mentions, kind=volume.kind,
                      noise=kept.burstiness(name, series, window), evidence=evidence, start=start, cache=cache)
         if found is not None:
@@ -186,18 +186,23 @@ def _sums(session: Session, monitor_id: str, start: datetime, end: datetime) -> 
     return scored, negative, risky
 
 
+_NEEDS = {"negative-and-risky": col(Mention.negative) & col(Mention.risky),
+          "negative-or-risky": col(Mention.negative) | col(Mention.risky),
+          "negative": col(Mention.negative), "risky": col(Mention.risky)}
+
+
 def _posts(session: Session, monitor_id: str, since: datetime, now: datetime, *, followers: int | None = None,
-           engagement: float | None = None, limit: int = 50) -> list[detection.Post]:
+           engagement: float | None = None, needs: str = "negative-and-risky", limit: int = 50) -> list[detection.Post]:
     weight = col(Mention.followers) + 20 * (col(Mention.likes) + col(Mention.shares) + col(Mention.replies))
     query = select(Mention).where(col(Mention.monitor_id) == monitor_id, col(Mention.created_at) >= since)
-    if followers is not None:  # reach: negative or risky posts from large accounts or with much engagement
+    if followers is not None:  # reach: posts that carry what it needs, from large accounts or with much engagement
         engaged = col(Mention.likes) + col(Mention.shares) + col(Mention.replies)
-        query = query.where(col(Mention.negative) | col(Mention.risky)).where(
-            (col(Mention.followers) >= followers) | (engaged >= engagement))
+        query = query.where(_NEEDS[needs]).where((col(Mention.followers) >= followers) | (engaged >= engagement))
     rows: Sequence[Mention] = session.execute(query.order_by(weight.desc()).limit(limit)).scalars().all()
     return [detection.Post(text=row.text, platform=row.platform, followers=row.followers,
                            engagement=row.likes + row.shares + row.replies,
-                           minutes_old=max((now - as_utc(row.created_at)).total_seconds() / 60, 0.0), url=row.url)
+                           minutes_old=max((now - as_utc(row.created_at)).total_seconds() / 60, 0.0), url=row.url,
+                           negative=row.negative, risky=row.risky)
             for row in rows]
 
 
@@ -224,9 +229,9 @@ def assess(session: Session, monitor: Monitor, now: datetime,
     reach = monitor.signals.reach
     if reach:
         loud = _posts(session, monitor.id, now - timedelta(minutes=REACH_WINDOW), now, followers=reach.followers,
-                      engagement=reach.engagement_per_minute)
+                      engagement=reach.engagement_per_minute, needs=reach.needs)
         found = detection.reach(loud, followers=reach.followers, engagement_per_minute=reach.engagement_per_minute,
-                                kind=reach.kind)
+                                kind=reach.kind, needs=reach.needs)
         findings += [found] if found else []
     if findings:
         _, _, risky = _sums(session, monitor.id, end - timedelta(minutes=window), end)
