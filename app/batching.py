@@ -2,7 +2,7 @@
 
 An idle server commits each item at once; under load, items queue up while a commit runs and the next commit
 takes them all, so the cost per item falls as the load rises. Subclasses say how a batch is committed and
-set each item's future.
+set each item's future, and may hold some items back for a later batch (``take``).
 """
 
 from __future__ import annotations
@@ -41,13 +41,22 @@ class GroupCommit(Generic[Item, Result]):
         """Store the batch and set every item's future (its result, or the exception)."""
         raise NotImplementedError
 
+    def take(self, waiting: list[tuple[Item, Future[Result]]]) -> tuple[list[tuple[Item, Future[Result]]],
+                                                                       list[tuple[Item, Future[Result]]]]:
+        """The next batch from what is waiting (in arrival order), and what waits for a later one: all of it by
+        default. Whatever is left is taken first by the next batch."""
+        return waiting, []
+
     def _run(self) -> None:
+        waiting: list[tuple[Item, Future[Result]]] = []
+        stopping = False
         while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch, stopping = [first], False
-            while len(batch) < self.max_batch:
+            if not waiting and not stopping:
+                first = self._queue.get()
+                if first is None:
+                    return
+                waiting.append(first)
+            while len(waiting) < self.max_batch and not stopping:
                 try:
                     more = self._queue.get_nowait()
                 except queue.Empty:
@@ -55,7 +64,8 @@ class GroupCommit(Generic[Item, Result]):
                 if more is None:
                     stopping = True
                     break
-                batch.append(more)
-            self.commit(batch)
-            if stopping:
+                waiting.append(more)
+            if not waiting:
                 return
+            batch, waiting = self.take(waiting)
+            self.commit(batch)

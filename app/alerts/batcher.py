@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
@@ -78,7 +77,6 @@ class IntakeBatcher(GroupCommit[list[AlertIn], Results]):
         self.write = write
         self.after = after
         self._open_keys: set[str] = set()  # incident keys seen open by an earlier batch
-        self._waiting: list[_Item] = []  # alerts of new keys left for the next batches, in arrival order
         super().__init__("warroom-intake", max_batch)
 
     async def store(self, alerts: list[AlertIn], trace: Any = stages.OFF) -> Results:
@@ -92,28 +90,6 @@ class IntakeBatcher(GroupCommit[list[AlertIn], Results]):
                 trace.mark("queued", answer.picked)
                 trace.mark("write", answer.written)
                 trace.mark("woken")
-
-    def _run(self) -> None:
-        stopping = False
-        while True:
-            if not self._waiting and not stopping:
-                first = self._queue.get()
-                if first is None:
-                    return
-                self._waiting.append(first)
-            while len(self._waiting) < self.max_batch and not stopping:
-                try:
-                    more = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if more is None:
-                    stopping = True
-                    break
-                self._waiting.append(more)
-            if not self._waiting:
-                return
-            batch, self._waiting = self.take(self._waiting)
-            self.commit(batch)
 
     def take(self, waiting: list[_Item]) -> tuple[list[_Item], list[_Item]]:
         """The next batch from ``waiting`` and what is left: requests whose keys are open, and those of at most
