@@ -262,11 +262,13 @@ def test_a_large_accounts_post_counts_for_reach_only_when_it_carries_what_the_mo
         marks = {m.monitor_id: (m.negative, m.risky) for m in session.exec(select(Mention)).all()}
     assert marks == {"praises": (False, False), "complains": (True, False), "accuses": (True, True),
                      "recalls": (False, True)}
-    fired = set()
-    for name, monitor in monitors.items():
+    for monitor in monitors.values():
+        # The server's own minute job may evaluate the same monitor at the same moment: whichever comes first
+        # raises the alert, the other finds it raised (within its cool-down) or attaches to its incident.
         found = signals.evaluate_monitor(box.core, monitor, NOW)
-        assert [r.kind for r in found] in ([], ["viral-complaint"])
-        if found:
-            fired.add(name)
-            assert found[0].signals == ["reach"] and found[0].severity == "medium" and found[0].status == "opened"
-    assert fired == raised
+        assert [(r.kind, r.signals, r.severity) for r in found] in ([], [("viral-complaint", ["reach"], "medium")])
+    with Session(box.core.engine) as session:  # one incident for each monitor whose post counted, no other
+        keys = sorted(session.exec(select(Incident.dedup_key)).all())
+        labels = {a.labels["monitor"]: a.labels["signals"] for a in session.exec(select(Alert)).all()}
+    assert keys == sorted(f"monitor:{name}:viral-complaint" for name in raised)
+    assert labels == dict.fromkeys(raised, "reach")
