@@ -13,13 +13,12 @@ from __future__ import annotations
 import importlib.util
 import io
 import json
-import os
 import subprocess
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from typing import Any
 
+from app import children
 from app.i18n import language_of, say
 from app.reports.figures import when
 from app.timeutil import utcnow, zone
@@ -107,11 +106,8 @@ def timeline_png(record: dict, tz: str = "UTC") -> bytes | None:
     if not available():
         return None
     payload = json.dumps({"chart": chart_input(record), "tz": tz}, default=_json_default).encode()
-    root = str(Path(__file__).resolve().parents[2])  # the folder ``app`` is imported from, for the child too
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
     try:
-        done = subprocess.run([sys.executable, "-m", "app.reports.chart"], input=payload, capture_output=True,
-                              timeout=CHART_TIMEOUT, env=env, check=False)
+        done = children.run_module("app.reports.chart", stdin=payload, timeout=CHART_TIMEOUT)
     except subprocess.TimeoutExpired as exc:
         raise ChartError(f"the chart was not drawn within {CHART_TIMEOUT:.0f} s") from exc
     except OSError as exc:

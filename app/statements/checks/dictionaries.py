@@ -24,6 +24,8 @@ from simplemma.strategies import DefaultStrategy
 from simplemma.strategies.dictionaries import DefaultDictionaryFactory, TrieDictionaryFactory
 from simplemma.strategies.dictionaries.dictionary_factory import DictionaryFactory
 
+from app import children
+
 log = logging.getLogger(__name__)
 BUILD_SECONDS = 300  # far more than the ~3 s a German trie takes on a busy machine
 CACHED_WORDS = 65536  # lemmas kept per language (simplemma's default keeps a million)
@@ -66,13 +68,12 @@ def _built(language: str) -> Path | None:
     if path.exists():
         return path
     try:
-        done = subprocess.run([sys.executable, "-m", __name__, language, str(path.parent)], capture_output=True,
-                              text=True, timeout=BUILD_SECONDS, check=False)
+        done = children.run_module(__name__, language, str(path.parent), timeout=BUILD_SECONDS)
     except (OSError, subprocess.SubprocessError) as exc:
         log.warning("could not build the %s word trie (%s): using simplemma's dict (more memory)", language, exc)
         return None
     if done.returncode != 0 or not path.exists():
-        why = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        why = (done.stderr.decode(errors="replace").strip().splitlines() or ["no output"])[-1]
         log.warning("could not build the %s word trie in %s (%s): using simplemma's dict (more memory)",
                     language, path.parent, why)
         return None
