@@ -24,6 +24,7 @@ from app.decisions.models import Decision
 from app.incidents.models import Incident, TimelineEvent
 from app.requests_queue.models import AcceptedRequest
 from app.sandbox.harness import Sandbox, free_port
+from app.scheduling.models import ScheduledJob
 from app.tasks.models import Task
 from app.workers.heartbeat import alive
 from tests.conftest import open_room
@@ -154,12 +155,15 @@ def test_a_decision_is_recorded_once_and_its_person_answered_once(web_role):
 def test_a_task_is_added_once_and_its_person_answered_once(web_role):
     incident = open_room(web_role)
     killed_after_commit(web_role, lambda: web_role.driver.command(
-        "U0LEAD", incident.channel_id, "task Call the press desk <@U0COMMS>"))
+        "U0LEAD", incident.channel_id, "task Call the press desk <@U0COMMS> in 30m"))
     engine = web_role.core.engine
     with Session(engine) as session:
         [task] = session.exec(select(Task).where(col(Task.title).startswith("Call the press"))).all()
     assert task.title == "Call the press desk" and task.owner_id == "U0COMMS"
     assert len([e for e in timeline(engine, "task_added") if (e.data or {}).get("task_id") == task.id]) == 1
+    with Session(engine) as session:  # its due reminder was stored with it, in the one transaction
+        reminders = session.exec(select(ScheduledJob).where(col(ScheduledJob.id).endswith(f"task{task.id}"))).all()
+    assert [job.kind for job in reminders] == ["task_due"] and task.due_at is not None
     [answer] = told(web_role, "U0LEAD")
     assert "this answer was delayed" in answer and "/warroom task Call the press desk" in answer
 

@@ -434,6 +434,9 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
                 slack_effects.enqueue_card(session, statement_id, incident_id)
                 if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
                     slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, outcome.waiting.index)
+                    assert started is not None  # a signed step started
+                    reminders.plan_step(core, session, incident_id, statement_id, number, outcome.waiting.index,
+                                        started)  # and its reminder: a crash after the commit loses none of them
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
         reply(i18n.say(language, "statement.signed_elsewhere"))
         return "closed"
@@ -449,10 +452,6 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
         return outcome.status
     if outcome.status == "final":
         finalize(core, statement_id, by=user_id)
-        return outcome.status
-    if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
-        assert started is not None  # a signed step started
-        reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
     return outcome.status
 
 

@@ -19,6 +19,7 @@ from app.incidents.models import Incident
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
+from app.scheduling import store as jobs
 from app.scheduling.kinds import JobKind
 from app.scheduling.registry import Register
 from app.slack.client import permalink
@@ -52,6 +53,16 @@ def deadline_for(core: Core, incident_id: int) -> timedelta:
         incident = incidents.get(session, incident_id)
     deadline: timedelta = core.playbooks.get(incident.playbook_id).statement.approval_deadline_delta
     return deadline
+
+
+def plan_step(core: Core, session: Session, incident_id: int, statement_id: int, number: int, step: int,
+              started: datetime) -> None:
+    """``schedule_step`` inside the caller's transaction: the reminder is stored with the sign-off that starts
+    the step (the statement's earlier reminders go in it too)."""
+    jobs.delete_prefix(session, job_prefix(incident_id, statement_id))
+    jobs.schedule(session, job_id(incident_id, statement_id, number, step), as_utc(started) + deadline_for(
+        core, incident_id), JobKind.APPROVAL_DUE, incident_id=incident_id, statement_id=statement_id, version=number,
+        step=step)
 
 
 def schedule_step(core: Core, incident_id: int, statement_id: int, number: int, step: int, started: datetime) -> None:
