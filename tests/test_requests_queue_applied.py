@@ -16,6 +16,8 @@ from app.decisions.models import Decision
 from app.requests_queue import store
 from app.requests_queue.followup import applying
 from app.requests_queue.models import AcceptedRequest
+from app.scheduling.models import ProcessedEvent
+from app.slack.pipeline import claim_event
 from app.timeutil import utcnow
 from tests.conftest import open_room
 from tests.test_web_worker import WorkerThread
@@ -142,3 +144,31 @@ def test_a_delayed_answer_comes_in_the_incidents_language(web_role):
 def stored_or_none(engine, row_id: int) -> AcceptedRequest | None:
     with Session(engine) as session:
         return session.get(AcceptedRequest, row_id)
+
+
+def test_an_events_claim_is_stored_with_the_follow_ups_first_change(web_role):
+    core = web_role.core
+    incident = open_room(web_role)
+    body = {"type": "event_callback", "event_id": "Ev0PIN", "event": {"type": "reaction_added"}}
+    first, second, quiet = a_row(core.engine), a_row(core.engine), a_row(core.engine)
+    with applying(core.engine, first) as followup:
+        assert claim_event(core, body)
+        assert processed(core.engine) == []  # not committed alone: a crash here must not drop the event
+        with transaction(core.engine) as session:
+            session.add(Decision(incident_id=incident.id, text="Pinned", decided_by="U0LEAD"))
+        assert followup.applied
+    assert processed(core.engine) == ["Ev0PIN"]
+    assert stored(core.engine, first).applied_at is not None
+    with applying(core.engine, second):  # Slack's retry, stored as a request of its own
+        assert not claim_event(core, body)
+    other = {**body, "event_id": "Ev0QUIET"}
+    with applying(core.engine, quiet) as followup:  # a follow-up that changes nothing still claims its event
+        assert claim_event(core, other)
+        followup.settle()
+    assert processed(core.engine) == ["Ev0PIN", "Ev0QUIET"]
+    assert stored(core.engine, quiet).applied_at is not None
+
+
+def processed(engine) -> list[str]:
+    with Session(engine) as session:
+        return sorted(session.exec(select(ProcessedEvent.event_id)))
