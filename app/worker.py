@@ -8,9 +8,9 @@ back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it faile
 A follow-up runs inside ``applying`` (app/requests_queue/followup.py): its first committed change marks its row
 applied in the same transaction. A row that comes back applied is never run again: the person who acted is
 answered ("done at 10:02; this answer was delayed") unless Slack had confirmed their answer, and the row goes.
-The rooms
-of the incidents the web role stored are set up here too (app/incidents/setup.py), and a heartbeat row says
-the worker is alive (app/workers/heartbeat.py).
+
+The rooms of the incidents the web role stored are set up here too (app/incidents/setup.py), and a heartbeat
+row says the worker is alive (app/workers/heartbeat.py).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from app.requests_queue.store import LEASE, claim, finish, give_up, worker_name
 from app.scheduling.scheduler import Scheduler
 from app.slack.bolt import LAZY_WORKERS
 from app.slack.pipeline import Request, answer_failure, channel_of, incident_of_channel, user_of
-from app.slack.text import escape, truncate
+from app.slack.text import from_slack, said, truncate
 from app.statements.flows import resume_drafts
 from app.timeutil import utcnow
 from app.wiring import build_bolt
@@ -182,7 +182,8 @@ class Worker:
         with Session(self.core.engine) as session:
             req.incident = incident_of_channel(self.core, session, body)
         command = " ".join(part for part in (body.get("command"), body.get("text")) if part)
-        what = f"`{escape(truncate(command, 80))}`" if body.get("command") else req.say("followup.your_request")
+        what = f"`{said(truncate(from_slack(command), 80))}`" if body.get("command") else req.say(
+            "followup.your_request")
         text = req.say("followup.delayed", what=what, at=row.applied_at)
         try:
             if not self._answer_by_url(body, row, text):

@@ -172,3 +172,24 @@ def test_an_events_claim_is_stored_with_the_follow_ups_first_change(web_role):
 def processed(engine) -> list[str]:
     with Session(engine) as session:
         return sorted(session.exec(select(ProcessedEvent.event_id)))
+
+
+def test_past_the_response_urls_life_the_delayed_answer_is_posted_ephemerally(web_role):
+    core = web_role.core
+    incident = open_room(web_role)
+    web_role.driver.command("U0LEAD", incident.channel_id, "decision Hold the newsletter")
+    [row] = store.claim(core.engine, "gone:1", 1, lease=timedelta(0))
+    long_ago = utcnow() - timedelta(minutes=40)  # Slack takes no answer on its response_url any more
+    with transaction(core.engine) as session:
+        session.execute(update(AcceptedRequest).where(col(AcceptedRequest.id) == row.id)
+                        .values(received_at=long_ago, applied_at=long_ago + timedelta(seconds=1)))
+    worker = WorkerThread(web_role).start()
+    try:
+        web_role.fake.wait_for(lambda: told(web_role, "U0LEAD"), timeout=30)
+        web_role.fake.wait_for(lambda: stored_or_none(core.engine, row.id) is None, timeout=15)
+    finally:
+        worker.stop()
+    assert web_role.fake.responses(user="U0LEAD") == []
+    [ephemeral] = web_role.fake.ephemerals(user="U0LEAD", channel=incident.channel_id)
+    assert ephemeral.via == "chat.postEphemeral" and "this answer was delayed" in ephemeral.text
+    assert told(web_role, "U0LEAD") == [ephemeral.text]
