@@ -13,12 +13,15 @@ import time
 import weakref
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
 from typing import Any, Protocol
 from urllib.parse import quote
 
 from sqlalchemy import event, make_url, text
 from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import ORMExecuteState
+from sqlalchemy.orm import Session as OrmSession
 from sqlmodel import Session, create_engine
 
 
@@ -197,6 +200,10 @@ class WriteLock:
                 self._owner = None
                 self._state.notify_all()
 
+    def held_here(self) -> bool:
+        """Whether this thread holds the lock (is inside a write transaction)."""
+        return self._owner == threading.get_ident()
+
     def __enter__(self) -> WriteLock:
         self.acquire()
         return self
@@ -223,6 +230,13 @@ _write_locks: weakref.WeakKeyDictionary[Engine, WriteLock] = weakref.WeakKeyDict
 def write_lock(engine: Engine) -> AbstractContextManager[Any]:
     """The lock this process's writers to ``engine`` take turns on (none for server databases)."""
     return _write_locks.get(engine) or nullcontext()
+
+
+def writing_here(engine: Engine) -> bool:
+    """Whether this thread is inside a write transaction on ``engine`` (SQLite; always False for server databases,
+    where another connection's write does not wait for it)."""
+    lock = _write_locks.get(engine)
+    return lock is not None and lock.held_here()
 
 
 def affected(result: Result[Any]) -> int:
@@ -309,3 +323,72 @@ class HeldLock:
             connection.invalidate()  # a lost connection has lost its lock with it
         finally:
             connection.close()
+
+
+class WriteHook(Protocol):
+    """Told about every commit that wrote something, in the thread (context) that set it: see ``hooked_writes``."""
+
+    def before_commit(self, session: OrmSession) -> None:
+        """Runs inside the committing transaction (its writes commit, or roll back, with the others)."""
+
+    def committed(self) -> None:
+        """That transaction committed."""
+
+
+_write_hook: ContextVar[WriteHook | None] = ContextVar("warroom_write_hook", default=None)
+_WROTE, _HOOKED = "warroom_wrote", "warroom_hooked"
+_DML = ("insert", "update", "delete", "upsert", "replace")
+
+
+@contextmanager
+def hooked_writes(hook: WriteHook) -> Iterator[None]:
+    """Every session in this context (``transaction`` or a plain ``Session.commit()``: the hook is a session
+    event, so no flow can forget it) that wrote something calls ``hook.before_commit(session)`` just before its
+    outermost commit, inside that transaction, and ``hook.committed()`` once it committed. Read-only sessions
+    and other threads are not told."""
+    token = _write_hook.set(hook)
+    try:
+        yield
+    finally:
+        _write_hook.reset(token)
+
+
+@event.listens_for(OrmSession, "after_flush")
+def _flushed(session: OrmSession, _context: Any) -> None:
+    if _write_hook.get() is not None:
+        session.info[_WROTE] = True
+
+
+@event.listens_for(OrmSession, "do_orm_execute")
+def _executed(state: ORMExecuteState) -> None:
+    if _write_hook.get() is None:
+        return
+    if state.is_insert or state.is_update or state.is_delete or (
+            not state.is_select and str(state.statement).lstrip().lower().startswith(_DML)):
+        state.session.info[_WROTE] = True
+
+
+@event.listens_for(OrmSession, "before_commit")
+def _before_commit(session: OrmSession) -> None:
+    hook = _write_hook.get()
+    if hook is None or session.in_nested_transaction():
+        return
+    session.flush()
+    if session.info.pop(_WROTE, False):
+        hook.before_commit(session)
+        session.info[_HOOKED] = hook
+
+
+@event.listens_for(OrmSession, "after_commit")
+def _after_commit(session: OrmSession) -> None:
+    session.info.pop(_WROTE, None)
+    hook: WriteHook | None = session.info.pop(_HOOKED, None)
+    if hook is not None:
+        hook.committed()
+
+
+@event.listens_for(OrmSession, "after_transaction_end")
+def _ended(session: OrmSession, ended: Any) -> None:
+    if ended.parent is None:  # the outermost transaction (a savepoint's end leaves the outer writes counted)
+        session.info.pop(_WROTE, None)
+        session.info.pop(_HOOKED, None)

@@ -615,6 +615,9 @@ PHRASES: dict[str, dict[str, str]] = {
         "monitor.reach_fast": "a post gathering {velocity} engagements per minute",
         "monitor.risky": "; {risky} posts carry risk terms",
         "company.unnamed": "Our company",
+        # A follow-up whose change was stored by a worker that died before the person heard back.
+        "followup.delayed": ":white_check_mark: Done: {what} took effect at {at}; this answer was delayed.",
+        "followup.your_request": "what you asked for",
     },
     "de": {
         "severity.low": "NIEDRIG", "severity.medium": "MITTEL", "severity.high": "HOCH",
@@ -1234,6 +1237,10 @@ PHRASES: dict[str, dict[str, str]] = {
         "monitor.reach_fast": "ein Beitrag mit {velocity} Interaktionen pro Minute",
         "monitor.risky": "; {risky} Beiträge enthalten Risikobegriffe",
         "company.unnamed": "Unser Unternehmen",
+        # A follow-up whose change was stored by a worker that died before the person heard back.
+        "followup.delayed": ":white_check_mark: Erledigt: {what} wurde um {at} wirksam; diese Antwort kommt "
+                            "verspätet.",
+        "followup.your_request": "Ihre Anfrage",
     },
 }
 

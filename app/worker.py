@@ -3,9 +3,14 @@
 It claims stored requests (app/requests_queue) and hands each to its own Bolt app as a "lazy only" request,
 so the listener runs through the one pipeline (app/slack/pipeline.py: context, permission, error path) exactly
 as it would have run in the web process. A follow-up that returns is deleted; one whose worker died comes
-back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it failed, with a reference. The rooms
-of the incidents the web role stored are set up here too (app/incidents/setup.py), and a heartbeat row says
-the worker is alive (app/workers/heartbeat.py).
+back when the lease runs out; after ``MAX_ATTEMPTS`` the person is told it failed, with a reference.
+
+A follow-up runs inside ``applying`` (app/requests_queue/followup.py): its first committed change marks its row
+applied in the same transaction. A row that comes back applied is never run again: the person who acted is
+answered ("done at 10:02; this answer was delayed") unless Slack had confirmed their answer, and the row goes.
+
+The rooms of the incidents the web role stored are set up here too (app/incidents/setup.py), and a heartbeat
+row says the worker is alive (app/workers/heartbeat.py).
 """
 
 from __future__ import annotations
@@ -15,20 +20,25 @@ import logging
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
 from slack_bolt import App
 from slack_bolt.context.respond import Respond
 from slack_bolt.request import BoltRequest
+from sqlmodel import Session
 
 from app.core import Core
 from app.incidents.setup import serve_setups
 from app.monitoring import jobs as monitoring_jobs
+from app.requests_queue.followup import applying, mark_answered
 from app.requests_queue.models import AcceptedRequest
-from app.requests_queue.store import claim, finish, give_up, worker_name
+from app.requests_queue.store import LEASE, claim, finish, give_up, worker_name
 from app.scheduling.scheduler import Scheduler
 from app.slack.bolt import LAZY_WORKERS
-from app.slack.pipeline import Request, answer_failure, channel_of, user_of
+from app.slack.pipeline import Request, answer_failure, channel_of, incident_of_channel, user_of
+from app.slack.text import from_slack, said, truncate
 from app.statements.flows import resume_drafts
+from app.timeutil import utcnow
 from app.wiring import build_bolt
 from app.workers.health import HealthServer
 from app.workers.heartbeat import Heartbeat
@@ -41,6 +51,22 @@ MAX_ATTEMPTS = 3
 POLL_SECONDS = 1.0  # how soon a request stored elsewhere is seen without a wake-up
 SETUP_POLL_SECONDS = 1.0  # how soon a new incident is seen without a wake-up
 RUNS = ["requests", "setups", "jobs", "outbox", "drafts"]  # what a worker does, as its heartbeat says
+# A response_url takes answers for 30 minutes (and 5 of them): a delayed answer later goes to the channel or a DM.
+RESPONSE_URL_LIFE = timedelta(minutes=29)
+LEASE_VARIABLE = "WARROOM_REQUEST_LEASE"  # seconds a claimed follow-up is its worker's (default: the store's)
+
+
+def lease_from_env() -> timedelta:
+    value = os.environ.get(LEASE_VARIABLE, "").strip()
+    if not value:
+        return LEASE
+    try:
+        seconds = float(value)
+    except ValueError:
+        raise ValueError(f"{LEASE_VARIABLE} must be a number of seconds, not {value!r}") from None
+    if seconds <= 0:
+        raise ValueError(f"{LEASE_VARIABLE} must be more than 0 seconds, not {value!r}")
+    return timedelta(seconds=seconds)
 
 
 def lazy_request(row: AcceptedRequest) -> BoltRequest:
@@ -52,9 +78,10 @@ def lazy_request(row: AcceptedRequest) -> BoltRequest:
 class Worker:
     """Claims accepted requests and runs them on ``threads`` threads; ``start()`` it, ``stop()`` it."""
 
-    def __init__(self, core: Core, bolt: App, *, threads: int = LAZY_WORKERS, poll: float = POLL_SECONDS) -> None:
+    def __init__(self, core: Core, bolt: App, *, threads: int = LAZY_WORKERS, poll: float = POLL_SECONDS,
+                 lease: timedelta = LEASE) -> None:
         self.core, self.bolt = core, bolt
-        self.threads, self.poll = threads, poll
+        self.threads, self.poll, self.lease = threads, poll, lease
         self.name = worker_name()
         self._pool = ThreadPoolExecutor(threads, thread_name_prefix="warroom-worker")
         self._wake = threading.Event()
@@ -95,7 +122,7 @@ class Worker:
             rows: list[AcceptedRequest] = []
             if free > 0:
                 try:
-                    rows = claim(self.core.engine, self.name, free)
+                    rows = claim(self.core.engine, self.name, free, self.lease)
                 except Exception:  # the database is away for a moment: try again at the next poll
                     log.exception("could not claim accepted requests")
             for row in rows:
@@ -126,15 +153,60 @@ class Worker:
 
     def run_one(self, row: AcceptedRequest) -> None:
         assert row.id is not None
+        if row.applied_at is not None:  # its change was committed by a worker that died: answer, never run again
+            self._answer_late(row)
+            with self._lock:
+                self._done.append(row.id)
+            return
         if row.attempts > MAX_ATTEMPTS:
             self._give_up(row, f"stopped after {MAX_ATTEMPTS} attempts that did not finish")
             return
-        response = self.bolt.dispatch(lazy_request(row))
+        with applying(self.core.engine, row.id) as followup:
+            response = self.bolt.dispatch(lazy_request(row))
+            followup.settle()
         if response.status == 200:
             with self._lock:
                 self._done.append(row.id)
         else:
             self._give_up(row, f"no listener {row.function} took it (HTTP {response.status}: {response.body})")
+
+    def _answer_late(self, row: AcceptedRequest) -> None:
+        """The follow-up's change was committed but Slack never confirmed the person's answer: tell them now,
+        once, through the request's response_url while it lives, else ephemerally in the channel, else by DM;
+        a log line when none of them reaches the person. A Slack error leaves the row for a later claim."""
+        assert row.id is not None and row.applied_at is not None
+        if row.answered_at is not None:
+            return
+        body = lazy_request(row).body
+        req = Request(self.core, user_of(body), channel_of(body), body)
+        with Session(self.core.engine) as session:
+            req.incident = incident_of_channel(self.core, session, body)
+        command = " ".join(part for part in (body.get("command"), body.get("text")) if part)
+        what = f"`{said(truncate(from_slack(command), 80))}`" if body.get("command") else req.say(
+            "followup.your_request")
+        text = req.say("followup.delayed", what=what, at=row.applied_at)
+        try:
+            if not self._answer_by_url(body, row, text):
+                req.reply(text)
+        except Exception:
+            if row.attempts <= MAX_ATTEMPTS:
+                raise  # Slack may be away for a moment: the row comes back after its lease
+            log.exception("could not tell %s that accepted request %s took effect", req.user_id, row.id)
+            return
+        mark_answered(self.core.engine, row.id)
+
+    def _answer_by_url(self, body: dict, row: AcceptedRequest, text: str) -> bool:
+        """Answer through the request's response_url while it is valid; False when it is not (or Slack says no)."""
+        urls: list[dict] = body.get("response_urls") or []
+        url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
+        if not url or utcnow() - row.received_at > RESPONSE_URL_LIFE:
+            return False
+        try:
+            answer = Respond(response_url=url)(text=text, response_type="ephemeral", replace_original=False)
+        except Exception:
+            log.warning("the delayed answer of accepted request %s could not use its response_url", row.id)
+            return False
+        return answer.status_code == 200
 
     def _give_up(self, row: AcceptedRequest, why: str) -> None:
         """Keep the row as failed and tell the person through the one error path (with a reference)."""
@@ -174,7 +246,7 @@ def run(core: Core, stop: threading.Event, health_port: int | None = None, healt
     if drafts:
         log.info("resuming the drafts of statements %s", drafts)
     setups = serve_setups(core, SETUP_POLL_SECONDS)
-    worker = Worker(core, bolt).start()
+    worker = Worker(core, bolt, lease=lease_from_env()).start()
     wakeups = Wakeups(core.engine, {INCIDENTS: setups.wake, REQUESTS: worker.wake}).start()
     heartbeat = Heartbeat(core.engine, worker.name, RUNS, wake_port=wakeups.port).start()
     setups.wake()  # what was stored before the wake-ups were heard

@@ -1,7 +1,7 @@
 """Labels and legal clocks driven from the room: set a label, start, correct or stop a clock, with a reason.
 
-Each change is stored with its timeline entry and the room's notice (outbox); the reminders follow the
-stored clock once it is committed.
+Each change is stored with its timeline entry, the room's notice (outbox) and the clock's reminders, in one
+transaction: a process that dies after the commit loses none of them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from app.effects import service as effects
 from app.i18n import Joined, Phrase, Texts, render
 from app.incidents import briefing, clocks, service
 from app.incidents.clocks import Clock
+from app.scheduling import store as jobs
 from app.slack.text import escape, mention
 
 
@@ -29,16 +30,15 @@ def _announce(core: Core, session: Session, incident_id: int, key: str, phrase: 
     briefing.enqueue_refresh(session, incident_id)
 
 
-def _follow(core: Core, incident_id: int, keys: list[str]) -> list[Clock]:
-    """After the commit: each clock's reminders follow its stored state (cancelled when stopped)."""
-    with Session(core.engine) as session:
-        incident = service.get(session, incident_id)
-        playbook = core.playbooks.get(incident.playbook_id)
-        found = [c for c in (clocks.get_clock(session, incident, playbook, key) for key in keys) if c is not None]
-    if core.scheduler is not None:
-        for clock in found:
-            clocks.schedule_reminders(core.scheduler, incident_id, clock)
-    core.deliver()
+def _follow(core: Core, session: Session, incident_id: int, keys: list[str]) -> list[Clock]:
+    """In the change's transaction: each clock's reminders follow its state as now written (none once stopped)."""
+    incident = service.get(session, incident_id)
+    playbook = core.playbooks.get(incident.playbook_id)
+    found = [c for c in (clocks.get_clock(session, incident, playbook, key) for key in keys) if c is not None]
+    for clock in found:
+        jobs.delete_prefix(session, clocks.job_prefix(incident_id, clock.key))
+        for job_id, when, kind, kwargs in clocks.reminder_jobs(incident_id, clock):
+            jobs.schedule(session, job_id, when, kind, **kwargs)
     return found
 
 
@@ -64,13 +64,12 @@ def set_label(core: Core, incident_id: int, key: str, value: str, *, by: str,
         keys = [row.key for row in started]
         _announce(core, session, incident_id, f"label:{incident_id}:{key}:{value}:{len(keys)}:{by}", "label.notice",
                   who=mention(by), label=f"{escape(key)}={escape(value)}")
-    found = _follow(core, incident_id, keys)
-    if found:
-        items = [Phrase.of("clock.item", title=_title(c), at=c.due_at) for c in found]
-        with transaction(core.engine) as session:
+        found = _follow(core, session, incident_id, keys)
+        if found:
+            items = [Phrase.of("clock.item", title=_title(c), at=c.due_at) for c in found]
             _announce(core, session, incident_id, f"label:{incident_id}:{key}:clocks:{','.join(keys)}",
                       "label.started", clocks=Joined(tuple(items)))
-        core.deliver()
+    core.deliver()
     return found
 
 
@@ -82,7 +81,9 @@ def start_clock(core: Core, incident_id: int, key: str, *, by: str, reason: str,
                                  reason=reason, aware_at=aware_at)
         _announce(core, session, incident_id, f"clock:{incident_id}:{key}:start:{row.started_at.isoformat()}",
                   "clock.started", who=mention(by), title=_title(row), at=row.due_at, reason=escape(reason))
-    return _follow(core, incident_id, [key])[0]
+        [clock] = _follow(core, session, incident_id, [key])
+    core.deliver()
+    return clock
 
 
 def correct_clock(core: Core, incident_id: int, key: str, aware_at: datetime, *, by: str, reason: str) -> Clock:
@@ -91,7 +92,9 @@ def correct_clock(core: Core, incident_id: int, key: str, aware_at: datetime, *,
         row = clocks.correct_clock(session, incident, key, aware_at, by=by, reason=reason)
         _announce(core, session, incident_id, f"clock:{incident_id}:{key}:correct:{row.due_at.isoformat()}",
                   "clock.corrected", who=mention(by), title=_title(row), at=row.due_at, reason=escape(reason))
-    return _follow(core, incident_id, [key])[0]
+        [clock] = _follow(core, session, incident_id, [key])
+    core.deliver()
+    return clock
 
 
 def stop_clock(core: Core, incident_id: int, key: str, *, by: str, reason: str) -> None:
@@ -100,6 +103,5 @@ def stop_clock(core: Core, incident_id: int, key: str, *, by: str, reason: str) 
         row = clocks.stop_clock(session, incident, key, by=by, reason=reason)
         _announce(core, session, incident_id, f"clock:{incident_id}:{key}:stop", "clock.stopped", who=mention(by),
                   title=_title(row), reason=escape(reason))
-    if core.scheduler is not None:
-        core.scheduler.cancel(clocks.job_prefix(incident_id, key))
+        jobs.delete_prefix(session, clocks.job_prefix(incident_id, key))
     core.deliver()

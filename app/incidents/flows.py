@@ -80,11 +80,11 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
                       new=words(incident.language, f"severity.{new.value}")))
             briefing.enqueue_refresh(session, incident_id)
             _topic(session, incident_id)
+            if next_update is not None:  # stored with the change: a crash after the commit does not lose it
+                reminders.plan_status(session, incident_id, next_update)
     core.deliver()
     if not changed:
         return False
-    if core.scheduler is not None and next_update is not None:
-        reminders.schedule_status(core.scheduler, incident_id, next_update)
     for hook in core.severity_hooks:  # e.g. the executives' digest follows the new severity
         hook(core, incident_id)
     return True
@@ -134,11 +134,9 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
         if incident.channel_id:  # the post-incident report, uploaded by the outbox (app/reports/upload.py)
             effects.enqueue(session, "upload", f"report:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id,
                             channel=incident.channel_id)
+        # The reminders go and the archiving is planned with the close: a crash after the commit loses neither.
+        reminders.plan_archive(session, incident_id, utcnow() + parse_duration(core.settings.warroom_archive_after))
     core.deliver()
-    if core.scheduler is not None:
-        core.scheduler.cancel_incident(incident_id)
-        delay = parse_duration(core.settings.warroom_archive_after)
-        reminders.schedule_archive(core, incident_id, utcnow() + delay)
     for hook in core.close_hooks:
         try:
             hook(core, incident_id)

@@ -25,6 +25,7 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.service import as_timedelta
 from app.incidents.setup import run_setup
 from app.roles import service as roles
+from app.scheduling import store
 from app.scheduling.kinds import JobKind
 from app.slack.text import mention
 from app.timeutil import as_utc, utcnow
@@ -88,6 +89,18 @@ def schedule_status(scheduler: Scheduler, incident_id: int, due: datetime) -> No
 def retry_setup(core: Core, incident_id: int, delay: timedelta = SETUP_RETRY) -> None:
     if core.scheduler is not None:
         core.scheduler.at(setup_job(incident_id), utcnow() + delay, JobKind.SETUP_RETRY, incident_id=incident_id)
+
+
+def plan_status(session: Session, incident_id: int, due: datetime) -> None:
+    """``schedule_status`` inside the caller's transaction: stored with the change that moved the update time."""
+    job_id, when, kind, payload = _status(incident_id, due)
+    store.schedule(session, job_id, when, kind, **payload)
+
+
+def plan_archive(session: Session, incident_id: int, when: datetime) -> None:
+    """``schedule_archive`` inside the caller's transaction (the close's): the incident's other jobs go."""
+    store.delete_incident(session, incident_id)
+    store.schedule(session, archive_job(incident_id), when, JobKind.ARCHIVE, incident_id=incident_id)
 
 
 def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:

@@ -3,6 +3,10 @@
 A row is written before Slack gets its ack, claimed by one worker with a conditional UPDATE (a lease that
 expires if that worker dies), and deleted when the follow-up is done. Rows a worker gave up on stay, with
 ``status = 'failed'`` and the error, for whoever runs the bot.
+
+``applied_at`` is set by the first transaction that commits the follow-up's change, in that transaction
+(app/requests_queue/followup.py): a row claimed again after its worker died is then answered, not run again.
+``answered_at`` is set once Slack confirmed the answer to the person who acted.
 """
 
 from __future__ import annotations
@@ -29,3 +33,5 @@ class AcceptedRequest(SQLModel, table=True):
     claimed_by: str | None = None
     claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+    applied_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -31,6 +31,7 @@ from app.incidents import service as incidents
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
+from app.requests_queue import followup
 from app.scheduling.models import ProcessedEvent
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,14 @@ class Request:
         return self.incident.id
 
     def reply(self, text: str, **kwargs: Any) -> None:
-        """Answer only the person who acted: in place of the command's answer, else ephemerally, else by DM."""
+        """Answer only the person who acted: in place of the command's answer, else ephemerally, else by DM.
+
+        Once Slack confirmed it, the stored follow-up this runs for (if any) notes the answer given, so that a
+        worker taking the request over after a crash does not answer again (app/requests_queue/followup.py)."""
+        self._send(text, **kwargs)
+        followup.answered()
+
+    def _send(self, text: str, **kwargs: Any) -> None:
         if self.respond is not None:
             try:
                 self.respond(text=text, response_type="ephemeral", replace_original=False, **kwargs)
@@ -183,6 +191,14 @@ def claim_event(core: Core, body: dict) -> bool:
     """True the first time an Events API delivery is acted on, in any process (Slack retries arrive again)."""
     event_id = body.get("event_id") if body.get("type") == "event_callback" else None
     if not event_id:
+        return True
+    running = followup.current()
+    if running is not None:  # a stored follow-up: the claim joins its first committed change (no commit between)
+        with Session(core.engine) as session:
+            if session.get(ProcessedEvent, event_id) is not None:
+                log.info("event %s already handled elsewhere; ignoring Slack's retry", event_id)
+                return False
+        running.also.append(lambda session: session.add(ProcessedEvent(event_id=event_id)))
         return True
     try:
         with transaction(core.engine) as session:

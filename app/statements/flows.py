@@ -278,19 +278,19 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
         if list(row.channels) != list(result.variants):  # a model may add items to a pack
             row.channels = list(result.variants)
             session.add(row)
-        number, started = ver.number, row.step_started_at
-        slack_effects.enqueue_card(session, statement_id, incident_id)
-    assert started is not None  # a new version starts its first step
-    _after_new_version(core, statement_id, incident_id, number, started)
-
-
-def _after_new_version(core: Core, statement_id: int, incident_id: int, number: int, started: datetime) -> None:
-    render(core, statement_id)
-    reminders.schedule_step(core, incident_id, statement_id, number, 0, started)
-    _ask_next(core, statement_id)
-    with transaction(core.engine) as session:
-        briefing.enqueue_refresh(session, incident_id)
+        assert row.step_started_at is not None  # a new version starts its first step
+        _with_new_version(core, session, statement_id, incident_id, ver.number, row.step_started_at)
     core.deliver()
+
+
+def _with_new_version(core: Core, session: Session, statement_id: int, incident_id: int, number: int,
+                      started: datetime) -> None:
+    """In the new version's transaction: its card, its first step's reminder and sign-off request, the headline
+    (a process that dies after the commit loses none of them)."""
+    slack_effects.enqueue_card(session, statement_id, incident_id)
+    reminders.plan_step(core, session, incident_id, statement_id, number, 0, started)
+    slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, 0)
+    briefing.enqueue_refresh(session, incident_id)
 
 
 # --- showing ------------------------------------------------------------------------------------
@@ -357,13 +357,6 @@ def _thread(core: Core, incident: Incident, statement: Statement, text: str) -> 
     with transaction(core.engine) as session:  # under the statement's message, once it is in the room
         slack_effects.enqueue_thread(session, statement.id, statement.incident_id, incident.channel_id, text)
     core.deliver()
-
-
-def _ask_next(core: Core, statement_id: int) -> None:
-    """Tell every approver the waiting step still needs (both of a group step) that it is their turn."""
-    asked = sign_off_request(core, statement_id)
-    if asked is not None:
-        _thread(core, *asked)
 
 
 def sign_off_request(core: Core, statement_id: int,
@@ -434,6 +427,9 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
                 slack_effects.enqueue_card(session, statement_id, incident_id)
                 if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
                     slack_effects.enqueue_sign_off_request(session, statement_id, incident_id, outcome.waiting.index)
+                    assert started is not None  # a signed step started
+                    reminders.plan_step(core, session, incident_id, statement_id, number, outcome.waiting.index,
+                                        started)  # and its reminder: a crash after the commit loses none of them
     except IntegrityError:  # another process signed this role a moment earlier: the database allows one
         reply(i18n.say(language, "statement.signed_elsewhere"))
         return "closed"
@@ -449,10 +445,6 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
         return outcome.status
     if outcome.status == "final":
         finalize(core, statement_id, by=user_id)
-        return outcome.status
-    if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # a new step starts: remind it
-        assert started is not None  # a signed step started
-        reminders.schedule_step(core, incident_id, statement_id, number, outcome.waiting.index, started)
     return outcome.status
 
 
@@ -579,15 +571,16 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
                                       next_update=_promised(variants, previous.next_update, ctx.next_update))
             row.channels = list(variants)
             session.add(row)
-            new_number, started = ver.number, row.step_started_at
+            new_number = ver.number
+            assert row.step_started_at is not None  # a new version starts its first step
+            _with_new_version(core, session, statement_id, statement.incident_id, new_number, row.step_started_at)
     except (StatementConflict, IntegrityError) as exc:  # another edit or the final sign-off came first
         reason = exc.text(language, core.settings.warroom_timezone) if isinstance(exc, StatementConflict) else (
             i18n.say(language, "statement.edit_lost", version=number))
         record_refusal(core, statement_id, number, user_id, reason, action="edit")
         reply(f":no_entry: {reason}")
         return None
-    assert started is not None  # a new version starts its first step
-    _after_new_version(core, statement_id, statement.incident_id, new_number, started)
+    core.deliver()
     return new_number
 
 

@@ -19,6 +19,7 @@ from app.incidents.models import Incident
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.roles import service as roles
 from app.roles.keys import role_title
+from app.scheduling import store as jobs
 from app.scheduling.kinds import JobKind
 from app.scheduling.registry import Register
 from app.slack.client import permalink
@@ -54,14 +55,14 @@ def deadline_for(core: Core, incident_id: int) -> timedelta:
     return deadline
 
 
-def schedule_step(core: Core, incident_id: int, statement_id: int, number: int, step: int, started: datetime) -> None:
-    """Remind the approver of ``step`` when its deadline passes (the backups follow one deadline later)."""
-    if core.scheduler is None:
-        return
-    cancel(core, incident_id, statement_id)
-    when = as_utc(started) + deadline_for(core, incident_id)
-    core.scheduler.at(job_id(incident_id, statement_id, number, step), when, JobKind.APPROVAL_DUE,
-                      incident_id=incident_id, statement_id=statement_id, version=number, step=step)
+def plan_step(core: Core, session: Session, incident_id: int, statement_id: int, number: int, step: int,
+              started: datetime) -> None:
+    """Remind the approver of ``step`` when its deadline passes (the backups follow one deadline later), in the
+    caller's transaction: stored with the change that starts the step; the statement's earlier reminders go."""
+    jobs.delete_prefix(session, job_prefix(incident_id, statement_id))
+    jobs.schedule(session, job_id(incident_id, statement_id, number, step), as_utc(started) + deadline_for(
+        core, incident_id), JobKind.APPROVAL_DUE, incident_id=incident_id, statement_id=statement_id, version=number,
+        step=step)
 
 
 def cancel(core: Core, incident_id: int, statement_id: int) -> None:

@@ -26,9 +26,9 @@ def add_task(core: Core, incident_id: int, title: str, *, owner: str, due_at: da
         effects.post(session, f"task:{task.id}:added", incident_id=incident_id, channel=channel_id,
                      text=say(lang, "notice.task_added", who=mention(owner), title=said(task.title), when=when))
         briefing.enqueue_refresh(session, incident_id)
-    assert task.id is not None  # flushed by service.add
-    if due_at:
-        reminders.schedule_due(core, incident_id, task.id, due_at)
+        assert task.id is not None  # flushed by service.add
+        if due_at:  # stored with the task: a crash after the commit loses neither
+            reminders.plan_due(session, incident_id, task.id, due_at)
     core.deliver()
     return task
 

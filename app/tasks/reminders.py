@@ -11,6 +11,7 @@ from app.effects.reminders import remind_once
 from app.i18n import clock, say
 from app.incidents import briefing
 from app.incidents.reminders import Planned, job_prefix, open_incident
+from app.scheduling import store as jobs
 from app.scheduling.kinds import JobKind
 from app.slack.text import escape, mention
 from app.tasks import service as tasks
@@ -34,6 +35,12 @@ def planned(session: Session, incident_id: int) -> list[Planned]:
     """A reminder for every open task of the incident that has a due time."""
     return [_due(incident_id, task.id, task.due_at) for task in tasks.for_incident(session, incident_id)
             if task.id is not None and task.due_at and task.done_at is None]
+
+
+def plan_due(session: Session, incident_id: int, task_id: int, due_at: datetime) -> None:
+    """``schedule_due`` inside the caller's transaction: the reminder is stored with the task it is for."""
+    job, when, kind, payload = _due(incident_id, task_id, due_at)
+    jobs.schedule(session, job, when, kind, **payload)
 
 
 def schedule_due(core: Core, incident_id: int, task_id: int, due_at: datetime) -> None:
