@@ -1,6 +1,6 @@
 """accepted_requests: when a follow-up's change was committed, and when its person was answered
 
-Revision ID: 0024
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-01
 """
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0024"
+revision = "0023"
 down_revision = "0022"
 branch_labels = None
 depends_on = None
