@@ -16,7 +16,7 @@ import hashlib
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from app import metrics
 from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
+from app.batching import insert_ids
 from app.core import Core
 from app.db import lock_names, transaction
 from app.inbound import stages
@@ -82,7 +83,6 @@ _ESCALATIONS = select(col(TimelineEvent.incident_id), col(TimelineEvent.data)).w
     TimelineEvent.kind == TimelineKind.ESCALATION)
 # Plain table inserts (every column given): the ORM's bulk insert spent more time per row than the database.
 _ALERTS = cast(Table, Alert.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
-_INSERT_ALERTS = _ALERTS.insert().returning(_ALERTS.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = cast(Table, TimelineEvent.__table__).insert()  # type: ignore[attr-defined]  # set by SQLModel
 _INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 _COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).values(
@@ -139,8 +139,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
         new.append(item)
     _propose_escalations(session, new, open_by_key)
     if new:
-        ids: Sequence[int] = session.execute(_INSERT_ALERTS, [item.row for item in new]).scalars().all()
-        for item, alert_id in zip(new, ids, strict=True):
+        for item, alert_id in zip(new, insert_ids(session, _ALERTS, [item.row for item in new]), strict=True):
             item.alert_id = alert_id
     attached = [item for item in new if item.incident_id is not None]  # the opening alert counts too
     if attached:

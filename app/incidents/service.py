@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
+from app.batching import insert_ids
 from app.errors import UserError
 from app.i18n import say
 from app.incidents import timeline
@@ -24,7 +25,6 @@ if TYPE_CHECKING:
 
 # Core statements (no ORM objects): built once, run with one row per incident.
 _INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
-_INSERT_INCIDENTS = _INCIDENTS.insert().returning(_INCIDENTS.c.id, sort_by_parameter_order=True)
 _INSERT_STEPS = cast(Table, SetupStep.__table__).insert()  # type: ignore[attr-defined]  # set by SQLModel
 
 SETUP_STEPS = [
@@ -78,8 +78,8 @@ def open_many(session: Session, openings: Sequence[Opening]) -> None:
     caller's transaction: one statement per table for all of them (a storm's batch opens several at once)."""
     if not openings:
         return
-    ids: Sequence[int] = session.execute(_INSERT_INCIDENTS, [item.row for item in openings]).scalars().all()
-    for item, incident_id in zip(openings, ids, strict=True):
+    for item, incident_id in zip(openings, insert_ids(session, _INCIDENTS, [item.row for item in openings]),
+                                 strict=True):
         item.id = incident_id
     session.execute(_INSERT_STEPS, [{"incident_id": item.id, "step": step, "position": position,
                                      "status": StepStatus.PENDING.value, "attempts": 0, "detail": {}}

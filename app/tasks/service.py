@@ -8,6 +8,7 @@ from typing import Any, cast
 from sqlalchemy import Table
 from sqlmodel import Session, col, select
 
+from app.batching import insert_ids
 from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
@@ -16,7 +17,6 @@ from app.timeutil import utcnow
 
 # A Core statement (no ORM objects), built once: a storm's openings add dozens of tasks per batch.
 _TASKS = cast(Table, Task.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
-_INSERT_TASKS = _TASKS.insert().returning(_TASKS.c.id, sort_by_parameter_order=True)
 
 
 class TaskError(UserError):
@@ -51,7 +51,7 @@ def add_for_incidents(session: Session, specs: list[tuple[int, list[dict[str, An
     rows = [{"incident_id": incident_id, "title": spec["title"].strip()[:500], "role": spec.get("role"),
              "due_at": spec.get("due_at"), "source": source, "owner_id": None, "created_by": None, "created_at": now}
             for incident_id, items in specs for spec in items if spec["title"].strip()]
-    ids: list[int] = list(session.execute(_INSERT_TASKS, rows).scalars()) if rows else []
+    ids = insert_ids(session, _TASKS, rows)
     timeline.record_many(session, [
         {"incident_id": row["incident_id"], "kind": TimelineKind.TASK_ADDED, "text": row["title"], "actor": None,
          "at": row["created_at"], "data": {"task_id": task_id, "owner": None,
