@@ -119,8 +119,8 @@ class _Staged:
 def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]:
     """Store every new alert (and each new incident); alerts with one incident key share one incident.
 
-    Attaching is the hot path of a storm: plain bulk statements (alerts, their timeline entries, the
-    incidents' counters), not one ORM object per alert.
+    A storm's hot path: plain bulk statements (the new incidents with their steps, tasks and timeline; the
+    alerts, their timeline entries, the incidents' counters), one per table for the batch, no ORM objects.
     """
     staged: list[_Staged | None] = [None] * len(alerts)
     fresh = _mark_redeliveries(session, alerts, staged)
