@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, delete, select
 
 from app.alerts.flows import follow_up, store
 from app.alerts.models import Alert
 from app.alerts.parsers import parse_generic
 from app.incidents import service as incidents
 from app.incidents.models import Incident, SetupStep, TimelineEvent
+from app.tasks import service as tasks
 from app.tasks.models import Task
 from tests.conftest import social_alert
 from tests.test_intake import wait_ready
@@ -97,3 +98,26 @@ def test_alerts_of_many_new_keys_at_once_open_one_complete_incident_per_key(sand
             assert [step[:3] for step in found.pop("steps")] == [step[:3] for step in first["steps"]]
             assert found == {key: value for key, value in first.items() if key != "steps"}
             assert session.get(Incident, incident_id).alert_count == 3
+
+
+def test_bulk_inserted_ids_follow_the_rows_order_past_one_statements_worth(sandbox):
+    """The ids a bulk insert hands back belong to the rows in order, also when the rows take several
+    statements (SQLAlchemy splits them at 1,000) and when the table's ids have gaps."""
+    core = sandbox.core
+    with Session(core.engine) as session:
+        playbook = core.playbooks.get(core.playbooks.match("shitstorm", {}, None).id)
+        incident = incidents.open_incident(session, playbook, title="Many tasks", kind="shitstorm")
+        session.commit()
+        first = tasks.add_many(session, incident.id, [{"title": f"gap {n}", "role": None, "due_at": None}
+                                                      for n in range(3)])
+        session.exec(delete(Task).where(col(Task.id) == first[1]))
+        specs = [{"title": f"task {n:04d}", "role": f"role-{n % 7}", "due_at": None} for n in range(1_234)]
+        ids = tasks.add_many(session, incident.id, specs)
+        session.commit()
+        assert len(set(ids)) == len(specs) and min(ids) > first[-1]
+        found = {task.id: (task.title, task.role) for task in session.exec(select(Task).where(
+            Task.incident_id == incident.id))}
+        assert [found[task_id] for task_id in ids] == [(spec["title"], spec["role"]) for spec in specs]
+        added = {event.data["task_id"]: event.text for event in session.exec(select(TimelineEvent).where(
+            TimelineEvent.incident_id == incident.id, TimelineEvent.kind == "task_added"))}
+        assert all(added[task_id] == found[task_id][0] for task_id in ids)
