@@ -2,20 +2,45 @@
 
 An idle server commits each item at once; under load, items queue up while a commit runs and the next commit
 takes them all, so the cost per item falls as the load rises. Subclasses say how a batch is committed and
-set each item's future, and may hold some items back for a later batch (``take``).
+set each item's future, and may hold some items back for a later batch (``take``). ``insert_ids`` writes a
+batch's rows to a table with bulk statements and gives back their new ids.
 """
 
 from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Sequence
 from concurrent.futures import Future
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Insert, Table
+from sqlalchemy.orm import Session
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 MAX_BATCH = 200
+
+_INSERTS: dict[tuple[Table, bool], Insert] = {}  # built once per table: a batch then skips building a statement
+
+
+def insert_ids(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> list[int]:
+    """Insert ``rows`` into ``table`` (whose key is ``id``) in bulk statements; the new ids, in the rows' order.
+
+    SQLAlchemy keeps RETURNING in the rows' order on SQLite only by inserting one row per statement (SQLite has
+    no sentinel for it), a statement per alert, task or incident of a batch. SQLite gives the rows of an INSERT
+    ids in the order it inserts them, each above every id in the table, so the returned ids sorted are in the
+    rows' order; PostgreSQL keeps the order itself."""
+    if not rows:
+        return []
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    statement = _INSERTS.get((table, sqlite))
+    if statement is None:
+        statement = _INSERTS[table, sqlite] = table.insert().returning(table.c.id, sort_by_parameter_order=not sqlite)
+    ids: list[int] = list(session.execute(statement, list(rows)).scalars())
+    assert len(ids) == len(rows), f"{len(rows)} rows inserted into {table.name}, {len(ids)} ids returned"
+    return sorted(ids) if sqlite else ids
 
 
 class GroupCommit(Generic[Item, Result]):

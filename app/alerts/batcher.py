@@ -5,11 +5,13 @@ starting a set-up) runs after the answers are out. Senders waiting on an event l
 per batch, not one per sender: each wake-up from this thread is a system call after which the thread must
 win the interpreter's lock back from the event loop, which under a storm cost more than the write.
 
-Opening an incident costs about ten times as much as attaching an alert to an open one (its tasks, set-up
-steps, clocks and timeline are written with it). When a storm starts, dozens of keys are new at once, and a
-batch that opened them all kept every sender queued behind it waiting 100-300 ms. A batch therefore opens
-at most ``OPENINGS_PER_BATCH`` new incident keys; alerts for keys known to be open go in every batch, and
-the alerts of the other new keys wait (in the order they came) for the next batches.
+Opening an incident writes more than attaching an alert to an open one (its tasks, set-up steps and
+timeline); a batch stores all its openings together, one bulk statement per table (incidents.open_many), at
+about 1 ms of CPU each against 0.1 ms per attached alert. When a storm starts, dozens of keys are new at
+once, and after a stall of the writer (another process holding SQLite's write lock) they all wait in one
+queue: a batch therefore opens at most ``OPENINGS_PER_BATCH`` new incident keys, so that the senders of keys
+already open never wait for all of them; alerts for keys known to be open go in every batch, and the alerts
+of the other new keys wait (in the order they came) for the next batches.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from app.inbound import stages
 
 log = logging.getLogger(__name__)
 
-# New incident keys a batch may open: about 4 ms each, so that the senders queued behind a batch wait
-# tens of milliseconds, not the whole storm's openings.
+# New incident keys a batch may open: about 1 ms each, so that the senders queued behind a batch wait a few
+# milliseconds, not for all the openings that queued up while the writer stalled.
 OPENINGS_PER_BATCH = 4
 # Incident keys remembered as open (beyond, the memory starts again): only the batches' make-up depends on it,
 # the intake itself always looks the keys up in the database.

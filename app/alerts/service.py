@@ -16,7 +16,7 @@ import hashlib
 import sqlite3
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 from app import metrics
 from app.alerts.models import Alert, AlertStatus, IntakeOutcome
 from app.alerts.parsers import AlertIn
+from app.batching import insert_ids
 from app.core import Core
 from app.db import lock_names, transaction
 from app.inbound import stages
@@ -82,7 +83,6 @@ _ESCALATIONS = select(col(TimelineEvent.incident_id), col(TimelineEvent.data)).w
     TimelineEvent.kind == TimelineKind.ESCALATION)
 # Plain table inserts (every column given): the ORM's bulk insert spent more time per row than the database.
 _ALERTS = cast(Table, Alert.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
-_INSERT_ALERTS = _ALERTS.insert().returning(_ALERTS.c.id, sort_by_parameter_order=True)
 _INSERT_EVENTS = cast(Table, TimelineEvent.__table__).insert()  # type: ignore[attr-defined]  # set by SQLModel
 _INCIDENTS = cast(Table, Incident.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 _COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).values(
@@ -91,9 +91,12 @@ _COUNT = _INCIDENTS.update().where(_INCIDENTS.c.id == bindparam("counted_id")).v
 
 @dataclass
 class _Open:
-    incident_id: int
+    incident_id: int  # _NOT_STORED while the batch's new incident waits to be stored with the others
     severity: str
     playbook_id: str
+
+
+_NOT_STORED = 0  # no stored row has this id
 
 
 def _open_incidents_for(session: Session, keys: set[str]) -> dict[str, _Open]:
@@ -116,17 +119,19 @@ class _Staged:
 def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]:
     """Store every new alert (and each new incident); alerts with one incident key share one incident.
 
-    Attaching is the hot path of a storm: plain bulk statements (alerts, their timeline entries, the
-    incidents' counters), not one ORM object per alert.
+    A storm's hot path: plain bulk statements (the new incidents with their steps, tasks and timeline; the
+    alerts, their timeline entries, the incidents' counters), one per table for the batch, no ORM objects.
     """
     staged: list[_Staged | None] = [None] * len(alerts)
     fresh = _mark_redeliveries(session, alerts, staged)
     open_by_key: dict[str, _Open | None] = dict.fromkeys({incident_key_for(alerts[i]) for i in fresh})
     if open_by_key:
         open_by_key.update(_open_incidents_for(session, set(open_by_key)))
+    openings: dict[str, incidents.Opening] = {}
     # Firing alerts first, so that a group's resolved alert finds the incident its firing alerts open.
     for index in sorted(fresh, key=lambda i: alerts[i].status == AlertStatus.RESOLVED):
-        staged[index] = _stage_one(core, session, alerts[index], open_by_key)
+        staged[index] = _stage_one(core, alerts[index], open_by_key, openings)
+    _open(session, [staged[i] for i in fresh], open_by_key, openings)
     new: list[_Staged] = []
     for i in fresh:
         item = staged[i]
@@ -134,8 +139,7 @@ def _stage(core: Core, session: Session, alerts: list[AlertIn]) -> list[_Staged]
         new.append(item)
     _propose_escalations(session, new, open_by_key)
     if new:
-        ids: Sequence[int] = session.execute(_INSERT_ALERTS, [item.row for item in new]).scalars().all()
-        for item, alert_id in zip(new, ids, strict=True):
+        for item, alert_id in zip(new, insert_ids(session, _ALERTS, [item.row for item in new]), strict=True):
             item.alert_id = alert_id
     attached = [item for item in new if item.incident_id is not None]  # the opening alert counts too
     if attached:
@@ -216,7 +220,10 @@ class _Duplicate(_Staged):
         self.batch_index = batch_index  # set when the first delivery is in the same batch
 
 
-def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[str, _Open | None]) -> _Staged:
+def _stage_one(core: Core, alert: AlertIn, open_by_key: dict[str, _Open | None],
+               openings: dict[str, incidents.Opening]) -> _Staged:
+    """Stage the alert: attached to its key's open incident, recorded alone (resolved, nothing open), or
+    opening an incident (added to ``openings``; its id is known once ``_open`` has stored them)."""
     key = incident_key_for(alert)
     own_key = dedup_key_for(alert)
     found = open_by_key[key]
@@ -225,15 +232,31 @@ def _stage_one(core: Core, session: Session, alert: AlertIn, open_by_key: dict[s
     if found is not None:
         return _Staged(alert, _alert_row(alert, own_key, found.incident_id), found.incident_id, IntakeOutcome.ATTACHED)
     playbook = core.playbooks.match(alert.kind, alert.labels, alert.severity)
-    incident = incidents.open_incident(
-        session, playbook, title=alert.title, kind=alert.kind, severity=alert.severity, source=alert.source,
+    openings[key] = incidents.opening(
+        playbook, title=alert.title, kind=alert.kind, severity=alert.severity, source=alert.source,
         description=alert.description, url=alert.url, dedup_key=key, language=core.settings.warroom_language,
     )
-    assert incident.id is not None  # flushed by open_incident
-    open_by_key[key] = _Open(incident.id, incident.severity, incident.playbook_id)
+    open_by_key[key] = _Open(_NOT_STORED, openings[key].severity, playbook.id)
     # The briefing tells the room about the first alert.
-    return _Staged(alert, _alert_row(alert, own_key, incident.id, posted=True), incident.id, IntakeOutcome.OPENED,
+    return _Staged(alert, _alert_row(alert, own_key, _NOT_STORED, posted=True), _NOT_STORED, IntakeOutcome.OPENED,
                    playbook.id)
+
+
+def _open(session: Session, staged: list[_Staged | None], open_by_key: dict[str, _Open | None],
+          openings: dict[str, incidents.Opening]) -> None:
+    """Store the batch's new incidents together, then give their alerts (opening or attached) their ids."""
+    if not openings:
+        return
+    incidents.open_many(session, list(openings.values()))
+    for key, opening in openings.items():
+        found = open_by_key[key]
+        assert found is not None and opening.id is not None  # planned by _stage_one, stored just above
+        found.incident_id = opening.id
+    for item in staged:
+        if item is not None and item.incident_id == _NOT_STORED:
+            found = open_by_key[incident_key_for(item.alert)]
+            assert found is not None  # its key was opened just above
+            item.incident_id = item.row["incident_id"] = found.incident_id
 
 
 def _propose_escalations(session: Session, new: list[_Staged], open_by_key: dict[str, _Open | None]) -> None:

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
+from sqlalchemy import Table
 from sqlmodel import Session, col, func, select
 
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import TimelineEvent
 from app.timeutil import utcnow
+
+_INSERT = cast(Table, TimelineEvent.__table__).insert()  # type: ignore[attr-defined]  # set by SQLModel
 
 # A plain string is taken from the modules that still name kinds by their value; it must be one of them.
 Kind = TimelineKind | str
@@ -34,6 +37,12 @@ def record(
                           data=data)
     session.add(event)
     return event
+
+
+def record_many(session: Session, events: list[dict[str, Any]]) -> None:
+    """Append several events at once (keys incident_id, kind, text, actor, at, data), as one statement."""
+    if events:
+        session.execute(_INSERT, [{**event, "kind": kind_of(event["kind"]).value} for event in events])
 
 
 def latest(session: Session, incident_id: int, *, limit: int = 20, kinds: Sequence[Kind] = ()) -> list[TimelineEvent]:

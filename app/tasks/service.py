@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlmodel import Session, col, insert, select
+from sqlalchemy import Table
+from sqlmodel import Session, col, select
 
+from app.batching import insert_ids
 from app.errors import UserError
 from app.incidents import timeline
 from app.incidents.kinds import TimelineKind
-from app.incidents.models import TimelineEvent
 from app.tasks.models import Task
 from app.timeutil import utcnow
+
+# A Core statement (no ORM objects), built once: a storm's openings add dozens of tasks per batch.
+_TASKS = cast(Table, Task.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 
 
 class TaskError(UserError):
@@ -37,19 +41,26 @@ def add(
 
 def add_many(session: Session, incident_id: int, specs: list[dict[str, Any]], *, source: str = "playbook") -> list[int]:
     """Add several tasks as ``add`` does each (keys title, role, due_at), in two bulk inserts; their ids."""
-    rows = [{"incident_id": incident_id, "title": spec["title"].strip()[:500], "role": spec.get("role"),
-             "due_at": spec.get("due_at"), "source": source} for spec in specs if spec["title"].strip()]
-    if not rows:
-        return []
-    ids: list[int] = list(session.execute(insert(Task).returning(col(Task.id), sort_by_parameter_order=True),
-                                          rows).scalars())
+    return add_for_incidents(session, [(incident_id, specs)], source=source)[0]
+
+
+def add_for_incidents(session: Session, specs: list[tuple[int, list[dict[str, Any]]]], *,
+                      source: str = "playbook") -> list[list[int]]:
+    """``add_many`` for several incidents (each with its specs), in two statements for all; each one's ids."""
     now = utcnow()
-    session.execute(insert(TimelineEvent), [
-        {"incident_id": incident_id, "kind": "task_added", "text": row["title"], "actor": None, "at": now,
-         "data": {"task_id": task_id, "owner": None,
-                  "due_at": row["due_at"].isoformat() if row["due_at"] else None}}
+    rows = [{"incident_id": incident_id, "title": spec["title"].strip()[:500], "role": spec.get("role"),
+             "due_at": spec.get("due_at"), "source": source, "owner_id": None, "created_by": None, "created_at": now}
+            for incident_id, items in specs for spec in items if spec["title"].strip()]
+    ids = insert_ids(session, _TASKS, rows)
+    timeline.record_many(session, [
+        {"incident_id": row["incident_id"], "kind": TimelineKind.TASK_ADDED, "text": row["title"], "actor": None,
+         "at": row["created_at"], "data": {"task_id": task_id, "owner": None,
+                                            "due_at": row["due_at"].isoformat() if row["due_at"] else None}}
         for task_id, row in zip(ids, rows, strict=True)])
-    return ids
+    by_incident: dict[int, list[int]] = {incident_id: [] for incident_id, _ in specs}
+    for task_id, row in zip(ids, rows, strict=True):
+        by_incident[row["incident_id"]].append(task_id)
+    return [by_incident[incident_id] for incident_id, _ in specs]
 
 
 def complete(session: Session, task_id: int, *, by: str, incident_id: int | None = None) -> Task:
