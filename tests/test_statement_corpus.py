@@ -1,7 +1,7 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 11 the level the rules reached on them. The rounds written after the last
+1 the full targets, rounds 2 to 13 the level the rules reached on them. The rounds written after the last
 tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
 they cannot turn into a tuning target; until they are written they are skipped. Their items must still name
 real rules, and every round present is either floored or benchmark-only.
@@ -22,18 +22,20 @@ FLOORED_ROUNDS = ("round1",)
 # Rounds tuned on after their first score, held at the level reached: (precision, recall, every category).
 TUNED_ROUND_FLOORS = {
     "round2": (0.99, 0.97, 0.87),
-    "round3": (0.97, 0.96, 0.77),
+    "round3": (0.98, 0.96, 0.77),
     "round4": (0.98, 0.97, 0.87),
     "round5": (0.99, 0.97, 0.87),
     "round6": (0.98, 0.98, 0.87),
-    "round7": (0.98, 0.98, 0.87),
+    "round7": (0.98, 0.99, 0.88),
     "round8": (0.98, 0.98, 0.87),
-    "round9": (0.97, 0.95, 0.87),
+    "round9": (0.98, 0.95, 0.87),
     "round10": (0.94, 0.93, 0.75),
-    "round11": (0.93, 0.93, 0.70),
+    "round11": (0.94, 0.93, 0.70),
+    "round12": (0.96, 0.97, 0.80),
+    "round13": (0.97, 0.95, 0.75),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round12", "round13", "round14", "round15")
+BENCHMARK_ONLY_ROUNDS = ("round14", "round15")
 
 
 @pytest.fixture(scope="module")

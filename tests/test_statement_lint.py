@@ -1054,3 +1054,116 @@ def test_rounds_ten_and_eleven_constructions_in_new_wording(language, text, rule
 def test_harmless_uses_after_rounds_ten_and_eleven_stay_clean(language, text, rule):
     suffix = f" Next update at 14:30. {SOURCE}" if language == "en" else f" Nächstes Update um 14:30 Uhr. {SOURCE}"
     assert rule not in rules_of(lint(text + suffix, language=language))
+
+
+# ---------------------------------------------------------------- deadlines, passives, imperatives, blame as a deed
+
+@pytest.mark.parametrize(("language", "text", "named"), [
+    ("de", "Nächster Stand gegen Mittag.", True),  # "nächster Stand" is the next status, not "as of"
+    ("de", "Stand 14 Uhr: die Züge fahren.", False),  # "Stand" alone still says as of when
+    ("de", "Wann die Bahn wieder fährt, teilen wir spätestens am Dienstagmittag mit.", True),
+    ("de", "Mehr am Mi.:", True),  # a short weekday after a lead word, nothing after it
+    ("de", "Wir melden uns bis Ende nächster Woche.", True),
+    ("de", "Korrigierte Bescheide bis zum 12. Dezember.", True),  # an adjective, not a past tense
+    ("de", "Wir schlagen Ihnen bis Montag einen neuen Termin vor.", True),  # "bis" a deadline for a "due" word
+    ("de", "Die Strecke bleibt bis Freitag gesperrt.", False),  # "bis" the end of a state
+    ("de", "Alle bekommen ihr Geld bis Freitag zurück.", False),  # money back is no update
+    ("de", "Was passiert ist, fassen wir morgen auf der Website zusammen.", True),  # a split reporting verb
+    ("en", "The bulletin will be refreshed at 5pm.", True),  # a passive ahead, not a past report
+    ("en", "The bulletin was refreshed at 5pm.", False),
+    ("en", "Report within 48 hours.", True),
+    ("en", "Our team will share news later today.", False),  # no time
+])
+def test_deadlines_and_passives_ahead_name_the_next_update(language, text, named):
+    findings = lint(f"{text} {SOURCE}", language=language, info_source=SOURCE)
+    assert ("missing_next_update" not in rules_of(findings)) is named
+
+
+def test_due_entries_are_rules_data(tmp_path):
+    text = "Corrections to the letters by 12 December. https://acme.example/status"
+    path = write_rules(tmp_path, "")
+    ruleset = load_ruleset(path, "en")
+    assert ruleset.rules["missing_next_update"].due
+    from app.statements.checks.updates import names_next_update
+
+    analysed = phrases.analyse(split_sentences(text), ruleset)
+    assert names_next_update(analysed, ruleset.rules["missing_next_update"])
+    source = path.read_text(encoding="utf-8")
+    start = source.index("  due:\n")
+    end = source.index("  titles: []", start)
+    path.write_text(source[:start] + source[end:], encoding="utf-8")
+    ruleset = load_ruleset(path, "en")
+    assert not ruleset.rules["missing_next_update"].due
+    assert not names_next_update(phrases.analyse(split_sentences(text), ruleset), ruleset.rules["missing_next_update"])
+
+
+@pytest.mark.parametrize(("language", "reply", "has_step"), [
+    ("en", "Yes, the notice covers your street, Carol. Please boil all water used for drinking.", True),
+    ("en", "Hi Cat, your ticket is valid on the 12th too. Or ask for a refund at any ticket office.", True),
+    ("en", "Sorry for the wait, Sam. Please bear with us.", False),  # an attitude, not an action
+    ("de", "Wenn gar nichts geht, zieh den Router einmal für 30 Sekunden aus der Steckdose.", True),
+    ("de", "Das liegt nicht an Ihnen, Frau Bühler. Bitte kochen Sie das Wasser trotzdem ab.", True),
+    ("de", "Danke fürs Melden, Ole. Bitte teil den Clip nicht weiter.", True),
+    ("de", "Bitte hab noch etwas Geduld, Lena.", False),
+    ("de", "Entschuldige die Umstände, Tim.", False),
+    ("de", "Freut uns, dass dein Flug geklappt hat, Lisa!", False),  # a verb first, but no imperative
+    ("de", "Haben Sie Fragen?", False),  # a question, not an instruction
+])
+def test_requests_and_german_imperatives_are_next_steps(language, reply, has_step):
+    findings = lint(reply, language=language, mode="reply")
+    assert ("missing_next_step" not in rules_of(findings)) is has_step
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "The ransomware got in because someone in radiology opened an attachment.", "blame"),
+    ("en", "The screenshots were passed on by a former member of staff.", "blame"),
+    ("en", "The double payments were processed by our banking partner, not by Tamar.", "blame"),
+    ("en", "The e-mail sent in error by J. Pryce has been deleted.", "blame"),
+    ("en", "Early indications are that the driver took the curve too fast.", "blame"),
+    ("de", "Nicht Alpenflug, sondern die Gewerkschaft lässt Tausende Reisende stehen.", "blame"),
+    ("de", "Die Salmonellen stammen von unserem Lieferanten, nicht aus unserer Produktion.", "blame"),
+    ("de", "Die Briefe gingen falsch raus, weil eine Kollegin die Liste falsch eingelesen hat.", "blame"),
+    ("de", "Der Traktorfahrer ist trotz geschlossener Schranke auf die Gleise gefahren.", "blame"),
+    ("de", "Schuld am Pyro-Chaos sind allein die Gästefans.", "blame"),
+    ("en", "We rushed the launch and should have tested the oil on more people.", "liability"),
+    ("en", "The club holds itself responsible for the crush.", "liability"),
+    ("de", "Den Grenzwert haben wir schlicht nicht geprüft.", "liability"),
+    ("de", "Der Ausfall ist darauf zurückzuführen, dass wir die Wartung verschoben haben.", "liability"),
+    ("en", "Thursday's results will be completely error-free, you can count on it.", "over_promise"),
+    ("de", "Doppelbuchungen sind künftig ausgeschlossen.", "over_promise"),
+    ("de", "Das ist wirklich kaum der Rede wert.", "minimising"),
+    ("en", "The club has nothing further to say about the video.", "no_comment"),
+    ("de", "Wir bitten um Verständnis, dass wir uns zu den Vorwürfen gegen unseren Vorstand derzeit nicht äußern.",
+     "no_comment"),
+    ("de", "Es ist nicht auszuschließen, dass weitere Daten betroffen sind.", "speculation"),
+    ("en", "The signal problems look like they're down to a power cut.", "speculation"),
+    ("en", "The council will meet the extra fuel costs of every household.", "compensation"),
+])
+def test_rounds_twelve_and_thirteen_constructions_in_new_wording(language, text, rule):
+    assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                                 else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language))
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "The 'appeal' on our page was posted by a scammer, not by us."),  # a warning, not an excuse
+    ("en", "We apologise to every member whose claim was wrongly denied."),  # the member is no culprit
+    ("en", "Any store will refund you, with or without a receipt."),  # a recall's ordinary return
+    ("en", "Every passenger will get an e-mail offering a new flight or a refund."),
+    ("en", "People have asked whether the collapse could have been prevented."),  # a question reported
+    ("de", "Wir haben fahrlässig gehandelt, als wir diesen Dienstleister ohne Prüfung beauftragt haben."),
+    ("de", "Wer eins zurückbringt, bekommt den Kaufpreis bar zurück."),
+    ("de", "Bereits gekaufte Billette werden zurückerstattet."),
+    ("de", "Vielleicht haben Sie die Screenshots aus unserem Chat gesehen."),
+    ("de", "Kein Kommentar zu dem Video ist uns entgangen, danke fürs Melden."),
+    ("de", "Unser Palmöl stammt von Lieferanten mit RSPO-Zertifizierung."),  # where goods come from, no cause
+])
+def test_harmless_uses_of_the_newest_constructions_stay_clean(language, text):
+    findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                    else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language)
+    assert not [f for f in findings if f.rule not in ("apology", "liability")], findings
+
+
+def test_a_refusal_after_a_restated_claim_is_its_own_finding():
+    text = ("Im Internet heißt es, der Direktor sei abgetaucht. Dazu sagen wir nichts. "
+            f"Nächstes Update um 14:30 Uhr. {SOURCE}")
+    assert {"rumour", "no_comment"} <= set(rules_of(lint(text, language="de")))

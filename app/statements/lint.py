@@ -139,8 +139,10 @@ def lint(
             findings.append(finding(rules["missing_info_source"], info_source=info_source or ""))
     elif "missing_next_step" in rules:
         step = rules["missing_next_step"]
-        if not any(phrases.entry_matches(item, cue, step.window) for item in analysed for cue in step.cues) \
-                and not has_contact(text):
+        offered = has_contact(text) or any(
+            phrases.opens_with_instruction(item)
+            or any(phrases.entry_matches(item, cue, step.window) for cue in step.cues) for item in analysed)
+        if not offered:
             findings.append(finding(step))
 
     limit = CHANNELS[channel] if channel else None

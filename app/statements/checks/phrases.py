@@ -35,8 +35,17 @@ GREETINGS = frozenset({"dear", "hi", "hello", "hey", "morning", "evening", "afte
                        "grüß", "grüezi", "kollegen", "kolleginnen", "leute"})
 MAX_GREETING = 6
 # Words that may stand before an instruction that opens its clause: "Please just try again", "Bitte einfach ...".
-SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "so", "now", "bitte", "einfach",
-                       "dann", "und", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten", "mal", "doch"})
+SOFTENERS = frozenset({"please", "pls", "just", "simply", "kindly", "then", "and", "or", "so", "now", "bitte",
+                       "einfach", "dann", "und", "oder", "also", "jetzt", "gern", "gerne", "ruhig", "am", "besten",
+                       "mal", "doch"})
+# Words that ask for an action when they open a clause, whatever verb follows: "Please boil all water", "Bitte ...".
+REQUESTS = frozenset({"please", "kindly", "bitte"})
+_THANKS = frozenset({"danke", "dank", "dankeschön", "vielen"})
+# Imperatives of an attitude rather than an action: "Bitte hab Geduld", "Entschuldige", "Vertrau uns", "Please bear
+# with us" leave the person with nothing to do.
+_ATTITUDES = frozenset({"haben", "sein", "entschuldigen", "verzeihen", "vertrauen", "glauben", "entspannen", "freuen",
+                        "bleiben", "bear", "be", "accept", "excuse", "forgive", "trust", "believe", "relax", "rest",
+                        "stay", "have", "enjoy"})
 MAX_COMBINATIONS = 2000
 # Negations that say nothing of the words before them: "acted negligently without the checks" still admits.
 FORWARD_ONLY = frozenset({"without", "ohne"})
@@ -58,6 +67,7 @@ class Hit:
     end: int
     sentence: Sentence
     order: int
+    claim_end: int | None = None  # for a match over two sentences: where the first (the restated claim) ends
 
 
 @dataclass
@@ -196,7 +206,9 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
     """Every match that is not part of another: matches of one rule never overlap (the longest, then the
     earlier, wins), and a match that lies inside another rule's longer match is left out ("we apologise
     for our error" is an admission, not also an apology), but partly overlapping matches of different rules
-    are all kept ("caused by human error at our depot" blames and admits)."""
+    are all kept ("caused by human error at our depot" blames and admits). A match over two sentences (``across``)
+    holds only what lies in the claim it restates: what another rule finds in the reply to it is its own finding
+    ("Im Internet heißt es, ... Dazu sagen wir nichts.")."""
     rules = list(rules)
     index = _index(rules)
     candidates: list[Hit] = []
@@ -271,7 +283,7 @@ def _across_hits(analysed: list[Analysed], rule: Rule, order: int, text: str) ->
                 break
             sentence = Sentence(text[before.sentence.start:after.sentence.end], before.sentence.start,
                                 after.sentence.end, [*before.sentence.tokens, *after.sentence.tokens])
-            hits.append(Hit(rule.name, first[0], then[1], sentence, order))
+            hits.append(Hit(rule.name, first[0], then[1], sentence, order, claim_end=before.sentence.end))
             break
     return hits
 
@@ -325,8 +337,12 @@ def _apart(hit: Hit, other: Hit) -> bool:
 
 
 def _inside(hit: Hit, other: Hit) -> bool:
-    """True if ``hit`` lies within ``other``: the longer wording says what the shorter one is part of."""
-    return other.start <= hit.start and hit.end <= other.end
+    """True if ``hit`` lies within ``other``: the longer wording says what the shorter one is part of.
+
+    Of a match over two sentences only the first, the claim it restates, holds other matches.
+    """
+    end = other.end if other.claim_end is None else other.claim_end
+    return other.start <= hit.start and hit.end <= end
 
 
 def entry_matches(item: Analysed, entry: Entry, window: int = 60) -> bool:
@@ -419,3 +435,36 @@ def _pattern_usable(item: Analysed, start: int, end: int) -> bool:
 def _pattern_negated(item: Analysed, start: int, end: int) -> bool:
     inside = tuple(i for i, token in enumerate(item.sentence.tokens) if token.start < end and token.end > start)
     return bool(inside) and _negated(item, inside)
+
+
+def opens_with_instruction(item: Analysed) -> bool:
+    """True if a clause of the sentence opens with a request or a German imperative: the person is told what to do.
+
+    "Please boil all water", "Bitte kochen Sie das Wasser ab", "Rufen Sie uns an", "zieh den Router aus der
+    Steckdose". A German imperative is a verb opening its clause, either its infinitive followed by "Sie" or its
+    bare stem ("zieh" of "ziehen"); a question ("Haben Sie Fragen?") is none.
+    """
+    tokens = item.sentence.tokens
+    if item.sentence.text.rstrip().endswith("?"):
+        return False
+    for index, token in enumerate(tokens):
+        word = token.text.casefold()
+        if not _opens_clause(tokens, index):
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) and tokens[index + 1].clause == token.clause else None
+        if following is None or word in _THANKS:
+            continue
+        if word in REQUESTS:
+            if not item.forms[index + 1] & _ATTITUDES:
+                return True
+            continue
+        if word in SOFTENERS:
+            continue
+        if item.forms[index] & _ATTITUDES:
+            continue
+        if following.text == "Sie" and word.endswith(("en", "ern", "eln")) and word in item.forms[index]:
+            return True
+        stems = {word + "en", word + "n"} | ({word[:-1] + "en"} if word.endswith("e") else set())
+        if any(form in stems for form in item.forms[index] if form != word):
+            return True
+    return False

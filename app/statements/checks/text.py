@@ -32,7 +32,7 @@ _QUOTES = re.compile(
     r"|‘([^’\n]{1,400})’(?!\w)|‚([^‘’\n]{1,400})[‘’](?!\w)|(?<!\w)'(\w[^'\n]{0,398}[\w.!?])'(?!\w)"
 )
 _CONTRACTIONS = {"n't": "not", "'ll": "will", "'re": "are", "'ve": "have", "'d": "would", "'m": "am"}
-_NEGATED_STEMS = {"won": "will", "ca": "can", "can": "can", "sha": "shall", "ain": "is"}
+_NEGATED_STEMS = {"wo": "will", "won": "will", "ca": "can", "can": "can", "sha": "shall", "ain": "is"}
 
 
 @dataclass(frozen=True)

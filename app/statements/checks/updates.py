@@ -41,9 +41,11 @@ CLOCK = re.compile(
     re.IGNORECASE,
 )
 DAY = re.compile(
-    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|"
-    r"freitag|samstag|sonnabend|sonntag|tomorrow|tonight|übermorgen|end of (?:the )?(?:day|week)|"
-    r"this (?:morning|afternoon|evening)|heute (?:abend|nachmittag|vormittag)|Ende (?:des|der) (?:Tages|Woche))\b"
+    r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|(?:montag|dienstag|mittwoch|donnerstag|"
+    r"freitag|samstag|sonnabend|sonntag)(?:früh|vormittag|mittag|nachmittag|abend|nacht)?|tomorrow|tonight|"
+    r"übermorgen|end of (?:the |this |next )?(?:day|week)|"
+    r"this (?:morning|afternoon|evening)|heute (?:abend|nachmittag|vormittag)|"
+    r"Ende (?:des|der|dieser|nächster|kommender) (?:Tages|Woche|nächsten Woche|kommenden Woche))\b"
     r"|(?-i:\bmorgen\b)|\bMorgen (?:früh|Vormittag|Mittag|Nachmittag|Abend)\b",
     re.IGNORECASE,
 )
@@ -74,6 +76,18 @@ _SINCE = re.compile(r"(?:\b(?:since|seit|stand|as of|between|zwischen|earlier at
                     r"(?:(?:about|around|ca\.|etwa|gegen|kurz nach|kurz vor)\s+)?)$", re.IGNORECASE)
 
 
+# "Stand" after "nächster" or "neuer" is the next status, not the moment a figure holds ("nächster Stand gegen Mittag").
+_NEXT_STAND = re.compile(r"\b(?:nächst|neu|kommend|weiter)\w*\s+$", re.IGNORECASE)
+
+
+def _since(before: str) -> bool:
+    """True if the words before a time say since when something holds ("seit 6 Uhr", "Stand 14 Uhr")."""
+    found = _SINCE.search(before)
+    if found is None:
+        return False
+    return not (found.group().casefold().startswith("stand") and _NEXT_STAND.search(before[:found.start()]))
+
+
 # A status line may put a preposition between its word and the time: "Briefing at 2pm", "Bericht um 10 Uhr".
 _LINK_WORD = re.compile(r"^(?:at|on|from|um|am|ab)\s+", re.IGNORECASE)
 # A short weekday before a time in a status line: "Update Tue 11:00", "Infos Do. 10 Uhr".
@@ -97,11 +111,12 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if _leads_to_time(text, rule.leads):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
-            if rule.past and _ahead(text) and not _regular_past(item) and not any(
+            deadline = any(entry_matches(item, entry, 60) for entry in rule.due)
+            if rule.past and _ahead(text, deadline, now) and not _regular_past(item) and not any(
                     entry_matches(item, entry, 60) for entry in rule.past):
                 return True
             continue
-        if any(not _SINCE.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
+        if any(not _since(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
             return True
         if DAY.search(text) or RELATIVE.search(text):
             return True
@@ -118,21 +133,44 @@ _NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(
 # Without a time, a day looks ahead when it is a deadline or the coming day ("by end of day Wednesday",
 # "spätestens morgen"); a weekday alone may name when something happened ("the match on Saturday").
 _COMING_DAY = re.compile(r"tomorrow|morgen|übermorgen|end of|Ende", re.IGNORECASE)
-_DEADLINE = re.compile(r"\b(?:by|spätestens)\s+(?:the\s+)?$", re.IGNORECASE)
+_DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis|zum))?)\s+(?:the\s+)?$", re.IGNORECASE)
+# German "bis" is "until" with a lasting state ("bleibt bis Freitag gesperrt") and "by" with a deed; it names the
+# next update when what is due is something people will read or hear ("wir schlagen Ihnen bis Montag einen Termin
+# vor", "Korrigierte Bescheide bis zum 12. Dezember"): one of the rule's ``due`` entries.
+_BIS = re.compile(r"\bbis\s+(?:(?:zum|zur|dem|den)\s+)?$", re.IGNORECASE)
 
 
-def _ahead(text: str) -> bool:
-    """True if a sentence without a cue names a clock time or a coming day as a moment ahead."""
+def _ahead(text: str, due: bool = False, now: datetime | None = None) -> bool:
+    """True if a sentence without a cue names a clock time, a coming day or a deadline as a moment ahead.
+
+    ``due``: the sentence names something people will read or hear, so "bis" before a time, day or date and
+    "by" or "spätestens" before a date are its deadline.
+    """
     for found in CLOCK.finditer(text):
         before = text[max(0, found.start() - 40): found.start()]
-        if not (_SINCE.search(before) or _NOT_A_TIME.search(before)):
+        if not (_since(before) or (_NOT_A_TIME.search(before) and not (due and _BIS.search(before)))):
             return True
     for found in DAY.finditer(text):
         before = text[max(0, found.start() - 40): found.start()]
-        if (_COMING_DAY.match(found.group()) or _DEADLINE.search(before)) and not (
-                _SINCE.search(before) or _NOT_A_DAY.search(before)):
+        deadline = _DEADLINE.search(before) or (due and _BIS.search(before))
+        if (_COMING_DAY.match(found.group()) or deadline) and not (
+                _since(before) or (_NOT_A_DAY.search(before) and not deadline)):
             return True
-    return False
+    for found in DATE.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if due and (_DEADLINE.search(before) or _BIS.search(before)) \
+                and not _since(before) and _future(found, now):
+            return True
+    return RELATIVE.search(text) is not None
+
+
+# A participle after "be" is a passive ahead ("will be refreshed at 5pm"); a German "-te" word written with a
+# capital or after an article is an adjective ("Korrigierte Bescheide", "einen korrigierten Bescheid").
+_NOT_PAST_BEFORE = frozenset({"be", "being", "get", "werden", "wird"})
+_DETERMINERS = frozenset({"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines",
+                          "kein", "keine", "keinen", "keinem", "keiner", "unser", "unsere", "unseren", "unserem",
+                          "unserer", "ihr", "ihre", "ihren", "ihrem", "ihrer", "alle", "allen", "aller", "the", "a",
+                          "an"})
 
 
 def _regular_past(item: Analysed) -> bool:
@@ -141,8 +179,13 @@ def _regular_past(item: Analysed) -> bool:
     The irregular forms ("went", "gab", "standen") are the rule's ``past`` entries; the regular ones follow
     from the lemma: English lemma + "ed", German stem + "te"/"ten"/"ete"/"eten".
     """
-    for token, token_forms in zip(item.sentence.tokens, item.forms, strict=True):
+    tokens = item.sentence.tokens
+    for index, (token, token_forms) in enumerate(zip(tokens, item.forms, strict=True)):
         word = token.text.casefold()
+        previous = tokens[index - 1].text.casefold() if index else ""
+        if previous in _NOT_PAST_BEFORE or (word.endswith(("te", "ten", "ter", "tes", "tem")) and (
+                token.text[:1].isupper() or previous in _DETERMINERS)):
+            continue
         for form in token_forms:
             if form == word or len(form) < 3:
                 continue
@@ -154,6 +197,11 @@ def _regular_past(item: Analysed) -> bool:
     return False
 
 
+# A short weekday with its dot and nothing after it in the clause: "Mehr am Mi.: https://...", "mehr Mo."
+_SHORT_DAY_ALONE = re.compile(
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.(?=\s*(?:[:;,–-]|$))", re.IGNORECASE)
+
+
 def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
     if not leads:
         return False
@@ -162,6 +210,8 @@ def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
             continue
         rest = _LINK_WORD.sub("", text[word.end():].lstrip(" :–-"), count=1)
         day = _SHORT_DAY.match(rest)
+        if day is None and _SHORT_DAY_ALONE.match(rest):
+            return True
         rest = rest[day.end():] if day else rest
         if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
             return True
