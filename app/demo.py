@@ -333,11 +333,16 @@ class Demo:
         return self.wait(shown)
 
     def shown_statement(self, kind: str = StatementKind.HOLDING) -> tuple[Statement, StatementVersion, str]:
-        """The current statement of ``kind``, its current version and the ts of its card in the room."""
-        found = self.current_statement(kind)
-        if found is None or not found[0].message_ts:
-            raise RuntimeError(f"no {kind} statement is shown in the room")
-        return found[0], found[1], found[0].message_ts
+        """The current statement of ``kind``, its current version and the ts of its card in the room (the card
+        is posted from the outbox after the version is stored: waited for)."""
+        def shown() -> tuple[Statement, StatementVersion, str] | None:
+            found = self.current_statement(kind)
+            return (found[0], found[1], found[0].message_ts) if found and found[0].message_ts else None
+
+        try:
+            return self.wait(shown)
+        except TimeoutError as error:
+            raise RuntimeError(f"no {kind} statement is shown in the room") from error
 
     def click_statement(self, user: str, action_id: str, kind: str = StatementKind.HOLDING) -> None:
         self.box.driver.click(user, self.channel, self.shown_statement(kind)[2], action_id)
