@@ -1,12 +1,15 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shifts S,...]
-[--shapes S,...] [--no-ingest] [--cost]`` prints one table of
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--burst-share S]
+[--shifts S,...] [--shapes S,...] [--oracle-spikes N] [--no-ingest] [--cost]`` prints one table of
 quiet weeks (false alarms per week per monitor: mean and worst week, and the replay's cost per minute) and one per
-spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside the
-least delay any detector can have within the budget, ``bound``, and which test raised it), then the ingest
-figures of ``POST /mentions`` against a served bot. ``--cost`` prints only what evaluating a monitor costs in the
-service each minute (``evaluate_cost``).
+spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside
+Lorden's least expected delay at the budget, ``bound``, the median delay of the oracle, and which test raised
+it), then the share of onsets even the oracle does not find within 10 minutes, by time of day, then the ingest
+figures of ``POST /mentions`` against a served bot. The oracle is a CUSUM that knows the quiet rate of each minute
+(bursts included) and the spike's size, its threshold the least that keeps each of ``ORACLE_WEEKS`` quiet weeks
+at ``ORACLE_WORST`` alarm or fewer: what no detector within the target can beat short of luck. ``--cost`` prints
+only what evaluating a monitor costs in the service each minute (``evaluate_cost``).
 
 The streams: a quiet baseline per monitor (0.3, 2 or 10 mentions a minute on average) with a daily rhythm
 (night at a fifth of the evening peak), weekends at 70 %, slow growth of 1 % a day, noise beyond Poisson
