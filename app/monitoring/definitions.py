@@ -19,8 +19,8 @@ LANGUAGES = ("en", "de")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MIN_SHIFT, MAX_SHIFT, MAX_SHIFTS = 1.2, 20.0, 8  # the rises a change detector may be tuned for, and how many
-FALSE_ALARMS_PER_WEEK = 0.25  # the volume's budget: a quarter of the target's one false alarm a quiet week (README)
-BURST_SHARE = 0.02  # the part of it the burst tests get (their threshold barely moves with it, see README)
+FALSE_ALARMS_PER_WEEK = 0.1  # the volume's budget: a tenth of the target's one false alarm a quiet week (README)
+BURST_SHARE = 0.05  # the part of it the burst tests get (their threshold barely moves with it, see README)
 
 
 class _Strict(BaseModel):
