@@ -1,12 +1,15 @@
 """Detection quality on synthetic mention streams, and the mention intake's throughput.
 
-``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--shifts S,...]
-[--shapes S,...] [--no-ingest] [--cost]`` prints one table of
+``python -m benchmarks.detection [--seeds N] [--quiet-weeks N] [--jobs N] [--false-alarms F] [--burst-share S]
+[--shifts S,...] [--shapes S,...] [--oracle-spikes N] [--no-ingest] [--cost]`` prints one table of
 quiet weeks (false alarms per week per monitor: mean and worst week, and the replay's cost per minute) and one per
-spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside the
-least delay any detector can have within the budget, ``bound``, and which test raised it), then the ingest
-figures of ``POST /mentions`` against a served bot. ``--cost`` prints only what evaluating a monitor costs in the
-service each minute (``evaluate_cost``).
+spike shape (the delay of the first alert, from the onset and from the moment the rate reached 5x, beside
+Lorden's least expected delay at the budget, ``bound``, the median delay of the oracle, and which test raised
+it), then the share of onsets even the oracle does not find within 10 minutes, by time of day, then the ingest
+figures of ``POST /mentions`` against a served bot. The oracle is a CUSUM that knows the quiet rate of each minute
+(bursts included) and the spike's size, its threshold the least that keeps each of ``ORACLE_WEEKS`` quiet weeks
+at ``ORACLE_WORST`` alarm or fewer: what no detector within the target can beat short of luck. ``--cost`` prints
+only what evaluating a monitor costs in the service each minute (``evaluate_cost``).
 
 The streams: a quiet baseline per monitor (0.3, 2 or 10 mentions a minute on average) with a daily rhythm
 (night at a fifth of the evening peak), weekends at 70 %, slow growth of 1 % a day, noise beyond Poisson
@@ -212,13 +215,32 @@ def bound(quiet: np.ndarray, storm: np.ndarray, h: float) -> int | None:
     return int(reached[0]) + 1 if len(reached) else None
 
 
-def run(rng: np.random.Generator, level: float, shape: str | None, factor: float, volume: VolumeSignal,
-        reach: ReachSignal, spike_negative: float = SPIKE_NEGATIVE, spike_risky: float = 0.0,
-        weight: float = RiskTerms().weight) -> Outcome:
-    """A quiet week watched whole (``shape`` None), or a spike injected at a random time of the week and the
-    monitor watched from ``WATCHED[0]`` minutes before its onset to ``WATCHED[1]`` after. ``RISKY`` of the quiet
-    posts and ``spike_risky`` of the spike's own carry a risk term; each counts ``weight`` times in the change
-    detector (1: risk terms ignored)."""
+@dataclass
+class Simulated:
+    """One simulated stream: its expected posts per minute in the four kinds (``_cells``) without the spike
+    (``quiet``) and with it (``storm``), the counts drawn from them, the spike's onset (None on a quiet week) and
+    when its rate first stood at 5x the baseline (minutes after the onset)."""
+
+    quiet: np.ndarray
+    storm: np.ndarray
+    counts: np.ndarray
+    negative: np.ndarray
+    risky: np.ndarray
+    risky_negative: np.ndarray
+    onset: int | None
+    reached: int | None
+
+    def kinds(self) -> np.ndarray:
+        """The counts per kind of post, in the order of ``_cells``."""
+        plain = self.counts - self.negative
+        risky_plain = self.risky - self.risky_negative
+        return np.stack([self.risky_negative, self.negative - self.risky_negative, risky_plain, plain - risky_plain])
+
+
+def simulate(rng: np.random.Generator, level: float, shape: str | None, factor: float,
+             spike_negative: float = SPIKE_NEGATIVE, spike_risky: float = 0.0) -> Simulated:
+    """A stream of ``HISTORY`` and a week, with a spike of ``shape`` injected at a random time of the week (none
+    when ``shape`` is None). ``RISKY`` of the quiet posts and ``spike_risky`` of the spike's own carry a risk term."""
     risk_rng = rng.spawn(1)[0]  # its own stream: the counts and posts are the same whatever the risk terms
     length = HISTORY + WEEK
     rate = stream(rng, level, length)
@@ -242,17 +264,115 @@ def run(rng: np.random.Generator, level: float, shape: str | None, factor: float
     risky_share = np.clip(risky_rate / np.maximum(expected, 1e-9), 0, 1)  # whether a post is negative or not
     risky_negative = risk_rng.binomial(negative, risky_share)
     risky = risky_negative + risk_rng.binomial(counts - negative, risky_share)
+    quiet = _cells(rate, share, np.full(length, RISKY))
+    storm = _cells(expected, negative_rate / np.maximum(expected, 1e-9), risky_share)
+    return Simulated(quiet, storm, counts, negative, risky, risky_negative, onset, reached)
+
+
+# The oracle -------------------------------------------------------------------------------------------------
+# A CUSUM that knows what no real detector can: the quiet stream's rate in each minute (bursts included) and the
+# spike's true size. Its threshold is the least that keeps the target on simulated quiet weeks (no week with more
+# than ``ORACLE_WORST`` alarm), so its delay is the least any detector can reach within the target's budget.
+ORACLE_WEEKS = 100  # quiet weeks its threshold is held to (seeds from 1000, as the monitor's quiet weeks)
+ORACLE_WORST = 1  # alarms the worst of them may raise
+ORACLE_MINUTES = 10  # the target's delay, for the share of onsets no detector can catch within it
+
+
+def _alternative(quiet: np.ndarray, factor: float, spike_negative: float, spike_risky: float) -> np.ndarray:
+    """The four kinds' rates (``_cells``) of a spike at its full size ``factor`` over quiet rates ``quiet``."""
+    total = quiet.sum(axis=0)
+    extra = total * (factor - 1)
+    expected = total + extra
+    negative = (quiet[0] + quiet[1] + extra * spike_negative) / expected
+    return _cells(expected, negative, (total * RISKY + extra * spike_risky) / expected)
+
+
+def oracle_steps(sim: Simulated, factor: float, spike_negative: float, spike_risky: float) -> np.ndarray:
+    """Each minute's log-likelihood ratio of the spike at its full size against the quiet stream, both known."""
+    alternative = _alternative(sim.quiet, factor, spike_negative, spike_risky)
+    return (sim.kinds() * np.log(alternative / sim.quiet) - (alternative - sim.quiet)).sum(axis=0)
+
+
+def oracle_alarms(steps: np.ndarray, h: float) -> np.ndarray:
+    """The alarms of a CUSUM over each row of ``steps`` (weeks by minutes) at threshold ``h``: after an alarm the
+    sum starts afresh when the cool-down has passed, as in the service."""
+    total = np.zeros(steps.shape[0])
+    alarms = np.zeros(steps.shape[0], dtype=int)
+    until = np.full(steps.shape[0], -1)
+    for minute in range(steps.shape[1]):
+        total = np.where(until >= minute, 0.0, np.maximum(total + steps[:, minute], 0.0))
+        fired = total >= h
+        alarms += fired
+        until = np.where(fired, minute + COOLDOWN, until)
+    return alarms
+
+
+def oracle_threshold(level: float, factor: float, spike_negative: float = SPIKE_NEGATIVE, spike_risky: float = 0.0,
+                     weeks: int = ORACLE_WEEKS) -> tuple[float, float]:
+    """The oracle's least threshold (to 0.05) at which none of ``weeks`` quiet weeks raises more than
+    ``ORACLE_WORST`` alarms, and its mean alarms a week there."""
+    steps = np.stack([oracle_steps(simulate(np.random.default_rng(1000 + seed), level, None, 1.0), factor,
+                                   spike_negative, spike_risky)[HISTORY:] for seed in range(weeks)])
+    lo, hi = 0.0, 30.0
+    while hi - lo > 0.05:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if oracle_alarms(steps, mid).max() <= ORACLE_WORST else (mid, hi)
+    return hi, float(oracle_alarms(steps, hi).mean())
+
+
+def oracle_delay(sim: Simulated, factor: float, spike_negative: float, spike_risky: float, h: float) -> int | None:
+    """The oracle's first alarm from the onset (minutes, as the monitor's: counted at the next evaluation), over the
+    watched span; an alarm before the onset starts the sum afresh."""
+    assert sim.onset is not None
+    first, last = sim.onset - WATCHED[0], sim.onset + WATCHED[1]
+    steps = oracle_steps(sim, factor, spike_negative, spike_risky)[first:last]
+    total = 0.0
+    for index, step in enumerate(steps):
+        total = max(total + step, 0.0)
+        if total >= h:
+            if first + index >= sim.onset:
+                return first + index - sim.onset + 1
+            total = 0.0
+    return None
+
+
+def out_of_reach(level: float, shape: str, factor: float, h: float, spike_negative: float = SPIKE_NEGATIVE,
+                 spike_risky: float = 0.0, spikes: int = 400, minutes: int = ORACLE_MINUTES) -> dict[str, float]:
+    """The share of ``spikes`` onsets (seeds from 10,000, at random times of the week) that the oracle at threshold
+    ``h`` does not find within ``minutes``, by the onset's time of day (6-hour quarters) and in all: no detector
+    within the same budget finds those in time, short of luck."""
+    late, hours = [], []
+    for seed in range(10_000, 10_000 + spikes):
+        sim = simulate(np.random.default_rng(seed), level, shape, factor, spike_negative, spike_risky)
+        assert sim.onset is not None
+        delay = oracle_delay(sim, factor, spike_negative, spike_risky, h)
+        late.append(delay is None or delay > minutes)
+        hours.append((sim.onset % DAY) // 60)
+    late_, hours_ = np.array(late), np.array(hours)
+    shares = {f"{q * 6:02d}-{q * 6 + 6:02d}h": float(late_[(hours_ >= q * 6) & (hours_ < q * 6 + 6)].mean())
+              for q in range(4)}
+    return {**shares, "all": float(late_.mean())}
+
+
+def run(rng: np.random.Generator, level: float, shape: str | None, factor: float, volume: VolumeSignal,
+        reach: ReachSignal, spike_negative: float = SPIKE_NEGATIVE, spike_risky: float = 0.0,
+        weight: float = RiskTerms().weight) -> Outcome:
+    """A quiet week watched whole (``shape`` None), or a spike injected at a random time of the week and the
+    monitor watched from ``WATCHED[0]`` minutes before its onset to ``WATCHED[1]`` after. ``RISKY`` of the quiet
+    posts and ``spike_risky`` of the spike's own carry a risk term; each counts ``weight`` times in the change
+    detector (1: risk terms ignored)."""
+    sim = simulate(rng, level, shape, factor, spike_negative, spike_risky)
+    length = HISTORY + WEEK
+    onset, reached, counts, negative = sim.onset, sim.reached, sim.counts, sim.negative
     series, negative_series = detection.Series(counts.tolist()), detection.Series(negative.tolist())
     evidence = {}
     if weight > 1:
-        for name, plain, marked in (("volume", counts, risky), ("negative", negative, risky_negative)):
+        for name, plain, marked in (("volume", counts, sim.risky), ("negative", negative, sim.risky_negative)):
             weighted = detection.weighted(plain.tolist(), marked.tolist(), weight, history=HISTORY)
             evidence[name] = (weighted.counts, weighted.dispersion)
     least = None
     if onset is not None and shape != "influencer":
-        quiet = _cells(rate, share, np.full(length, RISKY))
-        storm = _cells(expected, negative_rate / np.maximum(expected, 1e-9), risky_share)
-        least = bound(quiet[:, onset:], storm[:, onset:], math.log(WEEK / volume.false_alarms_per_week))
+        least = bound(sim.quiet[:, onset:], sim.storm[:, onset:], math.log(WEEK / volume.false_alarms_per_week))
     watch = Watch(volume, reach)
     first, last = (HISTORY, length) if onset is None else (onset - WATCHED[0], onset + WATCHED[1])
     recent: dict[int, list[tuple[int, int, bool, bool]]] = {}
@@ -292,15 +412,17 @@ class Task:
     spike_risky: float
     budget: float | None  # the volume's false alarms per week (None: the shipped default)
     shifts: tuple[float, ...] | None = None  # the change detectors' rises (None: the shipped bank)
+    burst_share: float | None = None  # the burst tests' part of the budget (None: the shipped default)
 
 
-def _signal(budget: float | None, shifts: tuple[float, ...] | None) -> VolumeSignal:
+def _signal(budget: float | None, shifts: tuple[float, ...] | None, burst_share: float | None = None) -> VolumeSignal:
     options: dict = {} if budget is None else {"false_alarms_per_week": budget}
+    options.update({} if burst_share is None else {"burst_share": burst_share})
     return VolumeSignal(**options, **({} if shifts is None else {"shift": shifts}))
 
 
 def _one(task: Task) -> Outcome:
-    volume = _signal(task.budget, task.shifts)
+    volume = _signal(task.budget, task.shifts, task.burst_share)
     return run(np.random.default_rng(task.seed), task.level, task.shape, task.factor, volume,
                ReachSignal(followers=task.followers), task.spike_negative, task.spike_risky)
 
@@ -323,15 +445,18 @@ SHAPES = {  # name: (shape, factors, the share of the spike's posts with risk te
 
 def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
                      spike_negative: float = SPIKE_NEGATIVE, budget: float | None = None,
-                     shapes: tuple[str, ...] = tuple(SHAPES), shifts: tuple[float, ...] | None = None) -> str:
+                     shapes: tuple[str, ...] = tuple(SHAPES), shifts: tuple[float, ...] | None = None,
+                     burst_share: float | None = None, oracle_spikes: int = 400) -> str:
     """One table of ``quiet_weeks`` quiet weeks a monitor and one per spike shape, each row over ``seeds`` spikes
-    (``jobs`` processes); ``budget``: the volume's false alarms per week, ``shifts``: the rises of its change
-    detectors, if not the shipped defaults."""
+    (``jobs`` processes), then what the oracle cannot reach (``reach_table`` over ``oracle_spikes`` onsets a row;
+    0: no oracle); ``budget``: the volume's false alarms per week, ``shifts``: the rises of its change
+    detectors, ``burst_share``: the burst tests' part of the budget, if not the shipped defaults."""
     quiet_weeks = seeds if quiet_weeks is None else quiet_weeks
-    quiet = {(level, followers): [Task(1000 + seed, level, followers, None, 1.0, spike_negative, 0.0, budget, shifts)
+    quiet = {(level, followers): [Task(1000 + seed, level, followers, None, 1.0, spike_negative, 0.0, budget, shifts,
+                                       burst_share)
                                   for seed in range(quiet_weeks)] for level, followers in LEVELS}
     spikes = {(name, level, followers, factor): [Task(seed, level, followers, SHAPES[name][0], float(factor),
-                                                      spike_negative, SHAPES[name][2], budget, shifts)
+                                                      spike_negative, SHAPES[name][2], budget, shifts, burst_share)
                                                  for seed in range(seeds)]
               for name in shapes for level, followers in LEVELS for factor in SHAPES[name][1]}
     tasks = [task for group in (*quiet.values(), *spikes.values()) for task in group]
@@ -342,8 +467,9 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
             results = dict(zip(tasks, pool.map(_one, tasks, chunksize=1), strict=True))
     else:
         results = {task: _one(task) for task in tasks}
-    volume = _signal(budget, shifts)
-    out = [f"Volume: {volume.false_alarms_per_week:g} false alarms a week over its tests: burst z "
+    volume = _signal(budget, shifts, burst_share)
+    out = [f"Volume: {volume.false_alarms_per_week:g} false alarms a week over its tests, {volume.burst_share:g} of "
+           f"it to the burst tests: burst z "
            f"{volume.burst_z():.2f}, change threshold h {volume.cusum_h():.2f} (a detector per shift: "
            f"{', '.join(f'{shift:g}x' for shift in volume.shifts())}); reach needs {ReachSignal().needs}; "
            f"risk-term weight {RiskTerms().weight:g}, {RISKY:.0%} of quiet posts carry a risk term"]
@@ -360,27 +486,66 @@ def detection_tables(seeds: int, jobs: int = 1, quiet_weeks: int | None = None,
                          "volume's tests per evaluated minute in the replay",
                          ["baseline", "reach at", "weeks", "volume", "negative", "reach", "per week", "worst week",
                           "ms"], quiet_rows))
+    thresholds: dict[tuple[float, float, float], tuple[float, float]] = {}
     for name in shapes:
         shape, factors, risky = SHAPES[name]
         rows = []
         for level, followers in LEVELS:
             for factor in factors:
-                found = [results[task] for task in spikes[(name, level, followers, factor)]]
+                group = spikes[(name, level, followers, factor)]
+                found = [results[task] for task in group]
                 delays = [o.delay for o in found if o.delay is not None]
                 bounds = [o.bound for o in found if o.bound is not None]
                 since = [o.since_5x for o in found if o.since_5x is not None]
                 by = Counter(o.signal for o in found if o.signal)
+                oracle = ""
+                if shape != "influencer" and oracle_spikes:
+                    key = (level, float(factor), risky)
+                    if key not in thresholds:
+                        thresholds[key] = oracle_threshold(level, factor, spike_negative, risky)
+                    fastest = [oracle_delay(simulate(np.random.default_rng(task.seed), level, shape, factor,
+                                                     spike_negative, risky), factor, spike_negative, risky,
+                                            thresholds[key][0]) for task in group]
+                    oracle = _median([d for d in fastest if d is not None])
                 rows.append([f"{level:g}/min", f"{factor:g}x" if shape != "influencer" else "1 post", seeds,
                              _median(delays), _p90(delays), _median(bounds) if shape != "influencer" else "",
+                             oracle,
                              *((_median(since), _p90(since)) if shape != "influencer" else ("", "")),
                              sum(o.delay is None for o in found),
                              " ".join(f"{signal} {count}" for signal, count in by.most_common())])
         posts = f"{spike_negative:.0%} negative" + (f", {risky:.0%} with risk terms" if risky else "")
         out.append(table(f"Spike shape: {shape} (minutes to the first alert; target: median <= 10 at >= 5x; the "
-                         f"spike's posts {posts}; bound: the least median delay possible within the budget)",
-                         ["baseline", "spike", "spikes", "from onset", "p90", "bound", "from 5x", "p90", "missed",
-                          "raised by"], rows))
+                         f"spike's posts {posts}; bound: Lorden's least expected delay at the budget; oracle: the "
+                         f"median delay of a CUSUM knowing the quiet rate and the spike's size, held to at most "
+                         f"{ORACLE_WORST} alarm in each of {ORACLE_WEEKS} quiet weeks)",
+                         ["baseline", "spike", "spikes", "from onset", "p90", "bound", "oracle", "from 5x", "p90",
+                          "missed", "raised by"], rows))
+    if oracle_spikes:
+        out.append(reach_table(tuple(name for name in shapes if SHAPES[name][0] != "influencer"), spike_negative,
+                               oracle_spikes, thresholds))
     return "\n\n".join(out)
+
+
+def reach_table(shapes: tuple[str, ...], spike_negative: float = SPIKE_NEGATIVE, spikes: int = 400,
+                thresholds: dict[tuple[float, float, float], tuple[float, float]] | None = None) -> str:
+    """Per shape at 5x and level: the oracle's threshold and its mean alarms per quiet week, and the share of
+    ``spikes`` onsets it does not find within ``ORACLE_MINUTES``, by the onset's time of day."""
+    thresholds = {} if thresholds is None else thresholds
+    rows = []
+    for name in shapes:
+        shape, _, risky = SHAPES[name]
+        for level, _ in LEVELS:
+            key = (level, 5.0, risky)
+            if key not in thresholds:
+                thresholds[key] = oracle_threshold(level, 5, spike_negative, risky)
+            h, mean = thresholds[key]
+            late = out_of_reach(level, shape, 5, h, spike_negative, risky, spikes)
+            rows.append([name, f"{level:g}/min", f"{h:.2f}", f"{mean:.2f}",
+                         *(f"{share:.0%}" for share in late.values())])
+    return table(f"Out of reach: spikes to 5x the oracle does not find within {ORACLE_MINUTES} minutes of the onset, "
+                 f"by the onset's time of day ({spikes} onsets a row, seeds from 10,000; h: its threshold, held to at "
+                 f"most {ORACLE_WORST} alarm in each of {ORACLE_WEEKS} quiet weeks; per week: its mean false alarms)",
+                 ["shape", "baseline", "h", "per week", "00-06h", "06-12h", "12-18h", "18-24h", "all"], rows)
 
 
 # Evaluation cost --------------------------------------------------------------------------------------------
@@ -511,6 +676,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the volume's false alarms per week (default: the shipped setting)")
     parser.add_argument("--shifts", default=None,
                         help="the change detectors' rises, e.g. 2 or 1.5,2,3,5,10 (default: the shipped bank)")
+    parser.add_argument("--burst-share", type=float, default=None,
+                        help="the burst tests' part of the volume's budget (default: the shipped setting)")
+    parser.add_argument("--oracle-spikes", type=int, default=400,
+                        help="onsets a row in the table of what the oracle cannot reach (0: no oracle)")
     parser.add_argument("--shapes", default=",".join(SHAPES), help=f"spike shapes, of {', '.join(SHAPES)}")
     parser.add_argument("--no-ingest", action="store_true", help="skip the ingest measurement")
     parser.add_argument("--cost", action="store_true", help="only the evaluation cost per monitor and minute")
@@ -525,7 +694,7 @@ def main(argv: list[str] | None = None) -> int:
         print(evaluate_cost(shifts=shifts))
         return 0
     print(detection_tables(args.seeds, args.jobs, args.quiet_weeks, args.spike_negative, args.false_alarms, shapes,
-                           shifts), flush=True)
+                           shifts, args.burst_share, args.oracle_spikes), flush=True)
     if not args.no_ingest:
         print()
         print(ingest_table(args.seconds))

@@ -7,6 +7,7 @@ import math
 import statistics
 
 import numpy as np
+import pytest
 
 from app.monitoring.definitions import ReachSignal, VolumeSignal
 from benchmarks import detection as bench
@@ -87,3 +88,31 @@ def test_a_gradual_rise_has_its_bound_and_the_detector_is_not_much_faster():
     found = _spikes(2.0, "gradual", 5, range(2))
     assert all(o.bound is not None and 10 < o.bound < 60 for o in found)
     assert all(o.delay is not None and o.bound is not None and o.delay >= o.bound / 2 for o in found)
+
+
+def test_the_oracle_is_held_to_the_target_on_quiet_weeks_and_no_further():
+    """Its threshold is the least at which no quiet week raises more than one alarm: a twentieth lower, one does."""
+    h, mean = bench.oracle_threshold(2.0, 5, weeks=6)
+    steps = np.stack([bench.oracle_steps(bench.simulate(np.random.default_rng(1000 + seed), 2.0, None, 1.0), 5,
+                                         bench.SPIKE_NEGATIVE, 0.0)[bench.HISTORY:] for seed in range(6)])
+    assert bench.oracle_alarms(steps, h).max() <= bench.ORACLE_WORST
+    assert bench.oracle_alarms(steps, h - 0.05).max() > bench.ORACLE_WORST
+    assert mean == pytest.approx(bench.oracle_alarms(steps, h).mean()) and 5 < h < math.log(bench.WEEK)
+
+
+def test_the_oracle_knowing_the_quiet_rate_is_never_later_than_the_monitor():
+    """The same sudden spikes (the same seeds draw the same posts) read by the monitor and by the oracle."""
+    h, _ = bench.oracle_threshold(2.0, 5, weeks=6)
+    for seed in range(3):
+        monitor = bench.run(np.random.default_rng(seed), 2.0, "sudden", 5, VolumeSignal(), ReachSignal())
+        oracle = bench.oracle_delay(bench.simulate(np.random.default_rng(seed), 2.0, "sudden", 5), 5,
+                                    bench.SPIKE_NEGATIVE, 0.0, h)
+        assert oracle is not None and monitor.delay is not None and 0 < oracle <= monitor.delay
+
+
+def test_what_is_out_of_reach_on_a_quiet_stream_is_mostly_at_night():
+    h, _ = bench.oracle_threshold(0.3, 5, weeks=6)
+    late = bench.out_of_reach(0.3, "sudden", 5, h, spikes=60)
+    assert set(late) == {"00-06h", "06-12h", "12-18h", "18-24h", "all"}
+    assert late["00-06h"] > late["12-18h"] and 0 < late["all"] < 1
+    assert bench.out_of_reach(10.0, "sudden", 5, h, spikes=20)["all"] == 0  # busy: all in time

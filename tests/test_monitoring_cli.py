@@ -64,3 +64,23 @@ def test_bad_rises_and_reach_rules_are_named_with_file_and_field(tmp_path):
     assert "e.yml: signals.volume.shift" in output and "50 is no rise to watch for: use 1.2 to 20" in output
     assert "e.yml: signals.reach.needs" in output and "'negative-and-risky'" in output
     assert "f.yml: signals.volume.shift" in output and "name 1 to 8 rises" in output
+
+
+def test_the_budgets_split_is_data_and_a_bad_share_is_named(tmp_path):
+    from app.monitoring import detection
+    from app.monitoring.definitions import load_monitors
+
+    (tmp_path / "g.yml").write_text("id: g\ntitle: g\nterms: {brand: {en: [G]}}\n"
+                                    "signals: {volume: {false_alarms_per_week: 0.5, burst_share: 1.5}}\n",
+                                    encoding="utf-8")
+    result = run(str(tmp_path))
+    assert result.exit_code == 1
+    assert "g.yml: signals.volume.burst_share" in result.output and "less than 1" in result.output
+    (tmp_path / "g.yml").write_text("id: g\ntitle: g\nterms: {brand: {en: [G]}}\n"
+                                    "signals: {volume: {false_alarms_per_week: 0.5, burst_share: 0.2}}\n",
+                                    encoding="utf-8")
+    assert run(str(tmp_path)).exit_code == 0
+    [monitor] = load_monitors(tmp_path)
+    volume = monitor.signals.volume
+    assert volume is not None  # 0.1 of the budget to the burst tests, 0.4 to the change detectors, per series
+    assert volume.burst_z() == detection.burst_z(0.05) and volume.cusum_h() == detection.cusum_h(0.2 / 5)

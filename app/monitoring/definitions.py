@@ -19,6 +19,8 @@ LANGUAGES = ("en", "de")
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 _KIND = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 MIN_SHIFT, MAX_SHIFT, MAX_SHIFTS = 1.2, 20.0, 8  # the rises a change detector may be tuned for, and how many
+FALSE_ALARMS_PER_WEEK = 0.1  # the volume's budget: a tenth of the target's one false alarm a quiet week (README)
+BURST_SHARE = 0.05  # the part of it the burst tests get (their threshold barely moves with it, see README)
 
 
 class _Strict(BaseModel):
@@ -53,12 +55,14 @@ class VolumeSignal(_Strict):
     """Mentions in the last ``window_minutes`` against the baseline for this time of day and week (burst test),
     and change detectors for rises that build up (one CUSUM per rise of ``shift``, in times the baseline: a
     number or a list); with ``negative``, the same tests on the negative posts' own count. The thresholds follow
-    from ``false_alarms_per_week``, split evenly between the tests and each test's change detectors, unless ``z``
-    sets the burst tests' by hand."""
+    from ``false_alarms_per_week``: ``burst_share`` of it goes to the burst tests, the rest to the change
+    detectors, each part split evenly between the series watched (all mentions, negative posts) and a test's
+    detectors; ``z`` sets the burst tests' threshold by hand."""
 
     kind: str = "shitstorm"
     window_minutes: int = Field(10, ge=1, le=120)
-    false_alarms_per_week: float = Field(0.05, gt=0, le=7, description="alarms a quiet week may raise")
+    false_alarms_per_week: float = Field(FALSE_ALARMS_PER_WEEK, gt=0, le=7, description="alarms a quiet week may raise")
+    burst_share: float = Field(BURST_SHARE, gt=0, lt=1, description="the share of that budget the burst tests get")
     z: float | None = Field(None, gt=0, description="the burst test's threshold in standard deviations")
     buildup: bool = True
     shift: float | tuple[float, ...] = Field(detection.SHIFTS, description="the rises the change detectors watch for")
@@ -82,19 +86,24 @@ class VolumeSignal(_Strict):
         """The rises the change detectors are tuned for, one detector each."""
         return (self.shift,) if isinstance(self.shift, int | float) else tuple(self.shift)
 
-    def _tests(self) -> int:
-        return (2 if self.buildup else 1) * (2 if self.negative else 1)
+    def _series(self) -> int:
+        return 2 if self.negative else 1
 
     def burst_z(self) -> float:
+        """The burst tests' threshold: each reading of each series within its part of ``burst_share`` of the budget
+        (all of it without change detectors)."""
         if self.z is not None:
             return self.z
-        return detection.burst_z(self.false_alarms_per_week / self._tests())
+        share = self.burst_share if self.buildup else 1.0
+        return detection.burst_z(self.false_alarms_per_week * share / self._series())
 
     def cusum_h(self) -> float | None:
-        """The change detector's threshold (None when it is off)."""
+        """The change detectors' threshold (None when they are off): each detector of each series within its part
+        of the budget left by the burst tests."""
         if not self.buildup:
             return None
-        return detection.cusum_h(self.false_alarms_per_week / self._tests() / len(self.shifts()))
+        share = 1 - self.burst_share
+        return detection.cusum_h(self.false_alarms_per_week * share / self._series() / len(self.shifts()))
 
 
 class NegativeSignal(_Strict):

@@ -53,6 +53,7 @@ _Z90 = _NORMAL.inv_cdf(0.9)
 _GRID = [(z / 4, _NORMAL.pdf(z / 4) / 4) for z in range(-24, 25)]  # standard normal quantiles and weights
 _COARSE = [(z / 2, _NORMAL.pdf(z / 2) / 2) for z in range(-8, 9)]  # enough for scores within a few sigma
 EXACT_BELOW = 20.0  # expected mentions a window under which scores use exact Poisson tails
+DIVISOR_PRECISION = 1e-5  # the overdispersion's relative precision (the upper end: never below the least)
 ROUGH_MARGIN = 3.5  # how far the rough score may fall short of the exact one on small counts
 
 
@@ -432,27 +433,43 @@ def _overdispersion(expected: float, noise: float, shift: float, window: int) ->
     if mean <= 0:
         return 1.0
 
+    rates = [(math.log(weight), mean * math.exp(noise * z - noise * noise / 2)) for z, weight in _GRID]
+
     def log_mgf(divisor: float) -> float:  # summed in logs: a large shift on a busy stream overflows a float
         per_post = shift ** (1 / divisor) - 1
-        logs = [math.log(weight) + mean * math.exp(noise * z - noise * noise / 2) * per_post
-                - mean * (shift - 1) / divisor for z, weight in _GRID]
+        logs = [log_weight + rate * per_post for log_weight, rate in rates]
         top = max(logs)
-        return top + math.log(sum(math.exp(value - top) for value in logs))
+        return top + math.log(sum(math.exp(value - top) for value in logs)) - mean * (shift - 1) / divisor
 
     lo, hi = 1.0, 1.0 + noise * noise * mean
-    if log_mgf(lo) <= 0:
+    f_lo = log_mgf(lo)
+    if f_lo <= 0:
         return 1.0
-    while log_mgf(hi) > 0:
-        lo, hi = hi, hi * 2
-    for _ in range(30):
-        mid = (lo + hi) / 2
-        lo, hi = (mid, hi) if log_mgf(mid) > 0 else (lo, mid)
+    f_hi = log_mgf(hi)
+    while f_hi > 0:
+        lo, f_lo, hi = hi, f_hi, hi * 2
+        f_hi = log_mgf(hi)
+    side = 0
+    while hi - lo > DIVISOR_PRECISION * hi:  # regula falsi, Illinois' way: the bracket [lo, hi] shrinks from both ends
+        mid = (lo * f_hi - hi * f_lo) / (f_hi - f_lo)
+        mid = min(max(mid, lo + (hi - lo) * 1e-3), hi - (hi - lo) * 1e-3)
+        f_mid = log_mgf(mid)
+        if f_mid > 0:
+            lo, f_lo = mid, f_mid
+            f_hi = f_hi / 2 if side == 1 else f_hi
+            side = 1
+        else:
+            hi, f_hi = mid, f_mid
+            f_lo = f_lo / 2 if side == -1 else f_lo
+            side = -1
     return hi
 
 
 def overdispersion(expected: float, noise: float, shift: float, window: int) -> float:
-    """``_overdispersion`` for an expectation rounded to three digits (a replay asks for the same ones again)."""
-    return _overdispersion(float(f"{expected:.3g}"), round(noise, 3), shift, window)
+    """``_overdispersion`` for an expectation rounded to three digits and a burstiness rounded up to 0.01 (a larger
+    divisor, never a smaller one): a replay, and the service from one hour's burstiness to the next, ask for the
+    same ones again."""
+    return _overdispersion(float(f"{expected:.3g}"), math.ceil(noise * 100 - 1e-9) / 100, shift, window)
 
 
 def _extend(run: _Run, series: Series, end: datetime, n: int, window: int, known: dict[int, float] | None) -> None:
