@@ -69,6 +69,12 @@ def lease_from_env() -> timedelta:
     return timedelta(seconds=seconds)
 
 
+def response_url_of(body: dict) -> str | None:
+    """Where a stored request may be answered: a command's response_url, or a modal's first one."""
+    urls: list[dict] = body.get("response_urls") or []
+    return body.get("response_url") or (urls[0].get("response_url") if urls else None)
+
+
 def lazy_request(row: AcceptedRequest) -> BoltRequest:
     """The stored request as Bolt's own "run only this lazy listener" request (as its AWS Lambda adapter sends)."""
     return BoltRequest(body=row.body, headers={"content-type": [row.content_type], "x-slack-bolt-lazy-only": ["1"],
@@ -197,8 +203,7 @@ class Worker:
 
     def _answer_by_url(self, body: dict, row: AcceptedRequest, text: str) -> bool:
         """Answer through the request's response_url while it is valid; False when it is not (or Slack says no)."""
-        urls: list[dict] = body.get("response_urls") or []
-        url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
+        url = response_url_of(body)
         if not url or utcnow() - row.received_at > RESPONSE_URL_LIFE:
             return False
         try:
@@ -213,8 +218,7 @@ class Worker:
         assert row.id is not None
         give_up(self.core.engine, row.id, why)
         body = lazy_request(row).body
-        urls: list[dict] = body.get("response_urls") or []
-        url = body.get("response_url") or (urls[0].get("response_url") if urls else None)
+        url = response_url_of(body)
         req = Request(self.core, user_of(body), channel_of(body), body,
                       respond=Respond(response_url=url) if url else None)
         answer_failure(req, row.function, RuntimeError(f"accepted request {row.id}: {why}"))
