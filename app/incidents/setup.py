@@ -38,7 +38,7 @@ from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
-from app.incidents.setup_queue import NewIncidents, SetupQueue, line
+from app.incidents.setup_queue import NEEDS, NewIncidents, SetupQueue, line
 from app.incidents.setup_steps import BEGIN, CRITICAL, STEPS, StepRun, gather_briefing, mark_done
 from app.incidents.views import Briefing, briefing_message
 from app.slack.client import make_client
@@ -47,11 +47,6 @@ from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# What each step waits for. A step starts as soon as these are done, so the briefing is pinned right after
-# it is posted, without waiting for the invitations, topic or bookmark of the same wave.
-NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
-         "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
-         "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
 # The steps of the critical chain (setup_steps.CRITICAL) call Slack first when they start with others: the
 # steps beside them start once that call is on its way (or after HOLD_BACK seconds), so they do not take the
 # CPU and the database from it in the milliseconds before its call. What the chain needs starts with it.
