@@ -39,7 +39,7 @@ from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, 
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
 from app.incidents.setup_queue import NEEDS, NewIncidents, SetupQueue, line
-from app.incidents.setup_steps import BEGIN, CRITICAL, STEPS, StepRun, gather_briefing, mark_done
+from app.incidents.setup_steps import BEGIN, CRITICAL, STEP_ROWS, STEPS, StepRun, gather_briefing, write_step
 from app.incidents.views import Briefing, briefing_message
 from app.slack.client import make_client
 from app.slack.text import channel_link
@@ -110,22 +110,23 @@ def _stored(session: Session, step: SetupStep) -> SetupStep:
 
 def _start(core: Core, step: SetupStep) -> bool:
     """Record that a try begins (with what the step records then, see setup_steps.BEGIN); whether an earlier
-    try's outcome is unknown."""
+    try's outcome is unknown. One statement, written once everything is ready (see ``write_step``)."""
     uncertain = step.status == StepStatus.STARTED or bool(step.detail.get("uncertain"))
-    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
+    with Session(core.engine) as session:
         row = _stored(session, step)
-        row.status, row.attempts = StepStatus.STARTED, row.attempts + 1
         begun = BEGIN[step.step](row) if step.step in BEGIN else {}
-        if begun:
-            row.detail = {**row.detail, **begun}
-        session.add(row)
+        detail = {**row.detail, **begun}
+    values: dict[str, Any] = {"status": StepStatus.STARTED, "attempts": STEP_ROWS.c.attempts + 1}
+    write_step(core, step, {**values, "detail": detail} if begun else values)
     step.detail = {**step.detail, **begun}
     return uncertain
 
 
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
-    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
-        mark_done(session, step, detail)
+    with Session(core.engine) as session:
+        stored = _stored(session, step).detail
+    write_step(core, step, {"status": StepStatus.DONE, "error": None, "retry_at": None, "done_at": utcnow(),
+                            "detail": {**stored, **detail, "uncertain": False}})
 
 
 def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
@@ -160,12 +161,12 @@ def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> Non
 
 def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
     """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
-    with transaction(core.engine) as session:
+    with Session(core.engine) as session:
         row = _stored(session, step)
         uncertain = row.status == StepStatus.STARTED or bool(row.detail.get("uncertain"))
-        row.status, row.error, row.retry_at = StepStatus.RETRYING, "ratelimited", until
-        row.detail = {**row.detail, "uncertain": uncertain}
-        session.add(row)
+        detail = {**row.detail, "uncertain": uncertain}
+    write_step(core, step, {"status": StepStatus.RETRYING, "error": "ratelimited", "retry_at": until,
+                            "detail": detail})
 
 
 def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,

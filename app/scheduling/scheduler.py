@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import is_postgres, transaction
+from app.db import is_postgres, transaction, write_alone
 from app.scheduling import registry, store
 from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc, utcnow
@@ -90,8 +90,13 @@ class Scheduler:
         rows = [store.row(job_id, when, kind, dict(kwargs)) for job_id, when, kind, kwargs in jobs]
         if not rows:
             return
-        with transaction(self.core.engine) as session:
-            store.put(session, rows)
+        dialect = self.core.engine.dialect.name
+        statements = store.upserts(dialect, rows) if dialect in ("sqlite", "postgresql") else []
+        if len(statements) == 1:  # the usual case: one statement, its own transaction (see write_alone)
+            write_alone(self.core.engine, statements[0])
+        else:
+            with transaction(self.core.engine) as session:
+                store.put(session, rows)
         if min(r["due_at"] for r in rows) <= utcnow():
             self.wake()
 
@@ -270,8 +275,7 @@ class Scheduler:
             self._failed(job, exc)
         else:
             try:
-                with transaction(self.core.engine) as session:
-                    store.finish(session, job)
+                write_alone(self.core.engine, store.finished(job))
             except Exception:  # the lease runs out and the job runs again; its handler is idempotent
                 log.exception("job %s ran but could not be marked done", job.id)
         finally:
