@@ -274,7 +274,8 @@ def write_alone(engine: Engine, statement: Executable, *, urgent: bool = False) 
     (the alert intake's) waiting that long. The statement must not return rows (no RETURNING: SQLite would
     commit only once they are read). ``urgent`` as for ``transaction``. Elsewhere it is an ordinary transaction."""
     lock = _write_locks.get(engine)
-    if engine.dialect.name != "sqlite" or lock is None:
+    if engine.dialect.name != "sqlite" or lock is None or lock.held_here() or _write_hook.get() is not None:
+        # A server database; or a write inside another one, or one a follow-up's hook must see: as before.
         with transaction(engine, urgent=urgent) as session:
             return affected(session.execute(statement))
     with lock.urgent() if urgent else lock, engine.connect().execution_options(

@@ -242,12 +242,14 @@ class Scheduler:
         self._backlog = len(found) == room
         candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
         claimed = []
-        if candidates:
-            with transaction(self.core.engine) as session:
-                for job_id in candidates:
-                    job = store.claim(session, job_id, self._token(), now, now + self.lease)
-                    if job is not None:
-                        claimed.append(job)
+        for job_id in candidates:  # each claim a statement of its own (see write_alone), read back by its token
+            token = self._token()
+            if write_alone(self.core.engine, store.claiming(job_id, token, now, now + self.lease)) != 1:
+                continue
+            with Session(self.core.engine) as session:
+                job = store.held(session, job_id, token)
+            if job is not None:  # else replaced in between: the replacement is due anew, unclaimed
+                claimed.append(job)
         return claimed
 
     def _token(self) -> str:

@@ -71,6 +71,8 @@ def upserts(dialect: str, rows: list[dict[str, Any]]) -> list[Executable]:
     """The statements that insert the jobs or replace the ones with the same id (SQLite, PostgreSQL): each a
     single multi-row upsert, so that one statement writes up to ``ROWS_PER_STATEMENT`` jobs."""
     statements: list[Executable] = []
+    # A job given twice is written once, as given last: on PostgreSQL one statement may not change a row twice.
+    rows = list({r["id"]: r for r in rows}.values())
     for start in range(0, len(rows), ROWS_PER_STATEMENT):
         chunk = rows[start:start + ROWS_PER_STATEMENT]
         insert: sqlite.Insert | postgresql.Insert = (sqlite.insert(T) if dialect == "sqlite"
@@ -151,15 +153,27 @@ def due(session: Session, now: datetime, limit: int) -> list[str]:
     return list(session.execute(query).scalars())
 
 
+def claiming(job_id: str, token: str, now: datetime, until: datetime) -> Executable:
+    """The statement that takes the job for ``token`` if it is still due and free (it hits one row, or none)."""
+    return (update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
+            .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1))
+
+
+def held(session: Session, job_id: str, token: str) -> Claimed | None:
+    """The job as ``token`` holds it; None when it was replaced (or taken over) since."""
+    found = session.execute(select(T.c.kind, T.c.payload, T.c.attempts)
+                            .where(T.c.id == job_id, T.c.claimed_by == token)).tuples().first()
+    if found is None:
+        return None
+    kind, payload, attempts = found
+    return Claimed(job_id, kind, dict(payload or {}), attempts, token)
+
+
 def claim(session: Session, job_id: str, token: str, now: datetime, until: datetime) -> Claimed | None:
     """Take the job if it is still due and free; None when another scheduler (or a replacement) won."""
-    hit = affected(session.execute(update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
-                                   .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1)))
-    if hit != 1:
+    if affected(session.execute(claiming(job_id, token, now, until))) != 1:
         return None
-    kind, payload, attempts = session.execute(
-        select(T.c.kind, T.c.payload, T.c.attempts).where(T.c.id == job_id)).tuples().one()
-    return Claimed(job_id, kind, dict(payload or {}), attempts, token)
+    return held(session, job_id, token)
 
 
 def claim_due(session: Session, now: datetime, limit: int, token: str, until: datetime,
