@@ -326,8 +326,20 @@ def test_each_kind_has_one_handler_and_every_domain_registers_its_own():
         registry.unregister("test_one")
 
 
-def test_many_jobs_are_stored_in_bulk_statements_and_a_job_given_twice_is_written_as_given_last(box, recorder):
+def test_many_jobs_are_stored_in_bulk_statements_and_a_job_given_twice_is_written_as_given_last(
+        tmp_path, new_database, recorder):
+    from app.sandbox.harness import Sandbox
+    from tests.conftest import _database_of
+
     recorder("test_note")
+    box = Sandbox(tmp_path / "jobs", serve=False, **_database_of("jobs", new_database))  # SQLite or PostgreSQL
+    try:
+        _bulk_jobs(box)
+    finally:
+        box.close()
+
+
+def _bulk_jobs(box) -> None:
     scheduler = Scheduler(box.core, start=False)
     jobs = [(f"inc7:n{n:04d}", T0 + timedelta(minutes=n), "test_note", {"incident_id": 7, "n": n})
             for n in range(store.ROWS_PER_STATEMENT * 2 + 1)]  # three statements, one transaction
