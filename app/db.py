@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, CursorResult, Engine, Result
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import ORMExecuteState
 from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.sql import Executable
 from sqlmodel import Session, create_engine
 
 
@@ -261,6 +262,25 @@ def transaction(engine: Engine, *, urgent: bool = False) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def write_alone(engine: Engine, statement: Executable, *, urgent: bool = False) -> int:
+    """Run one write statement as a transaction of its own; how many rows it hit.
+
+    On SQLite the statement runs in autocommit mode: SQLite takes its write lock, writes and commits within the
+    statement's one step, which runs without the interpreter's lock. In a ``transaction`` the lock is held from
+    the first write to the commit, across the interpreter's work between them and each wait to get the
+    interpreter's lock back; a worker at lower priority, descheduled there, kept every other process's writer
+    (the alert intake's) waiting that long. The statement must not return rows (no RETURNING: SQLite would
+    commit only once they are read). ``urgent`` as for ``transaction``. Elsewhere it is an ordinary transaction."""
+    lock = _write_locks.get(engine)
+    if engine.dialect.name != "sqlite" or lock is None or lock.held_here() or _write_hook.get() is not None:
+        # A server database; or a write inside another one, or one a follow-up's hook must see: as before.
+        with transaction(engine, urgent=urgent) as session:
+            return affected(session.execute(statement))
+    with lock.urgent() if urgent else lock, engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT") as connection:
+        return affected(connection.execute(statement))
 
 
 # PostgreSQL's advisory locks, named by text. Two processes taking the same name wait for (``lock_names``) or

@@ -324,3 +324,39 @@ def test_each_kind_has_one_handler_and_every_domain_registers_its_own():
             registry.register("", one)
     finally:
         registry.unregister("test_one")
+
+
+def test_many_jobs_are_stored_in_bulk_statements_and_a_job_given_twice_is_written_as_given_last(
+        tmp_path, new_database, recorder):
+    from app.sandbox.harness import Sandbox
+    from tests.conftest import _database_of
+
+    recorder("test_note")
+    box = Sandbox(tmp_path / "jobs", serve=False, **_database_of("jobs", new_database))  # SQLite or PostgreSQL
+    try:
+        _bulk_jobs(box)
+    finally:
+        box.close()
+
+
+def _bulk_jobs(box) -> None:
+    scheduler = Scheduler(box.core, start=False)
+    jobs = [(f"inc7:n{n:04d}", T0 + timedelta(minutes=n), "test_note", {"incident_id": 7, "n": n})
+            for n in range(store.ROWS_PER_STATEMENT * 2 + 1)]  # three statements, one transaction
+    jobs.append(("inc7:n0003", T0, "test_note", {"incident_id": 7, "n": -3}))
+    scheduler.at_many(jobs)
+    assert len(scheduler.job_ids("inc7:")) == store.ROWS_PER_STATEMENT * 2 + 1
+    assert scheduler.job("inc7:n0003").payload == {"incident_id": 7, "n": -3}
+    assert as_utc(scheduler.job("inc7:n0003").due_at) == T0
+    assert as_utc(scheduler.job(f"inc7:n{store.ROWS_PER_STATEMENT * 2:04d}").due_at) == T0 + timedelta(
+        minutes=store.ROWS_PER_STATEMENT * 2)
+    # A few jobs (one statement, a transaction of its own): a replaced job is due anew and unclaimed.
+    with transaction(box.core.engine) as session:
+        assert store.claim(session, "inc7:n0001", "someone#1", T0 + timedelta(hours=1), T0 + timedelta(hours=2))
+    scheduler.at_many([("inc7:n0001", T0 + timedelta(days=1), "test_note", {"incident_id": 7, "n": 1}),
+                       ("inc8:a", T0, "test_note", {"incident_id": 8}),
+                       ("inc8:a", T0 + timedelta(minutes=1), "test_note", {"incident_id": 8, "again": True})])
+    replaced = scheduler.job("inc7:n0001")
+    assert replaced.claimed_by is None and replaced.attempts == 0 and as_utc(replaced.due_at) == T0 + timedelta(days=1)
+    assert scheduler.job("inc8:a").payload == {"incident_id": 8, "again": True}
+    assert len(scheduler.job_ids()) == store.ROWS_PER_STATEMENT * 2 + 2

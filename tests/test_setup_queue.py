@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from app.db import transaction
 from app.incidents import service
 from app.incidents.models import Incident, SetupStep
+from app.incidents.setup import _runtime
 from app.incidents.setup_queue import line
 from app.sandbox.harness import Sandbox
 from app.timeutil import utcnow
@@ -47,6 +48,34 @@ def test_line_orders_by_severity_then_manual_then_age_and_skips_the_waiting(tmp_
             assert next_due is not None and timedelta(seconds=25) < next_due - utcnow() <= timedelta(seconds=30)
             later, _ = line(session, utcnow() + timedelta(seconds=31))
             assert later[:2] == [waiting, critical]  # due again: an older declared critical one goes first
+
+
+def test_line_holds_back_a_room_until_a_step_its_other_steps_need_may_be_retried(tmp_path):
+    soon = utcnow() + timedelta(seconds=40)
+    states = {  # incident -> the states of the steps that are not pending
+        "channel waits": {"create_channel": ("retrying", soon), "resolve_roles": ("done", None)},
+        "channel due": {"create_channel": ("retrying", utcnow() - timedelta(seconds=1))},
+        "people wait, channel can start": {"resolve_roles": ("retrying", soon)},
+        "briefing waits, its pin needs it": {**dict.fromkeys(("create_channel", "resolve_roles", "invite",
+                                                              "set_topic", "bookmark", "announce"), ("done", None)),
+                                             "post_briefing": ("retrying", soon - timedelta(seconds=10))},
+    }
+    with Sandbox(tmp_path / "box", serve=False) as box:
+        with transaction(box.core.engine) as session:
+            ids = {title: _open(session, box, title, "high", "alertmanager", 10 - n)
+                   for n, title in enumerate(states)}
+        with transaction(box.core.engine) as session:
+            for title, steps in states.items():
+                for step in session.exec(select(SetupStep).where(SetupStep.incident_id == ids[title])):
+                    if step.step in steps:
+                        step.status, step.retry_at = steps[step.step]
+                        session.add(step)
+        with Session(box.core.engine) as session:
+            ready, next_due = line(session)
+            assert ready == [ids["channel due"], ids["people wait, channel can start"]]
+            assert next_due is not None and abs((next_due - (soon - timedelta(seconds=10))).total_seconds()) < 1
+            later, _ = line(session, soon + timedelta(seconds=1))
+        assert later == [ids[title] for title in states]  # every one may start a step then, oldest first
 
 
 def test_a_critical_alert_after_a_storm_of_low_ones_gets_its_room_next(tmp_path):
@@ -92,6 +121,12 @@ def test_low_rooms_leave_slack_capacity_for_an_urgent_one(tmp_path):
             return len(steps) == 2
 
         box.fake.wait_for(lows_waiting, timeout=30)  # the last two low ones wait for the next minute
+        with Session(box.core.engine) as session:
+            waiting = [s.incident_id for s in session.exec(select(SetupStep).where(
+                SetupStep.step == "create_channel", SetupStep.status == "retrying"))]
+        queue = _runtime(box.core).queue
+        box.fake.wait_for(lambda: not any(queue.running(i) for i in waiting), timeout=10)  # their rounds ended
+        rounds_before = [queue.rounds(i) for i in waiting]
         critical = box.alert(social_alert(title="Hacked brand account", severity="critical",
                                           dedup_key="hacked")).json()["incident_id"]
 
@@ -102,6 +137,13 @@ def test_low_rooms_leave_slack_capacity_for_an_urgent_one(tmp_path):
         box.fake.wait_for(critical_ready, timeout=15)
         creates = fake.calls_to("conversations.create")
         assert len(creates) == 16 and all(c.status == 200 for c in creates)  # Slack never had to refuse
+        # Rooms whose channel waits for the next minute run no rounds meanwhile: their other steps need the
+        # channel, so a round would find nothing to start (and write their reminders again, for nothing).
+        assert [queue.rounds(i) for i in waiting] == rounds_before
+        with Session(box.core.engine) as session:
+            ready, next_due = line(session)
+        assert not set(waiting) & set(ready)
+        assert next_due is not None and next_due > utcnow()  # looked at again when the channel may be created
     fake.stop()
 
 

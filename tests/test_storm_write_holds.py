@@ -8,8 +8,12 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 TRACED = """
 import sys
+
+import pytest
 from sqlalchemy import text
 from app import migrate
 from app.db import make_engine, transaction
@@ -44,3 +48,29 @@ def test_untraced_engines_time_nothing(tmp_path):
                           capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "0"]  # nothing timed on the writers' path
+
+
+def test_a_write_alone_is_committed_within_its_statement(tmp_path):
+    import sqlite3
+
+    from sqlalchemy import text
+
+    from app.db import make_engine, transaction, write_alone
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    with transaction(engine) as session:
+        session.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL)"))
+        session.execute(text("INSERT INTO t VALUES (1, 0)"))
+    other = sqlite3.connect(tmp_path / "bot.db", timeout=0, isolation_level=None)
+    assert write_alone(engine, text("UPDATE t SET v = v + 1 WHERE id = 1")) == 1
+    # Committed and the lock free as soon as it returned: another process's writer gets it at once.
+    other.execute("BEGIN IMMEDIATE")
+    assert other.execute("SELECT v FROM t").fetchone() == (1,)
+    other.execute("COMMIT")
+    with pytest.raises(Exception, match="NOT NULL"):  # a failed statement leaves nothing written
+        write_alone(engine, text("UPDATE t SET v = NULL WHERE id = 1"))
+    other.execute("BEGIN IMMEDIATE")
+    assert other.execute("SELECT v FROM t").fetchone() == (1,)
+    other.execute("ROLLBACK")
+    other.close()
+    engine.dispose()

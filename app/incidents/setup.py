@@ -38,8 +38,8 @@ from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident, IncidentStatus, NoticeStatus, Phase, SetupNotice, SetupStep, StepStatus
 from app.incidents.setup_errors import Failure, backoff, classify
 from app.incidents.setup_pacing import Pacing
-from app.incidents.setup_queue import NewIncidents, SetupQueue, line
-from app.incidents.setup_steps import BEGIN, CRITICAL, STEPS, StepRun, gather_briefing, mark_done
+from app.incidents.setup_queue import NEEDS, NewIncidents, SetupQueue, line
+from app.incidents.setup_steps import BEGIN, CRITICAL, STEP_ROWS, STEPS, StepRun, gather_briefing, write_step
 from app.incidents.views import Briefing, briefing_message
 from app.slack.client import make_client
 from app.slack.text import channel_link
@@ -47,11 +47,6 @@ from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
-# What each step waits for. A step starts as soon as these are done, so the briefing is pinned right after
-# it is posted, without waiting for the invitations, topic or bookmark of the same wave.
-NEEDS = {"create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
-         "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
-         "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
 # The steps of the critical chain (setup_steps.CRITICAL) call Slack first when they start with others: the
 # steps beside them start once that call is on its way (or after HOLD_BACK seconds), so they do not take the
 # CPU and the database from it in the milliseconds before its call. What the chain needs starts with it.
@@ -115,22 +110,23 @@ def _stored(session: Session, step: SetupStep) -> SetupStep:
 
 def _start(core: Core, step: SetupStep) -> bool:
     """Record that a try begins (with what the step records then, see setup_steps.BEGIN); whether an earlier
-    try's outcome is unknown."""
+    try's outcome is unknown. One statement, written once everything is ready (see ``write_step``)."""
     uncertain = step.status == StepStatus.STARTED or bool(step.detail.get("uncertain"))
-    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
+    with Session(core.engine) as session:
         row = _stored(session, step)
-        row.status, row.attempts = StepStatus.STARTED, row.attempts + 1
         begun = BEGIN[step.step](row) if step.step in BEGIN else {}
-        if begun:
-            row.detail = {**row.detail, **begun}
-        session.add(row)
+        detail = {**row.detail, **begun}
+    values: dict[str, Any] = {"status": StepStatus.STARTED, "attempts": STEP_ROWS.c.attempts + 1}
+    write_step(core, step, {**values, "detail": detail} if begun else values)
     step.detail = {**step.detail, **begun}
     return uncertain
 
 
 def _done(core: Core, step: SetupStep, detail: dict[str, Any]) -> None:
-    with transaction(core.engine, urgent=step.step in CRITICAL) as session:
-        mark_done(session, step, detail)
+    with Session(core.engine) as session:
+        stored = _stored(session, step).detail
+    write_step(core, step, {"status": StepStatus.DONE, "error": None, "retry_at": None, "done_at": utcnow(),
+                            "detail": {**stored, **detail, "uncertain": False}})
 
 
 def _retry_later(core: Core, step: SetupStep, failure: Failure, uncertain: bool,
@@ -165,12 +161,12 @@ def _stop(core: Core, step: SetupStep, failure: Failure, uncertain: bool) -> Non
 
 def _wait_for_slack(core: Core, step: SetupStep, until: datetime) -> None:
     """Slack refuses this method for now (another room was told to wait): retry then, without asking."""
-    with transaction(core.engine) as session:
+    with Session(core.engine) as session:
         row = _stored(session, step)
         uncertain = row.status == StepStatus.STARTED or bool(row.detail.get("uncertain"))
-        row.status, row.error, row.retry_at = StepStatus.RETRYING, "ratelimited", until
-        row.detail = {**row.detail, "uncertain": uncertain}
-        session.add(row)
+        detail = {**row.detail, "uncertain": uncertain}
+    write_step(core, step, {"status": StepStatus.RETRYING, "error": "ratelimited", "retry_at": until,
+                            "detail": detail})
 
 
 def _run_step(core: Core, slack: WebClient, incident: Incident, step: SetupStep,

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import StaticPool
 from sqlmodel import Field, Session, SQLModel, create_engine
 
-from app.db import affected, transaction
+from app.db import transaction, write_alone
 from app.dbtypes import UTCDateTime
 from app.timeutil import utcnow
 
@@ -140,7 +140,5 @@ class Pacing:
 
     def _swap(self, method: str, version: int, calls: list[float]) -> bool:
         """Store ``calls`` if the row is still at ``version`` (nobody counted a call since it was read)."""
-        with transaction(self.engine) as session:
-            hit = session.execute(update(_T).where(_T.c.method == method, _T.c.version == version)
-                                  .values(calls=calls, version=version + 1))
-            return affected(hit) == 1
+        swap = update(_T).where(_T.c.method == method, _T.c.version == version).values(calls=calls, version=version + 1)
+        return write_alone(self.engine, swap) == 1

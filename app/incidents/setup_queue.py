@@ -3,7 +3,9 @@
 Rooms are set up most severe first, then manual declarations, then the oldest, a few at a time. The order
 is read from the database whenever a worker is free, so a critical incident stored a moment ago goes
 before fifty older, lower ones however their set-ups were requested. A set-up waiting after a transient
-failure is skipped until its retry time; one that failed permanently waits for a person to retry it.
+failure is skipped until its retry time, also while steps that need the waiting one are left (a room whose
+channel waits for Slack's pacing has nothing to do until then); one that failed permanently waits for a
+person to retry it.
 
 Several processes may share the database (PostgreSQL): a worker runs a room's round only while it holds that
 room's set-up lease, a lock the database frees when the holder ends or dies, so one process at a time sets up
@@ -36,17 +38,44 @@ MANUAL_SOURCES = ("declared",)
 ELSEWHERE_RECHECK = timedelta(seconds=2)
 
 
+# What each step waits for. A step starts as soon as these are done, so the briefing is pinned right after
+# it is posted, without waiting for the invitations, topic or bookmark of the same wave.
+NEEDS: dict[str, tuple[str, ...]] = {
+    "create_channel": (), "resolve_roles": (), "post_briefing": ("create_channel", "resolve_roles"),
+    "invite": ("create_channel", "resolve_roles"), "set_topic": ("create_channel", "resolve_roles"),
+    "bookmark": ("create_channel",), "announce": ("create_channel",), "pin_briefing": ("post_briefing",)}
+
+
 @dataclass
 class _Waiting:
-    """An incident whose room is being set up, and the states of its set-up steps."""
+    """An incident whose room is being set up, and the state of each of its set-up steps."""
 
     id: int
     severity: str
     source: str
     created_at: datetime
-    statuses: set[str] = field(default_factory=set)
-    due: list[datetime] = field(default_factory=list)
-    later: list[datetime] = field(default_factory=list)
+    steps: dict[str, tuple[str, datetime | None]] = field(default_factory=dict)  # name -> (status, retry_at)
+
+    def state(self, now: datetime) -> tuple[bool, datetime | None]:
+        """Whether a round can start one of its steps now, and when its soonest step waiting to retry is due.
+
+        A step waiting for its retry (a channel waiting for Slack's pacing) holds back the steps that need it:
+        their incident is not in line until then, so no round runs only to find nothing it can start."""
+        statuses = {status for status, _ in self.steps.values()}
+        if statuses == {StepStatus.DONE}:
+            return True, None  # all done but the room not marked ready: its process stopped in between
+        later: list[datetime] = []
+        runnable = False
+        for name, (status, retry_at) in self.steps.items():
+            if status == StepStatus.RETRYING and (retry_at or now) > now:
+                later.append(as_utc(retry_at or now))
+                continue
+            if status not in (StepStatus.PENDING, StepStatus.STARTED, StepStatus.RETRYING):
+                continue
+            needs = NEEDS.get(name, ())
+            runnable = runnable or all(self.steps.get(need, (StepStatus.DONE, None))[0] == StepStatus.DONE
+                                       for need in needs)
+        return runnable, min(later, default=None)
 
 
 def _key(entry: _Waiting) -> tuple[int, int, datetime, int]:
@@ -55,31 +84,26 @@ def _key(entry: _Waiting) -> tuple[int, int, datetime, int]:
 
 
 def line(session: Session, now: datetime | None = None) -> tuple[list[int], datetime | None]:
-    """The incidents whose set-up can run now, in order, and when the next one waiting to retry is due."""
+    """The incidents whose set-up can start a step now, in order, and when the next one waiting to retry is due."""
     now = as_utc(now or utcnow())
     query = (select(col(Incident.id), col(Incident.severity), col(Incident.source), col(Incident.created_at),
-                    col(SetupStep.status), col(SetupStep.retry_at))
+                    col(SetupStep.step), col(SetupStep.status), col(SetupStep.retry_at))
              .join(SetupStep, col(SetupStep.incident_id) == col(Incident.id))
              .where(col(Incident.phase) == Phase.SETUP, col(Incident.status) == IncidentStatus.OPEN))
     incidents: dict[int, _Waiting] = {}
-    for incident_id, severity, source, created_at, status, retry_at in session.connection().execute(query):
+    for incident_id, severity, source, created_at, step, status, retry_at in session.connection().execute(query):
         assert incident_id is not None  # a stored row
         entry = incidents.setdefault(incident_id, _Waiting(incident_id, severity, source, created_at))
-        entry.statuses.add(status)
-        if status == StepStatus.RETRYING:
-            when = retry_at or now
-            (entry.due if when <= now else entry.later).append(when)
+        entry.steps[step] = (status, as_utc(retry_at) if retry_at is not None else None)
     ready: list[_Waiting] = []
     next_due: datetime | None = None
     for entry in incidents.values():
-        if StepStatus.FAILED in entry.statuses:
+        if any(status == StepStatus.FAILED for status, _ in entry.steps.values()):
             continue  # stopped until a person retries it
-        # All steps done but the room not marked ready: its process stopped in between; the last round finishes it.
-        unmarked = entry.statuses == {StepStatus.DONE}
-        if entry.statuses & {StepStatus.PENDING, StepStatus.STARTED} or entry.due or unmarked:
+        runnable, soonest = entry.state(now)
+        if runnable:
             ready.append(entry)
-        elif entry.later:
-            soonest = min(entry.later)
+        elif soonest is not None:
             next_due = soonest if next_due is None else min(next_due, soonest)
     return [entry.id for entry in sorted(ready, key=_key)], next_due
 

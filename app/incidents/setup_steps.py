@@ -22,15 +22,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import Table, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from app.core import Core
-from app.db import transaction
+from app.db import transaction, write_alone
 from app.i18n import say
 from app.incidents import briefing, channel_names, exclusions, service, setup_notices, timeline
 from app.incidents.kinds import TimelineKind
@@ -44,6 +45,7 @@ from app.slack.text import channel_link, escape
 from app.timeutil import utcnow
 
 MAX_NAME_TRIES = 5
+STEP_ROWS = cast(Table, SetupStep.__table__)  # type: ignore[attr-defined]  # set by SQLModel, unknown to mypy
 # The chain of dependent calls no room can be ready sooner than; their writes go before the others' (urgent).
 CRITICAL = ("create_channel", "post_briefing", "pin_briefing")
 
@@ -83,11 +85,11 @@ class StepRun:
     def remember(self, **values: Any) -> None:
         """Store what this try is about to do, before it does it."""
         self.detail.update(values)
-        with transaction(self.core.engine) as session:
+        with Session(self.core.engine) as session:
             row = session.get(SetupStep, self.step.id)
             assert row is not None  # steps are kept as long as their incident
-            row.detail = {**row.detail, **values}
-            session.add(row)
+            detail = {**row.detail, **values}
+        write_step(self.core, self.step, {"detail": detail})
 
     def remember_reserved(self, name: str, tried: dict[str, float]) -> bool:
         """Reserve the channel name and store it as the one asked for, in one commit; False (only the names
@@ -120,6 +122,15 @@ class StepRun:
             except Exception:  # noqa: BLE001 - gathered again below, where an error is the step's own
                 pass
         return gather_briefing(self.core, self.incident_id)
+
+
+def write_step(core: Core, step: SetupStep, values: dict[str, Any]) -> None:
+    """Change the step's stored row in a statement of its own, written once its values are ready: on SQLite the
+    write lock is held only inside that statement (``write_alone``), so a worker descheduled in between keeps no
+    other writer waiting. Only the round running the step writes its row (the set-up lease), so what was read
+    before is still what is stored."""
+    statement = update(STEP_ROWS).where(STEP_ROWS.c.id == step.id).values(**values)
+    write_alone(core.engine, statement, urgent=step.step in CRITICAL)
 
 
 def mark_done(session: Session, step: SetupStep, detail: dict[str, Any]) -> None:

@@ -29,7 +29,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from app.db import is_postgres, transaction
+from app.db import is_postgres, transaction, write_alone
 from app.scheduling import registry, store
 from app.scheduling.models import ScheduledJob
 from app.timeutil import as_utc, utcnow
@@ -90,8 +90,13 @@ class Scheduler:
         rows = [store.row(job_id, when, kind, dict(kwargs)) for job_id, when, kind, kwargs in jobs]
         if not rows:
             return
-        with transaction(self.core.engine) as session:
-            store.put(session, rows)
+        dialect = self.core.engine.dialect.name
+        statements = store.upserts(dialect, rows) if dialect in ("sqlite", "postgresql") else []
+        if len(statements) == 1:  # the usual case: one statement, its own transaction (see write_alone)
+            write_alone(self.core.engine, statements[0])
+        else:
+            with transaction(self.core.engine) as session:
+                store.put(session, rows)
         if min(r["due_at"] for r in rows) <= utcnow():
             self.wake()
 
@@ -237,12 +242,14 @@ class Scheduler:
         self._backlog = len(found) == room
         candidates = [job_id for job_id in found if job_id not in mine]  # one run of a job at a time here
         claimed = []
-        if candidates:
-            with transaction(self.core.engine) as session:
-                for job_id in candidates:
-                    job = store.claim(session, job_id, self._token(), now, now + self.lease)
-                    if job is not None:
-                        claimed.append(job)
+        for job_id in candidates:  # each claim a statement of its own (see write_alone), read back by its token
+            token = self._token()
+            if write_alone(self.core.engine, store.claiming(job_id, token, now, now + self.lease)) != 1:
+                continue
+            with Session(self.core.engine) as session:
+                job = store.held(session, job_id, token)
+            if job is not None:  # else replaced in between: the replacement is due anew, unclaimed
+                claimed.append(job)
         return claimed
 
     def _token(self) -> str:
@@ -270,8 +277,7 @@ class Scheduler:
             self._failed(job, exc)
         else:
             try:
-                with transaction(self.core.engine) as session:
-                    store.finish(session, job)
+                write_alone(self.core.engine, store.finished(job))
             except Exception:  # the lease runs out and the job runs again; its handler is idempotent
                 log.exception("job %s ran but could not be marked done", job.id)
         finally:

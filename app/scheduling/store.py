@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, delete, or_, select, update
+from sqlalchemy import ColumnElement, Executable, Table, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -63,15 +63,33 @@ def row(job_id: str, when: datetime, kind: str, payload: dict[str, Any]) -> dict
             "attempts": 0, "last_error": None, "claimed_by": None, "claimed_until": None}
 
 
+# Jobs a single upsert statement writes (each row binds nine values; SQLite allows 32,766 in a statement).
+ROWS_PER_STATEMENT = 500
+
+
+def upserts(dialect: str, rows: list[dict[str, Any]]) -> list[Executable]:
+    """The statements that insert the jobs or replace the ones with the same id (SQLite, PostgreSQL): each a
+    single multi-row upsert, so that one statement writes up to ``ROWS_PER_STATEMENT`` jobs."""
+    statements: list[Executable] = []
+    # A job given twice is written once, as given last: on PostgreSQL one statement may not change a row twice.
+    rows = list({r["id"]: r for r in rows}.values())
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start:start + ROWS_PER_STATEMENT]
+        insert: sqlite.Insert | postgresql.Insert = (sqlite.insert(T) if dialect == "sqlite"
+                                                     else postgresql.insert(T)).values(chunk)
+        fresh = {c: insert.excluded[c] for c in chunk[0] if c != "id"}
+        statements.append(insert.on_conflict_do_update(index_elements=[T.c.id], set_=fresh))
+    return statements
+
+
 def put(session: Session, rows: list[dict[str, Any]]) -> None:
     """Insert the jobs, or replace the ones with the same id (a replaced job is due anew, unclaimed)."""
     if not rows:
         return
     name = session.get_bind().dialect.name
     if name in ("sqlite", "postgresql"):
-        statement: sqlite.Insert | postgresql.Insert = sqlite.insert(T) if name == "sqlite" else postgresql.insert(T)
-        fresh = {c: statement.excluded[c] for c in rows[0] if c != "id"}
-        session.execute(statement.on_conflict_do_update(index_elements=[T.c.id], set_=fresh), rows)
+        for statement in upserts(name, rows):
+            session.execute(statement)
         return
     session.execute(delete(T).where(T.c.id.in_([r["id"] for r in rows])))
     session.execute(T.insert(), rows)
@@ -135,15 +153,27 @@ def due(session: Session, now: datetime, limit: int) -> list[str]:
     return list(session.execute(query).scalars())
 
 
+def claiming(job_id: str, token: str, now: datetime, until: datetime) -> Executable:
+    """The statement that takes the job for ``token`` if it is still due and free (it hits one row, or none)."""
+    return (update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
+            .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1))
+
+
+def held(session: Session, job_id: str, token: str) -> Claimed | None:
+    """The job as ``token`` holds it; None when it was replaced (or taken over) since."""
+    found = session.execute(select(T.c.kind, T.c.payload, T.c.attempts)
+                            .where(T.c.id == job_id, T.c.claimed_by == token)).tuples().first()
+    if found is None:
+        return None
+    kind, payload, attempts = found
+    return Claimed(job_id, kind, dict(payload or {}), attempts, token)
+
+
 def claim(session: Session, job_id: str, token: str, now: datetime, until: datetime) -> Claimed | None:
     """Take the job if it is still due and free; None when another scheduler (or a replacement) won."""
-    hit = affected(session.execute(update(T).where(T.c.id == job_id, T.c.due_at <= now, _free(now))
-                                   .values(claimed_by=token, claimed_until=until, attempts=T.c.attempts + 1)))
-    if hit != 1:
+    if affected(session.execute(claiming(job_id, token, now, until))) != 1:
         return None
-    kind, payload, attempts = session.execute(
-        select(T.c.kind, T.c.payload, T.c.attempts).where(T.c.id == job_id)).tuples().one()
-    return Claimed(job_id, kind, dict(payload or {}), attempts, token)
+    return held(session, job_id, token)
 
 
 def claim_due(session: Session, now: datetime, limit: int, token: str, until: datetime,
@@ -173,9 +203,14 @@ def _held(session: Session, job: Claimed, values: dict[str, Any]) -> bool:
     return affected(session.execute(query)) == 1
 
 
+def finished(job: Claimed) -> Executable:
+    """The statement that deletes a job that ran; a job replaced meanwhile (a new claim token or none) is kept."""
+    return delete(T).where(T.c.id == job.id, T.c.claimed_by == job.token)
+
+
 def finish(session: Session, job: Claimed) -> bool:
-    """Delete a job that ran; a job replaced meanwhile (a new claim token or none) is kept."""
-    return affected(session.execute(delete(T).where(T.c.id == job.id, T.c.claimed_by == job.token))) == 1
+    """Delete a job that ran (``finished``) in ``session``; whether it was still this claim's."""
+    return affected(session.execute(finished(job))) == 1
 
 
 def fail(session: Session, job: Claimed, error: str, retry_at: datetime) -> bool:
