@@ -28,7 +28,7 @@ from app.sandbox.harness import Sandbox
 from app.scheduling.models import ScheduledJob
 from app.statements import flows as statement_flows
 from app.statements import service as statements
-from app.statements.views import edit_modal
+from app.statements.views import changes_modal, edit_modal
 from app.timeutil import as_utc, utcnow
 from tests.conftest import open_room
 from tests.test_followup_once import WorkerProcess, hold_deletes, release_deletes, rows, told
@@ -213,3 +213,43 @@ def test_the_final_sign_off_counts_as_an_update_once_when_its_worker_dies(web_ro
                 if m.ts != incident.briefing_ts and "approved v1" in json.dumps(m.blocks or [])]
     assert [m.ts for m in approved] == [statement.message_ts]
     assert len(told(box, "U0COMMS")) == 1
+
+
+def test_an_assignment_invites_and_announces_once_when_its_worker_dies(web_role):
+    box, engine = web_role, web_role.core.engine
+    incident = open_room(box)
+    only_workers_deliver(box)
+
+    crash(box, lambda: box.driver.command("U0LEAD", incident.channel_id, "assign legal <@U0LEGAL2|sara>"),
+          applied(engine))
+
+    with Session(engine) as session:
+        assert roles.holder(session, incident.id, "legal") == "U0LEGAL2"
+    assert invited(box, "U0LEGAL2") == 1
+    said = [m for m in box.fake.messages(incident.channel_id) if "is now Legal counsel" in (m.text or "")]
+    assert len(said) == 1
+    invite_at = next(e.at for e in box.fake.log if e.kind == "invited" and "U0LEGAL2" in e.detail.get("users", []))
+    assert invite_at <= float(said[0].ts)  # in the room before the room is told
+
+
+def test_requested_changes_keep_their_note_and_end_the_reminders_when_the_worker_dies(web_role):
+    box, engine = web_role, web_role.core.engine
+    incident, statement_id = drafted(box)
+    _, shown = statement_flows.card(box.core, statement_id)
+    view = box.core.slack.views_open(trigger_id=box.fake.issue_trigger("U0COMMS"),
+                                     view=changes_modal(shown, incident.channel_id))["view"]
+    only_workers_deliver(box)
+
+    crash(box, lambda: box.driver.submit_view("U0COMMS", view["id"], {"comment": {"text": "Name the hotline"}}),
+          applied(engine))
+
+    statement = statement_of(box, incident.id)
+    assert statement.status == "changes_requested"
+    notes = [m.text for m in box.fake.messages(incident.channel_id)
+             if m.thread_ts == statement.message_ts and "requested changes on v1" in (m.text or "")]
+    assert len(notes) == 1 and "Name the hotline" in notes[0]
+    with Session(engine) as session:
+        leftover = session.exec(select(ScheduledJob.id).where(col(ScheduledJob.id).startswith(
+            f"inc{incident.id}:stmt{statement_id}:"))).all()
+    assert leftover == []
+    assert "changes requested" in json.dumps(box.fake.message(incident.channel_id, incident.briefing_ts).blocks).lower()

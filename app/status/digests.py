@@ -2,7 +2,8 @@
 
 Jobs are rows like the other reminders (``inc{id}:digest:<epoch>``), sent once each (a claim in
 ``sent_reminders``, written with the digest's messages in the outbox), and stop when the incident closes
-(its jobs are cancelled; the handler checks too).
+(its jobs are cancelled; the handler checks too). A severity change moves the next digest in its own
+transaction (``follow_severity``).
 An incident has one upcoming digest at a time, so digests missed while the bot was down are sent once.
 """
 
