@@ -147,12 +147,17 @@ class Deliverer:
 
     def _wait_for_earlier(self, effect: Effect) -> None:
         """An effect written ``after`` another (its payload's ``after``: a key) waits while that one is pending;
-        one that failed for good no longer holds it up."""
-        after = effect.payload.get("after")
-        if after:
-            with Session(self.core.engine) as session:
-                if service.key_pending(session, after):
-                    raise Waiting(after, error=service.waiting_for(after))
+        one that failed for good no longer holds it up. An effect that comes ``last`` (a room's archiving) waits
+        while any other effect of its incident is pending, including those written after it (e.g. by the close
+        hooks, which run from the outbox)."""
+        after, last = effect.payload.get("after"), effect.payload.get("last")
+        if not (after or (last and effect.incident_id is not None)):
+            return
+        with Session(self.core.engine) as session:
+            if after and service.key_pending(session, after):
+                raise Waiting(after, error=service.waiting_for(after))
+            if last and effect.incident_id is not None and service.others_pending(session, effect):
+                raise Waiting("the incident's other effects")
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until no effect is due (tests and shutdown); True when drained in time."""

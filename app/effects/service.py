@@ -74,6 +74,14 @@ def key_pending(session: Session, key: str) -> bool:
                            ).first() is not None
 
 
+def others_pending(session: Session, effect: Effect) -> bool:
+    """Whether another effect of the same incident (of another kind) waits for delivery: what an effect that
+    must come ``last`` (a room's archiving) waits for."""
+    return session.execute(select(_E.c.id).where(_E.c.incident_id == effect.incident_id, _E.c.status == PENDING,
+                                                 _E.c.kind != effect.kind, _E.c.id != effect.id).limit(1)
+                           ).first() is not None
+
+
 def waiting_for(key: str) -> str:
     """The error an effect keeps while it waits for the effect with ``key`` (see ``release``)."""
     return f"waiting for effect {key}"

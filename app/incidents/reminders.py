@@ -220,7 +220,8 @@ def archive(core: Core, incident_id: int) -> None:
         incident = service.get(session, incident_id)
     if incident.status != IncidentStatus.CLOSED or not incident.channel_id:
         return
-    with transaction(core.engine) as session:  # archived by the outbox, after the report's upload
+    # Archived by the outbox, last: after the report's upload and whatever the close hooks tell the room.
+    with transaction(core.engine) as session:
         effects.enqueue(session, "archive", f"archive:{incident_id}:{incident.channel_id}", incident_id=incident_id,
-                        channel=incident.channel_id)
+                        channel=incident.channel_id, last=True)
     core.deliver()
