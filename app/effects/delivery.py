@@ -131,6 +131,8 @@ class Deliverer:
                 if failed and effect.payload.get("awaited"):
                     service.release(writing, effect.key)
                 if failed and effect.incident_id is not None:
+                    service.release_last(writing, effect.incident_id)
+                if failed and effect.incident_id is not None:
                     reference = uuid.uuid4().hex[:10]
                     timeline.record(writing, effect.incident_id, "error", f"could not deliver {effect.key}: {error}",
                                     actor="warroom", reference=reference, effect=effect.key)
@@ -144,6 +146,8 @@ class Deliverer:
             service.done(writing, effect.id, result)
             if effect.payload.get("awaited"):
                 service.release(writing, effect.key)
+            if effect.incident_id is not None:
+                service.release_last(writing, effect.incident_id)
 
     def _wait_for_earlier(self, effect: Effect) -> None:
         """An effect written ``after`` another (its payload's ``after``: a key) waits while that one is pending;
@@ -157,7 +161,7 @@ class Deliverer:
             if after and service.key_pending(session, after):
                 raise Waiting(after, error=service.waiting_for(after))
             if last and effect.incident_id is not None and service.others_pending(session, effect):
-                raise Waiting("the incident's other effects")
+                raise Waiting("the incident's other effects", error=service.WAITING_LAST)
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until no effect is due (tests and shutdown); True when drained in time."""

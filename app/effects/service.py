@@ -82,6 +82,16 @@ def others_pending(session: Session, effect: Effect) -> bool:
                            ).first() is not None
 
 
+WAITING_LAST = "waiting for the incident's other effects"
+
+
+def release_last(session: Session, incident_id: int) -> None:
+    """An effect of the incident is delivered: the one waiting to come last (``others_pending``) looks again now."""
+    session.execute(update_(_E).where(_E.c.incident_id == incident_id, _E.c.status == PENDING,
+                                      _E.c.last_error == WAITING_LAST, _E.c.claimed_until.is_(None))
+                    .values(due_at=utcnow()))
+
+
 def waiting_for(key: str) -> str:
     """The error an effect keeps while it waits for the effect with ``key`` (see ``release``)."""
     return f"waiting for effect {key}"
