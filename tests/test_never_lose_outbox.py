@@ -46,3 +46,27 @@ def test_an_invite_slack_refuses_is_told_to_the_person_who_assigned_the_role(san
     assert [e.text for e in errors] == ["could not invite U0AGENCY: user_is_ultra_restricted"]
     assert sandbox.core.effects.drain()
     assert len([m for m in sandbox.fake.dms("U0LEAD") if "could not invite" in m.text]) == 1
+
+
+def test_a_close_hook_that_fails_is_run_again_and_nothing_is_told_twice(sandbox):
+    incident = room(sandbox)
+    runs: list[int] = []
+
+    def flaky(core, incident_id: int) -> None:  # runs after the shipped hooks (alerts, lessons)
+        runs.append(incident_id)
+        if len(runs) == 1:
+            raise ConnectionError("the wiki is away")
+
+    sandbox.core.close_hooks.append(flaky)
+    try:
+        sandbox.driver.command("U0LEAD", incident.channel_id, "close Campaign withdrawn")
+        sandbox.fake.wait_for(lambda: len(runs) >= 2, timeout=20)
+        assert sandbox.core.effects.drain()
+    finally:
+        sandbox.core.close_hooks.remove(flaky)
+    assert runs == [incident.id, incident.id]
+    lessons = [m for m in sandbox.fake.messages(incident.channel_id) if "lesson_add" in str(m.blocks)]
+    assert len(lessons) == 1  # asked once, though the hooks ran twice
+    with Session(sandbox.core.engine) as session:
+        errors = [e.text for e in timeline.all_events(session, incident.id) if e.kind == "error"]
+    assert errors == ["flaky failed: the wiki is away"]

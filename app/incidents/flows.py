@@ -107,7 +107,8 @@ def _hooks(session: Session, incident_id: int, which: str) -> None:
 def run_hooks(core: Core, effect: Effect) -> dict[str, Any]:
     """The outbox's hooks effect: each hook of the core's list (e.g. the alerts told at close, the lessons
     asked for), in order. Every hook writes what it tells once, so an attempt repeated after a crash or a
-    failing hook tells nothing twice; a failing hook is on the timeline and the effect is tried again."""
+    failing hook tells nothing twice; a failing hook is on the timeline (its first failure) and the effect is
+    tried again."""
     incident_id = int(effect.incident_id or 0)
     failed = []
     for hook in list(getattr(core, HOOKS[effect.payload["which"]])):
@@ -116,6 +117,8 @@ def run_hooks(core: Core, effect: Effect) -> dict[str, Any]:
         except Exception as exc:
             log.exception("%s hook %s failed for incident %s", effect.payload["which"], hook.__name__, incident_id)
             failed.append(hook.__name__)
+            if effect.attempts > 1:  # on the timeline once; the outbox notes it again if it fails for good
+                continue
             with transaction(core.engine) as session:
                 timeline.record(session, incident_id, TimelineKind.ERROR, f"{hook.__name__} failed: {exc}"[:500],
                                 actor="warroom")
