@@ -32,7 +32,7 @@ from app.statements.views import changes_modal, edit_modal
 from app.timeutil import as_utc, utcnow
 from tests.conftest import open_room
 from tests.test_followup_once import WorkerProcess, hold_deletes, release_deletes, rows, told
-from tests.test_statement_flow import statement_of, versions_of
+from tests.test_statement_flow import statement_of, versions_of, wait_version
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")
 
@@ -85,6 +85,7 @@ def drafted(box: Sandbox) -> tuple[Incident, int]:
     statement_id = statement_flows.start_draft(box.core, incident.id, by="U0COMMS", channels=["press", "x"],
                                                reply=print)
     assert statement_id is not None
+    wait_version(box, incident)  # its card is in the room (posted from the outbox)
     [version] = versions_of(box, statement_id)
     assert version.approvers == ["comms"], version.approvers
     with Session(box.core.engine) as session:
