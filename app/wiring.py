@@ -45,6 +45,8 @@ statement_flows = LaterModule("app.statements.flows")
 slack_effects = LaterModule("app.slack.effects")
 report_upload = LaterModule("app.reports.upload")
 decision_flows = LaterModule("app.decisions.flows")
+incident_flows = LaterModule("app.incidents.flows")
+invites = LaterModule("app.incidents.invites")
 
 # The modules the worker runs listeners from, loaded when its Bolt app is built (not on a person's first click).
 LISTENER_MODULES = ("app.incidents.listeners", "app.decisions.listeners", "app.status.listeners",
@@ -257,6 +259,8 @@ EFFECT_HANDLERS: dict[str, Handler] = {
     "archive": slack_effects.archive,
     "react": slack_effects.react,
     "sign_off_request": slack_effects.sign_off_request,
+    "invite": invites.deliver,
+    "hooks": incident_flows.run_hooks,  # the close and severity hooks, written in the change's transaction
 }
 AFTER_POST = {"decision_permalink": decision_flows.link_announcement}
 
@@ -266,6 +270,7 @@ def wire_core(core: Core, *, deliver: bool = True) -> None:
     from app import reminders
     from app.alerts import updates as alert_updates
     from app.effects.delivery import Deliverer
+    from app.incidents import flows as incident_flows_module
     from app.reports import lessons as lesson_hooks
     from app.slack import effects as slack_effects_module
     from app.status import digests
@@ -274,8 +279,8 @@ def wire_core(core: Core, *, deliver: bool = True) -> None:
         core.close_hooks.append(alert_updates.told_at_close)
     if lesson_hooks.ask_for_lessons not in core.close_hooks:
         core.close_hooks.append(lesson_hooks.ask_for_lessons)
-    if digests.follow_severity not in core.severity_hooks:
-        core.severity_hooks.append(digests.follow_severity)
+    if digests.follow_severity not in incident_flows_module.SEVERITY_PLANS:  # stored with the severity change
+        incident_flows_module.SEVERITY_PLANS.append(digests.follow_severity)
     reminders.register_all()
     core.plan_reminders = reminders.schedule_incident
     slack_effects_module.AFTER_POST.update(AFTER_POST)

@@ -190,9 +190,10 @@ def flush(core: Core, incident_id: int, window: float = WINDOW) -> int:
 
 
 def told_at_close(core: Core, incident_id: int) -> None:
-    """A close hook: closing cancels the incident's jobs, so the alerts attached since the room's last summary
-    (and an escalation not told yet) are told now, before the room is archived. The flush marks what it
-    tells, so an alert is told once even when the cancelled job was running at the same moment."""
+    """A close hook (run from the outbox after the close, app/incidents/flows.py ``run_hooks``): closing cancels
+    the incident's jobs, so the alerts attached since the room's last summary (and an escalation not told yet)
+    are told now, before the room is archived. The flush marks what it tells, so an alert is told once even when
+    the cancelled job was running at the same moment, or the hook runs again after a crash."""
     flush(core, incident_id)
 
 

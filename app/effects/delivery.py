@@ -41,8 +41,8 @@ class Waiting(Exception):
     """This effect needs another one delivered first (e.g. the message it updates): tried again soon, and at
     once when that one is delivered (``service.hurry``)."""
 
-    def __init__(self, what: str) -> None:
-        super().__init__(f"waiting for {what}")
+    def __init__(self, what: str, *, error: str | None = None) -> None:
+        super().__init__(error or f"waiting for {what}")
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -121,12 +121,17 @@ class Deliverer:
         try:
             if handler is None:
                 raise PermanentError(f"no handler for effects of kind {effect.kind!r}")
+            self._wait_for_earlier(effect)
             result = handler(self.core, effect) or {}
         except Exception as exc:
             error = _describe(exc)
             with transaction(self.core.engine) as writing:
                 failed = service.retry_later(writing, effect, error, permanent=not is_transient(exc),
                                              at_least=_retry_after(exc))
+                if failed and effect.payload.get("awaited"):
+                    service.release(writing, effect.key)
+                if failed and effect.incident_id is not None:
+                    service.release_last(writing, effect.incident_id)
                 if failed and effect.incident_id is not None:
                     reference = uuid.uuid4().hex[:10]
                     timeline.record(writing, effect.incident_id, "error", f"could not deliver {effect.key}: {error}",
@@ -139,6 +144,24 @@ class Deliverer:
         assert effect.id is not None  # a stored row
         with transaction(self.core.engine) as writing:
             service.done(writing, effect.id, result)
+            if effect.payload.get("awaited"):
+                service.release(writing, effect.key)
+            if effect.incident_id is not None:
+                service.release_last(writing, effect.incident_id)
+
+    def _wait_for_earlier(self, effect: Effect) -> None:
+        """An effect written ``after`` another (its payload's ``after``: a key) waits while that one is pending;
+        one that failed for good no longer holds it up. An effect that comes ``last`` (a room's archiving) waits
+        while any other effect of its incident is pending, including those written after it (e.g. by the close
+        hooks, which run from the outbox)."""
+        after, last = effect.payload.get("after"), effect.payload.get("last")
+        if not (after or (last and effect.incident_id is not None)):
+            return
+        with Session(self.core.engine) as session:
+            if after and service.key_pending(session, after):
+                raise Waiting(after, error=service.waiting_for(after))
+            if last and effect.incident_id is not None and service.others_pending(session, effect):
+                raise Waiting("the incident's other effects", error=service.WAITING_LAST)
 
     def drain(self, timeout: float = 10.0) -> bool:
         """Wait until no effect is due (tests and shutdown); True when drained in time."""

@@ -39,12 +39,14 @@ def enqueue(session: Session, kind: str, key: str, *, incident_id: int | None = 
 
 def post(session: Session, key: str, *, channel: str, text: str, incident_id: int | None = None,
          blocks: list[dict[str, Any]] | None = None, thread_ts: str | None = None, then: str | None = None,
-         then_args: dict[str, Any] | None = None, thread_of: int | None = None) -> None:
+         then_args: dict[str, Any] | None = None, thread_of: int | None = None, after: str | None = None) -> None:
     """A message to post; ``then`` names a follow-up (app/slack/effects.py AFTER_POST) run with its ts.
 
-    ``thread_of`` (a statement id) posts under that statement's message, once it is in the room."""
+    ``thread_of`` (a statement id) posts under that statement's message, once it is in the room. ``after`` (an
+    effect's key) waits while that effect is pending (e.g. an announcement for its person's invite)."""
+    extra: dict[str, Any] = {"after": after} if after else {}
     enqueue(session, "post", key, incident_id=incident_id, channel=channel, text=text, blocks=blocks,
-            thread_ts=thread_ts, then=then, then_args=then_args or {}, thread_of=thread_of)
+            thread_ts=thread_ts, then=then, then_args=then_args or {}, thread_of=thread_of, **extra)
 
 
 def update(session: Session, key: str, *, channel: str, text: str, incident_id: int | None = None,
@@ -64,6 +66,41 @@ def outcome(session: Session, key: str) -> tuple[str, dict[str, Any]] | None:
     row = session.execute(select(_E.c.status, _E.c.result).where(_E.c.key == key).order_by(_E.c.id.desc())
                           .limit(1)).first()
     return (row[0], dict(row[1] or {})) if row is not None else None
+
+
+def key_pending(session: Session, key: str) -> bool:
+    """Whether an effect with this key waits for delivery (what an effect written ``after`` it waits for)."""
+    return session.execute(select(_E.c.id).where(_E.c.key == key, _E.c.status == PENDING).limit(1)
+                           ).first() is not None
+
+
+def others_pending(session: Session, effect: Effect) -> bool:
+    """Whether another effect of the same incident (of another kind) waits for delivery: what an effect that
+    must come ``last`` (a room's archiving) waits for."""
+    return session.execute(select(_E.c.id).where(_E.c.incident_id == effect.incident_id, _E.c.status == PENDING,
+                                                 _E.c.kind != effect.kind, _E.c.id != effect.id).limit(1)
+                           ).first() is not None
+
+
+WAITING_LAST = "waiting for the incident's other effects"
+
+
+def release_last(session: Session, incident_id: int) -> None:
+    """An effect of the incident is delivered: the one waiting to come last (``others_pending``) looks again now."""
+    session.execute(update_(_E).where(_E.c.incident_id == incident_id, _E.c.status == PENDING,
+                                      _E.c.last_error == WAITING_LAST, _E.c.claimed_until.is_(None))
+                    .values(due_at=utcnow()))
+
+
+def waiting_for(key: str) -> str:
+    """The error an effect keeps while it waits for the effect with ``key`` (see ``release``)."""
+    return f"waiting for effect {key}"
+
+
+def release(session: Session, key: str) -> None:
+    """The effect with ``key`` is delivered (or failed for good): the effects written ``after`` it are due now."""
+    session.execute(update_(_E).where(_E.c.status == PENDING, _E.c.last_error == waiting_for(key),
+                                      _E.c.claimed_until.is_(None)).values(due_at=utcnow()))
 
 
 def pending(session: Session, incident_id: int, kind: str) -> bool:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from app import metrics
@@ -14,10 +15,11 @@ from app.access.guard import policy_for
 from app.core import Core
 from app.db import transaction
 from app.effects import service as effects
+from app.effects.models import Effect
 from app.errors import UserError
 from app.i18n import Phrase, Texts
 from app.i18n import say as words
-from app.incidents import briefing, exclusions, reminders, service, timeline
+from app.incidents import briefing, exclusions, invites, reminders, service, timeline
 from app.incidents.kinds import TimelineKind
 from app.incidents.models import Incident
 from app.incidents.setup import start_setup
@@ -82,12 +84,47 @@ def change_severity(core: Core, incident_id: int, level: str, *, by: str) -> boo
             _topic(session, incident_id)
             if next_update is not None:  # stored with the change: a crash after the commit does not lose it
                 reminders.plan_status(session, incident_id, next_update)
+            for plan in SEVERITY_PLANS:  # e.g. the executives' digest follows the new severity, stored with it
+                plan(core, session, incident)
+            if core.severity_hooks:
+                _hooks(session, incident_id, "severity")
     core.deliver()
-    if not changed:
-        return False
-    for hook in core.severity_hooks:  # e.g. the executives' digest follows the new severity
-        hook(core, incident_id)
-    return True
+    return changed
+
+
+HOOKS = {"close": "close_hooks", "severity": "severity_hooks"}
+# What other domains store with a severity change, in its transaction (added by app/wiring.py): e.g. the
+# executives' next digest at the new severity's interval.
+SEVERITY_PLANS: list[Callable[[Core, Session, Incident], None]] = []
+
+
+def _hooks(session: Session, incident_id: int, which: str) -> None:
+    """Run the core's ``which`` hooks for this change from the outbox, written in the change's transaction."""
+    effects.enqueue(session, "hooks", f"hooks:{which}:{incident_id}:{uuid.uuid4().hex}", incident_id=incident_id,
+                    which=which)
+
+
+def run_hooks(core: Core, effect: Effect) -> dict[str, Any]:
+    """The outbox's hooks effect: each hook of the core's list (e.g. the alerts told at close, the lessons
+    asked for), in order. Every hook writes what it tells once, so an attempt repeated after a crash or a
+    failing hook tells nothing twice; a failing hook is on the timeline (its first failure) and the effect is
+    tried again."""
+    incident_id = int(effect.incident_id or 0)
+    failed = []
+    for hook in list(getattr(core, HOOKS[effect.payload["which"]])):
+        try:
+            hook(core, incident_id)
+        except Exception as exc:
+            log.exception("%s hook %s failed for incident %s", effect.payload["which"], hook.__name__, incident_id)
+            failed.append(hook.__name__)
+            if effect.attempts > 1:  # on the timeline once; the outbox notes it again if it fails for good
+                continue
+            with transaction(core.engine) as session:
+                timeline.record(session, incident_id, TimelineKind.ERROR, f"{hook.__name__} failed: {exc}"[:500],
+                                actor="warroom")
+    if failed:
+        raise RuntimeError(f"hooks failed: {', '.join(failed)}")
+    return {"ran": effect.payload["which"]}
 
 
 def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) -> bool:
@@ -104,24 +141,18 @@ def assign(core: Core, incident_id: int, role: str, user_id: str, *, by: str) ->
                             listed=listed)
         changed = roles.assign(session, incident_id, role, user_id, by=by)
         if changed:
-            say(session, incident, f"assign:{incident_id}:{role}:{user_id}:{uuid.uuid4().hex}",
-                words(incident.language, "notice.assigned", who=mention(user_id),
-                      role=role_title(role, incident.language), by=mention(by)))
+            # Invited first (from the outbox), so the announcement never names someone not yet in the room.
+            invite = invites.enqueue(session, incident, user_id, by=by, role=role)
+            if incident.channel_id:
+                effects.post(session, f"assign:{incident_id}:{role}:{user_id}:{uuid.uuid4().hex}",
+                             incident_id=incident_id, channel=incident.channel_id, after=invite,
+                             text=words(incident.language, "notice.assigned", who=mention(user_id),
+                                        role=role_title(role, incident.language), by=mention(by)))
             briefing.enqueue_refresh(session, incident_id)
             if role == "lead":
                 _topic(session, incident_id)
-    if not changed:
-        return False
-    try:
-        if incident.channel_id:  # invited first, so the announcement never names someone not yet in the room
-            core.slack.conversations_invite(channel=incident.channel_id, users=user_id)
-            core.directory.forget_room(incident.channel_id, user_id)
-    except SlackApiError as exc:
-        if exc.response.get("error") not in ("already_in_channel", "cant_invite_self"):
-            raise UserError(key="error.invite_failed", who=mention(user_id), error=exc.response.get("error")) from exc
-    finally:
-        core.deliver()
-    return True
+    core.deliver()
+    return changed
 
 
 def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
@@ -136,14 +167,8 @@ def close(core: Core, incident_id: int, summary: str, *, by: str) -> None:
                             channel=incident.channel_id)
         # The reminders go and the archiving is planned with the close: a crash after the commit loses neither.
         reminders.plan_archive(session, incident_id, utcnow() + parse_duration(core.settings.warroom_archive_after))
+        _hooks(session, incident_id, "close")  # the close hooks, run from the outbox: a crash never skips them
     core.deliver()
-    for hook in core.close_hooks:
-        try:
-            hook(core, incident_id)
-        except Exception:
-            log.exception("close hook %s failed for incident %s", hook.__name__, incident_id)
-            with transaction(core.engine) as session:
-                timeline.record(session, incident_id, TimelineKind.ERROR, f"{hook.__name__} failed", actor="warroom")
 
 
 def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
@@ -153,9 +178,8 @@ def reopen(core: Core, incident_id: int, reason: str, *, by: str) -> None:
         say(session, incident, f"reopen:{incident_id}:{uuid.uuid4().hex}",
             words(incident.language, "notice.reopened", who=mention(by), why=why))
         briefing.enqueue_refresh(session, incident_id)
+        reminders.cancel_archive(session, incident_id)  # with the reopening: a crash never archives an open room
     core.deliver()
-    if core.scheduler is not None:
-        core.scheduler.cancel(reminders.archive_job(incident_id))
 
 
 def recuse(core: Core, incident_id: int, user_id: str, *, by: str, reason: str) -> bool:

@@ -103,6 +103,11 @@ def plan_archive(session: Session, incident_id: int, when: datetime) -> None:
     store.schedule(session, archive_job(incident_id), when, JobKind.ARCHIVE, incident_id=incident_id)
 
 
+def cancel_archive(session: Session, incident_id: int) -> None:
+    """The archiving planned at close goes, in the caller's transaction (the reopening's)."""
+    store.delete_prefix(session, archive_job(incident_id))
+
+
 def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:
     if core.scheduler is not None:
         core.scheduler.at(archive_job(incident_id), when, JobKind.ARCHIVE, incident_id=incident_id)
@@ -111,15 +116,23 @@ def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:
 def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime:
     """A status update was given: the next one is due one cadence from now."""
     with transaction(core.engine) as session:
-        incident = service.get(session, incident_id)
-        cadence = as_timedelta(core.playbooks.get(incident.playbook_id).cadence_for(incident.severity))
-        incident.next_update_at = utcnow() + cadence
-        session.add(incident)
-        timeline.record(session, incident_id, TimelineKind.STATUS_UPDATE, what, actor=by,
-                        next_update_at=incident.next_update_at.isoformat())
-        due = incident.next_update_at
+        due = note_update(core, session, incident_id, by=by, what=what)
     if core.scheduler is not None:
-        schedule_status(core.scheduler, incident_id, due)
+        core.scheduler.wake()
+    return due
+
+
+def note_update(core: Core, session: Session, incident_id: int, *, by: str, what: str) -> datetime:
+    """``mark_update`` in the caller's transaction (e.g. the final sign-off's): the new time, its timeline entry
+    and its reminder are stored with the change that gave the update."""
+    incident = service.get(session, incident_id)
+    cadence = as_timedelta(core.playbooks.get(incident.playbook_id).cadence_for(incident.severity))
+    incident.next_update_at = utcnow() + cadence
+    session.add(incident)
+    timeline.record(session, incident_id, TimelineKind.STATUS_UPDATE, what, actor=by,
+                    next_update_at=incident.next_update_at.isoformat())
+    due = incident.next_update_at
+    plan_status(session, incident_id, due)
     return due
 
 
@@ -177,11 +190,13 @@ def status_due(core: Core, incident_id: int, due: str) -> None:
     who = mention(comms) if comms else say(language, "status_due.nobody")
     when = clock_time(incident.next_update_at, core.settings.warroom_timezone, language)
     text = say(language, "status_due.text", who=who, at=when)
-    if not post_once(core, incident, f"status:{incident_id}:{due}", text, kind="status_due"):
-        return
     nudge_at = max(utcnow(), incident.next_update_at) + OVERDUE_NUDGE
-    if core.scheduler is not None:
-        core.scheduler.at(nudge_job(incident_id), nudge_at, JobKind.STATUS_OVERDUE, incident_id=incident_id, due=due)
+
+    def nudge(session: Session) -> None:  # planned with the reminder's claim: a crash between loses neither
+        store.schedule(session, nudge_job(incident_id), nudge_at, JobKind.STATUS_OVERDUE, incident_id=incident_id,
+                       due=due)
+
+    post_once(core, incident, f"status:{incident_id}:{due}", text, kind="status_due", also=nudge)
 
 
 def status_overdue(core: Core, incident_id: int, due: str) -> None:
@@ -205,7 +220,8 @@ def archive(core: Core, incident_id: int) -> None:
         incident = service.get(session, incident_id)
     if incident.status != IncidentStatus.CLOSED or not incident.channel_id:
         return
-    with transaction(core.engine) as session:  # archived by the outbox, after the report's upload
+    # Archived by the outbox, last: after the report's upload and whatever the close hooks tell the room.
+    with transaction(core.engine) as session:
         effects.enqueue(session, "archive", f"archive:{incident_id}:{incident.channel_id}", incident_id=incident_id,
-                        channel=incident.channel_id)
+                        channel=incident.channel_id, last=True)
     core.deliver()

@@ -65,12 +65,15 @@ def prompt_blocks(incident: Incident) -> dict[str, Any]:
 
 
 def ask_for_lessons(core: Core, incident_id: int) -> None:
-    """Close hook: the room is asked what to change next time (once per closing)."""
+    """Close hook (run from the outbox, maybe more than once): the room is asked what to change next time, once
+    per closing."""
     with transaction(core.engine) as session:
         incident = session.get(Incident, incident_id)
         if incident is None or not incident.channel_id:
             return
         closed = incident.closed_at.isoformat() if incident.closed_at else "open"
+        if effects.ever(session, f"lessons:{incident_id}:{closed}"):  # asked already (the hook ran again)
+            return
         message = prompt_blocks(incident)
         effects.post(session, f"lessons:{incident_id}:{closed}", incident_id=incident_id,
                      channel=incident.channel_id, text=message["text"], blocks=message["blocks"])

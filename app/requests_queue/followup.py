@@ -8,6 +8,17 @@ path's timeline entry) also sets ``accepted_requests.applied_at`` in that very t
 stored or neither is. A row claimed again after its worker died is then not run again (app/worker.py): its
 person is answered instead, unless ``answered`` recorded that Slack confirmed their answer.
 
+Everything the change owes Slack is written in that same transaction (outbox effects, stored jobs), so a row
+that comes back applied owes its person an answer and nothing else.
+
+The one answer that can still be seen twice: Slack has no idempotency key for an answer, and ``answered_at`` is
+written after Slack took it. When the process dies after Slack accepted the answer (the follow-up's reply, or
+the worker's delayed answer to a re-claimed row) and before ``answered_at`` is committed, the next claim answers
+again ("this answer was delayed"). The window is one database write long for an answer given outside a
+transaction; for an answer given inside the follow-up's write transaction (SQLite's writer is then this very
+thread) it lasts until the follow-up returns and ``settle`` writes it down. The second answer is ephemeral and
+says the change took effect once; nothing is done twice.
+
 Writes that belong with the follow-up's first change, but are not a change of their own (an event's claim on
 its ``event_id``), wait in ``also`` and are written in that same transaction (or alone by ``settle`` when the
 follow-up changed nothing).

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -24,10 +23,10 @@ from app.decisions import service as decisions
 from app.effects import service as effects
 from app.effects.models import Effect
 from app.errors import UserError
-from app.incidents import briefing, timeline
+from app.incidents import briefing, invites, timeline
 from app.incidents import service as incidents
 from app.incidents.models import Incident
-from app.incidents.reminders import mark_update
+from app.incidents.reminders import note_update
 from app.incidents.service import as_timedelta
 from app.llm import LLMSettings
 from app.llm import client as llm_client
@@ -74,27 +73,32 @@ def may_edit(core: Core, incident_id: int, chain: list[Any], user_id: str) -> bo
                for people in chain_people(core, incident_id, chains.roles(chain)).values())
 
 
-def _staff_chain(core: Core, incident_id: int, chain: list[Any]) -> None:
-    """Roles added to the chain that nobody holds in this incident (e.g. legal for liability) get their
-    roster holder assigned and invited, so the approver sees the statement."""
+def _chain_staff(core: Core, incident_id: int, chain: list[Any]) -> dict[str, str]:
+    """Roles of the chain that nobody holds in this incident (e.g. legal for liability), each with the roster
+    holder who would be given it (looked up before the version's transaction: the directory may ask Slack)."""
     with Session(core.engine) as session:
-        incident = incidents.get(session, incident_id)
         holders = roles.holders(session, incident_id)
+    staff: dict[str, str] = {}
     for role in chains.roles(chain):
         if role in holders:
             continue
         users = core.directory.resolve(core.roster.holders(role))
-        if not users:
-            continue
-        with transaction(core.engine) as session:
-            roles.assign(session, incident_id, role, users[0], by="warroom")
-        if incident.channel_id:
-            try:
-                core.slack.conversations_invite(channel=incident.channel_id, users=users[0])
-                core.directory.forget_room(incident.channel_id, users[0])
-            except SlackApiError as exc:
-                if exc.response.get("error") != "already_in_channel":
-                    log.warning("could not invite the %s approver: %s", role, exc.response.get("error"))
+        if users:
+            staff[role] = users[0]
+    return staff
+
+
+def _staff_chain(session: Session, incident_id: int, staff: dict[str, str]) -> None:
+    """In the new version's transaction: the roles ``_chain_staff`` found unheld are assigned and their people
+    invited (from the outbox), so the approver sees the statement; a crash after the commit loses none of it,
+    and a crash before it loses the version too, never one without the other."""
+    if not staff:
+        return
+    incident = incidents.get(session, incident_id)
+    held = roles.holders(session, incident_id)
+    for role, user in staff.items():
+        if role not in held and roles.assign(session, incident_id, role, user, by=invites.NOBODY):
+            invites.enqueue(session, incident, user, by=invites.NOBODY, role=role)
 
 
 # --- drafting -----------------------------------------------------------------------------------
@@ -269,8 +273,9 @@ def finish_draft(core: Core, statement_id: int, *, by: str) -> None:
         findings = packs.check_pack(statement.kind, ctx, result.variants, private, llm=llm_settings(core))
     chain = chain_for(core, incident, findings)
     incident_id = statement.incident_id
-    _staff_chain(core, incident_id, chain)
+    staff = _chain_staff(core, incident_id, chain)
     with transaction(core.engine) as session:
+        _staff_chain(session, incident_id, staff)
         row = service.get(session, statement_id)
         ver = service.add_version(session, row, variants=result.variants, method=result.method, model=result.model,
                                   note=result.note, findings=findings, approvers=chain, created_by=by,
@@ -350,15 +355,6 @@ def _state_words(status: str, language: str) -> str:
     return i18n.say(language, f"statement.state.{known[status]}") if status in known else status
 
 
-def _thread(core: Core, incident: Incident, statement: Statement, text: str) -> None:
-    """A reply under the statement message (notifies those mentioned without filling the room)."""
-    if not incident.channel_id or statement.id is None:
-        return
-    with transaction(core.engine) as session:  # under the statement's message, once it is in the room
-        slack_effects.enqueue_thread(session, statement.id, statement.incident_id, incident.channel_id, text)
-    core.deliver()
-
-
 def sign_off_request(core: Core, statement_id: int,
                      waiting_step: int | None = None) -> tuple[Incident, Statement, str] | None:
     """The note asking the waiting step's approvers (None when nothing waits, or another step than ``waiting_step``)."""
@@ -423,6 +419,7 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
             started = outcome.statement.step_started_at
             if outcome.status == "final":  # what the approval owes the room and the webhook, stored with it
                 enqueue_final(core, session, statement_id)
+                finalize(core, session, statement_id, by=user_id)
             elif outcome.status not in ("refused", "outdated", "closed", "blocked"):  # a step signed: its card
                 slack_effects.enqueue_card(session, statement_id, incident_id)
                 if outcome.waiting is not None and outcome.waiting.index != outcome.step:  # and the next step's note
@@ -443,8 +440,6 @@ def approve(core: Core, statement_id: int, number: int, *, user_id: str, reply: 
     if outcome.status in ("outdated", "closed", "blocked"):
         reply(f":warning: {_tell(core, language, outcome.key, outcome.values)}")
         return outcome.status
-    if outcome.status == "final":
-        finalize(core, statement_id, by=user_id)
     return outcome.status
 
 
@@ -464,12 +459,23 @@ def refusal_text(outcome: service.Outcome) -> str:
 
 
 def request_changes(core: Core, statement_id: int, number: int, *, user_id: str, comment: str, reply: Reply) -> str:
+    """Ask for changes: the decision, the card, the note under the statement (naming the comms lead), the
+    headline and the end of the statement's reminders are one transaction."""
     incident_id, people = _people_for_current(core, statement_id)
     with transaction(core.engine) as session:
         outcome = service.decide(session, statement_id, number, user_id=user_id, decision=Decision.CHANGES_REQUESTED,
                                  people=people, comment=comment)
-        if outcome.status == Status.CHANGES_REQUESTED:  # the card shows it, stored with the decision
+        if outcome.status == Status.CHANGES_REQUESTED:  # what the request owes the room, stored with it
             slack_effects.enqueue_card(session, statement_id, incident_id)
+            reminders.cancel(session, incident_id, statement_id)
+            incident = incidents.get(session, incident_id)
+            comms = roles.holder(session, incident_id, "comms")
+            editors = f" {mention(comms)}" if comms and comms != user_id else ""
+            if incident.channel_id:
+                slack_effects.enqueue_thread(session, statement_id, incident_id, incident.channel_id, i18n.say(
+                    outcome.statement.language, "thread.changes", who=mention(user_id), version=number,
+                    comment=escape(comment), editors=editors))
+            briefing.enqueue_refresh(session, incident_id)
     core.deliver()
     if outcome.status == "refused":
         reply(refusal_text(outcome))
@@ -477,17 +483,6 @@ def request_changes(core: Core, statement_id: int, number: int, *, user_id: str,
     if outcome.status != Status.CHANGES_REQUESTED:
         reply(f":warning: {_tell(core, outcome.statement.language, outcome.key, outcome.values)}")
         return outcome.status
-    reminders.cancel(core, incident_id, statement_id)
-    with Session(core.engine) as session:
-        incident = incidents.get(session, incident_id)
-        comms = roles.holder(session, incident_id, "comms")
-    editors = f" {mention(comms)}" if comms and comms != user_id else ""
-    _thread(core, incident, outcome.statement,
-            i18n.say(outcome.statement.language, "thread.changes", who=mention(user_id), version=number,
-                     comment=escape(comment), editors=editors))
-    with transaction(core.engine) as session:
-        briefing.enqueue_refresh(session, incident_id)
-    core.deliver()
     return outcome.status
 
 
@@ -561,9 +556,10 @@ def save_edit(core: Core, statement_id: int, number: int, *, user_id: str, varia
         _, previous = service.current(session, statement_id)
     # A severity lowered since the last version never drops a step from a chain that is already running.
     chain = chains.join(previous.approvers, chain_for(core, incident, findings))
-    _staff_chain(core, statement.incident_id, chain)
+    staff = _chain_staff(core, statement.incident_id, chain)
     try:
         with transaction(core.engine) as session:
+            _staff_chain(session, statement.incident_id, staff)
             row = service.get(session, statement_id)
             ver = service.add_version(session, row, variants=variants, method="edit", model=None,
                                       note=note.strip()[:300], findings=findings, approvers=chain,
@@ -633,15 +629,14 @@ def restamp(core: Core, session: Session, incident: Incident, ver: StatementVers
                     actor="warroom", statement_id=ver.statement_id, version=ver.number, old=old, new=fresh)
 
 
-def finalize(core: Core, statement_id: int, *, by: str) -> None:
-    """Every step signed: show the approved state and count it as an update (the texts for copying and the
-    webhook are on their way from the outbox)."""
-    _, shown = card(core, statement_id)
-    incident_id = shown.statement.incident_id
-    reminders.cancel(core, incident_id, statement_id)
-    render(core, statement_id)
-    if shown.statement.kind == StatementKind.HOLDING:  # a pack is no public update
-        mark_update(core, incident_id, by=by, what=f"holding statement v{shown.version.number} approved")
+def finalize(core: Core, session: Session, statement_id: int, *, by: str) -> None:
+    """Every step signed, in the final sign-off's transaction: the statement's reminders go and a holding
+    statement counts as an update (the next one is due a cadence from now, its reminder planned); the approved
+    card, the texts for copying and the webhook are in the outbox (``enqueue_final``)."""
+    statement, ver = service.current(session, statement_id)
+    reminders.cancel(session, statement.incident_id, statement_id)
+    if statement.kind == StatementKind.HOLDING:  # a pack is no public update
+        note_update(core, session, statement.incident_id, by=by, what=f"holding statement v{ver.number} approved")
 
 
 def webhook_payload(core: Core, statement_id: int) -> dict[str, Any]:
@@ -676,19 +671,20 @@ def send_webhook(core: Core, statement_id: int) -> publish.Delivery | None:
         language = i18n.language_of(payload["language"])
         delivery = publish.Delivery(False, None, 0, i18n.say(language, "statement.webhook_no_secret"))
     target = urlsplit(url)
-    with transaction(core.engine) as session:
+    with transaction(core.engine) as session:  # the outcome and, when it failed, the note under the statement
         text = (f"v{payload['version']} delivered ({delivery.status})" if delivery.ok
                 else f"v{payload['version']} not delivered: {delivery.error}")
         timeline.record(session, payload["incident_id"], "statement_webhook", text, actor="warroom",
                         statement_id=statement_id, version=payload["version"], ok=delivery.ok, status=delivery.status,
                         attempts=delivery.attempts, error=delivery.error, target=f"{target.scheme}://{target.netloc}")
-    if not delivery.ok:
-        with Session(core.engine) as session:
-            incident = incidents.get(session, payload["incident_id"])
-            statement = service.get(session, statement_id)
-        error = delivery.error or i18n.say(statement.language, "statement.unknown_error")
-        _thread(core, incident, statement, i18n.say(statement.language, "thread.webhook_failed",
-                                                    version=payload["version"], error=escape(error)))
+        incident = incidents.get(session, payload["incident_id"])
+        statement = service.get(session, statement_id)
+        if not delivery.ok and incident.channel_id:
+            error = delivery.error or i18n.say(statement.language, "statement.unknown_error")
+            slack_effects.enqueue_thread(session, statement_id, statement.incident_id, incident.channel_id,
+                                         i18n.say(statement.language, "thread.webhook_failed",
+                                                  version=payload["version"], error=escape(error)))
+    core.deliver()
     return delivery
 
 

@@ -65,9 +65,9 @@ def plan_step(core: Core, session: Session, incident_id: int, statement_id: int,
         step=step)
 
 
-def cancel(core: Core, incident_id: int, statement_id: int) -> None:
-    if core.scheduler is not None:
-        core.scheduler.cancel(job_prefix(incident_id, statement_id))
+def cancel(session: Session, incident_id: int, statement_id: int) -> None:
+    """The statement's reminders go, in the caller's transaction (the sign-off's or change request's)."""
+    jobs.delete_prefix(session, job_prefix(incident_id, statement_id))
 
 
 def _waiting_people(core: Core, incident_id: int, statement_id: int,
@@ -131,16 +131,17 @@ def approval_due(core: Core, incident_id: int, statement_id: int, version: int, 
     since = clock(statement.step_started_at or utcnow(), tz, lang)
     text = say(lang, "remind.due", who=who, **_names(statement.kind, lang), version=version, since=since,
                step=step + 1, total=len(ver.approvers), title=title, where=_where(core, incident, statement))
-    if not remind_once(core, incident_id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
-                       kind="approval_due", statement_id=statement_id, version=version, step=step,
-                       user=approver):
-        return
-    if core.scheduler is not None:  # one more deadline for the approver, then the backups are asked
-        deadline = deadline_for(core, incident_id)
-        started = as_utc(statement.step_started_at) if statement.step_started_at else utcnow() - deadline
-        core.scheduler.at(backup_job_id(incident_id, statement_id, version, step), started + 2 * deadline,
-                          JobKind.APPROVAL_BACKUP, incident_id=incident_id, statement_id=statement_id, version=version,
-                          step=step)
+    deadline = deadline_for(core, incident_id)
+    started = as_utc(statement.step_started_at) if statement.step_started_at else utcnow() - deadline
+
+    def backups_next(session: Session) -> None:  # one more deadline, then the backups: planned with the claim
+        jobs.schedule(session, backup_job_id(incident_id, statement_id, version, step), started + 2 * deadline,
+                      JobKind.APPROVAL_BACKUP, incident_id=incident_id, statement_id=statement_id, version=version,
+                      step=step)
+
+    remind_once(core, incident_id, incident.channel_id, f"stmt:{statement_id}:v{version}:s{step}:due", text,
+                kind="approval_due", statement_id=statement_id, version=version, step=step, user=approver,
+                also=backups_next)
 
 
 def approval_backup(core: Core, incident_id: int, statement_id: int, version: int, step: int) -> None:

@@ -2,7 +2,8 @@
 
 Jobs are rows like the other reminders (``inc{id}:digest:<epoch>``), sent once each (a claim in
 ``sent_reminders``, written with the digest's messages in the outbox), and stop when the incident closes
-(its jobs are cancelled; the handler checks too).
+(its jobs are cancelled; the handler checks too). A severity change moves the next digest in its own
+transaction (``follow_severity``).
 An incident has one upcoming digest at a time, so digests missed while the bot was down are sent once.
 """
 
@@ -25,6 +26,7 @@ from app.incidents.models import Incident, IncidentStatus
 from app.incidents.reminders import Planned
 from app.incidents.reminders import job_prefix as incident_prefix
 from app.monitoring.trend import with_trend
+from app.scheduling import store
 from app.scheduling.kinds import JobKind
 from app.status.service import executives, gather
 from app.status.views import digest_message
@@ -79,10 +81,17 @@ def schedule_digest(scheduler, incident: Incident, *, now: datetime | None = Non
     return when
 
 
-def follow_severity(core, incident_id: int) -> None:
-    """Severity hook: the next digest follows the new severity's interval."""
-    if core.scheduler is not None:
-        reschedule_digest(core.scheduler, incident_id)
+def follow_severity(core, session: Session, incident: Incident) -> None:
+    """In a severity change's transaction (app/incidents/flows.py ``SEVERITY_PLANS``): the next digest follows the
+    new severity's interval, one interval from now (none at quiet severities); stored with the change, so a crash
+    after its commit never keeps the old rhythm."""
+    assert incident.id is not None  # a stored incident
+    store.delete_prefix(session, job_prefix(incident.id))
+    every = interval(core, incident)
+    if every is None or incident.status != IncidentStatus.OPEN:
+        return
+    job, when, kind, payload = _job(incident.id, utcnow() + every)
+    store.schedule(session, job, when, kind, **payload)
 
 
 def reschedule_digest(scheduler, incident_id: int) -> datetime | None:

@@ -19,7 +19,7 @@ from app.errors import UserError
 from app.incidents import service as incidents
 from app.incidents.listeners import parse_severity
 from app.incidents.models import Incident
-from app.incidents.reminders import mark_update
+from app.incidents.reminders import note_update
 from app.monitoring.trend import with_trend
 from app.slack.pipeline import Request
 from app.status import brief, views
@@ -85,8 +85,8 @@ def status(req: Request) -> None:
             effects.post(session, f"status:{req.incident_id}:share:{uuid.uuid4().hex}", incident_id=req.incident_id,
                          channel=req.incident.channel_id or req.channel_id or "", text=message["text"],
                          blocks=message.get("blocks"))
+            note_update(core, session, req.incident_id, by=req.user_id, what="status shared")  # counted with it
         core.deliver()
-        mark_update(core, req.incident_id, by=req.user_id, what="status shared")
         return
     if mode == "here" and req.incident is not None:
         visible(core, req.incident_id, req.user_id)
