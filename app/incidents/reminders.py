@@ -113,18 +113,10 @@ def schedule_archive(core: Core, incident_id: int, when: datetime) -> None:
         core.scheduler.at(archive_job(incident_id), when, JobKind.ARCHIVE, incident_id=incident_id)
 
 
-def mark_update(core: Core, incident_id: int, *, by: str, what: str) -> datetime:
-    """A status update was given: the next one is due one cadence from now."""
-    with transaction(core.engine) as session:
-        due = note_update(core, session, incident_id, by=by, what=what)
-    if core.scheduler is not None:
-        core.scheduler.wake()
-    return due
-
-
 def note_update(core: Core, session: Session, incident_id: int, *, by: str, what: str) -> datetime:
-    """``mark_update`` in the caller's transaction (e.g. the final sign-off's): the new time, its timeline entry
-    and its reminder are stored with the change that gave the update."""
+    """A status update was given: the next one is due one cadence from now. The new time, its timeline entry and
+    its reminder are stored in the caller's transaction, with the change that gave the update (e.g. the final
+    sign-off's)."""
     incident = service.get(session, incident_id)
     cadence = as_timedelta(core.playbooks.get(incident.playbook_id).cadence_for(incident.severity))
     incident.next_update_at = utcnow() + cadence
