@@ -1167,3 +1167,73 @@ def test_a_refusal_after_a_restated_claim_is_its_own_finding():
     text = ("Im Internet heißt es, der Direktor sei abgetaucht. Dazu sagen wir nichts. "
             f"Nächstes Update um 14:30 Uhr. {SOURCE}")
     assert {"rumour", "no_comment"} <= set(rules_of(lint(text, language="de")))
+
+
+def test_english_ing_forms_are_matched_by_their_verb():
+    from app.statements.checks.lemmas import forms
+
+    assert "fail" in forms("failing", "en")
+    assert "blame" in forms("blaming", "en")
+    assert "stop" in forms("stopping", "en")
+    assert forms("evening", "en") == frozenset({"evening"})  # no verb form: "even" is another word
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "The outage is the result of the hosting company failing to renew its certificates.", "blame"),
+    ("en", "Our caterer swapped the oil in the recipe without telling us.", "blame"),
+    ("en", "The leaked file was on the laptop of Petra Novak, who left it on a train.", "blame"),
+    ("en", "Crowd safety on the concourse is the stadium operator's responsibility.", "blame"),
+    ("en", "The council is responsible for this failure and apologises to residents.", "liability"),
+    ("en", "Our cleaning team skipped the weekly checks of the cooling tower.", "liability"),
+    ("en", "The engineers warned us about the roof and we postponed the repair.", "liability"),
+    ("en", "We are unable to go into the background of the dispute.", "no_comment"),
+    ("en", "It is not our practice to comment on ongoing negotiations.", "no_comment"),
+    ("en", "A spokesperson declined to give details about the payment.", "no_comment"),
+    ("en", "We are confident every branch will be open normally again by Monday.", "over_promise"),
+    ("en", "From today no passenger will suffer a delay because of this system.", "over_promise"),
+    ("en", "The timing of the withdrawals suggests an insider was involved.", "speculation"),
+    ("en", "Our technicians reckon the frost cracked the pump.", "speculation"),
+    ("en", "Some fans were told online that the match is fixed. That is not true.", "rumour"),
+    ("en", "The fees involved represent a fraction of one per cent of what members paid.", "minimising"),
+    ("en", "Complaints like these are extremely rare among the millions of journeys we run.", "minimising"),
+    ("en", "Anyone charged twice will be made whole: we will make up the difference.", "compensation"),
+    ("de", "Für die Leitungen ist ausschließlich der Netzbetreiber zuständig.", "blame"),
+    ("de", "Die Ursache steckte in einem Modul eines externen Zulieferers.", "blame"),
+    ("de", "Verantwortlich für die Ausschreitungen sind die Gästefans, nicht der Verein.", "blame"),
+    ("de", "Der Fahrer hat die Route auf Anweisung der Disposition geändert.", "blame"),
+    ("de", "Wir erkennen an, dass die Angaben falsch waren.", "liability"),
+    ("de", "Für diese Panne stehen wir ein.", "liability"),
+    ("de", "Für die beschädigten Fahrräder kommen wir selbstverständlich auf.", "compensation"),
+    ("de", "Versprochen ist versprochen: Keine Kundin wird auch nur einen Cent verlieren.", "over_promise"),
+    ("de", "Seien Sie versichert, am Standort wird niemandem etwas passieren.", "over_promise"),
+    ("de", "Was in der Nachbarschaft erzählt wird, stimmt nicht.", "rumour"),
+    ("de", "Berichte, die Filiale schließe, weisen wir zurück.", "rumour"),
+    ("de", "Das fällt in der Praxis kaum ins Gewicht.", "minimising"),
+    ("de", "Für Anwohner besteht praktisch keine Gefahr.", "minimising"),
+    ("de", "Es tut mir leid, dass Sie so lange warten mussten.", "apology"),
+    ("de", "Zu dieser Frage sagen wir zum jetzigen Zeitpunkt nichts.", "no_comment"),
+])
+def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text, rule):
+    assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                                 else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language))
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "Ticket holders will be refunded automatically.", "compensation"),  # the price back, as any seller does
+    ("en", "We'll credit the full price of the box to every customer who received it.", "compensation"),
+    ("en", "No meters will be read at the wrong rate: we have paused them.", "liability"),  # "we" in another clause
+    ("en", "Payments work again and no money has left any account.", "over_promise"),
+    ("en", "We may have to say no to some requests; we cannot yet say how many.", "no_comment"),
+    ("de", "Ihr Guthaben bleibt vollständig erhalten.", "compensation"),
+    ("de", "Der Kaufpreis wird automatisch auf Ihr Konto erstattet.", "compensation"),
+    ("de", "Den Betrag haben wir Ihnen bereits gutgeschrieben.", "compensation"),
+    ("de", "Eine Entschuldigung für die Schule ist dafür nicht nötig.", "apology"),
+    ("de", "Das Video kennt Ihr vermutlich schon.", "speculation"),
+    ("de", "Wie lange das im Einzelfall dauert, sagen wir Ihnen am Telefon.", "minimising"),
+    ("de", "Wer Geld überwiesen hat, geht bitte zur Polizei, das geht auch online.", "speculation"),
+    ("de", "Wir stehen dafür ein, dass Sie informiert bleiben.", "liability"),
+])
+def test_harmless_uses_after_rounds_fourteen_and_fifteen_stay_clean(language, text, rule):
+    findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                    else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language)
+    assert rule not in rules_of(findings), findings
