@@ -1212,6 +1212,22 @@ def test_english_ing_forms_are_matched_by_their_verb():
     ("de", "Für Anwohner besteht praktisch keine Gefahr.", "minimising"),
     ("de", "Es tut mir leid, dass Sie so lange warten mussten.", "apology"),
     ("de", "Zu dieser Frage sagen wir zum jetzigen Zeitpunkt nichts.", "no_comment"),
+    ("en", "The brakes were never inspected by the leasing company.", "blame"),
+    ("en", "The warnings were there and we missed them.", "liability"),
+    ("en", "The blame for the outage rests with Norland Rail alone.", "liability"),
+    ("en", "Claims on TikTok that the pool water is toxic are untrue.", "rumour"),
+    ("en", "Whatever the inspectors find, the park will reopen on Saturday.", "over_promise"),
+    ("en", "We will put £40 into the account of every member affected.", "compensation"),
+    ("en", "The disruption was confined to a couple of branches.", "minimising"),
+    ("en", "It was a brief, isolated outage.", "minimising"),
+    ("de", "Die Steuerung des Herstellers war fehlerhaft.", "blame"),
+    ("de", "Die Angreifer kamen über den Laptop einer Praktikantin ins Netz.", "blame"),
+    ("de", "Wir haben die Hinweise der Anwohner nicht ernst genug genommen.", "liability"),
+    ("de", "Egal, was das Gutachten ergibt: Die Halle öffnet am Montag.", "over_promise"),
+    ("de", "Betroffen ist ein kleiner Teil unserer Kundschaft.", "minimising"),
+    ("de", "Es kam zu vereinzelten Störungen.", "minimising"),
+    ("de", "Die Folgen halten sich in Grenzen.", "minimising"),
+    ("de", "Wir zahlen jedem Haushalt 30 Euro.", "compensation"),
 ])
 def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text, rule):
     assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
@@ -1232,6 +1248,9 @@ def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text
     ("de", "Wie lange das im Einzelfall dauert, sagen wir Ihnen am Telefon.", "minimising"),
     ("de", "Wer Geld überwiesen hat, geht bitte zur Polizei, das geht auch online.", "speculation"),
     ("de", "Wir stehen dafür ein, dass Sie informiert bleiben.", "liability"),
+    ("en", "Riders will find a short note in the rider app when they next log in.", "blame"),
+    ("en", "We are looking into reports that some parcels went to the wrong address.", "rumour"),
+    ("de", "Sie zahlen weiterhin 20 Euro im Monat.", "compensation"),
 ])
 def test_harmless_uses_after_rounds_fourteen_and_fifteen_stay_clean(language, text, rule):
     findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
