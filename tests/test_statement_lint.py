@@ -1251,6 +1251,10 @@ def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text
     ("en", "Riders will find a short note in the rider app when they next log in.", "blame"),
     ("en", "We are looking into reports that some parcels went to the wrong address.", "rumour"),
     ("de", "Sie zahlen weiterhin 20 Euro im Monat.", "compensation"),
+    ("de", "Auf Anweisung der Polizei bleibt das Gelände gesperrt.", "blame"),  # an authority's order, no culprit
+    ("de", "Die Entscheidung über die Wiedereröffnung trifft das Bauamt allein.", "blame"),
+    ("en", "The school is responsible for the safety of every pupil on site.", "liability"),
+    ("en", "Given the thousands of calls, please use the online form if you can.", "minimising"),
 ])
 def test_harmless_uses_after_rounds_fourteen_and_fifteen_stay_clean(language, text, rule):
     findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
