@@ -1228,6 +1228,12 @@ def test_english_ing_forms_are_matched_by_their_verb():
     ("de", "Es kam zu vereinzelten Störungen.", "minimising"),
     ("de", "Die Folgen halten sich in Grenzen.", "minimising"),
     ("de", "Wir zahlen jedem Haushalt 30 Euro.", "compensation"),
+    ("de", "Dass es so weit kommen konnte, hat allein der Vermieter zu verantworten.", "blame"),
+    ("de", "Dass die Halle schließt, wie in einer Chatgruppe behauptet wird, ist falsch.", "rumour"),
+    ("de", "Im Vergleich zu anderen Anbietern sind wir kaum betroffen.", "minimising"),
+    ("de", "Niemand muss sich künftig Sorgen um seine Daten machen.", "over_promise"),
+    ("en", "Despite what you may have heard, the school is not closing.", "rumour"),
+    ("en", "Compared with the size of the network, the outage was barely noticeable.", "minimising"),
 ])
 def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text, rule):
     assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
