@@ -1242,6 +1242,7 @@ def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text
 
 @pytest.mark.parametrize(("language", "text", "rule"), [
     ("en", "Ticket holders will be refunded automatically.", "compensation"),  # the price back, as any seller does
+    ("en", "Matches until Saturday are cancelled and will be refunded.", "compensation"),
     ("en", "We'll credit the full price of the box to every customer who received it.", "compensation"),
     ("en", "No meters will be read at the wrong rate: we have paused them.", "liability"),  # "we" in another clause
     ("en", "Payments work again and no money has left any account.", "over_promise"),
