@@ -1167,3 +1167,103 @@ def test_a_refusal_after_a_restated_claim_is_its_own_finding():
     text = ("Im Internet heißt es, der Direktor sei abgetaucht. Dazu sagen wir nichts. "
             f"Nächstes Update um 14:30 Uhr. {SOURCE}")
     assert {"rumour", "no_comment"} <= set(rules_of(lint(text, language="de")))
+
+
+def test_english_ing_forms_are_matched_by_their_verb():
+    from app.statements.checks.lemmas import forms
+
+    assert "fail" in forms("failing", "en")
+    assert "blame" in forms("blaming", "en")
+    assert "stop" in forms("stopping", "en")
+    assert forms("evening", "en") == frozenset({"evening"})  # no verb form: "even" is another word
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "The outage is the result of the hosting company failing to renew its certificates.", "blame"),
+    ("en", "Our caterer swapped the oil in the recipe without telling us.", "blame"),
+    ("en", "The leaked file was on the laptop of Petra Novak, who left it on a train.", "blame"),
+    ("en", "Crowd safety on the concourse is the stadium operator's responsibility.", "blame"),
+    ("en", "The council is responsible for this failure and apologises to residents.", "liability"),
+    ("en", "Our cleaning team skipped the weekly checks of the cooling tower.", "liability"),
+    ("en", "The engineers warned us about the roof and we postponed the repair.", "liability"),
+    ("en", "We are unable to go into the background of the dispute.", "no_comment"),
+    ("en", "It is not our practice to comment on ongoing negotiations.", "no_comment"),
+    ("en", "A spokesperson declined to give details about the payment.", "no_comment"),
+    ("en", "We are confident every branch will be open normally again by Monday.", "over_promise"),
+    ("en", "From today no passenger will suffer a delay because of this system.", "over_promise"),
+    ("en", "The timing of the withdrawals suggests an insider was involved.", "speculation"),
+    ("en", "Our technicians reckon the frost cracked the pump.", "speculation"),
+    ("en", "Some fans were told online that the match is fixed. That is not true.", "rumour"),
+    ("en", "The fees involved represent a fraction of one per cent of what members paid.", "minimising"),
+    ("en", "Complaints like these are extremely rare among the millions of journeys we run.", "minimising"),
+    ("en", "Anyone charged twice will be made whole: we will make up the difference.", "compensation"),
+    ("de", "Für die Leitungen ist ausschließlich der Netzbetreiber zuständig.", "blame"),
+    ("de", "Die Ursache steckte in einem Modul eines externen Zulieferers.", "blame"),
+    ("de", "Verantwortlich für die Ausschreitungen sind die Gästefans, nicht der Verein.", "blame"),
+    ("de", "Der Fahrer hat die Route auf Anweisung der Disposition geändert.", "blame"),
+    ("de", "Wir erkennen an, dass die Angaben falsch waren.", "liability"),
+    ("de", "Für diese Panne stehen wir ein.", "liability"),
+    ("de", "Für die beschädigten Fahrräder kommen wir selbstverständlich auf.", "compensation"),
+    ("de", "Versprochen ist versprochen: Keine Kundin wird auch nur einen Cent verlieren.", "over_promise"),
+    ("de", "Seien Sie versichert, am Standort wird niemandem etwas passieren.", "over_promise"),
+    ("de", "Was in der Nachbarschaft erzählt wird, stimmt nicht.", "rumour"),
+    ("de", "Berichte, die Filiale schließe, weisen wir zurück.", "rumour"),
+    ("de", "Das fällt in der Praxis kaum ins Gewicht.", "minimising"),
+    ("de", "Für Anwohner besteht praktisch keine Gefahr.", "minimising"),
+    ("de", "Es tut mir leid, dass Sie so lange warten mussten.", "apology"),
+    ("de", "Zu dieser Frage sagen wir zum jetzigen Zeitpunkt nichts.", "no_comment"),
+    ("en", "The brakes were never inspected by the leasing company.", "blame"),
+    ("en", "The warnings were there and we missed them.", "liability"),
+    ("en", "The blame for the outage rests with Norland Rail alone.", "liability"),
+    ("en", "Claims on TikTok that the pool water is toxic are untrue.", "rumour"),
+    ("en", "Whatever the inspectors find, the park will reopen on Saturday.", "over_promise"),
+    ("en", "We will put £40 into the account of every member affected.", "compensation"),
+    ("en", "The disruption was confined to a couple of branches.", "minimising"),
+    ("en", "It was a brief, isolated outage.", "minimising"),
+    ("de", "Die Steuerung des Herstellers war fehlerhaft.", "blame"),
+    ("de", "Die Angreifer kamen über den Laptop einer Praktikantin ins Netz.", "blame"),
+    ("de", "Wir haben die Hinweise der Anwohner nicht ernst genug genommen.", "liability"),
+    ("de", "Egal, was das Gutachten ergibt: Die Halle öffnet am Montag.", "over_promise"),
+    ("de", "Betroffen ist ein kleiner Teil unserer Kundschaft.", "minimising"),
+    ("de", "Es kam zu vereinzelten Störungen.", "minimising"),
+    ("de", "Die Folgen halten sich in Grenzen.", "minimising"),
+    ("de", "Wir zahlen jedem Haushalt 30 Euro.", "compensation"),
+    ("de", "Dass es so weit kommen konnte, hat allein der Vermieter zu verantworten.", "blame"),
+    ("de", "Dass die Halle schließt, wie in einer Chatgruppe behauptet wird, ist falsch.", "rumour"),
+    ("de", "Im Vergleich zu anderen Anbietern sind wir kaum betroffen.", "minimising"),
+    ("de", "Niemand muss sich künftig Sorgen um seine Daten machen.", "over_promise"),
+    ("en", "Despite what you may have heard, the school is not closing.", "rumour"),
+    ("en", "Compared with the size of the network, the outage was barely noticeable.", "minimising"),
+])
+def test_rounds_fourteen_and_fifteen_constructions_in_new_wording(language, text, rule):
+    assert rule in rules_of(lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                                 else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language))
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("en", "Ticket holders will be refunded automatically.", "compensation"),  # the price back, as any seller does
+    ("en", "Matches until Saturday are cancelled and will be refunded.", "compensation"),
+    ("en", "We'll credit the full price of the box to every customer who received it.", "compensation"),
+    ("en", "No meters will be read at the wrong rate: we have paused them.", "liability"),  # "we" in another clause
+    ("en", "Payments work again and no money has left any account.", "over_promise"),
+    ("en", "We may have to say no to some requests; we cannot yet say how many.", "no_comment"),
+    ("de", "Ihr Guthaben bleibt vollständig erhalten.", "compensation"),
+    ("de", "Der Kaufpreis wird automatisch auf Ihr Konto erstattet.", "compensation"),
+    ("de", "Den Betrag haben wir Ihnen bereits gutgeschrieben.", "compensation"),
+    ("de", "Eine Entschuldigung für die Schule ist dafür nicht nötig.", "apology"),
+    ("de", "Das Video kennt Ihr vermutlich schon.", "speculation"),
+    ("de", "Wie lange das im Einzelfall dauert, sagen wir Ihnen am Telefon.", "minimising"),
+    ("de", "Wer Geld überwiesen hat, geht bitte zur Polizei, das geht auch online.", "speculation"),
+    ("de", "Wir stehen dafür ein, dass Sie informiert bleiben.", "liability"),
+    ("en", "Riders will find a short note in the rider app when they next log in.", "blame"),
+    ("en", "We are looking into reports that some parcels went to the wrong address.", "rumour"),
+    ("de", "Sie zahlen weiterhin 20 Euro im Monat.", "compensation"),
+    ("de", "Auf Anweisung der Polizei bleibt das Gelände gesperrt.", "blame"),  # an authority's order, no culprit
+    ("de", "Die Entscheidung über die Wiedereröffnung trifft das Bauamt allein.", "blame"),
+    ("en", "The school is responsible for the safety of every pupil on site.", "liability"),
+    ("en", "Given the thousands of calls, please use the online form if you can.", "minimising"),
+])
+def test_harmless_uses_after_rounds_fourteen_and_fifteen_stay_clean(language, text, rule):
+    findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
+                    else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language)
+    assert rule not in rules_of(findings), findings

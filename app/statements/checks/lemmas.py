@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from app.statements.checks.dictionaries import lemmatizer
+from simplemma.strategies import DictionaryLookupStrategy
+
+from app.statements.checks.dictionaries import factory, lemmatizer
 
 # Pronouns keep their own form: "us" must not match a rule word "we", nor "uns" a rule word "wir".
 PRONOUNS = frozenset([
@@ -29,7 +31,38 @@ def forms(word: str, language: str) -> frozenset[str]:
     found = {word.casefold()}
     for variant in variants:
         found.add(lemmatizer(language).lemmatize(variant, lang=language).casefold())
+    if language == "en" and found == {word.casefold()}:
+        found |= _ing_stem(word.casefold())
     return frozenset(found)
+
+
+# -ing words that are no verb form: their stem is another word ("evening" is not a form of "even").
+_NOT_PARTICIPLES = frozenset([
+    "evening", "morning", "nothing", "something", "anything", "everything", "during", "ceiling", "meaning",
+    "feeling", "building", "wedding", "pudding", "sibling", "darling", "herring", "offspring", "awning", "lightning",
+    "outing", "fencing", "boxing", "bearing", "warning", "warnings", "timing", "setting", "settings", "listing",
+    "listings", "heading", "ending", "opening", "opening", "parking", "housing", "clothing", "training", "hearing",
+    "funding", "spelling", "booking", "bookings", "filling", "marketing", "coming", "understanding",
+])
+
+
+def _ing_stem(word: str) -> set[str]:
+    """The verb of an English -ing form simplemma leaves as it is ("failing" as "fail", "blaming" as "blame")."""
+    if not word.endswith("ing") or len(word) <= 5 or word in _NOT_PARTICIPLES:
+        return set()
+    stem = word[:-3]
+    candidates = [stem, stem + "e"]
+    if len(stem) > 2 and stem[-1] == stem[-2]:
+        candidates.append(stem[:-1])
+    for candidate in candidates:
+        if _lookup().get_lemma(candidate, "en") is not None:
+            return {candidate}
+    return set()
+
+
+@lru_cache(maxsize=1)
+def _lookup() -> DictionaryLookupStrategy:
+    return DictionaryLookupStrategy(factory("en"))
 
 
 @lru_cache(maxsize=65536)
