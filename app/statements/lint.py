@@ -124,7 +124,8 @@ def lint(
              for hit in phrases.rule_hits(analysed, rules.values(), mode, text)]
 
     private = rules["private_name"]
-    for term, start, end in names.find(text, names.private_terms(private_terms, private.titles)):
+    for term, start, end in names.find(text, names.private_terms(private_terms, private.titles), private.titles,
+                                          language):
         sentence = next((item.sentence.text for item in analysed
                          if item.sentence.start <= start < item.sentence.end), "")
         found.append((start, finding(private, _excerpt(text, start, end), sentence, term=term.label)))
