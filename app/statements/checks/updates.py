@@ -76,6 +76,14 @@ DAYS_AHEAD = re.compile(
 )
 
 
+# How long something takes, as a reply says when the person will know: "it usually takes 48 hours".
+DURATION = re.compile(
+    rf"\b(?:takes?|dauert|dauern)\b[^.;:!?]{{0,30}}?(?<!\w)(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:(?:working|business)\s+)?"
+    r"(?:hours?|days?|weeks?|Stunden|Tage|Werktage|Arbeitstage|Wochen)\b",
+    re.IGNORECASE,
+)
+
+
 def has_time(text: str) -> bool:
     """True if the text contains a clock time such as 14:30, 2pm or 15 Uhr."""
     return CLOCK.search(text) is not None
@@ -189,15 +197,15 @@ _SHORT_DAY_DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis))?)\s+"
 def names_moment_ahead(item: Analysed, rule: Rule, *, now: datetime | None = None) -> bool:
     """True if a part of the sentence names a moment ahead at which something happens and reports no past.
 
-    A clock time, the coming day, a deadline, a date still to come or a span ahead ("within three working
-    days"), but not the start or end of a state ("from tomorrow", "until Friday") nor since when something
-    holds. Each part joined by "and", "und" or a dash is read on its own, so "The debit is stopped and your
-    bill comes by Wednesday" names a moment ahead; ``rule`` is the next update's rule, whose ``past`` entries
-    mark a report of what happened.
+    A clock time, the coming day, a deadline, a date still to come, a span ahead ("within three working
+    days") or how long something takes ("dauert 48 Stunden"), but not the start or end of a state ("from
+    tomorrow", "until Friday") nor since when something holds. Each part joined by "and", "und" or a dash
+    is read on its own, so "The debit is stopped and your bill comes by Wednesday" names a moment ahead;
+    ``rule`` is the next update's rule, whose ``past`` entries mark a report of what happened.
     """
     for part in parts(item):
         text = part.sentence.text
-        if (_ahead(text, True, now) or DAYS_AHEAD.search(text) or NEXT_PERIOD.search(text)
+        if (_ahead(text, True, now) or DAYS_AHEAD.search(text) or NEXT_PERIOD.search(text) or DURATION.search(text)
                 or _weekday_ahead(text) or any(
                 _future(found, now) and not _NOT_A_DAY.search(text[max(0, found.start() - 40): found.start()])
                 and not _since(text[max(0, found.start() - 40): found.start()]) for found in DATE.finditer(text))) \
