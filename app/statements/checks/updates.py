@@ -130,7 +130,7 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         text = item.sentence.text
         if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
             continue
-        if _leads_to_time(text, rule.leads):
+        if _leads_to_time(text, rule.leads, now):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             if rule.past and _recurring(text):
@@ -228,9 +228,11 @@ _WISH = re.compile(r"\b(?:schöne[nrs]?|erholsame[nrs]?|gute[nrs]?|good|nice|hap
 
 
 def _weekday_ahead(text: str) -> bool:
-    """True if a weekday names when something happens, not where a state begins or ends ("comes Wednesday")."""
+    """True if a weekday names when something happens ("comes Wednesday"), not where a state begins or ends, a
+    wish ("Schönen Sonntag!") or whose thing it is ("Tuesday's deliveries")."""
     return any(not _SPAN_DAY.search(text[max(0, found.start() - 20): found.start()])
                and not _WISH.search(text[max(0, found.start() - 20): found.start()])
+               and not text.startswith(("'s", "’s"), found.end())
                and not _since(text[max(0, found.start() - 40): found.start()]) for found in _WEEKDAY.finditer(text))
 
 
@@ -305,11 +307,12 @@ _SHORT_DAY_ALONE = re.compile(
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.(?=\s*(?:[:;,–-]|$))", re.IGNORECASE)
 
 
-def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
+def _leads_to_time(text: str, leads: frozenset[str], now: datetime | None = None) -> bool:
     """True if a lead word or a colon is followed directly by a time, a day, a date or a span ahead.
 
     A lead that says since when a figure holds ("Stand 10.15 Uhr", "Stand: Sonntag, 10 Uhr") names the next
-    one only with a deadline after it ("Stand bis 17 Uhr", "nächster Stand: 14 Uhr").
+    one only with a deadline after it ("Stand bis 17 Uhr", "nächster Stand: 14 Uhr"). A date already past
+    (given ``now``) names none.
     """
     if not leads:
         return False
@@ -326,7 +329,10 @@ def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
         if day is None and _SHORT_DAY_ALONE.match(rest):
             return True
         rest = rest[day.end():] if day else rest
-        if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest) or RELATIVE.match(rest):
+        if CLOCK.match(rest) or DAY.match(rest) or RELATIVE.match(rest):
+            return True
+        date = DATE.match(rest)
+        if date is not None and _future(date, now):
             return True
     return False
 
