@@ -67,6 +67,8 @@ REPLIES = [
     ("de", "Hallo Ole, wir prüfen die Abrechnung gerade.", False),
     ("de", "Hallo Frau Arslan, wir schauen uns die Sperrungen gerade genau an.", False),
     ("de", "Hallo Sam, wir haben das an das Team weitergegeben.", False),
+    # to a reply, hours when someone is there for the person are somewhere to go
+    ("en", "Hi Gemma, if you'd like to move, our rep is in the lobby from 8am to 8pm.", True),
     # a promise to come back is a step
     ("en", "Hi Al, we'll email you once your order ships.", True),
     ("en", "Thanks Kev. We'll share more at 10am tomorrow.", True),
@@ -122,6 +124,8 @@ STATEMENTS = [
      False),
     ("de", "Sobald wir mehr wissen, melden wir uns. https://status.example/news", False),
     ("de", "Die Kundgebung am Samstag verlief friedlich. https://status.example/news", False),
+    ("en", "The helpline is open daily from 8am to 8pm: https://status.example/news", False),
+    ("de", "Die Hotline ist täglich von 8 bis 20 Uhr erreichbar: https://status.example/news", False),
 ]
 
 

@@ -164,14 +164,23 @@ _DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis|zum))?)\s+(?:the\s+)
 _BIS = re.compile(r"\bbis\s+(?:(?:zum|zur|dem|den)\s+)?$", re.IGNORECASE)
 
 
-def _ahead(text: str, due: bool = False, now: datetime | None = None) -> bool:
+# Opening hours are a state, not a moment: "open daily from 8am to 8pm".
+_HOURS_RANGE = re.compile(rf"\bfrom\s+(?:{CLOCK.pattern})\s*(?:to|until|till|-|–)\s*(?:{CLOCK.pattern})",
+                          re.IGNORECASE)
+
+
+def _ahead(text: str, due: bool = False, now: datetime | None = None, *, hours: bool = False) -> bool:
     """True if a sentence without a cue names a clock time, a coming day or a deadline as a moment ahead.
 
     ``due``: the sentence names something people will read or hear, so "bis" before a time, day or date and
-    "by" or "spätestens" before a date are its deadline.
+    "by" or "spätestens" before a date are its deadline. Opening hours ("from 8am to 8pm") name no moment,
+    unless ``hours``: to a reply they are when someone is there for the person.
     """
+    spans = [] if hours else [found.span() for found in _HOURS_RANGE.finditer(text)]
     for found in CLOCK.finditer(text):
         before = text[max(0, found.start() - 40): found.start()]
+        if any(start <= found.start() < end for start, end in spans):
+            continue
         if not (_since(before) or (_NOT_A_TIME.search(before) and not (due and _BIS.search(before)))):
             return True
     for found in DAY.finditer(text):
@@ -203,13 +212,18 @@ def names_moment_ahead(item: Analysed, rule: Rule, *, now: datetime | None = Non
     is read on its own, so "The debit is stopped and your bill comes by Wednesday" names a moment ahead;
     ``rule`` is the next update's rule, whose ``past`` entries mark a report of what happened.
     """
-    for part in parts(item):
-        text = part.sentence.text
-        if (_ahead(text, True, now) or DAYS_AHEAD.search(text) or NEXT_PERIOD.search(text) or DURATION.search(text)
-                or _weekday_ahead(text) or any(
-                _future(found, now) and not _NOT_A_DAY.search(text[max(0, found.start() - 40): found.start()])
-                and not _since(text[max(0, found.start() - 40): found.start()]) for found in DATE.finditer(text))) \
-                and not reports_past(part, rule):
+    return any(_moment_ahead(part.sentence.text, now) and not reports_past(part, rule) for part in parts(item))
+
+
+def _moment_ahead(text: str, now: datetime | None) -> bool:
+    if _ahead(text, True, now, hours=True) or any(pattern.search(text) for pattern in (DAYS_AHEAD, NEXT_PERIOD,
+                                                                                          DURATION)):
+        return True
+    if _weekday_ahead(text):
+        return True
+    for found in DATE.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if _future(found, now) and not _NOT_A_DAY.search(before) and not _since(before):
             return True
     return False
 
@@ -345,12 +359,16 @@ _RECURRENCE = re.compile(r"\b(?:each|every) (?:day|morning|evening|afternoon|hou
                          re.IGNORECASE)
 
 
+# Before a recurring time: the moment it happens ("at noon each day", "täglich um 12 Uhr"), not opening hours
+# ("open daily from 8am to 8pm").
+_AT = re.compile(r"\b(?:at|um|gegen)\s+$", re.IGNORECASE)
+
+
 def _recurring(text: str) -> bool:
     """True if the sentence names a clock time that recurs: when the next update comes is known."""
     if not _RECURRENCE.search(text):
         return False
-    return any(not (_since(before) or _NOT_A_TIME.search(before))
-               for before in (text[max(0, found.start() - 40): found.start()] for found in CLOCK.finditer(text)))
+    return any(_AT.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text))
 
 
 # A sentence ending in a short word with a dot may have been cut after an abbreviation ("am Do.", "ca.").
