@@ -336,7 +336,8 @@ def _leads_to_time(text: str, leads: frozenset[str], now: datetime | None = None
             continue
         after = text[word.end():].lstrip(" :–-")
         deadline = _DEADLINE_LINK.match(after)
-        if deadline is None and _since(text[:word.start() if colon else word.end()].rstrip() + " "):
+        end = word.start() if colon else word.end()
+        if deadline is None and _since(text[max(0, end - 40):end].rstrip() + " "):
             continue
         rest = after[deadline.end():] if deadline else _LINK_WORD.sub("", after, count=1)
         day = _SHORT_DAY.match(rest)
