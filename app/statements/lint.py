@@ -31,6 +31,7 @@ from app.statements.checks.rules import (
     load_ruleset,
 )
 from app.statements.checks.sources import has_contact, names_source
+from app.statements.checks.steps import offers_next_step
 from app.statements.checks.text import split_sentences
 from app.statements.checks.updates import has_time, names_next_update
 
@@ -123,7 +124,8 @@ def lint(
              for hit in phrases.rule_hits(analysed, rules.values(), mode, text)]
 
     private = rules["private_name"]
-    for term, start, end in names.find(text, names.private_terms(private_terms, private.titles)):
+    for term, start, end in names.find(text, names.private_terms(private_terms, private.titles), private.titles,
+                                          language):
         sentence = next((item.sentence.text for item in analysed
                          if item.sentence.start <= start < item.sentence.end), "")
         found.append((start, finding(private, _excerpt(text, start, end), sentence, term=term.label)))
@@ -139,10 +141,7 @@ def lint(
             findings.append(finding(rules["missing_info_source"], info_source=info_source or ""))
     elif "missing_next_step" in rules:
         step = rules["missing_next_step"]
-        offered = has_contact(text) or any(
-            phrases.opens_with_instruction(item)
-            or any(phrases.entry_matches(item, cue, step.window) for cue in step.cues) for item in analysed)
-        if not offered:
+        if not offers_next_step(analysed, step, rules["missing_next_update"], text, now=now):
             findings.append(finding(step))
 
     limit = CHANNELS[channel] if channel else None

@@ -10,11 +10,14 @@ March 3rd, 3. März, 03.12., 2026-12-03; and "in 30 minutes" / "in zwei Stunden"
 
 from __future__ import annotations
 
+import itertools
 import re
+from dataclasses import replace
 from datetime import date, datetime
 
 from app.statements.checks.phrases import Analysed, entry_matches
 from app.statements.checks.rules import Rule
+from app.statements.checks.text import Sentence
 
 MONTHS = {
     "jan": 1, "januar": 1, "january": 1, "jänner": 1, "feb": 2, "februar": 2, "february": 2, "mar": 3,
@@ -58,8 +61,25 @@ DATE = re.compile(
 )
 RELATIVE = re.compile(
     rf"\b(?:in|within|innerhalb(?: von)?|binnen)\s+(?:the next\s+|der nächsten\s+|den nächsten\s+)?"
-    rf"(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:minutes?|mins?|hours?|Minuten|Stunden?)\b"
+    rf"(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:minutes?|mins?|hours?|hrs?|Minuten|Stunden?|Std\.?)(?!\w)"
     r"|\bwithin the (?:next )?hour\b|\binnerhalb der nächsten Stunde\b",
+    re.IGNORECASE,
+)
+
+
+# A span of days ahead, as a reply says when something reaches the person: "within three working days".
+DAYS_AHEAD = re.compile(
+    rf"\b(?:in|within|innerhalb(?: von)?|binnen)\s+(?:the next\s+|der nächsten\s+|den nächsten\s+)?"
+    rf"(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:(?:working|business|calendar)\s+)?"
+    r"(?:days?|weeks?|Werktagen?|Arbeitstagen?|Bankarbeitstagen?|Tagen?|Wochen?)\b",
+    re.IGNORECASE,
+)
+
+
+# How long something takes, as a reply says when the person will know: "it usually takes 48 hours".
+DURATION = re.compile(
+    rf"\b(?:takes?|dauert|dauern)\b[^.;:!?]{{0,30}}?(?<!\w)(?:\d{{1,3}}|{_NUMBER_WORDS})\s+(?:(?:working|business)\s+)?"
+    r"(?:hours?|days?|weeks?|Stunden|Tage|Werktage|Arbeitstage|Wochen)\b",
     re.IGNORECASE,
 )
 
@@ -102,15 +122,19 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     ("Update Tue 11:00", "More 10am tomorrow", "Briefing at 2pm", "Neustart Sa. 10 Uhr"), and so is a colon
     followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also takes a time ahead
     in a sentence without a cue, unless a regular past form or one of those entries marks the sentence as a
-    report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not).
+    report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not),
+    and a time that recurs ("updated at noon each day") is a schedule, never a report. A sentence cut after an
+    abbreviation ("Entscheidung am Do." + "bis 18 Uhr: ...") is read whole.
     """
-    for item in analysed:
+    for item in joined(analysed):
         text = item.sentence.text
         if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
             continue
-        if _leads_to_time(text, rule.leads):
+        if _leads_to_time(text, rule.leads, now):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
+            if rule.past and _recurring(text):
+                return True
             deadline = any(entry_matches(item, entry, 60) for entry in rule.due)
             if rule.past and _ahead(text, deadline, now) and not _regular_past(item) and not any(
                     entry_matches(item, entry, 60) for entry in rule.past):
@@ -140,14 +164,23 @@ _DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis|zum))?)\s+(?:the\s+)
 _BIS = re.compile(r"\bbis\s+(?:(?:zum|zur|dem|den)\s+)?$", re.IGNORECASE)
 
 
-def _ahead(text: str, due: bool = False, now: datetime | None = None) -> bool:
+# Opening hours are a state, not a moment: "open daily from 8am to 8pm".
+_HOURS_RANGE = re.compile(rf"\bfrom\s+(?:{CLOCK.pattern})\s*(?:to|until|till|-|–)\s*(?:{CLOCK.pattern})",
+                          re.IGNORECASE)
+
+
+def _ahead(text: str, due: bool = False, now: datetime | None = None, *, hours: bool = False) -> bool:
     """True if a sentence without a cue names a clock time, a coming day or a deadline as a moment ahead.
 
     ``due``: the sentence names something people will read or hear, so "bis" before a time, day or date and
-    "by" or "spätestens" before a date are its deadline.
+    "by" or "spätestens" before a date are its deadline. Opening hours ("from 8am to 8pm") name no moment,
+    unless ``hours``: to a reply they are when someone is there for the person.
     """
+    spans = [] if hours else [found.span() for found in _HOURS_RANGE.finditer(text)]
     for found in CLOCK.finditer(text):
         before = text[max(0, found.start() - 40): found.start()]
+        if any(start <= found.start() < end for start, end in spans):
+            continue
         if not (_since(before) or (_NOT_A_TIME.search(before) and not (due and _BIS.search(before)))):
             return True
     for found in DAY.finditer(text):
@@ -161,11 +194,96 @@ def _ahead(text: str, due: bool = False, now: datetime | None = None) -> bool:
         if due and (_DEADLINE.search(before) or _BIS.search(before)) \
                 and not _since(before) and _future(found, now):
             return True
-    return RELATIVE.search(text) is not None
+    return RELATIVE.search(text) is not None or _SHORT_DAY_DEADLINE.search(text) is not None
 
 
-# A participle after "be" is a passive ahead ("will be refreshed at 5pm"); a German "-te" word written with a
-# capital or after an article is an adjective ("Korrigierte Bescheide", "einen korrigierten Bescheid").
+# A deadline on a short weekday: "Terms of reference by Mon", "spätestens Do.".
+_SHORT_DAY_DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis))?)\s+"
+                                 r"(?:(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)\b\.?|(?:mo|di|mi|do|fr|sa|so)\.)",
+                                 re.IGNORECASE)
+
+
+def names_moment_ahead(item: Analysed, rule: Rule, *, now: datetime | None = None) -> bool:
+    """True if a part of the sentence names a moment ahead at which something happens and reports no past.
+
+    A clock time, the coming day, a deadline, a date still to come, a span ahead ("within three working
+    days") or how long something takes ("dauert 48 Stunden"), but not the start or end of a state ("from
+    tomorrow", "until Friday") nor since when something holds. Each part joined by "and", "und" or a dash
+    is read on its own, so "The debit is stopped and your bill comes by Wednesday" names a moment ahead;
+    ``rule`` is the next update's rule, whose ``past`` entries mark a report of what happened.
+    """
+    return any(_moment_ahead(part.sentence.text, now) and not reports_past(part, rule) for part in parts(item))
+
+
+def _moment_ahead(text: str, now: datetime | None) -> bool:
+    if _ahead(text, True, now, hours=True) or any(pattern.search(text) for pattern in (DAYS_AHEAD, NEXT_PERIOD,
+                                                                                          DURATION)):
+        return True
+    if _weekday_ahead(text):
+        return True
+    for found in DATE.finditer(text):
+        before = text[max(0, found.start() - 40): found.start()]
+        if _future(found, now) and not _NOT_A_DAY.search(before) and not _since(before):
+            return True
+    return False
+
+
+# The coming week or month, and "Morgen" opening a sentence before its verb ("Morgen ist regulärer Unterricht").
+NEXT_PERIOD = re.compile(r"\b(?:next|this coming|nächste[nr]?|kommende[nr]?)\s+(?:week|month|Woche|Monat)\b"
+                         r"|(?-i:^Morgen\s+(?=[a-zäöü]))", re.IGNORECASE)
+_WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
+                      r"donnerstag|freitag|samstag|sonnabend|sonntag)\b", re.IGNORECASE)
+# Before a weekday: the start or end of a state ("from Thursday to Saturday", "bis Freitag gesperrt").
+_SPAN_DAY = re.compile(r"\b(?:from|to|until|till|through|since|ab|bis|seit|vom|zum)\s+(?:(?:the|dem|den)\s+)?$",
+                       re.IGNORECASE)
+
+# A wish names no moment: "Schönen Sonntag noch!", "Have a good Friday".
+_WISH = re.compile(r"\b(?:schöne[nrs]?|erholsame[nrs]?|gute[nrs]?|good|nice|happy|great|lovely)\s+$", re.IGNORECASE)
+
+
+def _weekday_ahead(text: str) -> bool:
+    """True if a weekday names when something happens ("comes Wednesday"), not where a state begins or ends, a
+    wish ("Schönen Sonntag!") or whose thing it is ("Tuesday's deliveries")."""
+    return any(not _SPAN_DAY.search(text[max(0, found.start() - 20): found.start()])
+               and not _WISH.search(text[max(0, found.start() - 20): found.start()])
+               and not text.startswith(("'s", "’s"), found.end())
+               and not _since(text[max(0, found.start() - 40): found.start()]) for found in _WEEKDAY.finditer(text))
+
+
+def reports_past(item: Analysed, rule: Rule) -> bool:
+    """True if the sentence reports what happened: a regular past form or one of the rule's ``past`` entries."""
+    return _regular_past(item) or any(entry_matches(item, entry, 60) for entry in rule.past)
+
+
+_JOINS = frozenset({"and", "und", "but", "aber", "sowie", "while", "während"})
+_DASH = re.compile(r"[;–—]|\s-\s")
+
+
+def parts(item: Analysed) -> list[Analysed]:
+    """The sentence cut at "and", "und", "but", a semicolon or a dash: each part says its own thing."""
+    tokens = item.sentence.tokens
+    offset = item.sentence.start
+    cuts = [0]
+    for index in range(1, len(tokens)):
+        between = item.sentence.text[tokens[index - 1].end - offset:tokens[index].start - offset]
+        if tokens[index].text.casefold() in _JOINS or _DASH.search(between):
+            cuts.append(index)
+    if len(cuts) == 1:
+        return [item]
+    cuts.append(len(tokens))
+    result = []
+    for low, high in itertools.pairwise(cuts):
+        if low == high:
+            continue
+        start, end = tokens[low].start, tokens[high - 1].end
+        sentence = Sentence(item.sentence.text[start - offset:end - offset], start, end, tokens[low:high])
+        result.append(_analysed(sentence, item.forms[low:high], item.usable[low:high], item.negated[low:high]))
+    return result
+
+
+# A participle after "be" is a passive ahead ("will be refreshed at 5pm"); an "-ed" word after an article and a
+# German "-te" word written with a capital or after an article are adjectives ("a corrected bill", "Korrigierte
+# Bescheide", "einen korrigierten Bescheid").
 _NOT_PAST_BEFORE = frozenset({"be", "being", "get", "werden", "wird"})
 _DETERMINERS = frozenset({"der", "die", "das", "den", "dem", "des", "ein", "eine", "einen", "einem", "einer", "eines",
                           "kein", "keine", "keinen", "keinem", "keiner", "unser", "unsere", "unseren", "unserem",
@@ -183,7 +301,8 @@ def _regular_past(item: Analysed) -> bool:
     for index, (token, token_forms) in enumerate(zip(tokens, item.forms, strict=True)):
         word = token.text.casefold()
         previous = tokens[index - 1].text.casefold() if index else ""
-        if previous in _NOT_PAST_BEFORE or (word.endswith(("te", "ten", "ter", "tes", "tem")) and (
+        if previous in _NOT_PAST_BEFORE or (word.endswith("ed") and previous in _DETERMINERS) or (
+                word.endswith(("te", "ten", "ter", "tes", "tem")) and (
                 token.text[:1].isupper() or previous in _DETERMINERS)):
             continue
         for form in token_forms:
@@ -202,20 +321,92 @@ _SHORT_DAY_ALONE = re.compile(
     r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.(?=\s*(?:[:;,–-]|$))", re.IGNORECASE)
 
 
-def _leads_to_time(text: str, leads: frozenset[str]) -> bool:
+def _leads_to_time(text: str, leads: frozenset[str], now: datetime | None = None) -> bool:
+    """True if a lead word or a colon is followed directly by a time, a day, a date or a span ahead.
+
+    A lead that says since when a figure holds ("Stand 10.15 Uhr", "Stand: Sonntag, 10 Uhr") names the next
+    one only with a deadline after it ("Stand bis 17 Uhr", "nächster Stand: 14 Uhr"). A date already past
+    (given ``now``) names none.
+    """
     if not leads:
         return False
     for word in re.finditer(r"[^\W\d_][\w&-]*|:(?=\s)", text):
-        if word.group() != ":" and word.group().casefold().rsplit("-", 1)[-1] not in leads:
+        colon = word.group() == ":"
+        if not colon and word.group().casefold().rsplit("-", 1)[-1] not in leads:
             continue
-        rest = _LINK_WORD.sub("", text[word.end():].lstrip(" :–-"), count=1)
+        after = text[word.end():].lstrip(" :–-")
+        deadline = _DEADLINE_LINK.match(after)
+        end = word.start() if colon else word.end()
+        if deadline is None and _since(text[max(0, end - 40):end].rstrip() + " "):
+            continue
+        rest = after[deadline.end():] if deadline else _LINK_WORD.sub("", after, count=1)
         day = _SHORT_DAY.match(rest)
         if day is None and _SHORT_DAY_ALONE.match(rest):
             return True
         rest = rest[day.end():] if day else rest
-        if CLOCK.match(rest) or DAY.match(rest) or DATE.match(rest):
+        if CLOCK.match(rest) or DAY.match(rest) or RELATIVE.match(rest):
+            return True
+        date = DATE.match(rest)
+        if date is not None and _future(date, now):
             return True
     return False
+
+
+# A deadline between a lead and its time: "Stand bis 17 Uhr", "Details by 5pm".
+_DEADLINE_LINK = re.compile(r"(?:bis|by|spätestens)\s+", re.IGNORECASE)
+# A time that recurs is a schedule: "updated at noon each day", "täglich um 12 Uhr".
+_RECURRENCE = re.compile(r"\b(?:each|every) (?:day|morning|evening|afternoon|hour|weekday)\b|\bdaily\b|\bhourly\b"
+                         r"|\btäglich\b|\bstündlich\b|\bjeden (?:Tag|Morgen|Abend|Werktag)\b|\bwerktags\b",
+                         re.IGNORECASE)
+
+
+# Before a recurring time: the moment it happens ("at noon each day", "täglich um 12 Uhr"), not opening hours
+# ("open daily from 8am to 8pm").
+_AT = re.compile(r"\b(?:at|um|gegen)\s+$", re.IGNORECASE)
+
+
+def _recurring(text: str) -> bool:
+    """True if the sentence names a clock time that recurs: when the next update comes is known."""
+    if not _RECURRENCE.search(text):
+        return False
+    return any(_AT.search(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text))
+
+
+# A sentence ending in a short word with a dot may have been cut after an abbreviation ("am Do.", "ca.").
+_ABBREVIATION_END = re.compile(r"(?<![^\W\d_])[^\W\d_]{1,4}\.$")
+
+
+def joined(analysed: list[Analysed]) -> list[Analysed]:
+    """The sentences with one that opens in lower case joined to the one before: the dot ended an abbreviation."""
+    result: list[Analysed] = []
+    for item in analysed:
+        text = item.sentence.text
+        if result and text[:1].isalpha() and text[:1].islower() and item.sentence.tokens \
+                and _ABBREVIATION_END.search(result[-1].sentence.text):
+            result[-1] = _join(result[-1], item)
+        else:
+            result.append(item)
+    return result
+
+
+def _join(first: Analysed, second: Analysed) -> Analysed:
+    shift = first.sentence.tokens[-1].clause + 1
+    gap = " " * (second.sentence.start - first.sentence.end)
+    tokens = [*first.sentence.tokens,
+              *(replace(token, clause=token.clause + shift) for token in second.sentence.tokens)]
+    sentence = Sentence(first.sentence.text + gap + second.sentence.text, first.sentence.start, second.sentence.end,
+                        tokens)
+    return _analysed(sentence, [*first.forms, *second.forms], [*first.usable, *second.usable],
+                     [*first.negated, *second.negated])
+
+
+def _analysed(sentence: Sentence, forms: list[frozenset[str]], usable: list[bool], negated: list[bool]) -> Analysed:
+    item = Analysed(sentence, forms, usable, negated)
+    for index, token in enumerate(sentence.tokens):
+        item.by_surface.setdefault(token.text.casefold(), []).append(index)
+        for form in forms[index]:
+            item.by_form.setdefault(form, []).append(index)
+    return item
 
 
 def _future(found: re.Match[str], now: datetime | None) -> bool:
