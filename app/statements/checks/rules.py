@@ -23,7 +23,8 @@ MODES = ("statement", "reply")
 STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "private_name", "empty")
 STRUCTURAL_OPTIONAL = ("missing_next_step",)
 RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
-             "modes", "cues", "distrust", "titles", "quoted", "across", "leads", "past", "due"}
+             "modes", "cues", "distrust", "titles", "quoted", "across", "leads", "past", "due",
+             "deadline_leads", "closing"}
 ACROSS_KEYS = ("first", "then")
 SETTINGS_KEY = "settings"
 SETTINGS_KEYS = {"negations", "distancing", "lexicons", "abbreviations", "abbreviations_before_numbers"}
@@ -113,6 +114,8 @@ class Rule:
     leads: frozenset[str] = frozenset()
     past: tuple[Entry, ...] = ()
     due: tuple[Entry, ...] = ()
+    deadline_leads: frozenset[str] = frozenset()
+    closing: tuple[Entry, ...] = ()
 
     @property
     def structural(self) -> bool:
@@ -206,7 +209,7 @@ def _vocabulary(rules: Iterable[Rule], lexicons: dict[str, list[str]], language:
     words: set[str] = set()
     for rule in rules:
         pairs = [entry for pair in rule.across for entry in (*pair.first, *pair.then)]
-        for entry in (*rule.match, *rule.unless, *rule.cues, *rule.past, *rule.due, *pairs):
+        for entry in (*rule.match, *rule.unless, *rule.cues, *rule.past, *rule.due, *rule.closing, *pairs):
             for chunk in entry.text.lstrip("!").split():
                 for word in _expand_lexicons("", "", chunk.split("|"), lexicons):
                     word = word.lstrip("=")
@@ -264,6 +267,8 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
         frozenset(word.casefold() for word in _strings(where, "leads", value.get("leads", []))),
         tuple(_entry(where, raw, context) for raw in _strings(where, "past", value.get("past", []))),
         tuple(_entry(where, raw, context) for raw in _strings(where, "due", value.get("due", []))),
+        frozenset(word.casefold() for word in _strings(where, "deadline_leads", value.get("deadline_leads", []))),
+        tuple(_entry(where, raw, context) for raw in _strings(where, "closing", value.get("closing", []))),
     )
 
 

@@ -124,13 +124,18 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     in a sentence without a cue, unless a regular past form or one of those entries marks the sentence as a
     report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not),
     and a time that recurs ("updated at noon each day") is a schedule, never a report. A sentence cut after an
-    abbreviation ("Entscheidung am Do." + "bis 18 Uhr: ...") is read whole.
+    abbreviation ("Entscheidung am Do." + "bis 18 Uhr: ...") is read whole. A sentence with one of the rule's
+    ``closing`` entries says that no next update is coming ("This is our final update"): none is missing. One of
+    its ``deadline_leads`` with a deadline ahead after it is a page promised by then ("guidance at ..., updated
+    by noon on Monday"), unless "was" or "has been" before it report the past.
     """
     for item in joined(analysed):
         text = item.sentence.text
         if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
             continue
-        if _leads_to_time(text, rule.leads, now):
+        if any(entry_matches(item, entry, rule.window) for entry in rule.closing):
+            return True
+        if _leads_to_time(text, rule.leads, now) or _deadline_lead(text, rule.deadline_leads, now):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             if rule.past and _recurring(text):
@@ -142,7 +147,7 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
             continue
         if any(not _since(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
             return True
-        if DAY.search(text) or RELATIVE.search(text):
+        if DAY.search(text) or RELATIVE.search(text) or DAYS_AHEAD.search(text):
             return True
         if any(_future(found, now) for found in DATE.finditer(text)):
             return True
@@ -316,9 +321,11 @@ def _regular_past(item: Analysed) -> bool:
     return False
 
 
-# A short weekday with its dot and nothing after it in the clause: "Mehr am Mi.: https://...", "mehr Mo."
+# A short weekday with its dot and nothing after it in the clause ("Mehr am Mi.: https://...", "mehr Mo."), or an
+# English one closing a bracket or the text ("(update Fri)").
 _SHORT_DAY_ALONE = re.compile(
-    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.(?=\s*(?:[:;,–-]|$))", re.IGNORECASE)
+    r"(?:mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun|mo|di|mi|do|fr|sa|so)\.(?=\s*(?:[:;,–-]|$))"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)(?=\s*(?:\)|$))", re.IGNORECASE)
 
 
 def _leads_to_time(text: str, leads: frozenset[str], now: datetime | None = None) -> bool:
@@ -344,16 +351,38 @@ def _leads_to_time(text: str, leads: frozenset[str], now: datetime | None = None
         if day is None and _SHORT_DAY_ALONE.match(rest):
             return True
         rest = rest[day.end():] if day else rest
-        if CLOCK.match(rest) or DAY.match(rest) or RELATIVE.match(rest):
-            return True
-        date = DATE.match(rest)
-        if date is not None and _future(date, now):
+        if _names_moment(rest, now):
             return True
     return False
 
 
-# A deadline between a lead and its time: "Stand bis 17 Uhr", "Details by 5pm".
-_DEADLINE_LINK = re.compile(r"(?:bis|by|spätestens)\s+", re.IGNORECASE)
+def _names_moment(rest: str, now: datetime | None) -> bool:
+    """True if ``rest`` opens with a time, a day, a span ahead or a date still to come."""
+    if CLOCK.match(rest) or DAY.match(rest) or RELATIVE.match(rest) or DAYS_AHEAD.match(rest):
+        return True
+    date = DATE.match(rest)
+    return date is not None and _future(date, now)
+
+
+# A deadline between a lead and its time: "Stand bis 17 Uhr", "Stand bis zum 12. Dezember", "Details by 5pm".
+_DEADLINE_LINK = re.compile(r"(?:bis(?:\s+(?:zum|zur|spätestens))?|by|spätestens|no later than)\s+", re.IGNORECASE)
+# Before a participle these report the past: "was updated by 9am", "wurde bis 10 Uhr aktualisiert".
+_PAST_AUXILIARY = re.compile(r"\b(?:was|were|been|had|has|have|wurde|wurden|war|waren)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def _deadline_lead(text: str, words: frozenset[str], now: datetime | None) -> bool:
+    """True if one of ``words`` is followed directly by a deadline ahead: "updated by noon on Monday 8 December",
+    "aktualisiert bis 15 Uhr"; not after "was" or "has been" ("The page was updated by 9am")."""
+    if not words:
+        return False
+    for word in re.finditer(r"[^\W\d_][\w-]*", text):
+        if word.group().casefold() not in words or _PAST_AUXILIARY.search(text[max(0, word.start() - 30):word.start()]):
+            continue
+        after = text[word.end():].lstrip(" ")
+        deadline = _DEADLINE_LINK.match(after)
+        if deadline is not None and _names_moment(_LINK_WORD.sub("", after[deadline.end():], count=1), now):
+            return True
+    return False
 # A time that recurs is a schedule: "updated at noon each day", "täglich um 12 Uhr".
 _RECURRENCE = re.compile(r"\b(?:each|every) (?:day|morning|evening|afternoon|hour|weekday)\b|\bdaily\b|\bhourly\b"
                          r"|\btäglich\b|\bstündlich\b|\bjeden (?:Tag|Morgen|Abend|Werktag)\b|\bwerktags\b",
