@@ -115,6 +115,11 @@ STATEMENTS = [
     ("de", "Das Präsidium entscheidet am Do. über den Vertrag – bis 18 Uhr hier: https://status.example/news", True),
     # what people will learn and when
     ("de", "Wie es weitergeht, erfahren Sie am Mittwoch bis 15 Uhr unter https://status.example/news", True),
+    # a closing notice needs none, even where it names the last update; a report of the last one is no next one
+    ("en", "The notice is lifted. This is our last update on this matter; results at https://status.example/news",
+     True),
+    ("de", "Die Warnung ist aufgehoben. Dies ist unsere letzte Meldung dazu: https://status.example/news", True),
+    ("en", "Card payments are down. The last update was posted at 7:15 on https://status.example/news", False),
     # ... and what is no next update
     ("en", "Our payment service failed at 09:10 and was restored at 10:30. More at https://status.example/news",
      False),

@@ -131,10 +131,11 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     """
     for item in joined(analysed):
         text = item.sentence.text
-        if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
-            continue
+        # Before ``unless``: "This is our last update" names the last update and closes.
         if any(entry_matches(item, entry, rule.window) for entry in rule.closing):
             return True
+        if any(entry_matches(item, entry, rule.window) for entry in rule.unless):
+            continue
         if _leads_to_time(text, rule.leads, now) or _deadline_lead(text, rule.deadline_leads, now):
             return True
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
