@@ -1,7 +1,7 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 17 the level the rules reached on them. The rounds written after the last
+1 the full targets, rounds 2 to 18 the level the rules reached on them. The rounds written after the last
 tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
 they cannot turn into a tuning target; until they are written they are skipped. Their items must still name
 real rules, and every round present is either floored or benchmark-only.
@@ -39,9 +39,10 @@ TUNED_ROUND_FLOORS = {
     # label a one-off notice with no next update clean, the rule (and every other round) asks for one.
     "round16": (0.78, 0.93, 0.40),
     "round17": (0.75, 0.86, 0.27),
+    "round18": (0.96, 0.90, 0.81),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round18",)
+BENCHMARK_ONLY_ROUNDS = ("round19",)
 
 
 @pytest.fixture(scope="module")
