@@ -35,10 +35,11 @@ TUNED_ROUND_FLOORS = {
     "round13": (0.97, 0.95, 0.75),
     "round14": (0.94, 0.94, 0.75),
     "round15": (0.96, 0.92, 0.75),
-    # Tuned on after round 18 was written. Their low category floor is next-update precision: these two rounds
+    # Tuned on once round 18 was written. Their low category floor is next-update precision: these two rounds
     # label a one-off notice with no next update clean, the rule (and every other round) asks for one.
     "round16": (0.78, 0.93, 0.40),
     "round17": (0.75, 0.86, 0.27),
+    # Tuned on once round 19 was written.
     "round18": (0.96, 0.90, 0.81),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
