@@ -15,7 +15,7 @@ import re
 from dataclasses import replace
 from datetime import date, datetime
 
-from app.statements.checks.phrases import Analysed, entry_matches
+from app.statements.checks.phrases import Analysed, entry_matches, opens_with_instruction
 from app.statements.checks.rules import Rule
 from app.statements.checks.text import Sentence
 
@@ -141,6 +141,8 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             if rule.past and _recurring(text):
                 return True
+            if opens_with_instruction(item):  # "Please don't come in tomorrow": what to do, not when we speak
+                continue
             deadline = any(entry_matches(item, entry, 60) for entry in rule.due)
             if rule.past and _ahead(text, deadline, now) and not _regular_past(item) and not any(
                     entry_matches(item, entry, 60) for entry in rule.past):
