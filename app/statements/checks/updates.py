@@ -123,7 +123,8 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     followed by one ("What changes: Thu 11am on ..."). A rule with ``past`` entries also takes a time ahead
     in a sentence without a cue, unless a regular past form or one of those entries marks the sentence as a
     report of what already happened ("Library reopens at noon" looks ahead; "The site went down at 9:10" not),
-    and a time that recurs ("updated at noon each day") is a schedule, never a report. A sentence cut after an
+    and a time that recurs ("updated at noon each day") is a schedule, never a report; nor does a sentence that
+    tells people what to do ("Please don't come in tomorrow") name when we speak. A sentence cut after an
     abbreviation ("Entscheidung am Do." + "bis 18 Uhr: ...") is read whole. A sentence with one of the rule's
     ``closing`` entries says that no next update is coming ("This is our final update"): none is missing. One of
     its ``deadline_leads`` with a deadline ahead after it is a page promised by then ("guidance at ..., updated
