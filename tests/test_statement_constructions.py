@@ -1,0 +1,99 @@
+"""Statement linter: constructions the rules learnt from held-out round 19, in wording of their own.
+
+Each case is written fresh for the construction (not copied from the round), with a next update and a source
+around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from app.statements.lint import lint
+
+SOURCE = "https://acme.example/status"
+
+
+def findings(text: str, language: str) -> set[str]:
+    suffix = f" Next update at 14:30. {SOURCE}" if language == "en" else f" Nächstes Update um 14:30 Uhr. {SOURCE}"
+    return {finding.rule for finding in lint(text + suffix, language=language)}
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    # Refusals in the German verb bracket, and refusals to share what is known.
+    ("de", "Zu den Ursachen nimmt die Geschäftsleitung bis auf Weiteres keine Stellung.", "no_comment"),
+    ("de", "Der Verband äußert sich zu den Zahlen aus dem Bericht nicht.", "no_comment"),
+    ("de", "Zu den Messwerten gibt das Labor vorerst nichts heraus.", "no_comment"),
+    ("de", "Mit Rücksicht auf das Verfahren können wir uns zum Ablauf nicht äußern.", "no_comment"),
+    ("en", "The trust is not in a position to share how the records left the building.", "no_comment"),
+    ("en", "We do not comment on internal matters.", "no_comment"),
+    # Blame: the cause traced to the public or another party, or named as their work.
+    ("de", "Die Schäden gehen darauf zurück, dass Kunden die Geräte falsch angeschlossen haben.", "blame"),
+    ("de", "Der Vermieter hat seit Monaten nichts unternommen.", "blame"),
+    ("de", "Verantwortlich für den Ausfall ist allein Schichtleiter Peters.", "blame"),
+    ("en", "The barrier had been installed by our fencing contractor.", "blame"),
+    ("en", "The council had every chance to prevent this, and that's on them.", "blame"),
+    # Liability owned across a clause, by name or as the institution.
+    ("en", "The responsibility for the delays rests with us.", "liability"),
+    ("en", "The lost bookings were Harbour Rail's mistake.", "liability"),
+    ("en", "The firm is responsible for the damage its trucks caused.", "liability"),
+    # Minimising as routine, a hiccup or a trifle.
+    ("de", "Ein paar Kratzer, mehr ist zum Glück nicht passiert.", "minimising"),
+    ("de", "Das kommt in älteren Häusern immer wieder einmal vor.", "minimising"),
+    ("de", "Es ging um Kleinigkeiten.", "minimising"),
+    ("en", "It was only a two-hour outage.", "minimising"),
+    ("en", "Yesterday's blip is behind us.", "minimising"),
+    ("en", "A small number of riders were affected.", "minimising"),
+    # Over-promises of certainty.
+    ("de", "In den übrigen Filialen können wir eine Gefahr ausschließen.", "over_promise"),
+    ("de", "Die Kinder sind dort in jedem Fall geschützt.", "over_promise"),
+    ("en", "Your data could not be in safer hands.", "over_promise"),
+    ("en", "The new lock eliminates any risk of a repeat.", "over_promise"),
+    # Rumours and speculation.
+    ("de", "Was seit Tagen im Netz rumgeht, ist erfunden.", "rumour"),
+    ("de", "Diese Behauptung ist falsch.", "rumour"),
+    ("en", "Messages saying that the school will close are not true.", "rumour"),
+    ("en", "The leak looks to have started in the plant room.", "speculation"),
+    # Compensation for costs incurred, to make up for it, or on us.
+    ("de", "Die Ihnen entstandenen Mahngebühren übernehmen wir.", "compensation"),
+    ("de", "Die Übernachtung geht selbstverständlich auf unsere Kosten.", "compensation"),
+    ("en", "To make up for it, we will waive next month's fee.", "compensation"),
+    ("en", "We'll get you a table for two on us.", "compensation"),
+])
+def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
+    assert rule in findings(text, language)
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("de", "Bitte äußern Sie sich nicht in sozialen Medien.", "no_comment"),  # an instruction to staff
+    ("de", "Über Kontodaten sprechen wir nicht öffentlich, aber gern per Direktnachricht.", "no_comment"),
+    ("de", "Zur Gesundheit einzelner Bewohner geben wir wegen der Schweigepflicht keine Auskunft.", "no_comment"),
+    ("de", "Bitte geben Sie am Telefon keine Passdaten heraus.", "no_comment"),
+    ("de", "Ein Gutachten, das die Stadt in Auftrag gegeben hat, liegt vor.", "blame"),
+    ("de", "Kundinnen und Kunden müssen nichts tun.", "blame"),
+    ("de", "Ab sofort gilt in allen Hallen ein Rauchverbot.", "over_promise"),  # a rule, not a promise
+    ("de", "Können wir ausschließen, dass Daten kopiert wurden?", "over_promise"),  # a question
+    ("de", "Wenn Ihnen etwas anderes gesagt wurde, melden Sie sich bitte.", "rumour"),
+    ("de", "Den Kaufpreis erstatten wir laut unseren AGB.", "compensation"),
+    ("de", "Der Werkunterricht wird durch Musik ersetzt.", "compensation"),
+    ("de", "Sie müssen für diese Stunden keine Entschuldigung schreiben.", "apology"),  # an excuse note
+    ("de", "Die Fahrwohl GmbH ruft den Kinderwagen zurück.", "speculation"),  # "wohl" inside a name
+    ("de", "Den Kaufpreis bekommen Sie zurück, wie bei jedem Rückruf.", "compensation"),
+    ("en", "The tank was inspected by an independent engineer.", "blame"),
+    ("en", "The link stopped passing images after the upgrade.", "blame"),  # "stopped" is no stop sign
+    ("en", "We paused the sale, and no more tickets will be sold today.", "minimising"),
+    ("en", "Mere Tane's family thanked the ward team.", "minimising"),  # a name, not "mere"
+    ("en", "We're not going to speculate on what went wrong.", "no_comment"),
+])
+def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
+    assert rule not in findings(text, language)
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "School office: 01632 960 245."),
+    ("de", "Sekretariat: 0341 2290 150."),
+    ("de", "Infoline 052 555 40 40, täglich 8 bis 20 Uhr."),
+])
+def test_a_labelled_phone_number_is_an_information_source(language, text):
+    update = "Next update at 14:30." if language == "en" else "Nächstes Update um 14:30 Uhr."
+    found = {finding.rule for finding in lint(f"{text} {update}", language=language, info_source=SOURCE)}
+    assert "missing_info_source" not in found
