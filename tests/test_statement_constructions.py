@@ -37,7 +37,7 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "The lost bookings were Harbour Rail's mistake.", "liability"),
     ("en", "The firm is responsible for the damage its trucks caused.", "liability"),
     ("de", "Das war eine Fehlentscheidung der Geschäftsführung.", "liability"),
-    ("de", "Die Entscheidung, den Test zu streichen, habe ich getroffen, und sie war falsch.", "liability"),
+    ("de", "Die Entscheidung war falsch, und ich habe sie getroffen.", "liability"),
     ("de", "Die Technik geht davon aus, dass ein Ventil undicht war.", "speculation"),
     ("de", "Dein Geld kriegst du von uns zurück.", "compensation"),
     # Minimising as routine, a hiccup or a trifle.
