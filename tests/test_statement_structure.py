@@ -155,6 +155,11 @@ def test_a_date_already_past_names_no_next_status():
     ("de", "Die Spende von Frau von Kessel ist dem Projekt zugewiesen.", "Großspenderin: Irmgard von Kessel", True),
     ("de", "Der Notstrom für Familie Wendts Gerät ist angekommen.", "Patientin: Erika Wendt", True),
     ("de", "Dank Schichtleiter Ferrante war das Feuer schnell gelöscht.", "Schichtleiter Marco Ferrante", True),
+    # The description before a colon names nobody: its nouns are no name in German.
+    ("de", "Ein Bewohner wird im Krankenhaus behandelt.", "Ins Krankenhaus gebrachter Bewohner: Heinrich Kösters",
+     False),
+    ("de", "Herr Kösters wird im Krankenhaus behandelt.", "Ins Krankenhaus gebrachter Bewohner: Heinrich Kösters",
+     True),
 ])
 def test_a_private_name_is_found_by_its_parts_but_not_inside_another_name(language, text, fact, flagged):
     findings = [f for f in lint(text, language=language, private_terms=[fact]) if f.rule == "private_name"]

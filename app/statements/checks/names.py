@@ -1,7 +1,8 @@
 """Private names: find people's names in private facts and flag them in a statement, in any inflection.
 
 A private fact is a sentence ("Erstmeldung durch Kunde Max Müller"); its names are runs of capitalised
-words after leaving out titles and role words ("Kunde", "Frau", "customer"), keeping first and last name.
+words after leaving out titles and role words ("Kunde", "Frau", "customer"), keeping first and last name. In a
+fact that describes someone before a colon ("Verletzter Mitarbeiter: Max Müller") only the part after it counts.
 A name is flagged in full, by its surname alone or by its given name alone ("the driver, Marek, ..."), with
 possessive or genitive endings (Müllers, Doe's).
 A surname may hold lower-case particles ("Irmgard von Kessel"). In English a surname or given name alone next
@@ -44,7 +45,7 @@ def private_terms(facts: Iterable[str], titles: frozenset[str]) -> list[PrivateT
         if len(fact.split()) <= MAX_TERM_WORDS:
             found.setdefault(fact.casefold(), PrivateTerm(fact, re.compile(rf"(?<!\w){re.escape(fact)}(?!\w)",
                                                                                 re.IGNORECASE)))
-        for name in names_in(fact, titles):
+        for name in names_in(_described(fact, titles), titles):
             parts = name.split()
             whole = r"\s+".join(re.escape(part) for part in parts)
             alternatives = []
@@ -60,6 +61,14 @@ def private_terms(facts: Iterable[str], titles: frozenset[str]) -> list[PrivateT
             pattern = re.compile(rf"(?<![\w@.-]){re.escape(value)}(?![\w-])", re.IGNORECASE)
             found.setdefault(value.casefold(), PrivateTerm(value, pattern))
     return list(found.values())
+
+
+def _described(fact: str, titles: frozenset[str]) -> str:
+    """The part of a "description: person" fact that names the person, so that the nouns of the description
+    ("Ins Krankenhaus gebrachter Bewohner: Heinrich Kösters") are not read as a name; the whole fact if the part
+    after the colon names nobody."""
+    _, colon, after = fact.partition(": ")
+    return after if colon and names_in(after, titles) else fact
 
 
 def names_in(fact: str, titles: frozenset[str]) -> list[str]:
