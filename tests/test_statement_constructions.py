@@ -96,6 +96,9 @@ def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(langua
     ("en", "School office: 01632 960 245."),
     ("de", "Sekretariat: 0341 2290 150."),
     ("de", "Infoline 052 555 40 40, täglich 8 bis 20 Uhr."),
+    ("de", "Support: 0341 555 8000."),
+    ("de", "Gemeindekanzlei: 056 555 12 00."),
+    ("en", "Customer care 1300 555 019."),
 ])
 def test_a_labelled_phone_number_is_an_information_source(language, text):
     update = "Next update at 14:30." if language == "en" else "Nächstes Update um 14:30 Uhr."
