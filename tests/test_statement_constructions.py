@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out round 19, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 and 20, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -62,6 +62,14 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Die Übernachtung geht selbstverständlich auf unsere Kosten.", "compensation"),
     ("en", "To make up for it, we will waive next month's fee.", "compensation"),
     ("en", "We'll get you a table for two on us.", "compensation"),
+    # Constructions from round 20, tuned on once round 21 was being written.
+    ("de", "Im Forum wird behauptet, wir hätten Daten verkauft. Das ist nicht richtig.", "rumour"),
+    ("de", "In einigen Gruppen liest man, die Filiale schließe. Das ist frei erfunden.", "rumour"),
+    ("de", "Einen solchen Ausfall wird es bei uns nicht mehr geben.", "over_promise"),
+    ("de", "Mit dem neuen Filter sind die Anlagen gegen jede Verunreinigung geschützt.", "over_promise"),
+    ("de", "Als Dankeschön schalten wir Ihnen drei Monate kostenlos frei.", "compensation"),
+    ("de", "Zu jeder Rücksendung gibt es zusätzlich einen Gutschein.", "compensation"),
+    ("de", "Die Techniker haben die Anlage nicht gewartet, obwohl der Wartungsvertrag das vorsieht.", "blame"),
 ])
 def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -87,6 +95,13 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "We paused the sale, and no more tickets will be sold today.", "minimising"),
     ("en", "Mere Tane's family thanked the ward team.", "minimising"),  # a name, not "mere"
     ("en", "We're not going to speculate on what went wrong.", "no_comment"),
+    ("de", "Der Kaufpreis wird erstattet.", "compensation"),  # the price of what was recalled
+    ("de", "Dafür gibt es keinerlei Anhaltspunkte.", "compensation"),  # "Punkte" inside another word
+    ("de", "Wer die Kosten trägt, entscheiden die Behörden.", "compensation"),
+    ("de", "Die Dienstpläne passen wir täglich an.", "no_comment"),
+    ("de", "Sie haben es vielleicht in der Zeitung gelesen.", "speculation"),
+    ("de", "Wir überwachen ab sofort alle Zertifikate.", "over_promise"),
+    ("de", "Die Kampagne hat bei vielen Pflegekräften Kritik ausgelöst.", "blame"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
