@@ -70,6 +70,9 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Als Dankeschön schalten wir Ihnen drei Monate kostenlos frei.", "compensation"),
     ("de", "Zu jeder Rücksendung gibt es zusätzlich einen Gutschein.", "compensation"),
     ("de", "Die Techniker haben die Anlage nicht gewartet, obwohl der Wartungsvertrag das vorsieht.", "blame"),
+    ("en", "Your lunch is on us next time.", "compensation"),
+    ("en", "We're knocking $10 off your next bill.", "compensation"),
+    ("en", "Her flights will be taken care of by us.", "compensation"),
 ])
 def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -102,6 +105,11 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Sie haben es vielleicht in der Zeitung gelesen.", "speculation"),
     ("de", "Wir überwachen ab sofort alle Zertifikate.", "over_promise"),
     ("de", "Die Kampagne hat bei vielen Pflegekräften Kritik ausgelöst.", "blame"),
+    ("en", "Will I get my money back?", "compensation"),  # a question offers nothing
+    ("de", "Bekomme ich mein Geld zurück?", "compensation"),
+    ("en", "You will be paid as normal while the site is closed.", "compensation"),
+    ("en", "The new layout made it hard to find, and that is on us.", "compensation"),  # an admission, not a gift
+    ("en", "Your coffee's on us next week.", "liability"),  # a gift, not an admission
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -229,6 +229,8 @@ def write_rules(tmp_path: Path, extra: str) -> Path:
         ("odd:\n  severity: fatal\n  message: m\n  patterns: ['x']\n", "severity must be one of"),
         ("bare:\n  severity: error\n  message: m\n", "patterns must be a non-empty list"),
         ("holes:\n  severity: error\n  message: 'see {where}'\n  patterns: ['x']\n", "unknown placeholder"),
+        ("asks:\n  severity: error\n  message: m\n  patterns: ['x']\n  questions: maybe\n",
+         "questions must be true or false"),
     ],
 )
 def test_bad_rules_name_file_and_rule(tmp_path, extra, expected):

@@ -248,6 +248,8 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
                     found_in.setdefault(place, []).append(Hit(rule.name, found.start(), found.end(), item.sentence,
                                                               order))
         for place, item in enumerate(analysed):
+            if not rule.questions and item.sentence.text.rstrip().endswith("?"):
+                continue  # "Will I get my money back?" asks; it offers nothing
             found_here = found_in.get(place, [])
             for entry in tried[place].get(order, ()):
                 span = _entry_span(item, entry, rule, negation=rule.negatable)

@@ -24,7 +24,7 @@ STRUCTURAL_RULES = ("missing_next_update", "missing_info_source", "too_long", "p
 STRUCTURAL_OPTIONAL = ("missing_next_step",)
 RULE_KEYS = {"severity", "message", "patterns", "requires_legal", "match", "unless", "negatable", "window",
              "modes", "cues", "distrust", "titles", "quoted", "across", "leads", "past", "due",
-             "deadline_leads", "closing"}
+             "deadline_leads", "closing", "questions"}
 ACROSS_KEYS = ("first", "then")
 SETTINGS_KEY = "settings"
 SETTINGS_KEYS = {"negations", "distancing", "lexicons", "abbreviations", "abbreviations_before_numbers"}
@@ -116,6 +116,7 @@ class Rule:
     due: tuple[Entry, ...] = ()
     deadline_leads: frozenset[str] = frozenset()
     closing: tuple[Entry, ...] = ()
+    questions: bool = True  # False: a match in a question ("Will I get my money back?") does not count
 
     @property
     def structural(self) -> bool:
@@ -234,7 +235,7 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
         raise RuleError(f"{where}: message must be a non-empty string")
     _check_placeholders(where, message)
     flags = {}
-    for key, default in (("requires_legal", False), ("negatable", True), ("quoted", False)):
+    for key, default in (("requires_legal", False), ("negatable", True), ("quoted", False), ("questions", True)):
         flags[key] = value.get(key, default)
         if not isinstance(flags[key], bool):
             raise RuleError(f"{where}: {key} must be true or false")
@@ -269,6 +270,7 @@ def _parse_rule(file_name: str, rule_name: str, value: object, context: _Context
         tuple(_entry(where, raw, context) for raw in _strings(where, "due", value.get("due", []))),
         frozenset(word.casefold() for word in _strings(where, "deadline_leads", value.get("deadline_leads", []))),
         tuple(_entry(where, raw, context) for raw in _strings(where, "closing", value.get("closing", []))),
+        flags["questions"],
     )
 
 
