@@ -43,7 +43,7 @@ TUNED_ROUND_FLOORS = {
     "round18": (0.96, 0.90, 0.81),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round19", "round20")
+BENCHMARK_ONLY_ROUNDS = ("round19", "round20", "round21")
 
 
 @pytest.fixture(scope="module")
