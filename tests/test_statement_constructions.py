@@ -73,6 +73,18 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "Your lunch is on us next time.", "compensation"),
     ("en", "We're knocking $10 off your next bill.", "compensation"),
     ("en", "Her flights will be taken care of by us.", "compensation"),
+    ("en", "The pump was serviced last spring by our maintenance contractor.", "blame"),
+    ("en", "It happened because several visitors chose to climb the fence.", "blame"),
+    ("en", "The alert went to our hosting provider, which did not pass it on.", "blame"),
+    ("en", "Our working theory is that a valve failed.", "speculation"),
+    ("en", "Update: looks like the pump tripped overnight.", "speculation"),
+    ("en", "That was a failure of leadership.", "liability"),
+    ("en", "We can promise that there will be no more delays this winter.", "over_promise"),
+    ("en", "Please accept our sincere regrets.", "apology"),
+    ("en", "The bug affected one small part of the app.", "minimising"),
+    ("en", "There is next to no risk to residents.", "minimising"),
+    ("en", "Please ignore the chatter on local Facebook groups.", "rumour"),
+    ("en", "The video saying the store will close isn't true.", "rumour"),
 ])
 def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -110,6 +122,12 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "You will be paid as normal while the site is closed.", "compensation"),
     ("en", "The new layout made it hard to find, and that is on us.", "compensation"),  # an admission, not a gift
     ("en", "Your coffee's on us next week.", "liability"),  # a gift, not an admission
+    ("en", "We want you to hear what this does and doesn't mean for you.", "liability"),
+    ("en", "Some of you are asking whether you can rely on us.", "over_promise"),
+    ("en", "To every member who has lost money to these scam calls: call us today.", "blame"),
+    ("en", "Forty members had reported losing money by noon.", "blame"),
+    ("en", "The water main has been repaired by the water company.", "blame"),
+    ("en", "Our DMs are open and someone from the team reads every message.", "blame"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -984,6 +984,9 @@ def test_harmless_uses_after_rounds_eight_and_nine_stay_clean(language, text):
     ("en", "This is the last letter you will receive from us about this.", True),  # closes the matter
     ("de", "Den endgültigen Stand bekommen Sie am Mittwoch bis 18 Uhr per E-Mail.", True),
     ("de", "Das ist unser letztes Update zur Sperrung.", True),
+    ("en", "Final update: the cat is back safe.", True),
+    ("en", "Last update 8.30pm: still working on it.", False),  # when the last one came, not that none follows
+    ("en", "Don't come in tomorrow. We'll be in touch.", False),
 ])
 def test_a_time_ahead_is_a_next_update_unless_its_sentence_reports_the_past(language, text, named):
     findings = lint(f"{text} {SOURCE}", language=language, info_source=SOURCE)

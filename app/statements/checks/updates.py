@@ -142,7 +142,7 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
         if not any(entry_matches(item, cue, rule.window) for cue in rule.cues):
             if rule.past and _recurring(text):
                 return True
-            if opens_with_instruction(item):  # "Please don't come in tomorrow": what to do, not when we speak
+            if opens_with_instruction(item) or _DONT.match(text):  # "Don't come in tomorrow": what to do
                 continue
             deadline = any(entry_matches(item, entry, 60) for entry in rule.due)
             if rule.past and _ahead(text, deadline, now) and not _regular_past(item) and not any(
@@ -172,6 +172,9 @@ _DEADLINE = re.compile(r"\b(?:by|spätestens(?:\s+(?:am|bis|zum))?)\s+(?:the\s+)
 # vor", "Korrigierte Bescheide bis zum 12. Dezember"): one of the rule's ``due`` entries.
 _BIS = re.compile(r"\bbis\s+(?:(?:zum|zur|dem|den)\s+)?$", re.IGNORECASE)
 
+
+# A negative instruction: "Don't come in tomorrow", "Do not travel before 10am".
+_DONT = re.compile(r"\s*(?:please\s+)?(?:don[’']t|do not|never)\s+\w", re.IGNORECASE)
 
 # Opening hours are a state, not a moment: "open daily from 8am to 8pm".
 _HOURS_RANGE = re.compile(rf"\bfrom\s+(?:{CLOCK.pattern})\s*(?:to|until|till|-|–)\s*(?:{CLOCK.pattern})",
