@@ -85,6 +85,12 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "There is next to no risk to residents.", "minimising"),
     ("en", "Please ignore the chatter on local Facebook groups.", "rumour"),
     ("en", "The video saying the store will close isn't true.", "rumour"),
+    ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
+    ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
+    ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
+    ("de", "Eine Gefahr besteht praktisch nicht.", "minimising"),
+    ("de", "Daraus muss man kein großes Drama machen.", "minimising"),
+    ("de", "Zu internen Abläufen sagen wir nichts.", "no_comment"),
 ])
 def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -128,6 +134,8 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "Forty members had reported losing money by noon.", "blame"),
     ("en", "The water main has been repaired by the water company.", "blame"),
     ("en", "Our DMs are open and someone from the team reads every message.", "blame"),
+    ("de", "Fragen zu den Kosten beantworten wir nicht am Schalter, sondern unter der Hotline.", "no_comment"),
+    ("de", "Bislang sind wenige Kunden auf die gefälschten SMS hereingefallen.", "blame"),  # victims, no culprits
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
