@@ -85,6 +85,7 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "There is next to no risk to residents.", "minimising"),
     ("en", "Please ignore the chatter on local Facebook groups.", "rumour"),
     ("en", "The video saying the store will close isn't true.", "rumour"),
+    ("en", "Early tests point to a faulty valve.", "speculation"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -136,6 +137,10 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "Our DMs are open and someone from the team reads every message.", "blame"),
     ("de", "Fragen zu den Kosten beantworten wir nicht am Schalter, sondern unter der Hotline.", "no_comment"),
     ("de", "Bislang sind wenige Kunden auf die gefälschten SMS hereingefallen.", "blame"),  # victims, no culprits
+    ("en", "The council is testing water at six points downstream.", "speculation"),  # "points" is no verb here
+    ("en", "An e-mail that appeared to come from us was sent to 4,000 people.", "speculation"),  # a spoof described
+    ("en", "If a customer appears to have been charged twice, the bank releases it within five days.", "speculation"),
+    ("en", "Many of you have told us what you think of the advert.", "speculation"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
