@@ -86,6 +86,15 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "Please ignore the chatter on local Facebook groups.", "rumour"),
     ("en", "The video saying the store will close isn't true.", "rumour"),
     ("en", "Early tests point to a faulty valve.", "speculation"),
+    ("en", "The flooding happened because Harbour Water failed to clear the drains.", "blame"),
+    ("en", "The shelf fell after forklift driver Sam Price reversed into an upright.", "blame"),
+    ("en", "Nothing on our side failed.", "blame"),
+    ("en", "That was the cleaning contractor's crew, not Acme staff.", "blame"),
+    ("en", "Anyone who paid a fee ignored the warning on our website.", "blame"),
+    ("de", "Die Verunreinigung ist beim Zulieferer in die Ware gelangt.", "blame"),
+    ("de", "Wegen falsch geparkter Autos kam der Bus nicht durch.", "blame"),
+    ("de", "Den Streik hat allein die Gewerkschaft zu verantworten.", "blame"),
+    ("de", "Kollege Berger hatte das Update trotz mehrfacher Erinnerung nicht eingespielt.", "blame"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -141,6 +150,9 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "An e-mail that appeared to come from us was sent to 4,000 people.", "speculation"),  # a spoof described
     ("en", "If a customer appears to have been charged twice, the bank releases it within five days.", "speculation"),
     ("en", "Many of you have told us what you think of the advert.", "speculation"),
+    ("de", "Trotz aller Hinweise werden Reisende zum Flughafen kommen.", "blame"),
+    ("de", "Du bist auf Betrüger hereingefallen, bitte ruf deine Bank an.", "blame"),
+    ("de", "Wir haben die Angaben des Herstellers nicht geprüft.", "blame"),  # our own failing
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
