@@ -95,6 +95,13 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Wegen falsch geparkter Autos kam der Bus nicht durch.", "blame"),
     ("de", "Den Streik hat allein die Gewerkschaft zu verantworten.", "blame"),
     ("de", "Kollege Berger hatte das Update trotz mehrfacher Erinnerung nicht eingespielt.", "blame"),
+    ("en", "Everyone on the cancelled flight gets a return trip on us.", "compensation"),
+    ("en", "Every member can claim two complimentary tickets.", "compensation"),
+    ("de", "Wir laden alle Betroffenen auf einen Kaffee ein.", "compensation"),
+    ("de", "Wir schenken dir drei Monate Premium.", "compensation"),
+    ("de", "Wir ersetzen allen Geschädigten den Betrag.", "compensation"),
+    ("de", "Die Übernachtung erfolgt auf Kosten des Hotels.", "compensation"),
+    ("de", "Alle Gäste erhalten als Dank für ihre Geduld eine Saisonkarte.", "compensation"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -153,6 +160,11 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Trotz aller Hinweise werden Reisende zum Flughafen kommen.", "blame"),
     ("de", "Du bist auf Betrüger hereingefallen, bitte ruf deine Bank an.", "blame"),
     ("de", "Wir haben die Angaben des Herstellers nicht geprüft.", "blame"),  # our own failing
+    ("en", "Severance will be paid under each person's employment agreement.", "compensation"),
+    ("en", "Terminal fees are waived under clause 14 of your merchant agreement.", "compensation"),
+    ("en", "A criminal sent a fake refund e-mail to our subscribers.", "compensation"),
+    ("de", "Die Tageskarten erstatten wir nach unseren Tarifbestimmungen.", "compensation"),
+    ("de", "Ihre Bestellung wird storniert, das Geld bekommen Sie automatisch zurück.", "compensation"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
