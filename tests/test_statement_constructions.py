@@ -102,6 +102,17 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Wir ersetzen allen Geschädigten den Betrag.", "compensation"),
     ("de", "Die Übernachtung erfolgt auf Kosten des Hotels.", "compensation"),
     ("de", "Alle Gäste erhalten als Dank für ihre Geduld eine Saisonkarte.", "compensation"),
+    ("de", "Danach wird kein Gast mehr im Zug festsitzen.", "over_promise"),
+    ("de", "Mit dem neuen Schlüssel ist das Konto vor jedem Angriff sicher.", "over_promise"),
+    ("de", "Nach der Reinigung ist die Küche garantiert keimfrei.", "over_promise"),
+    ("de", "Damit ist ein solcher Ausfall ausgeschlossen.", "over_promise"),
+    ("de", "Die Beiträge hat kaum jemand gesehen.", "minimising"),
+    ("de", "So etwas passiert auch in den besten Familien.", "minimising"),
+    ("de", "Am Ende waren es ein paar Minuten Verspätung.", "minimising"),
+    ("de", "Für die allermeisten Kunden ist das unbedenklich.", "minimising"),
+    ("de", "Unter Eltern macht die Runde, die Schule bleibe zu. Dem ist nicht so.", "rumour"),
+    ("de", "Dass wir verkauft werden, wie es auf Reddit heißt, trifft nicht zu.", "rumour"),
+    ("de", "In Chatgruppen kursiert die Behauptung, wir seien pleite. Das ist frei erfunden.", "rumour"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -165,6 +176,9 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "A criminal sent a fake refund e-mail to our subscribers.", "compensation"),
     ("de", "Die Tageskarten erstatten wir nach unseren Tarifbestimmungen.", "compensation"),
     ("de", "Ihre Bestellung wird storniert, das Geld bekommen Sie automatisch zurück.", "compensation"),
+    ("de", "Ein angebliches Gewinnspiel kursiert gerade auf Discord. Es stammt nicht von uns.", "rumour"),  # a fake
+    ("de", "Ein heute geteilter Beitrag zitiert ein Memo. Das Memo ist nicht echt.", "rumour"),
+    ("de", "Wir setzen uns dafür ein, dass alle Familien rasch informiert werden.", "over_promise"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
