@@ -113,6 +113,8 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Unter Eltern macht die Runde, die Schule bleibe zu. Dem ist nicht so.", "rumour"),
     ("de", "Dass wir verkauft werden, wie es auf Reddit heißt, trifft nicht zu.", "rumour"),
     ("de", "In Chatgruppen kursiert die Behauptung, wir seien pleite. Das ist frei erfunden.", "rumour"),
+    ("en", "The spill was a drop in the bucket for a river that size.", "minimising"),
+    ("en", "The damage is confined to one short stretch of the bank.", "minimising"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -179,6 +181,10 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Ein angebliches Gewinnspiel kursiert gerade auf Discord. Es stammt nicht von uns.", "rumour"),  # a fake
     ("de", "Ein heute geteilter Beitrag zitiert ein Memo. Das Memo ist nicht echt.", "rumour"),
     ("de", "Wir setzen uns dafür ein, dass alle Familien rasch informiert werden.", "over_promise"),
+    ("en", "Is the council legally responsible?", "liability"),  # the reader's question
+    ("en", "Can you promise this will never happen again?", "over_promise"),
+    ("en", "We will cooperate with whatever the regulator decides.", "over_promise"),
+    ("en", "Whatever happens, we will keep customers informed daily.", "over_promise"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
