@@ -44,9 +44,11 @@ TUNED_ROUND_FLOORS = {
     # Tuned on once round 20, and round 21, were written.
     "round19": (0.96, 0.95, 0.70),
     "round20": (0.94, 0.96, 0.72),
+    # Tuned on once round 22 was written.
+    "round21": (0.92, 0.93, 0.71),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round21", "round22")
+BENCHMARK_ONLY_ROUNDS = ("round22",)
 
 
 @pytest.fixture(scope="module")
