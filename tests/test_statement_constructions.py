@@ -128,6 +128,19 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "The scam worked because people didn't check the web address.", "blame"),
     ("en", "That was management's failure, not his.", "liability"),
     ("en", "Please accept the council's regrets.", "apology"),
+    ("de", "Ein Mitarbeiter hat beim Umfüllen das falsche Ventil geöffnet.", "blame"),
+    ("de", "Die Täter kamen über das Login unseres Praktikanten in den Kanal.", "blame"),
+    ("de", "Wer ohne Besichtigung Geld überweist, ist selbst ein wenig naiv.", "blame"),
+    ("de", "Als Ausgleich schreiben wir allen Haushalten 40 Euro gut.", "compensation"),
+    ("de", "Für diese Tage berechnen wir Ihnen kein Wassergeld.", "compensation"),
+    ("de", "Die Genossenschaft übernimmt Ihre verlorene Kaution.", "compensation"),
+    ("de", "Kaffee und Kuchen gehen auf uns.", "compensation"),
+    ("de", "Diesen Fehler nehmen wir auf uns.", "liability"),
+    ("de", "Das war ein Versäumnis der Verwaltung.", "liability"),
+    ("de", "Drei Fälle bei 5.000 Geräten sind wirklich eine Ausnahme.", "minimising"),
+    ("de", "Unsere Konten sind ab heute unknackbar.", "over_promise"),
+    ("de", "Die Sprachnachricht, die in Gruppen geteilt wird, stimmt nicht.", "rumour"),
+    ("de", "Mehrere Accounts verbreiten, wir würden schließen. Das ist nachweislich falsch.", "rumour"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -204,6 +217,12 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("en", "We will not mark any answers submitted this morning.", "no_comment"),
     ("en", "Please don't blame anyone when you talk about it online.", "rumour"),
     ("en", "Our team can arrange a call with the supervisor who brought riders down: DM us.", "liability"),
+    ("de", "Die Kaution ging an Betrüger, nicht an uns.", "blame"),
+    ("de", "Unsere Kollegin hat mit den Inseraten nichts zu tun.", "blame"),
+    ("de", "Eine anteilige Gutschrift laut AGB bekommst du automatisch.", "compensation"),
+    ("de", "Uns sind die im Netz kursierenden Behauptungen bekannt.", "rumour"),  # awareness, no reply to them
+    ("de", "Der Partner hat trotz zugesicherter Ausfallsicherheit keinen Notbetrieb bereitgestellt.", "over_promise"),
+    ("de", "Bitte keine Aussagen zur Ursache in den Shops.", "no_comment"),  # an instruction to staff
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
