@@ -48,7 +48,7 @@ TUNED_ROUND_FLOORS = {
     "round21": (0.92, 0.93, 0.71),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round22",)
+BENCHMARK_ONLY_ROUNDS = ("round22", "round23")
 
 
 @pytest.fixture(scope="module")
