@@ -46,9 +46,11 @@ TUNED_ROUND_FLOORS = {
     "round20": (0.94, 0.96, 0.72),
     # Tuned on once round 22 was written.
     "round21": (0.92, 0.93, 0.71),
+    # Tuned on once round 23 was written.
+    "round22": (0.91, 0.90, 0.63),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round22", "round23")
+BENCHMARK_ONLY_ROUNDS = ("round23",)
 
 
 @pytest.fixture(scope="module")
