@@ -141,6 +141,20 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Unsere Konten sind ab heute unknackbar.", "over_promise"),
     ("de", "Die Sprachnachricht, die in Gruppen geteilt wird, stimmt nicht.", "rumour"),
     ("de", "Mehrere Accounts verbreiten, wir würden schließen. Das ist nachweislich falsch.", "rumour"),
+    ("en", "We'd like to treat you to lunch.", "compensation"),
+    ("en", "We've added free data to your plan as our way of saying thank you.", "compensation"),
+    ("en", "To make it right, every customer gets 20% off this weekend.", "compensation"),
+    ("en", "We'll send you a £30 gift card for the trouble.", "compensation"),
+    ("en", "The fire was caused by Acme's failure to service the boiler.", "blame"),
+    ("en", "Had the warnings been heeded, nobody would have been inside the tent.", "blame"),
+    ("en", "The hackers got in through a third-party app.", "blame"),
+    ("en", "The flood came from a drain on a neighbouring farm.", "blame"),
+    ("de", "Der Fahrer ist trotz blinkendem Rotlicht über den Übergang gefahren.", "blame"),
+    ("de", "Die Gewerkschaft trägt den Konflikt auf dem Rücken der Familien aus.", "blame"),
+    ("de", "Die Schulen starteten gleichzeitig statt gestaffelt, wie wir es empfohlen hatten.", "blame"),
+    ("de", "Den Schaden ersetzen wir aus Kulanz.", "compensation"),
+    ("de", "Die Autowäsche übernehmen wir.", "compensation"),
+    ("de", "Wir haben der Familie einen Einkaufsgutschein angeboten.", "compensation"),
     ("de", "Wir bedauern sehr, dass Ihre Reise so begonnen hat.", "apology"),
     ("de", "Da haben wir bei der Planung geschlampt.", "liability"),
     ("de", "Die verdorbene Ware hätte unsere Kontrolle nie passieren dürfen.", "liability"),
@@ -223,6 +237,12 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Uns sind die im Netz kursierenden Behauptungen bekannt.", "rumour"),  # awareness, no reply to them
     ("de", "Der Partner hat trotz zugesicherter Ausfallsicherheit keinen Notbetrieb bereitgestellt.", "over_promise"),
     ("de", "Bitte keine Aussagen zur Ursache in den Shops.", "no_comment"),  # an instruction to staff
+    ("en", "You will be paid for your scheduled shifts while the site is closed.", "compensation"),
+    ("en", "As the agency responsible for your water, we ask you to boil it.", "blame"),
+    ("de", "Erstattungen zahlen wir weiter aus.", "compensation"),
+    ("de", "Nach § 6 der Gebührensatzung werden Beiträge erst ab dem vierten Tag erstattet.", "compensation"),
+    ("de", "Den Kaufpreis erstatten wir gegen ein Foto der Flasche.", "compensation"),
+    ("de", "Die Verantwortung übernehmen wir.", "compensation"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
