@@ -243,6 +243,12 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Nach § 6 der Gebührensatzung werden Beiträge erst ab dem vierten Tag erstattet.", "compensation"),
     ("de", "Den Kaufpreis erstatten wir gegen ein Foto der Flasche.", "compensation"),
     ("de", "Die Verantwortung übernehmen wir.", "compensation"),
+    # The shipped playbooks' own wording stays clean.
+    ("en", "We do not comment on the content of internal documents while we verify them.", "no_comment"),
+    ("de", "Zum Inhalt interner Dokumente äußern wir uns nicht, solange wir sie prüfen.", "no_comment"),
+    ("de", "Aus Respekt vor dem Verfahren sprechen wir nicht über Einzelheiten, solange es läuft.", "no_comment"),
+    ("de", "Wir haben die Plattformen aufgefordert, die falschen Behauptungen zu entfernen.", "rumour"),
+    ("en", "An internal document has been published outside the company without authorisation.", "blame"),
 ])
 def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
