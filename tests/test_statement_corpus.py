@@ -48,9 +48,11 @@ TUNED_ROUND_FLOORS = {
     "round21": (0.92, 0.93, 0.71),
     # Tuned on once round 23 was written.
     "round22": (0.91, 0.90, 0.63),
+    # Tuned on once round 24 was written.
+    "round23": (0.92, 0.87, 0.63),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round23", "round24")
+BENCHMARK_ONLY_ROUNDS = ("round24",)
 
 
 @pytest.fixture(scope="module")
