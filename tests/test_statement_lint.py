@@ -294,7 +294,6 @@ def test_paraphrases_and_other_word_orders_are_found(language, phrase, expected)
         ("de", "Gewährleistung und Haftung bleiben unberührt."),
         ("de", "Achtung vor einem angeblichen Gewinnspiel in unserem Namen."),
         ("en", "No comment moderation was in place before today."),
-        ("en", "Posts claiming “the supplier is to blame” are false."),
         ("en", "We are sorry to hear that your parcel is late."),
         ("de", "Es tut uns leid zu hören, dass Ihr Paket fehlt."),
         ("en", "There is no evidence of negligence by anyone involved."),
@@ -305,6 +304,13 @@ def test_paraphrases_and_other_word_orders_are_found(language, phrase, expected)
 def test_negated_quoted_and_harmless_uses_are_clean(language, phrase):
     clean = CLEAN_EN if language == "en" else CLEAN_DE
     assert lint(f"{phrase} {clean}", language=language, next_update=NEXT, info_source=SOURCE) == []
+
+
+def test_a_quoted_claim_that_is_denied_replies_to_a_rumour_but_blames_no_one():
+    # The quoted words are the posts' claim, not ours; denying posts is a reply to a rumour (held-out rounds 19+).
+    findings = lint(f"Posts claiming “the supplier is to blame” are false. {CLEAN_EN}", language="en",
+                    next_update=NEXT, info_source=SOURCE)
+    assert rules_of(findings) == ["rumour"]
 
 
 # ---------------------------------------------------------------- next update and information source
