@@ -1283,3 +1283,16 @@ def test_harmless_uses_after_rounds_fourteen_and_fifteen_stay_clean(language, te
     findings = lint(f"{text} Next update at 14:30. {SOURCE}" if language == "en"
                     else f"{text} Nächstes Update um 14:30 Uhr. {SOURCE}", language=language)
     assert rule not in rules_of(findings), findings
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_equal_terms_are_one_object_so_a_sentence_finds_them_once(language):
+    # Positions are cached per sentence by term identity; a lexicon shared by many entries is looked up once.
+    rules = load_rules(RULES_DIR / f"{language}.yml", language)
+    terms = [term for rule in rules.values() for entry in (*rule.match, *rule.unless, *rule.cues)
+             for term in entry.terms]
+    identities: dict[object, set[int]] = {}
+    for term in terms:
+        identities.setdefault(term, set()).add(id(term))
+    assert len(identities) < len(terms)  # some terms are shared (lexicons, common words)
+    assert all(len(ids) == 1 for ids in identities.values())

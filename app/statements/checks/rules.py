@@ -41,6 +41,11 @@ PLACEHOLDERS = {
 DEFAULT_WINDOW = 6
 
 
+# Equal terms are one object, so that a sentence's positions cached per term (by identity) serve every entry
+# that shares it (a lexicon such as @third_party stands in many entries).
+_TERMS: dict[Term, Term] = {}
+
+
 class RuleError(ValueError):
     """A rules file that cannot be used; the message names the file and the rule."""
 
@@ -344,7 +349,8 @@ def _entry(where: str, raw: str, context: _Context | str) -> Entry:
                 words.add(alt.casefold())
                 if alt.casefold() not in PRONOUNS:
                     words.add(lemma(alt, language))
-        terms.append(Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact), opening))
+        term = Term(frozenset(words), tuple(prefixes), tuple(suffixes), frozenset(exact), opening)
+        terms.append(_TERMS.setdefault(term, term))
     if not terms:
         raise RuleError(f"{where}: entry {raw!r} has no words")
     bound = tuple(index for index, term in enumerate(terms)
