@@ -162,7 +162,7 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Daraus muss man kein großes Drama machen.", "minimising"),
     ("de", "Zu internen Abläufen sagen wir nichts.", "no_comment"),
 ])
-def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule):
+def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
 
 
@@ -250,7 +250,7 @@ def test_a_construction_learnt_from_round_nineteen_is_found(language, text, rule
     ("de", "Wir haben die Plattformen aufgefordert, die falschen Behauptungen zu entfernen.", "rumour"),
     ("en", "An internal document has been published outside the company without authorisation.", "blame"),
 ])
-def test_a_harmless_use_next_to_a_round_nineteen_construction_stays_clean(language, text, rule):
+def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
 
 
