@@ -35,6 +35,20 @@ def process_env(directory: Path, fake: FakeSlack, database_url: str, announce: s
     return env
 
 
+def log_tail(path: Path, since: int = 0) -> str:
+    """A process's log from byte ``since`` (one start's own lines), its last 3,000 characters."""
+    if not path.exists():
+        return ""
+    with open(path, "rb") as log:
+        log.seek(since)
+        return log.read().decode(errors="replace")[-3000:]
+
+
+def port_taken(path: Path, since: int) -> bool:
+    """Whether a process that exited at start did so because its port was taken (a retry on a fresh one helps)."""
+    return "address already in use" in log_tail(path, since).lower()
+
+
 def incidents(engine) -> list[Incident]:
     with Session(engine) as session:
         return list(session.exec(select(Incident).order_by(col(Incident.id))))

@@ -25,13 +25,22 @@ from app.sandbox.harness import ALERT_TOKEN, free_port
 from app.sandbox.workspace import Workspace
 from app.workers.heartbeat import alive
 from tests.conftest import social_alert
-from tests.multiprocess import assert_due_reminders_post_once, assert_one_room_each, incidents, process_env, rooms_ready
+from tests.multiprocess import (
+    assert_due_reminders_post_once,
+    assert_one_room_each,
+    incidents,
+    log_tail,
+    port_taken,
+    process_env,
+    rooms_ready,
+)
 
 pytestmark = [pytest.mark.postgres_only("several processes share one database"),
               pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")]
 
 INCIDENTS = 8
 REPEATS = 3  # alerts per incident, sent to both processes
+PORT_ATTEMPTS = 3  # a port chosen free can be taken by another socket before the server binds it
 
 
 def _worker_pids(url: str) -> set[int]:
@@ -43,30 +52,48 @@ def _worker_pids(url: str) -> set[int]:
 
 
 class Server:
-    """One `warroom serve` process on the shared database, ready once its worker process beats."""
+    """One `warroom serve` process on the shared database, ready once its worker process beats; its log kept."""
 
     def __init__(self, tmp_path: Path, fake: FakeSlack, database_url: str, announce: str) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = tmp_path / "serve.log"
         env = process_env(tmp_path, fake, database_url, announce)
         engine = make_engine(database_url)
-        workers_before = {w.pid for w in alive(engine)}  # the other process's worker; this one's comes after
-        engine.dispose()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _attempt in range(PORT_ATTEMPTS):
+                # The other process's worker (and a failed attempt's), seen before this one's comes up.
+                workers_before = {w.pid for w in alive(engine)}
+                if self._start(env, tmp_path, workers_before):
+                    return
+        finally:
+            engine.dispose()
+        raise RuntimeError(f"no free port after {PORT_ATTEMPTS} attempts:\n{self.log()}")
+
+    def _start(self, env: dict[str, str], tmp_path: Path, workers_before: set[int]) -> bool:
+        """Start on a fresh port; False when another socket took that port between choosing and binding it."""
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        with open(self.log_path, "ab") as log:
+            log_start = log.tell()
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+                env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 180  # the web role, then its worker, start on a shared machine
         while time.monotonic() < deadline:
             try:
                 if _worker_pids(self.url) - workers_before:
-                    return
+                    return True
             except httpx.HTTPError:
                 pass
             if self.process.poll() is not None:
-                raise RuntimeError("the server exited at start")
+                if port_taken(self.log_path, log_start):
+                    return False
+                raise RuntimeError(f"the server exited at start:\n{self.log()}")
             time.sleep(0.05)
-        self.process.kill()
-        raise RuntimeError("the server did not become healthy")
+        self.stop()
+        raise RuntimeError(f"the server did not become healthy:\n{self.log()}")
+
+    def log(self) -> str:
+        return log_tail(self.log_path)
 
     def alert(self, body: dict) -> httpx.Response:
         return httpx.post(f"{self.url}/alerts", json=body, trust_env=False, timeout=30,
@@ -91,12 +118,12 @@ def test_two_processes_one_room_briefing_announcement_and_reminder_each(tmp_path
     with FakeSlack(Workspace.demo(), latency=0.1) as fake:
         announce = fake.add_channel("crisis-announcements")
         servers: list[Server | None] = [None, None]
-        for index, name in enumerate(("one", "two")):
-            (tmp_path / name).mkdir()
-            servers[index] = Server(tmp_path / name, fake, database_url, announce.id)
-        one, two = servers
-        assert one is not None and two is not None
         try:
+            for index, name in enumerate(("one", "two")):
+                (tmp_path / name).mkdir()
+                servers[index] = Server(tmp_path / name, fake, database_url, announce.id)
+            one, two = servers
+            assert one is not None and two is not None
             alerts = [social_alert(dedup_key=f"social:storm-{n}", title=f"Backlash number {n} over the ad")
                       for _repeat in range(REPEATS) for n in range(INCIDENTS)]
             with ThreadPoolExecutor(8) as pool:  # the alerts split between the processes, sent at once

@@ -27,7 +27,15 @@ from app.sandbox.harness import ALERT_TOKEN, free_port
 from app.sandbox.workspace import Workspace
 from app.workers.heartbeat import alive
 from tests.conftest import social_alert
-from tests.multiprocess import assert_due_reminders_post_once, assert_one_room_each, incidents, process_env, rooms_ready
+from tests.multiprocess import (
+    assert_due_reminders_post_once,
+    assert_one_room_each,
+    incidents,
+    log_tail,
+    port_taken,
+    process_env,
+    rooms_ready,
+)
 
 pytestmark = [pytest.mark.postgres_only("several processes share one database"),
               pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL")]
@@ -36,6 +44,7 @@ FIRST = 8  # incidents of the first wave, each alerted three times
 REPEATS = 3
 PER_RESTART = 2  # new incidents alerted (twice each) while each process restarts
 START_SECONDS = 180  # four interpreters start side by side on a shared machine
+PORT_ATTEMPTS = 3  # a port chosen free can be taken by another socket before the process binds it
 
 
 class Role:
@@ -46,29 +55,38 @@ class Role:
         directory.mkdir(exist_ok=True)
         self.env = process_env(directory, fake, database_url, announce)
         self.engine = make_engine(database_url)
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.port, self.url = 0, ""  # each start takes a fresh port
         self.process: subprocess.Popen | None = None
 
     def log(self) -> str:
-        return (self.directory / f"{self.role}.log").read_text(errors="replace")[-3000:]
+        return log_tail(self.directory / f"{self.role}.log")
 
     def start(self) -> Role:
+        for _attempt in range(PORT_ATTEMPTS):
+            if self._start():
+                return self
+        raise RuntimeError(f"the {self.role} process found no free port:\n{self.log()}")
+
+    def _start(self) -> bool:
+        """Start on a fresh port; False when another socket took that port between choosing and binding it."""
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
         command = [sys.executable, "-m", "app", self.role]
         if self.role == "web":
             command += ["--host", "127.0.0.1", "--port", str(self.port)]
-        else:  # an orchestrator probes the worker itself (a fresh port: the last may be taken meanwhile)
-            self.port = free_port()
-            self.url = f"http://127.0.0.1:{self.port}"
+        else:  # an orchestrator probes the worker itself
             command += ["--health-port", str(self.port), "--health-host", "127.0.0.1"]
         with open(self.directory / f"{self.role}.log", "ab") as log:
+            log_start = log.tell()
             self.process = subprocess.Popen(command, env=self.env, cwd=self.directory, stdout=log,
                                             stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_SECONDS
         while time.monotonic() < deadline:
             if self.ready():
-                return self
+                return True
             if self.process.poll() is not None:
+                if port_taken(self.directory / f"{self.role}.log", log_start):
+                    return False
                 raise RuntimeError(f"the {self.role} process exited at start:\n{self.log()}")
             time.sleep(0.05)
         self.process.kill()
