@@ -872,6 +872,39 @@ def test_an_expression_is_run_only_where_its_first_word_stands():
     assert "no_comment" in rules_of(lint(f"Our follow-up: no comment. Next update at 14:30. {SOURCE}", language="en"))
 
 
+def test_an_expression_is_run_only_where_a_word_begins_as_it_does():
+    import yaml
+
+    from app.statements.checks.prefilter import compile_fast, lead_words
+
+    assert lead_words(compile_fast(r"\b(?:receives?|get|be paid)\b")) == ("be", "get", "receive")
+    assert lead_words(compile_fast(r"\b(?:a |every )?(?:good|high) chance")) == ("a", "every", "good", "high")
+    assert lead_words(compile_fast(r"(?<!whether )\bÜber(?:lastung|last)")) == ("überlast",)
+    assert lead_words(compile_fast(r"(?:^|(?<=[.!?] ))could be\b")) is None  # no word boundary before it
+    assert lead_words(compile_fast(r"\b(?-i:[A-Z][a-z]+) clicked")) is None  # any capitalised word
+    assert lead_words(compile_fast(r"\b(?:the )?(?:\w+ )?fault")) is None  # an optional word, then any word
+    corpus = Path(__file__).parent / "data" / "statement_corpus"
+    for language in ("en", "de"):
+        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
+        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
+        text = "\n".join(item["text"] for item in items)
+        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+        known = 0
+        for raw in raws:
+            leads = lead_words(compile_fast(raw))
+            if leads is None:
+                continue
+            known += 1
+            for found in compile_fast(raw).finditer(text):
+                word = re.match(r"\w+", text[found.start():]).group().casefold()
+                assert word.startswith(leads), (raw, word)
+        assert known > len(raws) / 2
+    # Found capitalised, with the optional word and without it, and not inside another word.
+    assert "minimising" in rules_of(lint(f"STORM IN A TEACUP, if you ask us. {SOURCE}", language="en"))
+    assert "minimising" in rules_of(lint(f"Frankly, a storm in a teacup. {SOURCE}", language="en"))
+    assert "minimising" not in rules_of(lint(f"The brainstorm in a teacup shop went well. {SOURCE}", language="en"))
+
+
 # ---------------------------------------------------------------- status lines, instructions, abbreviations
 
 @pytest.mark.parametrize(("language", "text", "named"), [

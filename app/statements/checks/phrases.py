@@ -19,11 +19,13 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
-from app.statements.checks.prefilter import head_words
+from app.statements.checks.prefilter import head_words, lead_words
 from app.statements.checks.rules import Entry, Rule, RuleSet, Term
 from app.statements.checks.text import Sentence, Token
 
 _HYPHENS = re.compile(r"[-'’]")
+_WORD = re.compile(r"\w+")
+LEAD_KEY = 3  # words are indexed under their first one, two and three letters
 NEGATION_BEFORE = 4
 # Words that turn a sentence to a contrasting point: an ``unless`` entry in one part does not clear the other.
 CONTRASTS = frozenset({"but", "however", "yet", "aber", "jedoch", "sondern", "allerdings", "trotzdem", "dennoch"})
@@ -81,6 +83,10 @@ class Analysed:
     by_form: dict[str, list[int]] = field(default_factory=dict)
     by_surface: dict[str, list[int]] = field(default_factory=dict)
     positions: dict[int, list[int]] = field(default_factory=dict)
+    # The keys of by_form and by_surface as sets, taken on the first match (the indexes are complete by then):
+    # a term's words are intersected with them in C, from the smaller side.
+    form_keys: frozenset[str] | None = None
+    surface_keys: frozenset[str] | None = None
 
 
 def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
@@ -147,11 +153,12 @@ def _merged(terms: tuple[Term, ...]) -> Term:
 def _all_positions(item: Analysed, term: Term) -> set[int]:
     """Every token (usable or not) where the term matches, found through the sentence's form index."""
     found: set[int] = set()
-    if not term.words.isdisjoint(item.by_form.keys()):
-        for word in term.words.intersection(item.by_form):
-            found.update(item.by_form[word])
-    if term.exact and not term.exact.isdisjoint(item.by_surface.keys()):
-        for word in term.exact.intersection(item.by_surface):
+    if item.form_keys is None or item.surface_keys is None:
+        item.form_keys, item.surface_keys = frozenset(item.by_form), frozenset(item.by_surface)
+    for word in term.words & item.form_keys:
+        found.update(item.by_form[word])
+    if term.exact:
+        for word in term.exact & item.surface_keys:
             found.update(item.by_surface[word])
     if term.prefixes or term.suffixes:
         for form, indexes in item.by_form.items():
@@ -227,6 +234,7 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         for surface in item.by_surface:
             for part in _HYPHENS.split(surface):
                 places_of.setdefault(part, set()).add(place)
+    word_starts = _word_starts(analysed)
     everywhere = [(0, len(text))]
     for order, rule in enumerate(rules):
         if rule.structural or mode not in rule.modes:
@@ -234,9 +242,16 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         found_in: dict[int, list[Hit]] = {}
         for pattern in rule.patterns:
             heads = head_words(pattern)
-            spans = everywhere if heads is None else [
-                (analysed[place].sentence.start, analysed[place].sentence.end)
-                for place in sorted(set().union(*(places_of.get(word, ()) for word in heads)))]
+            leads = lead_words(pattern) if heads is None else None
+            if heads is not None:
+                places: set[int] | None = set().union(*(places_of.get(word, ()) for word in heads))
+            elif leads is not None:
+                places = {place for lead in leads for word, place in word_starts.get(lead[:LEAD_KEY], ())
+                          if word.startswith(lead)}
+            else:
+                places = None
+            spans = everywhere if places is None else [
+                (analysed[place].sentence.start, analysed[place].sentence.end) for place in sorted(places)]
             for found in (match for start, end in spans for match in pattern.finditer(text, start, end)):
                 place = bisect.bisect_right(starts, found.start()) - 1
                 if place < 0 or found.end() <= found.start() or found.end() > analysed[place].sentence.end:
@@ -266,6 +281,17 @@ def rule_hits(analysed: list[Analysed], rules: Iterable[Rule], mode: str, text: 
         if all(_apart(hit, other) if other.rule == hit.rule else not _inside(hit, other) for other in kept):
             kept.append(hit)
     return sorted(kept, key=lambda hit: hit.start)
+
+
+def _word_starts(analysed: list[Analysed]) -> dict[str, list[tuple[str, int]]]:
+    """Each word of each sentence, case-folded, with the sentence's place, under its first one to three letters:
+    the sentences an expression can match in are those with a word that begins as the expression does."""
+    starts: dict[str, list[tuple[str, int]]] = {}
+    for place, item in enumerate(analysed):
+        for word in set(_WORD.findall(item.sentence.text.casefold())):
+            for size in range(1, min(len(word), LEAD_KEY) + 1):
+                starts.setdefault(word[:size], []).append((word, place))
+    return starts
 
 
 def _across_hits(analysed: list[Analysed], rule: Rule, order: int, text: str) -> list[Hit]:

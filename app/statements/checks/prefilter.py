@@ -114,6 +114,55 @@ def head_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(word.casefold() for word in words if word)
 
 
+@cache
+def lead_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """What a match of ``pattern`` must start with, case-folded: one of these beginnings of a word.
+
+    ``\\b(?:receives?|get|be paid)`` starts a word with "receive", "get" or "be": a sentence with no word that
+    begins so cannot match. Only an expression that opens with a word boundary (after any lookaround) and
+    then letters in every alternative counts; None otherwise.
+    """
+    raw = _FLAGS.sub("", pattern.pattern)
+    try:
+        items = list(parser.parse(raw, pattern.flags))
+    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled already
+        return None
+    bounded = False
+    while items and items[0][0] in (constants.AT, constants.ASSERT, constants.ASSERT_NOT):
+        op, value = items.pop(0)
+        bounded = bounded or (op is constants.AT and value is constants.AT_BOUNDARY)
+    leads = _leads(items) if bounded else None
+    return tuple(sorted({lead.casefold() for lead in leads})) if leads else None
+
+
+def _leads(items: list[Any]) -> list[str] | None:
+    """The letters each alternative of a sequence opens with (none may be empty); None when unknown."""
+    if not items:
+        return None
+    op, value = items[0]
+    if op is constants.LITERAL:
+        length = next((index for index, (kind, char) in enumerate(items)
+                       if kind is not constants.LITERAL or not chr(char).isalnum()), len(items))
+        return [_literal(items[:length])] if length else None
+    if op is constants.SUBPATTERN:
+        return _leads(list(value[-1]))
+    if op is constants.BRANCH:
+        found: list[str] = []
+        for branch in value[1]:
+            leads = _leads(list(branch))
+            if not leads:
+                return None
+            found.extend(leads)
+        return found
+    if op in (constants.MAX_REPEAT, constants.MIN_REPEAT):
+        body = _leads(list(value[2]))
+        if value[0] >= 1 or body is None:
+            return body
+        rest = _leads(items[1:])  # "(?:a )?storm": either the optional words or what follows them
+        return body + rest if rest else None
+    return None
+
+
 def _branches(items: list[Any]) -> list[Any]:
     if len(items) == 1 and items[0][0] is constants.BRANCH:
         return list(items[0][1][1])
