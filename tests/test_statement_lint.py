@@ -875,7 +875,7 @@ def test_an_expression_is_run_only_where_its_first_word_stands():
 def test_an_expression_is_run_only_where_a_word_begins_as_it_does():
     import yaml
 
-    from app.statements.checks.prefilter import compile_fast, lead_words
+    from app.statements.checks.prefilter import compile_fast, head_words, lead_words
 
     assert lead_words(compile_fast(r"\b(?:receives?|get|be paid)\b")) == ("be", "get", "receive")
     assert lead_words(compile_fast(r"\b(?:a |every )?(?:good|high) chance")) == ("a", "every", "good", "high")
@@ -892,6 +892,9 @@ def test_an_expression_is_run_only_where_a_word_begins_as_it_does():
         known = 0
         for raw in raws:
             leads = lead_words(compile_fast(raw))
+            # Read off the expression as compile_fast parsed it, or off one compiled elsewhere: the same.
+            plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
+            assert (head_words(plain), lead_words(plain)) == (head_words(compile_fast(raw)), leads), raw
             if leads is None:
                 continue
             known += 1

@@ -23,20 +23,41 @@ _FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 def compile_fast(raw: str, flags: int = re.IGNORECASE | re.UNICODE) -> re.Pattern[str]:
-    """``raw`` compiled with a lookahead of its possible first characters, when they can be known."""
-    pattern = re.compile(raw, flags)
+    """``raw`` compiled with a lookahead of its possible first characters, when they can be known.
+
+    The expression is parsed once, for its first characters and the words its matches start with (kept for
+    ``head_words`` and ``lead_words``), and compiled once; a bad one raises ``re.error``.
+    """
     try:
-        chars = _first(list(parser.parse(raw, flags)))
-    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled above already
-        return pattern
+        items: list[Any] | None = list(parser.parse(raw, flags))
+    except (RecursionError, TypeError, ValueError):  # pragma: no cover - the compiler says what is wrong
+        items = None
+    chars = _first(items) if items is not None else None
     if not chars or len(chars) > MAX_CHARS:
-        return pattern
-    if flags & re.IGNORECASE:
-        chars = {variant for char in chars for variant in (char, char.lower(), char.upper())}
-    lookahead = "(?=[" + "".join(sorted(re.escape(char) for char in chars)) + "])"
-    lead = _FLAGS.match(raw)
-    head = lead.group() if lead else ""
-    return re.compile(head + lookahead + raw[len(head):], flags)
+        pattern = re.compile(raw, flags)
+    else:
+        if flags & re.IGNORECASE:
+            chars = {variant for char in chars for variant in (char, char.lower(), char.upper())}
+        lookahead = "(?=[" + "".join(sorted(re.escape(char) for char in chars)) + "])"
+        lead = _FLAGS.match(raw)
+        head = lead.group() if lead else ""
+        pattern = re.compile(head + lookahead + raw[len(head):], flags)
+    if items is not None:
+        _STARTS[pattern] = (_head_words(items), _lead_words(items))
+    return pattern
+
+
+# What compile_fast read off each expression it compiled: its head words and its lead words.
+_STARTS: dict[re.Pattern[str], tuple[frozenset[str] | None, tuple[str, ...] | None]] = {}
+
+
+def _parsed(pattern: re.Pattern[str]) -> list[Any] | None:
+    """The parsed items of an expression compiled elsewhere, without compile_fast's lookahead."""
+    raw = re.sub(r"^\(\?=\[[^\]]*\]\)", "", _FLAGS.sub("", pattern.pattern))
+    try:
+        return list(parser.parse(raw, pattern.flags))
+    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled already
+        return None
 
 
 def _first(items: list[Any]) -> set[str] | None:
@@ -92,12 +113,14 @@ def head_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     ``\\b(?:is|was) not`` starts with "is" or "was": a statement without either word cannot match, so the
     expression need not run on it. Only a word followed by a space in the expression counts as whole.
     """
-    raw = _FLAGS.sub("", pattern.pattern)
-    raw = re.sub(r"^\(\?=\[[^\]]*\]\)", "", raw)
-    try:
-        items = [item for item in parser.parse(raw, pattern.flags) if item[0] is not constants.AT]
-    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled already
-        return None
+    if pattern in _STARTS:
+        return _STARTS[pattern][0]
+    items = _parsed(pattern)
+    return None if items is None else _head_words(items)
+
+
+def _head_words(parsed: list[Any]) -> frozenset[str] | None:
+    items = [item for item in parsed if item[0] is not constants.AT]
     words: list[str] | None = None
     rest = items
     if items and items[0][0] in (constants.SUBPATTERN, constants.BRANCH):
@@ -122,11 +145,14 @@ def lead_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     begins so cannot match. Only an expression that opens with a word boundary (after any lookaround) and
     then letters in every alternative counts; None otherwise.
     """
-    raw = _FLAGS.sub("", pattern.pattern)
-    try:
-        items = list(parser.parse(raw, pattern.flags))
-    except (re.error, RecursionError, TypeError, ValueError):  # pragma: no cover - compiled already
-        return None
+    if pattern in _STARTS:
+        return _STARTS[pattern][1]
+    items = _parsed(pattern)
+    return None if items is None else _lead_words(items)
+
+
+def _lead_words(parsed: list[Any]) -> tuple[str, ...] | None:
+    items = list(parsed)
     bounded = False
     while items and items[0][0] in (constants.AT, constants.ASSERT, constants.ASSERT_NOT):
         op, value = items.pop(0)
