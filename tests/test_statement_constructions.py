@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 and 20, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 24, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -161,6 +161,33 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Eine Gefahr besteht praktisch nicht.", "minimising"),
     ("de", "Daraus muss man kein großes Drama machen.", "minimising"),
     ("de", "Zu internen Abläufen sagen wir nichts.", "no_comment"),
+    # Learnt from round 24: rumours denied across a long aside, or as what is said online.
+    ("en", "Messages on neighbourhood WhatsApp groups claiming that the school kitchen has been shut by inspectors "
+           "since the spring and that parents were never told are untrue.", "rumour"),
+    ("en", "The screenshots saying our drivers will strike next week aren't right.", "rumour"),
+    ("en", "Many of you have heard that the pool will close for good. This is not the case.", "rumour"),
+    ("en", "Some of you will have seen claims that we are selling the club. Neither is true.", "rumour"),
+    ("de", "Die Behauptung, das Werk habe die Messwerte über Wochen geschönt und Anwohner bewusst getäuscht, ist "
+           "frei erfunden.", "rumour"),
+    ("de", "Nein, der Bus hatte keine abgefahrenen Reifen, das wird auf Facebook nur behauptet.", "rumour"),
+    # Blame laid on another party's refusal or outage, or on someone who ignored the warnings.
+    ("en", "The boil notice lasted two days because the regional grid operator declined our request for a bypass.",
+     "blame"),
+    ("en", "Card payments failed because of an outage at our payment processor.", "blame"),
+    ("de", "Die Rabattaktion hat die Konzernzentrale so vorgegeben, wir haben das nur umgesetzt.", "blame"),
+    ("de", "Einige Gäste sind trotz unserer Sturmwarnung auf den Steg gegangen.", "blame"),
+    ("de", "Dafür kann das Küchenteam nichts.", "blame"),
+    ("de", "Der Schadcode kam über eine Rechnung, die jemand aus dem Einkauf geöffnet hat.", "blame"),
+    ("de", "Unser Buchhalter hat die gefälschte Mail geöffnet.", "blame"),
+    # Played down as a delay rather than an emergency, as useless to anyone, or as one case out of thousands.
+    ("en", "It was a stoppage, not an emergency, and nobody was hurt.", "minimising"),
+    ("en", "The exported list would be of little use to fraudsters.", "minimising"),
+    ("en", "One late delivery out of the thousands we make every week is not a pattern.", "minimising"),
+    # Gifts in any currency and for the trouble; a gift handed over.
+    ("en", "We're adding a ₹1,500 shopping voucher to every affected account.", "compensation"),
+    ("en", "For the hassle, we've put $20 cashback in your wallet.", "compensation"),
+    ("en", "To say sorry, we are applying a £40 credit to your next bill.", "compensation"),
+    ("de", "Der Bürgermeister hat der Familie einen Gutschein für das Hallenbad überreicht.", "compensation"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -249,6 +276,20 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Aus Respekt vor dem Verfahren sprechen wir nicht über Einzelheiten, solange es läuft.", "no_comment"),
     ("de", "Wir haben die Plattformen aufgefordert, die falschen Behauptungen zu entfernen.", "rumour"),
     ("en", "An internal document has been published outside the company without authorisation.", "blame"),
+    # Round 24's harmless neighbours: a fake giveaway warned about, a refund under the terms, pay under a policy, a
+    # question about refunds, a risk named in a recall, liability asked about, a comparison with appearances, a
+    # closing note, a warning people may not have seen, a result announced for a date.
+    ("en", "Fake giveaway posts on our page were not made by us.", "rumour"),
+    ("en", "Your fare will be refunded in full, as set out in our conditions of carriage.", "compensation"),
+    ("en", "You will be paid for any shifts you miss while you are ill; that is our sick-leave policy.",
+     "compensation"),
+    ("en", "Guests who ask about refunds can be sent to the front desk.", "compensation"),
+    ("en", "Our investigators have established that the files were taken on Monday.", "speculation"),
+    ("de", "Der Melder löst im Brandfall womöglich nicht aus; bitte tauschen Sie ihn aus.", "speculation"),
+    ("de", "Die Lage war nicht so eindeutig, wie es scheint.", "speculation"),
+    ("de", "Wer für die Schäden an den Autos haftet, klären die Versicherer.", "liability"),
+    ("de", "Trotz aller Hinweise werden am Montag Reisende ohne Ticket kommen.", "blame"),
+    ("de", "Wenn Sie eine Nachricht von diesem Konto erhalten, öffnen Sie keine Links.", "blame"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -50,9 +50,11 @@ TUNED_ROUND_FLOORS = {
     "round22": (0.91, 0.90, 0.63),
     # Tuned on once round 24 was written.
     "round23": (0.92, 0.87, 0.63),
+    # Tuned on once round 25 was written.
+    "round24": (0.89, 0.83, 0.58),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round24", "round25")
+BENCHMARK_ONLY_ROUNDS = ("round25",)
 
 
 @pytest.fixture(scope="module")
