@@ -54,7 +54,7 @@ TUNED_ROUND_FLOORS = {
     "round24": (0.89, 0.83, 0.58),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round25",)
+BENCHMARK_ONLY_ROUNDS = ("round25", "round26")
 
 
 @pytest.fixture(scope="module")
