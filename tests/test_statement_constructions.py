@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 to 24, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 25, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -188,6 +188,53 @@ def findings(text: str, language: str) -> set[str]:
     ("en", "For the hassle, we've put $20 cashback in your wallet.", "compensation"),
     ("en", "To say sorry, we are applying a £40 credit to your next bill.", "compensation"),
     ("de", "Der Bürgermeister hat der Familie einen Gutschein für das Hallenbad überreicht.", "compensation"),
+    # Learnt from round 25: blame by a named person's choice, by insinuation or by asking another party to explain.
+    ("en", "Had Marcus called the duty engineer at once, the pumps would have been running by noon.", "blame"),
+    ("en", "Olivia Grant disabled the alarm before the weekend.", "blame"),
+    ("en", "Tom Reyes approved the change at midnight without the usual review.", "blame"),
+    ("en", "Had the handover checklist been followed, the valve would have been closed.", "blame"),
+    ("en", "Readers can draw their own conclusions.", "blame"),
+    ("en", "That contract is where the problems started.", "blame"),
+    ("en", "We have asked the caterer to explain why the fridge was switched off.", "blame"),
+    ("en", "The mistake in the payroll run is his.", "blame"),
+    # Liability owned as a duty left undone, and outcomes promised as certain.
+    ("en", "Those boilers were ours to maintain, and we'll answer for it.", "liability"),
+    ("en", "We did not do our job on the north stand.", "liability"),
+    ("en", "Whatever the consequences turn out to be, they belong to us.", "liability"),
+    ("en", "Your refund is guaranteed to arrive by Friday.", "over_promise"),
+    ("en", "The parcel will 100% reach you tomorrow.", "over_promise"),
+    ("en", "Last night was the last time this will happen.", "over_promise"),
+    ("en", "Nothing like this can ever happen at the pool again.", "over_promise"),
+    ("en", "Every risk on the slide has been engineered out.", "over_promise"),
+    ("en", "You can send your children back without a second thought.", "over_promise"),
+    # Played down, and rumours named as what is going round.
+    ("en", "A few late trains, but no harm done.", "minimising"),
+    ("en", "It looked much worse than it was.", "minimising"),
+    ("en", "There is nothing for parents at the school to worry about.", "minimising"),
+    ("en", "The fox was never much of a danger to the hens next door.", "minimising"),
+    ("en", "Yesterday was a scheduling wrinkle rather than a cancellation.", "minimising"),
+    ("en", "The voice note going round the estate is wrong about the fire.", "rumour"),
+    ("en", "What's being passed around on the school chat about the coach is not so.", "rumour"),
+    ("en", "There's been a lot of noise on TikTok about our menu this week.", "rumour"),
+    # German: refusals as questions left open or not entered into; blame on another's checks or conduct.
+    ("de", "Fragen nach den Kosten des Umbaus lassen wir vorerst offen.", "no_comment"),
+    ("de", "Das ist eine interne Angelegenheit, die wir nicht öffentlich erörtern.", "no_comment"),
+    ("de", "Auf Vermutungen zur Ursache werden wir uns nicht einlassen.", "no_comment"),
+    ("de", "Zu den Verträgen mit dem Caterer wird es keine Aussage geben.", "no_comment"),
+    ("de", "Das Mehl kam von einer Mühle, deren Eigenkontrollen offensichtlich versagt haben.", "blame"),
+    ("de", "Unser Reinigungsdienstleister hat die Kontrollgänge nicht gemacht.", "blame"),
+    ("de", "Die Sperrzone war ihm bekannt.", "blame"),
+    ("de", "Auf die Angaben des Herstellers mussten wir uns verlassen.", "blame"),
+    ("de", "Ohne diese Fehlplanung hätten die Busse pünktlich fahren können.", "blame"),
+    ("de", "Schuld am Stromausfall ist unser Netzbetreiber.", "blame"),
+    # German: rumours contradicted and gifts of waived fees, rooms on us, discounts.
+    ("de", "Was in der Elterngruppe geteilt wird, deckt sich nicht mit den Messwerten.", "rumour"),
+    ("de", "Dass die Halle schließen muss, wie es im Dorf die Runde macht, stimmt nicht.", "rumour"),
+    ("de", "Über die Ursache wird im Netz viel spekuliert.", "rumour"),
+    ("de", "Die Übernachtungen für alle Gäste des Abends gehen selbstverständlich auf uns.", "compensation"),
+    ("de", "Den Oktober stellen wir Ihnen nicht in Rechnung.", "compensation"),
+    ("de", "Die Monatsgebühr entfällt für alle Betroffenen.", "compensation"),
+    ("de", "Alle Gäste erhalten 30 Prozent Rabatt auf die nächste Buchung.", "compensation"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -290,6 +337,20 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Wer für die Schäden an den Autos haftet, klären die Versicherer.", "liability"),
     ("de", "Trotz aller Hinweise werden am Montag Reisende ohne Ticket kommen.", "blame"),
     ("de", "Wenn Sie eine Nachricht von diesem Konto erhalten, öffnen Sie keine Links.", "blame"),
+    # Round 25's harmless neighbours: a person's health held back while facts are given, a contractual credit, a free
+    # phone line, a bank's app, a post quoting a forged memo, one's own fault set apart from others, a message passed
+    # on internally, an individual's case kept private, staff told not to answer themselves, a fake shop's discount.
+    ("en", "We cannot comment on the condition of individual pupils, but here is what we know.", "no_comment"),
+    ("en", "DM us and we'll apply the outage credit your contract already provides.", "compensation"),
+    ("en", "Call us free on 0800 555 0100 if you need help.", "compensation"),
+    ("en", "The online banking service failed during the upgrade.", "blame"),
+    ("en", "A post going round today quotes a leaked letter that says we will close.", "rumour"),
+    ("de", "Das haben wir zu verantworten – nicht unsere Lieferanten.", "blame"),
+    ("de", "Wir haben Ihre Nachricht an die Kolleginnen im Kundendienst weitergegeben.", "blame"),
+    ("de", "Zu Ihrem Mietvertrag können wir hier öffentlich nichts sagen, bitte schreiben Sie uns.", "no_comment"),
+    ("de", "Anfragen von Medien bitte nicht selbst beantworten, sondern an die Pressestelle geben.", "no_comment"),
+    ("de", "Wir wollen nicht drumherum reden: Die Kontrolle hat versagt.", "no_comment"),
+    ("de", "Gefälschte Shops mit 70 Prozent Rabatt werben gerade in unserem Namen.", "compensation"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -52,9 +52,11 @@ TUNED_ROUND_FLOORS = {
     "round23": (0.92, 0.87, 0.63),
     # Tuned on once round 25 was written.
     "round24": (0.89, 0.83, 0.58),
+    # Tuned on once round 26 was written.
+    "round25": (0.85, 0.85, 0.57),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round25", "round26")
+BENCHMARK_ONLY_ROUNDS = ("round26",)
 
 
 @pytest.fixture(scope="module")

@@ -38,7 +38,7 @@ def forms(word: str, language: str) -> frozenset[str]:
 
 # -ing words that are no verb form: their stem is another word ("evening" is not a form of "even").
 _NOT_PARTICIPLES = frozenset([
-    "evening", "morning", "nothing", "something", "anything", "everything", "during", "ceiling", "meaning",
+    "evening", "morning", "banking", "nothing", "something", "anything", "everything", "during", "ceiling", "meaning",
     "feeling", "building", "wedding", "pudding", "sibling", "darling", "herring", "offspring", "awning", "lightning",
     "outing", "fencing", "boxing", "bearing", "warning", "warnings", "timing", "setting", "settings", "listing",
     "listings", "heading", "ending", "opening", "opening", "parking", "housing", "clothing", "training", "hearing",
