@@ -827,17 +827,24 @@ def test_the_start_lookahead_never_changes_what_an_expression_finds(raw, text):
     assert [m.span() for m in plain.finditer(text)]
 
 
-def test_every_shipped_expression_finds_the_same_with_its_lookahead():
+def shipped_expressions_and_corpus() -> list[tuple[list[str], str]]:
+    """Per language: the shipped rules' expressions, and the corpus's texts joined to run them on."""
     import yaml
 
-    from app.statements.checks.prefilter import compile_fast
-
     corpus = Path(__file__).parent / "data" / "statement_corpus"
+    found = []
     for language in ("en", "de"):
         rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
         items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
-        text = "\n".join(item["text"] for item in items)
         raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+        found.append((raws, "\n".join(item["text"] for item in items)))
+    return found
+
+
+def test_every_shipped_expression_finds_the_same_with_its_lookahead():
+    from app.statements.checks.prefilter import compile_fast
+
+    for raws, text in shipped_expressions_and_corpus():
         assert len(raws) > 50
         for raw in raws:
             plain = re.compile(raw, re.IGNORECASE | re.UNICODE)
@@ -845,20 +852,13 @@ def test_every_shipped_expression_finds_the_same_with_its_lookahead():
 
 
 def test_an_expression_is_run_only_where_its_first_word_stands():
-    import yaml
-
     from app.statements.checks.prefilter import compile_fast, head_words
 
     assert head_words(compile_fast(r"\b(?:is|was)(?:n't| not) good")) is None  # "isn't": no whole word
     assert head_words(compile_fast(r"\b(?:is|was) (?:not )?good")) == {"is", "was"}
     assert head_words(compile_fast(r"\bÜber(?:lastung|last)\b")) is None
     assert head_words(compile_fast(r"\bfollow up\b")) == {"follow"}
-    corpus = Path(__file__).parent / "data" / "statement_corpus"
-    for language in ("en", "de"):
-        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
-        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
-        text = "\n".join(item["text"] for item in items)
-        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+    for raws, text in shipped_expressions_and_corpus():
         known = 0
         for raw in raws:
             heads = head_words(compile_fast(raw))
@@ -873,8 +873,6 @@ def test_an_expression_is_run_only_where_its_first_word_stands():
 
 
 def test_an_expression_is_run_only_where_a_word_begins_as_it_does():
-    import yaml
-
     from app.statements.checks.prefilter import compile_fast, head_words, lead_words
 
     assert lead_words(compile_fast(r"\b(?:receives?|get|be paid)\b")) == ("be", "get", "receive")
@@ -883,12 +881,7 @@ def test_an_expression_is_run_only_where_a_word_begins_as_it_does():
     assert lead_words(compile_fast(r"(?:^|(?<=[.!?] ))could be\b")) is None  # no word boundary before it
     assert lead_words(compile_fast(r"\b(?-i:[A-Z][a-z]+) clicked")) is None  # any capitalised word
     assert lead_words(compile_fast(r"\b(?:the )?(?:\w+ )?fault")) is None  # an optional word, then any word
-    corpus = Path(__file__).parent / "data" / "statement_corpus"
-    for language in ("en", "de"):
-        rules = yaml.safe_load((RULES_DIR / f"{language}.yml").read_text(encoding="utf-8"))
-        items = yaml.safe_load((corpus / f"{language}.yml").read_text(encoding="utf-8"))["items"]
-        text = "\n".join(item["text"] for item in items)
-        raws = [raw for name, rule in rules.items() if name != "settings" for raw in rule.get("patterns", [])]
+    for raws, text in shipped_expressions_and_corpus():
         known = 0
         for raw in raws:
             leads = lead_words(compile_fast(raw))
