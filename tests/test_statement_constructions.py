@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 to 25, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 26, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -235,6 +235,19 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Den Oktober stellen wir Ihnen nicht in Rechnung.", "compensation"),
     ("de", "Die Monatsgebühr entfällt für alle Betroffenen.", "compensation"),
     ("de", "Alle Gäste erhalten 30 Prozent Rabatt auf die nächste Buchung.", "compensation"),
+    # Learnt from round 26: blame by a pronoun's other choice, our own people cleared, another's lapse or violation.
+    ("en", "Had she checked the gauge, the tank would have been drained in time.", "blame"),
+    ("en", "Our drivers followed the loading procedure correctly.", "blame"),
+    ("en", "That's where the problems started.", "blame"),
+    ("en", "The parts came from a supplier whose testing slipped last year.", "blame"),
+    ("en", "Dana Price, the duty nurse, read the alert and did not call the doctor.", "blame"),
+    ("de", "Der Fahrer hat den Bus entgegen der Dienstanweisung abgestellt.", "blame"),
+    ("de", "Das war ein klarer Verstoß gegen die Hausordnung.", "blame"),
+    ("de", "Mehrere Gäste haben sich über die Durchsagen hinweggesetzt.", "blame"),
+    ("de", "Dessen mangelhafte Dichtungen haben das Leck verursacht.", "blame"),
+    ("de", "Deren Monteur war es, der die Leitung angebohrt hat.", "blame"),
+    ("de", "Da müssen Sie schon bei der Hausverwaltung nachfragen.", "blame"),
+    ("de", "Der Schaden wurde eindeutig vom Nachbarbetrieb verursacht.", "blame"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -351,9 +364,47 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Anfragen von Medien bitte nicht selbst beantworten, sondern an die Pressestelle geben.", "no_comment"),
     ("de", "Wir wollen nicht drumherum reden: Die Kontrolle hat versagt.", "no_comment"),
     ("de", "Gefälschte Shops mit 70 Prozent Rabatt werben gerade in unserem Namen.", "compensation"),
+    # Round 26's harmless neighbours: pay owed anyway, payment files, staff told they need not speak, a person's
+    # illness or data held back, silence asked for by the police, what is not known today, a recall's price.
+    ("en", "You will be paid your regular scheduled hours while the site is closed.", "compensation"),
+    ("en", "Most staff will see their pay by this evening.", "compensation"),
+    ("en", "The link we use to send payment files to the bank failed overnight.", "compensation"),
+    ("en", "If a reporter calls you, you don't have to say anything.", "no_comment"),
+    ("de", "Zu einzelnen Erkrankungen können wir hier nichts sagen.", "no_comment"),
+    ("de", "Zum Inhalt des Erpresserschreibens äußern wir uns auf Bitte der Staatsanwaltschaft nicht.", "no_comment"),
+    ("de", "Wie viele Kunden betroffen sind, können wir heute nicht sagen.", "no_comment"),
+    ("de", "Ich werde Ihnen das Ergebnis nicht schönreden.", "no_comment"),
+    ("de", "Wer keinen Ersatz möchte, bekommt den Kaufpreis der zurückgerufenen Flasche erstattet.", "compensation"),
+    ("de", "Wir übernehmen die volle Verantwortung für alle Schäden.", "compensation"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
+
+
+# A day or time that names no next update: a period, a press release's dateline, opening hours in brackets, "today
+# and tomorrow", an earlier statement's time, a status header. Each text has a source and nothing else that could
+# name one, so the check must say that the next update is missing.
+@pytest.mark.parametrize(("language", "text"), [
+    ("en", "All clinics are closed from Monday 3 March to Wednesday 5 March, as planned."),
+    ("en", "For questions, call our patient line (8am to 8pm)."),
+    ("en", "Service status, Saturday, March 15, 9:00 a.m. ET. Deposits were resubmitted on Friday."),
+    ("de", "Lahnfels, 17. Februar 2025 – Das Klinikum bestätigt eine Störung seiner IT-Systeme."),
+    ("de", "Alle Fahrer sind heute und morgen für das Einsammeln eingeteilt."),
+    ("de", "Vorerst belassen wir es bei unserem Statement von 1 Uhr nachts."),
+])
+def test_a_day_or_time_that_names_no_next_update(language, text):
+    found = {f.rule for f in lint(f"{text} {SOURCE}", language=language)}
+    assert "missing_next_update" in found
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("de", "Sollte sich der Termin ändern, bekommen Sie am Mittwoch, 10. Dezember, bis 18 Uhr eine neue Nachricht."),
+    ("de", "Dies ist unsere letzte Nachricht an Sie zu diesem Thema."),
+    ("en", "We will write again from Monday 3 March, once the clinics reopen."),
+])
+def test_a_next_update_or_a_closing_note_in_wording_learnt_from_round_26(language, text):
+    found = {f.rule for f in lint(f"{text} {SOURCE}", language=language)}
+    assert "missing_next_update" not in found
 
 
 @pytest.mark.parametrize(("language", "text"), [

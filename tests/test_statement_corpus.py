@@ -54,9 +54,11 @@ TUNED_ROUND_FLOORS = {
     "round24": (0.89, 0.83, 0.58),
     # Tuned on once round 26 was written.
     "round25": (0.85, 0.85, 0.57),
+    # Tuned on once round 27 was being written.
+    "round26": (0.87, 0.81, 0.45),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round26",)
+BENCHMARK_ONLY_ROUNDS = ("round27",)
 
 
 @pytest.fixture(scope="module")

@@ -149,19 +149,64 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
                     entry_matches(item, entry, 60) for entry in rule.past):
                 return True
             continue
-        if any(not _since(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
-            return True
-        if DAY.search(text) or RELATIVE.search(text) or DAYS_AHEAD.search(text):
-            return True
-        if any(_future(found, now) for found in DATE.finditer(text)):
+        if _cue_moment(_without_dateline(text), now):
             return True
     return False
 
 
+def _cue_moment(text: str, now: datetime | None) -> bool:
+    """True if a sentence with an update cue names a time, a day or a date that is not in the past, nor a day of a
+    period ("cancelled from Monday 3 March to Wednesday 5 March", "seit Montag")."""
+    if any(not _since(text[max(0, found.start() - 40): found.start()]) for found in CLOCK.finditer(text)):
+        return True
+    if any(not _in_period(text, found.start(), found.end()) for found in DAY.finditer(text)):
+        return True
+    if RELATIVE.search(text) or DAYS_AHEAD.search(text):
+        return True
+    return any(_future(found, now) and not _in_period(text, found.start(), found.end())
+               for found in DATE.finditer(text))
+
+
+_WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|"
+             "samstag|sonntag")
+# A day since which something holds, or the end of a period whose start came before: "seit Montag", "from Monday to
+# Wednesday 5 March" (Wednesday and the date), "vom 3. bis 5. März".
+_PERIOD_SINCE = re.compile(rf"\b(?:seit|since)\s+(?:(?:the|dem|den)\s+)?(?:(?:{_WEEKDAYS}),?\s+)?$", re.IGNORECASE)
+_PERIOD_END = re.compile(rf"\b(?:from|vom|von)\s+(?:(?:the|dem|den)\s+)?(?=\d|{_WEEKDAYS})[^.;!?]{{1,30}}?\s"
+                         rf"(?:to|until|till|through|bis)\s+(?:(?:the|dem|den|zum)\s+)?(?:(?:{_WEEKDAYS}),?\s+)?$",
+                         re.IGNORECASE)
+# The start of a period, when its end follows: "from Monday 3 March to ...", "vom 3. März bis ...".
+_PERIOD_START = re.compile(rf"\b(?:from|vom|von)\s+(?:(?:the|dem|den)\s+)?(?:(?:{_WEEKDAYS}),?\s+)?$", re.IGNORECASE)
+_PERIOD_REST = re.compile(r"^(?:,?\s+\d{1,2}(?:st|nd|rd|th|\.)?(?:\s+[^\W\d]+\.?)?)?"
+                          r"\s*(?:to|until|till|through|bis|–|-)\s", re.IGNORECASE)
+
+
+def _in_period(text: str, start: int, end: int) -> bool:
+    before = text[max(0, start - 40): start]
+    if _PERIOD_SINCE.search(before) or _PERIOD_END.search(before):
+        return True
+    return _PERIOD_START.search(before) is not None and _PERIOD_REST.match(text[end:end + 30]) is not None
+
+
+# A press release's dateline names the day it was issued: "Lahnfels, 17. Februar 2025 – ...", "LONDON, 5 March –".
+_DATELINE = re.compile(r"^\s*[A-ZÄÖÜ][\w.'’ -]{1,40},\s+(?:den\s+)?(?:\d{1,2}\.?\s+\w+\.?(?:\s+\d{4})?|\w+\s+\d{1,2},?"
+                       r"(?:\s+\d{4})?|\d{1,2}\.\d{1,2}\.(?:\d{2,4})?)\s*[–—-]\s")
+
+
+def _without_dateline(text: str) -> str:
+    """The sentence with its dateline blanked out (the same length, so offsets hold)."""
+    found = _DATELINE.match(text)
+    return text if found is None else " " * found.end() + text[found.end():]
+
+
 # Before a time without a cue: a named service ("the 17:42") or the end of a state ("until 6pm", "bis 15 Uhr");
 # before a day also its start ("from tomorrow", "ab morgen"): not a moment at which something is said.
-_NOT_A_TIME = re.compile(r"(?:\b(?:the|until|till|bis|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$", re.IGNORECASE)
-_NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?)$",
+# The time of an earlier message is no next one: "bei unserem Statement von 1 Uhr nachts", "our post of 9am".
+_NOT_A_TIME = re.compile(r"(?:\b(?:the|until|till|bis|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?"
+                         r"|\b(?:statement|stellungnahme|meldung|mitteilung|update|post|beitrag|erklärung|message)\s+"
+                         r"(?:von|vom|from|of)\s+)$", re.IGNORECASE)
+_NOT_A_DAY = re.compile(r"(?:\b(?:the|from|until|till|ab|bis|vom|seit|since)\s+(?:(?:the|dem|den|zum)\s+)?|"
+                        r"\b(?:today|heute)\s+(?:and|und)\s+)$",
                         re.IGNORECASE)
 # Without a time, a day looks ahead when it is a deadline or the coming day ("by end of day Wednesday",
 # "spätestens morgen"); a weekday alone may name when something happened ("the match on Saturday").
@@ -177,7 +222,7 @@ _BIS = re.compile(r"\bbis\s+(?:(?:zum|zur|dem|den)\s+)?$", re.IGNORECASE)
 _DONT = re.compile(r"\s*(?:please\s+)?(?:don[’']t|do not|never)\s+\w", re.IGNORECASE)
 
 # Opening hours are a state, not a moment: "open daily from 8am to 8pm".
-_HOURS_RANGE = re.compile(rf"\bfrom\s+(?:{CLOCK.pattern})\s*(?:to|until|till|-|–)\s*(?:{CLOCK.pattern})",
+_HOURS_RANGE = re.compile(rf"(?:\bfrom\s+|\()(?:{CLOCK.pattern})\s*(?:to|until|till|-|–)\s*(?:{CLOCK.pattern})",
                           re.IGNORECASE)
 
 
