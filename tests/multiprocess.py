@@ -22,6 +22,7 @@ from app.sandbox.workspace import Workspace
 from app.scheduling.models import SentReminder
 
 ROOT = Path(__file__).resolve().parents[1]
+PORT_ATTEMPTS = 3  # a port chosen free can be taken by another socket before the process binds it
 
 
 def process_env(directory: Path, fake: FakeSlack, database_url: str, announce: str) -> dict[str, str]:

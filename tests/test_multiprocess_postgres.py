@@ -26,6 +26,7 @@ from app.sandbox.workspace import Workspace
 from app.workers.heartbeat import alive
 from tests.conftest import social_alert
 from tests.multiprocess import (
+    PORT_ATTEMPTS,
     assert_due_reminders_post_once,
     assert_one_room_each,
     incidents,
@@ -40,7 +41,6 @@ pytestmark = [pytest.mark.postgres_only("several processes share one database"),
 
 INCIDENTS = 8
 REPEATS = 3  # alerts per incident, sent to both processes
-PORT_ATTEMPTS = 3  # a port chosen free can be taken by another socket before the server binds it
 
 
 def _worker_pids(url: str) -> set[int]:

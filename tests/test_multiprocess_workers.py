@@ -28,6 +28,7 @@ from app.sandbox.workspace import Workspace
 from app.workers.heartbeat import alive
 from tests.conftest import social_alert
 from tests.multiprocess import (
+    PORT_ATTEMPTS,
     assert_due_reminders_post_once,
     assert_one_room_each,
     incidents,
@@ -44,7 +45,6 @@ FIRST = 8  # incidents of the first wave, each alerted three times
 REPEATS = 3
 PER_RESTART = 2  # new incidents alerted (twice each) while each process restarts
 START_SECONDS = 180  # four interpreters start side by side on a shared machine
-PORT_ATTEMPTS = 3  # a port chosen free can be taken by another socket before the process binds it
 
 
 class Role:

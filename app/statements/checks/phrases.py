@@ -16,7 +16,7 @@ import itertools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 
 from app.statements.checks.lemmas import compound_heads, forms, separable_particle
 from app.statements.checks.prefilter import head_words, lead_words
@@ -83,10 +83,16 @@ class Analysed:
     by_form: dict[str, list[int]] = field(default_factory=dict)
     by_surface: dict[str, list[int]] = field(default_factory=dict)
     positions: dict[int, list[int]] = field(default_factory=dict)
+
     # The keys of by_form and by_surface as sets, taken on the first match (the indexes are complete by then):
     # a term's words are intersected with them in C, from the smaller side.
-    form_keys: frozenset[str] | None = None
-    surface_keys: frozenset[str] | None = None
+    @cached_property
+    def form_keys(self) -> frozenset[str]:
+        return frozenset(self.by_form)
+
+    @cached_property
+    def surface_keys(self) -> frozenset[str]:
+        return frozenset(self.by_surface)
 
 
 def analyse(sentences: Iterable[Sentence], ruleset: RuleSet) -> list[Analysed]:
@@ -153,8 +159,6 @@ def _merged(terms: tuple[Term, ...]) -> Term:
 def _all_positions(item: Analysed, term: Term) -> set[int]:
     """Every token (usable or not) where the term matches, found through the sentence's form index."""
     found: set[int] = set()
-    if item.form_keys is None or item.surface_keys is None:
-        item.form_keys, item.surface_keys = frozenset(item.by_form), frozenset(item.by_surface)
     for word in term.words & item.form_keys:
         found.update(item.by_form[word])
     if term.exact:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import importlib
 import re
-from functools import cache
 from typing import Any
 
 # The standard library's own parser of expressions (typeshed does not describe these modules).
@@ -47,7 +46,8 @@ def compile_fast(raw: str, flags: int = re.IGNORECASE | re.UNICODE) -> re.Patter
     return pattern
 
 
-# What compile_fast read off each expression it compiled: its head words and its lead words.
+# What compile_fast read off each expression it compiled: its head words and its lead words (an expression
+# compiled elsewhere is parsed on each call; only tests ask about those).
 _STARTS: dict[re.Pattern[str], tuple[frozenset[str] | None, tuple[str, ...] | None]] = {}
 
 
@@ -106,7 +106,6 @@ def _item(op: Any, value: Any) -> tuple[set[str] | None, bool]:
     return None, False
 
 
-@cache
 def head_words(pattern: re.Pattern[str]) -> frozenset[str] | None:
     """The whole words a match of ``pattern`` must start with, case-folded; None when they cannot be known.
 
@@ -137,7 +136,6 @@ def _head_words(parsed: list[Any]) -> frozenset[str] | None:
     return frozenset(word.casefold() for word in words if word)
 
 
-@cache
 def lead_words(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """What a match of ``pattern`` must start with, case-folded: one of these beginnings of a word.
 

@@ -154,6 +154,10 @@ def names_next_update(analysed: list[Analysed], rule: Rule, *, now: datetime | N
     return False
 
 
+_WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|"
+             "samstag|sonnabend|sonntag")
+
+
 def _cue_moment(text: str, now: datetime | None) -> bool:
     """True if a sentence with an update cue names a time, a day or a date that is not in the past, nor a day of a
     period ("cancelled from Monday 3 March to Wednesday 5 March", "seit Montag")."""
@@ -167,8 +171,6 @@ def _cue_moment(text: str, now: datetime | None) -> bool:
                for found in DATE.finditer(text))
 
 
-_WEEKDAYS = ("monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|donnerstag|freitag|"
-             "samstag|sonntag")
 # A day since which something holds, or the end of a period whose start came before: "seit Montag", "from Monday to
 # Wednesday 5 March" (Wednesday and the date), "vom 3. bis 5. März".
 _PERIOD_SINCE = re.compile(rf"\b(?:seit|since)\s+(?:(?:the|dem|den)\s+)?(?:(?:{_WEEKDAYS}),?\s+)?$", re.IGNORECASE)
@@ -288,8 +290,7 @@ def _moment_ahead(text: str, now: datetime | None) -> bool:
 # The coming week or month, and "Morgen" opening a sentence before its verb ("Morgen ist regulärer Unterricht").
 NEXT_PERIOD = re.compile(r"\b(?:next|this coming|nächste[nr]?|kommende[nr]?)\s+(?:week|month|Woche|Monat)\b"
                          r"|(?-i:^Morgen\s+(?=[a-zäöü]))", re.IGNORECASE)
-_WEEKDAY = re.compile(r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|montag|dienstag|mittwoch|"
-                      r"donnerstag|freitag|samstag|sonnabend|sonntag)\b", re.IGNORECASE)
+_WEEKDAY = re.compile(rf"\b(?:{_WEEKDAYS})\b", re.IGNORECASE)
 # Before a weekday: the start or end of a state ("from Thursday to Saturday", "bis Freitag gesperrt").
 _SPAN_DAY = re.compile(r"\b(?:from|to|until|till|through|since|ab|bis|seit|vom|zum)\s+(?:(?:the|dem|den)\s+)?$",
                        re.IGNORECASE)
