@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 to 26, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 27, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -248,6 +248,18 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Deren Monteur war es, der die Leitung angebohrt hat.", "blame"),
     ("de", "Da müssen Sie schon bei der Hausverwaltung nachfragen.", "blame"),
     ("de", "Der Schaden wurde eindeutig vom Nachbarbetrieb verursacht.", "blame"),
+    # Round 27: a verb simplemma lemmatises wrongly ("claimed" as "claime"), a rumour denied as "fake", what "makes
+    # the rounds" in German, a story with "nothing to it", a third party's other choice with a good outcome.
+    ("en", "Posts on Facebook have claimed that the water is unsafe. That is untrue.", "rumour"),
+    ("en", "Messages in the parents' group chat have claimed the school will shut. That is not right.", "rumour"),
+    ("en", "Hi Sam, the screenshot going round about a second leak is fake.", "rumour"),
+    ("de", "Zu dem Foto, das seit heute früh auf Instagram die Runde macht: Es zeigt eine andere Anlage.", "rumour"),
+    ("de", "An der Geschichte mit den geschlossenen Filialen ist nichts dran.", "rumour"),
+    ("de", "Die Geschichte vom verseuchten Brunnen, die in der Dorfgruppe herumgereicht wird, stimmt so nicht.",
+     "rumour"),
+    ("de", "Seit dem Morgen ist in mehreren Foren von einem angeblichen Datenleck bei uns die Rede.", "rumour"),
+    ("de", "Hätte der Vermieter die Leitung wie zugesagt erneuert, wären die Mieter heute noch in ihren Wohnungen.",
+     "blame"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -376,6 +388,14 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Ich werde Ihnen das Ergebnis nicht schönreden.", "no_comment"),
     ("de", "Wer keinen Ersatz möchte, bekommt den Kaufpreis der zurückgerufenen Flasche erstattet.", "compensation"),
     ("de", "Wir übernehmen die volle Verantwortung für alle Schäden.", "compensation"),
+    # Round 27's harmless neighbours: sympathy, a deepfake warned about, a trivial delay, our own company and role.
+    ("en", "We are all thinking of the two drivers and their families tonight.", "speculation"),
+    ("en", "A clip of our director announcing job cuts is circulating. It is fake, made with AI.", "rumour"),
+    ("en", "Someone has set up a fake page in our name; please report it.", "rumour"),
+    ("de", "Es war eine Verspätung von zehn Minuten und nicht der Rede wert.", "rumour"),
+    ("de", "Die Keime gehen auf Versäumnisse in unserem eigenen Betrieb zurück.", "blame"),
+    ("de", "Die Kühlung war seit März außer Betrieb, weil wir die Reparatur verschoben hatten.", "blame"),
+    ("de", "Wir haben unsere Pflichten als Betreiber vernachlässigt und die Wartung ausgelassen.", "blame"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -1223,6 +1223,23 @@ def test_english_ing_forms_are_matched_by_their_verb():
     assert forms("evening", "en") == frozenset({"evening"})  # no verb form: "even" is another word
 
 
+@pytest.mark.parametrize(("word", "verb"), [
+    ("claimed", "claim"), ("asked", "ask"), ("confirmed", "confirm"), ("answered", "answer"), ("cancelled", "cancel"),
+    ("travelling", "travel"), ("thanked", "thank"), ("fixing", "fix"),
+])
+def test_english_forms_the_dictionary_gets_wrong_still_find_their_verb(word, verb):
+    from app.statements.checks.lemmas import forms
+
+    assert verb in forms(word, "en")
+
+
+def test_a_real_verb_ending_in_e_keeps_its_own_lemma():
+    from app.statements.checks.lemmas import forms
+
+    assert forms("noted", "en") == frozenset({"noted", "note"})  # not "not": that would read as a negation
+    assert "fir" not in forms("fired", "en")
+
+
 @pytest.mark.parametrize(("language", "text", "rule"), [
     ("en", "The outage is the result of the hosting company failing to renew its certificates.", "blame"),
     ("en", "Our caterer swapped the oil in the recipe without telling us.", "blame"),

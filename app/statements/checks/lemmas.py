@@ -31,9 +31,20 @@ def forms(word: str, language: str) -> frozenset[str]:
     found = {word.casefold()}
     for variant in variants:
         found.add(lemmatizer(language).lemmatize(variant, lang=language).casefold())
+    if language == "en":
+        found |= {_SLIPS[form] for form in found if form in _SLIPS}
     if language == "en" and found == {word.casefold()}:
         found |= _ing_stem(word.casefold())
     return frozenset(found)
+
+
+# Lemmas simplemma's English data gets wrong by a stray letter, for verbs crisis texts use all the time: "claimed" as
+# "claime", "asked" as "aske", "cancelled" as "cancell". Each form also counts as the verb it belongs to.
+_SLIPS = {
+    "answere": "answer", "aske": "ask", "claime": "claim", "confirme": "confirm", "fixe": "fix", "mixe": "mix",
+    "playe": "play", "regarde": "regard", "talke": "talk", "thanke": "thank", "thinke": "think", "cancell": "cancel",
+    "labell": "label", "signall": "signal", "travell": "travel",
+}
 
 
 # -ing words that are no verb form: their stem is another word ("evening" is not a form of "even").
