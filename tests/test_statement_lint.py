@@ -1225,7 +1225,8 @@ def test_english_ing_forms_are_matched_by_their_verb():
 
 @pytest.mark.parametrize(("word", "verb"), [
     ("claimed", "claim"), ("asked", "ask"), ("confirmed", "confirm"), ("answered", "answer"), ("cancelled", "cancel"),
-    ("travelling", "travel"), ("thanked", "thank"), ("fixing", "fix"),
+    ("travelling", "travel"), ("thanked", "thank"), ("fixing", "fix"), ("guarded", "guard"), ("closing", "close"),
+    ("writing", "write"), ("rating", "rate"),
 ])
 def test_english_forms_the_dictionary_gets_wrong_still_find_their_verb(word, verb):
     from app.statements.checks.lemmas import forms

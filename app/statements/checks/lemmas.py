@@ -43,7 +43,7 @@ def forms(word: str, language: str) -> frozenset[str]:
 _SLIPS = {
     "answere": "answer", "aske": "ask", "claime": "claim", "confirme": "confirm", "fixe": "fix", "mixe": "mix",
     "playe": "play", "regarde": "regard", "talke": "talk", "thanke": "thank", "thinke": "think", "cancell": "cancel",
-    "labell": "label", "signall": "signal", "travell": "travel",
+    "labell": "label", "signall": "signal", "travell": "travel", "dispell": "dispel", "guarde": "guard",
 }
 
 
@@ -65,10 +65,10 @@ def _ing_stem(word: str) -> set[str]:
     candidates = [stem, stem + "e"]
     if len(stem) > 2 and stem[-1] == stem[-2]:
         candidates.append(stem[:-1])
-    for candidate in candidates:
-        if _lookup().get_lemma(candidate, "en") is not None:
-            return {candidate}
-    return set()
+    words = [candidate for candidate in candidates if _lookup().get_lemma(candidate, "en") is not None]
+    # A verb in -e drops it before -ing: "closing", "writing" and "rating" are "close", "write" and "rate", even where
+    # "clos", "writ" and "rat" are words of their own.
+    return set(words[:1]) | ({stem + "e"} & set(words))
 
 
 @lru_cache(maxsize=1)
