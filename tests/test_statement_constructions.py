@@ -260,6 +260,9 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Seit dem Morgen ist in mehreren Foren von einem angeblichen Datenleck bei uns die Rede.", "rumour"),
     ("de", "Hätte der Vermieter die Leitung wie zugesagt erneuert, wären die Mieter heute noch in ihren Wohnungen.",
      "blame"),
+    ("de", "Zu den Ursachen wird sich der Vorstand erst nach Abschluss der Prüfung einlassen.", "no_comment"),
+    ("de", "Über die Zahl der betroffenen Konten halten wir uns vorerst bedeckt.", "no_comment"),
+    ("de", "Wir warten den Bericht der Behörde ab, bevor wir irgendetwas dazu sagen.", "no_comment"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -396,6 +399,16 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Die Keime gehen auf Versäumnisse in unserem eigenen Betrieb zurück.", "blame"),
     ("de", "Die Kühlung war seit März außer Betrieb, weil wir die Reparatur verschoben hatten.", "blame"),
     ("de", "Wir haben unsere Pflichten als Betreiber vernachlässigt und die Wartung ausgelassen.", "blame"),
+    ("en", "All 1,900 refunds for the cancelled sessions have been sent.", "compensation"),
+    ("en", "As set out in our service terms, we will refund two days' fees for each affected line.", "compensation"),
+    ("en", "No need to call us: the refund will show on your next bill.", "compensation"),
+    ("en", "Shops will be reimbursed at the invoiced cost for every returned pack.", "compensation"),
+    ("en", "If your card was declined at the till, we can send you a letter for your bank.", "no_comment"),
+    ("en", "She was admitted on Friday and is now recovering well.", "liability"),
+    ("en", "The overdraft fees have now been cancelled on all affected accounts.", "over_promise"),
+    ("de", "Zum Zustand einzelner Verletzter geben wir keine Auskunft; alle werden gut versorgt.", "no_comment"),
+    ("de", "Alle doppelt belasteten Beträge werden bis Freitag gutgeschrieben.", "compensation"),
+    ("de", "Die doppelten Abbuchungen buchen wir bis Montag zurück.", "compensation"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
