@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 to 27, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 28, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -263,6 +263,20 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Zu den Ursachen wird sich der Vorstand erst nach Abschluss der Prüfung einlassen.", "no_comment"),
     ("de", "Über die Zahl der betroffenen Konten halten wir uns vorerst bedeckt.", "no_comment"),
     ("de", "Wir warten den Bericht der Behörde ab, bevor wir irgendetwas dazu sagen.", "no_comment"),
+    # Round 28: someone else's watch or end, a bike tampered with; German claims that circulate as content, a supplier
+    # acting without telling us, someone else's task, warnings we gave; our own watch and our own schedule not kept.
+    ("en", "The files went missing on his watch, not through any gap in our process.", "blame"),
+    ("en", "We're fairly sure the fault sits at the processor's end, not ours.", "blame"),
+    ("en", "The scooter had been tampered with by someone before you took it.", "blame"),
+    ("en", "The outage happened on our watch.", "liability"),
+    ("en", "We did not stick to our own inspection plan, and people were hurt.", "liability"),
+    ("en", "The delay is on us and on nobody else.", "liability"),
+    ("de", "In mehreren Chats kursiert, unsere Filiale am Markt schließe für immer.", "rumour"),
+    ("de", "Seit gestern wird in Elterngruppen verbreitet, die Schule sei einsturzgefährdet.", "rumour"),
+    ("de", "Das Video, wonach unsere Fahrer Pausen fälschen, kennen wir.", "rumour"),
+    ("de", "Der Hersteller hat das Material gewechselt, ohne uns darüber zu informieren.", "blame"),
+    ("de", "Die Kontrolle der Kühlkette wäre seine Aufgabe gewesen.", "blame"),
+    ("de", "Wir haben das Bauamt mehrfach schriftlich auf die Risse hingewiesen.", "blame"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -409,6 +423,10 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("de", "Zum Zustand einzelner Verletzter geben wir keine Auskunft; alle werden gut versorgt.", "no_comment"),
     ("de", "Alle doppelt belasteten Beträge werden bis Freitag gutgeschrieben.", "compensation"),
     ("de", "Die doppelten Abbuchungen buchen wir bis Montag zurück.", "compensation"),
+    ("en", "The responsibility for the failure rests with the hospital and with me.", "blame"),
+    ("en", "It looks like a cyber attack rather than a hardware fault.", "blame"),
+    ("en", "We will credit your account when our driver collects the stock.", "blame"),
+    ("de", "Seit Montag kursiert auf TikTok ein Video von unserem Lager.", "rumour"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)

@@ -49,8 +49,9 @@ _ATTITUDES = frozenset({"haben", "sein", "entschuldigen", "verzeihen", "vertraue
                         "bleiben", "bear", "be", "accept", "excuse", "forgive", "trust", "believe", "relax", "rest",
                         "stay", "have", "enjoy"})
 MAX_COMBINATIONS = 2000
-# Negations that say nothing of the words before them: "acted negligently without the checks" still admits.
-FORWARD_ONLY = frozenset({"without", "ohne"})
+# Negations that say nothing of the words before them: "acted negligently without the checks" still admits, and
+# "That is on us and on nobody else" only stresses whose it is.
+FORWARD_ONLY = frozenset({"without", "ohne", "nobody", "niemand", "niemandem", "niemanden"})
 _NOT_A_NEGATION_AFTER = frozenset({"only", "just", "nur", "allein", "zuletzt", "erst"})
 # Words that open a subordinate clause whose negation stays inside it ("..., dass es nicht wieder passiert").
 # Relative pronouns are not among them: in "the agency, which did not check" the negation is the agency's.
