@@ -58,7 +58,7 @@ TUNED_ROUND_FLOORS = {
     "round26": (0.87, 0.81, 0.45),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round27", "round28", "round29")
+BENCHMARK_ONLY_ROUNDS = ("round27", "round28", "round29", "round30")
 
 
 @pytest.fixture(scope="module")
