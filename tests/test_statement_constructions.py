@@ -1,4 +1,4 @@
-"""Statement linter: constructions the rules learnt from held-out rounds 19 to 28, in wording of their own.
+"""Statement linter: constructions the rules learnt from held-out rounds 19 to 29, in wording of their own.
 
 Each case is written fresh for the construction (not copied from the round), with a next update and a source
 around it so that only the construction itself is judged; the harmless uses next to them must stay clean.
@@ -277,6 +277,20 @@ def findings(text: str, language: str) -> set[str]:
     ("de", "Der Hersteller hat das Material gewechselt, ohne uns darüber zu informieren.", "blame"),
     ("de", "Die Kontrolle der Kühlkette wäre seine Aufgabe gewesen.", "blame"),
     ("de", "Wir haben das Bauamt mehrfach schriftlich auf die Risse hingewiesen.", "blame"),
+    # Round 29: their call, hard questions for a named firm, a named person acting without sign-off, a firm "which was
+    # responsible for" it, a fault on their machine; talk and claims put to bed; harm talked down.
+    ("en", "The trains stopped because Westline would not staff them. That was their call.", "blame"),
+    ("en", "We will be asking Harlow Glazing some hard questions about that installation.", "blame"),
+    ("en", "The update was deployed by Sam Ortiz without the approval our process requires.", "blame"),
+    ("en", "Staff came from Apex Recruitment Ltd, which was responsible for their vetting.", "blame"),
+    ("en", "The leak came from a fault in their pressure valve, not in our plant.", "blame"),
+    ("en", "There's been talk in town that the plant will close for good.", "rumour"),
+    ("en", "We've seen posts claiming the water is poisoned. Neither of these things happened.", "rumour"),
+    ("en", "The voice notes saying the school is closing are fake.", "rumour"),
+    ("en", "The rest of the depot came through the storm largely unscathed.", "minimising"),
+    ("en", "It was mostly bumps and bruises, thankfully.", "minimising"),
+    ("en", "Deliveries took a little longer than usual this morning.", "minimising"),
+    ("de", "Wie die Schichtplanung zustande kam, werden wir öffentlich nicht erläutern.", "no_comment"),
 ])
 def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text, rule):
     assert rule in findings(text, language)
@@ -427,6 +441,15 @@ def test_a_construction_learnt_from_the_held_out_rounds_is_found(language, text,
     ("en", "It looks like a cyber attack rather than a hardware fault.", "blame"),
     ("en", "We will credit your account when our driver collects the stock.", "blame"),
     ("de", "Seit Montag kursiert auf TikTok ein Video von unserem Lager.", "rumour"),
+    ("en", "We'll talk about how it happened once the cause is confirmed.", "rumour"),
+    ("en", "Police ask everyone to rely on official updates rather than messages passed around online.", "rumour"),
+    ("en", "The council accepts that it got this wrong.", "blame"),
+    ("en", "We did not supervise our agency staff properly.", "blame"),
+    ("de", "Am Freitag legen wir die Ergebnisse der Prüfung vor.", "speculation"),
+    ("de", "Wenn Ihr Kind möglicherweise eine Batterie verschluckt hat, rufen Sie die 112.", "speculation"),
+    ("de", "Wer heute nicht arbeiten kann oder reden möchte, meldet sich bei der Schichtleitung.", "no_comment"),
+    ("de", "Damit Sie nicht jede Anfrage einzeln beantworten müssen, haben wir einen Textbaustein vorbereitet.",
+     "no_comment"),
 ])
 def test_a_harmless_use_next_to_a_learnt_construction_stays_clean(language, text, rule):
     assert rule not in findings(text, language)
