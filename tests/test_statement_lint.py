@@ -384,6 +384,9 @@ def test_approved_domains_extend_the_configured_source():
         ("en", "First report by customer Jane Doe at 08:55", "Jane Doe's order has been found."),
         ("en", "Injured passenger Karin Lindqvist, seat 14C", "Ms Lindqvist is receiving care."),
         ("en", "Phishing sender reported by anna.k@mail.example", "Delete e-mails from anna.k@mail.example."),
+        # A first initial marks the surname after it: "R. Murugesan".
+        ("en", "Injured security guard: R. Murugesan", "Mr Murugesan is being treated in hospital."),
+        ("de", "Verletzter Fahrer: K. Brandstätter", "Herr Brandstätter wird im Spital behandelt."),
     ],
 )
 def test_private_names_are_taken_from_facts_and_found_in_any_inflection(language, fact, text):

@@ -94,7 +94,8 @@ def names_in(fact: str, titles: frozenset[str]) -> list[str]:
             if _capitalised(bare):
                 bare, word = particle + bare, particle + word
             particle = ""
-        if bare.casefold() in titles:
+        if bare.casefold() in titles or (len(bare) == 1 and bare.isupper() and not run):
+            # A title or a first initial ("R. Murugesan", "J Smith") marks the next capitalised word as a surname.
             flush()
             after_title = True
             continue
