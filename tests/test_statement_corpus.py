@@ -1,7 +1,7 @@
 """The statement linter on its labelled corpus: precision and recall floors per language and category.
 
 The training corpus and the held-out rounds the rules were later tuned on hold floors: the corpus and round
-1 the full targets, rounds 2 to 18 the level the rules reached on them. The rounds written after the last
+1 the full targets, rounds 2 to 29 the level the rules reached on them. The rounds written after the last
 tuning are the honest estimate on wording nobody tuned for and are only benchmarked, never floored, so that
 they cannot turn into a tuning target; until they are written they are skipped. Their items must still name
 real rules, and every round present is either floored or benchmark-only.
@@ -56,9 +56,15 @@ TUNED_ROUND_FLOORS = {
     "round25": (0.85, 0.85, 0.57),
     # Tuned on once round 27 was being written.
     "round26": (0.87, 0.81, 0.45),
+    # Tuned on once round 28 was written.
+    "round27": (0.90, 0.83, 0.40),
+    # Tuned on once round 29 was written.
+    "round28": (0.89, 0.83, 0.53),
+    # Tuned on once round 30 was written.
+    "round29": (0.92, 0.86, 0.60),
 }
 # Written after the rules were last tuned: the estimate, never a floor. A round not written yet is skipped.
-BENCHMARK_ONLY_ROUNDS = ("round27", "round28", "round29", "round30")
+BENCHMARK_ONLY_ROUNDS = ("round30",)
 
 
 @pytest.fixture(scope="module")
